@@ -1,0 +1,1 @@
+"""Demo district data seeded by the all-in-one mode."""
