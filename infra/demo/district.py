@@ -48,17 +48,17 @@ class DemoDistrict:
     schools: tuple[DemoSchool, ...] = field(default_factory=tuple)
 
 
-def _school_people(prefix: str, domain: str, names: dict[str, str], tổ: str, lop: str) -> tuple[DemoPerson, ...]:
+def _school_people(prefix: str, domain: str, names: dict[str, str], team: str, lop: str) -> tuple[DemoPerson, ...]:
     def p(key: str, roles: tuple[tuple[str, str | None], ...], gvcn_of: str | None = None) -> DemoPerson:
         return DemoPerson(f"{prefix}.{key}", names[key], f"{prefix}.{key}@{domain}", roles, gvcn_of)
 
     return (
         p("hieutruong", (("hieu_truong", None),)),
         p("phohieutruong", (("pho_hieu_truong", None),)),
-        p("totruong", (("to_truong", tổ), ("giao_vien", tổ))),
-        p("topho", (("to_pho", tổ), ("giao_vien", tổ))),
-        p("giaovien", (("giao_vien", tổ),), gvcn_of=lop),
-        p("giaovien2", (("giao_vien", tổ),)),
+        p("totruong", (("to_truong", team), ("giao_vien", team))),
+        p("topho", (("to_pho", team), ("giao_vien", team))),
+        p("giaovien", (("giao_vien", team),), gvcn_of=lop),
+        p("giaovien2", (("giao_vien", team),)),
         p("tongphutrach", (("tong_phu_trach", None),)),
         p("vanthu", (("van_thu", "to-van-phong"),)),
         p("ketoan", (("ke_toan", "to-van-phong"),)),
