@@ -1,0 +1,73 @@
+"""The topology plan: what each consumer receives and how dead letters are kept apart."""
+from __future__ import annotations
+
+from infra.topology.consumers import (
+    CONSUMERS,
+    consumer,
+    consumers_of,
+    consumers_receiving,
+    queue_arguments,
+    topic_matches,
+)
+from infra.topology.declare import plan_topology
+
+
+def test_topic_patterns_match_like_rabbitmq() -> None:
+    assert topic_matches("#", "identity.user.created")
+    assert topic_matches("identity.#", "identity.user.role.granted")
+    assert topic_matches("identity.#", "identity")
+    assert topic_matches("identity.school.*", "identity.school.renamed")
+    assert not topic_matches("identity.school.*", "identity.school.a.b")
+    assert not topic_matches("approvals.submission.*", "approvals.decision.made")
+
+
+def test_each_event_reaches_the_consumers_that_need_it() -> None:
+    queues = lambda key: sorted(c.queue for c in consumers_receiving(key))  # noqa: E731
+    assert queues("documents.version.uploaded") == ["documents.renditions", "notifications.events"]
+    assert queues("approvals.submission.recalled") == [
+        "approvals.progress",
+        "notifications.events",
+        "signing.recalls",
+    ]
+    assert queues("identity.school.created") == [
+        "approvals.directory",
+        "documents.directory",
+        "notifications.events",
+    ]
+
+
+def test_queue_names_are_unique_and_looked_up_by_service() -> None:
+    names = [c.queue for c in CONSUMERS]
+    assert len(names) == len(set(names))
+    assert {c.queue for c in consumers_of("documents")} == {"documents.renditions", "documents.directory"}
+    assert consumer("signing.recalls").service == "signing"
+
+
+def test_production_queues_are_quorum_and_dead_letter_under_their_own_name() -> None:
+    plan = plan_topology()
+    by_name = {q.name: q for q in plan.queues}
+    for entry in CONSUMERS:
+        queue = by_name[entry.queue]
+        assert queue.arguments == {
+            "x-dead-letter-exchange": "hoso.dlx",
+            "x-dead-letter-routing-key": entry.queue,
+            "x-queue-type": "quorum",
+        }
+        assert queue.exchange == "hoso.events"
+        dead = by_name[entry.dead_letter_queue]
+        assert dead.exchange == "hoso.dlx"
+        assert dead.routing_keys == (entry.queue,)
+        assert dead.arguments == {"x-queue-type": "quorum"}
+
+
+def test_classic_flag_and_prefix_change_only_type_and_names() -> None:
+    plan = plan_topology(quorum=False, prefix="ci.")
+    assert plan.events_exchange == "ci.hoso.events"
+    assert plan.dead_letter_exchange == "ci.hoso.dlx"
+    assert all("x-queue-type" not in q.arguments for q in plan.queues)
+    assert all(q.name.startswith("ci.") for q in plan.queues)
+    entry = consumer("documents.renditions")
+    assert queue_arguments(entry, quorum=False, prefix="ci.") == {
+        "x-dead-letter-exchange": "ci.hoso.dlx",
+        "x-dead-letter-routing-key": "ci.documents.renditions",
+    }
