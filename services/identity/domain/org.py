@@ -1,0 +1,139 @@
+"""The organisation tree: province (Sở) → district (Phòng GD&ĐT) → school (tenant) → units.
+
+Identifiers are deterministic and readable: a province, district or school id is its slug and a
+unit id is ``"<school slug>/<unit slug>"``, so every service's demo seed refers to the same ids.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import Enum
+
+from services.identity.domain.errors import InvalidValue
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class Level(str, Enum):
+    """Education level a school teaches (a school may teach several)."""
+
+    MAM_NON = "mam_non"
+    TIEU_HOC = "tieu_hoc"
+    THCS = "thcs"
+    THPT = "thpt"
+
+
+LEVEL_NAMES = {
+    Level.MAM_NON: "Mầm non",
+    Level.TIEU_HOC: "Tiểu học",
+    Level.THCS: "Trung học cơ sở",
+    Level.THPT: "Trung học phổ thông",
+}
+
+
+class UnitKind(str, Enum):
+    """Kind of unit inside a school."""
+
+    TO_CHUYEN_MON = "to_chuyen_mon"
+    TO_VAN_PHONG = "to_van_phong"
+    LOP = "lop"
+
+
+def check_slug(value: str, *, field_name: str = "slug") -> str:
+    """Return ``value`` when it is a lowercase ASCII slug (``a-z``, ``0-9``, single hyphens)."""
+    if not isinstance(value, str) or not _SLUG.match(value) or len(value) > 64:
+        raise InvalidValue(
+            "Mã định danh chỉ gồm chữ thường không dấu, chữ số và dấu gạch ngang (tối đa 64 ký tự).",
+            field=field_name,
+        )
+    return value
+
+
+def clean_name(value: str, *, field_name: str = "name") -> str:
+    """A display name in NFC with runs of whitespace collapsed; refuses an empty name."""
+    text = " ".join(unicodedata.normalize("NFC", value or "").split())
+    if not text:
+        raise InvalidValue("Tên không được để trống.", field=field_name)
+    if len(text) > 200:
+        raise InvalidValue("Tên dài quá 200 ký tự.", field=field_name)
+    return text
+
+
+def unit_id(school_slug: str, unit_slug: str) -> str:
+    """The id of a unit: ``"<school slug>/<unit slug>"``."""
+    return f"{school_slug}/{unit_slug}"
+
+
+@dataclass(frozen=True)
+class Province:
+    id: str
+    name: str
+
+    @classmethod
+    def create(cls, slug: str, name: str) -> "Province":
+        return cls(id=check_slug(slug), name=clean_name(name))
+
+
+@dataclass(frozen=True)
+class District:
+    id: str
+    name: str
+    province_id: str
+
+    @classmethod
+    def create(cls, slug: str, name: str, province_id: str) -> "District":
+        return cls(id=check_slug(slug), name=clean_name(name), province_id=province_id)
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    slug: str
+    name: str
+    kind: UnitKind
+    school_id: str
+
+    @classmethod
+    def create(cls, school_id: str, slug: str, name: str, kind: str) -> "Unit":
+        try:
+            unit_kind = UnitKind(kind)
+        except ValueError:
+            raise InvalidValue("Loại đơn vị không hợp lệ (tổ chuyên môn, tổ văn phòng hoặc lớp).", field="kind") from None
+        check_slug(slug, field_name="slug")
+        return cls(id=unit_id(school_id, slug), slug=slug, name=clean_name(name), kind=unit_kind, school_id=school_id)
+
+
+@dataclass(frozen=True)
+class School:
+    id: str
+    slug: str
+    name: str
+    levels: tuple[Level, ...]
+    district_id: str
+    province_id: str
+    units: tuple[Unit, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def create(
+        cls, *, slug: str, name: str, levels: list[str] | tuple[str, ...], district: District,
+        units: list[tuple[str, str, str]] | tuple[tuple[str, str, str], ...] = (),
+    ) -> "School":
+        """Validate a new school of ``district`` with its units given as (slug, name, kind)."""
+        check_slug(slug)
+        if not levels:
+            raise InvalidValue("Trường phải có ít nhất một cấp học.", field="levels")
+        try:
+            parsed_levels = tuple(dict.fromkeys(Level(level) for level in levels))
+        except ValueError:
+            raise InvalidValue("Cấp học không hợp lệ (mầm non, tiểu học, THCS, THPT).", field="levels") from None
+        built_units = tuple(Unit.create(slug, u_slug, u_name, u_kind) for u_slug, u_name, u_kind in units)
+        seen: set[str] = set()
+        for unit in built_units:
+            if unit.slug in seen:
+                raise InvalidValue(f"Đơn vị “{unit.slug}” bị trùng.", field="units")
+            seen.add(unit.slug)
+        return cls(
+            id=slug, slug=slug, name=clean_name(name), levels=parsed_levels,
+            district_id=district.id, province_id=district.province_id, units=built_units,
+        )
