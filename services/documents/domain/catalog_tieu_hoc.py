@@ -1,0 +1,225 @@
+"""Seeded catalog for tiểu học: Thông tư 28/2020/TT-BGDĐT Điều 21 and the district/school
+guidance in seeds 000, 001, 002 (every row of DOMAIN.md's table).
+
+Slugs are identical to DOMAIN.md's; the approvals service reads the default chains and
+deadlines from ``GET /api/v1/catalog/tieu_hoc``.
+"""
+from __future__ import annotations
+
+from services.documents.domain.catalog_model import (
+    GIB, MIB, BookType, Cadence, Catalog, Deadline, DeadlineKind as K, OwnerKind as O, Signer,
+)
+
+TT28 = "Thông tư 28/2020/TT-BGDĐT, Điều 21"
+OFFICE = frozenset({"pdf", "docx", "xlsx"})
+DOCS = frozenset({"pdf", "docx"})
+SCANS = frozenset({"pdf", "jpeg", "png"})
+PDF = frozenset({"pdf"})
+
+#: Approval chain references shared with the approvals service (its own copy of the rules).
+CHAIN_TO_TRUONG = "to_truong"          # teacher books → tổ trưởng (or tổ phó by delegation)
+CHAIN_PHT = "pho_hieu_truong"          # tổ books → PHT
+CHAIN_HIEU_TRUONG = "hieu_truong"      # Đội and tổ văn phòng books → principal (or PHT by delegation)
+CHAIN_HOC_BA = "hoc_ba"                # PHT checks → principal approves and signs → văn thư issues
+CHAIN_HOI_DONG = "hoi_dong_truong"     # school council, then district approval
+CHAIN_NONE = "khong"                   # no approval
+
+
+def fixed(text: str, day: int, month: int, set_by: str = "truong") -> Deadline:
+    return Deadline(K.FIXED_DATE, text, (("day", day), ("month", month)), set_by)
+
+
+BOOKS: tuple[BookType, ...] = (
+    BookType(
+        slug="so_dang_bo", name="Sổ đăng bộ", legal_basis=TT28 + " khoản 1 điểm a",
+        owner_kind=O.SCHOOL, owner_roles=("van_thu",), owner_text="Văn thư, cùng các giáo viên chủ nhiệm",
+        contributors=("gvcn",), cadence=Cadence.EVENT,
+        deadlines=(
+            Deadline(K.ON_EVENT, "Cập nhật đầu năm, giữa năm, cuối năm học và khi có thay đổi",
+                     (("moments", ("dau_nam", "giua_nam", "cuoi_nam", "thay_doi")),)),
+            Deadline(K.ON_EVENT, "In trên khổ A3 khi kết thúc khóa học", (("event", "ket_thuc_khoa"),)),
+        ),
+        approval_chain=CHAIN_HIEU_TRUONG,
+        signers=(Signer(1, "van_thu"), Signer(1, "gvcn"), Signer(2, "hieu_truong")),
+        formats=SCANS | {"xlsx"}, max_bytes=2 * GIB, retention_years=None, print_format="A3",
+    ),
+    BookType(
+        slug="hoc_ba", name="Học bạ", legal_basis=TT28 + " khoản 1 điểm b; Thông tư 27/2020/TT-BGDĐT",
+        owner_kind=O.CLASS, owner_roles=("gvcn",), owner_text="Giáo viên chủ nhiệm nhập",
+        cadence=Cadence.EVENT,
+        deadlines=(
+            Deadline(K.ON_EVENT, "Thông tin học sinh đầu năm học", (("event", "dau_nam"),)),
+            Deadline(K.ON_EVENT, "Đánh giá cuối học kỳ I, cuối năm học và khi chuyển trường",
+                     (("moments", ("cuoi_hk1", "cuoi_nam", "chuyen_truong")),)),
+            Deadline(K.ON_EVENT, "Phê duyệt cuối năm học", (("event", "cuoi_nam"),)),
+            fixed("Ký số trước ngày 31/5", 31, 5, set_by="phong"),
+        ),
+        approval_chain=CHAIN_HOC_BA,
+        signers=(Signer(1, "gvcn"), Signer(2, "hieu_truong"), Signer(3, "van_thu", "organisation")),
+        formats=PDF, max_bytes=50 * MIB, retention_years=None,
+    ),
+    BookType(
+        slug="bang_tong_hop", name="Bảng tổng hợp kết quả đánh giá giáo dục của lớp",
+        legal_basis=TT28 + " khoản 1 điểm c; Thông tư 27/2020/TT-BGDĐT",
+        owner_kind=O.CLASS, owner_roles=("gvcn",), owner_text="Giáo viên chủ nhiệm",
+        cadence=Cadence.EVENT,
+        deadlines=(
+            Deadline(K.ON_EVENT, "Giữa HK I, cuối HK I, giữa HK II và cuối năm học; xuất PDF sau mỗi lần",
+                     (("moments", ("giua_hk1", "cuoi_hk1", "giua_hk2", "cuoi_nam")),)),
+            fixed("Ký số trước ngày 31/5", 31, 5, set_by="phong"),
+        ),
+        approval_chain=CHAIN_HIEU_TRUONG,
+        signers=(Signer(1, "gvcn"), Signer(2, "hieu_truong")),
+        formats=OFFICE, max_bytes=20 * MIB, retention_years=None,
+    ),
+    BookType(
+        slug="ke_hoach_chien_luoc", name="Kế hoạch chiến lược phát triển nhà trường (5 năm)",
+        legal_basis=TT28 + " khoản 1 điểm d",
+        owner_kind=O.SCHOOL, owner_roles=("hieu_truong",), owner_text="Hiệu trưởng",
+        cadence=Cadence.SCHOOL_YEAR,
+        deadlines=(Deadline(K.FIXED_DATE, "Rà soát hằng năm vào đầu năm học (tháng 9 – tháng 10)",
+                            (("day", 31), ("month", 10), ("window_start", (1, 9)))),),
+        approval_chain=CHAIN_NONE, signers=(Signer(1, "hieu_truong"),),
+        formats=DOCS, max_bytes=50 * MIB, retention_years=None,
+    ),
+    BookType(
+        slug="ke_hoach_giao_duc_truong", name="Kế hoạch giáo dục nhà trường (năm học)",
+        legal_basis=TT28 + " khoản 1 điểm d; Thông tư 32/2020",
+        owner_kind=O.SCHOOL, owner_roles=("hieu_truong",), owner_text="Hiệu trưởng",
+        cadence=Cadence.SCHOOL_YEAR,
+        deadlines=(
+            fixed("Hoàn thành trước ngày 31/8", 31, 8),
+            fixed("Nộp và được Phòng phê duyệt trước ngày 05/9", 5, 9, set_by="phong"),
+        ),
+        approval_chain=CHAIN_HOI_DONG, signers=(Signer(1, "hieu_truong"),),
+        formats=DOCS, max_bytes=50 * MIB, retention_years=20,
+    ),
+    BookType(
+        slug="so_quan_ly_can_bo", name="Sổ quản lý cán bộ, giáo viên, nhân viên",
+        legal_basis=TT28 + " khoản 1 điểm đ",
+        owner_kind=O.SCHOOL, owner_roles=("van_thu",), owner_text="Văn thư",
+        cadence=Cadence.EVENT,
+        deadlines=(Deadline(K.ON_EVENT, "Cập nhật đầu năm, giữa năm, cuối năm học và khi có thay đổi",
+                            (("moments", ("dau_nam", "giua_nam", "cuoi_nam", "thay_doi")),)),),
+        approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "van_thu"), Signer(2, "hieu_truong")),
+        formats=OFFICE, max_bytes=50 * MIB, retention_years=None,
+    ),
+    BookType(
+        slug="ho_so_pho_cap", name="Hồ sơ phổ cập giáo dục", legal_basis=TT28 + " khoản 1 điểm e",
+        owner_kind=O.SCHOOL, owner_roles=("pho_hieu_truong",), owner_text="Phó hiệu trưởng",
+        cadence=Cadence.EVENT,
+        deadlines=(Deadline(K.WHEN_ASKED, "Khi cấp trên yêu cầu; sao lưu ngay sau khi báo cáo",
+                            (("backup_after_report", True),)),),
+        approval_chain=CHAIN_NONE, signers=(Signer(1, "pho_hieu_truong"),),
+        formats=OFFICE, max_bytes=100 * MIB, retention_years=20,
+    ),
+    BookType(
+        slug="ho_so_tai_chinh", name="Hồ sơ quản lý tài sản, tài chính", legal_basis=TT28 + " khoản 1 điểm g",
+        owner_kind=O.SCHOOL, owner_roles=("ke_toan",), owner_text="Kế toán",
+        cadence=Cadence.MONTH,
+        deadlines=(Deadline(K.ON_EVENT, "Hằng tháng, hằng quý, cuối năm tài chính và khi có thay đổi",
+                            (("moments", ("thang", "quy", "cuoi_nam_tai_chinh", "thay_doi")),)),),
+        approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "ke_toan"), Signer(2, "hieu_truong")),
+        formats=OFFICE | {"jpeg", "png"}, max_bytes=100 * MIB, retention_years=10,
+    ),
+    BookType(
+        slug="so_van_ban", name="Sổ quản lý văn bản đi, đến", legal_basis=TT28 + " khoản 1 điểm h",
+        owner_kind=O.SCHOOL, owner_roles=("van_thu",), owner_text="Văn thư",
+        cadence=Cadence.CONTINUOUS,
+        deadlines=(Deadline(K.ON_EVENT, "Mỗi khi có văn bản đến hoặc đi", (("event", "van_ban_den_di"),)),),
+        approval_chain=CHAIN_NONE, signers=(Signer(1, "van_thu"),),
+        formats=OFFICE | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=20,
+    ),
+    BookType(
+        slug="ho_so_khuyet_tat", name="Hồ sơ giáo dục học sinh khuyết tật", legal_basis=TT28 + " khoản 1 điểm i",
+        owner_kind=O.PERSON, owner_roles=("giao_vien",), owner_text="Giáo viên; Phó hiệu trưởng quản lý",
+        contributors=("pho_hieu_truong",), cadence=Cadence.SEMESTER,
+        deadlines=(
+            Deadline(K.SCHOOL_WEEK, "Danh sách, kế hoạch năm và HK I trong tuần 3 của tháng 9 (hướng dẫn 000)",
+                     (("month", 9), ("week_of_month", 3), ("source", "000"))),
+            Deadline(K.SCHOOL_WEEK, "Danh sách, kế hoạch năm và HK I trong tuần 2 của tháng 9 (hướng dẫn 002)",
+                     (("month", 9), ("week_of_month", 2), ("source", "002"))),
+            Deadline(K.SCHOOL_WEEK, "Kế hoạch HK II lên hệ thống trong tuần 19", (("week", 19),)),
+        ),
+        approval_chain=CHAIN_PHT, signers=(Signer(1, "giao_vien"), Signer(2, "pho_hieu_truong")),
+        formats=DOCS, max_bytes=50 * MIB, retention_years=10,
+    ),
+    BookType(
+        slug="ke_hoach_to", name="Kế hoạch dạy học môn học, hoạt động giáo dục của tổ",
+        legal_basis=TT28 + " khoản 2 điểm a",
+        owner_kind=O.UNIT, owner_roles=("to_truong",), owner_text="Tổ trưởng", cadence=Cadence.SCHOOL_YEAR,
+        deadlines=(
+            fixed("Báo cáo trước ngày 03/9", 3, 9),
+            fixed("Hoàn thiện trên hệ thống trước ngày 20/9", 20, 9),
+            fixed("Phòng: phê duyệt trước ngày 05/9", 5, 9, set_by="phong"),
+        ),
+        approval_chain=CHAIN_PHT, signers=(Signer(1, "to_truong"), Signer(2, "pho_hieu_truong")),
+        formats=DOCS, max_bytes=50 * MIB, retention_years=10,
+    ),
+    BookType(
+        slug="so_hoat_dong_to", name="Sổ ghi chép hoạt động của tổ", legal_basis=TT28 + " khoản 2 điểm b",
+        owner_kind=O.UNIT, owner_roles=("to_truong",), owner_text="Tổ trưởng", cadence=Cadence.MONTH,
+        deadlines=(
+            Deadline(K.MONTHLY, "Kế hoạch tháng trong tuần 1 của tháng", (("week_of_month", 1),)),
+            Deadline(K.MONTHLY, "Biên bản cuối tuần 2 của tháng", (("week_of_month", 2), ("at", "end"))),
+            Deadline(K.MONTHLY, "Biên bản vào ngày cuối tháng", (("day", "last"),)),
+        ),
+        approval_chain=CHAIN_PHT, signers=(Signer(1, "to_truong"), Signer(2, "pho_hieu_truong")),
+        formats=DOCS | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=10,
+    ),
+    BookType(
+        slug="ke_hoach_day_hoc_gv", name="Kế hoạch dạy học (phân phối chương trình) của giáo viên",
+        legal_basis=TT28 + " khoản 3 điểm a",
+        owner_kind=O.PERSON, owner_roles=("giao_vien",), owner_text="Giáo viên", cadence=Cadence.SCHOOL_YEAR,
+        deadlines=(fixed("Trước ngày 20/9", 20, 9),),
+        approval_chain=CHAIN_TO_TRUONG, signers=(Signer(1, "giao_vien"), Signer(2, "to_truong")),
+        formats=DOCS, max_bytes=50 * MIB, retention_years=5,
+    ),
+    BookType(
+        slug="ke_hoach_bai_day", name="Kế hoạch bài dạy", legal_basis=TT28 + " khoản 3 điểm b",
+        owner_kind=O.PERSON, owner_roles=("giao_vien",), owner_text="Giáo viên", cadence=Cadence.WEEK,
+        deadlines=(
+            Deadline(K.WEEKLY_RELATIVE, "Hằng tuần, chậm nhất thứ Sáu của tuần trước tuần dạy",
+                     (("weekday", 4), ("weeks_before", 1))),
+            Deadline(K.WEEKLY_RELATIVE, "Phòng: được duyệt ít nhất 3 ngày trước khi dạy",
+                     (("days_before", 3),), set_by="phong"),
+        ),
+        approval_chain=CHAIN_TO_TRUONG, signers=(Signer(1, "giao_vien"), Signer(2, "to_truong")),
+        formats=DOCS, max_bytes=30 * MIB, retention_years=5,
+    ),
+    BookType(
+        slug="so_shcm", name="Sổ ghi chép sinh hoạt chuyên môn, dự giờ, theo dõi đánh giá",
+        legal_basis=TT28 + " khoản 3 điểm c",
+        owner_kind=O.PERSON, owner_roles=("giao_vien",), owner_text="Giáo viên", cadence=Cadence.MONTH,
+        deadlines=(Deadline(K.MONTHLY, "Scan hằng tháng, chậm nhất ngày cuối tháng", (("day", "last"),)),),
+        approval_chain=CHAIN_TO_TRUONG, signers=(Signer(1, "giao_vien"), Signer(2, "to_truong")),
+        formats=SCANS, max_bytes=200 * MIB, retention_years=5,
+    ),
+    BookType(
+        slug="so_chu_nhiem", name="Sổ chủ nhiệm", legal_basis=TT28 + " khoản 3 điểm d",
+        owner_kind=O.CLASS, owner_roles=("gvcn",), owner_text="Giáo viên chủ nhiệm", cadence=Cadence.MONTH,
+        deadlines=(
+            Deadline(K.MONTHLY, "Hằng tháng vào thứ Hai đầu tiên của tháng", (("weekday", 0), ("nth", 1))),
+            fixed("Lần đầu tải lên từ ngày 20/9", 20, 9),
+            Deadline(K.ON_EVENT, "Ngay khi có sự việc xảy ra", (("event", "su_viec"),)),
+        ),
+        approval_chain=CHAIN_TO_TRUONG, signers=(Signer(1, "gvcn"), Signer(2, "to_truong")),
+        formats=DOCS | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=5,
+    ),
+    BookType(
+        slug="so_cong_tac_doi", name="Sổ công tác Đội", legal_basis=TT28 + "; Điều lệ Đội TNTP Hồ Chí Minh",
+        owner_kind=O.SCHOOL, owner_roles=("tong_phu_trach",), owner_text="Tổng phụ trách Đội",
+        cadence=Cadence.MONTH,
+        deadlines=(
+            Deadline(K.EVENT_RELATIVE, "Chương trình năm: 2 ngày sau Đại hội Liên đội",
+                     (("event", "dai_hoi_lien_doi"), ("days_after", 2))),
+            Deadline(K.MONTHLY, "Kế hoạch tháng vào ngày 1", (("day", 1),)),
+            Deadline(K.EVENT_RELATIVE, "Bàn giao trước lễ tổng kết năm học",
+                     (("event", "tong_ket_nam_hoc"), ("days_after", 0))),
+        ),
+        approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "tong_phu_trach"), Signer(2, "hieu_truong")),
+        formats=DOCS | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=5,
+    ),
+)
+
+CATALOG = Catalog(education_level="tieu_hoc", books=BOOKS)
