@@ -1,0 +1,1 @@
+"""The shared kernel every HoSo service imports: nothing domain-specific lives here."""

@@ -1,0 +1,1 @@
+"""Notifications service: inbox, e-mail and reminders driven by other services' events."""

@@ -1,0 +1,48 @@
+"""MongoDB connections: a real server when ``MONGO_URI`` is set, mongomock otherwise.
+
+Each service registers its own mongoengine alias (its service name) pointing at its own
+database. Connecting is done by ``bootstrap()``, never at import time.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mongoengine
+from mongoengine.connection import get_db
+from pymongo.database import Database
+
+
+def connect_database(*, alias: str, db_name: str, uri: str | None) -> Database:
+    """(Re)register ``alias`` on ``db_name`` and return the pymongo database.
+
+    Re-registering drops the previous client of that alias, so every bootstrap gets a fresh
+    in-memory database under mongomock; with a real server it reconnects to the same data.
+    """
+    mongoengine.disconnect(alias)
+    if uri:
+        mongoengine.connect(db=db_name, alias=alias, host=uri, tz_aware=True, uuidRepresentation="standard", connect=False)
+    else:
+        import mongomock
+
+        mongoengine.connect(
+            db=db_name, alias=alias, host="mongodb://localhost", mongo_client_class=mongomock.MongoClient, tz_aware=True, uuidRepresentation="standard"
+        )
+        db = get_db(alias)
+        db.client.drop_database(db_name)  # mongoengine may share one mock client between aliases
+        return get_db(alias)
+    return get_db(alias)
+
+
+def ensure_indexes(*document_classes: type[mongoengine.Document]) -> None:
+    """Create the indexes each document declares (cheap when they exist)."""
+    for cls in document_classes:
+        cls.ensure_indexes()
+
+
+def mongo_check(db: Database) -> Callable[[], None]:
+    """A readiness check that pings the database."""
+
+    def check() -> None:
+        db.command("ping")
+
+    return check

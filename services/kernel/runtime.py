@@ -1,0 +1,80 @@
+"""The infrastructure every service's ``bootstrap()`` starts from.
+
+Builds, from validated settings, the pieces each service needs: its database, clock,
+event publisher, audit log and token verifier. Tests pass fakes for any of them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from .audit import AuditLog
+from .clock import Clock, SystemClock
+from .events import Event
+from .messaging import ConsumerWorker, IdempotentConsumer, KombuPublisher, Publisher, broker_check, consumer_queue
+from .mongo import connect_database, mongo_check
+from .outbox import OutboxRelay
+from .settings import ServiceSettings
+from .tokens import JwksKeySource, TokenVerifier
+
+
+@dataclass
+class Runtime:
+    settings: ServiceSettings
+    db: Database
+    clock: Clock
+    publisher: Publisher
+    audit: AuditLog
+    verifier: TokenVerifier | None
+    extra_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
+
+    def readiness(self) -> dict[str, Callable[[], None]]:
+        """Checks for /readyz: the database, the broker, and whatever the service adds."""
+        checks = {"mongodb": mongo_check(self.db), "broker": broker_check(self.settings.amqp_url)}
+        checks.update(self.extra_checks)
+        return checks
+
+    def relay(self, collections: Iterable[Collection]) -> OutboxRelay:
+        return OutboxRelay(collections=collections, publisher=self.publisher)
+
+    def consumer(self, name: str, handler: Callable[[Event], None], *, max_retries: int = 5) -> IdempotentConsumer:
+        return IdempotentConsumer(
+            name=name,
+            handler=handler,
+            processed=self.db["processed_events"],
+            dead_letters=self.db["dead_letters"],
+            max_retries=max_retries,
+        )
+
+    def worker(self, consumer: IdempotentConsumer, bindings: Sequence[str], *, quorum: bool | None = None) -> ConsumerWorker:
+        """A broker worker feeding ``consumer`` from its own queue (named after the consumer)."""
+        q = consumer_queue(consumer.name, bindings, quorum=self.settings.mode == "production" if quorum is None else quorum)
+        return ConsumerWorker(url=self.settings.amqp_url, queue=q, consumer=consumer)
+
+
+def build_runtime(
+    settings: ServiceSettings,
+    *,
+    db_name: str,
+    clock: Clock | None = None,
+    publisher: Publisher | None = None,
+    verifier: TokenVerifier | None = None,
+) -> Runtime:
+    """Connect the service's database and build its shared infrastructure."""
+    db = connect_database(alias=settings.service, db_name=db_name, uri=settings.mongo_uri)
+    clock = clock or SystemClock()
+    if verifier is None and settings.jwks_url:
+        verifier = TokenVerifier(
+            keys=JwksKeySource(url=settings.jwks_url), issuer=settings.issuer, audience=settings.jwt_audience, clock=clock
+        )
+    return Runtime(
+        settings=settings,
+        db=db,
+        clock=clock,
+        publisher=publisher or KombuPublisher(url=settings.amqp_url),
+        audit=AuditLog(db=db, clock=clock),
+        verifier=verifier,
+    )

@@ -1,0 +1,111 @@
+"""Settings read from the environment and validated at start-up.
+
+Common settings are ``HOSO_<FIELD>`` (plus ``MONGO_URI`` and ``AMQP_URL``, the names
+operators already use); a service's own settings are ``HOSO_<SERVICE>_<FIELD>``. An
+unknown ``HOSO_*`` variable or a missing required one stops the process with a message
+naming it, so a typo in a deployment never runs silently with a default.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+SERVICES = ("identity", "documents", "approvals", "signing", "notifications", "gateway")
+_UNPREFIXED = {"mongo_uri": "MONGO_URI", "amqp_url": "AMQP_URL"}
+
+
+class SettingsError(RuntimeError):
+    """A setting is unknown, missing or invalid; the message names it."""
+
+
+class ServiceSettings(BaseModel):
+    """Settings every service shares; subclass per service and set ``service``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    service: ClassVar[str] = ""
+
+    mode: Literal["all_in_one", "production", "test"] = "all_in_one"
+    mongo_uri: str | None = None
+    amqp_url: str | None = None
+    public_url: str = "http://127.0.0.1:8080"
+    identity_url: str | None = None
+    documents_url: str | None = None
+    approvals_url: str | None = None
+    signing_url: str | None = None
+    notifications_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str = "hoso"
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def issuer(self) -> str:
+        """The OIDC issuer the tokens must carry."""
+        return self.jwt_issuer or self.public_url.rstrip("/") + "/api/identity"
+
+    @property
+    def jwks_url(self) -> str | None:
+        """Where the identity service publishes its signing keys (internal URL)."""
+        return self.identity_url.rstrip("/") + "/oauth/jwks" if self.identity_url else None
+
+
+def common_fields() -> set[str]:
+    """Names of the settings every service shares."""
+    return set(ServiceSettings.model_fields)
+
+
+def env_name(cls: type[ServiceSettings], field: str) -> str:
+    """The environment variable that carries ``field`` for settings class ``cls``."""
+    if field in _UNPREFIXED:
+        return _UNPREFIXED[field]
+    if field in common_fields():
+        return f"HOSO_{field.upper()}"
+    return f"HOSO_{cls.service.upper()}_{field.upper()}"
+
+
+def required_env(cls: type[ServiceSettings]) -> set[str]:
+    """Environment variables without which ``cls`` cannot start."""
+    return {env_name(cls, f) for f, info in cls.model_fields.items() if info.is_required()}
+
+
+def known_env(cls: type[ServiceSettings]) -> set[str]:
+    """Every environment variable ``cls`` reads."""
+    return {env_name(cls, f) for f in cls.model_fields}
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def load_settings(cls: type[S], environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> S:
+    """Build ``cls`` from ``environ`` (then ``overrides`` by field name), refusing unknown names."""
+    common_env = {env_name(ServiceSettings, f) for f in common_fields()}
+    own_prefix = f"HOSO_{cls.service.upper()}_"
+    other_prefixes = tuple(f"HOSO_{s.upper()}_" for s in SERVICES if s != cls.service)
+    own_env = known_env(cls)
+    values: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith("HOSO_") and key not in _UNPREFIXED.values():
+            continue
+        if key in own_env:
+            field = next(f for f in cls.model_fields if env_name(cls, f) == key)
+            values[field] = raw
+        elif key in common_env:
+            continue
+        elif key.startswith(own_prefix) or not key.startswith(other_prefixes):
+            raise SettingsError(f"unknown setting {key} (service {cls.service or 'common'})")
+    for name, value in (overrides or {}).items():
+        if name not in cls.model_fields:
+            raise SettingsError(f"unknown setting {name!r} for {cls.service}")
+        values[name] = value
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            var = env_name(cls, field) if field in cls.model_fields else field
+            problems.append(f"{var}: {err['msg']}")
+        raise SettingsError("invalid settings for " + (cls.service or "service") + ": " + "; ".join(problems)) from None

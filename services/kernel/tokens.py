@@ -1,0 +1,129 @@
+"""Access-token verification: every service verifies every token itself (never a header it did not check).
+
+Keys come from the identity service's JWKS, cached; an unknown ``kid`` triggers one refresh
+(bounded in rate), which is how key rotation reaches services without a restart.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import requests
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from .clock import Clock, SystemClock
+from .errors import Unauthorized
+from .principal import Principal
+
+ALGORITHMS = ["ES256", "RS256", "EdDSA"]
+
+
+class KeySource(Protocol):
+    def key_for(self, kid: str) -> Any:
+        """The public key with id ``kid``, or None when it is unknown even after a refresh."""
+
+
+class StaticKeySource:
+    """Keys given once (tests, or a pinned JWKS)."""
+
+    def __init__(self, *, jwks: Mapping[str, Any]) -> None:
+        self._keys = {k.kid: k for k in KeySet.import_key_set(dict(jwks)).keys}
+
+    def key_for(self, kid: str) -> Any:
+        return self._keys.get(kid)
+
+
+class JwksKeySource:
+    """Keys fetched from a JWKS URL, cached for ``ttl`` seconds, refreshed on an unknown kid."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        session: requests.Session | None = None,
+        ttl: float = 300.0,
+        min_refresh_interval: float = 5.0,
+        timeout: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._url = url
+        self._session = session
+        self._ttl = ttl
+        self._min_interval = min_refresh_interval
+        self._timeout = timeout
+        self._monotonic = monotonic
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        session = self._session or requests.Session()
+        self._session = session
+        resp = session.get(self._url, timeout=self._timeout)
+        resp.raise_for_status()
+        self._keys = {k.kid: k for k in KeySet.import_key_set(resp.json()).keys}
+        self._fetched_at = self._monotonic()
+
+    def key_for(self, kid: str) -> Any:
+        now = self._monotonic()
+        key = self._keys.get(kid)
+        stale = now - self._fetched_at > self._ttl
+        if key is not None and not stale:
+            return key
+        with self._lock:
+            key = self._keys.get(kid)
+            if key is not None and not (self._monotonic() - self._fetched_at > self._ttl):
+                return key
+            if self._monotonic() - self._fetched_at >= self._min_interval:
+                try:
+                    self._refresh()
+                except (requests.RequestException, ValueError, JoseError):
+                    return self._keys.get(kid)
+            return self._keys.get(kid)
+
+
+class TokenVerifier:
+    """Checks signature, issuer, audience and expiry; returns the caller as a Principal."""
+
+    def __init__(self, *, keys: KeySource, issuer: str, audience: str, clock: Clock | None = None, leeway: int = 30) -> None:
+        self._keys = keys
+        self._issuer = issuer
+        self._audience = audience
+        self._clock = clock or SystemClock()
+        self._leeway = leeway
+
+    def verify(self, token: str) -> Principal:
+        try:
+            compact = jws.extract_compact(token.encode("ascii"))
+        except (JoseError, ValueError, UnicodeError):
+            raise Unauthorized("Mã truy cập không đúng định dạng.", slug="invalid-token") from None
+        header = compact.protected
+        if header.get("alg") not in ALGORITHMS:
+            raise Unauthorized("Thuật toán ký của mã truy cập không được chấp nhận.", slug="invalid-token")
+        key = self._keys.key_for(str(header.get("kid") or ""))
+        if key is None:
+            raise Unauthorized("Mã truy cập được ký bằng khóa không xác định.", slug="invalid-token")
+        try:
+            decoded = jwt.decode(token, key, algorithms=ALGORITHMS)
+        except (JoseError, ValueError):
+            raise Unauthorized("Chữ ký của mã truy cập không hợp lệ.", slug="invalid-token") from None
+        claims = decoded.claims
+        now = int(self._clock.now().timestamp())
+        if claims.get("iss") != self._issuer:
+            raise Unauthorized("Mã truy cập không do hệ thống này cấp.", slug="invalid-token")
+        aud = claims.get("aud")
+        if not (aud == self._audience or (isinstance(aud, list) and self._audience in aud)):
+            raise Unauthorized("Mã truy cập không dành cho dịch vụ này.", slug="invalid-token")
+        exp = claims.get("exp")
+        if not isinstance(exp, (int, float)) or now > exp + self._leeway:
+            raise Unauthorized("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", slug="token-expired")
+        nbf = claims.get("nbf")
+        if isinstance(nbf, (int, float)) and now + self._leeway < nbf:
+            raise Unauthorized("Mã truy cập chưa có hiệu lực.", slug="invalid-token")
+        if "sub" not in claims:
+            raise Unauthorized("Mã truy cập thiếu thông tin người dùng.", slug="invalid-token")
+        return Principal.from_claims(claims)

@@ -1,0 +1,76 @@
+"""The inbox in MongoDB. An inbox belongs to one person: every query is scoped by recipient."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+import mongoengine
+from mongoengine import DateTimeField, StringField
+
+from services.kernel.errors import NotFound
+from services.kernel.pagination import paginate
+
+
+class NotificationDoc(mongoengine.Document):
+    meta: ClassVar[dict[str, Any]] = {
+        "db_alias": "notifications",
+        "collection": "inbox",
+        "indexes": [
+            {"fields": ["recipient", "-id"]},
+            {"fields": ["recipient", "source_event", "title"], "unique": True},
+        ],
+    }
+
+    id = StringField(primary_key=True)
+    recipient = StringField(required=True)
+    title = StringField(required=True)
+    body = StringField(required=True)
+    link = StringField()
+    source_event = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    read_at = DateTimeField()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body,
+            "link": self.link,
+            "created_at": self.created_at.isoformat(),
+            "read_at": self.read_at.isoformat() if self.read_at else None,
+        }
+
+
+class InboxRepository:
+    """One person's inbox."""
+
+    def __init__(self, *, recipient: str) -> None:
+        self.recipient = recipient
+
+    def add(self, doc: NotificationDoc) -> bool:
+        """Store ``doc`` unless that event already told this person the same thing."""
+        if doc.recipient != self.recipient:
+            raise ValueError("notification for another recipient")
+        try:
+            doc.save(force_insert=True)
+        except mongoengine.NotUniqueError:
+            return False
+        return True
+
+    def page(self, *, cursor: str | None, limit: int, unread_only: bool) -> tuple[list[NotificationDoc], str | None]:
+        qs = NotificationDoc.objects(recipient=self.recipient)
+        if unread_only:
+            qs = qs.filter(read_at=None)
+        return paginate(qs, cursor=cursor, limit=limit, descending=True)
+
+    def unread_count(self) -> int:
+        return NotificationDoc.objects(recipient=self.recipient, read_at=None).count()
+
+    def mark_read(self, notification_id: str, at: datetime) -> NotificationDoc:
+        doc = NotificationDoc.objects(recipient=self.recipient, id=notification_id).first()
+        if doc is None:
+            raise NotFound()
+        if doc.read_at is None:
+            doc.read_at = at
+            doc.save()
+        return doc

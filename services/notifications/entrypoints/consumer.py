@@ -1,0 +1,22 @@
+"""Consumer process of the notifications service: ``python -m services.notifications.entrypoints.consumer``."""
+from __future__ import annotations
+
+import signal
+import threading
+
+from services.kernel.jsonlog import configure_logging
+
+from ..bootstrap import bootstrap
+
+
+def main() -> None:
+    container = bootstrap()
+    configure_logging("notifications-consumer", level=container.settings.log_level)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    container.worker().run(stop)
+
+
+if __name__ == "__main__":
+    main()

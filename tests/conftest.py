@@ -1,0 +1,30 @@
+"""Fixtures shared by every test: the real broker (never skipped) and a real token issuer."""
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+from services.kernel.testing import TokenFactory
+
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> str:
+    """The real RabbitMQ; an unreachable broker fails the test (CI must not skip it)."""
+    url = os.environ.get("AMQP_URL") or DEFAULT_AMQP
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 5672), timeout=3):
+            pass
+    except OSError as exc:
+        pytest.fail(f"RabbitMQ is not reachable at {parsed.hostname}:{parsed.port or 5672} ({exc}); integration tests need it")
+    return url
+
+
+@pytest.fixture
+def tokens() -> TokenFactory:
+    return TokenFactory()
