@@ -94,7 +94,6 @@ class KombuPublisher:
                         declare=[exchange],
                         delivery_mode=2,
                         message_id=ev.id,
-                        content_type="application/json",
                         retry=False,
                     )
         except Exception:
