@@ -1,0 +1,122 @@
+/**
+ * The one way pages talk to the services: `/api/<service>/v1/<path>` through the gateway,
+ * with the bearer token added, JSON in and out, and RFC 9457 problem+json turned into an
+ * ApiError whose title/detail are shown to the user (Vietnamese from the services; the
+ * UI's own wording when a service gave none or the English switch is on).
+ */
+import { accessToken, refresh, signIn } from './auth.js';
+import { t, currentLang } from './i18n.js';
+
+export class ApiError extends Error {
+  constructor({ status, title, detail, type, field, errors }) {
+    super(title || `HTTP ${status}`);
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    this.type = type;
+    this.field = field;
+    this.errors = errors;
+  }
+}
+
+function statusTitle(status) {
+  const known = [400, 401, 403, 404, 409, 413, 415, 422, 423, 429, 500, 502, 503];
+  return t(`error.status.${known.includes(status) ? status : 'other'}`);
+}
+
+/** Build an ApiError from a Response, reading problem+json when present. */
+export async function problemFrom(res) {
+  let body = {};
+  const type = res.headers.get('Content-Type') || '';
+  if (type.includes('json')) body = await res.json().catch(() => ({}));
+  return problemFromBody(res.status, body);
+}
+
+export function problemFromBody(status, body = {}) {
+  const serverTitle = typeof body.title === 'string' ? body.title : (typeof body.error_description === 'string' ? body.error_description : null);
+  const useServer = currentLang() === 'vi' && serverTitle;
+  return new ApiError({
+    status,
+    title: useServer ? serverTitle.normalize('NFC') : statusTitle(status),
+    detail: typeof body.detail === 'string' ? body.detail.normalize('NFC') : (useServer ? null : serverTitle),
+    type: body.type, field: body.field, errors: body.errors,
+  });
+}
+
+export function url(service, path, query) {
+  const u = new URL(`/api/${service}/v1${path}`, location.origin);
+  if (query) for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') u.searchParams.set(k, v);
+  return u.pathname + u.search;
+}
+
+async function authHeaders() {
+  const token = await accessToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+/**
+ * Call a service. opts: {method, body (JSON), form (FormData), query, raw (return Response), anonymous}.
+ * A 401 is retried once after a refresh; then the user is sent to sign in.
+ */
+export async function api(service, path, opts = {}) {
+  const { method = 'GET', body, form, query, raw = false, anonymous = false, headers = {} } = opts;
+  const send = async () => {
+    const h = { Accept: 'application/json, application/problem+json', 'Accept-Language': currentLang(), ...headers, ...(anonymous ? {} : await authHeaders()) };
+    let payload;
+    if (form) payload = form;
+    else if (body !== undefined) { h['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
+    try {
+      return await fetch(url(service, path, query), { method, headers: h, body: payload });
+    } catch {
+      throw new ApiError({ status: 0, title: t('error.network'), detail: t('error.networkDetail') });
+    }
+  };
+  let res = await send();
+  if (res.status === 401 && !anonymous) {
+    try { await refresh(); res = await send(); } catch { /* fall through */ }
+    if (res.status === 401) { await signIn(); throw new ApiError({ status: 401, title: t('error.status.401') }); }
+  }
+  if (!res.ok) throw await problemFrom(res);
+  if (raw) return res;
+  if (res.status === 204) return null;
+  const ct = res.headers.get('Content-Type') || '';
+  return ct.includes('json') ? res.json() : res.text();
+}
+
+/** Items of a list response whatever its envelope ({items}, {data}, or a bare array). */
+export function items(page) {
+  if (!page) return [];
+  if (Array.isArray(page)) return page;
+  return page.items || page.data || page.results || [];
+}
+
+/**
+ * Upload with progress (XMLHttpRequest exposes upload progress; fetch does not).
+ * onProgress(loaded, total). Resolves with the parsed JSON body; rejects with an ApiError.
+ */
+export async function upload(service, path, formData, { onProgress, method = 'POST', headers = {}, anonymous = false } = {}) {
+  const token = anonymous ? null : await accessToken();
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, url(service, path));
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
+    xhr.setRequestHeader('Accept-Language', currentLang());
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    xhr.upload.onprogress = (ev) => { if (onProgress && ev.lengthComputable) onProgress(ev.loaded, ev.total); };
+    xhr.onerror = () => reject(new ApiError({ status: 0, title: t('error.network'), detail: t('error.networkDetail') }));
+    xhr.onload = () => {
+      let body = {};
+      try { body = xhr.responseText ? JSON.parse(xhr.responseText) : {}; } catch { body = {}; }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body);
+      else reject(problemFromBody(xhr.status, body));
+    };
+    xhr.send(formData);
+  });
+}
+
+/** Fetch a file with the bearer token and return an object URL (for PDF previews and downloads). */
+export async function blobUrl(service, path, query) {
+  const res = await api(service, path, { raw: true, query, headers: { Accept: '*/*' } });
+  return URL.createObjectURL(await res.blob());
+}

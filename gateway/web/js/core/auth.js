@@ -1,0 +1,198 @@
+/**
+ * Sign-in with OpenID Connect: authorization code + PKCE (S256 via WebCrypto) against the
+ * identity service behind the gateway. Tokens live in memory and in sessionStorage: they
+ * survive a reload of the tab but not its closing, and are never shared with other tabs or
+ * written to localStorage or cookies readable by scripts of other pages. The access token is
+ * refreshed a minute before it expires; a failed refresh signs the user out.
+ */
+const ISSUER_PATH = '/api/identity';
+const CLIENT_ID = 'hoso-web';
+const STORE = 'hoso.tokens';
+const PENDING = 'hoso.pkce';
+const REFRESH_MARGIN_MS = 60_000;
+
+let discovery = null;
+let tokens = null;
+let refreshTimer = null;
+let refreshing = null;
+const listeners = new Set();
+
+export function onAuthChange(fn) { listeners.add(fn); }
+function emit() { for (const fn of listeners) fn(currentUser()); }
+
+function b64url(bytes) {
+  let s = '';
+  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+function randomString(n = 32) { return b64url(crypto.getRandomValues(new Uint8Array(n))); }
+async function s256(text) { return b64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))); }
+
+/** Decode a JWT's payload (no verification: the services verify; the UI only reads claims). */
+export function decodeJwt(token) {
+  const part = token.split('.')[1];
+  const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+  const bytes = Uint8Array.from(json, (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+export function redirectUri() { return `${location.origin}/auth/callback`; }
+
+async function config() {
+  if (!discovery) {
+    const res = await fetch(`${ISSUER_PATH}/.well-known/openid-configuration`, { headers: { Accept: 'application/json' } });
+    if (!res.ok) throw new Error('discovery');
+    discovery = await res.json();
+  }
+  return discovery;
+}
+
+/** Rewrite an endpoint URL from discovery onto this origin (the issuer may be configured with another host). */
+function sameOrigin(url) {
+  const u = new URL(url, location.origin);
+  return u.origin === location.origin ? u.toString() : `${location.origin}${u.pathname}${u.search}`;
+}
+
+function save(next) {
+  tokens = next;
+  if (next) sessionStorage.setItem(STORE, JSON.stringify(next));
+  else sessionStorage.removeItem(STORE);
+  schedule();
+  emit();
+}
+
+function schedule() {
+  clearTimeout(refreshTimer);
+  if (!tokens || !tokens.refresh_token) return;
+  const wait = Math.max(5_000, tokens.expires_at - Date.now() - REFRESH_MARGIN_MS);
+  refreshTimer = setTimeout(() => { refresh().catch(() => {}); }, wait);
+}
+
+function fromResponse(body) {
+  return {
+    access_token: body.access_token,
+    refresh_token: body.refresh_token || (tokens && tokens.refresh_token) || null,
+    id_token: body.id_token || (tokens && tokens.id_token) || null,
+    expires_at: Date.now() + (Number(body.expires_in) || 300) * 1000,
+  };
+}
+
+async function tokenRequest(params) {
+  const cfg = await config();
+  const res = await fetch(sameOrigin(cfg.token_endpoint), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+    body: new URLSearchParams({ client_id: CLIENT_ID, ...params }),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) { const err = new Error(body.error_description || body.error || 'token'); err.body = body; throw err; }
+  return body;
+}
+
+/** Restore tokens kept in this tab's sessionStorage. */
+export function restore() {
+  try {
+    const raw = sessionStorage.getItem(STORE);
+    if (raw) {
+      tokens = JSON.parse(raw);
+      if (tokens.expires_at <= Date.now() && !tokens.refresh_token) tokens = null;
+    }
+  } catch { tokens = null; }
+  schedule();
+}
+
+/** Start sign-in: remember the PKCE verifier and state, then go to the authorization endpoint. */
+export async function signIn(returnTo = location.pathname + location.search) {
+  const cfg = await config();
+  const verifier = randomString(48);
+  const state = randomString(16);
+  const nonce = randomString(16);
+  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, nonce, returnTo }));
+  const url = new URL(sameOrigin(cfg.authorization_endpoint));
+  url.search = new URLSearchParams({
+    response_type: 'code', client_id: CLIENT_ID, redirect_uri: redirectUri(),
+    scope: 'openid profile offline_access', state, nonce,
+    code_challenge: await s256(verifier), code_challenge_method: 'S256',
+  }).toString();
+  location.assign(url.toString());
+}
+
+/** Finish sign-in on /auth/callback: check state, exchange the code; returns where to go next. */
+export async function completeSignIn(query) {
+  const pending = JSON.parse(sessionStorage.getItem(PENDING) || 'null');
+  sessionStorage.removeItem(PENDING);
+  if (query.get('error')) { const err = new Error(query.get('error_description') || query.get('error')); err.code = 'denied'; throw err; }
+  if (!pending || !query.get('code') || query.get('state') !== pending.state) {
+    const err = new Error('state'); err.code = 'state'; throw err;
+  }
+  const body = await tokenRequest({
+    grant_type: 'authorization_code', code: query.get('code'),
+    redirect_uri: redirectUri(), code_verifier: pending.verifier,
+  });
+  save(fromResponse(body));
+  return pending.returnTo && pending.returnTo.startsWith('/') && !pending.returnTo.startsWith('/auth/') ? pending.returnTo : '/';
+}
+
+/** Exchange the refresh token for new tokens; concurrent callers share one request. */
+export function refresh() {
+  if (!tokens || !tokens.refresh_token) return Promise.reject(new Error('no refresh token'));
+  if (!refreshing) {
+    refreshing = tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
+      .then((body) => { save(fromResponse(body)); })
+      .catch((err) => { save(null); throw err; })
+      .finally(() => { refreshing = null; });
+  }
+  return refreshing;
+}
+
+/** A valid access token, refreshing first when it is about to expire; null when signed out. */
+export async function accessToken() {
+  if (!tokens) return null;
+  if (tokens.expires_at - Date.now() < 10_000) {
+    try { await refresh(); } catch { return null; }
+  }
+  return tokens ? tokens.access_token : null;
+}
+
+/** Sign out: revoke the refresh token, forget everything, and end the identity session. */
+export async function signOut() {
+  const old = tokens;
+  save(null);
+  try {
+    const cfg = await config();
+    if (old && old.refresh_token && cfg.revocation_endpoint) {
+      await fetch(sameOrigin(cfg.revocation_endpoint), {
+        method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: CLIENT_ID, token: old.refresh_token, token_type_hint: 'refresh_token' }),
+      });
+    }
+    if (cfg.end_session_endpoint) {
+      const url = new URL(sameOrigin(cfg.end_session_endpoint));
+      url.searchParams.set('post_logout_redirect_uri', `${location.origin}/`);
+      url.searchParams.set('client_id', CLIENT_ID);
+      if (old && old.id_token) url.searchParams.set('id_token_hint', old.id_token);
+      location.assign(url.toString());
+      return;
+    }
+  } catch { /* signed out locally in any case */ }
+  location.assign('/');
+}
+
+/**
+ * The signed-in user as the UI needs it, from the access token's claims:
+ * {sub, name, tenant, district, roles:Set, unitRoles:[[role, unit]], act:[...]}.
+ */
+export function currentUser() {
+  if (!tokens) return null;
+  try {
+    const c = decodeJwt(tokens.access_token);
+    const roles = new Set(c.roles || []);
+    for (const [role] of c.unit_roles || []) roles.add(role);
+    for (const d of c.act || []) roles.add(d.role);
+    return {
+      sub: c.sub, name: c.name || c.preferred_username || c.sub, tenant: c.tenant || null,
+      tenantName: c.tenant_name || null, district: c.district || null, province: c.province || null,
+      roles, unitRoles: c.unit_roles || [], act: c.act || [], claims: c,
+    };
+  } catch { return null; }
+}

@@ -1,0 +1,25 @@
+/** A submission's history as a timeline, and its PDF preview fetched with the bearer token. */
+import { h, mount, fmtDateTime, alertBox } from './dom.js';
+import { t, roleName } from './i18n.js';
+import * as svc from '../services.js';
+
+export function historyView(events = []) {
+  if (!events.length) return h('p', { class: 'meta' }, t('history.empty'));
+  return h('ol', { class: 'timeline' }, events.map((e) => h('li', {},
+    h('span', { class: 'when' }, fmtDateTime(e.at || e.occurred_at)),
+    h('strong', {}, t(`history.action.${e.action || e.type}`, {}, e.action || e.type)),
+    ' — ', e.actor_name || e.actor || '',
+    e.on_behalf_of ? h('span', {}, ` ${t('history.onBehalf', { who: e.on_behalf_of_name || e.on_behalf_of, role: e.role ? roleName(e.role) : '' })}`) : null,
+    e.comment ? h('div', { class: 'comment' }, e.comment) : null)));
+}
+
+export function pdfPreview(versionId, title) {
+  const box = h('div', { class: 'pdf-box' }, h('p', { class: 'loading', role: 'status' }, t('history.loadingPdf')));
+  if (!versionId) { mount(box, alertBox('info', t('history.noPdf'))); return box; }
+  svc.versionPdfUrl(versionId).then((src) => {
+    mount(box,
+      h('iframe', { class: 'pdf-frame', src, title: t('history.pdfTitle', { title: title || '' }) }),
+      h('p', {}, h('a', { href: src, download: `${title || 'tai-lieu'}.pdf` }, t('history.download'))));
+  }).catch((err) => mount(box, alertBox(err.status === 409 ? 'warn' : 'error', err.title || t('history.noPdf'), err.detail)));
+  return box;
+}

@@ -1,0 +1,66 @@
+/** Every route of the app and the navigation shown to each role. */
+import verify from './pages/verify.js';
+import home from './pages/home.js';
+import mywork from './pages/mywork.js';
+import submission from './pages/submission.js';
+import queue from './pages/queue.js';
+import signing from './pages/signing.js';
+import clerk from './pages/clerk.js';
+import { rulesPage, staffPage, locksPage, progressPage, delegationPage } from './pages/school.js';
+import { districtPage, schoolDrillPage, onboardPage } from './pages/district.js';
+import notfound from './pages/notfound.js';
+
+export const R = {
+  teacher: ['giao_vien', 'tong_phu_trach', 'to_truong', 'to_pho', 'van_thu', 'ke_toan', 'pho_hieu_truong', 'hieu_truong'],
+  approver: ['to_truong', 'to_pho', 'pho_hieu_truong', 'hieu_truong'],
+  signer: ['giao_vien', 'hieu_truong', 'pho_hieu_truong', 'van_thu'],
+  clerk: ['van_thu'],
+  schoolAdmin: ['hieu_truong', 'quan_tri'],
+  schoolLeaders: ['hieu_truong', 'pho_hieu_truong', 'quan_tri', 'to_truong'],
+  delegators: ['hieu_truong', 'to_truong'],
+  district: ['truong_phong', 'chuyen_vien', 'chuyen_vien_so'],
+  onboard: ['truong_phong'],
+};
+
+export const ROUTES = [
+  ['/', home],
+  ['/tra-cuu', verify],
+  ['/tra-cuu/:code', verify],
+  ['/viec-cua-toi', mywork],
+  ['/bai-nop/:id', submission],
+  ['/duyet', queue],
+  ['/ky-so', signing],
+  ['/van-thu', clerk],
+  ['/truong/quy-che', rulesPage],
+  ['/truong/nhan-su', staffPage],
+  ['/truong/khoa-so', locksPage],
+  ['/truong/tien-do', progressPage],
+  ['/uy-quyen', delegationPage],
+  ['/phong', districtPage],
+  ['/phong/truong/:school', schoolDrillPage],
+  ['/phong/them-truong', onboardPage],
+  ['/khong-tim-thay', notfound],
+];
+
+export const NAV = [
+  { label: 'nav.work', items: [
+    { path: '/viec-cua-toi', label: 'nav.mywork', roles: R.teacher },
+    { path: '/duyet', label: 'nav.queue', roles: R.approver },
+    { path: '/ky-so', label: 'nav.signing', roles: R.signer },
+    { path: '/van-thu', label: 'nav.clerk', roles: R.clerk },
+  ] },
+  { label: 'nav.school', items: [
+    { path: '/truong/tien-do', label: 'nav.progress', roles: R.schoolLeaders },
+    { path: '/truong/quy-che', label: 'nav.rules', roles: R.schoolAdmin },
+    { path: '/truong/nhan-su', label: 'nav.staff', roles: R.schoolAdmin },
+    { path: '/truong/khoa-so', label: 'nav.locks', roles: R.schoolAdmin },
+    { path: '/uy-quyen', label: 'nav.delegation', roles: R.delegators },
+  ] },
+  { label: 'nav.district', items: [
+    { path: '/phong', label: 'nav.schools', roles: R.district },
+    { path: '/phong/them-truong', label: 'nav.onboard', roles: R.onboard },
+  ] },
+  { label: 'nav.public', items: [
+    { path: '/tra-cuu', label: 'nav.verify' },
+  ] },
+];
