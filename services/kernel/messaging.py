@@ -160,6 +160,10 @@ class ConsumerWorker:
         self._queue = queue
         self._consumer = consumer
 
+    @property
+    def queue(self) -> kombu.Queue:
+        return self._queue
+
     def _on_message(self, conn: kombu.Connection) -> Callable[[Any, kombu.Message], None]:
         def on_message(body: Any, message: kombu.Message) -> None:
             attempt = int((message.headers or {}).get(RETRY_HEADER, 1))

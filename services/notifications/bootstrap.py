@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo.collection import Collection
+
 from services.kernel.clock import Clock
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
 from services.kernel.runtime import Runtime, build_runtime
@@ -28,8 +30,11 @@ class Container:
     handlers: NotificationHandlers
     consumer: IdempotentConsumer
 
-    def worker(self) -> ConsumerWorker:
-        return self.runtime.worker(self.consumer, BINDINGS, quorum=self.settings.queue_quorum or None)
+    def workers(self) -> list[ConsumerWorker]:
+        return [self.runtime.worker(self.consumer, BINDINGS, quorum=self.settings.queue_quorum or None)]
+
+    def outbox_collections(self) -> list[Collection]:
+        return []
 
 
 def bootstrap(

@@ -15,7 +15,12 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    container.worker().run(stop)
+    threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in container.workers()]
+    for t in threads:
+        t.start()
+    stop.wait()
+    for t in threads:
+        t.join(timeout=5)
 
 
 if __name__ == "__main__":
