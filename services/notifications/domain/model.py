@@ -33,7 +33,7 @@ def messages_for(event_type: str, data: Mapping[str, Any]) -> list[Message]:
                 recipient=str(data["person"]),
                 title="Đăng nhập từ thiết bị mới",
                 body=(
-                    f"Tài khoản của bạn vừa đăng nhập từ một thiết bị mới ({data.get('device') or 'không rõ'}) "
+                    f"Tài khoản của bạn vừa đăng nhập từ một thiết bị mới ({data.get('device') or 'không rõ'}). "
                     "Nếu không phải bạn, hãy đổi mật khẩu ngay và báo cho quản trị của trường."
                 ),
                 link="/account/sessions",

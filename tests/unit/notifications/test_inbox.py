@@ -1,0 +1,69 @@
+"""A returned submission lands in the submitter's inbox, and only there."""
+from __future__ import annotations
+
+import pytest
+
+from services.kernel.events import Event
+from services.kernel.messaging import InMemoryPublisher
+from services.notifications.bootstrap import bootstrap
+from services.notifications.entrypoints.app import create_app
+
+
+class RecordingMailer:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, str]] = []
+
+    def send(self, *, to: str, subject: str, body: str) -> None:
+        self.sent.append({"to": to, "subject": subject, "body": body})
+
+
+@pytest.fixture
+def env(tokens):
+    mailer = RecordingMailer()
+    c = bootstrap({"mode": "test"}, environ={}, verifier=tokens.verifier(), publisher=InMemoryPublisher(), mailer=mailer)
+    return c, create_app(container=c).test_client(), mailer
+
+
+def _auth(tokens, sub):
+    return {"Authorization": "Bearer " + tokens.issue(sub, tenant="th-hoa-phong", district="pgd-hoa-vang")}
+
+
+def test_returned_submission_reaches_only_the_submitter(env, tokens):
+    c, client, _ = env
+    ev = Event(type="approvals.submission.returned", data={"submitter": "thhp.giaovien", "title": "Kế hoạch bài dạy tuần 3", "comment": "Bổ sung mục tiêu bài học.", "submission_id": "s1"})
+    assert c.handlers.on_event(ev) == 1
+    mine = client.get("/api/v1/inbox", headers=_auth(tokens, "thhp.giaovien")).get_json()
+    assert mine["unread"] == 1 and mine["items"][0]["title"] == "Hồ sơ bị trả lại"
+    assert "Bổ sung mục tiêu bài học." in mine["items"][0]["body"]
+    other = client.get("/api/v1/inbox", headers=_auth(tokens, "thhp.giaovien2")).get_json()
+    assert other["items"] == [] and other["unread"] == 0
+
+
+def test_same_event_twice_notifies_once(env):
+    c, _, _ = env
+    ev = Event(type="approvals.submission.approved", data={"submitter": "u", "title": "Sổ chủ nhiệm"})
+    assert c.consumer.handle(ev) is True
+    assert c.consumer.handle(ev) is False
+    assert c.handlers.on_event(ev) == 0
+
+
+def test_mark_read_and_someone_elses_notification_is_not_found(env, tokens):
+    c, client, _ = env
+    c.handlers.on_event(Event(type="approvals.submission.approved", data={"submitter": "a", "title": "Sổ"}))
+    item = client.get("/api/v1/inbox", headers=_auth(tokens, "a")).get_json()["items"][0]
+    assert client.post(f"/api/v1/inbox/{item['id']}/read", headers=_auth(tokens, "b")).status_code == 404
+    r = client.post(f"/api/v1/inbox/{item['id']}/read", headers=_auth(tokens, "a"))
+    assert r.status_code == 200 and r.get_json()["read_at"]
+    assert client.get("/api/v1/inbox?unread=true", headers=_auth(tokens, "a")).get_json()["items"] == []
+
+
+def test_new_device_sign_in_sends_an_email(env):
+    c, _, mailer = env
+    c.handlers.on_event(Event(type="identity.signin.new_device", data={"person": "a", "email": "a@truong.edu.vn", "device": "Chrome trên Android"}))
+    assert mailer.sent[0]["to"] == "a@truong.edu.vn" and "thiết bị mới" in mailer.sent[0]["subject"]
+
+
+def test_inbox_needs_sign_in(env):
+    _, client, _ = env
+    r = client.get("/api/v1/inbox")
+    assert r.status_code == 401 and r.mimetype == "application/problem+json"
