@@ -6,7 +6,7 @@
 import { h, fmtBytes, uid } from './dom.js';
 import { t } from './i18n.js';
 
-export function dropzone({ name = 'file', accept, label, hint, required = true, onChange } = {}) {
+export function dropzone({ name = 'file', accept, label, hint, required = false, onChange } = {}) {
   const id = uid('file');
   const input = h('input', { type: 'file', id, name, accept: accept || null, required, class: 'file-input' });
   const chosen = h('p', { class: 'file-name', 'aria-live': 'polite' }, t('upload.none'));

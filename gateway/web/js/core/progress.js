@@ -68,8 +68,8 @@ export function progressChart(rows, title) {
       x += w;
     }
   });
-  return h('figure', { class: 'chart', style: 'margin:0 0 1rem' },
+  return h('figure', { class: 'chart' },
     svg,
-    h('figcaption', { class: 'legend' }, PARTS.map(([k, colour]) => h('span', { style: `--sw:${colour}` }, t(`progress.col.${k}`))),
-      h('span', { style: '--sw:#e6eaf0' }, t('progress.col.rest'))));
+    h('figcaption', { class: 'legend' }, PARTS.map(([k]) => h('span', { class: `sw-${k}` }, t(`progress.col.${k}`))),
+      h('span', { class: 'sw-rest' }, t('progress.col.rest'))));
 }

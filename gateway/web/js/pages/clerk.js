@@ -64,7 +64,7 @@ async function issuedTab(page, el, ctx) {
           d.code ? h('a', { href: `/tra-cuu/${encodeURIComponent(d.code)}`, class: 'meta' }, t('clerk.verifyLink')) : null,
           recalled && d.recall_reason ? h('div', { class: 'meta' }, t('verify.recallReason', { reason: d.recall_reason })) : null),
         stateBadge(recalled ? 'recalled' : 'issued'),
-        recalled ? null : h('details', { style: 'flex-basis:100%' }, h('summary', {}, t('clerk.recall')), form));
+        recalled ? null : h('details', { class: 'full' }, h('summary', {}, t('clerk.recall')), form));
     })) : emptyState(t('clerk.noneIssued'), t('clerk.noneIssuedText')));
 }
 

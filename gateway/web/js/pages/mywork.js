@@ -23,7 +23,7 @@ function obligationItem(ob, reload) {
   const state = ob.status || ob.state;
   const canSubmit = ['owed', 'open', 'late', 'overdue', 'due_soon', 'returned'].includes(state);
   const li = h('li', {});
-  const formHolder = h('div', { style: 'flex-basis:100%' });
+  const formHolder = h('div', { class: 'full' });
   const toggle = canSubmit ? h('button', {
     type: 'button', class: 'btn small', 'aria-expanded': 'false',
     onclick: (ev) => {

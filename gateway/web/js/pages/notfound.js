@@ -10,7 +10,7 @@ export default {
       h('span', { class: 'code', 'aria-hidden': 'true' }, '404'),
       h('h1', { id: 'nf-title' }, t('notfound.title')),
       h('p', {}, t('notfound.text')),
-      h('div', { class: 'actions', style: 'justify-content:center' },
+      h('div', { class: 'actions center' },
         h('a', { class: 'btn', href: '/' }, user ? t('notfound.home') : t('notfound.start')))));
   },
 };

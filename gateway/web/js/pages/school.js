@@ -88,7 +88,7 @@ export const rulesPage = {
             h('dl', { class: 'kv' },
               h('dt', {}, t('rules.district')), h('dd', {}, describe(r.district_rule, r.district_text)),
               h('dt', {}, t('rules.school')), h('dd', {}, r.school_rule ? describe(r.school_rule, r.school_text) : t('rules.inherits')))),
-          canEdit ? h('details', { style: 'flex-basis:100%' }, h('summary', {}, t('rules.change')), ruleEditor(r, reload)) : null)))
+          canEdit ? h('details', { class: 'full' }, h('summary', {}, t('rules.change')), ruleEditor(r, reload)) : null)))
           : emptyState(t('rules.empty'), t('rules.emptyText'))),
       h('section', { class: 'card', 'aria-labelledby': 'ch-title' },
         h('h2', { id: 'ch-title' }, t('rules.chains')),

@@ -27,7 +27,7 @@ function resultView(result) {
       doc.title ? [h('dt', {}, t('verify.docTitle')), h('dd', {}, doc.title)] : null,
       doc.school_name ? [h('dt', {}, t('verify.school')), h('dd', {}, doc.school_name)] : null,
       result.code ? [h('dt', {}, t('verify.code')), h('dd', {}, result.code)] : null,
-      result.sha256 ? [h('dt', {}, 'SHA-256'), h('dd', { style: 'font-family:monospace;font-size:.8rem' }, result.sha256)] : null,
+      result.sha256 ? [h('dt', {}, 'SHA-256'), h('dd', { class: 'mono' }, result.sha256)] : null,
       result.issued_at ? [h('dt', {}, t('verify.issuedAt')), h('dd', {}, fmtDateTime(result.issued_at))] : null,
       [h('dt', {}, t('verify.changed')), h('dd', {}, result.modified_after_signing ? t('verify.changedYes') : t('verify.changedNo'))]),
     sigs.length ? h('h3', {}, t('verify.signatures', { n: sigs.length })) : null,

@@ -1,0 +1,132 @@
+"""Browser tests: the whole platform in all-in-one mode, driven by Debian's Chromium (headless).
+
+The platform starts once per session on a free local port (``infra.allinone.start_platform``)
+with the demo district seeded. Each test gets a fresh browser context (fresh cookies and
+storage). ``capture(page, name)`` saves desktop (1280×800) and phone (360×740) screenshots
+under ``test-artifacts/screenshots/`` and runs axe-core at both widths, failing on any
+serious or critical violation.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from infra.allinone import SERVICES, start_platform
+from infra.demo.district import DEMO_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("HOSO_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+expect.set_options(timeout=15_000)
+
+
+def _available_services() -> tuple[str, ...]:
+    return tuple(s for s in SERVICES if importlib.util.find_spec(f"services.{s}.entrypoints.app") is not None)
+
+
+@pytest.fixture(scope="session")
+def platform() -> Iterator[object]:
+    """The whole platform (every service that exists, the gateway, the demo district)."""
+    present = _available_services()
+    missing = {f"HOSO_{s.upper()}_URL": "http://127.0.0.1:9" for s in SERVICES if s not in present}
+    running = start_platform(services=present, seed=True, environ=missing)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(platform) -> str:
+    return platform.url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """System Chromium, headless; Playwright gives it a fresh temporary profile (user data dir)."""
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser, base_url: str) -> Iterator[Callable[[], Page]]:
+    """Open pages, each in its own fresh context (own storage: one signed-in person per page)."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        ctx = browser.new_context(viewport=DESKTOP, base_url=base_url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.on("pageerror", lambda err: page.context.__dict__.setdefault("_errors", []).append(str(err)))
+        return page
+
+    yield make
+    for ctx in contexts:
+        errors = ctx.__dict__.get("_errors", [])
+        ctx.close()
+        assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+_axe = Axe()
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
+
+
+@pytest.fixture
+def capture() -> Callable[[Page, str], None]:
+    """Screenshot a page at desktop and phone widths and check it with axe-core."""
+
+    def run(page: Page, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        problems = []
+        for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(size)
+            page.wait_for_timeout(150)
+            page.screenshot(path=str(SCREENSHOTS / f"{_slug(name)}-{label}.png"), full_page=True)
+            result = _axe.run(page)
+            for v in result.response["violations"]:
+                if v.get("impact") in BLOCKING_IMPACTS:
+                    targets = [n["target"] for n in v["nodes"]][:5]
+                    problems.append(f"[{label}] {v['id']} ({v['impact']}): {v['help']} → {targets}")
+        page.set_viewport_size(DESKTOP)
+        assert not problems, f"axe-core found serious/critical violations on {name}:\n" + "\n".join(problems)
+
+    return run
+
+
+@pytest.fixture
+def sign_in(base_url: str) -> Callable[..., None]:
+    """Sign a demo person in through the web app's button and the identity service's pages."""
+
+    def run(page: Page, username: str, password: str = DEMO_PASSWORD, path: str = "/") -> None:
+        page.goto(path)
+        page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url(re.compile(r".*/api/identity/.*"))
+        page.locator("input[name=username]").fill(username)
+        page.locator("input[name=password]").fill(password)
+        page.locator("form button[type=submit], form input[type=submit]").first.click()
+        page.wait_for_url(lambda url: "/api/identity/" not in url and "/auth/callback" not in url)
+        expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+
+    return run

@@ -1,0 +1,49 @@
+"""Pages anyone can open without signing in: the verification page, the start page, not found."""
+from __future__ import annotations
+
+import unicodedata
+
+from playwright.sync_api import expect
+
+
+def test_verification_page_is_public_accessible_and_in_vietnamese(new_page, capture):
+    page = new_page()
+    page.goto("/tra-cuu")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tra cứu văn bản đã ký")
+    expect(page.get_by_role("button", name="Kiểm tra", exact=True)).to_have_count(2)
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    text = page.locator("body").inner_text()
+    assert text == unicodedata.normalize("NFC", text)
+    capture(page, "tra-cuu")
+
+
+def test_verification_without_a_file_says_what_to_do(new_page):
+    page = new_page()
+    page.goto("/tra-cuu")
+    page.get_by_role("button", name="Kiểm tra", exact=True).first.click()
+    expect(page.get_by_role("alert")).to_have_text("Vui lòng chọn một tệp PDF.")
+
+
+def test_unknown_address_shows_the_not_found_page(new_page, capture):
+    page = new_page()
+    page.goto("/khong-co-trang-nay")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Không tìm thấy trang")
+    capture(page, "khong-tim-thay")
+
+
+def test_start_page_offers_sign_in_and_switches_to_english(new_page, capture):
+    page = new_page()
+    page.goto("/")
+    expect(page.get_by_role("main").get_by_role("button", name="Đăng nhập")).to_be_visible()
+    capture(page, "trang-dau")
+    page.get_by_role("button", name="EN").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("main").get_by_role("button", name="Sign in")).to_be_visible()
+    page.get_by_role("button", name="VI").click()
+    expect(page.get_by_role("main").get_by_role("button", name="Đăng nhập")).to_be_visible()
+
+
+def test_pages_needing_sign_in_ask_for_it_first(new_page):
+    page = new_page()
+    page.goto("/viec-cua-toi")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hồ sơ sổ sách điện tử của nhà trường")
