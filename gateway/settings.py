@@ -1,0 +1,60 @@
+"""Settings of the gateway, read from ``HOSO_*`` variables and validated at start-up.
+
+The five service base URLs are the common ``HOSO_<SERVICE>_URL`` settings; the gateway
+cannot route without them, so here they are required. Its own settings are
+``HOSO_GATEWAY_<FIELD>``.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field
+
+from services.kernel.settings import ServiceSettings
+
+WEB_ROOT = Path(__file__).resolve().parent / "web"
+
+
+class GatewaySettings(ServiceSettings):
+    """Routing targets, limits and timeouts of the public entry point."""
+
+    service: ClassVar[str] = "gateway"
+
+    identity_url: str
+    documents_url: str
+    approvals_url: str
+    signing_url: str
+    notifications_url: str
+
+    max_body_bytes: int = Field(default=110_000_000, gt=0)
+    """Largest request body forwarded; documents caps a file at 100,000,000 bytes, plus form overhead."""
+    upstream_connect_timeout: float = Field(default=3.0, gt=0)
+    upstream_timeout: float = Field(default=60.0, gt=0)
+    """Longest wait for the next bytes of an upstream answer before giving 504."""
+    upstream_idle_reuse: float = Field(default=1.5, ge=0)
+    """A kept-alive upstream connection idle longer than this is replaced (gunicorn closes after 2 s)."""
+    user_rate: float = Field(default=20.0, gt=0)
+    """Sustained requests per second one signed-in user may make."""
+    user_burst: int = Field(default=200, gt=0)
+    ip_rate: float = Field(default=10.0, gt=0)
+    """Sustained requests per second from one address without a valid token (a whole school may share one)."""
+    ip_burst: int = Field(default=200, gt=0)
+    trusted_proxies: int = Field(default=0, ge=0)
+    """How many reverse proxies in front append to X-Forwarded-For (ingress: 1)."""
+    web_root: str = str(WEB_ROOT)
+
+    def service_urls(self) -> dict[str, str]:
+        """Base URL of each routed service, without a trailing slash."""
+        return {
+            "identity": self.identity_url.rstrip("/"),
+            "documents": self.documents_url.rstrip("/"),
+            "approvals": self.approvals_url.rstrip("/"),
+            "signing": self.signing_url.rstrip("/"),
+            "notifications": self.notifications_url.rstrip("/"),
+        }
+
+    @property
+    def https(self) -> bool:
+        """Whether the platform is published over https (HSTS is sent then)."""
+        return self.public_url.lower().startswith("https://")

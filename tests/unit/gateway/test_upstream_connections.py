@@ -1,0 +1,64 @@
+"""Kept-alive upstream connections: reused while fresh, replaced when idle or closed by the service."""
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from gateway.upstream import ConnectionPool, Upstream, forward
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 10.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_thread_reuses_its_connection_while_it_is_fresh(make_gateway, bearer) -> None:  # noqa: ANN001
+    clock = Clock()
+    _, client = make_gateway(upstream_idle_reuse=5.0, monotonic=clock)
+    first = client.get("/api/documents/v1/a", headers=bearer).json["remote_port"]
+    assert client.get("/api/approvals/v1/b", headers=bearer).json["remote_port"] == first
+    clock.now += 6.0
+    assert client.get("/api/documents/v1/c", headers=bearer).json["remote_port"] != first
+
+
+@pytest.fixture()
+def one_shot_service() -> Iterator[tuple[int, list[int]]]:
+    """A service that answers one request per connection, then closes it without saying so."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            with connection:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield listener.getsockname()[1], accepted
+    listener.close()
+
+
+def test_a_connection_the_service_closed_is_replaced_without_failing_the_request(one_shot_service) -> None:  # noqa: ANN001
+    port, accepted = one_shot_service
+    pool = ConnectionPool(connect_timeout=1.0, read_timeout=2.0, idle_reuse=60.0)
+    upstream = Upstream.from_url(f"http://127.0.0.1:{port}")
+    for _ in range(3):
+        answer = forward(pool, upstream, method="GET", target="/healthz", headers=[], body=None)
+        assert answer.status == 200
+        assert b"".join(answer.body) == b"{}"
+    assert len(accepted) == 3
