@@ -1,0 +1,99 @@
+"""Reasons a signing request is refused, each with a Vietnamese sentence a user can act on.
+
+The service layer maps :class:`SigningRefused` to an HTTP problem (status from ``status``);
+``code`` is the stable machine-readable reason.
+"""
+from __future__ import annotations
+
+
+class SigningRefused(Exception):
+    """A request to sign (or to unlock a key) that the service will not carry out."""
+
+    status: int = 422
+    code: str = "signing-refused"
+    message: str = "Không thể ký tài liệu."
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.message)
+        self.detail = detail or self.message
+
+
+class CorruptPdf(SigningRefused):
+    code = "corrupt-pdf"
+    message = "Tệp không phải là PDF hợp lệ hoặc đã bị hỏng, không thể ký."
+
+
+class EncryptedPdf(SigningRefused):
+    code = "encrypted-pdf"
+    message = "Tệp PDF đang được mã hóa (đặt mật khẩu); hãy gỡ mật khẩu trước khi ký."
+
+
+class BrokenXref(SigningRefused):
+    code = "broken-xref"
+    message = "Bảng tham chiếu chéo (xref) của tệp PDF bị hỏng; hãy xuất lại tệp PDF rồi ký."
+
+
+class WrongPin(SigningRefused):
+    status = 403
+    code = "wrong-pin"
+    message = "Mã PIN không đúng."
+
+    def __init__(self, tries_left: int) -> None:
+        super().__init__(f"Mã PIN không đúng. Còn {tries_left} lần thử trước khi chứng thư bị khóa.")
+        self.tries_left = tries_left
+
+
+class CredentialLocked(SigningRefused):
+    status = 423
+    code = "credential-locked"
+    message = "Chứng thư số đã bị khóa do nhập sai mã PIN quá số lần cho phép; liên hệ quản trị để mở khóa."
+
+
+class CertificateExpired(SigningRefused):
+    code = "certificate-expired"
+    message = "Chứng thư số đã hết hạn hoặc chưa đến thời điểm có hiệu lực."
+
+
+class CertificateRevoked(SigningRefused):
+    code = "certificate-revoked"
+    message = "Chứng thư số đã bị thu hồi."
+
+
+class CertificateNotForSigning(SigningRefused):
+    code = "certificate-usage"
+    message = "Chứng thư số không được phép dùng để ký (thiếu mục đích digitalSignature/nonRepudiation)."
+
+
+class NotApproved(SigningRefused):
+    status = 409
+    code = "not-approved"
+    message = "Hồ sơ chưa được phê duyệt nên chưa thể ký."
+
+
+class OutOfTurn(SigningRefused):
+    status = 409
+    code = "out-of-turn"
+    message = "Chưa đến lượt ký của bạn theo thứ tự ký của hồ sơ."
+
+
+class DocumentChanged(SigningRefused):
+    status = 409
+    code = "document-changed"
+    message = "Tài liệu đã thay đổi sau khi được phê duyệt; không thể ký phiên bản này."
+
+
+class SignatureMismatch(SigningRefused):
+    code = "signature-mismatch"
+    message = "Chữ ký nhận được không khớp với chứng thư số của người ký."
+
+
+class SignatureRejected(SigningRefused):
+    status = 409
+    code = "signature-rejected"
+    message = "Người ký đã từ chối xác nhận ký trên thiết bị."
+
+
+class SignatureExpired(SigningRefused):
+    status = 409
+    code = "signature-expired"
+    message = "Yêu cầu ký đã hết hạn trước khi được xác nhận."

@@ -1,0 +1,147 @@
+"""Test and benchmark helpers of the signing service: a small PKI and sample PDFs.
+
+Used by ``tests/*/signing`` and ``benchmarks/signing_*.py``; never by the running service.
+"""
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+from pypdf import PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+
+from services.signing.adapters import x509_issuer as issuer
+from services.signing.adapters.pades import (
+    PadesEngine,
+    SigningIdentity,
+    StampContent,
+    StampPlacement,
+)
+from services.signing.adapters.pdf_checks import check_signable
+from services.signing.adapters.raw_signing import sign_raw
+from services.signing.adapters.timestamps import DevelopmentTsa
+
+CRL_URL = "http://127.0.0.1:1/api/v1/crl/test.crl"
+
+
+def one_page_pdf() -> bytes:
+    """A one-page A4 PDF with a line of text, like an exported học bạ page."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"),
+        NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+    })
+    page[NameObject("/Resources")] = DictionaryObject({
+        NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})
+    })
+    content = DecodedStreamObject()
+    content.set_data(b"BT /F1 14 Tf 72 770 Td (HOC BA - Lop 4A - Nam hoc 2025-2026) Tj ET")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def scan_pdf(size_bytes: int = 20 * 1024 * 1024) -> bytes:
+    """A one-page PDF carrying an uncompressed greyscale image of about ``size_bytes`` (a scan)."""
+    side = int(size_bytes ** 0.5)
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    image = DecodedStreamObject()
+    image.set_data(os.urandom(side * side))
+    image.update({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Image"),
+        NameObject("/Width"): NumberObject(side),
+        NameObject("/Height"): NumberObject(side),
+        NameObject("/ColorSpace"): NameObject("/DeviceGray"),
+        NameObject("/BitsPerComponent"): NumberObject(8),
+    })
+    page[NameObject("/Resources")] = DictionaryObject({
+        NameObject("/XObject"): DictionaryObject({NameObject("/Im0"): writer._add_object(image)})
+    })
+    content = DecodedStreamObject()
+    content.set_data(b"q 595 0 0 842 0 0 cm /Im0 Do Q")
+    page[NameObject("/Contents")] = writer._add_object(content)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@dataclass
+class Holder:
+    """A key and the certificate the test CA issued for it."""
+
+    key: PrivateKeyTypes
+    certificate: x509.Certificate
+
+
+@dataclass
+class DevPki:
+    """A district root, a TSA and helpers to issue signer certificates, all in memory."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    ca_key: PrivateKeyTypes = field(default_factory=lambda: issuer.new_key("ec"))
+    revoked: list[tuple[int, datetime]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.ca = issuer.create_root(
+            key=self.ca_key,
+            subject=issuer.Subject("HoSo CA Phòng GD&ĐT Hòa Vang (thử nghiệm)", "Phòng GD&ĐT huyện Hòa Vang"),
+            now=self.now,
+        )
+        tsa_key = issuer.new_key("rsa")
+        self.tsa = Holder(tsa_key, issuer.issue(
+            ca_key=self.ca_key, ca_cert=self.ca, public_key=tsa_key.public_key(),
+            subject=issuer.Subject("HoSo TSA (thử nghiệm)", "Phòng GD&ĐT huyện Hòa Vang"),
+            now=self.now, crl_url=None, for_timestamping=True,
+        ))
+
+    def issue(self, name: str, school: str = "Trường Tiểu học Hòa Phong", *, kind: str = "rsa",
+              days: int = 365, not_before: datetime | None = None, key: PrivateKeyTypes | None = None) -> Holder:
+        key = key or issuer.new_key(kind)
+        cert = issuer.issue(
+            ca_key=self.ca_key, ca_cert=self.ca, public_key=key.public_key(),
+            subject=issuer.Subject(name, school), now=self.now, crl_url=CRL_URL, days=days, not_before=not_before,
+        )
+        return Holder(key, cert)
+
+    def expired(self, name: str) -> Holder:
+        return self.issue(name, days=30, not_before=self.now - timedelta(days=60))
+
+    def revoke(self, holder: Holder) -> None:
+        self.revoked.append((holder.certificate.serial_number, self.now - timedelta(minutes=1)))
+
+    def crl(self) -> x509.CertificateRevocationList:
+        return issuer.build_crl(ca_key=self.ca_key, ca_cert=self.ca, revoked=self.revoked, now=self.now)
+
+    def identity(self, holder: Holder) -> SigningIdentity:
+        return SigningIdentity(issuer.to_asn1(holder.certificate), (issuer.to_asn1(self.ca),))
+
+    def timestamper(self) -> DevelopmentTsa:
+        return DevelopmentTsa(key=self.tsa.key, certificate=self.tsa.certificate, chain=(self.ca,))
+
+
+def sample_stamp(name: str = "Phạm Văn Hùng", role: str = "Hiệu trưởng", code: str = "HB7Q2K9M") -> StampContent:
+    return StampContent(
+        signer_name=name, role_label=role, unit_name="Trường Tiểu học Hòa Phong",
+        signed_at=datetime.now(timezone.utc), document_code=code,
+        verify_url=f"http://127.0.0.1:8080/api/signing/verify/{code}",
+    )
+
+
+def sign_locally(engine: PadesEngine, pki: DevPki, holder: Holder, pdf: bytes, *, field_name: str = "KyHieuTruong",
+                 placement: StampPlacement = StampPlacement(0, (40, 40, 340, 130)), stamp: StampContent | None = None) -> bytes:
+    """Sign ``pdf`` with a key held in memory through the engine's two halves; return the signed bytes."""
+    identity = pki.identity(holder)
+    out = io.BytesIO()
+    prepared = engine.prepare(check_signable(io.BytesIO(pdf)), out, identity=identity, field_name=field_name,
+                              stamp=stamp or sample_stamp(), placement=placement)
+    engine.complete(out, prepared, identity=identity, signature=sign_raw(holder.key, prepared.data_to_sign))
+    return out.getvalue()
