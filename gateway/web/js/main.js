@@ -58,7 +58,7 @@ function renderNav(user) {
   nav.hidden = false;
   nav.classList.add('collapsed');
   const here = location.pathname;
-  const groups = [];
+  const groups = [h('li', { class: 'nav-user' }, t('nav.signedInAs', { name: user.name }))];
   for (const group of NAV) {
     const links = group.items.filter((item) => hasAny(user, item.roles));
     if (!links.length) continue;

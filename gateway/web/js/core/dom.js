@@ -2,7 +2,7 @@
  * Small DOM helpers: an element builder and the shared pieces every page uses
  * (empty states, alerts, badges, dates). No framework: pages build nodes directly.
  */
-import { t, currentLang } from './i18n.js';
+import { t } from './i18n.js';
 
 /** Build an element: h('button', {class: 'btn', onclick}, 'Lưu'). Strings become text nodes. */
 export function h(tag, attrs = {}, ...children) {
@@ -96,13 +96,16 @@ export function fmtDateTime(value) {
   if (!value) return '—';
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return String(value);
-  return d.toLocaleString(currentLang() === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: TZ, dateStyle: 'short', timeStyle: 'short' });
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(d).map((p) => [p.type, p.value]));
+  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
 }
 export function fmtDate(value) {
   if (!value) return '—';
   const d = new Date(value.length === 10 ? `${value}T12:00:00+07:00` : value);
   if (Number.isNaN(d.getTime())) return String(value);
-  return d.toLocaleDateString(currentLang() === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: TZ });
+  return d.toLocaleDateString('en-GB', { timeZone: TZ, day: '2-digit', month: '2-digit', year: 'numeric' });
 }
 export function fmtBytes(n) {
   if (n == null) return '';

@@ -2,7 +2,7 @@
 export default {
   app: { tagline: 'Electronic school records', language: 'Language', signIn: 'Sign in', signOut: 'Sign out', loading: 'Loading…' },
   nav: {
-    label: 'Main navigation', menu: 'Menu',
+    label: 'Main navigation', menu: 'Menu', signedInAs: 'Signed in as {name}',
     work: 'Work', school: 'School', district: 'District office', public: 'Look-up',
     mywork: 'My work', myworkDesc: 'Books owed this week and month, late items and returned items.',
     queue: 'Awaiting approval', queueDesc: 'Items waiting for your decision, oldest first.',
@@ -135,7 +135,7 @@ export default {
     empty: 'No delegation.', emptyText: 'When you are away, delegate to your deputy.',
   },
   progress: {
-    title: 'School progress', intro: 'Books owed, on time, late, missing and awaiting approval.', wholeSchool: 'Whole school', byUnit: 'By team', chartUnits: 'Progress by team', name: 'Name',
+    title: 'School progress', intro: 'Books owed, on time, late, missing and awaiting approval.', wholeSchool: 'Whole school', rank: 'Rank', byUnit: 'By team', chartUnits: 'Progress by team', name: 'Name',
     col: { owed: 'Owed', on_time: 'On time', late: 'Late', missing: 'Missing', awaiting_approval: 'Awaiting approval', bad: 'Late or missing', rest: 'Not yet due' },
     empty: 'No progress figures yet.', emptyText: 'Figures appear once teachers start submitting.',
   },

@@ -4,7 +4,7 @@ export default {
     tagline: 'Hồ sơ sổ sách điện tử', language: 'Ngôn ngữ', signIn: 'Đăng nhập', signOut: 'Đăng xuất', loading: 'Đang tải…',
   },
   nav: {
-    label: 'Điều hướng chính', menu: 'Danh mục',
+    label: 'Điều hướng chính', menu: 'Danh mục', signedInAs: 'Đang đăng nhập: {name}',
     work: 'Công việc', school: 'Nhà trường', district: 'Phòng GD&ĐT', public: 'Tra cứu',
     mywork: 'Việc của tôi', myworkDesc: 'Hồ sơ phải nộp tuần này, tháng này, bài trễ hạn và bài bị trả lại.',
     queue: 'Chờ duyệt', queueDesc: 'Hồ sơ đang chờ bạn duyệt, cũ nhất trước.',
@@ -188,7 +188,7 @@ export default {
   },
   progress: {
     title: 'Tiến độ nhà trường', intro: 'Số hồ sơ phải nộp, nộp đúng hạn, trễ hạn, còn thiếu và đang chờ duyệt.',
-    wholeSchool: 'Toàn trường', byUnit: 'Theo tổ', chartUnits: 'Tiến độ hồ sơ theo tổ', name: 'Tên',
+    wholeSchool: 'Toàn trường', rank: 'Hạng', byUnit: 'Theo tổ', chartUnits: 'Tiến độ hồ sơ theo tổ', name: 'Tên',
     col: { owed: 'Phải nộp', on_time: 'Đúng hạn', late: 'Trễ hạn', missing: 'Còn thiếu', awaiting_approval: 'Chờ duyệt', bad: 'Trễ hoặc thiếu', rest: 'Chưa đến hạn' },
     empty: 'Chưa có số liệu tiến độ.', emptyText: 'Số liệu xuất hiện khi giáo viên bắt đầu nộp hồ sơ.',
   },

@@ -20,7 +20,7 @@ export const districtPage = {
       ranked.length ? [
         h('section', { class: 'card', 'aria-labelledby': 'ds-chart' }, h('h2', { id: 'ds-chart' }, t('district.ranked')), progressChart(ranked, t('district.chart'))),
         h('section', { class: 'card', 'aria-labelledby': 'ds-table' }, h('h2', { id: 'ds-table' }, t('district.table')),
-          progressTable(ranked, { caption: t('district.tableCaption'), link: (r) => `/phong/truong/${encodeURIComponent(r.id || r.school)}` }))]
+          progressTable(ranked, { ranked: true, caption: t('district.tableCaption'), link: (r) => `/phong/truong/${encodeURIComponent(r.id || r.school)}` }))]
         : h('section', { class: 'card' }, emptyState(t('district.empty'), t('district.emptyText'))));
   },
 };
