@@ -80,15 +80,15 @@ BOOKS: dict[str, Book] = {b.slug: b for b in (
         _same("cuoi_hk1", "Đánh giá cuối học kỳ I", _r(kind="after_event", event=END_OF_SEMESTER_1, days=7)),
         _same("cuoi_nam", "Đánh giá cuối năm học", _r(kind="fixed_date", month=5, day=31)),
     ), _chain([{"role": "pho_hieu_truong", "mode": "check"}], [{"role": "hieu_truong"}],
-              signing=[{"order": 1, "role": "giao_vien", "signer": "submitter"},
-                       {"order": 2, "role": "hieu_truong"}, {"order": 3, "role": "van_thu"}],
+              signing=[{"order": 1, "role": "gvcn", "signer": "submitter"},
+                       {"order": 2, "role": "hieu_truong"}, {"order": 3, "role": "van_thu", "organisation": True}],
               issue_role="van_thu")),
     Book("bang_tong_hop", "Bảng tổng hợp kết quả đánh giá giáo dục của lớp", "gvcn", (
         _same("giua_hk1", "Giữa học kỳ I", _r(kind="after_event", event=MID_SEMESTER_1, days=7)),
         _same("cuoi_hk1", "Cuối học kỳ I", _r(kind="after_event", event=END_OF_SEMESTER_1, days=7)),
         _same("giua_hk2", "Giữa học kỳ II", _r(kind="after_event", event=MID_SEMESTER_2, days=7)),
         _same("cuoi_nam", "Cuối năm học", _r(kind="fixed_date", month=5, day=31)),
-    ), _chain([{"role": "hieu_truong"}], signing=[{"order": 1, "role": "giao_vien", "signer": "submitter"},
+    ), _chain([{"role": "hieu_truong"}], signing=[{"order": 1, "role": "gvcn", "signer": "submitter"},
                                                  {"order": 2, "role": "hieu_truong"}])),
     Book("ke_hoach_chien_luoc", "Kế hoạch chiến lược", "hieu_truong", (
         _same("ra_soat", "Rà soát hằng năm", _r(kind="fixed_date", month=10, day=31)),

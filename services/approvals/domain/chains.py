@@ -26,6 +26,7 @@ SCHOOL_ROLES = frozenset({
     "hieu_truong", "pho_hieu_truong", "to_truong", "to_pho", "giao_vien", "tong_phu_trach",
     "van_thu", "ke_toan", "quan_tri",
 })
+SIGNING_ROLES = SCHOOL_ROLES | {"gvcn"}  # the giáo viên chủ nhiệm of the submitter's class
 ESCALATION = {"to_truong": "pho_hieu_truong", "pho_hieu_truong": "hieu_truong"}
 
 RoleSlug = Annotated[str, Field(min_length=2, max_length=40)]
@@ -49,6 +50,13 @@ class SigningSpec(BaseModel):
     order: Annotated[int, Field(ge=1, le=10)]
     role: RoleSlug
     signer: Literal["submitter", "any"] = "any"
+    organisation: bool = False  # the school's seal (chữ ký số của cơ quan), applied by the văn thư
+
+    @model_validator(mode="after")
+    def _known(self) -> "SigningSpec":
+        if self.role not in SIGNING_ROLES:
+            raise ValueError(f"vai trò “{self.role}” không có trong trường")
+        return self
 
 
 class ChainSpec(BaseModel):
@@ -102,9 +110,10 @@ class ResolvedSigning:
     order: int
     role: str
     signer: str | None  # a person id, or None for any holder of the role
+    organisation: bool = False
 
     def to_data(self) -> dict:
-        return {"order": self.order, "role": self.role, "signer": self.signer}
+        return {"order": self.order, "role": self.role, "signer": self.signer, "organisation": self.organisation}
 
 
 def resolve_chain(
@@ -119,7 +128,7 @@ def resolve_chain(
                 role, step_unit = ESCALATION[role], None
             steps.append(ResolvedStep(i, role, step_unit, spec.mode))
     signing = [
-        ResolvedSigning(s.order, s.role, submitter if s.signer == "submitter" else None)
+        ResolvedSigning(s.order, s.role, submitter if s.signer == "submitter" else None, s.organisation)
         for s in sorted(chain.signing, key=lambda s: s.order)
     ]
     return steps, signing

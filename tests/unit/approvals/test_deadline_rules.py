@@ -11,7 +11,6 @@ from services.approvals.domain.calendar import TIMEZONE, SchoolCalendar
 from services.approvals.domain.deadlines import check_within_floor, parse_rule
 from services.approvals.domain.errors import InvalidRule
 
-from calendars import FRAME_2025_2026, SCHOOL_2025_2026  # type: ignore[import-not-found]
 
 TH = ("tieu_hoc",)
 MN = ("mam_non",)
@@ -79,8 +78,8 @@ def _rule(book: str, item: str, which: str, levels: tuple[str, ...]):
 
 
 @pytest.mark.parametrize("book,item,which,levels,key,due", TABLE, ids=[f"{r[0]}.{r[1]}.{r[2]}.{r[4]}" for r in TABLE])
-def test_rule_due_time_on_2025_2026_calendar(book, item, which, levels, key, due):
-    periods = {p.key: p for p in _rule(book, item, which, levels).periods(SCHOOL_2025_2026)}
+def test_rule_due_time_on_2025_2026_calendar(book, item, which, levels, key, due, cal_2025_2026):
+    periods = {p.key: p for p in _rule(book, item, which, levels).periods(cal_2025_2026)}
     assert periods[key].due_at == datetime(due.year, due.month, due.day, 23, 59, 59, tzinfo=TIMEZONE)
 
 
@@ -94,39 +93,39 @@ def test_table_covers_every_scheduled_rule_of_the_catalog():
                      "school_week", "after_event"}
 
 
-def test_real_calendar_facts_behind_the_table():
+def test_real_calendar_facts_behind_the_table(cal_2025_2026):
     assert calendar.weekday(2025, 9, 5) == calendar.FRIDAY  # opening day
     assert calendar.monthrange(2025, 12)[0] == calendar.MONDAY  # December 2025 starts on a Monday
     assert calendar.weekday(2026, 2, 17) == calendar.TUESDAY  # mùng 1 Tết Bính Ngọ, inside the break
-    assert SCHOOL_2025_2026.week_number(date(2026, 1, 5)) == 19
-    assert SCHOOL_2025_2026.week_number(date(2026, 2, 17)) == 25
+    assert cal_2025_2026.week_number(date(2026, 1, 5)) == 19
+    assert cal_2025_2026.week_number(date(2026, 2, 17)) == 25
 
 
-def test_tet_week_owes_no_weekly_plan_and_numbers_are_not_skipped():
-    keys = [p.key for p in _rule("ke_hoach_bai_day", "hang_tuan", "floor", TH).periods(SCHOOL_2025_2026)]
+def test_tet_week_owes_no_weekly_plan_and_numbers_are_not_skipped(cal_2025_2026):
+    keys = [p.key for p in _rule("ke_hoach_bai_day", "hang_tuan", "floor", TH).periods(cal_2025_2026)]
     assert "2025-2026/tuan-25" not in keys
     assert "2025-2026/tuan-24" in keys and "2025-2026/tuan-26" in keys
     assert "2025-2026/tuan-35" not in keys  # 27/04–01/05/2026: Giỗ Tổ, 30/4 and 1/5
-    assert len(keys) == SCHOOL_2025_2026.week_number(date(2026, 5, 31)) - 2
+    assert len(keys) == cal_2025_2026.week_number(date(2026, 5, 31)) - 2
 
 
-def test_on_demand_books_have_no_schedule():
+def test_on_demand_books_have_no_schedule(cal_2025_2026):
     for book in ("so_van_ban", "ho_so_pho_cap"):
         for item in BOOKS[book].items:
-            assert item.floor.periods(SCHOOL_2025_2026) == []
+            assert item.floor.periods(cal_2025_2026) == []
 
 
-def test_event_rule_owes_nothing_until_the_school_sets_the_event():
-    bare = SchoolCalendar(FRAME_2025_2026)
+def test_event_rule_owes_nothing_until_the_school_sets_the_event(frame_2025_2026):
+    bare = SchoolCalendar(frame_2025_2026)
     assert _rule("so_cong_tac_doi", "chuong_trinh_nam", "floor", TH).periods(bare) == []
 
 
-def test_school_defaults_are_within_the_district_floor():
+def test_school_defaults_are_within_the_district_floor(cal_2025_2026):
     for book in BOOKS.values():
         for item in book.items:
             for levels in (TH, MN):
                 check_within_floor(default_school_rule(book, item, levels), floor_rule(book, item, levels),
-                                   SCHOOL_2025_2026, field=f"{book.slug}.{item.slug}")
+                                   cal_2025_2026, field=f"{book.slug}.{item.slug}")
 
 
 @pytest.mark.parametrize("school,accepted", [
@@ -137,31 +136,31 @@ def test_school_defaults_are_within_the_district_floor():
     ({"kind": "weekday_window", "start_weekday": 5, "end_weekday": 6}, False),
     ({"kind": "monthly_last_day"}, False),                                # another cadence
 ])
-def test_lesson_plan_rule_against_the_friday_floor(school, accepted):
+def test_lesson_plan_rule_against_the_friday_floor(school, accepted, cal_2025_2026):
     floor = _rule("ke_hoach_bai_day", "hang_tuan", "floor", TH)
     rule = parse_rule(school)
     if accepted:
-        check_within_floor(rule, floor, SCHOOL_2025_2026, field="ke_hoach_bai_day.hang_tuan")
+        check_within_floor(rule, floor, cal_2025_2026, field="ke_hoach_bai_day.hang_tuan")
     else:
         with pytest.raises(InvalidRule) as exc:
-            check_within_floor(rule, floor, SCHOOL_2025_2026, field="ke_hoach_bai_day.hang_tuan")
+            check_within_floor(rule, floor, cal_2025_2026, field="ke_hoach_bai_day.hang_tuan")
         assert exc.value.field == "ke_hoach_bai_day.hang_tuan"
         assert "ke_hoach_bai_day.hang_tuan" in exc.value.message
 
 
-def test_looser_fixed_date_names_the_period_and_both_due_times():
+def test_looser_fixed_date_names_the_period_and_both_due_times(cal_2025_2026):
     with pytest.raises(InvalidRule) as exc:
         check_within_floor(parse_rule({"kind": "fixed_date", "month": 9, "day": 6}),
-                           _rule("ke_hoach_to", "bao_cao", "floor", TH), SCHOOL_2025_2026, field="ke_hoach_to.bao_cao")
+                           _rule("ke_hoach_to", "bao_cao", "floor", TH), cal_2025_2026, field="ke_hoach_to.bao_cao")
     assert exc.value.message == (
         "Hạn của trường ở “ke_hoach_to.bao_cao” lỏng hơn quy định của Phòng: kỳ Năm học 2025-2026 trường đặt "
         "23:59:59 06/09/2025, muộn hơn hạn của Phòng 23:59:59 05/09/2025. Hạn của trường chỉ được bằng hoặc sớm hơn.")
 
 
-def test_monthly_rule_restricted_to_fewer_months_is_refused():
+def test_monthly_rule_restricted_to_fewer_months_is_refused(cal_2025_2026):
     with pytest.raises(InvalidRule, match="bỏ sót kỳ Tháng 10/2025"):
         check_within_floor(parse_rule({"kind": "monthly_first_weekday", "months": [9]}),
-                           _rule("so_shcm", "hang_thang", "floor", TH), SCHOOL_2025_2026, field="so_shcm.hang_thang")
+                           _rule("so_shcm", "hang_thang", "floor", TH), cal_2025_2026, field="so_shcm.hang_thang")
 
 
 @pytest.mark.parametrize("data,field", [

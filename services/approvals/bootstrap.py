@@ -1,0 +1,96 @@
+"""Composition root of the approvals service: used by create_app, the consumers, the scheduler and tests."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from services.kernel.clock import Clock
+from services.kernel.events import Event
+from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
+from services.kernel.mongo import ensure_indexes
+from services.kernel.outbox import OutboxRelay
+from services.kernel.runtime import Runtime, build_runtime
+from services.kernel.settings import load_settings
+from services.kernel.tokens import TokenVerifier
+
+from .adapters.documents import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
+from .service_layer.corrections import CorrectionService
+from .service_layer.obligations import ObligationService
+from .service_layer.progress import ProgressProjection
+from .service_layer.setup import SetupService
+from .service_layer.submissions import SubmissionService
+from .settings import ApprovalsSettings
+
+IDENTITY_CONSUMER = "approvals.identity"
+IDENTITY_BINDINGS = ("identity.school.onboarded", "identity.membership.granted", "identity.membership.revoked")
+PROGRESS_CONSUMER = "approvals.progress"
+PROGRESS_BINDINGS = ("approvals.submission.*", "approvals.obligations.recomputed")
+
+
+@dataclass
+class Container:
+    runtime: Runtime
+    settings: ApprovalsSettings
+    setup: SetupService
+    obligations: ObligationService
+    submissions: SubmissionService
+    corrections: CorrectionService
+    progress: ProgressProjection
+    identity_consumer: IdempotentConsumer
+    progress_consumer: IdempotentConsumer
+    relay: OutboxRelay
+
+    def identity_worker(self) -> ConsumerWorker:
+        return self.runtime.worker(self.identity_consumer, IDENTITY_BINDINGS, quorum=self.settings.queue_quorum or None)
+
+    def progress_worker(self) -> ConsumerWorker:
+        return self.runtime.worker(self.progress_consumer, PROGRESS_BINDINGS, quorum=self.settings.queue_quorum or None)
+
+
+def _identity_handler(setup: SetupService):
+    def handle(event: Event) -> None:
+        data = dict(event.data)
+        if event.type == "identity.school.onboarded":
+            setup.school_onboarded(data)
+        elif event.type == "identity.membership.granted":
+            setup.membership_granted(data)
+        elif event.type == "identity.membership.revoked":
+            setup.membership_revoked(data)
+    return handle
+
+
+def _progress_handler(progress: ProgressProjection):
+    def handle(event: Event) -> None:
+        if event.type.startswith("approvals."):
+            progress.apply(event)
+    return handle
+
+
+def bootstrap(
+    config: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+    publisher: Publisher | None = None,
+    verifier: TokenVerifier | None = None,
+) -> Container:
+    settings = load_settings(ApprovalsSettings, os.environ if environ is None else environ, config)
+    runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
+    ensure_indexes(*ALL_DOCUMENTS)
+    holder: dict[str, ObligationService] = {}
+    setup = SetupService(clock=runtime.clock, audit_log=runtime.audit,
+                         recompute=lambda school, reason: holder["o"].recompute(school, reason))
+    obligations = ObligationService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)
+    holder["o"] = obligations
+    submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)
+    corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
+    progress = ProgressProjection()
+    return Container(
+        runtime=runtime, settings=settings, setup=setup, obligations=obligations, submissions=submissions,
+        corrections=corrections, progress=progress,
+        identity_consumer=runtime.consumer(IDENTITY_CONSUMER, _identity_handler(setup)),
+        progress_consumer=runtime.consumer(PROGRESS_CONSUMER, _progress_handler(progress)),
+        relay=runtime.relay([d._get_collection() for d in OUTBOX_DOCUMENTS]),
+    )

@@ -1,0 +1,344 @@
+"""HTTP API of the approvals service (``/api/v1``): quy chế, calendar, obligations, submissions, progress."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from flask import Blueprint
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.approvals.bootstrap import Container
+from services.approvals.adapters.repositories import aware
+from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFrame
+from services.approvals.domain.deadlines import rule_to_data
+from services.approvals.service_layer.common import domain_errors
+from services.kernel.api import Api
+from services.kernel.context import current_principal
+from services.kernel.permissions import require_principal
+from services.kernel.tenancy import TenantScope
+
+Sha256 = Field(pattern=r"^[0-9a-f]{64}$")
+Id = Field(min_length=1, max_length=200)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HolidayIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    first_day: date
+    last_day: date
+
+
+class FrameIn(_In):
+    opening_day: date
+    semester_1_end: date
+    closing_day: date
+    holidays: list[HolidayIn] = []
+    points: dict[str, date] = {}
+
+
+class EventsIn(_In):
+    events: dict[str, date]
+
+
+class RuleIn(_In):
+    rule: dict[str, Any]
+
+
+class ChainIn(_In):
+    chain: dict[str, Any]
+    unit_kind: Literal["to_chuyen_mon", "to_van_phong"] | None = None
+
+
+class SubmissionIn(_In):
+    obligation_id: str = Id
+    document_id: str = Id
+    version_id: str = Id
+    sha256: str = Sha256
+    submit: bool = True
+
+
+class VersionIn(_In):
+    version_id: str = Id
+    sha256: str = Sha256
+
+
+class DecisionIn(_In):
+    decision: Literal["approve", "return"]
+    comment: str | None = Field(default=None, max_length=5000)
+
+
+class CommentIn(_In):
+    comment: str = Field(min_length=1, max_length=5000)
+
+
+class SignatureIn(_In):
+    signer: str = Id
+    on_behalf_of: str | None = None
+    role: str = Id
+    order: int = Field(ge=1, le=10)
+    signed_version_id: str = Id
+    signed_sha256: str = Sha256
+    signed_at: datetime
+
+
+class ActorIn(_In):
+    actor: str | None = None
+
+
+class RecallIn(_In):
+    reason: str = Field(min_length=1, max_length=2000)
+    actor: str | None = None
+
+
+class BulkApproveIn(_In):
+    submission_ids: list[str] = Field(min_length=1, max_length=200)
+    comment: str | None = Field(default=None, max_length=5000)
+
+
+class CorrectionIn(_In):
+    submission_id: str = Id
+    reason: str = Field(min_length=1, max_length=5000)
+    version_id: str = Id
+    sha256: str = Sha256
+
+
+class ConsentIn(_In):
+    consent: bool
+    comment: str | None = Field(default=None, max_length=5000)
+
+
+class TurnQuery(_In):
+    signer: str = Id
+
+
+class ObligationQuery(_In):
+    year: str | None = None
+
+
+class ProgressQuery(_In):
+    scope: Literal["to", "school", "district"] = "school"
+    id: str | None = None
+    period: str = Field(min_length=4, max_length=20)
+
+
+class SigningStepOut(BaseModel):
+    order: int
+    role: str
+    signer: str | None
+    organisation: bool
+    signed_by: str | None
+    on_behalf_of: str | None
+    signed_at: str | None
+    version_id: str | None
+
+
+class SigningOut(BaseModel):
+    steps: list[SigningStepOut]
+    next_order: int | None
+
+
+class SubmissionOut(BaseModel):
+    """A submission as the UI and the signing service read it (the contract fields are typed)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    tenant: str
+    district: str
+    book_type: str
+    state: str
+    document_id: str
+    current_version_id: str | None
+    current_version_sha256: str | None
+    signing: SigningOut
+
+
+def _me():
+    return require_principal(current_principal())
+
+
+def approvals_blueprint(c: Container, api: Api) -> Blueprint:
+    bp = Blueprint("approvals", __name__, url_prefix="/api/v1")
+    route = api.route
+
+    # ----- calendar --------------------------------------------------------------------------------
+    @route(bp, "/calendar/frames/<year>", methods=["PUT"], body=FrameIn, tags=["calendar"])
+    def put_frame(year: str, body: FrameIn) -> dict:
+        """Publish the district's school-year frame (Phòng GD&ĐT)."""
+        with domain_errors():
+            frame = SchoolYearFrame(year, body.opening_day, body.semester_1_end, body.closing_day,
+                                    tuple(Holiday(h.name, h.first_day, h.last_day) for h in body.holidays),
+                                    dict(body.points))
+        c.setup.publish_frame(_me(), frame)
+        return {"year": year, "published": True}
+
+    @route(bp, "/calendar/<year>", tags=["calendar"])
+    def get_calendar(year: str) -> dict:
+        """The school's calendar: the district frame, the school's events and every week."""
+        cal = c.setup.calendar(_me(), year)
+        return {"year": year, "opening_day": cal.frame.opening_day.isoformat(),
+                "semester_1_end": cal.frame.semester_1_end.isoformat(), "closing_day": cal.frame.closing_day.isoformat(),
+                "holidays": [{"name": h.name, "first_day": h.first_day.isoformat(), "last_day": h.last_day.isoformat()}
+                             for h in cal.frame.holidays],
+                "points": {k: v.isoformat() for k, v in cal.frame.points.items()},
+                "events": {k: v.isoformat() for k, v in cal.events.items()},
+                "weeks": [{"number": w.number, "monday": w.monday.isoformat(), "teaching": w.is_teaching}
+                          for w in cal.weeks()]}
+
+    @route(bp, "/calendar/<year>/events", methods=["PUT"], body=EventsIn, tags=["calendar"])
+    def put_events(year: str, body: EventsIn) -> dict:
+        """The principal sets the school's own events (Đại hội Liên đội, lễ tổng kết)."""
+        cal = c.setup.set_events(_me(), year, dict(body.events))
+        return {"year": year, "events": {k: v.isoformat() for k, v in cal.events.items()}}
+
+    # ----- quy chế -----------------------------------------------------------------------------------
+    @route(bp, "/rules", tags=["rules"])
+    def list_rules() -> dict:
+        """Every book item with the district floor and the school's rule side by side."""
+        return {"items": c.setup.rule_view(_me())}
+
+    @route(bp, "/rules/<book_type>/<item>", methods=["PUT"], body=RuleIn, tags=["rules"])
+    def put_rule(book_type: str, item: str, body: RuleIn) -> dict:
+        """The principal sets the school's deadline: equal to or stricter than the district's."""
+        rule = c.setup.set_rule(_me(), book_type, item, body.rule)
+        return {"book_type": book_type, "item": item, "rule": rule_to_data(rule), "text": rule.describe()}
+
+    @route(bp, "/chains/<book_type>", tags=["rules"])
+    def get_chain(book_type: str) -> dict:
+        """The approval chain in force for a book type in my school."""
+        p = _me()
+        scope = TenantScope.for_principal(p)
+        chain = c.setup.chain_for(scope.tenant or "", scope.district or "", book_type, None)
+        return {"book_type": book_type, "chain": chain.model_dump(mode="json")}
+
+    @route(bp, "/chains/<book_type>", methods=["PUT"], body=ChainIn, tags=["rules"])
+    def put_chain(book_type: str, body: ChainIn) -> dict:
+        """The principal changes the school's chain (only for new submissions)."""
+        chain = c.setup.set_chain(_me(), book_type, body.unit_kind, body.chain)
+        return {"book_type": book_type, "unit_kind": body.unit_kind, "chain": chain.model_dump(mode="json")}
+
+    # ----- obligations --------------------------------------------------------------------------------
+    @route(bp, "/obligations", query=ObligationQuery, tags=["obligations"])
+    def my_obligations(query: ObligationQuery) -> dict:
+        """What I owe, by due time, with whether approval in time is still possible."""
+        p = _me()
+        now = c.runtime.clock.now()
+        docs = c.obligations.mine(p.sub, TenantScope.for_principal(p), query.year)
+        out = []
+        for d in docs:
+            due, appr = aware(d.due_at).astimezone(TIMEZONE), aware(d.approval_due_at)
+            appr = appr.astimezone(TIMEZONE) if appr else None
+            out.append({"id": d.id, "book_type": d.book_type, "item": d.item, "period_key": d.period_key,
+                        "period_label": d.period_label, "due_at": due.isoformat(), "unit": d.unit,
+                        "approval_due_at": appr.isoformat() if appr else None,
+                        "approval_possible": appr is None or now <= appr, "submission_id": d.submission_id,
+                        "overdue": not d.satisfied and now > due})
+        return {"items": out}
+
+    # ----- submissions ----------------------------------------------------------------------------------
+    @route(bp, "/submissions", methods=["POST"], body=SubmissionIn, response=SubmissionOut, status=201,
+           tags=["submissions"])
+    def create_submission(body: SubmissionIn) -> dict:
+        """Submit a document version for one of my obligations (or keep it as a draft)."""
+        return c.submissions.create(_me(), **body.model_dump())
+
+    @route(bp, "/submissions/<submission_id>", response=SubmissionOut, tags=["submissions"])
+    def get_submission(submission_id: str) -> dict:
+        """A submission with its steps, history and signing state."""
+        return c.submissions.get(_me(), submission_id)
+
+    @route(bp, "/submissions/<submission_id>/submit", methods=["POST"], response=SubmissionOut, tags=["submissions"])
+    def submit_draft(submission_id: str) -> dict:
+        """Submit a draft."""
+        return c.submissions.submit(_me(), submission_id)
+
+    @route(bp, "/submissions/<submission_id>/versions", methods=["POST"], body=VersionIn, response=SubmissionOut,
+           tags=["submissions"])
+    def resubmit(submission_id: str, body: VersionIn) -> dict:
+        """Resubmit a returned submission with a new document version."""
+        return c.submissions.resubmit(_me(), submission_id, version_id=body.version_id, sha256=body.sha256)
+
+    @route(bp, "/submissions/<submission_id>/withdraw", methods=["POST"], response=SubmissionOut, tags=["submissions"])
+    def withdraw(submission_id: str) -> dict:
+        """Withdraw before the first decision."""
+        return c.submissions.withdraw(_me(), submission_id)
+
+    @route(bp, "/submissions/<submission_id>/decision", methods=["POST"], body=DecisionIn, response=SubmissionOut,
+           tags=["submissions"])
+    def decide(submission_id: str, body: DecisionIn) -> dict:
+        """Approve or return (with a comment) at the current step."""
+        return c.submissions.decide(_me(), submission_id, decision=body.decision, comment=body.comment)
+
+    @route(bp, "/submissions/<submission_id>/comments", methods=["POST"], body=CommentIn, response=SubmissionOut,
+           tags=["submissions"])
+    def comment(submission_id: str, body: CommentIn) -> dict:
+        """A check step reads and comments without blocking."""
+        return c.submissions.comment(_me(), submission_id, body.comment)
+
+    @route(bp, "/submissions/<submission_id>/signing-turn", query=TurnQuery, tags=["signing"])
+    def signing_turn(submission_id: str, query: TurnQuery) -> dict:
+        """May this person sign now, and which version (the approved one)?"""
+        return c.submissions.signing_turn(_me(), submission_id, query.signer)
+
+    @route(bp, "/submissions/<submission_id>/signatures", methods=["POST"], body=SignatureIn, response=SubmissionOut,
+           tags=["signing"])
+    def record_signature(submission_id: str, body: SignatureIn) -> dict:
+        """The signing service records a signature made in turn on the approved version."""
+        return c.submissions.record_signature(_me(), submission_id, body.model_dump())
+
+    @route(bp, "/submissions/<submission_id>/issue", methods=["POST"], body=ActorIn, response=SubmissionOut,
+           tags=["signing"])
+    def issue(submission_id: str, body: ActorIn) -> dict:
+        """The văn thư issues a signed record."""
+        return c.submissions.issue(_me(), submission_id, body.actor)
+
+    @route(bp, "/submissions/<submission_id>/recall", methods=["POST"], body=RecallIn, response=SubmissionOut,
+           tags=["signing"])
+    def recall(submission_id: str, body: RecallIn) -> dict:
+        """The văn thư recalls an issued record, giving the reason."""
+        return c.submissions.recall(_me(), submission_id, body.reason, body.actor)
+
+    # ----- queue -------------------------------------------------------------------------------------------
+    @route(bp, "/queue", tags=["queue"])
+    def queue() -> dict:
+        """Submissions waiting for my decision, oldest first."""
+        return {"items": c.submissions.queue(_me())}
+
+    @route(bp, "/queue/approve", methods=["POST"], body=BulkApproveIn, tags=["queue"])
+    def bulk_approve(body: BulkApproveIn) -> dict:
+        """Approve several submissions at once; one result per submission."""
+        return {"results": c.submissions.bulk_approve(_me(), body.submission_ids, body.comment)}
+
+    # ----- corrections ------------------------------------------------------------------------------------------
+    @route(bp, "/corrections", methods=["POST"], body=CorrectionIn, status=201, tags=["corrections"])
+    def request_correction(body: CorrectionIn) -> dict:
+        """Request a correction of an approved or signed record (biên bản sửa dữ liệu)."""
+        return c.corrections.request(_me(), **body.model_dump())
+
+    @route(bp, "/corrections/<correction_id>", tags=["corrections"])
+    def get_correction(correction_id: str) -> dict:
+        """A correction with its whole trail."""
+        return c.corrections.get(_me(), correction_id)
+
+    @route(bp, "/corrections/<correction_id>/consent", methods=["POST"], body=ConsentIn, tags=["corrections"])
+    def consent(correction_id: str, body: ConsentIn) -> dict:
+        """The principal consents to (or refuses) the correction."""
+        return c.corrections.decide(_me(), correction_id, consent=body.consent, comment=body.comment)
+
+    @route(bp, "/corrections/<correction_id>/confirm", methods=["POST"], tags=["corrections"])
+    def confirm(correction_id: str) -> dict:
+        """A witness (principal, quản trị, requester) confirms the correction record."""
+        return c.corrections.confirm(_me(), correction_id)
+
+    # ----- progress ----------------------------------------------------------------------------------------------
+    @route(bp, "/progress", query=ProgressQuery, tags=["progress"])
+    def progress(query: ProgressQuery) -> dict:
+        """Owed, on time, late, missing and awaiting approval for one tổ, school or district and period."""
+        return c.progress.read(_me(), query.scope, query.id, query.period)
+
+    return bp
+
+
+

@@ -1,0 +1,99 @@
+"""Correction use cases: request, principal's consent, witnesses' confirmations, application."""
+from __future__ import annotations
+
+from typing import Any
+
+from services.approvals.adapters.documents import CorrectionDoc
+from services.approvals.adapters.repositories import (
+    CorrectionRepository, SubmissionRepository, aware, save_with_revision, submission_from_doc,
+)
+from services.approvals.domain.corrections import APPLIED, Correction
+from services.approvals.domain.submissions import Acting
+from services.approvals.service_layer.common import audit, domain_errors, make_event, record
+from services.approvals.service_layer.submissions import SubmissionService
+from services.kernel.audit import AuditLog
+from services.kernel.clock import Clock
+from services.kernel.ids import new_id
+from services.kernel.permissions import require_principal
+from services.kernel.principal import Principal
+from services.kernel.tenancy import TenantScope
+
+
+def _to_doc(c: Correction, doc: CorrectionDoc) -> CorrectionDoc:
+    for name in ("submission_id", "requester", "reason", "new_version_id", "new_sha256", "state", "witnesses", "trail",
+                 "created_at"):
+        setattr(doc, name, getattr(c, name))
+    doc.tenant_id, doc.district_id = c.tenant, c.district
+    return doc
+
+
+def _from_doc(doc: CorrectionDoc) -> Correction:
+    return Correction(doc.id, doc.tenant_id, doc.district_id, doc.submission_id, doc.requester, doc.reason,
+                      doc.new_version_id, doc.new_sha256, aware(doc.created_at), doc.state,
+                      [{**w, "confirmed_at": aware(w.get("confirmed_at"))} for w in doc.witnesses],
+                      [{**t, "at": aware(t.get("at"))} for t in doc.trail])
+
+
+def view(c: Correction) -> dict[str, Any]:
+    def iso(v: Any) -> Any:
+        return v.isoformat() if hasattr(v, "isoformat") else v
+    return {"id": c.id, "submission_id": c.submission_id, "requester": c.requester, "reason": c.reason,
+            "new_version_id": c.new_version_id, "new_sha256": c.new_sha256, "state": c.state,
+            "witnesses": [{k: iso(v) for k, v in w.items()} for w in c.witnesses],
+            "trail": [{k: iso(v) for k, v in t.items()} for t in c.trail], "created_at": iso(c.created_at)}
+
+
+class CorrectionService:
+    def __init__(self, *, clock: Clock, audit_log: AuditLog, submissions: SubmissionService) -> None:
+        self.clock = clock
+        self.audit = audit_log
+        self.submissions = submissions
+
+    def _save(self, doc: CorrectionDoc, c: Correction, type_: str, acting: Acting, data: dict) -> None:
+        now = self.clock.now()
+        record(doc, make_event(type_, {"correction_id": c.id, "submission_id": c.submission_id, "state": c.state, **data},
+                               tenant=c.tenant, district=c.district, acting=acting, now=now))
+        save_with_revision(_to_doc(c, doc))
+        audit(self.audit, type_, acting, tenant=c.tenant, district=c.district, target=c.id,
+              data={"submission_id": c.submission_id, "state": c.state, **data})
+
+    def request(self, actor: Principal, *, submission_id: str, reason: str, version_id: str, sha256: str) -> dict:
+        p = require_principal(actor)
+        sub = submission_from_doc(SubmissionRepository(scope=TenantScope.for_principal(p)).get(submission_id))
+        with domain_errors():
+            c = Correction.request(id=new_id(), actor=p, submission_state=sub.state, submitter=sub.submitter,
+                                   submission_id=sub.id, reason=reason, version_id=version_id, sha256=sha256,
+                                   now=self.clock.now())
+        self._save(CorrectionDoc(id=c.id), c, "approvals.correction.requested", Acting(p.sub),
+                   {"reason": c.reason, "version_id": version_id})
+        return view(c)
+
+    def _load(self, actor: Principal, correction_id: str) -> tuple[CorrectionDoc, Correction]:
+        doc = CorrectionRepository(scope=TenantScope.for_principal(require_principal(actor))).get(correction_id)
+        return doc, _from_doc(doc)
+
+    def get(self, actor: Principal, correction_id: str) -> dict:
+        return view(self._load(actor, correction_id)[1])
+
+    def decide(self, actor: Principal, correction_id: str, *, consent: bool, comment: str | None) -> dict:
+        doc, c = self._load(actor, correction_id)
+        with domain_errors():
+            acting = c.decide(actor, consent, comment, self.clock.now())
+        self._save(doc, c, "approvals.correction.consented" if consent else "approvals.correction.refused", acting,
+                   {"comment": comment})
+        return view(c)
+
+    def confirm(self, actor: Principal, correction_id: str) -> dict:
+        """A witness confirms; the last confirmation applies the new version to the submission."""
+        doc, c = self._load(actor, correction_id)
+        now = self.clock.now()
+        with domain_errors():
+            acting, done = c.confirm(actor, now)
+        if done:
+            sdoc, sub = self.submissions._load(actor, c.submission_id)
+            with domain_errors():
+                sub.apply_correction(c.id, c.new_version_id, c.new_sha256, acting, now)
+            self.submissions._flush(sdoc, sub)
+        self._save(doc, c, "approvals.correction.applied" if c.state == APPLIED else "approvals.correction.confirmed",
+                   acting, {"role": acting.role})
+        return view(c)

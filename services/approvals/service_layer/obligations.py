@@ -1,0 +1,137 @@
+"""Obligations: recomputation when something they depend on changes, and the overdue scan.
+
+A recomputation compares what is owed now with what is stored: new obligations are
+added, those no longer owed (a teacher left, a rule moved a period out) are deactivated
+unless already submitted, and changed due times are updated unless already submitted
+(a submission keeps the due time in force when it was made). The ``owed`` deltas per tổ
+and month travel in one ``approvals.obligations.recomputed`` event to the progress
+projection.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from services.approvals.adapters.documents import ObligationDoc, RecomputeRunDoc
+from services.approvals.adapters.repositories import (
+    FrameRepository, SchoolDirectory, SchoolEventsRepository, aware, school_calendar,
+)
+from services.approvals.domain.obligations import Obligation, compute_obligations
+from services.approvals.service_layer.common import audit, make_event, progress_period, record
+from services.approvals.service_layer.setup import SetupService
+from services.kernel.audit import AuditLog
+from services.kernel.clock import Clock
+from services.kernel.ids import new_id
+from services.kernel.tenancy import TenantScope
+
+RECOMPUTED = "approvals.obligations.recomputed"
+OVERDUE = "approvals.submission.overdue"
+
+
+def _new_doc(o: Obligation, district: str) -> dict:
+    return {"_id": o.id, "tenant_id": o.tenant, "district_id": district, "year": o.year, "book_type": o.book_type,
+            "item": o.item, "period_key": o.period_key, "period_label": o.period_label, "subject": o.subject,
+            "owner": o.owner, "unit": o.unit, "due_at": o.due_at, "approval_due_at": o.approval_due_at,
+            "active": True, "satisfied": False, "submission_id": None, "overdue_emitted": False,
+            "outbox": [], "outbox_pending": False}
+
+
+class ObligationService:
+    def __init__(self, *, clock: Clock, audit_log: AuditLog, setup: SetupService) -> None:
+        self.clock = clock
+        self.audit = audit_log
+        self.setup = setup
+        self.directory = SchoolDirectory()
+        self.frames = FrameRepository()
+
+    def open_years(self, district: str) -> list[str]:
+        return self.setup._open_years(district)
+
+    def recompute(self, school_id: str, reason: str) -> dict[str, int]:
+        """Bring the stored obligations of one school in line with its rules, people and calendar."""
+        school = self.directory.school(school_id)
+        if school is None:
+            return {"added": 0, "removed": 0, "changed": 0}
+        info = self.directory.info(school)
+        members = self.directory.memberships(school_id)
+        rules = self.setup.rules_in_force(school_id, school.district_id)
+        approvals = self.setup.approval_rules()
+        events = SchoolEventsRepository(scope=TenantScope.school(school_id, school.district_id))
+        coll = ObligationDoc._get_collection()
+        deltas: Counter[tuple[str | None, str, str]] = Counter()
+        added = removed = changed = 0
+        for year in self.open_years(school.district_id):
+            cal = school_calendar(self.frames, events, school.district_id, year)
+            if cal is None:
+                continue
+            desired = {o.id: o for o in compute_obligations(info, members, cal, rules, approvals)}
+            stored = {d["_id"]: d for d in coll.find(
+                {"tenant_id": school_id, "year": year},
+                {"due_at": 1, "active": 1, "satisfied": 1, "unit": 1, "approval_due_at": 1})}
+            inserts = []
+            for oid, o in desired.items():
+                d = stored.get(oid)
+                if d is None:
+                    inserts.append(_new_doc(o, school.district_id))
+                    deltas[(o.unit, progress_period(o.due_at), year)] += 1
+                    added += 1
+                elif d.get("satisfied"):
+                    continue
+                elif not d.get("active"):
+                    coll.update_one({"_id": oid}, {"$set": {"active": True, "due_at": o.due_at,
+                                                            "approval_due_at": o.approval_due_at}})
+                    deltas[(o.unit, progress_period(o.due_at), year)] += 1
+                    added += 1
+                elif aware(d["due_at"]) != o.due_at or aware(d.get("approval_due_at")) != o.approval_due_at:
+                    coll.update_one({"_id": oid}, {"$set": {"due_at": o.due_at, "approval_due_at": o.approval_due_at,
+                                                            "overdue_emitted": False}})
+                    deltas[(d.get("unit"), progress_period(aware(d["due_at"])), year)] -= 1
+                    deltas[(o.unit, progress_period(o.due_at), year)] += 1
+                    changed += 1
+            if inserts:
+                coll.insert_many(inserts, ordered=False)
+            gone = [oid for oid, d in stored.items() if oid not in desired and d.get("active") and not d.get("satisfied")]
+            if gone:
+                coll.update_many({"_id": {"$in": gone}}, {"$set": {"active": False}})
+                for oid in gone:
+                    d = stored[oid]
+                    deltas[(d.get("unit"), progress_period(aware(d["due_at"])), year)] -= 1
+                removed += len(gone)
+        counts = {"added": added, "removed": removed, "changed": changed}
+        if any(counts.values()):
+            now = self.clock.now()
+            run = RecomputeRunDoc(id=new_id(), tenant_id=school_id, district_id=school.district_id, reason=reason,
+                                  at=now, **counts)
+            record(run, make_event(RECOMPUTED, {
+                "school": school_id, "reason": reason, **counts,
+                "deltas": [{"unit": u, "period": p, "year": y, "owed": n} for (u, p, y), n in deltas.items() if n],
+            }, tenant=school_id, district=school.district_id, acting=None, now=now))
+            run.save(force_insert=True)
+        return counts
+
+    def scan_overdue(self, now: datetime | None = None, *, limit: int = 5000) -> int:
+        """Emit ``approvals.submission.overdue`` once for every unsatisfied obligation past due."""
+        now = now or self.clock.now()
+        coll = ObligationDoc._get_collection()
+        emitted = 0
+        for d in coll.find({"active": True, "overdue_emitted": False, "satisfied": False, "due_at": {"$lt": now}},
+                           {"outbox": 0}).limit(limit):
+            event = make_event(OVERDUE, {
+                "obligation_id": d["_id"], "book_type": d["book_type"], "item": d["item"],
+                "period_key": d["period_key"], "owner": d["owner"], "unit": d.get("unit"),
+                "school_year": d["year"], "due_at": aware(d["due_at"]).isoformat(), "progress": {"missing": 1},
+            }, tenant=d["tenant_id"], district=d["district_id"], acting=None, now=now)
+            res = coll.update_one({"_id": d["_id"], "overdue_emitted": False, "satisfied": False},
+                                  {"$set": {"overdue_emitted": True, "outbox_pending": True},
+                                   "$push": {"outbox": event.to_dict()}})
+            if res.modified_count:
+                emitted += 1
+                audit(self.audit, OVERDUE, None, tenant=d["tenant_id"], district=d["district_id"], target=d["_id"],
+                      data={"due_at": aware(d["due_at"]).isoformat()})
+        return emitted
+
+    def mine(self, person: str, scope: TenantScope, year: str | None, limit: int = 500) -> list[ObligationDoc]:
+        q = ObligationDoc.objects(owner=person, active=True, **scope.filter())
+        if year:
+            q = q.filter(year=year)
+        return list(q.order_by("due_at").limit(limit))

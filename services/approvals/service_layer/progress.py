@@ -1,0 +1,100 @@
+"""Progress: running totals per tổ, school and district, per month and school year.
+
+The projection is fed by the service's own events through an idempotent consumer: each
+event carries its ``progress`` deltas (or, for a recomputation, ``owed`` deltas per tổ and
+month) and is applied as ``$inc`` upserts on at most six counter documents (tổ, school,
+district × month, year). Reading one scope and period is one primary-key lookup, whatever
+the number of submissions.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from services.approvals.adapters.documents import ProgressDoc
+from services.approvals.service_layer.common import progress_period
+from services.kernel.errors import Forbidden, NotFound, ValidationFailed
+from services.kernel.events import Event
+from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, PHO_HIEU_TRUONG, require_principal
+from services.kernel.principal import Principal
+from datetime import datetime
+
+COUNTERS = ("owed", "on_time", "late", "missing", "awaiting")
+SCOPES = ("to", "school", "district")
+
+
+def progress_id(scope_kind: str, scope_id: str, period: str) -> str:
+    return f"{scope_kind}:{scope_id}:{period}"
+
+
+def counter_updates(*, tenant: str, district: str, unit: str | None, periods: tuple[str, ...],
+                    deltas: dict[str, int]) -> list[tuple[dict, dict]]:
+    """The (filter, update) pairs one event applies: every scope × every period it belongs to."""
+    inc = {k: int(v) for k, v in deltas.items() if k in COUNTERS and v}
+    if not inc:
+        return []
+    scopes = [("school", tenant), ("district", district)] + ([("to", unit)] if unit else [])
+    out = []
+    for kind, sid in scopes:
+        for period in periods:
+            out.append(({"_id": progress_id(kind, sid, period)},
+                        {"$inc": inc, "$setOnInsert": {"scope_kind": kind, "scope_id": sid, "period": period,
+                                                       "district_id": district,
+                                                       "tenant_id": None if kind == "district" else tenant}}))
+    return out
+
+
+def updates_for_event(event: Event) -> list[tuple[dict, dict]]:
+    data = event.data
+    tenant, district = event.tenant or "", event.district or ""
+    if event.type == "approvals.obligations.recomputed":
+        out = []
+        for d in data.get("deltas") or []:
+            out += counter_updates(tenant=tenant, district=district, unit=d.get("unit"),
+                                   periods=(d["period"], d["year"]), deltas={"owed": d["owed"]})
+        return out
+    progress = data.get("progress")
+    if not progress or not data.get("due_at"):
+        return []
+    month = progress_period(datetime.fromisoformat(data["due_at"]))
+    return counter_updates(tenant=tenant, district=district, unit=data.get("unit"),
+                           periods=(month, data["school_year"]), deltas=progress)
+
+
+class ProgressProjection:
+    """The consumer side (apply events) and the read side (one lookup) of progress."""
+
+    def apply(self, event: Event) -> None:
+        coll = ProgressDoc._get_collection()
+        for flt, update in updates_for_event(event):
+            coll.update_one(flt, update, upsert=True)
+
+    def read(self, actor: Principal, scope_kind: str, scope_id: str | None, period: str) -> dict[str, Any]:
+        """Totals of one scope and period; a school reads its own, district staff their district's."""
+        p = require_principal(actor)
+        if scope_kind not in SCOPES:
+            raise ValidationFailed("Phạm vi phải là “to”, “school” hoặc “district”.", field="scope")
+        if scope_kind == "district":
+            if not (p.roles & DISTRICT_ROLES) or (scope_id and scope_id != p.district):
+                raise Forbidden("Chỉ Phòng GD&ĐT mới xem được tiến độ toàn huyện.")
+            scope_id = p.district
+        elif scope_kind == "school":
+            if p.roles & DISTRICT_ROLES:
+                scope_id = scope_id or ""
+            else:
+                if scope_id and scope_id != p.tenant:
+                    raise NotFound()
+                scope_id = p.tenant
+        else:
+            if not scope_id:
+                raise ValidationFailed("Cần nêu tổ (id).", field="id")
+            school = scope_id.split("/", 1)[0]
+            if not (p.roles & DISTRICT_ROLES) and school != p.tenant:
+                raise NotFound()
+            if not (p.roles & DISTRICT_ROLES) and not (
+                    p.has_role(HIEU_TRUONG) or p.has_role(PHO_HIEU_TRUONG) or any(u == scope_id for _, u in p.unit_roles)):
+                raise Forbidden("Bạn chỉ xem được tiến độ của tổ mình.")
+        doc = ProgressDoc._get_collection().find_one({"_id": progress_id(scope_kind, scope_id or "", period)})
+        if doc is not None and scope_kind != "district" and doc.get("district_id") != p.district:
+            raise NotFound()
+        counts = {k: int((doc or {}).get(k, 0)) for k in COUNTERS}
+        return {"scope": scope_kind, "id": scope_id, "period": period, **counts}

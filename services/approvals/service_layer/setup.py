@@ -1,0 +1,202 @@
+"""School set-up: the identity projection, the calendar, the school's rules and chains.
+
+The district publishes the school-year frame; the principal adds the school's events,
+sets the school's deadlines within the district floor and changes the school's chains.
+Every change is audited and triggers a recomputation of the school's obligations.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from services.approvals.adapters.documents import MembershipDoc, SchoolDoc
+from services.approvals.adapters.repositories import (
+    FrameRepository, SchoolChainRepository, SchoolDirectory, SchoolEventsRepository, SchoolRuleRepository, aware,
+    school_calendar,
+)
+from services.approvals.domain.calendar import SchoolCalendar, SchoolYearFrame
+from services.approvals.domain.catalog import BOOKS, Book, DeadlineItem, default_chain, default_school_rule, floor_rule
+from services.approvals.domain.chains import ChainSpec, parse_chain
+from services.approvals.domain.deadlines import DeadlineRule, check_within_floor, parse_rule, rule_to_data
+from services.approvals.domain.errors import InvalidRule
+from services.approvals.domain.submissions import Acting
+from services.approvals.service_layer.common import audit, domain_errors
+from services.kernel.audit import AuditLog
+from services.kernel.clock import Clock
+from services.kernel.errors import Forbidden, NotFound, ValidationFailed
+from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, require_principal
+from services.kernel.principal import Principal
+from services.kernel.tenancy import TenantScope
+
+Recompute = Callable[[str, str], None]  # (school id, reason)
+
+
+def book_and_item(book_type: str, item: str | None = None) -> tuple[Book, DeadlineItem | None]:
+    book = BOOKS.get(book_type)
+    if book is None:
+        raise NotFound(f"Không có loại hồ sơ “{book_type}”.", field="book_type")
+    if item is None:
+        return book, None
+    found = book.item(item)
+    if found is None:
+        raise NotFound(f"Loại hồ sơ “{book_type}” không có mục “{item}”.", field="item")
+    return book, found
+
+
+class SetupService:
+    def __init__(self, *, clock: Clock, audit_log: AuditLog, recompute: Recompute) -> None:
+        self.clock = clock
+        self.audit = audit_log
+        self.recompute = recompute
+        self.directory = SchoolDirectory()
+        self.frames = FrameRepository()
+
+    # ----- identity projection ------------------------------------------------------------------
+    def school_onboarded(self, data: dict) -> None:
+        school_id = str(data.get("id") or data["slug"])
+        SchoolDoc.objects(id=school_id).update_one(
+            upsert=True, set__slug=data.get("slug") or school_id, set__name=data.get("name") or school_id,
+            set__levels=list(data.get("levels") or []), set__district_id=data["district_id"],
+            set__province_id=data.get("province_id"), set__units=list(data.get("units") or []),
+            set__principal=(data.get("principal") or {}).get("id") if isinstance(data.get("principal"), dict)
+            else data.get("principal"))
+        self.recompute(school_id, "identity.school.onboarded")
+
+    def membership_granted(self, data: dict) -> None:
+        at = aware(datetime.fromisoformat(data["at"])) if data.get("at") else self.clock.now()
+        MembershipDoc.objects(tenant_id=data["school"], person=data["person"], role=data["role"],
+                              unit=data.get("unit")).update_one(upsert=True, set__since=at, set__until=None)
+        self.recompute(data["school"], "identity.membership.granted")
+
+    def membership_revoked(self, data: dict) -> None:
+        at = aware(datetime.fromisoformat(data["at"])) if data.get("at") else self.clock.now()
+        MembershipDoc.objects(tenant_id=data["school"], person=data["person"], role=data["role"],
+                              unit=data.get("unit")).update_one(set__until=at)
+        self.recompute(data["school"], "identity.membership.revoked")
+
+    # ----- calendar -----------------------------------------------------------------------------
+    def publish_frame(self, actor: Principal, frame: SchoolYearFrame) -> None:
+        """Trưởng phòng / chuyên viên publish the district's frame; every school recomputes."""
+        p = require_principal(actor)
+        if not (p.roles & DISTRICT_ROLES) or not p.district:
+            raise Forbidden("Chỉ Phòng GD&ĐT mới được công bố khung kế hoạch năm học.")
+        self.frames.put(p.district, frame, by=p.sub, at=self.clock.now())
+        audit(self.audit, "approvals.calendar.frame_published", Acting(p.sub), tenant=None, district=p.district,
+              target=f"{p.district}/{frame.year}", data={"year": frame.year})
+        for school in self.directory.schools_of(p.district):
+            self.recompute(school.id, "calendar.frame")
+
+    def calendar(self, actor: Principal, year: str) -> SchoolCalendar:
+        scope = TenantScope.for_principal(actor)
+        cal = school_calendar(self.frames, SchoolEventsRepository(scope=scope), scope.district or "", year)
+        if cal is None:
+            raise NotFound(f"Phòng chưa công bố khung kế hoạch năm học {year}.", field="year")
+        return cal
+
+    def set_events(self, actor: Principal, year: str, events: dict[str, date]) -> SchoolCalendar:
+        p = self._principal_of_school(actor)
+        scope = TenantScope.for_principal(p)
+        frame = self.frames.get(scope.district or "", year)
+        if frame is None:
+            raise NotFound(f"Phòng chưa công bố khung kế hoạch năm học {year}.", field="year")
+        for slug, day in events.items():
+            if not frame.opening_day.replace(month=8, day=1) <= day <= frame.closing_day.replace(month=8, day=31):
+                raise ValidationFailed(f"Ngày của sự kiện “{slug}” nằm ngoài năm học {year}.", field=f"events.{slug}")
+        SchoolEventsRepository(scope=scope).put(year, events)
+        audit(self.audit, "approvals.calendar.events_set", Acting(p.sub), tenant=p.tenant, district=p.district,
+              target=f"{p.tenant}/{year}", data={k: v.isoformat() for k, v in events.items()})
+        self.recompute(p.tenant or "", "calendar.events")
+        return SchoolCalendar(frame, events)
+
+    # ----- rules ----------------------------------------------------------------------------------
+    def _principal_of_school(self, actor: Principal) -> Principal:
+        p = require_principal(actor)
+        if not p.tenant or not p.has_role(HIEU_TRUONG):
+            raise Forbidden("Chỉ hiệu trưởng mới được thay đổi quy chế của trường.")
+        return p
+
+    def levels(self, school_id: str) -> tuple[str, ...]:
+        doc = self.directory.school(school_id)
+        return tuple(doc.levels) if doc else ()
+
+    def rules_in_force(self, school_id: str, district: str) -> dict[tuple[str, str], DeadlineRule]:
+        """The school's rule where it set one, else the school default, for every book item."""
+        own = SchoolRuleRepository(scope=TenantScope.school(school_id, district)).all()
+        levels = self.levels(school_id)
+        out: dict[tuple[str, str], DeadlineRule] = {}
+        for book in BOOKS.values():
+            for item in book.items:
+                data = own.get((book.slug, item.slug))
+                out[(book.slug, item.slug)] = parse_rule(data) if data else default_school_rule(book, item, levels)
+        return out
+
+    def approval_rules(self) -> dict[tuple[str, str], DeadlineRule]:
+        return {(b.slug, i.slug): i.approval_floor for b in BOOKS.values() for i in b.items if i.approval_floor}
+
+    def rule_view(self, actor: Principal) -> list[dict]:
+        """Both rules for every book item: the district floor and the school's rule (the UI shows both)."""
+        scope = TenantScope.for_principal(actor)
+        in_force = self.rules_in_force(scope.tenant or "", scope.district or "")
+        levels = self.levels(scope.tenant or "")
+        rows = []
+        for book in BOOKS.values():
+            for item in book.items:
+                floor = floor_rule(book, item, levels)
+                mine = in_force[(book.slug, item.slug)]
+                rows.append({"book_type": book.slug, "book_name": book.name, "item": item.slug, "label": item.label,
+                             "district_rule": rule_to_data(floor), "district_text": floor.describe(),
+                             "school_rule": rule_to_data(mine), "school_text": mine.describe(),
+                             "approval_rule": rule_to_data(item.approval_floor) if item.approval_floor else None})
+        return rows
+
+    def set_rule(self, actor: Principal, book_type: str, item_slug: str, data: dict) -> DeadlineRule:
+        """A principal sets the school's deadline, refused when looser than the district's in any year."""
+        p = self._principal_of_school(actor)
+        book, item = book_and_item(book_type, item_slug)
+        assert item is not None
+        field = f"{book_type}.{item_slug}"
+        levels = self.levels(p.tenant or "")
+        floor = floor_rule(book, item, levels)
+        events = SchoolEventsRepository(scope=TenantScope.for_principal(p))
+        with domain_errors():
+            rule = parse_rule(data, field=field)
+            years = self._open_years(p.district or "")
+            if not years:
+                raise InvalidRule("Phòng chưa công bố khung kế hoạch năm học nên chưa thể so sánh với quy định của Phòng.",
+                                  field=field)
+            for year in years:
+                cal = school_calendar(self.frames, events, p.district or "", year)
+                assert cal is not None
+                check_within_floor(rule, floor, cal, field=field)
+        SchoolRuleRepository(scope=TenantScope.for_principal(p)).put(book_type, item_slug, rule_to_data(rule), by=p.sub,
+                                                                    at=self.clock.now())
+        audit(self.audit, "approvals.rule.set", Acting(p.sub), tenant=p.tenant, district=p.district,
+              target=f"{p.tenant}/{field}", data={"rule": rule_to_data(rule)})
+        self.recompute(p.tenant or "", "rule")
+        return rule
+
+    def _open_years(self, district: str) -> list[str]:
+        today = self.clock.now().date()
+        out = []
+        for year in self.frames.years(district):
+            frame = self.frames.get(district, year)
+            if frame is not None and frame.closing_day >= today:
+                out.append(year)
+        return out
+
+    # ----- chains ---------------------------------------------------------------------------------
+    def chain_for(self, school_id: str, district: str, book_type: str, unit_kind: str | None) -> ChainSpec:
+        book, _ = book_and_item(book_type)
+        data = SchoolChainRepository(scope=TenantScope.school(school_id, district)).get_chain(book_type, unit_kind)
+        return parse_chain(data) if data else default_chain(book, unit_kind)
+
+    def set_chain(self, actor: Principal, book_type: str, unit_kind: str | None, data: dict) -> ChainSpec:
+        p = self._principal_of_school(actor)
+        book_and_item(book_type)
+        with domain_errors():
+            chain = parse_chain(data, field="chain")
+        SchoolChainRepository(scope=TenantScope.for_principal(p)).put(
+            book_type, unit_kind, chain.model_dump(mode="json"), by=p.sub, at=self.clock.now())
+        audit(self.audit, "approvals.chain.set", Acting(p.sub), tenant=p.tenant, district=p.district,
+              target=f"{p.tenant}/{book_type}/{unit_kind or '*'}", data={"chain": chain.model_dump(mode="json")})
+        return chain

@@ -1,0 +1,326 @@
+"""Submission use cases: submit, decide, comment, withdraw, resubmit, sign, issue, recall, queue.
+
+Each use case loads the aggregate through a tenant-scoped repository (another school's
+submission is 404), lets the domain check the actor and the state (403 / 409), saves the
+new state with its events in the same document (outbox), then appends one audit entry
+per transition (“B thay mặt A” when acting by delegation).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.approvals.adapters.documents import ObligationDoc, SubmissionDoc
+from services.approvals.adapters.repositories import (
+    ObligationRepository, SchoolDirectory, SubmissionRepository, aware, find_submission_for_service,
+    save_with_revision, submission_from_doc, submission_to_doc,
+)
+from services.approvals.domain.calendar import TIMEZONE
+from services.approvals.domain.catalog import BOOKS
+from services.approvals.domain.chains import resolve_chain
+from services.approvals.domain.obligations import CLASS_KIND, GVCN_ROLES
+from services.approvals.domain.submissions import (
+    AWAITING_DECISION, Acting, SignatureState, StepState, Submission,
+)
+from services.approvals.service_layer.common import audit, domain_errors, make_event, record
+from services.approvals.service_layer.setup import SetupService
+from services.kernel.audit import AuditLog
+from services.kernel.clock import Clock
+from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.kernel.ids import new_id
+from services.kernel.permissions import require_principal, require_service
+from services.kernel.principal import Principal
+from services.kernel.tenancy import TenantScope
+
+PROGRESS = {
+    "returned": {"awaiting": -1},
+    "approved": {"awaiting": -1},
+}
+
+
+def _fmt(dt: datetime | None) -> str | None:
+    """Instants are shown in Vietnam time (the due cut-off reads 23:59:59+07:00)."""
+    return dt.astimezone(TIMEZONE).isoformat() if dt else None
+
+
+class SubmissionService:
+    def __init__(self, *, clock: Clock, audit_log: AuditLog, setup: SetupService) -> None:
+        self.clock = clock
+        self.audit = audit_log
+        self.setup = setup
+        self.directory = SchoolDirectory()
+
+    # ----- helpers -----------------------------------------------------------------------------
+    def _repo(self, actor: Principal) -> SubmissionRepository:
+        return SubmissionRepository(scope=TenantScope.for_principal(require_principal(actor)))
+
+    def _load(self, actor: Principal, submission_id: str) -> tuple[SubmissionDoc, Submission]:
+        doc = self._repo(actor).get(submission_id)
+        return doc, submission_from_doc(doc)
+
+    def _holds(self, tenant: str, person: str, at: datetime) -> frozenset[str]:
+        """Roles a person holds now in the school, with ``gvcn`` for a teacher of a class."""
+        school = self.directory.school(tenant)
+        kinds = {u["id"]: u["kind"] for u in (school.units if school else [])}
+        out: set[str] = set()
+        for role, unit in self.directory.roles_of(tenant, person, at):
+            out.add(role)
+            if role in GVCN_ROLES or (role == "giao_vien" and unit and kinds.get(unit) == CLASS_KIND):
+                out.add("gvcn")
+        return frozenset(out)
+
+    def _flush(self, doc: SubmissionDoc, sub: Submission, *, overdue: bool = False) -> None:
+        """Save the aggregate with its events (progress deltas attached) and audit each transition."""
+        now = self.clock.now()
+        pending, sub.pending_events = sub.pending_events, []
+        for type_, data, acting in pending:
+            name = type_.rsplit(".", 1)[1]
+            data = dict(data)
+            if name == "submitted" and not data.get("resubmission"):
+                data["progress"] = {"on_time" if sub.on_time else "late": 1, "awaiting": 1,
+                                    **({"missing": -1} if overdue else {})}
+            elif name == "submitted":
+                data["progress"] = {"awaiting": 1}
+            elif name == "withdrawn":
+                data["progress"] = {"on_time" if sub.on_time else "late": -1, "awaiting": -1,
+                                    **({"missing": 1} if overdue else {})}
+            elif name in PROGRESS:
+                data["progress"] = PROGRESS[name]
+            record(doc, make_event(type_, data, tenant=sub.tenant, district=sub.district, acting=acting, now=now))
+        submission_to_doc(sub, doc)
+        save_with_revision(doc)
+        for type_, data, acting in pending:
+            audit(self.audit, type_, acting, tenant=sub.tenant, district=sub.district, target=sub.id,
+                  data={k: data[k] for k in ("state", "version_id", "comment", "reason", "stage") if k in data})
+
+    # ----- reading -------------------------------------------------------------------------------
+    def view(self, sub: Submission) -> dict[str, Any]:
+        now = self.clock.now()
+        possible = sub.approval_still_possible(now)
+        notice = None
+        if sub.approval_due_at and not possible and sub.state in (AWAITING_DECISION | {"draft", "returned"}):
+            notice = (f"Không còn kịp phê duyệt trước hạn {sub.approval_due_at.astimezone(TIMEZONE):%H:%M:%S %d/%m/%Y}"
+                      " (Phòng quy định phê duyệt ít nhất 3 ngày trước ngày dạy).")
+        current = sub.current_version if sub.versions else None
+        return {
+            "id": sub.id, "tenant": sub.tenant, "district": sub.district, "book_type": sub.book_type,
+            "book_name": BOOKS[sub.book_type].name, "item": sub.item, "period_key": sub.period_key,
+            "school_year": sub.school_year, "obligation_id": sub.obligation_id, "unit": sub.unit,
+            "submitter": sub.submitter, "state": sub.state, "document_id": sub.document_id,
+            "current_version_id": current.version_id if current else None,
+            "current_version_sha256": current.sha256 if current else None,
+            "approved_version_id": sub.approved_version_id, "approved_sha256": sub.approved_sha256,
+            "due_at": _fmt(sub.due_at), "submitted_at": _fmt(sub.submitted_at), "on_time": sub.on_time,
+            "approval_due_at": _fmt(sub.approval_due_at), "approval_possible": possible, "approval_notice": notice,
+            "round": sub.round,
+            "steps": [{**s.step.to_data(), "decision": s.decision, "by": s.by, "on_behalf_of": s.on_behalf_of,
+                       "at": _fmt(s.at), "comment": s.comment} for s in sub.steps],
+            "waiting_for": [{"role": s.step.role, "unit": s.step.unit} for s in sub.waiting_steps()],
+            "versions": [{"version_id": v.version_id, "sha256": v.sha256, "added_at": _fmt(v.added_at),
+                          "reason": v.reason, "superseded_by": v.superseded_by} for v in sub.versions],
+            "signing": {"steps": [{**s.spec.to_data(), "signed_by": s.signed_by, "on_behalf_of": s.on_behalf_of,
+                                   "signed_at": _fmt(s.signed_at), "version_id": s.version_id} for s in sub.signatures],
+                        "next_order": sub.next_signing_order() if sub.state == "signing" else None},
+            "issue_role": sub.issue_role, "issued_by": sub.issued_by, "issued_at": _fmt(sub.issued_at),
+            "recall_reason": sub.recall_reason,
+            "history": [{**h, "at": _fmt(h.get("at"))} for h in sub.history],
+        }
+
+    def get(self, actor: Principal, submission_id: str) -> dict[str, Any]:
+        p = require_principal(actor)
+        if p.is_service:
+            doc = find_submission_for_service(submission_id)
+            if doc is None:
+                raise NotFound()
+            return self.view(submission_from_doc(doc))
+        return self.view(self._load(p, submission_id)[1])
+
+    # ----- submitting ------------------------------------------------------------------------------
+    def create(self, actor: Principal, *, obligation_id: str, document_id: str, version_id: str, sha256: str,
+               submit: bool = True) -> dict[str, Any]:
+        p = require_principal(actor)
+        scope = TenantScope.for_principal(p)
+        obligation = ObligationRepository(scope=scope).get(obligation_id)
+        if obligation.owner != p.sub:
+            raise Forbidden("Chỉ người phải nộp hồ sơ này mới được nộp.")
+        if not obligation.active:
+            raise Conflict("Nghĩa vụ này không còn hiệu lực.", field="obligation_id")
+        if obligation.satisfied:
+            raise Conflict("Đã có hồ sơ nộp cho nghĩa vụ này.", field="obligation_id")
+        now = self.clock.now()
+        school = self.directory.school(p.tenant or "")
+        kinds = {u["id"]: u["kind"] for u in (school.units if school else [])}
+        unit = obligation.unit
+        chain = self.setup.chain_for(p.tenant or "", p.district or "", obligation.book_type, kinds.get(unit or ""))
+        steps, signing = resolve_chain(chain, submitter=p.sub, unit=unit, submitter_unit_roles=frozenset(
+            (r, u) for r, u in self.directory.roles_of(p.tenant or "", p.sub, now) if u))
+        sub = Submission(
+            id=new_id(), tenant=p.tenant or "", district=p.district or "", obligation_id=obligation.id,
+            book_type=obligation.book_type, item=obligation.item, period_key=obligation.period_key,
+            school_year=obligation.year, unit=unit, submitter=p.sub, document_id=document_id,
+            due_at=aware(obligation.due_at), approval_due_at=aware(obligation.approval_due_at),
+            steps=[StepState(s) for s in steps], signatures=[SignatureState(s) for s in signing],
+            issue_role=chain.issue_role, created_at=now)
+        sub.attach_first_version(version_id, sha256, now)
+        doc = SubmissionDoc(id=sub.id)
+        if submit:
+            self._claim_obligation(obligation.id, sub.id)
+            with domain_errors():
+                sub.submit(p, now)
+        else:
+            audit(self.audit, "approvals.submission.drafted", None, tenant=sub.tenant, district=sub.district,
+                  target=sub.id, data={"version_id": version_id})
+        self._flush(doc, sub, overdue=bool(obligation.overdue_emitted))
+        return self.view(sub)
+
+    def _claim_obligation(self, obligation_id: str, submission_id: str) -> None:
+        claimed = ObligationDoc.objects(id=obligation_id, satisfied=False).update_one(
+            set__satisfied=True, set__submission_id=submission_id)
+        if not claimed:
+            raise Conflict("Đã có hồ sơ nộp cho nghĩa vụ này.", field="obligation_id")
+
+    def submit(self, actor: Principal, submission_id: str) -> dict[str, Any]:
+        doc, sub = self._load(actor, submission_id)
+        now = self.clock.now()
+        if actor.sub != sub.submitter:
+            raise Forbidden("Chỉ người nộp hồ sơ mới được nộp.")
+        self._claim_obligation(sub.obligation_id, sub.id)
+        with domain_errors():
+            sub.submit(actor, now)
+        overdue = ObligationDoc.objects(id=sub.obligation_id).only("overdue_emitted").first()
+        self._flush(doc, sub, overdue=bool(overdue and overdue.overdue_emitted))
+        return self.view(sub)
+
+    def resubmit(self, actor: Principal, submission_id: str, *, version_id: str, sha256: str) -> dict[str, Any]:
+        doc, sub = self._load(actor, submission_id)
+        with domain_errors():
+            sub.resubmit(actor, version_id, sha256, self.clock.now())
+        self._flush(doc, sub)
+        return self.view(sub)
+
+    def withdraw(self, actor: Principal, submission_id: str) -> dict[str, Any]:
+        doc, sub = self._load(actor, submission_id)
+        with domain_errors():
+            sub.withdraw(actor, self.clock.now())
+        obligation = ObligationDoc.objects(id=sub.obligation_id).only("overdue_emitted").first()
+        ObligationDoc.objects(id=sub.obligation_id, submission_id=sub.id).update_one(
+            set__satisfied=False, set__submission_id=None)
+        self._flush(doc, sub, overdue=bool(obligation and obligation.overdue_emitted))
+        return self.view(sub)
+
+    # ----- deciding ----------------------------------------------------------------------------------
+    def decide(self, actor: Principal, submission_id: str, *, decision: str, comment: str | None) -> dict[str, Any]:
+        doc, sub = self._load(actor, submission_id)
+        with domain_errors():
+            sub.decide(actor, decision, comment, self.clock.now())
+        self._flush(doc, sub)
+        return self.view(sub)
+
+    def comment(self, actor: Principal, submission_id: str, text: str) -> dict[str, Any]:
+        doc, sub = self._load(actor, submission_id)
+        with domain_errors():
+            sub.comment(actor, text, self.clock.now())
+        self._flush(doc, sub)
+        return self.view(sub)
+
+    def queue_keys(self, actor: Principal) -> list[str]:
+        """Queue keys the caller answers for: own roles (school-wide and per unit) and live delegations."""
+        now = int(self.clock.now().timestamp())
+        keys = {f"{r}@*" for r in actor.roles}
+        keys |= {f"{r}@{u}" for r, u in actor.unit_roles}
+        for d in actor.act:
+            if d.until > now:
+                keys.add(f"{d.role}@{d.unit or '*'}")
+                if d.unit is None:
+                    keys |= {f"{d.role}@{u}" for r, u in actor.unit_roles}
+        return sorted(keys)
+
+    def queue(self, actor: Principal, limit: int = 100) -> list[dict[str, Any]]:
+        """Submissions waiting for the caller's decision, oldest first."""
+        p = require_principal(actor)
+        items = []
+        for doc in self._repo(p).queue(self.queue_keys(p), limit):
+            sub = submission_from_doc(doc)
+            if sub.submitter == p.sub:
+                continue
+            if any(p.may_act_as(s.step.role, s.step.unit, sub.book_type, now=int(self.clock.now().timestamp()))[0]
+                   for s in sub.waiting_steps()):
+                v = self.view(sub)
+                v["waiting_since"] = _fmt(aware(doc.waiting_since))
+                items.append(v)
+        return items
+
+    def bulk_approve(self, actor: Principal, ids: list[str], comment: str | None) -> list[dict[str, Any]]:
+        """Approve several submissions; each succeeds or fails on its own (a result per id)."""
+        if len(ids) > 200:
+            raise ValidationFailed("Mỗi lần duyệt tối đa 200 hồ sơ.", field="submission_ids")
+        results = []
+        for sid in ids:
+            try:
+                v = self.decide(actor, sid, decision="approve", comment=comment)
+                results.append({"id": sid, "ok": True, "state": v["state"], "status": 200})
+            except (Forbidden, Conflict, NotFound) as exc:
+                results.append({"id": sid, "ok": False, "status": exc.status, "detail": exc.detail or exc.title})
+        return results
+
+    # ----- signing, issue, recall ---------------------------------------------------------------------
+    def _service_load(self, actor: Principal, submission_id: str) -> tuple[SubmissionDoc, Submission]:
+        require_service(actor)
+        doc = find_submission_for_service(submission_id)
+        if doc is None:
+            raise NotFound()
+        return doc, submission_from_doc(doc)
+
+    def signing_turn(self, actor: Principal, submission_id: str, signer: str) -> dict[str, Any]:
+        p = require_principal(actor)
+        if p.is_service:
+            _, sub = self._service_load(p, submission_id)
+        else:
+            _, sub = self._load(p, submission_id)
+            if signer != p.sub:
+                raise Forbidden("Chỉ được hỏi lượt ký của chính mình.")
+        step, reason = sub.signing_turn(signer, self._holds(sub.tenant, signer, self.clock.now()))
+        return {"submission_id": sub.id, "signer": signer, "may_sign": step is not None, "reason": reason,
+                "order": step.spec.order if step else sub.next_signing_order(),
+                "role": step.spec.role if step else None, "organisation": step.spec.organisation if step else None,
+                "version_id": sub.approved_version_id, "sha256": sub.approved_sha256}
+
+    def record_signature(self, actor: Principal, submission_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        doc, sub = self._service_load(actor, submission_id)
+        whose = body.get("on_behalf_of") or body["signer"]
+        with domain_errors():
+            sub.record_signature(
+                signer=body["signer"], on_behalf_of=body.get("on_behalf_of"), role=body["role"], order=body["order"],
+                holds=self._holds(sub.tenant, whose, self.clock.now()), version_id=body["signed_version_id"],
+                sha256=body["signed_sha256"], signed_at=body["signed_at"], service=actor.client_id or actor.sub)
+        last = sub.history[-1]
+        audit(self.audit, "approvals.submission.signature_recorded",
+              Acting(body["signer"], body.get("on_behalf_of"), body["role"]), tenant=sub.tenant, district=sub.district, target=sub.id,
+              data={"order": last["order"], "version_id": last["version_id"], "via": last["via"]})
+        self._flush(doc, sub)
+        return self.view(sub)
+
+    def _as_person(self, actor: Principal, acting_person: str | None, sub: Submission) -> Principal:
+        """A user acts as themself; a service acts for the named person with that person's roles."""
+        if not actor.is_service:
+            return actor
+        if not acting_person:
+            raise ValidationFailed("Dịch vụ phải nêu người thực hiện (actor).", field="actor")
+        roles = self._holds(sub.tenant, acting_person, self.clock.now())
+        return Principal(sub=acting_person, tenant=sub.tenant, district=sub.district, roles=roles)
+
+    def issue(self, actor: Principal, submission_id: str, acting_person: str | None = None) -> dict[str, Any]:
+        p = require_principal(actor)
+        doc, sub = self._service_load(p, submission_id) if p.is_service else self._load(p, submission_id)
+        with domain_errors():
+            sub.issue(self._as_person(p, acting_person, sub), self.clock.now())
+        self._flush(doc, sub)
+        return self.view(sub)
+
+    def recall(self, actor: Principal, submission_id: str, reason: str, acting_person: str | None = None) -> dict[str, Any]:
+        p = require_principal(actor)
+        doc, sub = self._service_load(p, submission_id) if p.is_service else self._load(p, submission_id)
+        with domain_errors():
+            sub.recall(self._as_person(p, acting_person, sub), reason, self.clock.now())
+        self._flush(doc, sub)
+        return self.view(sub)

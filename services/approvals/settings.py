@@ -1,0 +1,14 @@
+"""Settings of the approvals service (``HOSO_APPROVALS_*``)."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from services.kernel.settings import ServiceSettings
+
+
+class ApprovalsSettings(ServiceSettings):
+    service: ClassVar[str] = "approvals"
+
+    db_name: str = "hoso_approvals"
+    queue_quorum: bool = False
+    scheduler_interval_seconds: float = 300.0
