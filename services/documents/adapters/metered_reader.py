@@ -1,0 +1,48 @@
+"""A request-body reader that hashes, counts and limits bytes as they stream through."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import BinaryIO
+
+from services.documents.adapters.file_types import HEAD_BYTES
+
+
+class TooLarge(Exception):
+    """The stream went past the size limit."""
+
+
+class MeteredReader:
+    """Wraps ``source``: SHA-256 and size of everything read, the first bytes kept for sniffing.
+
+    ``on_head`` is called once with the first ``HEAD_BYTES`` (or the whole stream if
+    shorter) so a wrong type is refused before the rest is read.
+    """
+
+    def __init__(self, source: BinaryIO, *, limit: int, on_head: Callable[[bytes], None] | None = None) -> None:
+        self._source = source
+        self._limit = limit
+        self._on_head = on_head
+        self._hash = hashlib.sha256()
+        self.size = 0
+        self.head = b""
+        self._head_checked = False
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._source.read(size if size and size > 0 else 1024 * 1024)
+        if chunk:
+            self._hash.update(chunk)
+            self.size += len(chunk)
+            if self.size > self._limit:
+                raise TooLarge(self.size)
+            if len(self.head) < HEAD_BYTES:
+                self.head += chunk[:HEAD_BYTES - len(self.head)]
+        if not self._head_checked and (len(self.head) >= HEAD_BYTES or not chunk):
+            self._head_checked = True
+            if self._on_head is not None:
+                self._on_head(self.head)
+        return chunk
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()

@@ -1,0 +1,159 @@
+"""MongoDB documents of the documents service (mongoengine, alias ``documents``).
+
+Every record is tenant-owned (``tenant_id``, ``district_id``) and read through the
+tenant repositories of ``repositories``; each query a request makes has an index here.
+Pending events live in the aggregate's own record (outbox).
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from mongoengine import (
+    BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField,
+)
+
+from services.kernel.outbox import OutboxMixin
+from services.kernel.tenancy import TenantOwned
+
+ALIAS = "documents"
+
+
+class SchoolRecord(TenantOwned):
+    """A school as onboarded by identity: its levels and units (the folder tree's input)."""
+
+    meta: ClassVar[dict[str, Any]] = {"collection": "schools", "db_alias": ALIAS,
+                                      "indexes": [{"fields": ["tenant_id"], "unique": True}, "district_id"]}
+    id = StringField(primary_key=True)
+    slug = StringField(required=True)
+    name = StringField(required=True)
+    levels = ListField(StringField())
+    units = ListField(DictField())
+
+
+class FolderRecord(TenantOwned):
+    """A folder of the default tree: one book slot of one school year."""
+
+    meta: ClassVar[dict[str, Any]] = {"collection": "folders", "db_alias": ALIAS, "indexes": [
+        {"fields": ["tenant_id", "school_year", "book", "owner_key"], "unique": True},
+        ["tenant_id", "school_year", "unit_id"],
+        ["district_id", "tenant_id", "school_year"],
+    ]}
+    id = StringField(primary_key=True)
+    school_year = StringField(required=True)
+    book = StringField(required=True)
+    book_name = StringField(required=True)
+    owner_kind = StringField(required=True)
+    owner_key = StringField(required=True)
+    owner_name = StringField()
+    unit_id = StringField()
+    periods = ListField(StringField())
+
+
+class DocumentRecord(TenantOwned):
+    """A document in a book slot; its bytes are in its versions."""
+
+    meta: ClassVar[dict[str, Any]] = {"collection": "documents", "db_alias": ALIAS, "indexes": [
+        ["tenant_id", "school_year", "book", "period"],
+        ["tenant_id", "owner_key", "school_year"],
+        ["tenant_id", "unit_id", "school_year"],
+        ["tenant_id", "status"],
+        ["district_id", "tenant_id"],
+    ]}
+    id = StringField(primary_key=True)
+    school_year = StringField(required=True)
+    book = StringField(required=True)
+    owner_kind = StringField(required=True)
+    owner_key = StringField(required=True)
+    unit_id = StringField()
+    period = StringField(required=True)
+    title = StringField(required=True)
+    title_search = StringField(required=True)
+    created_by = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    updated_at = DateTimeField(required=True)
+    status = StringField(default="draft")  # draft | approved | signed
+    write_once = BooleanField(default=False)
+    version_count = IntField(default=0)
+    latest_version_id = StringField()
+
+
+class VersionRecord(TenantOwned, OutboxMixin):
+    """An immutable version of a document: metadata of bytes stored under ``storage_key``."""
+
+    meta: ClassVar[dict[str, Any]] = {"collection": "versions", "db_alias": ALIAS, "indexes": [
+        ["tenant_id", "document_id", "number"],
+        {"fields": ["tenant_id", "uploaded_by", "idempotency_key"], "unique": True,
+         "partialFilterExpression": {"idempotency_key": {"$type": "string"}}},
+        {"fields": ["outbox_pending"], "partialFilterExpression": {"outbox_pending": True}},
+    ]}
+    id = StringField(primary_key=True)
+    document_id = StringField(required=True)
+    number = IntField(required=True)
+    kind = StringField(required=True)  # upload | signed | correction
+    storage_key = StringField(required=True)
+    file_name = StringField(required=True)
+    format = StringField(required=True)
+    content_type = StringField(required=True)
+    size = IntField(required=True)
+    sha256 = StringField(required=True)
+    uploaded_by = StringField(required=True)
+    on_behalf_of = StringField()
+    uploaded_at = DateTimeField(required=True)
+    idempotency_key = StringField()
+    derived_from = StringField()
+    correction_id = StringField()
+    signers = ListField(DictField())
+    status = StringField(default="uploaded")  # uploaded | approved | signed
+    rendition_status = StringField(default="not_needed")  # not_needed | pending | ready | failed
+    rendition_key = StringField()
+    rendition_size = IntField()
+    rendition_sha256 = StringField()
+    rendition_error = StringField()
+
+
+class LockRecord(TenantOwned, OutboxMixin):
+    """A khóa: writes into its scope are refused between ``starts_at`` and ``ends_at``."""
+
+    meta: ClassVar[dict[str, Any]] = {"collection": "locks", "db_alias": ALIAS, "indexes": [
+        ["tenant_id", "removed", "ends_at"],
+        {"fields": ["outbox_pending"], "partialFilterExpression": {"outbox_pending": True}},
+    ]}
+    id = StringField(primary_key=True)
+    book = StringField()
+    unit_id = StringField()
+    period = StringField()
+    school_year = StringField()
+    starts_at = DateTimeField(required=True)
+    ends_at = DateTimeField(required=True)
+    reason = StringField(required=True)
+    created_by = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    removed = BooleanField(default=False)
+    removed_by = StringField()
+    removed_at = DateTimeField()
+
+
+class ExportRecord(TenantOwned, OutboxMixin):
+    """A background export (ZIP with manifest, or a merged print PDF) and its progress."""
+
+    meta: ClassVar[dict[str, Any]] = {"collection": "exports", "db_alias": ALIAS, "indexes": [
+        ["tenant_id", "requested_by"],
+        {"fields": ["outbox_pending"], "partialFilterExpression": {"outbox_pending": True}},
+    ]}
+    id = StringField(primary_key=True)
+    kind = StringField(required=True)  # zip | print
+    filters = DictField()
+    requested_by = StringField(required=True)
+    requested_at = DateTimeField(required=True)
+    status = StringField(default="queued")  # queued | running | done | failed
+    total = IntField(default=0)
+    done = IntField(default=0)
+    storage_key = StringField()
+    size = IntField()
+    sha256 = StringField()
+    error = StringField()
+    finished_at = DateTimeField()
+
+
+ALL_RECORDS = (SchoolRecord, FolderRecord, DocumentRecord, VersionRecord, LockRecord, ExportRecord)
+OUTBOX_RECORDS = (VersionRecord, LockRecord, ExportRecord)

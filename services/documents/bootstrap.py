@@ -1,0 +1,119 @@
+"""Composition root of the documents service: used by create_app, the workers, the demo and tests."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from services.kernel.clock import Clock
+from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
+from services.kernel.mongo import ensure_indexes
+from services.kernel.outbox import OutboxRelay
+from services.kernel.runtime import Runtime, build_runtime
+from services.kernel.settings import load_settings
+from services.kernel.tokens import StaticKeySource, TokenVerifier
+
+from .adapters.local_store import LocalDiskObjectStore
+from .adapters.object_store import ObjectStore
+from .adapters.records import ALL_RECORDS, OUTBOX_RECORDS
+from .adapters.s3_store import S3ObjectStore
+from .adapters.signed_urls import SignedUrls
+from .adapters.soffice import LibreOfficeConverter
+from .service_layer.access import current_school_year
+from .service_layer.exports import Exports
+from .service_layer.folders import Folders
+from .service_layer.internal import Internal
+from .service_layer.locks import Locks
+from .service_layer.reads import Reads
+from .service_layer.renditions import Renditions
+from .service_layer.uploads import Uploads
+from .settings import DocumentsSettings
+
+ONBOARDING = ("documents.onboarding", ("identity.school.onboarded",))
+RENDITIONS = ("documents.renditions", ("documents.version.uploaded",))
+EXPORTS = ("documents.exports", ("documents.export.requested",))
+
+
+@dataclass
+class Container:
+    runtime: Runtime
+    settings: DocumentsSettings
+    store: ObjectStore
+    uploads: Uploads
+    reads: Reads
+    locks: Locks
+    folders: Folders
+    internal: Internal
+    renditions: Renditions
+    exports: Exports
+    consumers: dict[str, IdempotentConsumer]
+
+    def workers(self) -> list[ConsumerWorker]:
+        """One broker worker per consumer: onboarding, renditions, exports."""
+        bindings = dict([ONBOARDING, RENDITIONS, EXPORTS])
+        return [self.runtime.worker(c, bindings[name], quorum=self.settings.queue_quorum or None)
+                for name, c in self.consumers.items()]
+
+    def relay(self) -> OutboxRelay:
+        return self.runtime.relay([r._get_collection() for r in OUTBOX_RECORDS])
+
+    def on_school_onboarded(self, event: Any) -> None:
+        self.folders.onboard(event.data, current_school_year(self.runtime.clock.now()))
+
+
+def build_store(settings: DocumentsSettings) -> ObjectStore:
+    """The object store the settings choose; the boto3 client is built once here."""
+    if settings.storage == "s3":
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name=settings.s3_region,
+                              config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5,
+                                            read_timeout=60))
+        return S3ObjectStore(client=client, bucket=settings.s3_bucket, prefix=settings.s3_prefix,
+                             part_size=settings.s3_part_size, sse=settings.s3_sse, kms_key_id=settings.s3_kms_key_id)
+    return LocalDiskObjectStore(root=settings.local_root)
+
+
+def bootstrap(
+    config: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+    publisher: Publisher | None = None,
+    verifier: TokenVerifier | None = None,
+    store: ObjectStore | None = None,
+    converter: LibreOfficeConverter | None = None,
+) -> Container:
+    settings = load_settings(DocumentsSettings, os.environ if environ is None else environ, config)
+    if verifier is None and settings.jwks_file:
+        with open(settings.jwks_file, encoding="utf-8") as handle:
+            jwks = json.load(handle)
+        verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=settings.issuer,
+                                 audience=settings.jwt_audience, clock=clock)
+    runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
+    ensure_indexes(*ALL_RECORDS)
+    store = store or build_store(settings)
+    runtime.extra_checks["object_store"] = store.ping
+    audit, clk = runtime.audit, runtime.clock
+    uploads = Uploads(store=store, clock=clk, audit=audit)
+    converter = converter or LibreOfficeConverter(soffice=settings.soffice_path, timeout=settings.rendition_timeout,
+                                                  work_dir=settings.work_dir)
+    container = Container(
+        runtime=runtime, settings=settings, store=store, uploads=uploads,
+        reads=Reads(store=store, clock=clk, audit=audit, urls=SignedUrls(key=settings.url_signing_key),
+                    url_ttl=settings.download_url_ttl),
+        locks=Locks(clock=clk, audit=audit), folders=Folders(audit=audit),
+        internal=Internal(store=store, clock=clk, audit=audit, uploads=uploads),
+        renditions=Renditions(store=store, converter=converter, audit=audit, work_dir=settings.work_dir),
+        exports=Exports(store=store, clock=clk, audit=audit, work_dir=settings.work_dir),
+        consumers={},
+    )
+    container.consumers = {
+        ONBOARDING[0]: runtime.consumer(ONBOARDING[0], container.on_school_onboarded),
+        RENDITIONS[0]: runtime.consumer(RENDITIONS[0], container.renditions.on_event),
+        EXPORTS[0]: runtime.consumer(EXPORTS[0], container.exports.on_event),
+    }
+    return container

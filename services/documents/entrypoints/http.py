@@ -1,0 +1,254 @@
+"""HTTP API of the documents service (``/api/v1/...``).
+
+Uploads are raw request bodies (``Content-Type`` of the file or
+``application/octet-stream``) read from ``request.stream`` in chunks; the file name is
+the ``X-File-Name`` header, percent-encoded UTF-8. No form parsing touches the body.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from flask import Blueprint, Response, request, stream_with_context
+
+from services.documents.bootstrap import Container
+from services.documents.domain.catalog import BASE_CATALOGS
+from services.documents.domain.locks import LockScope
+from services.documents.domain.periods import period_label
+from services.documents.service_layer.access import current_school_year, read_context, school_context
+from services.documents.service_layer.locks import lock_dict
+from services.documents.service_layer.reads import Download, SearchFilters, safe_ascii
+from services.documents.service_layer.uploads import UploadRequest
+from services.kernel.api import Api
+from services.kernel.context import current_principal
+from services.kernel.errors import NotFound, ValidationFailed
+from services.kernel.permissions import require_principal, require_service
+
+from . import schemas as s
+from .views import document_view, export_view, folder_view, version_view
+
+BASE = "/api/v1"
+
+
+def _reason(query_reason: str | None) -> str | None:
+    return query_reason or request.headers.get("X-Inspection-Reason")
+
+
+def stream_download(download: Download) -> Response:
+    """Stream bytes back with the Vietnamese name kept (RFC 6266 ``filename*``)."""
+    disposition = (f"attachment; filename=\"{safe_ascii(download.file_name)}\"; "
+                   f"filename*=UTF-8''{quote(download.file_name, safe='')}")
+    return Response(stream_with_context(download.chunks), mimetype=download.content_type, headers={
+        "Content-Length": str(download.size), "Content-Disposition": disposition,
+        "ETag": f'"{download.sha256}"', "Cache-Control": "private, no-store"})
+
+
+def _upload_request(query: s.UploadQuery, document_id: str | None = None) -> UploadRequest:
+    return UploadRequest(file_name=request.headers.get("X-File-Name"), content_length=request.content_length,
+                         book=query.book, period=query.period, owner_key=query.owner_key, document_id=document_id,
+                         title=query.title, idempotency_key=request.headers.get("Idempotency-Key") or None)
+
+
+def documents_blueprint(c: Container, api: Api) -> Blueprint:
+    bp = Blueprint("documents", __name__, url_prefix=BASE)
+    audit = c.runtime.audit
+
+    def year(value: str | None) -> str:
+        return value or current_school_year(c.runtime.clock.now())
+
+    @api.route(bp, "/catalog/<level>", tags=["catalog"])
+    def get_catalog(level: str) -> dict:
+        """The seeded catalog of an education level (mam_non, tieu_hoc, thcs, thpt)."""
+        require_principal(current_principal())
+        catalog = BASE_CATALOGS.get(level)
+        if catalog is None:
+            raise NotFound("Không có danh mục cho cấp học này.")
+        return {"level": level, "books": [b.to_dict() for b in catalog.books]}
+
+    @api.route(bp, "/me/addresses", query=s.YearQuery, tags=["folders"])
+    def my_addresses(query: s.YearQuery) -> dict:
+        """My submission addresses: the books I owe and for which periods."""
+        ctx = school_context(current_principal())
+        school_year = year(query.school_year)
+        items = c.folders.my_addresses(ctx, school_year)
+        for item in items:
+            item["period_labels"] = {p: period_label(p) for p in item["periods"]}
+        return {"school_year": school_year, "items": items}
+
+    @api.route(bp, "/folders", query=s.FolderQuery, tags=["folders"])
+    def list_folders(query: s.FolderQuery) -> dict:
+        """Folders of the default tree the caller may see."""
+        ctx = school_context(current_principal())
+        folders = c.folders.list(ctx, school_year=year(query.school_year), book=query.book)
+        return {"items": [folder_view(f) for f in folders]}
+
+    @api.route(bp, "/folders/generate", methods=["POST"], body=s.GenerateFolders, tags=["folders"])
+    def generate_folders(body: s.GenerateFolders) -> dict:
+        """Create the default tree of a school year (quản trị, hiệu trưởng)."""
+        ctx = school_context(current_principal())
+        return {"school_year": body.school_year, "created": c.folders.generate_for_caller(ctx, body.school_year)}
+
+    @api.route(bp, "/documents/upload", methods=["POST"], query=s.UploadQuery, status=201, tags=["documents"],
+               raw_body="application/octet-stream")
+    def upload(query: s.UploadQuery) -> Response:
+        """Upload a file as a new document in a book slot (raw body, name in X-File-Name)."""
+        ctx = school_context(current_principal())
+        result = c.uploads.upload(ctx, _upload_request(query), request.stream)
+        return _upload_response(result)
+
+    @api.route(bp, "/documents/<document_id>/versions", methods=["POST"], query=s.UploadQuery, status=201,
+               tags=["documents"], raw_body="application/octet-stream")
+    def upload_version(document_id: str, query: s.UploadQuery) -> Response:
+        """Upload a new version of a document."""
+        ctx = school_context(current_principal())
+        result = c.uploads.upload(ctx, _upload_request(query, document_id), request.stream)
+        return _upload_response(result)
+
+    def _upload_response(result) -> Response:  # type: ignore[no-untyped-def]
+        body = {"document": document_view(result.document), "version": version_view(result.version),
+                "replayed": not result.created}
+        resp = Response(json.dumps(body, ensure_ascii=False), status=201 if result.created else 200,
+                        mimetype="application/json")
+        resp.headers["Location"] = f"{BASE}/versions/{result.version.id}"
+        return resp
+
+    @api.route(bp, "/documents", query=s.SearchQuery, tags=["documents"])
+    def search(query: s.SearchQuery) -> dict:
+        """Find documents by year, book, period, unit, owner, status and title text."""
+        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        items, cursor = c.reads.search(ctx, SearchFilters(query.school_year, query.book, query.period, query.unit_id,
+                                                          query.owner, query.status, query.q),
+                                       cursor=query.cursor, limit=query.limit)
+        return {"items": [document_view(d) for d in items], "next_cursor": cursor}
+
+    @api.route(bp, "/documents/<document_id>", query=s.ReadQuery, tags=["documents"])
+    def get_document(document_id: str, query: s.ReadQuery) -> dict:
+        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        return document_view(c.reads.document(ctx, document_id))
+
+    @api.route(bp, "/documents/<document_id>/versions", query=s.ReadQuery, tags=["documents"])
+    def list_versions(document_id: str, query: s.ReadQuery) -> dict:
+        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        return {"items": [version_view(v) for v in c.reads.versions(ctx, document_id)]}
+
+    @api.route(bp, "/versions/<version_id>", query=s.ReadQuery, tags=["documents"])
+    def get_version(version_id: str, query: s.ReadQuery) -> dict:
+        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        return version_view(c.reads.version(ctx, version_id))
+
+    @api.route(bp, "/versions/<version_id>/content", query=s.ReadQuery, tags=["documents"],
+               raw_response="application/octet-stream")
+    def download(version_id: str, query: s.ReadQuery) -> Response:
+        """Stream a version (or its PDF rendition with ?rendition=pdf) through the service."""
+        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        return stream_download(c.reads.download(ctx, version_id, rendition=query.rendition == "pdf"))
+
+    @api.route(bp, "/versions/<version_id>/download-url", methods=["POST"], body=s.LinkRequest, query=s.ReadQuery,
+               tags=["documents"])
+    def download_url(version_id: str, body: s.LinkRequest, query: s.ReadQuery) -> dict:
+        """A short-lived download link valid only for the caller."""
+        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        return c.reads.signed_link(ctx, version_id, rendition=body.rendition)
+
+    @api.route(bp, "/downloads/<version_id>", query=s.LinkQuery, tags=["documents"],
+               raw_response="application/octet-stream")
+    def signed_download(version_id: str, query: s.LinkQuery) -> Response:
+        """Follow a signed link: checked for the caller, the school and the expiry."""
+        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        rendition = query.rendition == "pdf"
+        c.reads.check_link(ctx, version_id, expires=query.expires, sig=query.sig, rendition=rendition)
+        return stream_download(c.reads.download(ctx, version_id, rendition=rendition))
+
+    @api.route(bp, "/locks", tags=["locks"])
+    def list_locks() -> dict:
+        ctx = school_context(current_principal())
+        return {"items": [lock_dict(lock) for lock in c.locks.list(ctx)]}
+
+    @api.route(bp, "/locks", methods=["POST"], body=s.LockRequest, status=201, tags=["locks"])
+    def create_lock(body: s.LockRequest) -> dict:
+        """Lock a scope (whole school, a book, a unit, a period) for a time window."""
+        ctx = school_context(current_principal())
+        if body.starts_at.tzinfo is None or body.ends_at.tzinfo is None:
+            raise ValidationFailed("Thời điểm phải có múi giờ (ví dụ 2025-10-01T00:00:00+07:00).", field="starts_at")
+        lock = c.locks.create(ctx, scope=LockScope(body.book, body.unit_id, body.period, body.school_year),
+                              starts_at=body.starts_at, ends_at=body.ends_at, reason=body.reason)
+        return lock_dict(lock)
+
+    @api.route(bp, "/locks/<lock_id>", methods=["DELETE"], tags=["locks"])
+    def remove_lock(lock_id: str) -> dict:
+        """Open (remove) a lock."""
+        ctx = school_context(current_principal())
+        return lock_dict(c.locks.remove(ctx, lock_id))
+
+    @api.route(bp, "/exports", methods=["POST"], body=s.ExportRequest, status=202, tags=["exports"])
+    def request_export(body: s.ExportRequest) -> dict:
+        """Start a ZIP export with manifest, or a merged print PDF, as a background job."""
+        ctx = school_context(current_principal())
+        record = c.exports.request(ctx, kind=body.kind, school_year=body.school_year, book=body.book,
+                                   unit_id=body.unit_id, period=body.period)
+        return export_view(record)
+
+    @api.route(bp, "/exports/<export_id>", tags=["exports"])
+    def get_export(export_id: str) -> dict:
+        """An export's status and progress (percent)."""
+        return export_view(c.exports.get(school_context(current_principal()), export_id))
+
+    @api.route(bp, "/exports/<export_id>/file", tags=["exports"], raw_response="application/octet-stream")
+    def export_file(export_id: str) -> Response:
+        record = c.exports.file_of(school_context(current_principal()), export_id)
+        ext = "zip" if record.kind == "zip" else "pdf"
+        return stream_download(Download(c.store.iter_chunks(record.storage_key), record.size,
+                                         f"xuat-ho-so-{record.id}.{ext}",
+                                         "application/zip" if ext == "zip" else "application/pdf", record.sha256))
+
+    # -- internal: other services with client-credentials tokens ---------------------------------
+    @api.route(bp, "/internal/versions/<version_id>/pdf", query=s.TenantQuery, tags=["internal"],
+               raw_response="application/pdf")
+    def internal_pdf(version_id: str, query: s.TenantQuery) -> Response:
+        """The PDF bytes of a version (its rendition for office files), for the signing service."""
+        ctx = c.internal.context(require_service(current_principal()), query.tenant)
+        return stream_download(c.internal.pdf_of(ctx, version_id))
+
+    @api.route(bp, "/internal/versions/<version_id>/signed", methods=["POST"], query=s.TenantQuery, status=201,
+               tags=["internal"], raw_body="application/pdf")
+    def internal_signed(version_id: str, query: s.TenantQuery) -> dict:
+        """Store a signed PDF as a new version derived from ``version_id`` (write-once)."""
+        ctx = c.internal.context(require_service(current_principal()), query.tenant)
+        signers = _signers_header()
+        version = c.internal.add_version(ctx, base_version_id=version_id, document_id=None, kind="signed",
+                                         body=request.stream, file_name=request.headers.get("X-File-Name"),
+                                         content_length=request.content_length, signers=signers)
+        return {"id": version.id, "sha256": version.sha256, "size": version.size, "document_id": version.document_id}
+
+    @api.route(bp, "/internal/versions/<version_id>/approved", methods=["POST"], query=s.TenantQuery,
+               body=s.ApprovedBody, tags=["internal"])
+    def internal_approved(version_id: str, query: s.TenantQuery, body: s.ApprovedBody) -> dict:
+        """Mark a version approved; its document becomes write-once."""
+        ctx = c.internal.context(require_service(current_principal()), query.tenant)
+        return document_view(c.internal.mark_approved(ctx, version_id, decision_id=body.decision_id))
+
+    @api.route(bp, "/internal/documents/<document_id>/corrections", methods=["POST"], query=s.CorrectionQuery,
+               status=201, tags=["internal"], raw_body="application/octet-stream")
+    def internal_correction(document_id: str, query: s.CorrectionQuery) -> dict:
+        """Supersede a write-once document under a correction record (biên bản sửa dữ liệu)."""
+        ctx = c.internal.context(require_service(current_principal()), query.tenant)
+        version = c.internal.add_version(ctx, base_version_id=None, document_id=document_id, kind="correction",
+                                         body=request.stream, file_name=request.headers.get("X-File-Name"),
+                                         content_length=request.content_length, correction_id=query.correction_id)
+        return version_view(version)
+
+    return bp
+
+
+def _signers_header() -> list[dict]:
+    raw = request.headers.get("X-Signers")
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise ValidationFailed("Tiêu đề X-Signers phải là JSON.", field="X-Signers") from None
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValidationFailed("Tiêu đề X-Signers phải là danh sách người ký.", field="X-Signers")
+    return value
+

@@ -1,0 +1,94 @@
+"""Request and response models of the documents API (they also generate /openapi.json)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class YearQuery(_Strict):
+    school_year: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}$")
+
+
+class FolderQuery(_Strict):
+    school_year: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}$")
+    book: str | None = None
+
+
+class GenerateFolders(_Strict):
+    school_year: str = Field(pattern=r"^\d{4}-\d{4}$")
+
+
+class UploadQuery(_Strict):
+    book: str | None = Field(default=None, max_length=64)
+    period: str | None = Field(default=None, max_length=32)
+    owner_key: str | None = Field(default=None, max_length=128)
+    title: str | None = Field(default=None, max_length=300)
+
+
+class SearchQuery(_Strict):
+    school_year: str | None = None
+    book: str | None = None
+    period: str | None = None
+    unit_id: str | None = None
+    owner: str | None = None
+    status: Literal["draft", "approved", "signed"] | None = None
+    q: str | None = Field(default=None, max_length=200)
+    cursor: str | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    school: str | None = None
+    reason: str | None = Field(default=None, max_length=300)
+
+
+class ReadQuery(_Strict):
+    school: str | None = None
+    reason: str | None = Field(default=None, max_length=300)
+    rendition: Literal["pdf"] | None = None
+
+
+class LinkRequest(_Strict):
+    rendition: bool = False
+
+
+class LinkQuery(_Strict):
+    expires: int
+    sig: str = Field(min_length=64, max_length=64)
+    rendition: Literal["pdf"] | None = None
+    school: str | None = None
+    reason: str | None = Field(default=None, max_length=300)
+
+
+class LockRequest(_Strict):
+    book: str | None = None
+    unit_id: str | None = None
+    period: str | None = None
+    school_year: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}$")
+    starts_at: datetime
+    ends_at: datetime
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class ExportRequest(_Strict):
+    kind: Literal["zip", "print"] = "zip"
+    school_year: str = Field(pattern=r"^\d{4}-\d{4}$")
+    book: str | None = None
+    unit_id: str | None = None
+    period: str | None = None
+
+
+class TenantQuery(_Strict):
+    tenant: str = Field(min_length=1, max_length=128)
+
+
+class CorrectionQuery(_Strict):
+    tenant: str = Field(min_length=1, max_length=128)
+    correction_id: str = Field(min_length=1, max_length=128)
+
+
+class ApprovedBody(_Strict):
+    decision_id: str | None = None

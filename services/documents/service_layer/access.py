@@ -1,0 +1,127 @@
+"""Who may see and write what: the caller's scope, the school's catalog, visibility filters."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mongoengine.queryset.visitor import Q
+
+from services.documents.adapters.records import SchoolRecord
+from services.documents.adapters.repositories import Repositories
+from services.documents.domain.catalog import BASE_CATALOGS
+from services.documents.domain.catalog_model import Catalog
+from services.documents.domain.obligations import SCHOOL_OWNER, slots_owed
+from services.documents.domain.people import Actor, Unit
+from services.kernel.audit import AuditLog
+from services.kernel.errors import Forbidden, NotFound
+from services.kernel.principal import Principal
+from services.kernel.tenancy import TenantScope, grant_cross_tenant
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The domain's view of a verified caller."""
+    return Actor(sub=principal.sub, tenant=principal.tenant, roles=frozenset(principal.roles),
+                 unit_roles=frozenset(principal.unit_roles), district=principal.district,
+                 province=principal.province, is_service=principal.is_service, name=principal.name,
+                 delegations=tuple((d.on_behalf_of, d.role, d.unit) for d in principal.act))
+
+
+def current_school_year(now: datetime) -> str:
+    """September to August: the school year ``now`` falls in."""
+    return f"{now.year}-{now.year + 1}" if now.month >= 9 else f"{now.year - 1}-{now.year}"
+
+
+def catalog_for_levels(levels: list[str] | tuple[str, ...]) -> Catalog:
+    """The catalog of a school teaching ``levels``: books of every level, each slug once."""
+    books = {}
+    for level in levels:
+        base = BASE_CATALOGS.get(level)
+        if base is None:
+            continue
+        for book in base.books:
+            books.setdefault(book.slug, book)
+    return Catalog(education_level="+".join(levels), books=tuple(books.values()))
+
+
+def units_of(school: SchoolRecord) -> dict[str, Unit]:
+    return {u["id"]: Unit(id=u["id"], slug=u.get("slug", u["id"]), name=u.get("name", u["id"]), kind=u.get("kind", ""))
+            for u in school.units or []}
+
+
+@dataclass(frozen=True)
+class CallerContext:
+    """Everything a use case needs to know about the caller and their school."""
+
+    principal: Principal
+    actor: Actor
+    repos: Repositories
+    school: SchoolRecord | None
+    cross_tenant: bool
+
+    @property
+    def units(self) -> dict[str, Unit]:
+        return units_of(self.school) if self.school else {}
+
+    @property
+    def catalog(self) -> Catalog:
+        return catalog_for_levels(tuple(self.school.levels)) if self.school else Catalog("", ())
+
+
+def school_context(principal: Principal | None) -> CallerContext:
+    """The caller's own school; 401/403 for anonymous callers and staff without a school."""
+    if principal is None:
+        from services.kernel.errors import Unauthorized
+        raise Unauthorized()
+    scope = TenantScope.for_principal(principal)
+    repos = Repositories(scope)
+    school = repos.schools.query(id=principal.tenant).first()
+    if school is None:
+        raise NotFound("Trường chưa được khởi tạo trên hệ thống hồ sơ.")
+    return CallerContext(principal, actor_of(principal), repos, school, cross_tenant=False)
+
+
+def read_context(principal: Principal | None, *, school: str | None, reason: str | None,
+                 audit: AuditLog) -> CallerContext:
+    """A context for reading: the caller's school, or for district/province staff an audited
+    cross-tenant grant (``reason`` names the inspection) narrowed to ``school`` when given."""
+    if principal is None:
+        from services.kernel.errors import Unauthorized
+        raise Unauthorized()
+    if principal.tenant:
+        if school and school != principal.tenant:
+            raise NotFound()
+        return school_context(principal)
+    grant = grant_cross_tenant(principal, reason=reason or "", audit=audit)
+    repos = Repositories(TenantScope.across(grant, tenant=school))
+    record = repos.schools.query(id=school).first() if school else None
+    if school and record is None:
+        raise NotFound()
+    return CallerContext(principal, actor_of(principal), repos, record, cross_tenant=True)
+
+
+def visibility(ctx: CallerContext) -> Q | None:
+    """A query restricting documents to what the caller may see; None means the whole scope.
+
+    Leadership (hiệu trưởng, phó hiệu trưởng, quản trị) and district staff with a grant see
+    everything in scope; tổ trưởng/tổ phó their tổ; GVCN their classes; everyone the slots
+    they owe (their own books, school books of their role).
+    """
+    actor = ctx.actor
+    if ctx.cross_tenant or actor.is_leadership:
+        return None
+    units = ctx.units
+    owner_keys = {actor.sub} | actor.classes(units)
+    school_books = [b.slug for b in ctx.catalog.books
+                    if any(s.owner_key == SCHOOL_OWNER for s in slots_owed(actor, b, units))]
+    led = actor.units_with({"to_truong", "to_pho"})
+    query = Q(owner_key__in=sorted(owner_keys))
+    if led:
+        query |= Q(unit_id__in=sorted(led))
+    if school_books:
+        query |= Q(owner_key=SCHOOL_OWNER, book__in=school_books)
+    return query
+
+
+def require_school_staff(ctx: CallerContext) -> None:
+    if ctx.cross_tenant:
+        raise Forbidden("Cán bộ Phòng/Sở chỉ được xem hồ sơ của trường, không được thay đổi.")

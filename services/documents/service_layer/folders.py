@@ -1,0 +1,116 @@
+"""The default folder tree of a school year, and "my submission addresses"."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.documents.adapters.records import FolderRecord, SchoolRecord
+from services.documents.adapters.repositories import Repositories
+from services.documents.domain.catalog_model import OwnerKind
+from services.documents.domain.obligations import SCHOOL_OWNER, TEAM_KINDS, addresses
+from services.documents.domain.periods import PeriodError, parse_school_year, periods_for
+from services.documents.service_layer.access import (
+    CallerContext, catalog_for_levels, require_school_staff, units_of, visibility,
+)
+from services.kernel.audit import AuditLog
+from services.kernel.errors import Forbidden, ValidationFailed
+from services.kernel.tenancy import TenantScope
+
+
+def _folder_id(tenant: str, school_year: str, book: str, owner_key: str) -> str:
+    return f"{tenant}:{school_year}:{book}:{owner_key}"
+
+
+class Folders:
+    def __init__(self, *, audit: AuditLog) -> None:
+        self._audit = audit
+
+    def onboard(self, data: Mapping[str, Any], school_year: str) -> SchoolRecord:
+        """Record a school from ``identity.school.onboarded`` and generate its tree for the year."""
+        scope = TenantScope.school(str(data["school_id"]), str(data["district_id"]), data.get("province_id"))
+        repos = Repositories(scope)
+        school = repos.schools.query(id=data["school_id"]).first() or SchoolRecord(id=str(data["school_id"]))
+        school.slug = str(data.get("slug") or data["school_id"])
+        school.name = str(data.get("name") or school.slug)
+        school.levels = list(data.get("levels") or [])
+        school.units = [{"id": str(u["id"]), "slug": str(u.get("slug") or u["id"]), "name": str(u.get("name") or ""),
+                         "kind": str(u.get("kind") or "")} for u in data.get("units") or []]
+        if school.tenant_id:
+            school.save()
+        else:
+            repos.schools.add(school)
+        self.generate(repos, school, school_year)
+        self._audit.append(action="documents.school.onboarded", actor=None, tenant=school.id,
+                           district=school.district_id, target=school.id, data={"school_year": school_year})
+        return school
+
+    def generate(self, repos: Repositories, school: SchoolRecord, school_year: str) -> int:
+        """Create the school-level, tổ and class folders of ``school_year`` that are missing."""
+        try:
+            parse_school_year(school_year)
+        except PeriodError as exc:
+            raise ValidationFailed(str(exc), field="school_year") from None
+        units = units_of(school)
+        created = 0
+        for book in catalog_for_levels(tuple(school.levels)).books:
+            if book.external_system:
+                continue
+            owners: list[tuple[str, str | None, str]] = []
+            if book.owner_kind is OwnerKind.SCHOOL:
+                owners.append((SCHOOL_OWNER, None, school.name))
+            elif book.owner_kind is OwnerKind.UNIT:
+                owners += [(u.id, u.id, u.name) for u in units.values() if u.kind in TEAM_KINDS]
+            elif book.owner_kind is OwnerKind.CLASS:
+                owners += [(u.id, u.id, u.name) for u in units.values() if u.kind == "lop"]
+            for owner_key, unit_id, owner_name in owners:
+                created += self._ensure(repos, school, school_year, book, book.owner_kind.value, owner_key, unit_id,
+                                        owner_name)
+        return created
+
+    @staticmethod
+    def _ensure(repos: Repositories, school: SchoolRecord, school_year: str, book, owner_kind: str, owner_key: str,  # type: ignore[no-untyped-def]
+                unit_id: str | None, owner_name: str) -> int:
+        folder_id = _folder_id(school.id, school_year, book.slug, owner_key)
+        if repos.folders.query(id=folder_id).first() is not None:
+            return 0
+        repos.folders.add(FolderRecord(id=folder_id, school_year=school_year, book=book.slug, book_name=book.name,
+                                       owner_kind=owner_kind, owner_key=owner_key, owner_name=owner_name,
+                                       unit_id=unit_id, periods=periods_for(school_year, book.cadence)))
+        return 1
+
+    def generate_for_caller(self, ctx: CallerContext, school_year: str) -> int:
+        require_school_staff(ctx)
+        if "quan_tri" not in ctx.actor.roles and "hieu_truong" not in ctx.actor.roles:
+            raise Forbidden("Chỉ quản trị hệ thống hoặc hiệu trưởng được tạo thư mục.")
+        created = self.generate(ctx.repos, ctx.school, school_year)  # type: ignore[arg-type]
+        self._audit.append(action="documents.folders.generated", actor=ctx.principal.sub, tenant=ctx.principal.tenant,
+                           district=ctx.principal.district, target=ctx.principal.tenant,
+                           data={"school_year": school_year, "created": created})
+        return created
+
+    def my_addresses(self, ctx: CallerContext, school_year: str) -> list[dict]:
+        """The books the caller owes this year, with periods; personal folders are created as needed."""
+        require_school_staff(ctx)
+        try:
+            parse_school_year(school_year)
+        except PeriodError as exc:
+            raise ValidationFailed(str(exc), field="school_year") from None
+        result = addresses(ctx.actor, ctx.catalog, ctx.units, school_year)
+        for item in result:
+            if item["owner_kind"] == OwnerKind.PERSON.value:
+                book = ctx.catalog.get(item["book"])
+                self._ensure(ctx.repos, ctx.school, school_year, book, item["owner_kind"], item["owner_key"],  # type: ignore[arg-type]
+                             item["unit_id"], ctx.principal.name or ctx.principal.sub)
+            item["folder_id"] = _folder_id(ctx.principal.tenant or "", school_year, item["book"], item["owner_key"])
+        return result
+
+    def list(self, ctx: CallerContext, *, school_year: str, book: str | None) -> list[FolderRecord]:
+        filters = {"school_year": school_year}
+        if book:
+            filters["book"] = book
+        qs = ctx.repos.folders.query(**filters)
+        rule = visibility(ctx)
+        if rule is not None:
+            qs = qs.filter(rule)
+        return list(qs.order_by("book", "owner_key"))
+

@@ -1,0 +1,258 @@
+"""Uploading a version: stream → object store (hash, size, sniff) → validate → metadata.
+
+"No bytes without metadata, no metadata without bytes": every check that can be made
+before reading the body is made first; the body streams to the store under an opaque
+key while it is hashed and measured; the stored object is validated and deleted if it
+is refused; metadata is written last and the object is deleted if that fails.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import BinaryIO
+from urllib.parse import unquote
+
+from mongoengine.errors import NotUniqueError
+
+from services.documents.adapters.file_types import (
+    CONTENT_TYPES, FileTypeError, describe, sniff, validate_structure,
+)
+from services.documents.adapters.metered_reader import MeteredReader, TooLarge
+from services.documents.adapters.object_store import ObjectStore, ObjectStoreError
+from services.documents.adapters.records import DocumentRecord, VersionRecord
+from services.documents.domain.catalog_model import MIB, BookType
+from services.documents.domain.file_names import FileNameError, clean_file_name
+from services.documents.domain.locks import LockScope, LockView, WriteTarget, blocking_lock, lock_message
+from services.documents.domain.obligations import find_slot
+from services.documents.domain.periods import PeriodError, check_period, school_year_of_period
+from services.documents.service_layer.access import CallerContext, require_school_staff
+from services.kernel.audit import AuditLog
+from services.kernel.clock import Clock
+from services.kernel.errors import (
+    BadRequest, Conflict, Forbidden, Locked, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType,
+    ValidationFailed,
+)
+from services.kernel.events import Event
+from services.kernel.ids import new_id
+
+log = logging.getLogger(__name__)
+OFFICE = frozenset({"docx", "xlsx"})
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """What the client sent besides the body."""
+
+    file_name: str | None
+    content_length: int | None
+    book: str | None = None
+    period: str | None = None
+    owner_key: str | None = None
+    document_id: str | None = None
+    title: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    version: VersionRecord
+    document: DocumentRecord
+    created: bool
+
+
+class _WrongType(Exception):
+    def __init__(self, kind: str | None) -> None:
+        self.kind = kind
+
+
+def decode_file_name(raw: str | None) -> str:
+    """The ``X-File-Name`` header: percent-encoded UTF-8, normalised to NFC and checked."""
+    if raw is None:
+        raise ValidationFailed("Thiếu tên tệp (tiêu đề X-File-Name).", field="file_name")
+    try:
+        decoded = unquote(raw, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise ValidationFailed("Tên tệp không phải UTF-8 hợp lệ.", field="file_name") from None
+    try:
+        return clean_file_name(decoded)
+    except FileNameError as exc:
+        raise ValidationFailed(str(exc), field="file_name") from None
+
+
+def active_locks(ctx: CallerContext, now) -> list[LockView]:  # type: ignore[no-untyped-def]
+    return [LockView(id=r.id, scope=LockScope(r.book, r.unit_id, r.period, r.school_year), starts_at=r.starts_at,
+                     ends_at=r.ends_at, reason=r.reason, removed=r.removed)
+            for r in ctx.repos.locks.query(removed=False, ends_at__gt=now)]
+
+
+def refuse_if_locked(ctx: CallerContext, target: WriteTarget, now) -> None:  # type: ignore[no-untyped-def]
+    lock = blocking_lock(active_locks(ctx, now), target, now)
+    if lock is not None:
+        raise Locked(lock_message(lock), extra={"lock_id": lock.id})
+
+
+def _previous_version(ctx: CallerContext, document_id: str, exclude: str) -> str | None:
+    latest = ctx.repos.versions.query(document_id=document_id, id__ne=exclude).order_by("-number").only("id").first()
+    return latest.id if latest else None
+
+
+class Uploads:
+    """The upload use case."""
+
+    def __init__(self, *, store: ObjectStore, clock: Clock, audit: AuditLog) -> None:
+        self._store = store
+        self._clock = clock
+        self._audit = audit
+
+    def upload(self, ctx: CallerContext, req: UploadRequest, body: BinaryIO) -> UploadResult:
+        require_school_staff(ctx)
+        actor = ctx.actor
+        if req.idempotency_key:
+            done = ctx.repos.versions.query(uploaded_by=actor.sub, idempotency_key=req.idempotency_key).first()
+            if done is not None:
+                return UploadResult(done, ctx.repos.documents.get(done.document_id), created=False)
+        file_name = decode_file_name(req.file_name)
+        document, book, owner_key, unit_id, period = self._target(ctx, req)
+        school_year = school_year_of_period(period)
+        if document is not None and document.write_once:
+            raise Conflict("Hồ sơ đã được duyệt hoặc ký số, không thể thay đổi; chỉ được sửa qua thủ tục đính chính.",
+                           slug="write-once")
+        now = self._clock.now()
+        refuse_if_locked(ctx, WriteTarget(book.slug, unit_id, period, school_year), now)
+        if req.content_length == 0:
+            raise ValidationFailed("Tệp rỗng, không có nội dung để lưu.", field="file", slug="empty-file")
+        if req.content_length is not None and req.content_length > book.max_bytes:
+            raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {book.max_bytes // MIB} MB.")
+
+        version_id = new_id()
+        key = f"{ctx.principal.tenant}/{version_id}"
+        fmt, reader = self.store_bytes(key, body, book)
+        try:
+            return self._record(ctx, req, key, version_id, file_name, fmt, reader, document, book, owner_key,
+                                unit_id, period, school_year, now)
+        except BaseException:
+            self._store.delete(key)
+            raise
+
+    def _target(self, ctx: CallerContext, req: UploadRequest) -> tuple[DocumentRecord | None, BookType, str, str | None, str]:
+        if req.document_id:
+            document = ctx.repos.documents.get(req.document_id)
+            book = ctx.catalog.get(document.book)
+            slot = find_slot(ctx.actor, book, ctx.units, document.owner_key)
+            if slot is None:
+                raise Forbidden(f"Bạn không phải người nộp “{book.name}” này.", slug="not-owner")
+            return document, book, document.owner_key, document.unit_id, document.period
+        if not req.book or not ctx.catalog.has(req.book):
+            raise ValidationFailed("Loại hồ sơ không có trong danh mục của trường.", field="book")
+        book = ctx.catalog.get(req.book)
+        if book.external_system:
+            raise ValidationFailed(f"“{book.name}” được quản lý trên {book.external_system}.", field="book")
+        slot = find_slot(ctx.actor, book, ctx.units, req.owner_key)
+        if slot is None:
+            raise Forbidden(f"Bạn không có nghĩa vụ nộp “{book.name}”.", slug="not-owner")
+        try:
+            period = check_period(school_year_of_period(req.period or ""), book.cadence, req.period or "")
+        except PeriodError as exc:
+            raise ValidationFailed(str(exc), field="period") from None
+        return None, book, slot.owner_key, slot.unit_id, period
+
+    def store_bytes(self, key: str, body: BinaryIO, book: BookType) -> tuple[str, MeteredReader]:
+        accepted_heads = {"zip" if f in OFFICE else f for f in book.formats}
+
+        def on_head(head: bytes) -> None:
+            if head and sniff(head) not in accepted_heads:
+                raise _WrongType(sniff(head))
+
+        reader = MeteredReader(body, limit=book.max_bytes, on_head=on_head)
+        wanted = ", ".join(describe(f) for f in sorted(book.formats))
+        try:
+            self._store.put_stream(key, reader, content_type="application/octet-stream")
+        except _WrongType as exc:
+            raise UnsupportedMediaType(f"Loại tệp thực tế là {describe(exc.kind)}; “{book.name}” chỉ nhận {wanted}.",
+                                       field="file", slug="wrong-file-type") from None
+        except TooLarge:
+            raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {book.max_bytes // MIB} MB.") from None
+        except ObjectStoreError:
+            log.warning("object store failed during upload", exc_info=True)
+            raise ServiceUnavailable("Kho lưu trữ tệp đang gặp sự cố; tệp chưa được lưu, vui lòng thử lại.",
+                                     slug="storage-unavailable") from None
+        except OSError:
+            raise BadRequest("Quá trình tải lên bị gián đoạn; tệp chưa được lưu.", slug="upload-interrupted") from None
+        if reader.size == 0:
+            self._store.delete(key)
+            raise ValidationFailed("Tệp rỗng, không có nội dung để lưu.", field="file", slug="empty-file")
+        try:
+            with self._store.open(key) as handle:
+                fmt = validate_structure(sniff(reader.head) or "", handle, reader.size)
+        except FileTypeError as exc:
+            self._store.delete(key)
+            raise UnsupportedMediaType(str(exc), field="file", slug="invalid-file") from None
+        except BaseException:
+            self._store.delete(key)
+            raise
+        if fmt not in book.formats:
+            self._store.delete(key)
+            raise UnsupportedMediaType(f"Loại tệp thực tế là {describe(fmt)}; “{book.name}” chỉ nhận {wanted}.",
+                                       field="file", slug="wrong-file-type")
+        return fmt, reader
+
+    @staticmethod
+    def _undo_pointer(ctx: CallerContext, document: DocumentRecord, new_document: bool, version_id: str) -> None:
+        """Point an existing document back at its previous version after a failed write."""
+        if not new_document:
+            ctx.repos.documents.query(id=document.id, latest_version_id=version_id).update(
+                set__latest_version_id=_previous_version(ctx, document.id, version_id))
+
+    def _record(self, ctx: CallerContext, req: UploadRequest, key: str, version_id: str, file_name: str, fmt: str,
+                reader: MeteredReader, document: DocumentRecord | None, book: BookType, owner_key: str,
+                unit_id: str | None, period: str, school_year: str, now) -> UploadResult:  # type: ignore[no-untyped-def]
+        principal = ctx.principal
+        if document is None:
+            title = (req.title or file_name).strip()[:300]
+            document = DocumentRecord(id=new_id(), school_year=school_year, book=book.slug, owner_kind=book.owner_kind.value,
+                                      owner_key=owner_key, unit_id=unit_id, period=period, title=title,
+                                      title_search=title.casefold(), created_by=principal.sub, created_at=now,
+                                      updated_at=now, version_count=1, latest_version_id=version_id)
+            number = 1
+            new_document = True
+        else:
+            updated = ctx.repos.documents.query(id=document.id, write_once=False).modify(
+                inc__version_count=1, set__latest_version_id=version_id, set__updated_at=now, new=True)
+            if updated is None:
+                raise Conflict("Hồ sơ đã được duyệt hoặc ký số, không thể thay đổi; chỉ được sửa qua thủ tục đính chính.",
+                               slug="write-once")
+            document, number, new_document = updated, updated.version_count, False
+        version = VersionRecord(
+            id=version_id, document_id=document.id, number=number, kind="upload", storage_key=key,
+            file_name=file_name, format=fmt, content_type=CONTENT_TYPES[fmt], size=reader.size, sha256=reader.sha256,
+            uploaded_by=principal.sub, uploaded_at=now, idempotency_key=req.idempotency_key or None,
+            rendition_status="pending" if fmt in OFFICE else "not_needed")
+        version.record_event(Event(
+            type="documents.version.uploaded", tenant=principal.tenant, district=principal.district, actor=principal.sub,
+            data={"version_id": version_id, "document_id": document.id, "book": book.slug, "period": period,
+                  "school_year": school_year, "owner_key": owner_key, "unit_id": unit_id, "format": fmt,
+                  "size": reader.size, "sha256": reader.sha256, "number": number,
+                  "rendition_needed": fmt in OFFICE}))
+        try:
+            ctx.repos.versions.add(version)
+        except NotUniqueError:
+            self._undo_pointer(ctx, document, new_document, version_id)
+            existing = ctx.repos.versions.query(uploaded_by=principal.sub, idempotency_key=req.idempotency_key).first()
+            if existing is None:
+                raise
+            self._store.delete(key)
+            return UploadResult(existing, ctx.repos.documents.get(existing.document_id), created=False)
+        except BaseException:
+            self._undo_pointer(ctx, document, new_document, version_id)
+            raise
+        if new_document:
+            try:
+                ctx.repos.documents.add(document)
+            except BaseException:
+                version.delete()
+                raise
+        self._audit.append(action="documents.version.uploaded", actor=principal.sub, tenant=principal.tenant,
+                           district=principal.district, target=version_id,
+                           data={"document_id": document.id, "book": book.slug, "period": period,
+                                 "sha256": reader.sha256, "size": reader.size, "file_name": file_name})
+        return UploadResult(version, document, created=True)

@@ -1,0 +1,31 @@
+"""Settings of the documents service (``HOSO_DOCUMENTS_*``)."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from services.kernel.settings import ServiceSettings
+
+
+class DocumentsSettings(ServiceSettings):
+    service: ClassVar[str] = "documents"
+
+    db_name: str = "hoso_documents"
+    #: ``local`` (all-in-one: files under ``local_root``) or ``s3`` (MinIO, Ceph RGW, AWS).
+    storage: Literal["local", "s3"] = "local"
+    local_root: str = "var/documents"
+    s3_bucket: str = "hoso-documents"
+    s3_prefix: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_part_size: int = 8 * 1024 * 1024
+    s3_sse: Literal["AES256", "aws:kms"] = "AES256"
+    s3_kms_key_id: str | None = None
+    #: Secret for signed download links (HMAC-SHA256); at least 32 characters.
+    url_signing_key: str = "dev-only-documents-url-signing-key-change-me"
+    download_url_ttl: int = 300
+    soffice_path: str = "soffice"
+    rendition_timeout: int = 120
+    #: A pinned JWKS file (tests and benchmarks); production uses the identity JWKS URL.
+    jwks_file: str | None = None
+    work_dir: str = "var/documents-work"
+    queue_quorum: bool = False
