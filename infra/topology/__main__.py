@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the broker refused a declaration: {exc.reply_text}", file=sys.stderr)
         return 1
     kind = "classic" if args.classic else "quorum"
-    print(f"declared exchanges {plan.events_exchange} (topic) and {plan.dead_letter_exchange} (direct)")
+    print(f"declared exchanges {plan.events_exchange} (topic) and {plan.dead_letter_exchange} (topic)")
     for queue in plan.queues:
         print(f"declared {kind} queue {queue.name} <- {queue.exchange} {', '.join(queue.routing_keys)}")
     return 0

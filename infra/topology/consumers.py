@@ -1,19 +1,21 @@
 """Every event consumer of HoSo, its queue and the routing-key patterns it is bound with.
 
-This is data: the topology command declares one queue per entry, and the services'
-consumers read their queue names (and the queue arguments, so a kombu declaration matches
-the pika one exactly) from here. Routing keys are ``<service>.<aggregate>.<event>``;
-patterns use AMQP topic syntax (``*`` one word, ``#`` zero or more words).
+This is data: the topology command declares one queue per entry. Each service's consumer
+declares the same queue through kombu (``services.kernel.messaging.consumer_queue``), so the
+queue arguments are taken from there: RabbitMQ refuses a redeclaration that differs. A unit
+test checks that every worker a service runs is listed here with the same name and bindings.
+Routing keys are ``<service>.<aggregate>.<event>``; patterns use AMQP topic syntax (``*`` one
+word, ``#`` zero or more words).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-EVENTS_EXCHANGE = "hoso.events"
-"""Topic exchange every service publishes its domain events to."""
+from services.kernel.events import DEAD_LETTER_EXCHANGE, EXCHANGE as EVENTS_EXCHANGE
+from services.kernel.messaging import consumer_queue
 
-DEAD_LETTER_EXCHANGE = "hoso.dlx"
-"""Direct exchange receiving rejected or expired messages, routed by the source queue name."""
+DEAD_LETTER_QUEUE = "hoso.dead"
+"""The one queue holding every dead-lettered message; its ``x-death`` header names the source queue."""
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,14 @@ class Consumer:
     bindings: tuple[str, ...]
     purpose: str
 
-    @property
-    def dead_letter_queue(self) -> str:
-        """Queue holding this consumer's dead-lettered messages."""
-        return f"{self.queue}.dead"
-
 
 CONSUMERS: tuple[Consumer, ...] = (
+    Consumer(
+        service="documents",
+        queue="documents.onboarding",
+        bindings=("identity.school.onboarded",),
+        purpose="Create a newly onboarded school's book catalog and folders.",
+    ),
     Consumer(
         service="documents",
         queue="documents.renditions",
@@ -40,33 +43,33 @@ CONSUMERS: tuple[Consumer, ...] = (
     ),
     Consumer(
         service="documents",
-        queue="documents.directory",
-        bindings=("identity.school.*",),
-        purpose="Keep the schools known to documents in step with identity.",
+        queue="documents.exports",
+        bindings=("documents.export.requested",),
+        purpose="Build a requested export archive in the background.",
+    ),
+    Consumer(
+        service="approvals",
+        queue="approvals.identity",
+        bindings=("identity.school.onboarded", "identity.membership.granted", "identity.membership.revoked"),
+        purpose="Keep schools and role holders known to approvals in step with identity.",
     ),
     Consumer(
         service="approvals",
         queue="approvals.progress",
-        bindings=("approvals.submission.*",),
-        purpose="Advance submissions through their approval steps.",
-    ),
-    Consumer(
-        service="approvals",
-        queue="approvals.directory",
-        bindings=("identity.#",),
-        purpose="Keep the organisation tree and roles known to approvals in step with identity.",
+        bindings=("approvals.submission.*", "approvals.obligations.recomputed"),
+        purpose="Advance submissions and obligations through their steps.",
     ),
     Consumer(
         service="signing",
         queue="signing.recalls",
         bindings=("approvals.submission.recalled",),
-        purpose="Revoke signatures of a recalled submission.",
+        purpose="Mark the signed documents of a recalled submission as recalled.",
     ),
     Consumer(
         service="notifications",
-        queue="notifications.events",
-        bindings=("#",),
-        purpose="Turn any event into inbox entries, e-mails and webhooks.",
+        queue="notifications.inbox",
+        bindings=("identity.signin.*", "approvals.submission.*"),
+        purpose="Turn events people must know about into inbox entries and e-mails.",
     ),
 )
 
@@ -85,17 +88,12 @@ def consumers_of(service: str) -> tuple[Consumer, ...]:
 
 
 def queue_arguments(entry: Consumer, *, quorum: bool = True, prefix: str = "") -> dict[str, str]:
-    """Arguments of the consumer's queue: its dead-lettering and, in production, the quorum type.
+    """Arguments of the consumer's queue, exactly as the kernel's kombu consumer declares them.
 
-    A queue must be declared with the same arguments everywhere (RabbitMQ refuses a
-    redeclaration that differs), so kombu consumers build their ``Queue`` from this too.
+    ``prefix`` renames the dead-letter exchange along with every other name (tests).
     """
-    arguments = {
-        "x-dead-letter-exchange": prefix + DEAD_LETTER_EXCHANGE,
-        "x-dead-letter-routing-key": prefix + entry.queue,
-    }
-    if quorum:
-        arguments["x-queue-type"] = "quorum"
+    arguments = dict(consumer_queue(entry.queue, entry.bindings, quorum=quorum).queue_arguments or {})
+    arguments["x-dead-letter-exchange"] = prefix + arguments["x-dead-letter-exchange"]
     return arguments
 
 

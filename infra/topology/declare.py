@@ -14,6 +14,7 @@ from infra.topology.broker import open_connection
 from infra.topology.consumers import (
     CONSUMERS,
     DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_QUEUE,
     EVENTS_EXCHANGE,
     Consumer,
     queue_arguments,
@@ -44,29 +45,28 @@ def plan_topology(
 ) -> TopologyPlan:
     """The declarations for ``consumers``.
 
-    Each consumer gets its queue bound to the events exchange by its patterns, dead-lettering
-    to the dead-letter exchange under its own name, and a ``<queue>.dead`` queue bound there
-    by that name, so dead messages of different consumers never mix. ``prefix`` namespaces
-    every name, for sharing one virtual host between test runs.
+    Each consumer gets its queue bound to the events exchange by its patterns and
+    dead-lettering to the dead-letter exchange (topic), where one queue bound by ``#``
+    collects every dead letter; RabbitMQ's ``x-death`` header tells which queue it left.
+    ``prefix`` namespaces every name, for sharing one virtual host between test runs.
     """
-    queues: list[QueueSpec] = []
-    for entry in consumers:
-        queues.append(
-            QueueSpec(
-                name=prefix + entry.queue,
-                arguments=queue_arguments(entry, quorum=quorum, prefix=prefix),
-                exchange=prefix + EVENTS_EXCHANGE,
-                routing_keys=entry.bindings,
-            )
+    queues = [
+        QueueSpec(
+            name=prefix + entry.queue,
+            arguments=queue_arguments(entry, quorum=quorum, prefix=prefix),
+            exchange=prefix + EVENTS_EXCHANGE,
+            routing_keys=entry.bindings,
         )
-        queues.append(
-            QueueSpec(
-                name=prefix + entry.dead_letter_queue,
-                arguments={"x-queue-type": "quorum"} if quorum else {},
-                exchange=prefix + DEAD_LETTER_EXCHANGE,
-                routing_keys=(prefix + entry.queue,),
-            )
+        for entry in consumers
+    ]
+    queues.append(
+        QueueSpec(
+            name=prefix + DEAD_LETTER_QUEUE,
+            arguments={"x-queue-type": "quorum"} if quorum else {},
+            exchange=prefix + DEAD_LETTER_EXCHANGE,
+            routing_keys=("#",),
         )
+    )
     return TopologyPlan(
         events_exchange=prefix + EVENTS_EXCHANGE,
         dead_letter_exchange=prefix + DEAD_LETTER_EXCHANGE,
@@ -77,7 +77,7 @@ def plan_topology(
 def apply_plan(channel: BlockingChannel, plan: TopologyPlan) -> None:
     """Declare the exchanges, queues and bindings of ``plan`` on ``channel`` (all durable)."""
     channel.exchange_declare(plan.events_exchange, exchange_type="topic", durable=True)
-    channel.exchange_declare(plan.dead_letter_exchange, exchange_type="direct", durable=True)
+    channel.exchange_declare(plan.dead_letter_exchange, exchange_type="topic", durable=True)
     for queue in plan.queues:
         channel.queue_declare(queue.name, durable=True, arguments=queue.arguments)
         for routing_key in queue.routing_keys:

@@ -76,7 +76,7 @@ def test_an_event_lands_in_every_bound_queue_and_no_other(declared) -> None:  # 
     prefix, _, channel = declared
     channel.confirm_delivery()
     channel.basic_publish(prefix + "hoso.events", "approvals.submission.recalled", b'{"id":"e1"}')
-    receiving = {"approvals.progress", "signing.recalls", "notifications.events"}
+    receiving = {"approvals.progress", "signing.recalls", "notifications.inbox"}
     for entry in CONSUMERS:
         method, body = get_one(channel, prefix + entry.queue, attempts=20 if entry.queue in receiving else 4)
         if entry.queue in receiving:
@@ -86,20 +86,25 @@ def test_an_event_lands_in_every_bound_queue_and_no_other(declared) -> None:  # 
             assert method is None, entry.queue
 
 
-def test_a_rejected_message_lands_in_that_consumers_dead_letter_queue(declared) -> None:  # noqa: ANN001
+def test_a_rejected_message_lands_in_the_dead_letter_queue_naming_its_source(declared) -> None:  # noqa: ANN001
     prefix, _, channel = declared
     channel.confirm_delivery()
     channel.basic_publish(prefix + "hoso.events", "documents.version.uploaded", b'{"id":"e2"}')
     method, _ = get_one(channel, prefix + "documents.renditions")
     assert method is not None
     channel.basic_reject(method.delivery_tag, requeue=False)
-    dead, body = get_one(channel, prefix + "documents.renditions.dead")
+    dead = None
+    for _ in range(50):
+        dead = channel.basic_get(prefix + "hoso.dead")
+        if dead[0] is not None:
+            break
+        time.sleep(0.05)
+    method, properties, body = dead
     assert body == b'{"id":"e2"}'
-    channel.basic_ack(dead.delivery_tag)
-    # notifications got its own copy, which stays there, and nothing leaked into its dead letters
-    kept, _ = get_one(channel, prefix + "notifications.events")
-    assert kept is not None
-    assert get_one(channel, prefix + "notifications.events.dead", attempts=4)[0] is None
+    assert properties.headers["x-death"][0]["queue"] == prefix + "documents.renditions"
+    assert method.routing_key == "documents.version.uploaded"
+    channel.basic_ack(method.delivery_tag)
+    assert get_one(channel, prefix + "documents.renditions", attempts=4)[0] is None
 
 
 def test_the_readiness_probe_accepts_the_broker_and_names_an_unreachable_one() -> None:

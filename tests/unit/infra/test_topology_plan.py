@@ -10,6 +10,7 @@ from infra.topology.consumers import (
     topic_matches,
 )
 from infra.topology.declare import plan_topology
+from services.kernel.messaging import consumer_queue
 
 
 def test_topic_patterns_match_like_rabbitmq() -> None:
@@ -23,41 +24,41 @@ def test_topic_patterns_match_like_rabbitmq() -> None:
 
 def test_each_event_reaches_the_consumers_that_need_it() -> None:
     queues = lambda key: sorted(c.queue for c in consumers_receiving(key))  # noqa: E731
-    assert queues("documents.version.uploaded") == ["documents.renditions", "notifications.events"]
+    assert queues("documents.version.uploaded") == ["documents.renditions"]
+    assert queues("identity.membership.granted") == ["approvals.identity"]
     assert queues("approvals.submission.recalled") == [
         "approvals.progress",
-        "notifications.events",
+        "notifications.inbox",
         "signing.recalls",
     ]
-    assert queues("identity.school.created") == [
-        "approvals.directory",
-        "documents.directory",
-        "notifications.events",
-    ]
+    assert queues("identity.school.onboarded") == ["approvals.identity", "documents.onboarding"]
 
 
 def test_queue_names_are_unique_and_looked_up_by_service() -> None:
     names = [c.queue for c in CONSUMERS]
     assert len(names) == len(set(names))
-    assert {c.queue for c in consumers_of("documents")} == {"documents.renditions", "documents.directory"}
+    assert {c.queue for c in consumers_of("documents")} == {
+        "documents.onboarding", "documents.renditions", "documents.exports"}
     assert consumer("signing.recalls").service == "signing"
 
 
-def test_production_queues_are_quorum_and_dead_letter_under_their_own_name() -> None:
+def test_production_queues_are_quorum_and_dead_letter_into_one_queue() -> None:
     plan = plan_topology()
     by_name = {q.name: q for q in plan.queues}
     for entry in CONSUMERS:
         queue = by_name[entry.queue]
-        assert queue.arguments == {
-            "x-dead-letter-exchange": "hoso.dlx",
-            "x-dead-letter-routing-key": entry.queue,
-            "x-queue-type": "quorum",
-        }
+        assert queue.arguments == {"x-dead-letter-exchange": "hoso.dlx", "x-queue-type": "quorum"}
         assert queue.exchange == "hoso.events"
-        dead = by_name[entry.dead_letter_queue]
-        assert dead.exchange == "hoso.dlx"
-        assert dead.routing_keys == (entry.queue,)
-        assert dead.arguments == {"x-queue-type": "quorum"}
+        assert queue.routing_keys == entry.bindings
+    dead = by_name["hoso.dead"]
+    assert (dead.exchange, dead.routing_keys, dead.arguments) == ("hoso.dlx", ("#",), {"x-queue-type": "quorum"})
+
+
+def test_queue_arguments_are_what_the_kernels_kombu_consumer_declares() -> None:
+    for entry in CONSUMERS:
+        for quorum in (True, False):
+            kombu_queue = consumer_queue(entry.queue, entry.bindings, quorum=quorum)
+            assert queue_arguments(entry, quorum=quorum) == kombu_queue.queue_arguments
 
 
 def test_classic_flag_and_prefix_change_only_type_and_names() -> None:
@@ -67,7 +68,4 @@ def test_classic_flag_and_prefix_change_only_type_and_names() -> None:
     assert all("x-queue-type" not in q.arguments for q in plan.queues)
     assert all(q.name.startswith("ci.") for q in plan.queues)
     entry = consumer("documents.renditions")
-    assert queue_arguments(entry, quorum=False, prefix="ci.") == {
-        "x-dead-letter-exchange": "ci.hoso.dlx",
-        "x-dead-letter-routing-key": "ci.documents.renditions",
-    }
+    assert queue_arguments(entry, quorum=False, prefix="ci.") == {"x-dead-letter-exchange": "ci.hoso.dlx"}
