@@ -1,0 +1,139 @@
+"""Folders and submission addresses, lock and open, search, exports with progress."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+from documents_testkit import NOW, auth, pdf_bytes, upload  # type: ignore[import-not-found]
+from pypdf import PdfReader
+
+from services.documents.adapters.records import ExportRecord, FolderRecord, LockRecord
+from services.kernel.events import Event
+
+
+def test_the_catalog_is_served_with_slugs_chains_and_deadlines(client, people) -> None:
+    body = client.get("/api/v1/catalog/tieu_hoc", headers=auth(people.service())).get_json()
+    books = {b["slug"]: b for b in body["books"]}
+    assert books["ke_hoach_bai_day"]["approval_chain"] == "to_truong"
+    assert books["hoc_ba"]["signers"][-1] == {"order": 3, "role": "van_thu", "kind": "organisation"}
+    assert client.get("/api/v1/catalog/dai_hoc", headers=auth(people.service())).status_code == 404
+    assert client.get("/api/v1/catalog/tieu_hoc").status_code == 401
+
+
+def test_onboarding_generates_the_default_tree_of_the_year(container) -> None:
+    folders = FolderRecord.objects(tenant_id="th-hoa-phong", school_year="2025-2026")
+    by_book: dict[str, list[str]] = {}
+    for folder in folders:
+        by_book.setdefault(folder.book, []).append(folder.owner_key)
+    assert by_book["so_dang_bo"] == ["school"]
+    assert sorted(by_book["ke_hoach_to"]) == ["th-hoa-phong/to-1", "th-hoa-phong/to-4", "th-hoa-phong/to-van-phong"]
+    assert by_book["so_chu_nhiem"] == ["th-hoa-phong/lop-4a"]
+    assert len(FolderRecord.objects.get(id="th-hoa-phong:2025-2026:so_hoat_dong_to:th-hoa-phong/to-4").periods) == 9
+    # The onboarding consumer is idempotent per event and per folder.
+    event = Event(type="identity.school.onboarded", data={"school_id": "th-hoa-phong", "slug": "th-hoa-phong",
+                  "name": "Trường Tiểu học Hòa Phong", "levels": ["tieu_hoc"], "district_id": "pgd-hoa-vang",
+                  "province_id": "so-da-nang", "units": []})
+    before = FolderRecord.objects.count()
+    container.consumers["documents.onboarding"].handle(event)
+    assert container.consumers["documents.onboarding"].handle(event) is False
+    assert FolderRecord.objects.count() == before
+
+
+def test_my_addresses_are_exactly_the_books_i_owe(client, people) -> None:
+    teacher = client.get("/api/v1/me/addresses", query_string={"school_year": "2025-2026"},
+                         headers=auth(people.teacher_a())).get_json()["items"]
+    owed = {(i["book"], i["owner_key"]) for i in teacher}
+    assert owed == {("ho_so_khuyet_tat", "thhp.giaovien"), ("ke_hoach_day_hoc_gv", "thhp.giaovien"),
+                    ("ke_hoach_bai_day", "thhp.giaovien"), ("so_shcm", "thhp.giaovien"),
+                    ("hoc_ba", "th-hoa-phong/lop-4a"), ("bang_tong_hop", "th-hoa-phong/lop-4a"),
+                    ("so_chu_nhiem", "th-hoa-phong/lop-4a"), ("so_dang_bo", "school")}
+    lesson = next(i for i in teacher if i["book"] == "ke_hoach_bai_day")
+    assert len(lesson["periods"]) == 35 and lesson["period_labels"]["2025-2026.t05"] == "Tuần 5 năm học 2025-2026"
+    van_thu = {i["book"] for i in client.get("/api/v1/me/addresses", headers=auth(people.van_thu_a())).get_json()["items"]}
+    assert van_thu == {"so_dang_bo", "so_quan_ly_can_bo", "so_van_ban"}
+    folders = client.get("/api/v1/folders", query_string={"school_year": "2025-2026"},
+                         headers=auth(people.teacher_a())).get_json()["items"]
+    assert {f["book"] for f in folders} >= {"ke_hoach_bai_day", "so_chu_nhiem"}
+    assert all(f["owner_key"] in ("thhp.giaovien", "th-hoa-phong/lop-4a", "school") for f in folders)
+
+
+def test_locks_are_admin_only_audited_and_published(client, container, people) -> None:
+    body = {"book": "ke_hoach_bai_day", "starts_at": NOW.isoformat(), "ends_at": (NOW + timedelta(days=1)).isoformat(),
+            "reason": "Khóa theo chỉ đạo của Hiệu trưởng"}
+    assert client.post("/api/v1/locks", json=body, headers=auth(people.teacher_a())).status_code == 403
+    bad = client.post("/api/v1/locks", json={**body, "ends_at": NOW.isoformat()}, headers=auth(people.quan_tri_a()))
+    assert bad.status_code == 422
+    created = client.post("/api/v1/locks", json=body, headers=auth(people.quan_tri_a())).get_json()
+    assert client.get("/api/v1/locks", headers=auth(people.teacher_a())).get_json()["items"][0]["id"] == created["id"]
+    assert upload(client, people.teacher_a(), pdf_bytes()).status_code == 423
+    assert client.delete(f"/api/v1/locks/{created['id']}", headers=auth(people.quan_tri_a())).status_code == 200
+    lock = LockRecord.objects.get(id=created["id"])
+    assert [e["type"] for e in lock.outbox] == ["documents.lock.created", "documents.lock.removed"]
+    actions = [e["action"] for e in container.runtime.audit.entries(target=created["id"])]
+    assert actions == ["documents.lock.removed", "documents.lock.created"]
+    container.relay().relay_once()
+    assert "documents.lock.removed" in container.runtime.publisher.types()
+
+
+def test_search_filters_and_cursor_pagination(client, people) -> None:
+    for week in range(1, 6):
+        upload(client, people.teacher_a(), pdf_bytes(), name=f"Tuần {week}.pdf", period=f"2025-2026.t{week:02d}",
+               title=f"Kế hoạch bài dạy Toán tuần {week}")
+    upload(client, people.teacher_a(), pdf_bytes(), book="so_shcm", period="2025-10", title="Sổ SHCM tháng 10")
+    teacher = auth(people.teacher_a())
+    page1 = client.get("/api/v1/documents", query_string={"book": "ke_hoach_bai_day", "limit": 2}, headers=teacher).get_json()
+    page2 = client.get("/api/v1/documents", query_string={"book": "ke_hoach_bai_day", "limit": 2, "cursor": page1["next_cursor"]},
+                       headers=teacher).get_json()
+    page3 = client.get("/api/v1/documents", query_string={"book": "ke_hoach_bai_day", "limit": 2, "cursor": page2["next_cursor"]},
+                       headers=teacher).get_json()
+    ids = [d["id"] for p in (page1, page2, page3) for d in p["items"]]
+    assert len(ids) == 5 == len(set(ids)) and page3["next_cursor"] is None
+    found = client.get("/api/v1/documents", query_string={"q": "TOÁN TUẦN 3"}, headers=teacher).get_json()["items"]
+    assert [d["title"] for d in found] == ["Kế hoạch bài dạy Toán tuần 3"]
+    month = client.get("/api/v1/documents", query_string={"period": "2025-10", "unit_id": "th-hoa-phong/to-4"},
+                       headers=teacher).get_json()["items"]
+    assert [d["book"] for d in month] == ["so_shcm"]
+    assert client.get("/api/v1/documents", query_string={"limit": 0}, headers=teacher).status_code == 422
+
+
+def test_zip_export_with_manifest_runs_in_the_background_with_progress(client, container, people) -> None:
+    datas = [pdf_bytes(n) for n in (1, 2, 3)]
+    for week, data in enumerate(datas, start=1):
+        upload(client, people.teacher_a(), data, name=f"Kế hoạch tuần {week}.pdf", period=f"2025-2026.t{week:02d}")
+    assert client.post("/api/v1/exports", json={"school_year": "2025-2026"}, headers=auth(people.teacher_a())).status_code == 403
+    job = client.post("/api/v1/exports", json={"school_year": "2025-2026", "book": "ke_hoach_bai_day"},
+                      headers=auth(people.hieu_truong_a()))
+    assert job.status_code == 202 and job.get_json()["status"] == "queued" and job.get_json()["percent"] == 0
+    record = ExportRecord.objects.get(id=job.get_json()["id"])
+    event = Event.from_dict(record.outbox[0])
+    assert event.type == "documents.export.requested"
+    container.consumers["documents.exports"].handle(event)
+    status = client.get(f"/api/v1/exports/{record.id}", headers=auth(people.hieu_truong_a())).get_json()
+    assert status["status"] == "done" and status["percent"] == 100 and status["total"] == 3
+    archive = zipfile.ZipFile(io.BytesIO(client.get(status["file_url"], headers=auth(people.hieu_truong_a())).data))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert len(manifest["files"]) == 3
+    import hashlib
+    for row in manifest["files"]:
+        assert hashlib.sha256(archive.read(row["file"])).hexdigest() == row["sha256"]
+        assert row["book"] == "ke_hoach_bai_day" and row["owner"] == "thhp.giaovien"
+    assert archive.read("manifest.csv").decode("utf-8-sig").splitlines()[0] == "file,book,period,owner,sha256,signatures"
+    assert "documents.export.completed" in [e["type"] for e in ExportRecord.objects.get(id=record.id).outbox]
+
+
+def test_print_export_merges_a_tos_lesson_plans_and_puts_so_dang_bo_on_a3(client, container, people) -> None:
+    for week in (5, 6):
+        upload(client, people.teacher_a(), pdf_bytes(2), period=f"2025-2026.t{week:02d}")
+    job = client.post("/api/v1/exports", json={"kind": "print", "school_year": "2025-2026", "book": "ke_hoach_bai_day",
+                                               "unit_id": "th-hoa-phong/to-4"}, headers=auth(people.to_truong_a())).get_json()
+    container.exports.run(tenant="th-hoa-phong", district="pgd-hoa-vang", export_id=job["id"])
+    merged = PdfReader(io.BytesIO(client.get(f"/api/v1/exports/{job['id']}/file", headers=auth(people.to_truong_a())).data))
+    assert len(merged.pages) == 4 and round(float(merged.pages[0].mediabox.width)) == 595
+    upload(client, people.van_thu_a(), pdf_bytes(1), book="so_dang_bo", period="2025-2026")
+    a3 = client.post("/api/v1/exports", json={"kind": "print", "school_year": "2025-2026", "book": "so_dang_bo"},
+                     headers=auth(people.van_thu_a())).get_json()
+    container.exports.run(tenant="th-hoa-phong", district="pgd-hoa-vang", export_id=a3["id"])
+    page = PdfReader(io.BytesIO(client.get(f"/api/v1/exports/{a3['id']}/file", headers=auth(people.van_thu_a())).data)).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 1191)
