@@ -1,0 +1,113 @@
+"""The học bạ flow through the HTTP API: PHT checks → principal approves → signing in order → issue → recall."""
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+CLASS = "th-hoa-phong/lop-4a"
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture
+def hoc_ba(api):
+    ob = api.obligation("thhp.giaovien", "hoc_ba", "cuoi_hk1", "2025-2026")
+    assert ob["due_at"] == "2026-01-17T23:59:59+07:00"
+    sub = api.ok("POST", "/submissions", "thhp.giaovien", {
+        "obligation_id": ob["id"], "document_id": "hoc-ba-4a", "version_id": "hb-v1", "sha256": sha("hb-v1")})
+    return sub
+
+
+def test_hoc_ba_waits_for_the_principal_then_for_signatures(api, hoc_ba):
+    sid = hoc_ba["id"]
+    assert hoc_ba["state"] == "submitted"
+    assert hoc_ba["waiting_for"] == [{"role": "hieu_truong", "unit": None}]
+    for who in ("thhp.giaovien2", "thhp.totruong", "thhp.phohieutruong", "thhp.vanthu", "thhp.quantri"):
+        assert api.call("POST", f"/submissions/{sid}/decision", who, {"decision": "approve"}).status_code == 403, who
+    assert api.call("POST", f"/submissions/{sid}/decision", "thcsnh.hieutruong",
+                    {"decision": "approve"}).status_code == 404
+    assert api.call("GET", f"/submissions/{sid}", "thcsnh.hieutruong").status_code == 404
+
+    checked = api.ok("POST", f"/submissions/{sid}/comments", "thhp.phohieutruong",
+                     {"comment": "Đã kiểm tra nhận xét môn Toán."})
+    pht = next(s for s in checked["steps"] if s["role"] == "pho_hieu_truong")
+    assert (pht["mode"], pht["decision"], pht["by"]) == ("check", "checked", "thhp.phohieutruong")
+    assert api.ok("GET", "/queue", "thhp.hieutruong")["items"][0]["id"] == sid
+
+    approved = api.ok("POST", f"/submissions/{sid}/decision", "thhp.hieutruong", {"decision": "approve"})
+    assert approved["state"] == "signing"
+    assert approved["signing"] == {"next_order": 1, "steps": [
+        {"order": 1, "role": "gvcn", "signer": "thhp.giaovien", "organisation": False, "signed_by": None,
+         "on_behalf_of": None, "signed_at": None, "version_id": None},
+        {"order": 2, "role": "hieu_truong", "signer": None, "organisation": False, "signed_by": None,
+         "on_behalf_of": None, "signed_at": None, "version_id": None},
+        {"order": 3, "role": "van_thu", "signer": None, "organisation": True, "signed_by": None,
+         "on_behalf_of": None, "signed_at": None, "version_id": None}]}
+    assert (approved["approved_version_id"], approved["current_version_sha256"]) == ("hb-v1", sha("hb-v1"))
+
+    events = [e for e in api.events() if e.data.get("submission_id") == sid]
+    assert [e.type for e in events] == ["approvals.submission.submitted", "approvals.submission.commented",
+                                        "approvals.submission.approved", "approvals.submission.signing_requested"]
+    assert events[-1].data["sha256"] == sha("hb-v1") and len(events[-1].data["steps"]) == 3
+    assert [e["action"] for e in api.audit(sid)] == [
+        "approvals.submission.submitted", "approvals.submission.commented", "approvals.submission.approved",
+        "approvals.submission.signing_requested"]
+
+
+def test_signing_in_order_then_issue_and_recall(api, hoc_ba):
+    sid = hoc_ba["id"]
+    api.ok("POST", f"/submissions/{sid}/decision", "thhp.hieutruong", {"decision": "approve"})
+    service = api.tokens.service_token("signing")
+
+    def turn(person):
+        return api.ok("GET", f"/submissions/{sid}/signing-turn?signer={person}", "", token=service)
+
+    assert turn("thhp.vanthu")["may_sign"] is False
+    assert turn("thhp.vanthu")["reason"] == "Chưa đến lượt ký: đang chờ các chữ ký thứ tự 1."
+    t = turn("thhp.giaovien")
+    assert (t["may_sign"], t["order"], t["version_id"], t["sha256"]) == (True, 1, "hb-v1", sha("hb-v1"))
+    assert turn("thhp.ketoan")["reason"] == "Người này không có lượt ký nào trên hồ sơ."
+
+    def sign(signer, role, order, digest=sha("hb-v1"), token=service):
+        return api.call("POST", f"/submissions/{sid}/signatures", "", {
+            "signer": signer, "on_behalf_of": None, "role": role, "order": order, "signed_version_id": "hb-v1",
+            "signed_sha256": digest, "signed_at": "2026-01-12T09:00:00+07:00"}, token=token)
+
+    r = sign("thhp.vanthu", "van_thu", 3)
+    assert r.status_code == 409 and "Chưa đến lượt ký" in r.get_json()["detail"]
+    assert sign("thhp.giaovien", "gvcn", 1, token=api.token("thhp.giaovien")).status_code == 403  # services only
+    assert sign("thhp.giaovien", "gvcn", 1).status_code == 200
+    r = sign("thhp.hieutruong", "hieu_truong", 2, digest=sha("changed"))
+    assert r.status_code == 409 and r.get_json()["detail"].startswith("Tài liệu đã thay đổi")
+    assert sign("thhp.hieutruong", "hieu_truong", 2).status_code == 200
+    assert api.call("POST", f"/submissions/{sid}/issue", "thhp.vanthu", {}).status_code == 409  # not signed yet
+    signed = sign("thhp.vanthu", "van_thu", 3).get_json()
+    assert signed["state"] == "signed" and signed["signing"]["next_order"] is None
+
+    assert api.call("POST", f"/submissions/{sid}/issue", "thhp.hieutruong", {}).status_code == 403
+    assert api.call("POST", f"/submissions/{sid}/issue", "thcsnh.vanthu", {}).status_code == 404
+    assert api.ok("POST", f"/submissions/{sid}/issue", "thhp.vanthu", {})["state"] == "issued"
+    assert api.call("POST", f"/submissions/{sid}/recall", "thhp.giaovien", {"reason": "x"}).status_code == 403
+    recalled = api.ok("POST", f"/submissions/{sid}/recall", "thhp.vanthu", {"reason": "Sai ngày sinh học sinh."})
+    assert recalled["state"] == "recalled" and recalled["recall_reason"] == "Sai ngày sinh học sinh."
+
+    ev = [e for e in api.events() if e.data.get("submission_id") == sid]
+    assert [e.type for e in ev][-3:] == ["approvals.submission.signed", "approvals.submission.issued",
+                                         "approvals.submission.recalled"]
+    assert ev[-1].data["reason"] == "Sai ngày sinh học sinh." and ev[-1].data["version_ids"] == ["hb-v1"]
+    assert ev[-1].data["document_id"] == "hoc-ba-4a"
+    actions = [e["action"] for e in api.audit(sid)]
+    assert actions.count("approvals.submission.signature_recorded") == 3
+    assert actions[-2:] == ["approvals.submission.issued", "approvals.submission.recalled"]
+
+
+def test_signing_service_reads_the_contract_fields(api, hoc_ba):
+    service = api.tokens.service_token("signing")
+    body = api.ok("GET", f"/submissions/{hoc_ba['id']}", "", token=service)
+    for key in ("id", "tenant", "district", "book_type", "state", "document_id", "current_version_id",
+                "current_version_sha256", "signing"):
+        assert key in body
+    assert (body["tenant"], body["district"], body["book_type"]) == ("th-hoa-phong", "pgd-hoa-vang", "hoc_ba")

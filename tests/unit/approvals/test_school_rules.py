@@ -1,0 +1,79 @@
+"""Quy chế per school: deadlines within the district floor, chains per school, and isolation between schools."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from services.approvals.domain.calendar import TIMEZONE
+
+
+def test_principal_cannot_set_a_deadline_looser_than_the_district(api):
+    r = api.call("PUT", "/rules/ke_hoach_bai_day/hang_tuan", "thhp.hieutruong",
+                 {"rule": {"kind": "weekly_before_teaching", "weekday": 6}})
+    assert r.status_code == 422
+    body = r.get_json()
+    assert body["field"] == "ke_hoach_bai_day.hang_tuan"
+    assert body["detail"].startswith("Hạn của trường ở “ke_hoach_bai_day.hang_tuan” lỏng hơn quy định của Phòng")
+    r = api.call("PUT", "/rules/so_shcm/hang_thang", "thhp.hieutruong", {"rule": {"kind": "monthly_day", "day": 40}})
+    assert r.status_code == 422 and r.get_json()["field"] == "so_shcm.hang_thang.day"
+
+
+def test_only_the_principal_sets_rules(api):
+    for who in ("thhp.phohieutruong", "thhp.totruong", "thhp.quantri", "pgd.truongphong"):
+        r = api.call("PUT", "/rules/so_shcm/hang_thang", who, {"rule": {"kind": "monthly_day", "day": 25}})
+        assert r.status_code == 403, who
+
+
+def test_stricter_rule_moves_own_obligations_only_and_the_ui_sees_both(api):
+    before_b = api.obligation("thcsnh.giaovien", "so_shcm", "hang_thang", "2025-10")
+    ok = api.ok("PUT", "/rules/so_shcm/hang_thang", "thhp.hieutruong", {"rule": {"kind": "monthly_day", "day": 25}})
+    assert ok["text"] == "trước hết ngày 25 hằng tháng"
+    assert api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2025-10")["due_at"] == "2025-10-25T23:59:59+07:00"
+    assert api.obligation("thcsnh.giaovien", "so_shcm", "hang_thang", "2025-10") == before_b
+    assert before_b["due_at"] == "2025-10-31T23:59:59+07:00"
+
+    row_a = next(r for r in api.ok("GET", "/rules", "thhp.giaovien")["items"]
+                 if (r["book_type"], r["item"]) == ("so_shcm", "hang_thang"))
+    assert row_a["district_rule"] == {"kind": "monthly_last_day", "months": None, "not_before": None}
+    assert row_a["school_rule"]["day"] == 25 and row_a["district_text"] == "trước hết ngày cuối tháng"
+    row_b = next(r for r in api.ok("GET", "/rules", "thcsnh.giaovien")["items"]
+                 if (r["book_type"], r["item"]) == ("so_shcm", "hang_thang"))
+    assert row_b["school_rule"] == row_b["district_rule"]
+    entry = api.container.runtime.audit.entries(target="th-hoa-phong/so_shcm.hang_thang")[0]
+    assert entry["actor"] == "thhp.hieutruong" and entry["action"] == "approvals.rule.set"
+
+
+def test_a_submission_keeps_the_due_time_in_force_when_submitted(api):
+    ob = api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2025-10")
+    api.clock.set(datetime(2025, 10, 28, 9, 0, tzinfo=TIMEZONE))
+    sub = api.ok("POST", "/submissions", "thhp.giaovien", {
+        "obligation_id": ob["id"], "document_id": "shcm", "version_id": "v1", "sha256": hashlib.sha256(b"1").hexdigest()})
+    assert sub["on_time"] is True
+    api.ok("PUT", "/rules/so_shcm/hang_thang", "thhp.hieutruong", {"rule": {"kind": "monthly_day", "day": 25}})
+    after = api.ok("GET", f"/submissions/{sub['id']}", "thhp.giaovien")
+    assert after["due_at"] == "2025-10-31T23:59:59+07:00" and after["on_time"] is True
+    assert api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2025-11")["due_at"] == "2025-11-25T23:59:59+07:00"
+
+
+def test_a_school_changes_its_own_chain_only(api):
+    chain = {"stages": [[{"role": "to_truong", "scope": "unit"}], [{"role": "pho_hieu_truong"}]]}
+    assert api.call("PUT", "/chains/so_shcm", "thhp.totruong", {"chain": chain}).status_code == 403
+    api.ok("PUT", "/chains/so_shcm", "thhp.hieutruong", {"chain": chain})
+    assert api.ok("GET", "/chains/so_shcm", "thcsnh.hieutruong")["chain"]["stages"][0][1]["mode"] == "check"
+    bad = api.call("PUT", "/chains/so_shcm", "thhp.hieutruong", {"chain": {"stages": [[{"role": "bao_ve"}]]}})
+    assert bad.status_code == 422 and bad.get_json()["field"].startswith("chain.stages.0.0")
+
+    ob = api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2025-09")
+    sub = api.ok("POST", "/submissions", "thhp.giaovien", {
+        "obligation_id": ob["id"], "document_id": "s", "version_id": "v1", "sha256": hashlib.sha256(b"s").hexdigest()})
+    stage1 = api.ok("POST", f"/submissions/{sub['id']}/decision", "thhp.totruong", {"decision": "approve"})
+    assert stage1["state"] == "in_review" and stage1["waiting_for"] == [{"role": "pho_hieu_truong", "unit": None}]
+    assert api.ok("POST", f"/submissions/{sub['id']}/decision", "thhp.phohieutruong",
+                  {"decision": "approve"})["state"] == "approved"
+
+
+def test_to_truong_own_plan_goes_to_the_pht(api):
+    ob = api.obligation("thhp.totruong", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-05")
+    sub = api.ok("POST", "/submissions", "thhp.totruong", {
+        "obligation_id": ob["id"], "document_id": "k", "version_id": "v1", "sha256": hashlib.sha256(b"k").hexdigest()})
+    assert sub["waiting_for"] == [{"role": "pho_hieu_truong", "unit": None}]
