@@ -1,0 +1,224 @@
+"""MongoDB documents of the identity database, each with the indexes its queries use.
+
+Tenant-owned records (schools, units, school memberships, delegations) derive from the
+kernel's ``TenantOwned`` and are read through ``TenantRepository`` subclasses. Aggregates that
+raise events carry the kernel's outbox (``OutboxMixin``) so the event is written in the same
+single-document save as the change.
+"""
+from __future__ import annotations
+
+from mongoengine import (
+    BinaryField, BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField,
+)
+
+from services.kernel.outbox import OutboxMixin
+from services.kernel.tenancy import TenantOwned
+
+ALIAS = "identity"
+
+
+class ProvinceDoc(Document):
+    meta = {"collection": "provinces", "db_alias": ALIAS}
+    id = StringField(primary_key=True)
+    name = StringField(required=True)
+
+
+class DistrictDoc(Document):
+    meta = {"collection": "districts", "db_alias": ALIAS, "indexes": ["province_id"]}
+    id = StringField(primary_key=True)
+    name = StringField(required=True)
+    province_id = StringField(required=True)
+
+
+class SchoolDoc(TenantOwned, OutboxMixin):
+    """A school; its own ``tenant_id`` is its id, so school lists go through tenant scopes too."""
+
+    meta = {"collection": "schools", "db_alias": ALIAS,
+            "indexes": [("district_id", "name"), ("province_id", "name")]}
+    id = StringField(primary_key=True)
+    name = StringField(required=True)
+    levels = ListField(StringField())
+    principal_id = StringField()
+    created_at = DateTimeField(required=True)
+    created_by = StringField()
+
+
+class UnitDoc(TenantOwned):
+    meta = {"collection": "units", "db_alias": ALIAS, "indexes": [("tenant_id", "district_id", "kind", "slug")]}
+    id = StringField(primary_key=True)
+    slug = StringField(required=True)
+    name = StringField(required=True)
+    kind = StringField(required=True)
+
+
+class PersonDoc(OutboxMixin):
+    """One account per person. Unique by username, e-mail, phone and national staff id."""
+
+    meta = {"collection": "people", "db_alias": ALIAS, "indexes": [
+        {"fields": ["email"], "unique": True, "partialFilterExpression": {"email": {"$type": "string"}}},
+        {"fields": ["phone"], "unique": True, "partialFilterExpression": {"phone": {"$type": "string"}}},
+        {"fields": ["staff_id"], "unique": True, "partialFilterExpression": {"staff_id": {"$type": "string"}}},
+    ]}
+    id = StringField(primary_key=True)  # the username
+    full_name = StringField(required=True)
+    email = StringField()
+    phone = StringField()
+    staff_id = StringField()
+    birth_date = StringField()  # ISO date
+    position = StringField()
+    password_hash = StringField()
+    must_change_password = BooleanField(default=True)
+    totp_secret = BinaryField()  # sealed with the key-encryption key
+    totp_enabled = BooleanField(default=False)
+    totp_last_step = IntField(default=0)  # a code is accepted once
+    active = BooleanField(default=True)
+    known_devices = ListField(StringField())  # hashes of device cookies, newest last
+    created_at = DateTimeField(required=True)
+    password_changed_at = DateTimeField()
+
+
+class MembershipDoc(TenantOwned, OutboxMixin):
+    """A role held in a school (optionally one unit). Revoked memberships are kept (``active=False``)
+    so that the revocation event and the history stay with them."""
+
+    meta = {"collection": "memberships", "db_alias": ALIAS, "indexes": [
+        ("person_id", "active"), ("tenant_id", "district_id", "active", "person_id")]}
+    id = StringField(primary_key=True)
+    person_id = StringField(required=True)
+    role = StringField(required=True)
+    unit_id = StringField()
+    active = BooleanField(default=True)
+    granted_at = DateTimeField()
+    granted_by = StringField()
+    revoked_at = DateTimeField()
+    revoked_by = StringField()
+
+
+class StaffRoleDoc(OutboxMixin):
+    """A district or province role (not tenant-owned: it belongs to no school)."""
+
+    meta = {"collection": "staff_roles", "db_alias": ALIAS, "indexes": [("person_id", "active"), ("district_id", "active")]}
+    id = StringField(primary_key=True)
+    person_id = StringField(required=True)
+    role = StringField(required=True)
+    district_id = StringField()
+    province_id = StringField()
+    active = BooleanField(default=True)
+    granted_at = DateTimeField()
+
+
+class DelegationDoc(TenantOwned, OutboxMixin):
+    meta = {"collection": "delegations", "db_alias": ALIAS, "indexes": [
+        ("delegate_id", "until"), ("tenant_id", "district_id", "delegator_id"), ("tenant_id", "district_id", "-created_at")]}
+    id = StringField(primary_key=True)
+    delegator_id = StringField(required=True)
+    delegate_id = StringField(required=True)
+    role = StringField(required=True)
+    unit_id = StringField()
+    book_types = ListField(StringField())
+    starts_at = DateTimeField(required=True)
+    until = DateTimeField(required=True)
+    revoked_at = DateTimeField()
+    created_at = DateTimeField()
+
+
+class SigningKeyDoc(Document):
+    """A token-signing key; the private key sealed with the key-encryption key."""
+
+    meta = {"collection": "signing_keys", "db_alias": ALIAS, "indexes": [{"fields": ["generation"], "unique": True}]}
+    id = StringField(primary_key=True)  # the kid
+    generation = IntField(required=True)
+    algorithm = StringField(required=True)
+    sealed_private_key = BinaryField(required=True)
+    public_jwk = DictField(required=True)
+    created_at = DateTimeField(required=True)
+    superseded_at = DateTimeField()
+
+
+class SessionDoc(Document):
+    """A sign-in on one browser/device. ``stage`` is ``active`` once every step (password, second
+    factor, forced password change) is done; the cookie holds a token whose hash is ``_id``."""
+
+    meta = {"collection": "sessions", "db_alias": ALIAS, "indexes": [
+        {"fields": ["public_id"], "unique": True}, ("person_id", "revoked_at"),
+        {"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+    id = StringField(primary_key=True)
+    public_id = StringField(required=True)
+    person_id = StringField(required=True)
+    stage = StringField(required=True)
+    done = ListField(StringField())  # sign-in steps completed (domain.signin_steps)
+    device = StringField()  # hash of the device cookie
+    csrf = StringField(required=True)
+    tenant = StringField()
+    user_agent = StringField()
+    ip = StringField()
+    created_at = DateTimeField(required=True)
+    last_seen_at = DateTimeField()
+    expires_at = DateTimeField(required=True)
+    revoked_at = DateTimeField()
+
+
+class AuthorizationCodeDoc(Document):
+    meta = {"collection": "authorization_codes", "db_alias": ALIAS,
+            "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+    id = StringField(primary_key=True)  # sha256 of the code
+    client_id = StringField(required=True)
+    redirect_uri = StringField()
+    scope = StringField()
+    nonce = StringField()
+    person_id = StringField(required=True)
+    session_id = StringField()
+    tenant = StringField()
+    code_challenge = StringField()
+    code_challenge_method = StringField()
+    auth_time = IntField()
+    expires_at = DateTimeField(required=True)
+    used = BooleanField(default=False)
+
+
+class RefreshTokenDoc(Document):
+    """One refresh token of a rotation family: using it marks it used and issues the next one;
+    presenting a used token again revokes the whole family (theft detected)."""
+
+    meta = {"collection": "refresh_tokens", "db_alias": ALIAS, "indexes": [
+        "family_id", "session_id", "person_id", {"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+    id = StringField(primary_key=True)  # sha256 of the token
+    family_id = StringField(required=True)
+    person_id = StringField(required=True)
+    client_id = StringField(required=True)
+    session_id = StringField()
+    scope = StringField()
+    tenant = StringField()
+    issued_at = DateTimeField(required=True)
+    expires_at = DateTimeField(required=True)
+    used_at = DateTimeField()
+    revoked_at = DateTimeField()
+
+
+class ThrottleDoc(Document):
+    """Failure counter of one throttle key (an account key or a client IP)."""
+
+    meta = {"collection": "sign_in_throttle", "db_alias": ALIAS,
+            "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+    id = StringField(primary_key=True)
+    failures = IntField(default=0)
+    window_started = DateTimeField()
+    locked_until = DateTimeField()
+    expires_at = DateTimeField()
+
+
+class PasswordResetDoc(Document):
+    meta = {"collection": "password_resets", "db_alias": ALIAS,
+            "indexes": ["person_id", {"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+    id = StringField(primary_key=True)  # sha256 of the token in the link
+    person_id = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    expires_at = DateTimeField(required=True)
+    used_at = DateTimeField()
+
+
+ALL_DOCUMENTS = (
+    ProvinceDoc, DistrictDoc, SchoolDoc, UnitDoc, PersonDoc, MembershipDoc, StaffRoleDoc, DelegationDoc,
+    SigningKeyDoc, SessionDoc, AuthorizationCodeDoc, RefreshTokenDoc, ThrottleDoc, PasswordResetDoc,
+)
+OUTBOX_DOCUMENTS = (SchoolDoc, PersonDoc, MembershipDoc, StaffRoleDoc, DelegationDoc)

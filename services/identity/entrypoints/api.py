@@ -1,0 +1,354 @@
+"""The identity HTTP API under ``/api/v1``: me and my sessions, schools and units, people and
+roles of a school, delegations, and the staff import. Every route checks the caller's rights
+in the service layer; another school's objects are 404."""
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+from flask import Blueprint, request
+from pydantic import BaseModel, Field
+
+from services.identity.adapters.documents import DelegationDoc, MembershipDoc, PersonDoc, SchoolDoc, UnitDoc
+from services.identity.bootstrap import Container
+from services.identity.domain.claims import standing
+from services.identity.service_layer.admin import NewPerson
+from services.kernel.api import Api
+from services.kernel.context import current_principal
+from services.kernel.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
+from services.kernel.permissions import require_principal
+
+MAX_WORKBOOK_BYTES = 10 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UnitIn(BaseModel):
+    slug: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    kind: str
+
+
+class UnitOut(BaseModel):
+    id: str
+    slug: str
+    name: str
+    kind: str
+
+
+class PersonIn(BaseModel):
+    username: str = Field(min_length=2, max_length=64)
+    full_name: str = Field(min_length=1, max_length=200)
+    email: str | None = None
+    phone: str | None = None
+    staff_id: str | None = None
+    birth_date: date | None = None
+    position: str | None = None
+
+
+class RoleIn(BaseModel):
+    role: str
+    unit: str | None = Field(default=None, description="slug of a unit of the school")
+
+
+class NewPersonIn(PersonIn):
+    roles: list[RoleIn] = Field(default_factory=list)
+
+
+class SchoolIn(BaseModel):
+    slug: str
+    name: str
+    levels: list[str]
+    units: list[UnitIn] = Field(default_factory=list)
+    principal: PersonIn
+
+
+class SchoolOut(BaseModel):
+    id: str
+    name: str
+    levels: list[str]
+    district_id: str
+    province_id: str | None
+    principal_id: str | None
+
+
+class MembershipOut(BaseModel):
+    id: str
+    role: str
+    unit: str | None
+    granted_at: str | None
+
+
+class PersonOut(BaseModel):
+    id: str
+    full_name: str
+    email: str | None
+    phone: str | None
+    staff_id: str | None
+    position: str | None
+    totp_enabled: bool
+    memberships: list[MembershipOut]
+
+
+class CreatedPersonOut(BaseModel):
+    person: PersonOut
+    created: bool
+    temporary_password: str | None
+
+
+class PasswordOut(BaseModel):
+    temporary_password: str
+
+
+class DelegationIn(BaseModel):
+    delegate_id: str
+    role: str
+    unit: str | None = Field(default=None, description="slug of the tổ (for a tổ trưởng's delegation)")
+    book_types: list[str] = Field(default_factory=list)
+    starts_at: datetime | None = None
+    until: datetime
+
+
+class DelegationOut(BaseModel):
+    id: str
+    delegator_id: str
+    delegate_id: str
+    role: str
+    unit: str | None
+    book_types: list[str]
+    starts_at: str
+    until: str
+    revoked_at: str | None
+
+
+class SessionOut(BaseModel):
+    id: str
+    created_at: str
+    last_seen_at: str | None
+    ip: str | None
+    user_agent: str | None
+
+
+class MeOut(BaseModel):
+    id: str
+    full_name: str
+    email: str | None
+    tenant: str | None
+    district: str | None
+    province: str | None
+    roles: list[str]
+    unit_roles: list[list[str]]
+    schools: list[str]
+    totp_enabled: bool
+
+
+class ReadQuery(BaseModel):
+    reason: str | None = Field(default=None, description="why district/province staff read this school (audited)")
+
+
+class ImportQuery(BaseModel):
+    apply: bool = False
+
+
+class RowProblemOut(BaseModel):
+    row: int
+    column: str
+    problem: str
+
+
+class ImportOut(BaseModel):
+    rows: int
+    problems: list[RowProblemOut]
+    new_people: int
+    existing_people: int
+    new_roles: int
+    applied: bool
+    created_accounts: list[dict[str, str]]
+
+
+class SessionList(BaseModel):
+    items: list[SessionOut]
+
+
+class SchoolList(BaseModel):
+    items: list[SchoolOut]
+
+
+class UnitList(BaseModel):
+    items: list[UnitOut]
+
+
+class PersonList(BaseModel):
+    items: list[PersonOut]
+
+
+class DelegationList(BaseModel):
+    items: list[DelegationOut]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def school_out(doc: SchoolDoc) -> SchoolOut:
+    return SchoolOut(id=doc.id, name=doc.name, levels=list(doc.levels), district_id=doc.district_id,
+                     province_id=doc.province_id, principal_id=doc.principal_id)
+
+
+def unit_out(doc: UnitDoc) -> UnitOut:
+    return UnitOut(id=doc.id, slug=doc.slug, name=doc.name, kind=doc.kind)
+
+
+def person_out(person: PersonDoc, memberships: list[MembershipDoc]) -> PersonOut:
+    return PersonOut(
+        id=person.id, full_name=person.full_name, email=person.email, phone=person.phone, staff_id=person.staff_id,
+        position=person.position, totp_enabled=bool(person.totp_enabled),
+        memberships=[MembershipOut(id=m.id, role=m.role, unit=m.unit_id, granted_at=_iso(m.granted_at))
+                     for m in sorted(memberships, key=lambda m: (m.role, m.unit_id or ""))],
+    )
+
+
+def delegation_out(doc: DelegationDoc) -> DelegationOut:
+    return DelegationOut(id=doc.id, delegator_id=doc.delegator_id, delegate_id=doc.delegate_id, role=doc.role,
+                         unit=doc.unit_id, book_types=list(doc.book_types or ()), starts_at=doc.starts_at.isoformat(),
+                         until=doc.until.isoformat(), revoked_at=_iso(doc.revoked_at))
+
+
+def api_blueprint(container: Container, api: Api) -> Blueprint:
+    bp = Blueprint("identity_api", __name__, url_prefix="/api/v1")
+    admin, delegations = container.admin, container.delegations
+
+    def me():
+        return require_principal(current_principal())
+
+    @api.route(bp, "/me", response=MeOut, tags=["me"])
+    def get_me() -> MeOut:
+        """Who I am, my school and my roles."""
+        principal = me()
+        person = container.directory.get(principal.sub)
+        if person is None:
+            raise NotFound()
+        memberships = container.directory.memberships_of(person.id)
+        mine = standing(memberships, principal.tenant)
+        return MeOut(id=person.id, full_name=person.full_name, email=person.email, tenant=mine.tenant,
+                     district=mine.district, province=mine.province, roles=list(mine.roles),
+                     unit_roles=[list(p) for p in mine.unit_roles],
+                     schools=sorted({m.school_id for m in memberships if m.school_id}),
+                     totp_enabled=bool(person.totp_enabled))
+
+    @api.route(bp, "/me/sessions", response=SessionList, tags=["me"])
+    def my_sessions() -> SessionList:
+        """My active sign-in sessions (devices)."""
+        return SessionList(items=[SessionOut(id=s.public_id, created_at=s.created_at.isoformat(),
+                                             last_seen_at=_iso(s.last_seen_at), ip=s.ip, user_agent=s.user_agent)
+                                  for s in container.signin.sessions_of(me().sub)])
+
+    @api.route(bp, "/me/sessions/<session_id>", methods=["DELETE"], status=204, tags=["me"])
+    def revoke_my_session(session_id: str):
+        """Sign one of my devices out (its refresh tokens end too)."""
+        if not container.signin.revoke_session(me().sub, session_id):
+            raise NotFound()
+        return "", 204
+
+    @api.route(bp, "/schools", query=ReadQuery, response=SchoolList, tags=["schools"])
+    def list_schools(query: ReadQuery) -> SchoolList:
+        """Schools I may see: my district's or province's (audited), or my own."""
+        return SchoolList(items=[school_out(s) for s in admin.list_schools(me(), reason=query.reason)])
+
+    @api.route(bp, "/schools", methods=["POST"], body=SchoolIn, response=SchoolOut, status=201, tags=["schools"])
+    def onboard_school(body: SchoolIn) -> SchoolOut:
+        """Onboard a school of my district with its units and principal (trưởng phòng)."""
+        head = NewPerson(**body.principal.model_dump())
+        doc, _ = admin.onboard_school(me(), slug=body.slug, name=body.name, levels=body.levels,
+                                      units=[(u.slug, u.name, u.kind) for u in body.units], head=head)
+        return school_out(doc)
+
+    @api.route(bp, "/schools/<school_id>", query=ReadQuery, response=SchoolOut, tags=["schools"])
+    def get_school(school_id: str, query: ReadQuery) -> SchoolOut:
+        """One school."""
+        return school_out(admin.get_school(me(), school_id, reason=query.reason))
+
+    @api.route(bp, "/schools/<school_id>/units", query=ReadQuery, response=UnitList, tags=["schools"])
+    def list_units(school_id: str, query: ReadQuery) -> UnitList:
+        """Units of a school (tổ and classes)."""
+        return UnitList(items=[unit_out(u) for u in admin.units(me(), school_id, reason=query.reason)])
+
+    @api.route(bp, "/schools/<school_id>/units", methods=["POST"], body=UnitIn, response=UnitOut, status=201, tags=["schools"])
+    def add_unit(school_id: str, body: UnitIn) -> UnitOut:
+        """Add a tổ or a class to my school."""
+        return unit_out(admin.add_unit(me(), school_id, slug=body.slug, name=body.name, kind=body.kind))
+
+    @api.route(bp, "/schools/<school_id>/people", query=ReadQuery, response=PersonList, tags=["people"])
+    def list_people(school_id: str, query: ReadQuery) -> PersonList:
+        """People of a school with their roles there."""
+        return PersonList(items=[person_out(p, ms) for p, ms in admin.people(me(), school_id, reason=query.reason)])
+
+    @api.route(bp, "/schools/<school_id>/people", methods=["POST"], body=NewPersonIn, response=CreatedPersonOut,
+               status=201, tags=["people"])
+    def add_person(school_id: str, body: NewPersonIn) -> CreatedPersonOut:
+        """Create a person (or find them by staff id, e-mail or phone) and give them roles in my school."""
+        new = NewPerson(**body.model_dump(exclude={"roles"}))
+        created, granted = admin.add_person(me(), school_id, new, [(r.role, r.unit) for r in body.roles])
+        return CreatedPersonOut(person=person_out(created.person, granted), created=created.created,
+                                temporary_password=created.temporary_password)
+
+    @api.route(bp, "/schools/<school_id>/people/<person_id>", query=ReadQuery, response=PersonOut, tags=["people"])
+    def get_person(school_id: str, person_id: str, query: ReadQuery) -> PersonOut:
+        """One person of a school."""
+        return person_out(*admin.person(me(), school_id, person_id, reason=query.reason))
+
+    @api.route(bp, "/schools/<school_id>/people/<person_id>/memberships", methods=["POST"], body=RoleIn,
+               response=MembershipOut, status=201, tags=["people"])
+    def grant_role(school_id: str, person_id: str, body: RoleIn) -> MembershipOut:
+        """Give a person of my school a role (optionally in a unit)."""
+        m = admin.grant_role(me(), school_id, person_id, body.role, body.unit)
+        return MembershipOut(id=m.id, role=m.role, unit=m.unit_id, granted_at=_iso(m.granted_at))
+
+    @api.route(bp, "/schools/<school_id>/memberships/<path:membership_id>", methods=["DELETE"], status=204, tags=["people"])
+    def revoke_role(school_id: str, membership_id: str):
+        """Take a role back."""
+        admin.revoke_role(me(), school_id, membership_id)
+        return "", 204
+
+    @api.route(bp, "/schools/<school_id>/people/<person_id>/password-reset", methods=["POST"], response=PasswordOut,
+               tags=["people"])
+    def reset_password(school_id: str, person_id: str) -> PasswordOut:
+        """Give a person of my school a temporary password, changed at their next sign-in."""
+        return PasswordOut(temporary_password=admin.reset_password(me(), school_id, person_id))
+
+    @api.route(bp, "/schools/<school_id>/delegations", query=ReadQuery, response=DelegationList, tags=["delegations"])
+    def list_delegations(school_id: str, query: ReadQuery) -> DelegationList:
+        """Delegations of a school (administrators and district staff: all; others: their own)."""
+        return DelegationList(items=[delegation_out(d) for d in delegations.list(me(), school_id, reason=query.reason)])
+
+    @api.route(bp, "/schools/<school_id>/delegations", methods=["POST"], body=DelegationIn, response=DelegationOut,
+               status=201, tags=["delegations"])
+    def grant_delegation(school_id: str, body: DelegationIn) -> DelegationOut:
+        """Delegate one of my roles to a deputy for a scope and a time window."""
+        return delegation_out(delegations.grant(me(), school_id, delegate_id=body.delegate_id, role=body.role,
+                                                unit_slug=body.unit, book_types=body.book_types,
+                                                starts_at=body.starts_at, until=body.until))
+
+    @api.route(bp, "/schools/<school_id>/delegations/<delegation_id>/revoke", methods=["POST"], response=DelegationOut,
+               tags=["delegations"])
+    def revoke_delegation(school_id: str, delegation_id: str) -> DelegationOut:
+        """End a delegation early."""
+        return delegation_out(delegations.revoke(me(), school_id, delegation_id))
+
+    @api.route(bp, "/schools/<school_id>/staff-import", methods=["POST"], query=ImportQuery, response=ImportOut,
+               raw_body=XLSX, tags=["people"])
+    def staff_import(school_id: str, query: ImportQuery) -> ImportOut:
+        """Check (``apply=false``, default) or apply a CSDL ngành staff workbook (.xlsx)."""
+        principal = me()
+        if request.mimetype not in (XLSX, "application/octet-stream"):
+            raise UnsupportedMediaType("Tệp phải là bảng tính Excel (.xlsx).")
+        if (request.content_length or 0) > MAX_WORKBOOK_BYTES:
+            raise PayloadTooLarge("Tệp tối đa 10 MB.")
+        data = request.get_data(cache=False)
+        if len(data) > MAX_WORKBOOK_BYTES:
+            raise PayloadTooLarge("Tệp tối đa 10 MB.")
+        report = container.staff_import.run(principal, school_id, io.BytesIO(data), apply=query.apply)
+        return ImportOut(rows=report.rows, problems=[RowProblemOut(**p.__dict__) for p in report.problems],
+                         new_people=report.new_people, existing_people=report.existing_people,
+                         new_roles=report.new_roles, applied=report.applied, created_accounts=report.created_accounts)
+
+    return bp

@@ -1,0 +1,32 @@
+"""Flask application factory of the identity service."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from services.kernel.api import Api
+from services.kernel.jsonlog import configure_logging
+from services.kernel.web import make_service_app
+
+from ..bootstrap import Container, bootstrap
+from .api import api_blueprint
+from .oauth import build_server, oauth_blueprint
+from .pages import pages_blueprint
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, container: Container | None = None) -> Flask:
+    container = container or bootstrap(config)
+    settings = container.settings
+    configure_logging("identity", level=settings.log_level, json_format=settings.log_json)
+    api = Api(title="HoSo identity", description="Đăng nhập một lần, cây tổ chức, tài khoản, vai trò và ủy quyền.")
+    app = make_service_app(
+        name="identity", verifier=container.runtime.verifier, api=api,
+        blueprints=[api_blueprint(container, api), pages_blueprint(container)],
+        readiness=container.runtime.readiness(),
+    )
+    server = build_server(app, container)
+    app.register_blueprint(oauth_blueprint(container, server))
+    app.extensions["hoso.container"] = container
+    return app

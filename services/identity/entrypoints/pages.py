@@ -1,0 +1,210 @@
+"""The sign-in pages (Vietnamese, server-rendered, no JavaScript): sign in, second factor,
+TOTP enrolment, forced password change, forgotten password and reset by e-mailed link.
+
+Every link and redirect is relative, so the pages work both directly (``/auth/...``) and
+through the gateway (``/api/identity/auth/...``). ``next`` may only point at this service's
+own authorization endpoint, so the pages cannot be used as an open redirect.
+"""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, make_response, redirect, render_template, request
+
+from services.identity.bootstrap import Container
+from services.identity.domain import signin_steps as steps
+from services.identity.entrypoints.cookies import (
+    CSRF_COOKIE, DEVICE_COOKIE, DEVICE_MAX_AGE, SESSION_COOKIE, csrf_ok, csrf_token, device_token, set_cookie,
+)
+from services.identity.service_layer.signin import SessionView, SignInRefused
+
+STEP_PAGES = {steps.TOTP: "second-factor", steps.CHANGE_PASSWORD: "change-password", steps.ENROL_TOTP: "enrol"}
+EXPIRED = "Phiên làm việc của biểu mẫu đã hết hạn. Vui lòng thử lại."
+MISMATCH = "Hai lần nhập mật khẩu mới không khớp."
+
+
+def safe_next(value: str | None) -> str:
+    """``next`` when it is this service's authorization endpoint, else empty."""
+    value = value or ""
+    if value.startswith("/oauth/authorize?") and "\\" not in value and "//" not in value:
+        return value
+    return ""
+
+
+def client_ip() -> str:
+    """The caller's address as the gateway (the last proxy) saw it."""
+    route = request.access_route
+    return route[-1] if route else (request.remote_addr or "unknown")
+
+
+def pages_blueprint(container: Container) -> Blueprint:
+    bp = Blueprint("pages", __name__, url_prefix="/auth", template_folder="templates")
+    signin = container.signin
+    secure = container.settings.public_url.startswith("https://")
+    demo = container.settings.demo_mode
+    home = container.settings.public_url.rstrip("/") + "/"
+
+    def page(template: str, title: str, *, status: int = 200, **context) -> Response:
+        csrf = csrf_token(request)
+        resp = make_response(render_template(template, title=title, csrf=csrf, demo=demo, **context), status)
+        if request.cookies.get(CSRF_COOKIE) != csrf:
+            set_cookie(resp, CSRF_COOKIE, csrf, secure=secure)
+        return resp
+
+    def go(view: SessionView, nxt: str) -> Response:
+        """Send the browser to the session's next step, or on to ``next`` when signed in."""
+        if view.step == steps.ACTIVE:
+            return redirect(".." + nxt if nxt else "signed-in", code=303)
+        query = f"?next={quote(nxt, safe='')}" if nxt else ""
+        return redirect(STEP_PAGES[view.step] + query, code=303)
+
+    def current(step: str) -> SessionView | None:
+        view = signin.session(request.cookies.get(SESSION_COOKIE))
+        return view if view is not None and view.step == step else None
+
+    @bp.after_request
+    def _no_store(resp: Response) -> Response:
+        resp.headers["Cache-Control"] = "no-store"
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        return resp
+
+    @bp.route("/sign-in", methods=["GET", "POST"])
+    def sign_in() -> Response:
+        nxt = safe_next(request.values.get("next"))
+        if request.method == "GET":
+            view = signin.session(request.cookies.get(SESSION_COOKIE))
+            if view is not None and view.step == steps.ACTIVE and nxt:
+                return go(view, nxt)
+            return page("sign_in.html", "Đăng nhập", next=nxt, login="")
+        login = request.form.get("login", "")
+        if not csrf_ok(request):
+            return page("sign_in.html", "Đăng nhập", status=400, next=nxt, login=login, error=EXPIRED)
+        device, new_device = device_token(request)
+        try:
+            view = signin.sign_in(login=login, password=request.form.get("password", ""), ip=client_ip(),
+                                  user_agent=request.headers.get("User-Agent", ""), device=device)
+        except SignInRefused as exc:
+            return page("sign_in.html", "Đăng nhập", status=429 if exc.locked else 401, next=nxt, login=login,
+                        error=exc.message)
+        resp = go(view, nxt)
+        set_cookie(resp, SESSION_COOKIE, view.token, secure=secure)
+        if new_device:
+            set_cookie(resp, DEVICE_COOKIE, device, secure=secure, max_age=DEVICE_MAX_AGE)
+        return resp
+
+    @bp.route("/second-factor", methods=["GET", "POST"])
+    def second_factor() -> Response:
+        nxt = safe_next(request.values.get("next"))
+        view = current(steps.TOTP)
+        if view is None:
+            return redirect("sign-in", code=303)
+        if request.method == "GET":
+            return page("second_factor.html", "Xác thực hai lớp", next=nxt)
+        if not csrf_ok(request):
+            return page("second_factor.html", "Xác thực hai lớp", status=400, next=nxt, error=EXPIRED)
+        try:
+            return go(signin.verify_totp(view.token, request.form.get("code", ""), ip=client_ip()), nxt)
+        except SignInRefused as exc:
+            return page("second_factor.html", "Xác thực hai lớp", status=429 if exc.locked else 401, next=nxt,
+                        error=exc.message)
+
+    @bp.route("/enrol", methods=["GET", "POST"])
+    def enrol() -> Response:
+        nxt = safe_next(request.values.get("next"))
+        view = current(steps.ENROL_TOTP)
+        if view is None:
+            return redirect("sign-in", code=303)
+        error = None
+        if request.method == "POST":
+            if not csrf_ok(request):
+                error = EXPIRED
+            else:
+                try:
+                    if request.form.get("action") == "postpone":
+                        return go(signin.postpone_enrolment(view.token), nxt)
+                    return go(signin.confirm_enrolment(view.token, request.form.get("code", "")), nxt)
+                except SignInRefused as exc:
+                    error = exc.message
+        secret, uri = signin.enrolment(view.token)
+        svg = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
+        return page("enrol.html", "Bật xác thực hai lớp", status=400 if error else 200, next=nxt, secret=secret,
+                    uri=uri, qr_svg=svg, error=error)
+
+    @bp.route("/change-password", methods=["GET", "POST"])
+    def change_password() -> Response:
+        nxt = safe_next(request.values.get("next"))
+        view = current(steps.CHANGE_PASSWORD)
+        if view is None:
+            return redirect("sign-in", code=303)
+        context = dict(next=nxt, action="change-password",
+                       intro="Đây là lần đăng nhập đầu tiên hoặc mật khẩu vừa được cấp lại. Vui lòng đặt mật khẩu mới.")
+        if request.method == "GET":
+            return page("change_password.html", "Đổi mật khẩu", **context)
+        error = EXPIRED if not csrf_ok(request) else None
+        if error is None and request.form.get("new_password") != request.form.get("confirm_password"):
+            error = MISMATCH
+        if error is None:
+            try:
+                return go(signin.change_password(view.token, request.form.get("new_password", "")), nxt)
+            except SignInRefused as exc:
+                error = exc.message
+        return page("change_password.html", "Đổi mật khẩu", status=400, error=error, **context)
+
+    @bp.get("/signed-in")
+    def signed_in() -> Response:
+        if current(steps.ACTIVE) is None:
+            return redirect("sign-in", code=303)
+        return page("message.html", "Đã đăng nhập", message="Bạn đã đăng nhập thành công.", link=home,
+                    link_text="Vào trang HoSo")
+
+    @bp.get("/signed-out")
+    def signed_out() -> Response:
+        return page("message.html", "Đã đăng xuất", message="Bạn đã đăng xuất khỏi HoSo.", link="sign-in",
+                    link_text="Đăng nhập lại")
+
+    @bp.post("/sign-out")
+    def sign_out() -> Response:
+        if csrf_ok(request):
+            signin.sign_out(request.cookies.get(SESSION_COOKIE))
+        resp = redirect("signed-out", code=303)
+        resp.delete_cookie(SESSION_COOKIE, path="/")
+        return resp
+
+    @bp.route("/forgot", methods=["GET", "POST"])
+    def forgot() -> Response:
+        if request.method == "GET":
+            return page("forgot.html", "Quên mật khẩu")
+        if not csrf_ok(request):
+            return page("forgot.html", "Quên mật khẩu", status=400, error=EXPIRED)
+        link_base = container.settings.issuer + "/auth/reset"
+        signin.request_reset(login=request.form.get("login", ""), link_base=link_base)
+        return page("forgot.html", "Quên mật khẩu",
+                    notice="Nếu tài khoản tồn tại và có địa chỉ thư điện tử, liên kết đặt lại mật khẩu đã được gửi. "
+                           "Vui lòng kiểm tra hộp thư.")
+
+    @bp.route("/reset/<token>", methods=["GET", "POST"])
+    def reset(token: str) -> Response:
+        context = dict(next="", action=token, intro="Đặt mật khẩu mới cho tài khoản HoSo của bạn.")
+        if not signin.reset_is_valid(token):
+            return page("message.html", "Đặt lại mật khẩu", status=410,
+                        message="Liên kết đặt lại mật khẩu không còn hiệu lực. Vui lòng yêu cầu liên kết mới.",
+                        link="../forgot", link_text="Yêu cầu liên kết mới")
+        if request.method == "GET":
+            return page("change_password.html", "Đặt lại mật khẩu", **context)
+        error = EXPIRED if not csrf_ok(request) else None
+        if error is None and request.form.get("new_password") != request.form.get("confirm_password"):
+            error = MISMATCH
+        if error is None:
+            try:
+                signin.complete_reset(token, request.form.get("new_password", ""))
+                return page("message.html", "Đặt lại mật khẩu", message="Mật khẩu đã được đặt lại. Hãy đăng nhập bằng mật khẩu mới.",
+                            link="../sign-in", link_text="Đăng nhập")
+            except SignInRefused as exc:
+                error = exc.message
+        return page("change_password.html", "Đặt lại mật khẩu", status=400, error=error, **context)
+
+    return bp

@@ -1,0 +1,26 @@
+"""Building identity's domain events (the kernel's envelope) with the service's clock.
+
+Event data, as other services consume it, is documented in ``services/identity/README.md``.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.identity.adapters.documents import PersonDoc
+from services.kernel.clock import Clock
+from services.kernel.events import Event
+
+
+def make_event(
+    type_: str, *, clock: Clock, data: Mapping[str, Any], tenant: str | None = None, district: str | None = None,
+    actor: str | None = None, on_behalf_of: str | None = None,
+) -> Event:
+    return Event(type=type_, data=dict(data), tenant=tenant, district=district, actor=actor,
+                 on_behalf_of=on_behalf_of, occurred_at=clock.now().isoformat())
+
+
+def person_event(type_: str, person: PersonDoc, *, clock: Clock, data: Mapping[str, Any],
+                 actor: str | None = None) -> Event:
+    """An event about a person (not tied to one school)."""
+    return make_event(type_, clock=clock, data=data, actor=actor or person.id)

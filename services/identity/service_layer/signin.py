@@ -1,0 +1,344 @@
+"""Signing in on the identity pages: password (throttled per account and per IP), second factor,
+forced password change, TOTP enrolment, sign-out, password reset by e-mailed single-use link,
+and a person's list of active sessions.
+
+A browser session is a random token in a cookie; the database keeps only its SHA-256. Every
+refusal of a password says the same thing whether or not the account exists.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+
+from services.identity.adapters.documents import PasswordResetDoc, PersonDoc, SessionDoc
+from services.identity.adapters.passwords import PasswordHasher
+from services.identity.adapters.repositories import PersonDirectory
+from services.identity.adapters.secrets_box import SecretBox
+from services.identity.adapters.throttle_store import ThrottleStore
+from services.identity.adapters.mail import Mailer
+from services.identity.domain import signin_steps as steps
+from services.identity.domain.errors import InvalidValue
+from services.identity.domain.passwords import check_new_password
+from services.identity.domain.roles import needs_second_factor
+from services.identity.domain.throttle import (
+    WRONG_CREDENTIALS_MESSAGE, LockoutPolicy, account_key, ip_key, lock_message, locked_until,
+)
+from services.identity.service_layer.events import person_event
+from services.identity.service_layer.tokens import TokenService, token_hash
+from services.kernel.audit import AuditLog
+from services.kernel.clock import Clock
+from services.kernel.ids import new_id
+
+MAX_KNOWN_DEVICES = 20
+WRONG_CODE_MESSAGE = "Mã xác thực không đúng hoặc đã hết hạn."
+RESET_EXPIRED_MESSAGE = "Liên kết đặt lại mật khẩu không còn hiệu lực. Vui lòng yêu cầu liên kết mới."
+
+
+def describe_device(user_agent: str) -> str:
+    """A short human description of a browser from its User-Agent (browser on system)."""
+    ua = user_agent or ""
+    browser = next((name for key, name in (("Edg/", "Edge"), ("OPR/", "Opera"), ("CocCoc", "Cốc Cốc"),
+                                            ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+                    if key in ua), "trình duyệt không rõ")
+    system = next((name for key, name in (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"),
+                                          ("Windows", "Windows"), ("Mac OS", "macOS"), ("Linux", "Linux"))
+                   if key in ua), "hệ điều hành không rõ")
+    return f"{browser} trên {system}"
+
+
+class SignInRefused(Exception):
+    """A sign-in step failed; ``message`` is shown to the person as is (Vietnamese)."""
+
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.locked = locked
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A browser session as the pages see it."""
+
+    token: str
+    public_id: str
+    person_id: str
+    step: str
+    csrf: str
+    tenant: str | None
+
+
+class SignInService:
+    def __init__(
+        self, *, directory: PersonDirectory, throttle: ThrottleStore, hasher: PasswordHasher, box: SecretBox,
+        clock: Clock, audit: AuditLog, tokens: TokenService, mailer: Mailer, policy: LockoutPolicy,
+        session_lifetime: timedelta, reset_lifetime: timedelta, demo_mode: bool, totp_issuer: str = "HoSo",
+    ) -> None:
+        self._directory = directory
+        self._throttle = throttle
+        self._hasher = hasher
+        self._box = box
+        self._clock = clock
+        self._audit = audit
+        self._tokens = tokens
+        self._mailer = mailer
+        self._policy = policy
+        self._session_lifetime = session_lifetime
+        self._reset_lifetime = reset_lifetime
+        self.demo_mode = demo_mode
+        self._totp_issuer = totp_issuer
+
+    # -- password ------------------------------------------------------------------------------
+    def sign_in(self, *, login: str, password: str, ip: str, user_agent: str, device: str | None) -> SessionView:
+        """Check the password; returns a new session at its next step. Raises SignInRefused."""
+        now = self._clock.now()
+        acct, addr = account_key(login), ip_key(ip)
+        counters = self._throttle.counters([acct, addr])
+        until = max(filter(None, (locked_until(counters.get(acct), now), locked_until(counters.get(addr), now))), default=None)
+        if until is not None:
+            raise SignInRefused(lock_message(until, now), locked=True)
+        person = self._directory.find_by_login(login)
+        usable = person is not None and person.active
+        ok = self._hasher.verify(person.password_hash if usable else None, password or "")
+        if not ok:
+            self._fail(acct, addr, now)
+        assert person is not None
+        self._throttle.clear(acct)
+        if self._hasher.needs_rehash(person.password_hash):
+            person.password_hash = self._hasher.hash(password)
+        self._note_device(person, device, ip, user_agent)
+        person.save()
+        return self._open_session(person, ip=ip, user_agent=user_agent, device=device)
+
+    def _fail(self, acct: str, addr: str, now: datetime) -> None:
+        a = self._throttle.record_failure(acct, self._policy.account, now)
+        i = self._throttle.record_failure(addr, self._policy.ip, now)
+        until = max(filter(None, (locked_until(a, now), locked_until(i, now))), default=None)
+        if until is not None:
+            self._audit.append(action="signin.locked", actor=None, tenant=None, target=acct,
+                               data={"ip_locked": locked_until(i, now) is not None})
+            raise SignInRefused(lock_message(until, now), locked=True)
+        raise SignInRefused(WRONG_CREDENTIALS_MESSAGE)
+
+    def _note_device(self, person: PersonDoc, device: str | None, ip: str, user_agent: str) -> None:
+        """Remember the device; a sign-in from an unknown device of a returning person raises an event."""
+        if not device:
+            return
+        digest = token_hash(device)
+        known = list(person.known_devices or [])
+        if digest in known:
+            return
+        if known:
+            person.record_event(person_event(
+                "identity.signin.new_device", person, clock=self._clock,
+                data={"person": person.id, "email": person.email, "device": describe_device(user_agent), "ip": ip,
+                      "at": self._clock.now().isoformat()},
+            ))
+        person.known_devices = (known + [digest])[-MAX_KNOWN_DEVICES:]
+
+    def _open_session(self, person: PersonDoc, *, ip: str, user_agent: str, device: str | None) -> SessionView:
+        now = self._clock.now()
+        token = secrets.token_urlsafe(32)
+        doc = SessionDoc(
+            id=token_hash(token), public_id=new_id(), person_id=person.id, stage="", done=[steps.PASSWORD],
+            device=token_hash(device) if device else None, csrf=secrets.token_urlsafe(24), user_agent=user_agent[:300],
+            ip=ip, created_at=now, last_seen_at=now, expires_at=now + self._session_lifetime,
+        )
+        doc.stage = self._next(doc, person)
+        doc.save(force_insert=True)
+        if doc.stage == steps.ACTIVE:
+            self._signed_in(doc, person)
+        return self._view(token, doc)
+
+    def _next(self, session: SessionDoc, person: PersonDoc) -> str:
+        roles = {m.role for m in self._directory.memberships_of(person.id)}
+        return steps.next_step(
+            done=set(session.done or ()), totp_enabled=bool(person.totp_enabled),
+            must_change_password=bool(person.must_change_password), totp_required=needs_second_factor(roles),
+        )
+
+    def _signed_in(self, session: SessionDoc, person: PersonDoc) -> None:
+        self._audit.append(action="signin.succeeded", actor=person.id, tenant=None, target=session.public_id,
+                           data={"ip": session.ip})
+
+    def _view(self, token: str, doc: SessionDoc) -> SessionView:
+        return SessionView(token, doc.public_id, doc.person_id, doc.stage, doc.csrf, doc.tenant)
+
+    def _advance(self, token: str, doc: SessionDoc, person: PersonDoc, step_done: str) -> SessionView:
+        doc.done = sorted(set(doc.done or ()) | {step_done})
+        before = doc.stage
+        doc.stage = self._next(doc, person)
+        doc.last_seen_at = self._clock.now()
+        doc.save()
+        if doc.stage == steps.ACTIVE and before != steps.ACTIVE:
+            self._signed_in(doc, person)
+        return self._view(token, doc)
+
+    # -- sessions ------------------------------------------------------------------------------
+    def session(self, token: str | None) -> SessionView | None:
+        """The live session of a cookie token (at whatever step), or None."""
+        if not token:
+            return None
+        doc = SessionDoc.objects(id=token_hash(token), revoked_at=None, expires_at__gt=self._clock.now()).first()
+        return self._view(token, doc) if doc else None
+
+    def _live(self, token: str, step: str) -> tuple[SessionDoc, PersonDoc]:
+        doc = SessionDoc.objects(id=token_hash(token), revoked_at=None, expires_at__gt=self._clock.now()).first()
+        if doc is None or doc.stage != step:
+            raise SignInRefused("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.")
+        person = self._directory.get(doc.person_id)
+        if person is None or not person.active:
+            raise SignInRefused("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.")
+        return doc, person
+
+    def sign_out(self, token: str | None) -> None:
+        """End the browser session and every refresh token issued through it."""
+        if not token:
+            return
+        doc = SessionDoc.objects(id=token_hash(token), revoked_at=None).first()
+        if doc is not None:
+            self._end_session(doc, actor=doc.person_id)
+
+    def _end_session(self, doc: SessionDoc, *, actor: str) -> None:
+        doc.revoked_at = self._clock.now()
+        doc.save()
+        self._tokens.revoke_session_tokens(doc.public_id)
+        self._audit.append(action="session.revoked", actor=actor, tenant=None, target=doc.public_id,
+                           data={"person_id": doc.person_id})
+
+    def sessions_of(self, person_id: str) -> list[SessionDoc]:
+        """The person's active sessions, newest first."""
+        return list(SessionDoc.objects(person_id=person_id, revoked_at=None, expires_at__gt=self._clock.now(),
+                                       stage=steps.ACTIVE).order_by("-created_at"))
+
+    def revoke_session(self, person_id: str, public_id: str) -> bool:
+        """A person ends one of their own sessions (signing that device out)."""
+        doc = SessionDoc.objects(person_id=person_id, public_id=public_id, revoked_at=None).first()
+        if doc is None:
+            return False
+        self._end_session(doc, actor=person_id)
+        return True
+
+    # -- second factor -------------------------------------------------------------------------
+    def _check_code(self, person: PersonDoc, secret: str, code: str) -> bool:
+        totp = pyotp.TOTP(secret)
+        now = self._clock.now()
+        code = "".join((code or "").split())
+        for offset in (0, -1, 1):
+            at = now + timedelta(seconds=30 * offset)
+            step = int(at.timestamp()) // 30
+            if step > (person.totp_last_step or 0) and secrets.compare_digest(totp.at(at), code):
+                person.totp_last_step = step  # each code works once
+                return True
+        return False
+
+    def verify_totp(self, token: str, code: str, *, ip: str) -> SessionView:
+        doc, person = self._live(token, steps.TOTP)
+        acct, addr = account_key(person.id), ip_key(ip)
+        now = self._clock.now()
+        counters = self._throttle.counters([acct, addr])
+        until = max(filter(None, (locked_until(counters.get(acct), now), locked_until(counters.get(addr), now))), default=None)
+        if until is not None:
+            raise SignInRefused(lock_message(until, now), locked=True)
+        secret = self._box.open(person.totp_secret, context=f"totp:{person.id}").decode()
+        if not self._check_code(person, secret, code):
+            a = self._throttle.record_failure(acct, self._policy.account, now)
+            self._throttle.record_failure(addr, self._policy.ip, now)
+            if locked_until(a, now):
+                raise SignInRefused(lock_message(a.locked_until, now), locked=True)
+            raise SignInRefused(WRONG_CODE_MESSAGE)
+        person.save()
+        return self._advance(token, doc, person, steps.TOTP)
+
+    def enrolment(self, token: str) -> tuple[str, str]:
+        """The secret and ``otpauth://`` URI to enrol (created once per person until confirmed)."""
+        doc, person = self._live(token, steps.ENROL_TOTP)
+        if person.totp_secret:
+            secret = self._box.open(person.totp_secret, context=f"totp:{person.id}").decode()
+        else:
+            secret = pyotp.random_base32()
+            person.totp_secret = self._box.seal(secret.encode(), context=f"totp:{person.id}")
+            person.save()
+        uri = pyotp.TOTP(secret).provisioning_uri(name=person.email or person.id, issuer_name=self._totp_issuer)
+        return secret, uri
+
+    def confirm_enrolment(self, token: str, code: str) -> SessionView:
+        doc, person = self._live(token, steps.ENROL_TOTP)
+        if not person.totp_secret:
+            raise SignInRefused(WRONG_CODE_MESSAGE)
+        secret = self._box.open(person.totp_secret, context=f"totp:{person.id}").decode()
+        if not self._check_code(person, secret, code):
+            raise SignInRefused(WRONG_CODE_MESSAGE)
+        person.totp_enabled = True
+        person.save()
+        self._audit.append(action="totp.enrolled", actor=person.id, tenant=None, target=person.id, data={})
+        return self._advance(token, doc, person, steps.ENROL_TOTP)
+
+    def postpone_enrolment(self, token: str) -> SessionView:
+        """Demo mode only: continue without a second factor for this session."""
+        if not self.demo_mode:
+            raise SignInRefused("Vai trò của bạn bắt buộc xác thực hai lớp.")
+        doc, person = self._live(token, steps.ENROL_TOTP)
+        self._audit.append(action="totp.postponed_demo", actor=person.id, tenant=None, target=person.id, data={})
+        return self._advance(token, doc, person, steps.ENROL_TOTP)
+
+    # -- passwords -----------------------------------------------------------------------------
+    def change_password(self, token: str, new_password: str) -> SessionView:
+        """The forced change at first sign-in (the old password was just checked by this session)."""
+        doc, person = self._live(token, steps.CHANGE_PASSWORD)
+        self._set_password(person, new_password)
+        return self._advance(token, doc, person, steps.CHANGE_PASSWORD)
+
+    def _set_password(self, person: PersonDoc, new_password: str) -> None:
+        try:
+            text = check_new_password(new_password, username=person.id,
+                                      old_password_matches=self._hasher.verify(person.password_hash, new_password))
+        except InvalidValue as exc:
+            raise SignInRefused(exc.message) from None
+        person.password_hash = self._hasher.hash(text)
+        person.must_change_password = False
+        person.password_changed_at = self._clock.now()
+        person.save()
+        self._audit.append(action="password.changed", actor=person.id, tenant=None, target=person.id, data={})
+
+    def request_reset(self, *, login: str, link_base: str) -> None:
+        """E-mail a single-use reset link when the account exists and has an e-mail; silent otherwise."""
+        person = self._directory.find_by_login(login)
+        if person is None or not person.active or not person.email:
+            return
+        now = self._clock.now()
+        token = secrets.token_urlsafe(32)
+        PasswordResetDoc(id=token_hash(token), person_id=person.id, created_at=now,
+                         expires_at=now + self._reset_lifetime).save(force_insert=True)
+        minutes = int(self._reset_lifetime.total_seconds() // 60)
+        self._mailer.send(
+            to=person.email, subject="HoSo: đặt lại mật khẩu",
+            text=(f"Xin chào {person.full_name},\n\nĐể đặt lại mật khẩu HoSo, hãy mở liên kết sau "
+                  f"(dùng được một lần, trong {minutes} phút):\n\n{link_base}/{token}\n\n"
+                  "Nếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu hiện tại vẫn giữ nguyên."),
+        )
+        self._audit.append(action="password.reset_requested", actor=None, tenant=None, target=person.id, data={})
+
+    def reset_is_valid(self, token: str) -> bool:
+        return PasswordResetDoc.objects(id=token_hash(token), used_at=None, expires_at__gt=self._clock.now()).first() is not None
+
+    def complete_reset(self, token: str, new_password: str) -> None:
+        """Set the new password, use up the link and sign the person out everywhere."""
+        now = self._clock.now()
+        doc = PasswordResetDoc.objects(id=token_hash(token), used_at=None, expires_at__gt=now).first()
+        person = self._directory.get(doc.person_id) if doc else None
+        if doc is None or person is None or not person.active:
+            raise SignInRefused(RESET_EXPIRED_MESSAGE)
+        try:
+            check_new_password(new_password, username=person.id)
+        except InvalidValue as exc:
+            raise SignInRefused(exc.message) from None
+        if PasswordResetDoc.objects(id=doc.id, used_at=None).update_one(set__used_at=now) != 1:
+            raise SignInRefused(RESET_EXPIRED_MESSAGE)  # used a moment ago by another request
+        self._set_password(person, new_password)
+        for session in SessionDoc.objects(person_id=person.id, revoked_at=None):
+            self._end_session(session, actor=person.id)
+        self._tokens.revoke_person_tokens(person.id)
+        self._throttle.clear(account_key(person.id))

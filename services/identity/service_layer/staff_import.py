@@ -1,0 +1,288 @@
+"""Bulk import of a school's staff from an Excel workbook laid out like the sector database
+(CSDL ngành) staff export: Họ và tên, Ngày sinh, Mã định danh (or Mã cán bộ), Chức vụ (or Vị
+trí), Tổ, Email, Số điện thoại.
+
+The workbook is read in openpyxl's read-only mode, row by row. A dry run reports every problem
+by row number and column, in Vietnamese; applying refuses a file that still has problems and is
+idempotent (people are matched by staff id, e-mail or phone; existing roles are left alone).
+Names are stored in NFC whatever normalisation the file used.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from zipfile import BadZipFile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import IO, Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from services.identity.adapters.documents import MembershipDoc, PersonDoc, UnitDoc
+from services.identity.adapters.repositories import SchoolRepository, UnitRepository
+from services.identity.domain.errors import IdentityError
+from services.identity.domain.org import clean_name
+from services.identity.domain.people import (
+    Membership, PersonProfile, normalise_email, normalise_phone, normalise_staff_id,
+)
+from services.identity.service_layer.access import Access
+from services.identity.service_layer.admin import AdminService
+from services.kernel.clock import Clock
+from services.kernel.errors import ValidationFailed
+from services.kernel.principal import Principal
+
+MAX_ROWS = 5000
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "full_name": ("họ và tên", "họ tên"),
+    "birth_date": ("ngày sinh",),
+    "staff_id": ("mã định danh", "mã cán bộ", "mã định danh/mã cán bộ"),
+    "position": ("chức vụ", "vị trí", "chức vụ/vị trí", "vị trí việc làm"),
+    "unit": ("tổ", "tổ chuyên môn", "tổ/bộ phận"),
+    "email": ("email", "thư điện tử", "e-mail"),
+    "phone": ("số điện thoại", "điện thoại", "sđt"),
+}
+COLUMN_TITLES = {
+    "full_name": "Họ và tên", "birth_date": "Ngày sinh", "staff_id": "Mã định danh", "position": "Chức vụ",
+    "unit": "Tổ", "email": "Email", "phone": "Số điện thoại",
+}
+
+#: Position as written in the export → the roles it gives (a tổ role also teaches in the tổ).
+POSITIONS: dict[str, tuple[str, ...]] = {
+    "phó hiệu trưởng": ("pho_hieu_truong",),
+    "tổ trưởng": ("to_truong", "giao_vien"),
+    "tổ trưởng chuyên môn": ("to_truong", "giao_vien"),
+    "tổ phó": ("to_pho", "giao_vien"),
+    "tổ phó chuyên môn": ("to_pho", "giao_vien"),
+    "giáo viên": ("giao_vien",),
+    "tổng phụ trách đội": ("tong_phu_trach",),
+    "văn thư": ("van_thu",),
+    "nhân viên văn thư": ("van_thu",),
+    "kế toán": ("ke_toan",),
+    "nhân viên kế toán": ("ke_toan",),
+    "nhân viên": (),
+    "cán bộ quản trị": ("quan_tri",),
+}
+UNIT_ROLES_NEEDING_TO = {"to_truong", "to_pho"}
+
+
+def _key(text: Any) -> str:
+    return " ".join(unicodedata.normalize("NFC", str(text or "")).casefold().split())
+
+
+def _ascii(text: str) -> str:
+    folded = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in folded if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    column: str
+    problem: str
+
+
+@dataclass
+class StaffRow:
+    row: int
+    full_name: str
+    birth_date: date | None
+    staff_id: str | None
+    position: str
+    roles: tuple[str, ...]
+    unit_id: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    new_people: int = 0
+    existing_people: int = 0
+    new_roles: int = 0
+    created_accounts: list[dict[str, str]] = field(default_factory=list)
+    applied: bool = False
+
+
+class StaffImportService:
+    def __init__(self, *, admin: AdminService, access: Access, clock: Clock) -> None:
+        self._admin = admin
+        self._access = access
+        self._clock = clock
+
+    def run(self, principal: Principal, school_id: str, stream: IO[bytes], *, apply: bool) -> ImportReport:
+        """Check (and, when ``apply`` and the file is clean, import) a staff workbook for the school."""
+        scope, actor = self._access.write_scope(principal, school_id)
+        school = SchoolRepository(scope=scope).get(school_id)
+        units = {(_key(u.name)): u for u in UnitRepository(scope=scope).query()}
+        units.update({_key(u.slug): u for u in units.values()})
+        report = ImportReport()
+        rows = list(self._read(stream, units, report))
+        self._duplicates(rows, report)
+        plans = [self._plan(r, school_id) for r in rows]
+        for row, (person, new_roles) in zip(rows, plans):
+            if person is None:
+                report.new_people += 1
+            else:
+                report.existing_people += 1
+            report.new_roles += len(new_roles)
+        if not apply or report.problems:
+            return report
+        for row in rows:
+            profile = self._profile(row, school_id, report)
+            if profile is None:
+                continue
+            created = self._admin.ensure_person(profile, actor=actor, tenant=school.id, district=school.district_id,
+                                                position=row.position)
+            if created.temporary_password:
+                report.created_accounts.append({"username": created.person.id, "full_name": created.person.full_name,
+                                                "temporary_password": created.temporary_password})
+            for role in row.roles:
+                self._admin.grant(Membership.create(
+                    person_id=created.person.id, role=role, school_id=school.id,
+                    unit_id=row.unit_id if role != "pho_hieu_truong" else None,
+                    district_id=school.district_id, province_id=school.province_id), actor=actor)
+        report.applied = not report.problems
+        return report
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _read(self, stream: IO[bytes], units: dict[str, UnitDoc], report: ImportReport):
+        try:
+            wb = load_workbook(stream, read_only=True, data_only=True)
+        except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise ValidationFailed("Tệp không phải bảng tính Excel (.xlsx) hợp lệ.", field="file") from exc
+        try:
+            ws = wb.worksheets[0]
+            columns: dict[str, int] | None = None
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+                if columns is None:
+                    columns = self._header(values)
+                    if columns is None and number >= 15:
+                        break
+                    continue
+                if all(v in (None, "") for v in values):
+                    continue
+                report.rows += 1
+                if report.rows > MAX_ROWS:
+                    report.problems.append(RowProblem(number, "", f"Tệp có hơn {MAX_ROWS} dòng; hãy chia nhỏ tệp."))
+                    return
+                row = self._row(number, values, columns, units, report)
+                if row is not None:
+                    yield row
+            if columns is None:
+                raise ValidationFailed("Không tìm thấy dòng tiêu đề (cần có cột «Họ và tên»).", field="file")
+            missing = [COLUMN_TITLES[c] for c in ("full_name", "position") if c not in columns]
+            if missing:
+                raise ValidationFailed("Thiếu cột: " + ", ".join(missing) + ".", field="file")
+        finally:
+            wb.close()
+
+    @staticmethod
+    def _header(values: tuple[Any, ...]) -> dict[str, int] | None:
+        found: dict[str, int] = {}
+        for index, value in enumerate(values):
+            text = _key(value)
+            for name, aliases in COLUMNS.items():
+                if text in aliases and name not in found:
+                    found[name] = index
+        return found if "full_name" in found else None
+
+    def _row(self, number: int, values: tuple[Any, ...], columns: dict[str, int], units: dict[str, UnitDoc],
+             report: ImportReport) -> StaffRow | None:
+        def cell(name: str) -> Any:
+            index = columns.get(name)
+            return values[index] if index is not None and index < len(values) else None
+
+        problems: list[RowProblem] = []
+
+        def check(name: str, fn):
+            try:
+                return fn(cell(name))
+            except IdentityError as exc:
+                problems.append(RowProblem(number, COLUMN_TITLES[name], exc.message))
+                return None
+
+        full_name = check("full_name", lambda v: clean_name(str(v or ""), field_name="full_name"))
+        birth = None
+        raw_birth = cell("birth_date")
+        if isinstance(raw_birth, datetime):
+            birth = raw_birth.date()
+        elif isinstance(raw_birth, date):
+            birth = raw_birth
+        elif raw_birth not in (None, ""):
+            m = re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", str(raw_birth))
+            try:
+                birth = date(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
+            except ValueError:
+                birth = None
+            if birth is None:
+                problems.append(RowProblem(number, "Ngày sinh", "Ngày sinh không hợp lệ (dạng ngày/tháng/năm)."))
+        staff_id = check("staff_id", normalise_staff_id)
+        email = check("email", lambda v: normalise_email(str(v) if v is not None else None))
+        phone = check("phone", normalise_phone)
+        if not email and not phone and not any(p.column in ("Email", "Số điện thoại") for p in problems):
+            problems.append(RowProblem(number, "Email", "Cần ít nhất email hoặc số điện thoại."))
+        position = clean_name(str(cell("position") or "-"))
+        roles = POSITIONS.get(_key(position))
+        if _key(position) == "hiệu trưởng":
+            problems.append(RowProblem(number, "Chức vụ", "Hiệu trưởng do phòng GD&ĐT bổ nhiệm, không nhập qua tệp."))
+        elif roles is None:
+            problems.append(RowProblem(number, "Chức vụ", f"Chức vụ «{position}» không được hỗ trợ."))
+        unit_text = _key(cell("unit"))
+        unit = units.get(unit_text) if unit_text else None
+        if unit_text and unit is None:
+            problems.append(RowProblem(number, "Tổ", f"Trường chưa có tổ «{clean_name(str(cell('unit')))}»."))
+        elif unit is not None and unit.kind == "lop":
+            problems.append(RowProblem(number, "Tổ", "Cột «Tổ» phải là một tổ, không phải một lớp."))
+        elif roles and UNIT_ROLES_NEEDING_TO & set(roles) and unit is None:
+            problems.append(RowProblem(number, "Tổ", "Tổ trưởng và tổ phó phải ghi rõ tổ."))
+        report.problems.extend(problems)
+        if problems:
+            return None
+        return StaffRow(number, full_name, birth, staff_id, position, roles or (), unit.id if unit else None, email, phone)
+
+    @staticmethod
+    def _duplicates(rows: list[StaffRow], report: ImportReport) -> None:
+        seen: dict[tuple[str, str], int] = {}
+        for row in rows:
+            for column, value in (("Mã định danh", row.staff_id), ("Email", row.email), ("Số điện thoại", row.phone)):
+                if not value:
+                    continue
+                first = seen.setdefault((column, value), row.row)
+                if first != row.row:
+                    report.problems.append(RowProblem(row.row, column, f"Trùng với dòng {first}."))
+
+    # -- planning --------------------------------------------------------------------------------
+    def _existing(self, row: StaffRow) -> PersonDoc | None:
+        for name, value in (("staff_id", row.staff_id), ("email", row.email), ("phone", row.phone)):
+            if value:
+                found = PersonDoc.objects(**{name: value}).only("id").first()
+                if found is not None:
+                    return found
+        return None
+
+    def _plan(self, row: StaffRow, school_id: str) -> tuple[PersonDoc | None, list[str]]:
+        person = self._existing(row)
+        if person is None:
+            return None, list(row.roles)
+        held = {(m.role, m.unit_id) for m in MembershipDoc.objects(person_id=person.id, tenant_id=school_id, active=True)}
+        return person, [r for r in row.roles if (r, row.unit_id if r != "pho_hieu_truong" else None) not in held]
+
+    def _username(self, row: StaffRow, school_id: str) -> str:
+        base = row.email.split("@")[0] if row.email else f"u{row.phone}"
+        base = re.sub(r"[^a-z0-9._-]", "", _ascii(base).lower()).strip("._-")[:50] or "nguoidung"
+        for candidate in (base, f"{base}.{school_id}"[:64]):
+            if PersonDoc.objects(id=candidate).only("id").first() is None:
+                return candidate
+        return f"{base}.{row.row}.{school_id}"[:64]
+
+    def _profile(self, row: StaffRow, school_id: str, report: ImportReport) -> PersonProfile | None:
+        try:
+            return PersonProfile.create(username=self._username(row, school_id), full_name=row.full_name,
+                                        email=row.email, phone=row.phone, staff_id=row.staff_id, birth_date=row.birth_date)
+        except IdentityError as exc:
+            report.problems.append(RowProblem(row.row, "", exc.message))
+            return None

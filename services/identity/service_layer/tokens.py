@@ -1,0 +1,135 @@
+"""Issuing access tokens (signed JWTs) and managing refresh-token families.
+
+Reads per issuance, whatever the number of schools: the person (by id), their school
+memberships and district/province roles (by person id), their delegations (by delegate id).
+Refresh tokens rotate: each use marks the token used and issues the next one of the same
+family; presenting a used token again is treated as theft and revokes the whole family.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from services.identity.adapters.documents import RefreshTokenDoc
+from services.identity.adapters.keystore import SigningKeys
+from services.identity.adapters.repositories import PersonDirectory
+from services.identity.domain.claims import access_claims, service_claims, standing
+from services.kernel.audit import AuditLog
+from services.kernel.clock import Clock
+from services.kernel.ids import new_id
+
+
+def token_hash(token: str) -> str:
+    """Tokens are stored by SHA-256 only, so a database dump yields no usable token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class GrantUser:
+    """The person a grant is for, with the school the token speaks for and the browser session."""
+
+    person_id: str
+    tenant: str | None
+    session_id: str | None
+
+    def get_user_id(self) -> str:
+        return self.person_id
+
+
+class RefreshRefused(Exception):
+    """A refresh token is unknown, expired, revoked, or was already used (``reused``)."""
+
+    def __init__(self, *, reused: bool) -> None:
+        super().__init__("refresh token reused" if reused else "refresh token invalid")
+        self.reused = reused
+
+
+class AccountUnavailable(Exception):
+    """The person no longer exists or was deactivated: no token is issued."""
+
+
+class TokenService:
+    def __init__(
+        self, *, keys: SigningKeys, directory: PersonDirectory, clock: Clock, audit: AuditLog, issuer: str,
+        audience: str, access_seconds: int, refresh_lifetime: timedelta,
+    ) -> None:
+        self._keys = keys
+        self._directory = directory
+        self._clock = clock
+        self._audit = audit
+        self.issuer = issuer
+        self._audience = audience
+        self.access_seconds = access_seconds
+        self._refresh_lifetime = refresh_lifetime
+
+    def person_access_token(self, user: GrantUser, client_id: str) -> str:
+        """A signed access token for a person, speaking for ``user.tenant``."""
+        person = self._directory.get(user.person_id)
+        if person is None or not person.active:
+            raise AccountUnavailable(user.person_id)
+        now = self._clock.now()
+        claims = access_claims(
+            subject=person.id, name=person.full_name,
+            standing=standing(self._directory.memberships_of(person.id), user.tenant),
+            delegations=self._directory.delegations_held(person.id, now), client_id=client_id,
+            issuer=self.issuer, audience=self._audience, now=now, lifetime_seconds=self.access_seconds, jti=new_id(),
+        )
+        return self._keys.sign(claims)
+
+    def service_access_token(self, client_id: str) -> str:
+        """A client-credentials token for another HoSo service (no database read)."""
+        return self._keys.sign(service_claims(
+            client_id=client_id, issuer=self.issuer, audience=self._audience, now=self._clock.now(),
+            lifetime_seconds=self.access_seconds, jti=new_id(),
+        ))
+
+    # -- refresh tokens ------------------------------------------------------------------------
+    def store_refresh_token(self, token: str, *, user: GrantUser, client_id: str, scope: str | None,
+                            family_id: str | None) -> None:
+        now = self._clock.now()
+        RefreshTokenDoc(
+            id=token_hash(token), family_id=family_id or new_id(), person_id=user.person_id, client_id=client_id,
+            session_id=user.session_id, scope=scope, tenant=user.tenant, issued_at=now,
+            expires_at=now + self._refresh_lifetime,
+        ).save(force_insert=True)
+
+    def use_refresh_token(self, token: str, client_id: str) -> RefreshTokenDoc:
+        """Mark ``token`` used and return it; a second use revokes its family (and raises)."""
+        now = self._clock.now()
+        coll = RefreshTokenDoc._get_collection()
+        raw = coll.find_one_and_update(
+            {"_id": token_hash(token), "client_id": client_id, "used_at": None, "revoked_at": None,
+             "expires_at": {"$gt": now}},
+            {"$set": {"used_at": now}},
+        )
+        if raw is not None:
+            return RefreshTokenDoc._from_son(raw)
+        existing = RefreshTokenDoc.objects(id=token_hash(token), client_id=client_id).first()
+        if existing is not None and existing.used_at is not None:
+            self.revoke_family(existing.family_id)
+            self._audit.append(action="refresh_token.reuse_detected", actor=existing.person_id, tenant=existing.tenant,
+                               target=existing.family_id, data={"client_id": client_id})
+            raise RefreshRefused(reused=True)
+        raise RefreshRefused(reused=False)
+
+    def revoke_family(self, family_id: str) -> int:
+        """Revoke every live token of a refresh family; returns how many were revoked."""
+        return RefreshTokenDoc.objects(family_id=family_id, revoked_at=None).update(set__revoked_at=self._clock.now())
+
+    def revoke_session_tokens(self, session_id: str) -> int:
+        return RefreshTokenDoc.objects(session_id=session_id, revoked_at=None).update(set__revoked_at=self._clock.now())
+
+    def revoke_person_tokens(self, person_id: str) -> int:
+        return RefreshTokenDoc.objects(person_id=person_id, revoked_at=None).update(set__revoked_at=self._clock.now())
+
+    def revoke_refresh_token(self, doc: RefreshTokenDoc) -> None:
+        """RFC 7009 revocation of a refresh token: its whole family ends."""
+        self.revoke_family(doc.family_id)
+        self._audit.append(action="refresh_token.revoked", actor=doc.person_id, tenant=doc.tenant,
+                           target=doc.family_id, data={"client_id": doc.client_id})
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(48)
