@@ -76,9 +76,9 @@ def scan_pdf(size_bytes: int = 20 * 1024 * 1024) -> bytes:
 
 @dataclass
 class Holder:
-    """A key and the certificate the test CA issued for it."""
+    """A key (``None`` when it lives on a token) and the certificate the test CA issued for it."""
 
-    key: PrivateKeyTypes
+    key: PrivateKeyTypes | None
     certificate: x509.Certificate
 
 
@@ -104,10 +104,14 @@ class DevPki:
         ))
 
     def issue(self, name: str, school: str = "Trường Tiểu học Hòa Phong", *, kind: str = "rsa",
-              days: int = 365, not_before: datetime | None = None, key: PrivateKeyTypes | None = None) -> Holder:
-        key = key or issuer.new_key(kind)
+              days: int = 365, not_before: datetime | None = None, key: PrivateKeyTypes | None = None,
+              public_key=None) -> Holder:
+        """A signing certificate for a fresh key, for ``key``, or (token keys) for ``public_key`` alone."""
+        if public_key is None:
+            key = key or issuer.new_key(kind)
+            public_key = key.public_key()
         cert = issuer.issue(
-            ca_key=self.ca_key, ca_cert=self.ca, public_key=key.public_key(),
+            ca_key=self.ca_key, ca_cert=self.ca, public_key=public_key,
             subject=issuer.Subject(name, school), now=self.now, crl_url=CRL_URL, days=days, not_before=not_before,
         )
         return Holder(key, cert)
@@ -145,3 +149,17 @@ def sign_locally(engine: PadesEngine, pki: DevPki, holder: Holder, pdf: bytes, *
                               stamp=stamp or sample_stamp(), placement=placement)
     engine.complete(out, prepared, identity=identity, signature=sign_raw(holder.key, prepared.data_to_sign))
     return out.getvalue()
+
+
+class InMemoryPinCounter:
+    """Wrong-PIN counter for unit tests; the service keeps counts on the credential document."""
+
+    def __init__(self) -> None:
+        self.failures: dict[str, int] = {}
+
+    def failed(self, credential_id: str) -> int:
+        self.failures[credential_id] = self.failures.get(credential_id, 0) + 1
+        return self.failures[credential_id]
+
+    def succeeded(self, credential_id: str) -> None:
+        self.failures[credential_id] = 0

@@ -1,0 +1,66 @@
+"""Command line of the HoSo signing agent.
+
+    python -m services.signing.agent sign --server https://hoso.example --job JOB_ID \
+        --module /usr/lib/softhsm/libsofthsm2.so [--token-label LABEL]
+    python -m services.signing.agent certificates --module ... [--token-label LABEL]
+
+The access token comes from ``HOSO_ACCESS_TOKEN``; the token PIN from ``HOSO_TOKEN_PIN`` or a
+prompt. Exit status 0 on success, 2 when something was refused (the reason is printed).
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import getpass
+import os
+import sys
+
+from services.signing.agent.client import ServerError, SigningServer
+from services.signing.agent.token import TokenError, TokenSession
+
+
+def _pin() -> str:
+    return os.environ.get("HOSO_TOKEN_PIN") or getpass.getpass("Mã PIN của token: ")
+
+
+def sign(args: argparse.Namespace) -> int:
+    server = SigningServer(base_url=args.server, access_token=os.environ.get("HOSO_ACCESS_TOKEN", ""))
+    job = server.job(args.job)
+    print(f"Ký {len(job.items)} tài liệu:")
+    for _, _, label in job.items:
+        print(f"  - {label}")
+    with TokenSession(module=args.module, pin=_pin(), token_label=args.token_label) as token:
+        signatures = token.sign_all(job.certificate_der, [(item_id, data) for item_id, data, _ in job.items])
+    server.post_signatures(job.id, signatures)
+    print(f"Đã ký và gửi {len(signatures)} chữ ký về máy chủ.")
+    return 0
+
+
+def certificates(args: argparse.Namespace) -> int:
+    with TokenSession(module=args.module, pin=_pin(), token_label=args.token_label) as token:
+        for der in token.certificates():
+            print(base64.b64encode(der).decode())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="hoso-signing-agent", description="Ký số tài liệu HoSo bằng USB token.")
+    parser.add_argument("--module", required=True, help="thư viện PKCS#11 của token (.so / .dll)")
+    parser.add_argument("--token-label", default=None, help="nhãn token khi cắm nhiều token")
+    commands = parser.add_subparsers(dest="command", required=True)
+    sign_cmd = commands.add_parser("sign", help="ký một yêu cầu ký của máy chủ")
+    sign_cmd.add_argument("--server", required=True, help="địa chỉ dịch vụ ký số HoSo")
+    sign_cmd.add_argument("--job", required=True, help="mã yêu cầu ký hiển thị trên HoSo")
+    sign_cmd.set_defaults(run=sign)
+    certs_cmd = commands.add_parser("certificates", help="liệt kê chứng thư số trên token (base64 DER)")
+    certs_cmd.set_defaults(run=certificates)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (TokenError, ServerError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
