@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from pymongo.collection import Collection
 
 from services.kernel.clock import Clock
 from services.kernel.events import Event
@@ -42,11 +44,18 @@ class Container:
     progress_consumer: IdempotentConsumer
     relay: OutboxRelay
 
-    def identity_worker(self) -> ConsumerWorker:
-        return self.runtime.worker(self.identity_consumer, IDENTITY_BINDINGS, quorum=self.settings.queue_quorum or None)
+    def workers(self) -> list[ConsumerWorker]:
+        """The identity projection and the progress projection, each on its own queue."""
+        quorum = self.settings.queue_quorum or None
+        return [self.runtime.worker(self.identity_consumer, IDENTITY_BINDINGS, quorum=quorum),
+                self.runtime.worker(self.progress_consumer, PROGRESS_BINDINGS, quorum=quorum)]
 
-    def progress_worker(self) -> ConsumerWorker:
-        return self.runtime.worker(self.progress_consumer, PROGRESS_BINDINGS, quorum=self.settings.queue_quorum or None)
+    def outbox_collections(self) -> list[Collection]:
+        return [d._get_collection() for d in OUTBOX_DOCUMENTS]
+
+    def periodic(self) -> list[tuple[float, Callable[[], object]]]:
+        """Jobs the all-in-one runner repeats: the overdue scan."""
+        return [(self.settings.scheduler_interval_seconds, lambda: self.obligations.scan_overdue())]
 
 
 def _identity_handler(setup: SetupService):
@@ -55,9 +64,9 @@ def _identity_handler(setup: SetupService):
         if event.type == "identity.school.onboarded":
             setup.school_onboarded(data)
         elif event.type == "identity.membership.granted":
-            setup.membership_granted(data)
+            setup.membership_granted(data, event.occurred_at)
         elif event.type == "identity.membership.revoked":
-            setup.membership_revoked(data)
+            setup.membership_revoked(data, event.occurred_at)
     return handle
 
 

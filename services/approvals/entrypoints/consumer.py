@@ -19,11 +19,9 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    threads = [
-        threading.Thread(target=container.identity_worker().run, args=(stop,), name="identity", daemon=True),
-        threading.Thread(target=container.progress_worker().run, args=(stop,), name="progress", daemon=True),
-        threading.Thread(target=container.relay.run, args=(stop,), name="relay", daemon=True),
-    ]
+    threads = [threading.Thread(target=w.run, args=(stop,), name=w.queue.name, daemon=True)
+               for w in container.workers()]
+    threads.append(threading.Thread(target=container.relay.run, args=(stop,), name="relay", daemon=True))
     for t in threads:
         t.start()
     stop.wait()

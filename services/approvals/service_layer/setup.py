@@ -53,25 +53,33 @@ class SetupService:
 
     # ----- identity projection ------------------------------------------------------------------
     def school_onboarded(self, data: dict) -> None:
-        school_id = str(data.get("id") or data["slug"])
+        """Project ``identity.school.onboarded`` (identity sends ``school_id`` and ``principal_id``)."""
+        school_id = str(data.get("school_id") or data.get("id") or data["slug"])
         SchoolDoc.objects(id=school_id).update_one(
             upsert=True, set__slug=data.get("slug") or school_id, set__name=data.get("name") or school_id,
             set__levels=list(data.get("levels") or []), set__district_id=data["district_id"],
             set__province_id=data.get("province_id"), set__units=list(data.get("units") or []),
-            set__principal=(data.get("principal") or {}).get("id") if isinstance(data.get("principal"), dict)
-            else data.get("principal"))
+            set__principal=data.get("principal_id") or data.get("principal"))
         self.recompute(school_id, "identity.school.onboarded")
 
-    def membership_granted(self, data: dict) -> None:
-        at = aware(datetime.fromisoformat(data["at"])) if data.get("at") else self.clock.now()
+    def _at(self, data: dict, occurred_at: str | None) -> datetime:
+        raw = data.get("at") or occurred_at
+        return aware(datetime.fromisoformat(raw)) if raw else self.clock.now()
+
+    def membership_granted(self, data: dict, occurred_at: str | None = None) -> None:
+        """A school role from the day it was granted (district and province roles are not school work)."""
+        if not data.get("school"):
+            return
         MembershipDoc.objects(tenant_id=data["school"], person=data["person"], role=data["role"],
-                              unit=data.get("unit")).update_one(upsert=True, set__since=at, set__until=None)
+                              unit=data.get("unit")).update_one(upsert=True, set__since=self._at(data, occurred_at),
+                                                                set__until=None)
         self.recompute(data["school"], "identity.membership.granted")
 
-    def membership_revoked(self, data: dict) -> None:
-        at = aware(datetime.fromisoformat(data["at"])) if data.get("at") else self.clock.now()
+    def membership_revoked(self, data: dict, occurred_at: str | None = None) -> None:
+        if not data.get("school"):
+            return
         MembershipDoc.objects(tenant_id=data["school"], person=data["person"], role=data["role"],
-                              unit=data.get("unit")).update_one(set__until=at)
+                              unit=data.get("unit")).update_one(set__until=self._at(data, occurred_at))
         self.recompute(data["school"], "identity.membership.revoked")
 
     # ----- calendar -----------------------------------------------------------------------------

@@ -1,0 +1,33 @@
+"""The demo seed leaves non-empty queues and progress for the demo's people, and is idempotent."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.approvals.bootstrap import bootstrap
+from services.approvals.domain.calendar import TIMEZONE
+from services.approvals.entrypoints.demo import seed_demo
+from services.kernel.clock import FixedClock
+from services.kernel.messaging import InMemoryPublisher
+from services.kernel.principal import Principal
+
+
+def test_demo_seed_fills_queues_and_progress():
+    publisher = InMemoryPublisher()
+    c = bootstrap({"mode": "test"}, environ={}, clock=FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=TIMEZONE)),
+                  publisher=publisher)
+    seed_demo(c)
+    seed_demo(c)
+    totruong = Principal(sub="thhp.totruong", tenant="th-hoa-phong", district="pgd-hoa-vang",
+                         roles=frozenset({"to_truong", "giao_vien"}),
+                         unit_roles=frozenset({("to_truong", "th-hoa-phong/to-4"), ("giao_vien", "th-hoa-phong/to-4")}))
+    assert len(c.submissions.queue(totruong)) == 1
+    principal = Principal(sub="thhp.hieutruong", tenant="th-hoa-phong", district="pgd-hoa-vang",
+                          roles=frozenset({"hieu_truong"}))
+    states = sorted(d.state for d in c.submissions._repo(principal).query())
+    assert states == ["approved", "returned", "signing", "submitted"]
+    c.relay.relay_once()
+    for e in publisher.published:
+        c.progress_consumer.handle(e)
+    boss = Principal(sub="pgd.truongphong", district="pgd-hoa-vang", roles=frozenset({"truong_phong"}))
+    year = c.progress.read(boss, "district", None, "2026-2027")
+    assert year["owed"] > 0 and year["missing"] > 0 and year["on_time"] == 12 and year["awaiting"] == 3
