@@ -29,3 +29,5 @@ class DocumentsSettings(ServiceSettings):
     jwks_file: str | None = None
     work_dir: str = "var/documents-work"
     queue_quorum: bool = False
+    #: Seed the demo district when the service runs alone (``entrypoints.serve``) on mongomock.
+    demo_seed: bool = False
