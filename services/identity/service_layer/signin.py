@@ -166,8 +166,8 @@ class SignInService:
     def _view(self, token: str, doc: SessionDoc) -> SessionView:
         return SessionView(token, doc.public_id, doc.person_id, doc.stage, doc.csrf, doc.tenant)
 
-    def _advance(self, token: str, doc: SessionDoc, person: PersonDoc, step_done: str) -> SessionView:
-        doc.done = sorted(set(doc.done or ()) | {step_done})
+    def _advance(self, token: str, doc: SessionDoc, person: PersonDoc, *steps_done: str) -> SessionView:
+        doc.done = sorted(set(doc.done or ()) | set(steps_done))
         before = doc.stage
         doc.stage = self._next(doc, person)
         doc.last_seen_at = self._clock.now()
@@ -274,7 +274,7 @@ class SignInService:
         person.totp_enabled = True
         person.save()
         self._audit.append(action="totp.enrolled", actor=person.id, tenant=None, target=person.id, data={})
-        return self._advance(token, doc, person, steps.ENROL_TOTP)
+        return self._advance(token, doc, person, steps.ENROL_TOTP, steps.TOTP)  # the code just proved the factor
 
     def postpone_enrolment(self, token: str) -> SessionView:
         """Demo mode only: continue without a second factor for this session."""

@@ -107,3 +107,14 @@ def browser_login_tokens(client, login: str, password: str = DEMO_PASSWORD) -> d
                                             "client_id": "hoso-web", "code_verifier": verifier})
     assert tok.status_code == 200, tok.get_data(as_text=True)
     return tok.get_json()
+
+
+@pytest.fixture
+def tokens_for(seeded):
+    """Authorization headers with real access tokens issued by identity for a person."""
+    from services.identity.service_layer.tokens import GrantUser
+
+    def issue(person: str) -> dict:
+        return {"Authorization": "Bearer " + seeded.tokens.person_access_token(GrantUser(person, None, None), "hoso-web")}
+
+    return issue
