@@ -111,20 +111,15 @@ class Gateway:
         self._secure(headers)
         start_response(status, headers)
         if access_log.isEnabledFor(logging.INFO):
-            access_log.info(
-                json.dumps(
-                    {
-                        "event": "request",
-                        "request_id": rid,
-                        "method": environ.get("REQUEST_METHOD"),
-                        "path": path,
-                        "status": int(status[:3]),
-                        "ms": round((time.perf_counter() - started) * 1000, 2),
-                        **context,
-                    },
-                    ensure_ascii=False,
-                )
-            )
+            fields = {
+                "request_id": rid,
+                "method": environ.get("REQUEST_METHOD"),
+                "path": path,
+                "status": int(status[:3]),
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+                **context,
+            }
+            access_log.info("%s %s %s", fields["method"], path, fields["status"], extra={"fields": fields})
         return body
 
     # -- API -----------------------------------------------------------------------------
