@@ -35,6 +35,9 @@ def stand_in_service(environ: dict[str, Any], start_response: Callable[..., Any]
 
         start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(size))])
         return pieces()
+    if path == "/chunked":
+        start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+        return iter([b"m\xe1\xbb\x99t ", b"hai ", b"ba"])
     if path == "/html":
         body = b"<!doctype html><title>x</title>"
         start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),

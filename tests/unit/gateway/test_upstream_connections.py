@@ -27,6 +27,60 @@ def test_a_thread_reuses_its_connection_while_it_is_fresh(make_gateway, bearer) 
     assert client.get("/api/documents/v1/c", headers=bearer).json["remote_port"] != first
 
 
+def test_an_answer_without_length_is_relayed_whole(client, bearer) -> None:  # noqa: ANN001
+    answer = client.get("/api/documents/chunked", headers=bearer)
+    assert answer.status_code == 200
+    assert answer.get_data(as_text=True) == "một hai ba"
+    assert "Transfer-Encoding" not in answer.headers
+    assert client.get("/api/documents/v1/after", headers=bearer).json["path"] == "/api/v1/after"
+
+
+def raw_service(reply: bytes, *, close: bool = True) -> tuple[socket.socket, int]:
+    """A service answering every request with ``reply`` bytes, then closing the connection."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += connection.recv(65536)
+                connection.sendall(reply)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return listener, listener.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "body"),
+    [
+        (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end", 200, b"until the end"),
+        (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok", 201, b"ok"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n", 200, b"abcde"),
+        (b"SSH-2.0-OpenSSH\r\n\r\n", 502, None),
+        (b"", 502, None),
+    ],
+)
+def test_what_a_service_sends_back_is_relayed_or_refused(make_gateway, bearer, reply, status, body) -> None:  # noqa: ANN001
+    listener, port = raw_service(reply)
+    try:
+        _, client = make_gateway(documents_url=f"http://127.0.0.1:{port}")
+        answer = client.get("/api/documents/v1/x", headers=bearer)
+        assert answer.status_code == status
+        if body is not None:
+            assert answer.data == body
+        else:
+            assert answer.headers["Content-Type"] == "application/problem+json"
+    finally:
+        listener.close()
+
+
 @pytest.fixture()
 def one_shot_service() -> Iterator[tuple[int, list[int]]]:
     """A service that answers one request per connection, then closes it without saying so."""
