@@ -114,6 +114,10 @@ class TurnQuery(_In):
     signer: str = Id
 
 
+class InspectQuery(_In):
+    reason: str | None = Field(default=None, max_length=500)
+
+
 class ObligationQuery(_In):
     year: str | None = None
 
@@ -244,10 +248,10 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         """Submit a document version for one of my obligations (or keep it as a draft)."""
         return c.submissions.create(_me(), **body.model_dump())
 
-    @route(bp, "/submissions/<submission_id>", response=SubmissionOut, tags=["submissions"])
-    def get_submission(submission_id: str) -> dict:
-        """A submission with its steps, history and signing state."""
-        return c.submissions.get(_me(), submission_id)
+    @route(bp, "/submissions/<submission_id>", query=InspectQuery, response=SubmissionOut, tags=["submissions"])
+    def get_submission(submission_id: str, query: InspectQuery) -> dict:
+        """A submission with its steps, history and signing state (district staff give a reason)."""
+        return c.submissions.get(_me(), submission_id, reason=query.reason)
 
     @route(bp, "/submissions/<submission_id>/submit", methods=["POST"], response=SubmissionOut, tags=["submissions"])
     def submit_draft(submission_id: str) -> dict:

@@ -3,13 +3,13 @@
 A recomputation compares what is owed now with what is stored: new obligations are
 added, those no longer owed (a teacher left, a rule moved a period out) are deactivated
 unless already submitted, and changed due times are updated unless already submitted
-(a submission keeps the due time in force when it was made). The ``owed`` deltas per tổ
-and month travel in one ``approvals.obligations.recomputed`` event to the progress
-projection.
+(a submission keeps the due time in force when it was made); an obligation whose due
+time moves may become overdue again. The ``owed`` (and ``missing``) deltas per tổ and
+month travel in one ``approvals.obligations.recomputed`` event to the progress projection.
 """
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime
 
 from services.approvals.adapters.documents import ObligationDoc, RecomputeRunDoc
@@ -58,7 +58,7 @@ class ObligationService:
         approvals = self.setup.approval_rules()
         events = SchoolEventsRepository(scope=TenantScope.school(school_id, school.district_id))
         coll = ObligationDoc._get_collection()
-        deltas: Counter[tuple[str | None, str, str]] = Counter()
+        deltas: dict[tuple[str | None, str, str], Counter[str]] = defaultdict(Counter)
         added = removed = changed = 0
         for year in self.open_years(school.district_id):
             cal = school_calendar(self.frames, events, school.district_id, year)
@@ -67,26 +67,28 @@ class ObligationService:
             desired = {o.id: o for o in compute_obligations(info, members, cal, rules, approvals)}
             stored = {d["_id"]: d for d in coll.find(
                 {"tenant_id": school_id, "year": year},
-                {"due_at": 1, "active": 1, "satisfied": 1, "unit": 1, "approval_due_at": 1})}
+                {"due_at": 1, "active": 1, "satisfied": 1, "unit": 1, "approval_due_at": 1, "overdue_emitted": 1})}
             inserts = []
             for oid, o in desired.items():
                 d = stored.get(oid)
                 if d is None:
                     inserts.append(_new_doc(o, school.district_id))
-                    deltas[(o.unit, progress_period(o.due_at), year)] += 1
+                    deltas[(o.unit, progress_period(o.due_at), year)]["owed"] += 1
                     added += 1
                 elif d.get("satisfied"):
                     continue
                 elif not d.get("active"):
-                    coll.update_one({"_id": oid}, {"$set": {"active": True, "due_at": o.due_at,
+                    coll.update_one({"_id": oid}, {"$set": {"active": True, "due_at": o.due_at, "overdue_emitted": False,
                                                             "approval_due_at": o.approval_due_at}})
-                    deltas[(o.unit, progress_period(o.due_at), year)] += 1
+                    deltas[(o.unit, progress_period(o.due_at), year)]["owed"] += 1
                     added += 1
                 elif aware(d["due_at"]) != o.due_at or aware(d.get("approval_due_at")) != o.approval_due_at:
                     coll.update_one({"_id": oid}, {"$set": {"due_at": o.due_at, "approval_due_at": o.approval_due_at,
                                                             "overdue_emitted": False}})
-                    deltas[(d.get("unit"), progress_period(aware(d["due_at"])), year)] -= 1
-                    deltas[(o.unit, progress_period(o.due_at), year)] += 1
+                    old = deltas[(d.get("unit"), progress_period(aware(d["due_at"])), year)]
+                    old["owed"] -= 1
+                    old["missing"] -= 1 if d.get("overdue_emitted") else 0
+                    deltas[(o.unit, progress_period(o.due_at), year)]["owed"] += 1
                     changed += 1
             if inserts:
                 coll.insert_many(inserts, ordered=False)
@@ -95,7 +97,9 @@ class ObligationService:
                 coll.update_many({"_id": {"$in": gone}}, {"$set": {"active": False}})
                 for oid in gone:
                     d = stored[oid]
-                    deltas[(d.get("unit"), progress_period(aware(d["due_at"])), year)] -= 1
+                    old = deltas[(d.get("unit"), progress_period(aware(d["due_at"])), year)]
+                    old["owed"] -= 1
+                    old["missing"] -= 1 if d.get("overdue_emitted") else 0
                 removed += len(gone)
         counts = {"added": added, "removed": removed, "changed": changed}
         if any(counts.values()):
@@ -104,7 +108,8 @@ class ObligationService:
                                   at=now, **counts)
             record(run, make_event(RECOMPUTED, {
                 "school": school_id, "reason": reason, **counts,
-                "deltas": [{"unit": u, "period": p, "year": y, "owed": n} for (u, p, y), n in deltas.items() if n],
+                "deltas": [{"unit": u, "period": p, "year": y, **{k: v for k, v in n.items() if v}}
+                           for (u, p, y), n in deltas.items() if any(n.values())],
             }, tenant=school_id, district=school.district_id, acting=None, now=now))
             run.save(force_insert=True)
         return counts

@@ -8,6 +8,7 @@ the number of submissions.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from services.approvals.adapters.documents import ProgressDoc
@@ -16,7 +17,6 @@ from services.kernel.errors import Forbidden, NotFound, ValidationFailed
 from services.kernel.events import Event
 from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, PHO_HIEU_TRUONG, require_principal
 from services.kernel.principal import Principal
-from datetime import datetime
 
 COUNTERS = ("owed", "on_time", "late", "missing", "awaiting")
 SCOPES = ("to", "school", "district")
@@ -50,7 +50,7 @@ def updates_for_event(event: Event) -> list[tuple[dict, dict]]:
         out = []
         for d in data.get("deltas") or []:
             out += counter_updates(tenant=tenant, district=district, unit=d.get("unit"),
-                                   periods=(d["period"], d["year"]), deltas={"owed": d["owed"]})
+                                   periods=(d["period"], d["year"]), deltas={k: d.get(k, 0) for k in COUNTERS})
         return out
     progress = data.get("progress")
     if not progress or not data.get("due_at"):

@@ -111,3 +111,34 @@ def test_signing_service_reads_the_contract_fields(api, hoc_ba):
                 "current_version_sha256", "signing"):
         assert key in body
     assert (body["tenant"], body["district"], body["book_type"]) == ("th-hoa-phong", "pgd-hoa-vang", "hoc_ba")
+
+
+def test_reading_a_hoc_ba_is_least_access_and_inspection_is_audited(api, hoc_ba):
+    sid = hoc_ba["id"]
+    for who in ("thhp.giaovien", "thhp.hieutruong", "thhp.phohieutruong", "thhp.vanthu"):
+        assert api.call("GET", f"/submissions/{sid}", who).status_code == 200, who
+    for who in ("thhp.giaovien2", "thhp.quantri", "thhp.ketoan", "thhp.totruong"):
+        r = api.call("GET", f"/submissions/{sid}", who)
+        assert r.status_code == 403 and r.get_json()["detail"] == "Bạn không tham gia hồ sơ này nên không được xem."
+    assert api.call("GET", f"/submissions/{sid}", "pgd.chuyenvien").status_code == 403  # no reason given
+    seen = api.ok("GET", f"/submissions/{sid}?reason=Kiểm tra hồ sơ học bạ học kỳ I", "pgd.chuyenvien")
+    assert seen["state"] == "submitted"
+    reads = [e for e in api.container.runtime.audit.entries(limit=20) if e["action"] == "cross_tenant.read"]
+    assert reads[0]["actor"] == "pgd.chuyenvien" and reads[0]["data"]["reason"] == "Kiểm tra hồ sơ học bạ học kỳ I"
+
+
+def test_pht_acting_for_the_principal_approves_and_is_recorded_as_such(api, hoc_ba):
+    sid = hoc_ba["id"]
+    act = [{"on_behalf_of": "thhp.hieutruong", "role": "hieu_truong", "unit": None, "book_types": ["hoc_ba"],
+            "until": int(api.clock.now().timestamp()) + 86400}]
+    done = api.ok("POST", f"/submissions/{sid}/decision", "thhp.phohieutruong", {"decision": "approve"}, act=act)
+    step = next(s for s in done["steps"] if s["role"] == "hieu_truong")
+    assert (done["state"], step["by"], step["on_behalf_of"]) == ("signing", "thhp.phohieutruong", "thhp.hieutruong")
+    entry = [e for e in api.audit(sid) if e["action"] == "approvals.submission.approved"][0]
+    assert (entry["actor"], entry["on_behalf_of"]) == ("thhp.phohieutruong", "thhp.hieutruong")
+    expired = [{**act[0], "book_types": [], "until": int(api.clock.now().timestamp()) - 1}]
+    other = api.obligation("thhp.giaovien", "bang_tong_hop", "giua_hk1", "2025-2026")
+    sub2 = api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": other["id"], "document_id": "bth",
+                                                             "version_id": "b1", "sha256": sha("b1")})
+    assert api.call("POST", f"/submissions/{sub2['id']}/decision", "thhp.phohieutruong", {"decision": "approve"},
+                    act=expired).status_code == 403

@@ -77,3 +77,21 @@ def test_to_truong_own_plan_goes_to_the_pht(api):
     sub = api.ok("POST", "/submissions", "thhp.totruong", {
         "obligation_id": ob["id"], "document_id": "k", "version_id": "v1", "sha256": hashlib.sha256(b"k").hexdigest()})
     assert sub["waiting_for"] == [{"role": "pho_hieu_truong", "unit": None}]
+
+
+def test_parallel_approvers_of_one_stage_both_decide_in_any_order(api):
+    chain = {"stages": [[{"role": "pho_hieu_truong"}, {"role": "hieu_truong"}]]}
+    api.ok("PUT", "/chains/ke_hoach_to", "thhp.hieutruong", {"chain": chain, "unit_kind": "to_chuyen_mon"})
+    ob = api.obligation("thhp.totruong", "ke_hoach_to", "hoan_thien", "2025-2026")
+    sub = api.ok("POST", "/submissions", "thhp.totruong", {
+        "obligation_id": ob["id"], "document_id": "kht", "version_id": "v1", "sha256": hashlib.sha256(b"t").hexdigest()})
+    assert sorted(w["role"] for w in sub["waiting_for"]) == ["hieu_truong", "pho_hieu_truong"]
+    assert [q["id"] for q in api.ok("GET", "/queue", "thhp.phohieutruong")["items"]] == [sub["id"]]
+    assert [q["id"] for q in api.ok("GET", "/queue", "thhp.hieutruong")["items"]] == [sub["id"]]
+    first = api.ok("POST", f"/submissions/{sub['id']}/decision", "thhp.hieutruong", {"decision": "approve"})
+    assert first["state"] == "in_review" and first["waiting_for"] == [{"role": "pho_hieu_truong", "unit": None}]
+    assert api.ok("GET", "/queue", "thhp.hieutruong")["items"] == []
+    assert api.call("POST", f"/submissions/{sub['id']}/decision", "thhp.hieutruong",
+                    {"decision": "approve"}).status_code == 403  # already decided its own step
+    assert api.ok("POST", f"/submissions/{sub['id']}/decision", "thhp.phohieutruong",
+                  {"decision": "approve"})["state"] == "approved"
