@@ -129,14 +129,14 @@ def start_platform(
         apps[svc] = app
         platform.containers[svc] = app.extensions["hoso.container"]
 
-    workers = [w for c in platform.containers.values() for w in c.workers()]
+    workers = [w for c in platform.containers.values() for w in getattr(c, "workers", list)()]
     declare_queues(None, [w.queue for w in workers])
     for w in workers:
         t = threading.Thread(target=w.run, args=(platform.stop_event,), kwargs={"poll": 0.2}, name=f"consumer-{w.queue.name}", daemon=True)
         t.start()
         platform.threads.append(t)
     for svc, c in platform.containers.items():
-        collections = c.outbox_collections()
+        collections = getattr(c, "outbox_collections", list)()
         if collections:
             relay = c.runtime.relay(collections)
             t = threading.Thread(target=relay.run, args=(platform.stop_event,), kwargs={"interval": 0.1}, name=f"relay-{svc}", daemon=True)
