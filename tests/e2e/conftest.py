@@ -11,9 +11,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -115,17 +117,51 @@ def capture() -> Callable[[Page, str], None]:
     return run
 
 
+class Authenticator:
+    """A person's TOTP app: remembers the secret shown at enrolment and never reuses a time step."""
+
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+        self.last_step: dict[str, int] = {}
+
+    def code(self, username: str) -> str:
+        totp = pyotp.TOTP(self.secrets[username])
+        step = int(time.time()) // 30
+        if self.last_step.get(username) == step:  # each code works once: wait for the next one
+            time.sleep(30 - time.time() % 30 + 0.2)
+            step = int(time.time()) // 30
+        self.last_step[username] = step
+        return totp.at(step * 30)
+
+
+@pytest.fixture(scope="session")
+def authenticator() -> Authenticator:
+    return Authenticator()
+
+
 @pytest.fixture
-def sign_in(base_url: str) -> Callable[..., None]:
-    """Sign a demo person in through the web app's button and the identity service's pages."""
+def sign_in(base_url: str, authenticator: Authenticator) -> Callable[..., None]:
+    """Sign a demo person in through the web app's button and the identity service's pages.
+
+    Roles that need a second factor enrol a TOTP app at their first sign-in (the secret shown
+    on the page is kept, as a phone app would) and type its code at later sign-ins.
+    """
 
     def run(page: Page, username: str, password: str = DEMO_PASSWORD, path: str = "/") -> None:
         page.goto(path)
         page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
         page.wait_for_url(re.compile(r".*/api/identity/.*"))
-        page.locator("input[name=username]").fill(username)
+        page.locator("input[name=login]").fill(username)
         page.locator("input[name=password]").fill(password)
-        page.locator("form button[type=submit], form input[type=submit]").first.click()
+        page.locator("form button[type=submit]").first.click()
+        page.wait_for_load_state()
+        if "/auth/enrol" in page.url:
+            authenticator.secrets[username] = page.locator("code.secret").inner_text().strip()
+            page.locator("input[name=code]").fill(authenticator.code(username))
+            page.locator("button[value=confirm]").click()
+        elif "/auth/second-factor" in page.url:
+            page.locator("input[name=code]").fill(authenticator.code(username))
+            page.locator("form button[type=submit]").first.click()
         page.wait_for_url(lambda url: "/api/identity/" not in url and "/auth/callback" not in url)
         expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
 

@@ -1,74 +1,131 @@
 /**
  * Every call the web app makes to the services, in one place, named by what it does.
- * Paths are the services' public APIs behind the gateway (`/api/<service>/v1/...`).
+ * Paths are the services' public APIs behind the gateway (`/api/<service>/v1/...`); the
+ * shapes they return are documented beside each group.
  */
 import { api, upload, items, blobUrl } from './core/api.js';
 
+/** The school year a date falls in: September to May ("2025-2026"). */
+export function schoolYearOf(date = new Date()) {
+  const y = date.getFullYear();
+  return date.getMonth() >= 8 ? `${y}-${y + 1}` : `${y - 1}-${y}`;
+}
+
+/**
+ * Approvals names teaching weeks "2025-2026/tuan-07", documents "2025-2026.t07";
+ * months ("2025-11") and years ("2025-2026") are spelled the same by both.
+ */
+export function documentPeriod(periodKey) {
+  return String(periodKey || '').replace(/\/tuan-(\d+)$/, '.t$1');
+}
+
 // ---------- signing: public verification ----------
 export function verifyFile(file, onProgress) {
-  const form = new FormData();
-  form.append('file', file, file.name.normalize('NFC'));
-  return upload('signing', '/verifications', form, { onProgress, anonymous: true });
+  return upload('signing', '/verifications', file, {
+    onProgress, anonymous: true, headers: { 'Content-Type': 'application/pdf', 'X-File-Name': encodeURIComponent(file.name.normalize('NFC')) },
+  });
 }
 export function verifyCode(code) {
   return api('signing', `/verifications/${encodeURIComponent(code)}`, { anonymous: true });
 }
 
 // ---------- documents ----------
-export async function myAddresses(query) { return items(await api('documents', '/me/addresses', { query })); }
-export function uploadVersion({ file, bookType, period, unit, title, idempotencyKey }, onProgress) {
-  const form = new FormData();
-  form.append('book_type', bookType);
-  if (period) form.append('period', period);
-  if (unit) form.append('unit', unit);
-  if (title) form.append('title', title.normalize('NFC'));
-  form.append('file', file, file.name.normalize('NFC'));
-  return upload('documents', '/versions', form, { onProgress, headers: idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {} });
+// /me/addresses → {school_year, items: [{book, book_name, owner_kind, owner_key, unit_id, cadence, periods, formats, max_bytes}]}
+export async function myAddresses(schoolYear) { return items(await api('documents', '/me/addresses', { query: { school_year: schoolYear } })); }
+
+/**
+ * Upload a file into a book slot (a new document) or as a new version of `documentId`.
+ * The body is the raw file; its name travels percent-encoded in X-File-Name.
+ * → {document: {id, ...}, version: {id, sha256, ...}, replayed}
+ */
+export function uploadFile({ file, book, period, ownerKey, title, documentId, idempotencyKey }, onProgress) {
+  const path = documentId ? `/documents/${encodeURIComponent(documentId)}/versions` : '/documents/upload';
+  return upload('documents', path, file, {
+    onProgress,
+    query: documentId ? {} : { book, period, owner_key: ownerKey, title },
+    headers: {
+      'Content-Type': file.type || 'application/octet-stream',
+      'X-File-Name': encodeURIComponent(file.name.normalize('NFC')),
+      ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
+    },
+  });
 }
 export function versionPdfUrl(versionId) { return blobUrl('documents', `/versions/${encodeURIComponent(versionId)}/content`, { rendition: 'pdf' }); }
-export async function catalog() { return items(await api('documents', '/catalog')); }
+export function catalog(level) { return api('documents', `/catalog/${encodeURIComponent(level)}`); }
+// locks: {id, book, unit_id, period, school_year, starts_at, ends_at, reason, created_by, removed}
 export async function locks() { return items(await api('documents', '/locks')); }
 export function createLock(body) { return api('documents', '/locks', { method: 'POST', body }); }
-export function unlock(id, reason) { return api('documents', `/locks/${encodeURIComponent(id)}/unlock`, { method: 'POST', body: { reason } }); }
+export function removeLock(id) { return api('documents', `/locks/${encodeURIComponent(id)}`, { method: 'DELETE' }); }
+// exports: {id, kind, status, total, done, percent, error, file_url}
 export function startExport(body) { return api('documents', '/exports', { method: 'POST', body }); }
 export function exportStatus(id) { return api('documents', `/exports/${encodeURIComponent(id)}`); }
-export async function exports() { return items(await api('documents', '/exports')); }
-export function exportDownloadUrl(id) { return blobUrl('documents', `/exports/${encodeURIComponent(id)}/download`); }
-export function printPdfUrl(query) { return blobUrl('documents', '/prints', query); }
+export function exportFileUrl(id) { return blobUrl('documents', `/exports/${encodeURIComponent(id)}/file`); }
 
 // ---------- approvals ----------
-export async function myObligations(query) { return items(await api('approvals', '/me/obligations', { query })); }
-export async function mySubmissions(query) { return items(await api('approvals', '/me/submissions', { query })); }
-export function submit(body) { return api('approvals', '/submissions', { method: 'POST', body }); }
-export function resubmit(id, body) { return api('approvals', `/submissions/${encodeURIComponent(id)}/resubmissions`, { method: 'POST', body }); }
-export function submission(id) { return api('approvals', `/submissions/${encodeURIComponent(id)}`); }
-export async function queue(query) { return items(await api('approvals', '/queue', { query })); }
-export function decide(id, decision, comment) {
-  return api('approvals', `/submissions/${encodeURIComponent(id)}/decisions`, { method: 'POST', body: { decision, comment: comment ? comment.normalize('NFC') : null } });
+// obligations: [{id, book_type, item, period_key, period_label, due_at, unit, approval_due_at, approval_possible, submission_id, overdue}]
+export async function myObligations(year) { return items(await api('approvals', '/obligations', { query: { year } })); }
+/** Submit a version for an obligation → the submission view. */
+export function submit({ obligationId, documentId, versionId, sha256 }) {
+  return api('approvals', '/submissions', { method: 'POST', body: { obligation_id: obligationId, document_id: documentId, version_id: versionId, sha256 } });
 }
-export async function deadlineRules() { return items(await api('approvals', '/deadline-rules')); }
-export function setDeadlineRule(bookType, rule) { return api('approvals', `/deadline-rules/${encodeURIComponent(bookType)}`, { method: 'PUT', body: rule }); }
-export async function chains() { return items(await api('approvals', '/chains')); }
-export function progress(query) { return api('approvals', '/progress', { query }); }
+export function resubmit(id, { versionId, sha256 }) {
+  return api('approvals', `/submissions/${encodeURIComponent(id)}/versions`, { method: 'POST', body: { version_id: versionId, sha256 } });
+}
+/** A submission: {id, book_type, book_name, period_key, submitter, state, document_id, current_version_id, steps, history, signing, ...} */
+export function submission(id) { return api('approvals', `/submissions/${encodeURIComponent(id)}`); }
+export async function queue() { return items(await api('approvals', '/queue')); }
+export function decide(id, decision, comment) {
+  return api('approvals', `/submissions/${encodeURIComponent(id)}/decision`, { method: 'POST', body: { decision, comment: comment ? comment.normalize('NFC') : null } });
+}
+/** Approve many at once → {results: [{id, ok, state, status, detail}]} */
+export function bulkApprove(ids, comment) {
+  return api('approvals', '/queue/approve', { method: 'POST', body: { submission_ids: ids, comment: comment || null } });
+}
+export function issueSubmission(id) { return api('approvals', `/submissions/${encodeURIComponent(id)}/issue`, { method: 'POST', body: {} }); }
+export function recallSubmission(id, reason) {
+  return api('approvals', `/submissions/${encodeURIComponent(id)}/recall`, { method: 'POST', body: { reason: reason.normalize('NFC') } });
+}
+// rules: [{book_type, book_name, item, label, district_rule, district_text, school_rule, school_text}]
+export async function deadlineRules() { return items(await api('approvals', '/rules')); }
+export function setDeadlineRule(bookType, item, rule) {
+  return api('approvals', `/rules/${encodeURIComponent(bookType)}/${encodeURIComponent(item)}`, { method: 'PUT', body: { rule } });
+}
+/** {book_type, chain: {stages: [[{role, scope, mode}]], signing: [{order, role, organisation}], issue_role}} */
+export function chain(bookType) { return api('approvals', `/chains/${encodeURIComponent(bookType)}`); }
+/** {owed, on_time, late, missing, awaiting} for scope to|school|district, id and period ("2025-2026" or "2025-11"). */
+export async function progress(scope, id, period) {
+  const r = await api('approvals', '/progress', { query: { scope, id, period } });
+  return { ...r, awaiting_approval: r.awaiting_approval ?? r.awaiting ?? 0 };
+}
 
 // ---------- signing ----------
 export async function signingQueue() { return items(await api('signing', '/queue')); }
 export function startBatch(body) { return api('signing', '/batches', { method: 'POST', body }); }
 export function batch(id) { return api('signing', `/batches/${encodeURIComponent(id)}`); }
-export function issue(body) { return api('signing', '/issues', { method: 'POST', body }); }
-export function recall(id, reason) { return api('signing', `/documents/${encodeURIComponent(id)}/recall`, { method: 'POST', body: { reason: reason.normalize('NFC') } }); }
 export async function issued(query) { return items(await api('signing', '/issued', { query })); }
 
 // ---------- identity ----------
-export async function users(query) { return items(await api('identity', '/users', { query })); }
-export async function units() { return items(await api('identity', '/units')); }
-export function importStaff(file, dryRun, onProgress) {
-  const form = new FormData();
-  form.append('file', file, file.name.normalize('NFC'));
-  return upload('identity', `/imports${dryRun ? '?dry_run=true' : ''}`, form, { onProgress });
-}
-export async function delegations() { return items(await api('identity', '/delegations')); }
-export function createDelegation(body) { return api('identity', '/delegations', { method: 'POST', body }); }
-export function revokeDelegation(id) { return api('identity', `/delegations/${encodeURIComponent(id)}`, { method: 'DELETE' }); }
+export function me() { return api('identity', '/me'); }
+/** Schools I may see: {id, name, levels, district_id, principal_id} */
 export async function schools() { return items(await api('identity', '/schools')); }
+export function school(id) { return api('identity', `/schools/${encodeURIComponent(id)}`); }
+export async function units(schoolId) { return items(await api('identity', `/schools/${encodeURIComponent(schoolId)}/units`)); }
+/** People of a school: {id, full_name, email, position, memberships: [{id, role, unit}]} */
+export async function people(schoolId) { return items(await api('identity', `/schools/${encodeURIComponent(schoolId)}/people`)); }
+/** Check (apply=false) or apply a staff workbook → {rows, problems: [{row, column, problem}], new_people, existing_people, new_roles, applied} */
+export function importStaff(schoolId, file, apply, onProgress) {
+  return upload('identity', `/schools/${encodeURIComponent(schoolId)}/staff-import`, file, {
+    onProgress, query: { apply: apply ? 'true' : 'false' },
+    headers: { 'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+  });
+}
+export async function delegations(schoolId) { return items(await api('identity', `/schools/${encodeURIComponent(schoolId)}/delegations`)); }
+export function createDelegation(schoolId, body) { return api('identity', `/schools/${encodeURIComponent(schoolId)}/delegations`, { method: 'POST', body }); }
+export function revokeDelegation(schoolId, id) {
+  return api('identity', `/schools/${encodeURIComponent(schoolId)}/delegations/${encodeURIComponent(id)}/revoke`, { method: 'POST', body: {} });
+}
 export function onboardSchool(body) { return api('identity', '/schools', { method: 'POST', body }); }
+
+// ---------- documents: district reads (audited with a reason) ----------
+/** Documents of a school the caller may see; district staff give the reason of the read. */
+export async function searchDocuments(query) { return items(await api('documents', '/documents', { query })); }

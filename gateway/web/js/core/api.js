@@ -91,14 +91,15 @@ export function items(page) {
 }
 
 /**
- * Upload with progress (XMLHttpRequest exposes upload progress; fetch does not).
+ * Upload a body (a File sent raw, or FormData) with progress: XMLHttpRequest exposes upload
+ * progress; fetch does not.
  * onProgress(loaded, total). Resolves with the parsed JSON body; rejects with an ApiError.
  */
-export async function upload(service, path, formData, { onProgress, method = 'POST', headers = {}, anonymous = false } = {}) {
+export async function upload(service, path, body, { onProgress, method = 'POST', headers = {}, query, anonymous = false } = {}) {
   const token = anonymous ? null : await accessToken();
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open(method, url(service, path));
+    xhr.open(method, url(service, path, query));
     xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
     xhr.setRequestHeader('Accept-Language', currentLang());
     for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
@@ -111,7 +112,7 @@ export async function upload(service, path, formData, { onProgress, method = 'PO
       if (xhr.status >= 200 && xhr.status < 300) resolve(body);
       else reject(problemFromBody(xhr.status, body));
     };
-    xhr.send(formData);
+    xhr.send(body);
   });
 }
 

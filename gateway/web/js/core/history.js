@@ -3,14 +3,16 @@ import { h, mount, fmtDateTime, alertBox } from './dom.js';
 import { t, roleName } from './i18n.js';
 import * as svc from '../services.js';
 
-export function historyView(events = []) {
+export function historyView(events = [], names = new Map()) {
   if (!events.length) return h('p', { class: 'meta' }, t('history.empty'));
+  const who = (id) => names.get(id) || id || '';
   return h('ol', { class: 'timeline' }, events.map((e) => h('li', {},
-    h('span', { class: 'when' }, fmtDateTime(e.at || e.occurred_at)),
-    h('strong', {}, t(`history.action.${e.action || e.type}`, {}, e.action || e.type)),
-    ' — ', e.actor_name || e.actor || '',
-    e.on_behalf_of ? h('span', {}, ` ${t('history.onBehalf', { who: e.on_behalf_of_name || e.on_behalf_of, role: e.role ? roleName(e.role) : '' })}`) : null,
-    e.comment ? h('div', { class: 'comment' }, e.comment) : null)));
+    h('span', { class: 'when' }, fmtDateTime(e.at)),
+    h('strong', {}, t(`history.action.${e.action}`, {}, e.action)),
+    ' — ', who(e.by),
+    e.on_behalf_of ? h('span', {}, ` ${t('history.onBehalf', { who: who(e.on_behalf_of), role: e.role ? `, ${roleName(e.role)}` : '' })}`) : null,
+    e.comment ? h('div', { class: 'comment' }, e.comment) : null,
+    e.reason ? h('div', { class: 'comment' }, e.reason) : null)));
 }
 
 export function pdfPreview(versionId, title) {
@@ -20,6 +22,6 @@ export function pdfPreview(versionId, title) {
     mount(box,
       h('iframe', { class: 'pdf-frame', src, title: t('history.pdfTitle', { title: title || '' }) }),
       h('p', {}, h('a', { href: src, download: `${title || 'tai-lieu'}.pdf` }, t('history.download'))));
-  }).catch((err) => mount(box, alertBox(err.status === 409 ? 'warn' : 'error', err.title || t('history.noPdf'), err.detail)));
+  }).catch((err) => mount(box, alertBox(err.status === 409 ? 'warn' : 'info', err.title || t('history.noPdf'), err.detail)));
   return box;
 }

@@ -2,45 +2,59 @@
  * "Việc của tôi": what I owe this week and this month, what is late, what was returned and why;
  * upload + submit in one step; my submissions with their state.
  */
-import { h, mount, emptyState, stateBadge, fmtDateTime } from '../core/dom.js';
+import { h, mount, emptyState, stateBadge, fmtDateTime, alertBox } from '../core/dom.js';
 import { t } from '../core/i18n.js';
 import { submitForm } from '../core/submitfile.js';
 import * as svc from '../services.js';
 
 const VIEWS = ['week', 'month', 'late', 'returned'];
+const OPEN = new Set(['owed', 'late', 'returned', 'draft']);
 
-function inView(ob, view, now) {
-  const due = new Date(ob.due_at);
-  const state = ob.status || ob.state;
-  if (view === 'late') return state === 'late' || state === 'overdue' || (state === 'owed' && due < now);
-  if (view === 'returned') return state === 'returned';
-  const horizon = new Date(now);
-  horizon.setDate(horizon.getDate() + (view === 'week' ? 7 : 31));
-  return ['owed', 'open', 'returned', 'late', 'overdue', 'due_soon'].includes(state) && due <= horizon;
+/** The last comment a decision gave (why it was returned). */
+export function returnComment(sub) {
+  const hist = (sub && sub.history) || [];
+  for (let i = hist.length - 1; i >= 0; i -= 1) if (hist[i].action === 'returned' || hist[i].decision === 'return') return hist[i].comment || null;
+  return null;
 }
 
-function obligationItem(ob, reload) {
-  const state = ob.status || ob.state;
-  const canSubmit = ['owed', 'open', 'late', 'overdue', 'due_soon', 'returned'].includes(state);
+function statusOf(ob, sub) {
+  if (sub) return sub.state;
+  return ob.overdue ? 'late' : 'owed';
+}
+
+function inView(row, view, now) {
+  const due = new Date(row.ob.due_at);
+  if (view === 'late') return row.status === 'late';
+  if (view === 'returned') return row.status === 'returned';
+  const horizon = new Date(now);
+  horizon.setDate(horizon.getDate() + (view === 'week' ? 7 : 31));
+  return OPEN.has(row.status) && row.status !== 'late' && due <= horizon;
+}
+
+function obligationItem(row, reload) {
+  const { ob, sub, addr, status } = row;
   const li = h('li', {});
   const formHolder = h('div', { class: 'full' });
-  const toggle = canSubmit ? h('button', {
+  const returned = status === 'returned' ? sub : null;
+  const toggle = OPEN.has(status) && status !== 'draft' ? h('button', {
     type: 'button', class: 'btn small', 'aria-expanded': 'false',
     onclick: (ev) => {
       const open = ev.currentTarget.getAttribute('aria-expanded') === 'true';
       ev.currentTarget.setAttribute('aria-expanded', String(!open));
       if (open) mount(formHolder);
-      else mount(formHolder, submitForm({ obligation: ob, submissionId: state === 'returned' ? ob.submission_id : null, accept: ob.accept, onDone: reload }));
+      else mount(formHolder, submitForm({ obligation: ob, address: addr, returned, onDone: reload }));
     },
-  }, state === 'returned' ? t('mywork.resubmit') : t('mywork.submitBtn')) : null;
+  }, returned ? t('mywork.resubmit') : t('mywork.submitBtn')) : null;
+  const comment = returned ? returnComment(sub) : null;
   mount(li,
     h('div', { class: 'grow' },
-      h('span', { class: 'title' }, ob.book_name || ob.book_type),
-      h('span', { class: 'meta' }, [ob.period_label || ob.period, ob.unit_name].filter(Boolean).join(' · ')),
+      h('span', { class: 'title' }, row.bookName),
+      h('span', { class: 'meta' }, ob.period_label || ob.period_key),
       h('div', { class: 'meta' }, t('mywork.due', { time: fmtDateTime(ob.due_at) })),
-      state === 'returned' && ob.return_comment ? h('div', { class: 'timeline' }, h('div', { class: 'comment' }, t('mywork.returnedWhy', { comment: ob.return_comment }))) : null,
-      ob.submission_id ? h('a', { href: `/bai-nop/${encodeURIComponent(ob.submission_id)}`, class: 'meta' }, t('mywork.history')) : null),
-    stateBadge(state),
+      comment ? h('div', { class: 'comment' }, t('mywork.returnedWhy', { comment })) : null,
+      ob.approval_possible === false && OPEN.has(status) ? h('div', { class: 'meta warn-text' }, t('mywork.tooLateForApproval')) : null,
+      sub ? h('a', { href: `/bai-nop/${encodeURIComponent(sub.id)}`, class: 'meta' }, t('mywork.history')) : null),
+    stateBadge(status),
     toggle,
     formHolder);
   return li;
@@ -51,31 +65,44 @@ export default {
   roles: ['giao_vien', 'tong_phu_trach', 'to_truong', 'to_pho', 'van_thu', 'ke_toan', 'pho_hieu_truong', 'hieu_truong'],
   async render(el, ctx) {
     const view = VIEWS.includes(ctx.query.get('xem')) ? ctx.query.get('xem') : 'week';
-    const [obligations, submissions] = await Promise.all([svc.myObligations(), svc.mySubmissions()]);
+    const year = svc.schoolYearOf();
+    const [obligations, addresses] = await Promise.all([svc.myObligations(), svc.myAddresses(year).catch(() => [])]);
+    const subIds = [...new Set(obligations.map((o) => o.submission_id).filter(Boolean))];
+    const subs = new Map((await Promise.all(subIds.map((id) => svc.submission(id).catch(() => null)))).filter(Boolean).map((s) => [s.id, s]));
+    const addrByBook = new Map(addresses.map((a) => [a.book, a]));
+    const rows = obligations.map((ob) => {
+      const sub = ob.submission_id ? subs.get(ob.submission_id) : null;
+      const addr = addrByBook.get(ob.book_type) || null;
+      return { ob, sub, addr, status: statusOf(ob, sub), bookName: (addr && addr.book_name) || (sub && sub.book_name) || ob.book_type };
+    });
+    const labelOf = new Map(obligations.map((o) => [o.id, o.period_label]));
     const now = new Date();
-    const counts = Object.fromEntries(VIEWS.map((v) => [v, obligations.filter((o) => inView(o, v, now)).length]));
-    const shown = obligations.filter((o) => inView(o, view, now)).sort((a, b) => new Date(a.due_at) - new Date(b.due_at));
-    const reload = () => setTimeout(() => this.render(el, ctx), 600);
+    const counts = Object.fromEntries(VIEWS.map((v) => [v, rows.filter((r) => inView(r, v, now)).length]));
+    const shown = rows.filter((r) => inView(r, view, now)).sort((a, b) => new Date(a.ob.due_at) - new Date(b.ob.due_at));
+    const submitted = [...subs.values()].sort((a, b) => new Date(b.submitted_at || 0) - new Date(a.submitted_at || 0));
+    const reload = () => setTimeout(() => this.render(el, ctx), 400);
+    const nameOf = (s) => (addrByBook.get(s.book_type) || {}).book_name || s.book_name || s.book_type;
 
     mount(el,
-      h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('mywork.title')), h('p', {}, t('mywork.intro')))),
+      h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('mywork.title')), h('p', {}, t('mywork.intro', { year })))),
       h('div', { class: 'stats' },
         VIEWS.map((v) => h('div', { class: `stat ${v === 'late' ? 'bad' : v === 'returned' ? 'warn' : ''}` },
           h('span', { class: 'num' }, String(counts[v])), h('span', { class: 'lbl' }, t(`mywork.view.${v}`))))),
       h('nav', { class: 'tabs', 'aria-label': t('mywork.views') },
         VIEWS.map((v) => h('a', { href: `/viec-cua-toi?xem=${v}`, 'aria-current': v === view ? 'page' : null }, `${t(`mywork.view.${v}`)} (${counts[v]})`))),
+      !obligations.length ? alertBox('info', t('mywork.nothingOwed'), t('mywork.nothingOwedText')) : null,
       h('section', { class: 'card', 'aria-labelledby': 'owed-title' },
         h('h2', { id: 'owed-title' }, t(`mywork.view.${view}`)),
-        shown.length ? h('ul', { class: 'list' }, shown.map((o) => obligationItem(o, reload)))
+        shown.length ? h('ul', { class: 'list' }, shown.map((r) => obligationItem(r, reload)))
           : emptyState(t(`mywork.empty.${view}`), t('mywork.emptyText'))),
       h('section', { class: 'card', 'aria-labelledby': 'subs-title' },
         h('h2', { id: 'subs-title' }, t('mywork.submissions')),
-        submissions.length ? h('ul', { class: 'list' }, submissions.map((s) => h('li', {},
+        submitted.length ? h('ul', { class: 'list' }, submitted.map((s) => h('li', {},
           h('div', { class: 'grow' },
-            h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, s.title || s.book_name || s.book_type),
-            h('span', { class: 'meta' }, [s.period_label || s.period, t('mywork.submittedAt', { time: fmtDateTime(s.submitted_at) })].filter(Boolean).join(' · '))),
+            h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, nameOf(s)),
+            h('span', { class: 'meta' }, [labelOf.get(s.obligation_id) || s.period_key, s.submitted_at ? t('mywork.submittedAt', { time: fmtDateTime(s.submitted_at) }) : null].filter(Boolean).join(' · '))),
           s.on_time === false ? h('span', { class: 'badge bad' }, t('state.late')) : null,
-          stateBadge(s.state || s.status))))
+          stateBadge(s.state))))
           : emptyState(t('mywork.noSubmissions'), t('mywork.noSubmissionsText'))));
   },
 };

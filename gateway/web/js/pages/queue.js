@@ -2,21 +2,23 @@
  * Approver queue: items waiting for my decision, oldest first. Selecting one shows its PDF
  * beside its history with approve / return-with-comment; several can be approved at once.
  */
-import { h, mount, emptyState, fmtDateTime, errorAlert, alertBox, busy, stateBadge } from '../core/dom.js';
+import { h, mount, emptyState, fmtDateTime, alertBox, busy, stateBadge } from '../core/dom.js';
 import { t } from '../core/i18n.js';
 import { historyView, pdfPreview } from '../core/history.js';
-import { decisionForm } from './submission.js';
+import { decisionForm, facts, waitsFor } from './submission.js';
+import { namesOf } from '../core/names.js';
 import * as svc from '../services.js';
 
 export default {
   title: 'queue.title',
   roles: ['to_truong', 'to_pho', 'pho_hieu_truong', 'hieu_truong'],
-  async render(el, ctx, user) {
-    const list = (await svc.queue()).sort((a, b) => new Date(a.submitted_at) - new Date(b.submitted_at));
-    const selectedId = ctx.query.get('chon') || (list[0] && list[0].id);
+  async render(el, ctx, user, notice) {
+    const list = (await svc.queue()).sort((a, b) => new Date(a.waiting_since || a.submitted_at) - new Date(b.waiting_since || b.submitted_at));
+    const names = await namesOf(user.tenant);
+    const chosen = ctx.query.get('chon');
+    const selected = list.find((s) => s.id === chosen) || list[0] || null;
     const detail = h('div', { id: 'queue-detail' });
-    const out = h('div', { 'aria-live': 'polite' });
-    const reload = () => this.render(el, ctx, user);
+    const rerender = (msg) => { history.replaceState({}, '', '/duyet'); ctx.query.delete('chon'); return this.render(el, ctx, user, msg); };
     const checks = new Map();
     const bulk = h('button', { type: 'button', class: 'btn', disabled: true }, t('queue.bulkApprove', { n: 0 }));
     const refreshBulk = () => {
@@ -26,34 +28,33 @@ export default {
     };
     bulk.addEventListener('click', () => busy(bulk, async () => {
       const ids = [...checks.entries()].filter(([, c]) => c.checked).map(([id]) => id);
-      const failures = [];
-      for (const id of ids) {
-        try { await svc.decide(id, 'approve', null); } catch (err) { failures.push(`${id}: ${err.title}${err.detail ? ` — ${err.detail}` : ''}`); }
-      }
-      await this.render(el, ctx, user);
-      const note = failures.length
-        ? alertBox('error', t('queue.bulkPartial', { ok: ids.length - failures.length, n: ids.length }), failures.join('; '))
-        : alertBox('ok', t('queue.bulkDone', { n: ids.length }));
-      el.querySelector('#queue-out')?.replaceChildren(note);
+      try {
+        const { results } = await svc.bulkApprove(ids);
+        const failed = results.filter((r) => !r.ok);
+        await rerender(failed.length
+          ? alertBox('error', t('queue.bulkPartial', { ok: ids.length - failed.length, n: ids.length }), failed.map((f) => f.detail).join('; '))
+          : alertBox('ok', t('queue.bulkDone', { n: ids.length })));
+      } catch (err) { await rerender(alertBox('error', err.title, err.detail)); }
     }));
 
     const selectAll = h('input', { type: 'checkbox', id: 'q-all', onchange: (ev) => { for (const c of checks.values()) c.checked = ev.target.checked; refreshBulk(); } });
+    const nameOf = (s) => s.book_name || s.book_type;
     const rows = list.map((s) => {
-      const box = h('input', { type: 'checkbox', id: `q-${s.id}`, onchange: refreshBulk, 'aria-label': t('queue.pick', { title: s.title || s.book_name }) });
+      const box = h('input', { type: 'checkbox', id: `q-${s.id}`, onchange: refreshBulk, 'aria-label': t('queue.pick', { title: `${nameOf(s)} — ${names.get(s.submitter) || s.submitter}` }) });
       checks.set(s.id, box);
       return h('li', {},
         box,
         h('div', { class: 'grow' },
-          h('a', { class: 'title', href: `/duyet?chon=${encodeURIComponent(s.id)}`, 'aria-current': s.id === selectedId ? 'true' : null }, s.title || s.book_name || s.book_type),
-          h('span', { class: 'meta' }, [s.submitter_name, s.period_label || s.period].filter(Boolean).join(' · ')),
-          h('div', { class: 'meta' }, t('queue.waitingSince', { time: fmtDateTime(s.submitted_at) }))),
+          h('a', { class: 'title', href: `/duyet?chon=${encodeURIComponent(s.id)}`, 'aria-current': selected && s.id === selected.id ? 'true' : null }, nameOf(s)),
+          h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, s.period_label || s.period_key].filter(Boolean).join(' · ')),
+          h('div', { class: 'meta' }, t('queue.waitingSince', { time: fmtDateTime(s.waiting_since || s.submitted_at) }))),
         s.on_time === false ? h('span', { class: 'badge bad' }, t('state.late')) : null,
-        stateBadge(s.state || 'in_review'));
+        stateBadge(s.state));
     });
 
     mount(el,
       h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('queue.title')), h('p', {}, t('queue.intro', { n: list.length })))),
-      h('div', { id: 'queue-out' }), out,
+      h('div', { id: 'queue-out', 'aria-live': 'polite' }, notice || null),
       list.length ? h('div', { class: 'split' },
         h('section', { class: 'card', 'aria-labelledby': 'q-list' },
           h('h2', { id: 'q-list' }, t('queue.waiting')),
@@ -62,17 +63,15 @@ export default {
         detail)
         : h('section', { class: 'card' }, emptyState(t('queue.empty'), t('queue.emptyText'))));
 
-    if (selectedId && list.some((s) => s.id === selectedId)) {
-      try {
-        const sub = await svc.submission(selectedId);
-        mount(detail,
-          h('section', { class: 'card', 'aria-labelledby': 'q-doc' },
-            h('h2', { id: 'q-doc' }, sub.title || sub.book_name),
-            h('p', { class: 'meta' }, [sub.submitter_name, sub.period_label || sub.period].filter(Boolean).join(' · ')),
-            pdfPreview(sub.version_id, sub.title || sub.book_name)),
-          decisionForm({ ...sub, id: selectedId }, () => { history.replaceState({}, '', '/duyet'); ctx.query.delete('chon'); reload(); }),
-          h('section', { class: 'card', 'aria-labelledby': 'q-hist' }, h('h2', { id: 'q-hist' }, t('submission.history')), historyView(sub.history || sub.events)));
-      } catch (err) { mount(detail, errorAlert(err)); }
+    if (selected) {
+      const turn = waitsFor(selected, user) || { role: null };
+      mount(detail,
+        h('section', { class: 'card', 'aria-labelledby': 'q-doc' },
+          h('h2', { id: 'q-doc' }, nameOf(selected)),
+          pdfPreview(selected.current_version_id, nameOf(selected))),
+        decisionForm(selected, turn, names, (d) => rerender(alertBox('ok', d === 'approve' ? t('queue.approvedOne') : t('queue.returnedOne')))),
+        h('section', { class: 'card', 'aria-labelledby': 'q-hist' }, h('h2', { id: 'q-hist' }, t('submission.history')),
+          facts(selected, names), historyView(selected.history, names)));
     }
   },
 };

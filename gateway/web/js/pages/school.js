@@ -6,7 +6,8 @@
 import { h, mount, emptyState, field, fmtDateTime, errorAlert, busy, alertBox, toast, formValues } from '../core/dom.js';
 import { t, roleName } from '../core/i18n.js';
 import { dropzone, progressBar } from '../core/dropzone.js';
-import { progressTable, progressChart } from '../core/progress.js';
+import { progressTable, progressChart, rankWorstFirst } from '../core/progress.js';
+import { navigate } from '../core/router.js';
 import * as svc from '../services.js';
 
 const ADMIN = ['hieu_truong', 'quan_tri'];
@@ -32,7 +33,7 @@ const KIND_FIELDS = {
 const WEEKDAY_FIELDS = new Set(['weekday', 'start_weekday', 'end_weekday']);
 
 function ruleEditor(item, onSaved) {
-  const current = item.school_rule || item.rule || item.district_rule || { kind: 'fixed_date' };
+  const current = item.school_rule || item.district_rule || { kind: 'fixed_date' };
   const out = h('div', { 'aria-live': 'polite' });
   const kind = h('select', { name: 'kind' }, Object.keys(KIND_FIELDS).map((k) => h('option', { value: k, selected: k === current.kind }, t(`rules.kind.${k}`))));
   const params = h('div', { class: 'row' });
@@ -48,86 +49,94 @@ function ruleEditor(item, onSaved) {
   kind.addEventListener('change', drawParams);
   drawParams();
   const btn = h('button', { type: 'submit', class: 'btn small' }, t('rules.save'));
-  const form = h('form', { 'aria-label': t('rules.editFor', { book: item.book_name || item.book_type }) },
+  const form = h('form', { 'aria-label': t('rules.editFor', { book: ruleTitle(item) }) },
     field(t('rules.kindLabel'), kind), params, out, h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const raw = formValues(form);
-    const rule = { kind: raw.kind };
+    const rule = { ...(current.kind === raw.kind ? current : {}), kind: raw.kind };
     for (const name of KIND_FIELDS[raw.kind]) rule[name] = name === 'event' ? raw[name] : Number(raw[name]);
     busy(btn, async () => {
       try {
-        await svc.setDeadlineRule(item.book_type, { rule });
+        await svc.setDeadlineRule(item.book_type, item.item, rule);
         toast(t('rules.saved'));
-        onSaved();
+        onSaved(t('rules.savedFor', { book: ruleTitle(item) }));
       } catch (err) { mount(out, errorAlert(err)); }
     });
   });
   return form;
 }
 
-function describe(rule, text) {
-  if (text) return text;
-  if (!rule) return t('rules.none');
-  return t(`rules.kind.${rule.kind}`);
+function ruleTitle(r) {
+  return r.label && r.label !== r.book_name ? `${r.book_name} — ${r.label}` : (r.book_name || r.book_type);
+}
+
+function chainSteps(chainData) {
+  const stages = (chainData && chainData.stages) || [];
+  const signing = (chainData && chainData.signing) || [];
+  const parts = stages.map((stage) => h('li', {},
+    stage.map((s) => `${roleName(s.role)}${s.mode === 'check' ? ` (${t('rules.checkOnly')})` : ''}`).join(t('rules.and')),
+    stage.length > 1 ? ` (${t('rules.parallel')})` : ''));
+  for (const s of signing) parts.push(h('li', {}, t(s.organisation ? 'rules.signsOrg' : 'rules.signs', { role: roleName(s.role), order: s.order })));
+  if (chainData && chainData.issue_role) parts.push(h('li', {}, t('rules.issues', { role: roleName(chainData.issue_role) })));
+  return parts.length ? h('ol', {}, parts) : t('rules.noSteps');
 }
 
 export const rulesPage = {
   title: 'rules.title',
   roles: ADMIN,
-  async render(el, ctx, user) {
-    const [rules, chainList] = await Promise.all([svc.deadlineRules(), svc.chains().catch(() => [])]);
+  async render(el, ctx, user, notice) {
+    const rules = await svc.deadlineRules();
+    const books = [...new Map(rules.map((r) => [r.book_type, r.book_name])).entries()];
+    const chains = await Promise.all(books.map(([slug]) => svc.chain(slug).then((c) => c.chain).catch(() => null)));
     const canEdit = user.roles.has('hieu_truong');
-    const reload = () => this.render(el, ctx, user);
+    const reload = (msg) => this.render(el, ctx, user, msg ? alertBox('ok', msg) : null);
     mount(el, head('rules.title', 'rules.intro'),
+      h('div', { id: 'rules-out', 'aria-live': 'polite' }, notice || null),
       h('section', { class: 'card', 'aria-labelledby': 'dl-title' },
         h('h2', { id: 'dl-title' }, t('rules.deadlines')),
-        rules.length ? h('ul', { class: 'list' }, rules.map((r) => h('li', {},
+        rules.length ? h('ul', { class: 'list' }, rules.map((r) => h('li', { dataset: { book: r.book_type, item: r.item } },
           h('div', { class: 'grow' },
-            h('span', { class: 'title' }, r.book_name || r.book_type),
+            h('span', { class: 'title' }, ruleTitle(r)),
             h('dl', { class: 'kv' },
-              h('dt', {}, t('rules.district')), h('dd', {}, describe(r.district_rule, r.district_text)),
-              h('dt', {}, t('rules.school')), h('dd', {}, r.school_rule ? describe(r.school_rule, r.school_text) : t('rules.inherits')))),
+              h('dt', {}, t('rules.district')), h('dd', { class: 'district-rule' }, r.district_text || t('rules.none')),
+              h('dt', {}, t('rules.school')), h('dd', { class: 'school-rule' }, r.school_text || t('rules.inherits')))),
           canEdit ? h('details', { class: 'full' }, h('summary', {}, t('rules.change')), ruleEditor(r, reload)) : null)))
           : emptyState(t('rules.empty'), t('rules.emptyText'))),
       h('section', { class: 'card', 'aria-labelledby': 'ch-title' },
         h('h2', { id: 'ch-title' }, t('rules.chains')),
-        chainList.length ? h('div', { class: 'table-wrap' }, h('table', {},
+        books.length ? h('div', { class: 'table-wrap' }, h('table', {},
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('rules.book')), h('th', { scope: 'col' }, t('rules.steps')))),
-          h('tbody', {}, chainList.map((c) => h('tr', {},
-            h('th', { scope: 'row' }, c.book_name || c.book_type),
-            h('td', {}, h('ol', {}, (c.steps || []).map((s) => h('li', {},
-              (s.roles || [s.role]).filter(Boolean).map(roleName).join(t('rules.or')),
-              s.kind === 'check' || s.check ? ` (${t('rules.checkOnly')})` : '',
-              s.parallel ? ` (${t('rules.parallel')})` : '')))))))))
+          h('tbody', {}, books.map(([slug, name], i) => h('tr', {},
+            h('th', { scope: 'row' }, name || slug),
+            h('td', {}, chainSteps(chains[i])))))))
           : emptyState(t('rules.noChains'))));
   },
 };
 
 // ---------------------------------------------------------------- staff and import
 function importReport(report) {
-  const rows = report.rows || report.problems || report.errors || [];
-  const bad = rows.filter((r) => r.problem || r.problems || r.error || r.status === 'error');
-  const ok = report.ok_count ?? report.valid ?? (rows.length - bad.length);
-  return h('div', {},
-    bad.length ? alertBox('error', t('staff.importProblems', { n: bad.length }), t('staff.importFix'))
-      : alertBox('ok', t('staff.importClean', { n: ok })),
-    h('p', {}, t('staff.importSummary', { ok, bad: bad.length, created: report.created ?? '—', updated: report.updated ?? '—', unchanged: report.unchanged ?? '—' })),
-    rows.length ? h('div', { class: 'table-wrap' }, h('table', {},
+  const problems = report.problems || [];
+  return h('div', { class: 'import-report' },
+    problems.length ? alertBox('error', t('staff.importProblems', { n: new Set(problems.map((p) => p.row)).size }), t('staff.importFix'))
+      : alertBox('ok', report.applied ? t('staff.importApplied', { n: report.rows }) : t('staff.importClean', { n: report.rows })),
+    h('p', {}, t('staff.importSummary', { rows: report.rows, bad: problems.length, created: report.new_people ?? 0, existing: report.existing_people ?? 0, roles: report.new_roles ?? 0 })),
+    problems.length ? h('div', { class: 'table-wrap' }, h('table', {},
       h('caption', {}, t('staff.reportCaption')),
-      h('thead', {}, h('tr', {}, ['row', 'name', 'column', 'problem'].map((k) => h('th', { scope: 'col' }, t(`staff.col.${k}`))))),
-      h('tbody', {}, rows.flatMap((r) => {
-        const problems = r.problems || (r.problem || r.error ? [{ column: r.column, message: r.problem || r.error }] : []);
-        if (!problems.length) return [h('tr', {}, h('td', { class: 'num' }, String(r.row)), h('td', {}, r.full_name || r.name || ''), h('td', {}, '—'), h('td', {}, h('span', { class: 'badge ok' }, t('staff.rowOk'))))];
-        return problems.map((p) => h('tr', {}, h('td', { class: 'num' }, String(r.row)), h('td', {}, r.full_name || r.name || ''), h('td', {}, p.column || ''), h('td', {}, h('span', { class: 'badge bad' }, p.message || p.problem || String(p)))));
-      })))) : null);
+      h('thead', {}, h('tr', {}, ['row', 'column', 'problem'].map((k) => h('th', { scope: 'col' }, t(`staff.col.${k}`))))),
+      h('tbody', {}, problems.map((p) => h('tr', {},
+        h('td', { class: 'num' }, String(p.row)), h('td', {}, p.column || ''), h('td', {}, p.problem)))))) : null,
+    (report.created_accounts || []).length ? h('details', {}, h('summary', {}, t('staff.newAccounts', { n: report.created_accounts.length })),
+      h('ul', {}, report.created_accounts.map((a) => h('li', {}, Object.values(a).join(' — '))))) : null);
 }
 
 export const staffPage = {
   title: 'staff.title',
   roles: ADMIN,
   async render(el, ctx, user) {
-    const people = await svc.users();
+    const school = user.tenant;
+    const [people, unitList] = await Promise.all([svc.people(school), svc.units(school).catch(() => [])]);
+    const unitName = new Map(unitList.map((u) => [u.id, u.name]).concat(unitList.map((u) => [u.slug, u.name])));
     const out = h('div', { 'aria-live': 'polite' });
     const drop = dropzone({ accept: '.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', label: t('staff.pickExcel'), hint: t('staff.dropExcel') });
     const prog = progressBar(t('staff.uploading'));
@@ -138,17 +147,17 @@ export const staffPage = {
       drop.el, prog.el, h('div', { class: 'actions' }, dry, apply), out);
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      const isDry = (ev.submitter || dry).value === 'dry';
+      const button = ev.submitter || dry;
       if (!drop.file) { mount(out, alertBox('error', t('staff.needFile'))); return; }
-      busy(ev.submitter || dry, async () => {
+      busy(button, async () => {
         try {
-          const report = await svc.importStaff(drop.file, isDry, (a, b) => prog.update(a, b));
+          const report = await svc.importStaff(school, drop.file, button.value === 'apply', (a, b) => prog.update(a, b));
           prog.hide();
           mount(out, importReport(report));
-          if (!isDry) toast(t('staff.applied'));
+          if (report.applied) toast(t('staff.applied'));
         } catch (err) {
           prog.hide();
-          mount(out, err.errors ? importReport({ rows: err.errors }) : errorAlert(err));
+          mount(out, errorAlert(err));
         }
       });
     });
@@ -159,60 +168,70 @@ export const staffPage = {
         people.length ? h('div', { class: 'table-wrap' }, h('table', {},
           h('thead', {}, h('tr', {}, ['name', 'username', 'roles'].map((k) => h('th', { scope: 'col' }, t(`staff.th.${k}`))))),
           h('tbody', {}, people.map((p) => h('tr', {},
-            h('td', {}, p.full_name || p.name),
-            h('td', {}, p.username || p.email || ''),
-            h('td', {}, (p.roles || p.memberships || []).map((r) => (Array.isArray(r) ? `${roleName(r[0])}${r[1] ? ` (${r[1]})` : ''}` : typeof r === 'string' ? roleName(r) : `${roleName(r.role)}${r.unit_name || r.unit ? ` (${r.unit_name || r.unit})` : ''}`)).join(', ')))))))
+            h('td', {}, p.full_name),
+            h('td', {}, p.id),
+            h('td', {}, (p.memberships || []).map((m) => `${roleName(m.role)}${m.unit ? ` (${unitName.get(m.unit) || m.unit})` : ''}`).join(', ')))))))
           : emptyState(t('staff.empty'), t('staff.emptyText'))));
   },
 };
 
 // ---------------------------------------------------------------- lock and open
+function localInput(date) {
+  const d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+  return d.toISOString().slice(0, 16);
+}
+
 export const locksPage = {
   title: 'locks.title',
   roles: ADMIN,
-  async render(el, ctx, user) {
-    const [list, books] = await Promise.all([svc.locks(), svc.catalog().catch(() => [])]);
-    const reload = () => this.render(el, ctx, user);
+  async render(el, ctx, user, notice) {
+    const [list, rules, unitList] = await Promise.all([svc.locks(), svc.deadlineRules().catch(() => []), svc.units(user.tenant).catch(() => [])]);
+    const books = [...new Map(rules.map((r) => [r.book_type, r.book_name])).entries()];
+    const reload = (msg) => this.render(el, ctx, user, msg ? alertBox('ok', msg) : null);
     const out = h('div', { 'aria-live': 'polite' });
-    const scope = h('select', { name: 'scope' }, ['school', 'book_type', 'unit', 'period'].map((s) => h('option', { value: s }, t(`locks.scope.${s}`))));
-    const book = h('select', { name: 'book_type' }, h('option', { value: '' }, t('locks.allBooks')), books.map((b) => h('option', { value: b.slug || b.book_type }, b.name || b.slug)));
-    const period = h('input', { type: 'text', name: 'period', placeholder: '2025-2026/tuan-10' });
-    const starts = h('input', { type: 'datetime-local', name: 'starts_at' });
-    const ends = h('input', { type: 'datetime-local', name: 'ends_at' });
-    const reason = h('input', { type: 'text', name: 'reason', required: true });
+    const now = new Date();
+    const book = h('select', { name: 'book' }, h('option', { value: '' }, t('locks.allBooks')), books.map(([slug, name]) => h('option', { value: slug }, name)));
+    const unit = h('select', { name: 'unit_id' }, h('option', { value: '' }, t('locks.allUnits')),
+      unitList.filter((u) => u.kind !== 'lop').map((u) => h('option', { value: u.id }, u.name)));
+    const period = h('input', { type: 'text', name: 'period', placeholder: `${svc.schoolYearOf()}.t10`, autocomplete: 'off' });
+    const year = h('input', { type: 'text', name: 'school_year', value: svc.schoolYearOf(), autocomplete: 'off' });
+    const starts = h('input', { type: 'datetime-local', name: 'starts_at', value: localInput(now), required: true });
+    const ends = h('input', { type: 'datetime-local', name: 'ends_at', value: localInput(new Date(now.getTime() + 7 * 86400000)), required: true });
+    const reason = h('input', { type: 'text', name: 'reason', required: true, minlength: '3' });
     const btn = h('button', { type: 'submit', class: 'btn' }, t('locks.lock'));
     const form = h('form', { class: 'card', 'aria-labelledby': 'lk-new' },
-      h('h2', { id: 'lk-new' }, t('locks.new')),
-      h('div', { class: 'row' }, field(t('locks.scopeLabel'), scope), field(t('locks.book'), book), field(t('locks.period'), period, t('locks.periodHint'))),
+      h('h2', { id: 'lk-new' }, t('locks.new')), h('p', {}, t('locks.scopeHelp')),
+      h('div', { class: 'row' }, field(t('locks.book'), book), field(t('locks.unit'), unit)),
+      h('div', { class: 'row' }, field(t('locks.year'), year), field(t('locks.period'), period, t('locks.periodHint'))),
       h('div', { class: 'row' }, field(t('locks.from'), starts), field(t('locks.until'), ends)),
       field(t('locks.reason'), reason, t('locks.reasonHint')), out, h('div', { class: 'actions' }, btn));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const v = formValues(form);
-      const body = { scope: v.scope, reason: v.reason };
-      if (v.book_type) body.book_type = v.book_type;
-      if (v.period) body.period = v.period;
-      if (v.starts_at) body.starts_at = new Date(v.starts_at).toISOString();
-      if (v.ends_at) body.ends_at = new Date(v.ends_at).toISOString();
+      const body = { reason: v.reason, starts_at: new Date(v.starts_at).toISOString(), ends_at: new Date(v.ends_at).toISOString() };
+      for (const k of ['book', 'unit_id', 'period', 'school_year']) if (v[k]) body[k] = v[k];
       busy(btn, async () => {
-        try { await svc.createLock(body); toast(t('locks.locked')); reload(); } catch (err) { mount(out, errorAlert(err)); }
+        try { await svc.createLock(body); reload(t('locks.locked')); } catch (err) { mount(out, errorAlert(err)); }
       });
     });
-    mount(el, head('locks.title', 'locks.intro'), form,
+    const bookName = new Map(books);
+    const unitName = new Map(unitList.map((u) => [u.id, u.name]));
+    const scopeText = (l) => [l.book ? bookName.get(l.book) || l.book : t('locks.allBooks'), l.unit_id ? unitName.get(l.unit_id) || l.unit_id : null,
+      l.period || l.school_year].filter(Boolean).join(' · ');
+    const active = (l) => !l.removed && new Date(l.ends_at) > now;
+    mount(el, head('locks.title', 'locks.intro'), h('div', { 'aria-live': 'polite' }, notice || null), form,
       h('section', { class: 'card', 'aria-labelledby': 'lk-list' },
         h('h2', { id: 'lk-list' }, t('locks.current')),
-        list.length ? h('ul', { class: 'list' }, list.map((l) => {
-          const active = !l.unlocked_at && (l.active !== false);
-          return h('li', {},
-            h('div', { class: 'grow' },
-              h('span', { class: 'title' }, [t(`locks.scope.${l.scope}`, {}, l.scope), l.book_name || l.book_type, l.unit_name || l.unit, l.period].filter(Boolean).join(' · ')),
-              h('span', { class: 'meta' }, t('locks.window', { from: fmtDateTime(l.starts_at), until: l.ends_at ? fmtDateTime(l.ends_at) : t('locks.open') })),
-              h('div', { class: 'meta' }, t('locks.because', { reason: l.reason || '' }))),
-            h('span', { class: `badge ${active ? 'bad' : 'muted'}` }, active ? t('locks.active') : t('locks.ended')),
-            active ? h('button', { type: 'button', class: 'btn secondary small', onclick: (e) => busy(e.currentTarget, async () => {
-              try { await svc.unlock(l.id, t('locks.unlockReason')); toast(t('locks.unlocked')); reload(); } catch (err) { toast(err.title, 'error'); }
-            }) }, t('locks.unlock')) : null);
-        })) : emptyState(t('locks.empty'), t('locks.emptyText'))));
+        list.length ? h('ul', { class: 'list' }, list.map((l) => h('li', {},
+          h('div', { class: 'grow' },
+            h('span', { class: 'title' }, scopeText(l)),
+            h('span', { class: 'meta' }, t('locks.window', { from: fmtDateTime(l.starts_at), until: fmtDateTime(l.ends_at) })),
+            h('div', { class: 'meta' }, t('locks.because', { reason: l.reason || '' }))),
+          h('span', { class: `badge ${active(l) ? 'bad' : 'muted'}` }, active(l) ? t('locks.active') : t('locks.ended')),
+          active(l) ? h('button', { type: 'button', class: 'btn secondary small', 'aria-label': t('locks.unlockOf', { scope: scopeText(l) }), onclick: (e) => busy(e.currentTarget, async () => {
+            try { await svc.removeLock(l.id); reload(t('locks.unlocked')); } catch (err) { toast(err.title, 'error'); }
+          }) }, t('locks.unlock')) : null)))
+          : emptyState(t('locks.empty'), t('locks.emptyText'))));
   },
 };
 
@@ -220,17 +239,21 @@ export const locksPage = {
 export const delegationPage = {
   title: 'delegation.title',
   roles: ['hieu_truong', 'to_truong'],
-  async render(el, ctx, user) {
-    const [list, people] = await Promise.all([svc.delegations(), svc.users().catch(() => [])]);
-    const reload = () => this.render(el, ctx, user);
+  async render(el, ctx, user, notice) {
+    const school = user.tenant;
+    const [list, people] = await Promise.all([svc.delegations(school), svc.people(school).catch(() => [])]);
+    const names = new Map(people.map((p) => [p.id, p.full_name]));
+    const reload = (msg) => this.render(el, ctx, user, msg ? alertBox('ok', msg) : null);
     const out = h('div', { 'aria-live': 'polite' });
-    const myRoles = [...user.roles].filter((r) => ['hieu_truong', 'to_truong'].includes(r));
-    const unitOf = (role) => (user.unitRoles.find(([r]) => r === role) || [])[1] || null;
-    const to = h('select', { name: 'delegate', required: true }, h('option', { value: '' }, t('delegation.pick')),
-      people.filter((p) => (p.id || p.sub) !== user.sub).map((p) => h('option', { value: p.id || p.sub }, p.full_name || p.name)));
-    const role = h('select', { name: 'role' }, myRoles.map((r) => h('option', { value: r }, roleName(r))));
-    const books = h('input', { type: 'text', name: 'book_types', placeholder: 'ke_hoach_bai_day' });
-    const from = h('input', { type: 'date', name: 'starts_on', required: true });
+    const mine = [];
+    if (user.claims.roles?.includes('hieu_truong')) mine.push(['hieu_truong', null]);
+    for (const [r, u] of user.unitRoles) if (r === 'to_truong') mine.push([r, u]);
+    const to = h('select', { name: 'delegate_id', required: true }, h('option', { value: '' }, t('delegation.pick')),
+      people.filter((p) => p.id !== user.sub).map((p) => h('option', { value: p.id }, p.full_name)));
+    const role = h('select', { name: 'role' }, mine.map(([r, u], i) => h('option', { value: String(i) }, u ? `${roleName(r)} — ${u.split('/').pop()}` : roleName(r))));
+    const books = h('input', { type: 'text', name: 'book_types', placeholder: 'ke_hoach_bai_day', autocomplete: 'off' });
+    const today = new Date().toISOString().slice(0, 10);
+    const from = h('input', { type: 'date', name: 'starts_on', value: today, required: true });
     const until = h('input', { type: 'date', name: 'ends_on', required: true });
     const btn = h('button', { type: 'submit', class: 'btn' }, t('delegation.create'));
     const form = h('form', { class: 'card', 'aria-labelledby': 'dg-new' },
@@ -242,42 +265,65 @@ export const delegationPage = {
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const v = formValues(form);
+      const [r, u] = mine[Number(v.role)] || [];
+      if (!v.delegate_id || !v.ends_on) { mount(out, alertBox('error', t('delegation.needFields'))); return; }
       const body = {
-        delegate: v.delegate, role: v.role, unit: unitOf(v.role),
+        delegate_id: v.delegate_id, role: r, unit: u ? u.split('/').pop() : null,
         book_types: v.book_types ? v.book_types.split(/[,\s]+/).filter(Boolean) : [],
         starts_at: new Date(`${v.starts_on}T00:00:00+07:00`).toISOString(),
-        ends_at: new Date(`${v.ends_on}T23:59:59+07:00`).toISOString(),
+        until: new Date(`${v.ends_on}T23:59:59+07:00`).toISOString(),
       };
-      busy(btn, async () => { try { await svc.createDelegation(body); toast(t('delegation.created')); reload(); } catch (err) { mount(out, errorAlert(err)); } });
+      busy(btn, async () => { try { await svc.createDelegation(school, body); reload(t('delegation.created')); } catch (err) { mount(out, errorAlert(err)); } });
     });
-    mount(el, head('delegation.title', 'delegation.intro'), form,
+    mount(el, head('delegation.title', 'delegation.intro'), h('div', { 'aria-live': 'polite' }, notice || null),
+      mine.length ? form : null,
       h('section', { class: 'card', 'aria-labelledby': 'dg-list' },
         h('h2', { id: 'dg-list' }, t('delegation.current')),
         list.length ? h('ul', { class: 'list' }, list.map((d) => h('li', {},
           h('div', { class: 'grow' },
-            h('span', { class: 'title' }, t('delegation.line', { from: d.delegator_name || d.delegator, to: d.delegate_name || d.delegate, role: roleName(d.role) })),
-            h('span', { class: 'meta' }, t('locks.window', { from: fmtDateTime(d.starts_at), until: fmtDateTime(d.ends_at || d.until) })),
+            h('span', { class: 'title' }, t('delegation.line', { from: names.get(d.delegator_id) || d.delegator_id, to: names.get(d.delegate_id) || d.delegate_id, role: roleName(d.role) })),
+            h('span', { class: 'meta' }, t('locks.window', { from: fmtDateTime(d.starts_at), until: fmtDateTime(d.until) })),
             d.book_types && d.book_types.length ? h('div', { class: 'meta' }, d.book_types.join(', ')) : null),
           d.revoked_at ? h('span', { class: 'badge muted' }, t('delegation.revoked'))
-            : h('button', { type: 'button', class: 'btn secondary small', onclick: (e) => busy(e.currentTarget, async () => {
-              try { await svc.revokeDelegation(d.id); toast(t('delegation.revokedOk')); reload(); } catch (err) { toast(err.title, 'error'); }
-            }) }, t('delegation.revoke')))))
+            : (d.delegator_id === user.sub ? h('button', { type: 'button', class: 'btn secondary small', onclick: (e) => busy(e.currentTarget, async () => {
+              try { await svc.revokeDelegation(school, d.id); reload(t('delegation.revokedOk')); } catch (err) { toast(err.title, 'error'); }
+            }) }, t('delegation.revoke')) : h('span', { class: 'badge ok' }, t('delegation.active'))))))
           : emptyState(t('delegation.empty'), t('delegation.emptyText'))));
   },
 };
 
 // ---------------------------------------------------------------- school progress
+/** A period picker: the school year, or one of its months. */
+export function periodPicker(current, onChange) {
+  const year = svc.schoolYearOf();
+  const [y1, y2] = year.split('-').map(Number);
+  const months = [9, 10, 11, 12].map((m) => `${y1}-${String(m).padStart(2, '0')}`).concat([1, 2, 3, 4, 5].map((m) => `${y2}-${String(m).padStart(2, '0')}`));
+  const select = h('select', { name: 'period', onchange: (ev) => onChange(ev.target.value) },
+    h('option', { value: year, selected: current === year }, t('progress.wholeYear', { year })),
+    months.map((m) => h('option', { value: m, selected: current === m }, t('progress.month', { month: Number(m.slice(5)), year: m.slice(0, 4) }))));
+  return h('div', { class: 'filters' }, field(t('progress.period'), select));
+}
+
 export const progressPage = {
   title: 'progress.title',
   roles: ['hieu_truong', 'pho_hieu_truong', 'quan_tri', 'to_truong'],
   async render(el, ctx, user) {
-    const data = await svc.progress({ scope: 'school', school: user.tenant });
-    const rows = data.units || data.rows || data.items || [];
+    const period = ctx.query.get('ky') || svc.schoolYearOf();
+    const school = user.tenant;
+    const unitList = (await svc.units(school).catch(() => [])).filter((u) => u.kind !== 'lop');
+    const mayAll = user.roles.has('hieu_truong') || user.roles.has('pho_hieu_truong') || user.roles.has('quan_tri');
+    const visible = mayAll ? unitList : unitList.filter((u) => user.unitRoles.some(([, uid]) => uid === u.id));
+    const [totals, ...perUnit] = await Promise.all([
+      mayAll ? svc.progress('school', school, period) : Promise.resolve(null),
+      ...visible.map((u) => svc.progress('to', u.id, period).then((r) => ({ ...r, id: u.id, name: u.name })).catch(() => null))]);
+    const rows = rankWorstFirst(perUnit.filter(Boolean));
     mount(el, head('progress.title', 'progress.intro'),
-      data.totals ? progressTable([{ ...data.totals, name: data.name || t('progress.wholeSchool') }], { caption: t('progress.wholeSchool') }) : null,
+      periodPicker(period, (p) => navigate(`/truong/tien-do?ky=${encodeURIComponent(p)}`)),
+      totals ? h('section', { class: 'card', 'aria-labelledby': 'pg-all' }, h('h2', { id: 'pg-all' }, t('progress.wholeSchool')),
+        progressTable([{ ...totals, name: t('progress.wholeSchool') }])) : null,
       h('section', { class: 'card', 'aria-labelledby': 'pg-units' },
         h('h2', { id: 'pg-units' }, t('progress.byUnit')),
-        rows.length ? [progressChart(rows, t('progress.chartUnits')), progressTable(rows, { caption: t('progress.byUnit') })]
+        rows.length ? [progressChart(rows, t('progress.chartUnits')), progressTable(rows, { ranked: true, caption: t('progress.byUnit') })]
           : emptyState(t('progress.empty'), t('progress.emptyText'))));
   },
 };

@@ -1,15 +1,32 @@
 /**
  * One submission: its state, the PDF beside its history, and what I may do now
- * (approve / return with a comment when it is my turn; resubmit when it was returned to me).
+ * (approve / return with a comment when it waits for me; resubmit when it was returned to me).
  * A submission of another school is a 404 from the service, shown as the "not found" page.
  */
 import { h, mount, stateBadge, fmtDateTime, field, errorAlert, alertBox, busy, toast } from '../core/dom.js';
-import { t } from '../core/i18n.js';
+import { t, roleName } from '../core/i18n.js';
 import { historyView, pdfPreview } from '../core/history.js';
 import { submitForm } from '../core/submitfile.js';
+import { returnComment } from './mywork.js';
+import { namesOf } from '../core/names.js';
 import * as svc from '../services.js';
 
-export function decisionForm(sub, onDone) {
+const WAITING = new Set(['submitted', 'in_review']);
+
+/** Whether the signed-in user may decide now (holds, or acts for, a role the submission waits for). */
+export function waitsFor(sub, user) {
+  if (!WAITING.has(sub.state) || sub.submitter === user.sub) return null;
+  for (const w of sub.waiting_for || []) {
+    const unitOk = (unit) => !w.unit || !unit || unit === w.unit;
+    if (user.claims.roles?.includes(w.role) && !w.unit) return { role: w.role };
+    if (user.unitRoles.some(([r, u]) => r === w.role && unitOk(u))) return { role: w.role };
+    const d = user.act.find((a) => a.role === w.role && unitOk(a.unit));
+    if (d) return { role: w.role, onBehalfOf: d.on_behalf_of };
+  }
+  return null;
+}
+
+export function decisionForm(sub, turn, names, onDone) {
   const comment = h('textarea', { name: 'comment', rows: '3' });
   const out = h('div', { 'aria-live': 'polite' });
   const approve = h('button', { type: 'button', class: 'btn' }, t('queue.approve'));
@@ -24,43 +41,55 @@ export function decisionForm(sub, onDone) {
     try {
       await svc.decide(sub.id, decision, comment.value.trim());
       toast(decision === 'approve' ? t('queue.approvedOne') : t('queue.returnedOne'));
-      if (onDone) onDone();
+      if (onDone) onDone(decision);
     } catch (err) { mount(out, errorAlert(err)); }
   });
   approve.addEventListener('click', () => act('approve', approve));
   ret.addEventListener('click', () => act('return', ret));
-  return h('div', { class: 'card' },
-    h('h2', {}, t('queue.decide')),
-    sub.acting_for ? alertBox('info', t('queue.actingFor', { who: sub.acting_for })) : null,
+  return h('section', { class: 'card', 'aria-labelledby': `decide-${sub.id}` },
+    h('h2', { id: `decide-${sub.id}` }, t('queue.decide')),
+    turn && turn.onBehalfOf ? alertBox('info', t('queue.actingFor', { who: names.get(turn.onBehalfOf) || turn.onBehalfOf, role: roleName(turn.role) })) : null,
+    sub.approval_notice ? alertBox('warn', sub.approval_notice) : null,
     field(t('queue.comment'), comment, t('queue.commentHint')), out,
     h('div', { class: 'actions' }, approve, ret));
+}
+
+export function facts(sub, names) {
+  return h('dl', { class: 'kv' },
+    h('dt', {}, t('submission.submitter')), h('dd', {}, names.get(sub.submitter) || sub.submitter || '—'),
+    h('dt', {}, t('submission.period')), h('dd', {}, sub.period_label || sub.period_key || '—'),
+    h('dt', {}, t('submission.submittedAt')), h('dd', {}, fmtDateTime(sub.submitted_at)),
+    h('dt', {}, t('submission.dueAt')), h('dd', {}, fmtDateTime(sub.due_at)),
+    h('dt', {}, t('submission.timeliness')), h('dd', {}, sub.on_time === false ? t('state.late') : sub.on_time ? t('state.on_time') : '—'),
+    (sub.waiting_for || []).length && WAITING.has(sub.state)
+      ? [h('dt', {}, t('submission.waitingFor')), h('dd', {}, sub.waiting_for.map((w) => roleName(w.role)).join(', '))] : null);
 }
 
 export default {
   title: 'submission.title',
   async render(el, ctx, user) {
     const sub = await svc.submission(ctx.params.id);
-    const state = sub.state || sub.status;
+    const names = await namesOf(sub.tenant);
     const reload = () => this.render(el, ctx, user);
-    const mine = sub.submitter === user.sub || sub.owner === user.sub;
+    const mine = sub.submitter === user.sub;
+    const turn = waitsFor(sub, user);
+    const why = sub.state === 'returned' ? returnComment(sub) : null;
     mount(el,
       h('div', { class: 'page-head' }, h('div', {},
-        h('h1', {}, sub.title || sub.book_name || t('submission.title')),
-        h('p', {}, [sub.submitter_name, sub.period_label || sub.period, sub.unit_name].filter(Boolean).join(' · '))),
-      stateBadge(state)),
-      state === 'returned' && sub.return_comment ? alertBox('warn', t('submission.returnedBecause'), sub.return_comment) : null,
+        h('h1', {}, sub.book_name || sub.book_type),
+        h('p', {}, [names.get(sub.submitter) || sub.submitter, sub.period_label || sub.period_key].filter(Boolean).join(' · '))),
+      stateBadge(sub.state)),
+      why ? alertBox('warn', t('submission.returnedBecause'), why) : null,
+      sub.recall_reason ? alertBox('error', t('verify.recalled'), t('verify.recallReason', { reason: sub.recall_reason })) : null,
       h('div', { class: 'split' },
-        h('section', { class: 'card', 'aria-label': t('submission.document') }, pdfPreview(sub.version_id, sub.title || sub.book_name)),
+        h('section', { class: 'card', 'aria-label': t('submission.document') }, pdfPreview(sub.current_version_id, sub.book_name)),
         h('div', {},
-          sub.can_decide ? decisionForm(sub, reload) : null,
-          mine && state === 'returned' ? h('div', { class: 'card' }, h('h2', {}, t('mywork.resubmit')),
-            submitForm({ obligation: { id: sub.obligation_id, book_type: sub.book_type, period: sub.period, unit: sub.unit }, submissionId: sub.id, onDone: reload })) : null,
+          turn ? decisionForm(sub, turn, names, reload) : null,
+          mine && sub.state === 'returned' ? h('section', { class: 'card', 'aria-labelledby': 'resub' }, h('h2', { id: 'resub' }, t('mywork.resubmit')),
+            submitForm({ obligation: { id: sub.obligation_id, book_type: sub.book_type, period_key: sub.period_key }, returned: sub, onDone: reload })) : null,
           h('section', { class: 'card', 'aria-labelledby': 'hist' },
             h('h2', { id: 'hist' }, t('submission.history')),
-            h('dl', { class: 'kv' },
-              h('dt', {}, t('submission.submittedAt')), h('dd', {}, fmtDateTime(sub.submitted_at)),
-              h('dt', {}, t('submission.dueAt')), h('dd', {}, fmtDateTime(sub.due_at)),
-              h('dt', {}, t('submission.timeliness')), h('dd', {}, sub.on_time === false ? t('state.late') : sub.on_time ? t('state.on_time') : '—')),
-            historyView(sub.history || sub.events)))));
+            facts(sub, names),
+            historyView(sub.history, names)))));
   },
 };
