@@ -160,7 +160,7 @@ class SessionDoc(Document):
 
 class AuthorizationCodeDoc(Document):
     meta = {"collection": "authorization_codes", "db_alias": ALIAS,
-            "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+            "indexes": [("client_id", "nonce"), {"fields": ["expires_at"], "expireAfterSeconds": 0}]}
     id = StringField(primary_key=True)  # sha256 of the code
     client_id = StringField(required=True)
     redirect_uri = StringField()
