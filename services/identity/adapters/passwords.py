@@ -35,5 +35,10 @@ class PasswordHasher:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
+    def parameters(self) -> dict[str, int]:
+        """The argon2id cost parameters in use (for the benchmark and the README)."""
+        h = self._hasher
+        return {"time_cost": h.time_cost, "memory_cost_kib": h.memory_cost, "parallelism": h.parallelism}
+
     def needs_rehash(self, stored_hash: str) -> bool:
         return self._hasher.check_needs_rehash(stored_hash)

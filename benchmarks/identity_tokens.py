@@ -1,0 +1,125 @@
+"""Identity throughput per core, printed beside Keycloak's published sizing.
+
+Keycloak's sizing guide (per vCPU): 15 password logins/s, 120 client-credential grants/s,
+120 refresh-token grants/s. This benchmark drives the real identity Flask app in-process
+(Werkzeug test client; no network) on the demo district, one thread, and divides the number
+of operations by the process CPU time, so other load on the machine does not flatter or hurt
+the figures. The database is mongomock (in-process): its cost is not MongoDB's, which is why
+the database cost is shown separately as reads per request in
+``tests/unit/identity/test_constant_reads.py``.
+
+Also measured: the cost of verifying an identity access token in another service with the
+kernel's ``TokenVerifier`` (target: under 0.3 ms per request).
+
+Run: ``.venv/bin/python -m benchmarks.identity_tokens [--quick]``
+"""
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from services.identity.adapters.passwords import PasswordHasher
+from services.identity.bootstrap import bootstrap
+from services.identity.entrypoints.app import create_app
+from services.identity.entrypoints.demo import seed_demo
+from services.identity.service_layer.tokens import GrantUser, new_refresh_token
+from services.kernel.clock import FixedClock
+from services.kernel.messaging import InMemoryPublisher
+from services.kernel.tokens import StaticKeySource, TokenVerifier
+
+KEYCLOAK = {"password sign-ins/s": 15.0, "client-credential grants/s": 120.0, "refresh grants/s": 120.0}
+SECRET = "bench-documents-secret"
+DEMO_PASSWORD = "HoSo@2026"
+
+
+def per_core(label: str, n: int, fn: Callable[[int], None]) -> tuple[str, float, float]:
+    """Run ``fn(i)`` n times; returns (label, ops per CPU second, ops per wall second)."""
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for i in range(n):
+        fn(i)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return label, n / cpu, n / wall
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    clock = FixedClock(datetime.now(timezone.utc).replace(microsecond=0))
+    c = bootstrap({"mode": "test", "documents_client_secret": SECRET}, environ={}, clock=clock,
+                  publisher=InMemoryPublisher())
+    seed_demo(c)
+    app = create_app(container=c)
+    client = app.test_client()
+    page = client.get("/auth/sign-in").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    people = ["thhp.giaovien", "thhp.giaovien2", "thhp.topho", "thhp.totruong", "thhp.vanthu", "thhp.ketoan",
+              "mnhc.giaovien", "mnhc.giaovien2", "thcsnh.giaovien", "thcsnh.giaovien2"]
+
+    hasher = PasswordHasher()
+    stored = hasher.hash(DEMO_PASSWORD)
+    n_pw = 30 if quick else 150
+
+    def argon2_only(i: int) -> None:
+        assert hasher.verify(stored, DEMO_PASSWORD)
+
+    def password_sign_in(i: int) -> None:
+        resp = client.post("/auth/sign-in", data={"login": people[i % len(people)], "password": DEMO_PASSWORD,
+                                                  "csrf": csrf}, environ_base={"REMOTE_ADDR": f"10.0.{i // 250}.{i % 250}"})
+        assert resp.status_code == 303, resp.status_code
+
+    def client_credentials(i: int) -> None:
+        resp = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "documents",
+                                                 "client_secret": SECRET})
+        assert resp.status_code == 200
+
+    refresh = {"token": ""}
+
+    def start_family() -> None:
+        user = GrantUser("thhp.giaovien", None, None)
+        token = new_refresh_token()
+        c.tokens.store_refresh_token(token, user=user, client_id="hoso-web", scope="openid offline_access", family_id=None)
+        refresh["token"] = token
+
+    def refresh_grant(i: int) -> None:
+        resp = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": refresh["token"],
+                                                 "client_id": "hoso-web"})
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        refresh["token"] = resp.get_json()["refresh_token"]
+
+    n_grants = 300 if quick else 1500
+    results = [per_core("argon2id verification alone", n_pw, argon2_only),
+               per_core("password sign-ins/s", n_pw, password_sign_in),
+               per_core("client-credential grants/s", n_grants, client_credentials)]
+    start_family()
+    results.append(per_core("refresh grants/s", n_grants, refresh_grant))
+
+    access = c.tokens.person_access_token(GrantUser("thhp.totruong", None, None), "hoso-web")
+    verifier = TokenVerifier(keys=StaticKeySource(jwks=c.keys.jwks()), issuer=c.settings.issuer, audience="hoso",
+                             clock=clock)
+    n_verify = 2000 if quick else 20000
+    verifier.verify(access)
+    cpu0 = time.process_time()
+    for _ in range(n_verify):
+        verifier.verify(access)
+    verify_ms = (time.process_time() - cpu0) / n_verify * 1000
+    n_sign = 2000 if quick else 10000
+    cpu0 = time.process_time()
+    for _ in range(n_sign):
+        c.tokens.person_access_token(GrantUser("thhp.totruong", None, None), "hoso-web")
+    issue_ms = (time.process_time() - cpu0) / n_sign * 1000
+
+    print("identity throughput per core (in-process Flask app, mongomock, one thread)")
+    print(f"{'measure':34} {'per CPU s':>10} {'per wall s':>11} {'Keycloak/vCPU':>14} {'ratio':>7}")
+    for label, cpu_rate, wall_rate in results:
+        ref = KEYCLOAK.get(label)
+        ratio = f"{cpu_rate / ref:6.1f}×" if ref else ""
+        print(f"{label:34} {cpu_rate:10.1f} {wall_rate:11.1f} {ref if ref else '':>14} {ratio:>7}")
+    print(f"{'access token issuance (claims + ES256)':34} {issue_ms:9.3f} ms  (reads: person, memberships, staff roles, delegations)")
+    print(f"{'token verification in a service':34} {verify_ms:9.3f} ms  target < 0.300 ms  ({0.3 / verify_ms:.1f}× under)")
+    print("argon2id parameters:", hasher.parameters())
+
+
+if __name__ == "__main__":
+    main()
