@@ -16,7 +16,6 @@ signer's and the TSA's.
 from __future__ import annotations
 
 import asyncio
-import enum
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import datetime
@@ -31,6 +30,8 @@ from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.validation import add_validation_info
+from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from services.signing.adapters.stamp_font import PreparedFontFactory
@@ -45,14 +46,6 @@ STAMP_TEXT = (
     "Thời gian ký: %(when)s\n"
     "Mã tra cứu: %(code)s"
 )
-
-
-class SignatureLevel(str, enum.Enum):
-    """PAdES baseline levels this engine produces."""
-
-    B_B = "B-B"
-    B_T = "B-T"
-    B_LT = "B-LT"
 
 
 @dataclass(frozen=True)
@@ -119,9 +112,9 @@ class PreparedSignature:
 class PadesEngine:
     """Prepares and completes PAdES signatures; one instance per process, reused."""
 
-    def __init__(self, *, timestamper: TimeStamper | None = None, font_path: str = DEJAVU_SANS) -> None:
+    def __init__(self, *, timestamper: TimeStamper | None = None, font: PreparedFontFactory | None = None) -> None:
         self._timestamper = timestamper
-        self._font = PreparedFontFactory(font_path, font_size=9)
+        self._font = font or PreparedFontFactory(DEJAVU_SANS, font_size=9)
         self._font.warm_up()
         self._style = VerifiableStampStyle(
             stamp_text=STAMP_TEXT,
@@ -131,8 +124,9 @@ class PadesEngine:
         )
 
     @property
-    def level(self) -> SignatureLevel:
-        return SignatureLevel.B_T if self._timestamper is not None else SignatureLevel.B_B
+    def font(self) -> PreparedFontFactory:
+        """The stamp font, to share with engines of other timestampers."""
+        return self._font
 
     def prepare(
         self,
@@ -215,6 +209,17 @@ class PadesEngine:
             reserved_region_end=prepared.reserved_region_end,
         )
         await PdfTBSDocument.async_finish_signing(output, digest, container)
+
+    def add_revocation_info(
+        self, output: IO[bytes], field_name: str, *, trust_roots: Sequence, crls: Sequence
+    ) -> None:
+        """Append a DSS revision with the chain and CRLs of signature ``field_name`` (PAdES B-LT)."""
+        output.seek(0)
+        reader = PdfFileReader(output, strict=False)
+        [embedded] = [s for s in reader.embedded_regular_signatures if s.field_name == field_name]
+        context = ValidationContext(trust_roots=list(trust_roots), crls=list(crls), allow_fetching=False,
+                                    revocation_mode="hard-fail")
+        add_validation_info(embedded, context, in_place=True)
 
     @staticmethod
     def _external_signer(identity: SigningIdentity, signature: bytes | None) -> signers.ExternalSigner:

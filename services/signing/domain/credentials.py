@@ -76,6 +76,11 @@ def check_may_sign(credential: Credential, facts: CertificateFacts, now: datetim
         raise CredentialLocked()
     if revoked or credential.revoked_at is not None:
         raise CertificateRevoked()
+    check_certificate(facts, now)
+
+
+def check_certificate(facts: CertificateFacts, now: datetime) -> None:
+    """Refuse a certificate outside its validity or without the signing key usages."""
     if not (facts.not_before <= now <= facts.not_after):
         raise CertificateExpired(
             f"Chứng thư số chỉ có hiệu lực từ {facts.not_before:%d/%m/%Y} đến {facts.not_after:%d/%m/%Y}."

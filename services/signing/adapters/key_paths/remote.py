@@ -50,6 +50,9 @@ class RemoteSigningProvider(Protocol):
 
     name: str
 
+    def certificate(self, account: str) -> tuple[bytes, list[bytes]]:
+        """The account's certificate (DER) and its chain."""
+
     def request(self, account: str, hashes: Sequence[HashToSign], description: str) -> str:
         """Ask the provider to sign ``hashes``; the user is notified on their phone. Returns a transaction id."""
 
@@ -105,12 +108,22 @@ class SimulatedRemoteProvider:
         self._clock = clock
         self._ttl = ttl
         self._keys: dict[str, PrivateKeyTypes] = {}
+        self._certificates: dict[str, tuple[bytes, list[bytes]]] = {}
         self._transactions: dict[str, _Transaction] = {}
         self._lock = threading.Lock()
 
-    def enrol(self, account: str, key: PrivateKeyTypes) -> None:
-        """Give ``account`` a key (the provider's own enrolment, done at the provider)."""
+    def enrol(self, account: str, key: PrivateKeyTypes, certificate_der: bytes = b"",
+              chain: tuple[bytes, ...] = ()) -> None:
+        """Give ``account`` a key and its certificate (the provider's own enrolment, done at the provider)."""
         self._keys[account] = key
+        self._certificates[account] = (certificate_der, list(chain))
+
+    def certificate(self, account: str) -> tuple[bytes, list[bytes]]:
+        """The certificate (DER) and chain of ``account``, as providers' APIs return them."""
+        try:
+            return self._certificates[account]
+        except KeyError:
+            raise SigningRefused("Tài khoản ký số từ xa không tồn tại tại nhà cung cấp.") from None
 
     def request(self, account: str, hashes: Sequence[HashToSign], description: str) -> str:
         if account not in self._keys:

@@ -1,0 +1,103 @@
+"""The documents service as the signing service sees it: a version's PDF in, a signed version out.
+
+:class:`HttpDocuments` streams both ways (the PDF is never held whole in memory here);
+:class:`FakeDocuments` keeps versions in memory for unit tests.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
+
+import requests
+
+from services.kernel.errors import BadGateway, NotFound
+from services.kernel.ids import new_id
+from services.signing.domain.errors import SigningRefused
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    id: str
+    sha256: str
+
+
+class DocumentsPort(Protocol):
+    def fetch_pdf(self, tenant: str, version_id: str, into: IO[bytes]) -> None:
+        """Write the version's PDF (its rendition for office files) into ``into``."""
+
+    def store_signed(self, tenant: str, base_version_id: str, pdf: IO[bytes], *, file_name: str,
+                     signers: list[dict[str, Any]]) -> StoredVersion:
+        """Store ``pdf`` as a new signed version derived from ``base_version_id``."""
+
+
+class HttpDocuments:
+    def __init__(self, *, base_url: str, auth: requests.auth.AuthBase, session: requests.Session | None = None,
+                 timeout: float = 60.0) -> None:
+        self._base = base_url.rstrip("/") + "/api/v1/internal"
+        self._auth = auth
+        self._http = session or requests.Session()
+        self._timeout = timeout
+
+    def _check(self, resp: requests.Response) -> requests.Response:
+        if resp.status_code == 404:
+            raise NotFound("Không tìm thấy phiên bản tài liệu.")
+        if resp.status_code in (409, 422):
+            raise SigningRefused(resp.json().get("detail") or "Dịch vụ tài liệu từ chối yêu cầu.")
+        if resp.status_code >= 400:
+            raise BadGateway(f"Dịch vụ tài liệu trả lỗi HTTP {resp.status_code}.")
+        return resp
+
+    def fetch_pdf(self, tenant: str, version_id: str, into: IO[bytes]) -> None:
+        try:
+            with self._http.get(f"{self._base}/versions/{version_id}/pdf", params={"tenant": tenant},
+                                auth=self._auth, timeout=self._timeout, stream=True) as resp:
+                self._check(resp)
+                for chunk in resp.iter_content(1 << 20):
+                    into.write(chunk)
+        except requests.RequestException as exc:
+            raise BadGateway(f"Không gọi được dịch vụ tài liệu: {type(exc).__name__}.") from None
+
+    def store_signed(self, tenant: str, base_version_id: str, pdf: IO[bytes], *, file_name: str,
+                     signers: list[dict[str, Any]]) -> StoredVersion:
+        pdf.seek(0, 2)
+        size = pdf.tell()
+        pdf.seek(0)
+        headers = {"Content-Type": "application/pdf", "Content-Length": str(size),
+                   "X-File-Name": file_name.encode("utf-8").decode("latin-1"),
+                   "X-Signers": json.dumps(signers, ensure_ascii=True)}
+        try:
+            resp = self._check(self._http.post(f"{self._base}/versions/{base_version_id}/signed",
+                                               params={"tenant": tenant}, data=pdf, headers=headers,
+                                               auth=self._auth, timeout=self._timeout))
+        except requests.RequestException as exc:
+            raise BadGateway(f"Không gọi được dịch vụ tài liệu: {type(exc).__name__}.") from None
+        body = resp.json()
+        return StoredVersion(body["id"], body["sha256"])
+
+
+class FakeDocuments:
+    """Versions in memory, for unit tests."""
+
+    def __init__(self) -> None:
+        self.versions: dict[str, tuple[str, bytes, str | None]] = {}  # id -> (tenant, bytes, base)
+
+    def add(self, tenant: str, data: bytes, version_id: str | None = None) -> StoredVersion:
+        version_id = version_id or new_id()
+        self.versions[version_id] = (tenant, data, None)
+        return StoredVersion(version_id, hashlib.sha256(data).hexdigest())
+
+    def fetch_pdf(self, tenant: str, version_id: str, into: IO[bytes]) -> None:
+        owner, data, _ = self.versions.get(version_id, (None, b"", None))
+        if owner != tenant:
+            raise NotFound()
+        into.write(data)
+
+    def store_signed(self, tenant: str, base_version_id: str, pdf: IO[bytes], *, file_name: str,
+                     signers: list[dict[str, Any]]) -> StoredVersion:
+        pdf.seek(0)
+        data = pdf.read()
+        version_id = new_id()
+        self.versions[version_id] = (tenant, data, base_version_id)
+        return StoredVersion(version_id, hashlib.sha256(data).hexdigest())

@@ -1,0 +1,114 @@
+"""MongoDB documents of the signing service (mongoengine, alias ``signing``).
+
+Every query a request makes has an index declared here. The signed-document aggregate keeps
+its pending events in its own document (kernel ``OutboxMixin``), written in the same save.
+"""
+from __future__ import annotations
+
+from mongoengine import (
+    BinaryField, BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField,
+)
+
+from services.kernel.outbox import OutboxMixin
+from services.kernel.tenancy import TenantOwned
+
+ALIAS = "signing"
+
+
+class DistrictCaDoc(Document):
+    """A district's platform CA and its development TSA; keys sealed under the KEK."""
+
+    meta = {"db_alias": ALIAS, "collection": "district_cas"}
+    id = StringField(primary_key=True)  # district id
+    name = StringField(required=True)
+    certificate_der = BinaryField(required=True)
+    sealed_key = BinaryField(required=True)
+    tsa_certificate_der = BinaryField(required=True)
+    tsa_sealed_key = BinaryField(required=True)
+    revoked = ListField(DictField())  # {serial: int as str, at: datetime}
+    crl_number = IntField(default=1)
+    created_at = DateTimeField()
+
+
+class CredentialDoc(TenantOwned):
+    """A signing credential of a person or of a school (organisational seal)."""
+
+    meta = {"db_alias": ALIAS, "collection": "credentials", "indexes": [
+        ("tenant_id", "owner_id"), "serial_hex", "district_id",
+    ]}
+    id = StringField(primary_key=True)
+    owner_id = StringField(required=True)
+    owner_kind = StringField(required=True)
+    kind = StringField(required=True)
+    label = StringField(default="")
+    certificate_der = BinaryField(required=True)
+    chain_der = ListField(BinaryField())
+    sealed_key = BinaryField(null=True)
+    provider = StringField(null=True)
+    provider_account = StringField(null=True)
+    pin_failures = IntField(default=0)
+    locked = BooleanField(default=False)
+    revoked_at = DateTimeField(null=True)
+    serial_hex = StringField(required=True)
+    not_after = DateTimeField()
+    created_at = DateTimeField()
+
+
+class SignedDocumentDoc(TenantOwned, OutboxMixin):
+    """The signing record of one submission: its code, signatures in order, issue and recall."""
+
+    meta = {"db_alias": ALIAS, "collection": "signed_documents", "indexes": [
+        {"fields": ["submission_id"], "unique": True},
+        {"fields": ["code"], "unique": True},
+        "signed_sha256s",
+        {"fields": ["outbox_pending"], "partialFilterExpression": {"outbox_pending": True}},
+    ]}
+    id = StringField(primary_key=True)
+    submission_id = StringField(required=True)
+    document_id = StringField(required=True)
+    book_type = StringField(required=True)
+    code = StringField(required=True)
+    approved_version_id = StringField(required=True)
+    approved_sha256 = StringField(required=True)
+    latest_version_id = StringField(required=True)
+    latest_sha256 = StringField(required=True)
+    signed_sha256s = ListField(StringField())
+    signatures = ListField(DictField())
+    recalled_at = DateTimeField(null=True)
+    recall_reason = StringField(null=True)
+    created_at = DateTimeField()
+
+
+class BatchDoc(TenantOwned):
+    """A signing batch: one authorisation for many submissions, with per-document outcome."""
+
+    meta = {"db_alias": ALIAS, "collection": "batches", "indexes": [("tenant_id", "actor"), "ticket_id"]}
+    id = StringField(primary_key=True)
+    actor = StringField(required=True)
+    on_behalf_of = StringField(null=True)
+    credential_id = StringField(required=True)
+    key_path = StringField(required=True)
+    state = StringField(required=True)  # preparing | waiting | completing | done | failed
+    reason = StringField(null=True)
+    ticket_id = StringField(null=True)
+    items = ListField(DictField())
+    created_at = DateTimeField()
+    finished_at = DateTimeField(null=True)
+
+
+class ExternalJobDoc(TenantOwned):
+    """Items waiting for the signing agent, and the signatures it posted."""
+
+    meta = {"db_alias": ALIAS, "collection": "external_jobs", "indexes": ["owner_id"]}
+    id = StringField(primary_key=True)
+    credential_id = StringField(required=True)
+    owner_id = StringField(required=True)
+    items = ListField(DictField())  # {id, data: bytes, label}
+    certificate_der = BinaryField(required=True)
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    signatures = DictField(null=True)
+
+
+ALL_DOCUMENTS = (DistrictCaDoc, CredentialDoc, SignedDocumentDoc, BatchDoc, ExternalJobDoc)
+OUTBOX_DOCUMENTS = (SignedDocumentDoc,)

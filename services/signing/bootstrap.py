@@ -1,0 +1,147 @@
+"""Composition root of the signing service: used by create_app, the consumer, the demo seed and tests."""
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from pymongo.collection import Collection
+
+from services.kernel.clock import Clock
+from services.kernel.errors import BadGateway
+from services.kernel.events import Event
+from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
+from services.kernel.mongo import ensure_indexes
+from services.kernel.runtime import Runtime, build_runtime
+from services.kernel.service_auth import ClientCredentials
+from services.kernel.settings import SettingsError, load_settings
+from services.kernel.tokens import TokenVerifier
+
+from .adapters.approvals_client import ApprovalsPort, HttpApprovals
+from .adapters.documents_client import DocumentsPort, HttpDocuments
+from .adapters.external_jobs import MongoExternalJobs
+from .adapters.key_paths.external import ExternalKeyPath
+from .adapters.key_paths.pkcs12 import Pkcs12KeyPath
+from .adapters.key_paths.remote import RemoteKeyPath, RemoteSigningProvider, SimulatedRemoteProvider
+from .adapters.key_paths.server_key import ServerKeyPath
+from .adapters.records import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
+from .adapters.sealing import KeySealer
+from .domain.credentials import KeyPathKind
+from .service_layer.authority import CertificateAuthority
+from .service_layer.credentials import CredentialService, MongoPinCounter
+from .service_layer.signing import EngineChoice, SigningService
+from .service_layer.verification import VerificationService
+from .settings import SigningSettings
+
+RECALL_CONSUMER = "signing.recalls"
+RECALL_BINDINGS = ("approvals.submission.recalled",)
+
+
+@dataclass
+class Container:
+    runtime: Runtime
+    settings: SigningSettings
+    authority: CertificateAuthority
+    credentials: CredentialService
+    signing: SigningService
+    verification: VerificationService
+    external_jobs: MongoExternalJobs
+    simulated_provider: SimulatedRemoteProvider | None
+    recall_consumer: IdempotentConsumer
+
+    def workers(self) -> list[ConsumerWorker]:
+        return [self.runtime.worker(self.recall_consumer, RECALL_BINDINGS, quorum=self.settings.queue_quorum or None)]
+
+    def outbox_collections(self) -> list[Collection]:
+        return [d._get_collection() for d in OUTBOX_DOCUMENTS]
+
+
+class _NotConfigured(requests.auth.AuthBase):
+    """Service calls fail with a clear message when no client secret is configured."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        raise BadGateway("Dịch vụ ký số chưa được cấu hình mã truy cập dịch vụ (HOSO_SIGNING_CLIENT_SECRET).")
+
+
+def _service_auth(settings: SigningSettings) -> requests.auth.AuthBase:
+    if settings.identity_url and settings.client_secret:
+        return ClientCredentials(token_url=settings.identity_url.rstrip("/") + "/oauth/token",
+                                 client_id=settings.client_id, client_secret=settings.client_secret)
+    return _NotConfigured()
+
+
+def _kek(settings: SigningSettings) -> bytes:
+    if settings.kek:
+        kek = base64.b64decode(settings.kek)
+        if len(kek) != 32:
+            raise SettingsError("HOSO_SIGNING_KEK must be base64 of 32 bytes")
+        return kek
+    if settings.mode == "production":
+        raise SettingsError("HOSO_SIGNING_KEK is required in production (base64 of 32 random bytes)")
+    return os.urandom(32)  # all-in-one and tests keep nothing, so a key per start is enough
+
+
+def bootstrap(
+    config: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+    publisher: Publisher | None = None,
+    verifier: TokenVerifier | None = None,
+    approvals: ApprovalsPort | None = None,
+    documents: DocumentsPort | None = None,
+    executor: Executor | None = None,
+    remote_providers: dict[str, RemoteSigningProvider] | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> Container:
+    settings = load_settings(SigningSettings, os.environ if environ is None else environ, config)
+    runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
+    ensure_indexes(*ALL_DOCUMENTS)
+    sealer = KeySealer(kek=_kek(settings))
+    auth = _service_auth(settings)
+    approvals = approvals or HttpApprovals(base_url=settings.approvals_url or "http://approvals.invalid", auth=auth)
+    documents = documents or HttpDocuments(base_url=settings.documents_url or "http://documents.invalid", auth=auth)
+    public = settings.public_url.rstrip("/")
+
+    simulated = None
+    providers = dict(remote_providers or {})
+    if settings.simulated_remote_provider and settings.mode != "production":
+        simulated = SimulatedRemoteProvider(name="simulated", clock=runtime.clock)
+        providers.setdefault("simulated", simulated)
+    server_keys = ServerKeyPath(sealer=sealer)
+    pkcs12_path = Pkcs12KeyPath(sealer=sealer, pins=MongoPinCounter())
+    jobs = MongoExternalJobs()
+    key_paths = {
+        KeyPathKind.PLATFORM: server_keys,
+        KeyPathKind.PKCS12: pkcs12_path,
+        KeyPathKind.REMOTE: RemoteKeyPath(providers=providers),
+        KeyPathKind.EXTERNAL: ExternalKeyPath(jobs=jobs, clock=runtime.clock, ttl_seconds=settings.external_job_ttl_seconds),
+    }
+    authority = CertificateAuthority(sealer=sealer, server_keys=server_keys, clock=runtime.clock, audit=runtime.audit,
+                                     crl_base_url=f"{public}/api/signing/v1/crl")
+    credentials = CredentialService(authority=authority, pkcs12_path=pkcs12_path, providers=providers,
+                                    clock=runtime.clock, audit=runtime.audit)
+    signing = SigningService(
+        approvals=approvals, documents=documents, authority=authority, credentials=credentials, key_paths=key_paths,
+        clock=runtime.clock, audit=runtime.audit, spool_dir=settings.spool_dir,
+        verify_base_url=f"{public}/api/signing/verify", engine_choice=EngineChoice(settings.level, settings.tsa_url),
+        executor=executor or ThreadPoolExecutor(max_workers=settings.batch_threads, thread_name_prefix="signing-batch"),
+        remote_poll_seconds=settings.remote_poll_seconds, remote_timeout_seconds=settings.remote_timeout_seconds,
+        **({"sleep": sleep} if sleep else {}),
+    )
+    verification = VerificationService(authority=authority, documents=documents, audit=runtime.audit,
+                                       max_bytes=settings.verify_max_bytes)
+
+    def on_event(event: Event) -> None:
+        if event.type == "approvals.submission.recalled":
+            verification.on_recalled(event)
+
+    return Container(
+        runtime=runtime, settings=settings, authority=authority, credentials=credentials, signing=signing,
+        verification=verification, external_jobs=jobs, simulated_provider=simulated,
+        recall_consumer=runtime.consumer(RECALL_CONSUMER, on_event),
+    )

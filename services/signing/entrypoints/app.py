@@ -1,0 +1,31 @@
+"""Flask application factory of the signing service."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from services.kernel.api import Api
+from services.kernel.jsonlog import configure_logging
+from services.kernel.web import make_service_app
+
+from ..bootstrap import Container, bootstrap
+from .http import signing_blueprint
+from .verify_page import verify_page_blueprint
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, container: Container | None = None) -> Flask:
+    container = container or bootstrap(config)
+    configure_logging("signing", level=container.settings.log_level, json_format=container.settings.log_json)
+    api = Api(title="HoSo signing", description="Chữ ký số PAdES, ký hàng loạt, tra cứu và thu hồi.")
+    app = make_service_app(
+        name="signing",
+        verifier=container.runtime.verifier,
+        api=api,
+        blueprints=[signing_blueprint(container, api), verify_page_blueprint(container)],
+        readiness=container.runtime.readiness(),
+        streaming_paths=("/api/v1/verify", "/verify"),
+    )
+    app.extensions["hoso.container"] = container
+    return app

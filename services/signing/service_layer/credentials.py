@@ -1,0 +1,188 @@
+"""Signing credentials: registering the four kinds, listing them, unlocking and revoking them."""
+from __future__ import annotations
+
+from datetime import timezone
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from services.kernel.audit import AuditLog
+from services.kernel.clock import Clock
+from services.kernel.errors import Forbidden, ValidationFailed
+from services.kernel.ids import new_id
+from services.kernel.permissions import QUAN_TRI, VAN_THU
+from services.kernel.principal import Principal
+from services.kernel.tenancy import TenantRepository, TenantScope
+from services.signing.adapters.key_paths.pkcs12 import Pkcs12KeyPath
+from services.signing.adapters.key_paths.remote import RemoteSigningProvider
+from services.signing.adapters.records import CredentialDoc
+from services.signing.domain.credentials import (
+    MAX_PIN_TRIES, CertificateFacts, Credential, KeyPathKind, OwnerKind, check_certificate, check_may_sign,
+)
+from services.signing.service_layer.authority import CertificateAuthority
+
+
+class CredentialRepository(TenantRepository[CredentialDoc]):
+    document = CredentialDoc
+
+
+class MongoPinCounter:
+    """Wrong-PIN counts on the credential document, incremented atomically; locks at the limit."""
+
+    def failed(self, credential_id: str) -> int:
+        doc = CredentialDoc.objects(id=credential_id).modify(inc__pin_failures=1, new=True)
+        if doc.pin_failures >= MAX_PIN_TRIES and not doc.locked:
+            CredentialDoc.objects(id=credential_id).update_one(set__locked=True)
+        return doc.pin_failures
+
+    def succeeded(self, credential_id: str) -> None:
+        CredentialDoc.objects(id=credential_id).update_one(set__pin_failures=0)
+
+
+def certificate_facts(der: bytes) -> CertificateFacts:
+    cert = x509.load_der_x509_certificate(der)
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        digital, non_rep = usage.digital_signature, usage.content_commitment
+    except x509.ExtensionNotFound:
+        digital, non_rep = False, False
+    org = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return CertificateFacts(
+        subject_name=str(cn[0].value) if cn else cert.subject.rfc4514_string(),
+        organisation=str(org[0].value) if org else None,
+        serial_hex=format(cert.serial_number, "x"), issuer_name=cert.issuer.rfc4514_string(),
+        not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
+        digital_signature=digital, non_repudiation=non_rep,
+    )
+
+
+def to_domain(doc: CredentialDoc) -> Credential:
+    return Credential(
+        id=doc.id, tenant_id=doc.tenant_id, district_id=doc.district_id, owner_id=doc.owner_id,
+        owner_kind=OwnerKind(doc.owner_kind), kind=KeyPathKind(doc.kind), certificate_der=bytes(doc.certificate_der),
+        chain_der=tuple(bytes(c) for c in doc.chain_der), sealed_key=bytes(doc.sealed_key) if doc.sealed_key else None,
+        provider=doc.provider, provider_account=doc.provider_account, pin_failures=doc.pin_failures,
+        locked=doc.locked, revoked_at=doc.revoked_at.replace(tzinfo=timezone.utc) if doc.revoked_at else None,
+        label=doc.label,
+    )
+
+
+def view(doc: CredentialDoc) -> dict:
+    facts = certificate_facts(bytes(doc.certificate_der))
+    return {"id": doc.id, "owner_id": doc.owner_id, "owner_kind": doc.owner_kind, "kind": doc.kind,
+            "label": doc.label, "subject": facts.subject_name, "organisation": facts.organisation,
+            "serial": facts.serial_hex, "not_before": facts.not_before.isoformat(),
+            "not_after": facts.not_after.isoformat(), "locked": doc.locked, "pin_failures": doc.pin_failures,
+            "revoked": doc.revoked_at is not None, "provider": doc.provider}
+
+
+class CredentialService:
+    def __init__(self, *, authority: CertificateAuthority, pkcs12_path: Pkcs12KeyPath,
+                 providers: dict[str, RemoteSigningProvider], clock: Clock, audit: AuditLog) -> None:
+        self._authority = authority
+        self._pkcs12 = pkcs12_path
+        self._providers = providers
+        self._clock = clock
+        self._audit = audit
+
+    def repo(self, principal: Principal) -> CredentialRepository:
+        return CredentialRepository(scope=TenantScope.for_principal(principal))
+
+    def usable(self, principal: Principal, credential_id: str) -> tuple[CredentialDoc, Credential]:
+        """A credential ``principal`` may sign with now: their own, or the school's seal for the văn thư."""
+        doc = self.repo(principal).get(credential_id)
+        if doc.owner_kind == OwnerKind.PERSON.value and doc.owner_id != principal.sub:
+            raise Forbidden("Chỉ người sở hữu chứng thư số mới được dùng để ký.")
+        if doc.owner_kind == OwnerKind.ORGANISATION.value and not principal.has_role(VAN_THU):
+            raise Forbidden("Chỉ văn thư mới được ký bằng chứng thư số của cơ quan.")
+        cred = to_domain(doc)
+        facts = certificate_facts(cred.certificate_der)
+        revoked = self._authority.is_revoked(doc.district_id, int(facts.serial_hex, 16))
+        check_may_sign(cred, facts, self._clock.now(), revoked=revoked)
+        return doc, cred
+
+    def mine(self, principal: Principal) -> list[dict]:
+        repo = self.repo(principal)
+        docs = list(repo.query(owner_id=principal.sub))
+        if principal.has_role(VAN_THU):
+            docs += list(repo.query(owner_id=principal.tenant, owner_kind=OwnerKind.ORGANISATION.value))
+        return [view(d) for d in docs]
+
+    def _save(self, principal: Principal, doc: CredentialDoc, action: str) -> dict:
+        self.repo(principal).add(doc)
+        self._audit.append(action=action, actor=principal.sub, tenant=doc.tenant_id, district=doc.district_id,
+                           target=doc.id, data={"kind": doc.kind, "serial": doc.serial_hex})
+        return view(doc)
+
+    def _new_doc(self, principal: Principal, kind: KeyPathKind, cert: x509.Certificate, chain: list[bytes],
+                 label: str, owner_kind: OwnerKind = OwnerKind.PERSON) -> CredentialDoc:
+        facts = certificate_facts(cert.public_bytes(serialization.Encoding.DER))
+        check_certificate(facts, self._clock.now())
+        owner = principal.tenant if owner_kind is OwnerKind.ORGANISATION else principal.sub
+        return CredentialDoc(
+            id=new_id(), owner_id=owner, owner_kind=owner_kind.value, kind=kind.value, label=label,
+            certificate_der=cert.public_bytes(serialization.Encoding.DER), chain_der=chain,
+            serial_hex=facts.serial_hex, not_after=facts.not_after, created_at=self._clock.now(),
+        )
+
+    def register_pkcs12(self, principal: Principal, p12: bytes, pin: str, *, organisation: bool = False) -> dict:
+        """Keep a licensed CA's PKCS#12 (sealed); its password becomes the signing PIN."""
+        if organisation and not principal.has_role(VAN_THU):
+            raise Forbidden("Chỉ văn thư mới được đăng ký chứng thư số của cơ quan.")
+        try:
+            key, cert, extra = pkcs12.load_key_and_certificates(p12, pin.encode())
+        except ValueError:
+            raise ValidationFailed("Không mở được tệp PKCS#12: sai mật khẩu hoặc tệp hỏng.", field="pin") from None
+        if key is None or cert is None:
+            raise ValidationFailed("Tệp PKCS#12 phải chứa khóa bí mật và chứng thư số.", field="p12")
+        doc = self._new_doc(principal, KeyPathKind.PKCS12, cert,
+                            [c.public_bytes(serialization.Encoding.DER) for c in extra or []],
+                            f"PKCS#12 — {certificate_facts(cert.public_bytes(serialization.Encoding.DER)).subject_name}",
+                            OwnerKind.ORGANISATION if organisation else OwnerKind.PERSON)
+        doc.sealed_key = self._pkcs12.seal(doc.id, p12)
+        return self._save(principal, doc, "signing.credential.registered")
+
+    def register_token(self, principal: Principal, certificate_der: bytes, chain: list[bytes], *,
+                       organisation: bool = False) -> dict:
+        """Register the certificate of a USB token; the key stays on the token."""
+        if organisation and not principal.has_role(VAN_THU):
+            raise Forbidden("Chỉ văn thư mới được đăng ký chứng thư số của cơ quan.")
+        try:
+            cert = x509.load_der_x509_certificate(certificate_der)
+        except ValueError:
+            raise ValidationFailed("Chứng thư số không hợp lệ.", field="certificate") from None
+        doc = self._new_doc(principal, KeyPathKind.EXTERNAL, cert, chain,
+                            f"USB token — {certificate_facts(certificate_der).subject_name}",
+                            OwnerKind.ORGANISATION if organisation else OwnerKind.PERSON)
+        return self._save(principal, doc, "signing.credential.registered")
+
+    def register_remote(self, principal: Principal, provider: str, account: str) -> dict:
+        """Register a remote signing account with the certificate the provider holds for it."""
+        if provider not in self._providers:
+            raise ValidationFailed("Nhà cung cấp ký số từ xa không được hỗ trợ.", field="provider")
+        certificate_der, chain = self._providers[provider].certificate(account)
+        doc = self._new_doc(principal, KeyPathKind.REMOTE, x509.load_der_x509_certificate(certificate_der), chain,
+                            f"Ký số từ xa ({provider}) — {account}")
+        doc.provider, doc.provider_account = provider, account
+        return self._save(principal, doc, "signing.credential.registered")
+
+    def unlock(self, principal: Principal, credential_id: str) -> dict:
+        """The school's administrator unlocks a credential locked by wrong PINs."""
+        if not principal.has_role(QUAN_TRI):
+            raise Forbidden("Chỉ quản trị hệ thống của trường mới được mở khóa chứng thư số.")
+        doc = self.repo(principal).get(credential_id)
+        doc.locked, doc.pin_failures = False, 0
+        doc.save()
+        self._audit.append(action="signing.credential.unlocked", actor=principal.sub, tenant=doc.tenant_id,
+                           district=doc.district_id, target=doc.id, data={})
+        return view(doc)
+
+    def revoke(self, principal: Principal, credential_id: str) -> dict:
+        doc = self.repo(principal).get(credential_id)
+        if doc.owner_id != principal.sub and not principal.has_role(QUAN_TRI):
+            raise Forbidden("Chỉ người sở hữu hoặc quản trị hệ thống mới được thu hồi chứng thư số.")
+        self._authority.revoke(doc, actor=principal.sub)
+        return view(doc)

@@ -1,0 +1,411 @@
+"""Signing as a step of the approvals flow, one document or hundreds under one authorisation.
+
+A batch goes: for each submission, ask approvals whose turn it is and which version was
+approved; fetch that version (or the latest signed one derived from it) from documents;
+check the bytes are what was approved; refuse unsignable PDFs; stamp and prepare the
+signature. Then one ``begin`` on the key path signs every prepared item (one PIN, one phone
+confirmation, one token login). Each item is then completed, stored as a new immutable
+version through documents, and recorded with approvals. A failure is reported on its item
+and the others go on; a failed item leaves nothing behind (its spool files are removed and
+no version is stored).
+
+State lives in the batch document (and spool files for prepared PDFs), so a batch waiting
+for a phone or a token can be completed by whichever process receives the signatures.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import shutil
+import time
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from asn1crypto import x509 as asn1_x509
+from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
+
+from services.kernel.audit import AuditLog
+from services.kernel.clock import Clock
+from services.kernel.errors import NotFound, Problem
+from services.kernel.events import Event
+from services.kernel.ids import new_id
+from services.kernel.principal import Principal
+from services.kernel.tenancy import TenantRepository, TenantScope
+from services.signing.adapters.approvals_client import ApprovalsPort, refusal_for_turn
+from services.signing.adapters.documents_client import DocumentsPort
+from services.signing.adapters.key_paths.base import KeyPath, ToBeSigned
+from services.signing.adapters.pades import PadesEngine, PreparedSignature, SigningIdentity, StampContent, StampPlacement
+from services.signing.adapters.pdf_checks import check_signable
+from services.signing.adapters.records import BatchDoc, SignedDocumentDoc
+from services.signing.domain import stamps
+from services.signing.domain.credentials import Credential, KeyPathKind, OwnerKind
+from services.signing.domain.errors import DocumentChanged, SigningRefused
+from services.signing.service_layer.authority import CertificateAuthority
+from services.signing.service_layer.credentials import CredentialService, certificate_facts
+
+log = logging.getLogger(__name__)
+
+PENDING, PREPARED, SIGNED, FAILED = "pending", "prepared", "signed", "failed"
+
+
+class BatchRepository(TenantRepository[BatchDoc]):
+    document = BatchDoc
+
+
+class SignedDocumentRepository(TenantRepository[SignedDocumentDoc]):
+    document = SignedDocumentDoc
+
+
+def refusal_problem(exc: SigningRefused) -> Problem:
+    return Problem(exc.detail, status=exc.status, slug=exc.code, title="Không thể ký tài liệu.")
+
+
+@dataclass
+class EngineChoice:
+    """How signatures are timestamped and how far revocation data is embedded."""
+
+    level: str  # B-B | B-T | B-LT
+    tsa_url: str | None
+
+
+class SigningService:
+    def __init__(
+        self, *, approvals: ApprovalsPort, documents: DocumentsPort, authority: CertificateAuthority,
+        credentials: CredentialService, key_paths: dict[KeyPathKind, KeyPath], clock: Clock, audit: AuditLog,
+        spool_dir: str, verify_base_url: str, engine_choice: EngineChoice, executor: Executor,
+        remote_poll_seconds: float = 1.0, remote_timeout_seconds: float = 300.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._approvals = approvals
+        self._documents = documents
+        self._authority = authority
+        self._credentials = credentials
+        self._paths = key_paths
+        self._clock = clock
+        self._audit = audit
+        self._spool = spool_dir
+        self._verify_base = verify_base_url.rstrip("/")
+        self._choice = engine_choice
+        self._executor = executor
+        self._poll = remote_poll_seconds
+        self._remote_timeout = remote_timeout_seconds
+        self._sleep = sleep
+        self._engines: dict[str, PadesEngine] = {}
+        self._base_engine = PadesEngine(timestamper=None)
+        os.makedirs(spool_dir, exist_ok=True)
+
+    # ----- engines ---------------------------------------------------------------------------
+    def _engine(self, district_id: str) -> PadesEngine:
+        if self._choice.level == "B-B":
+            return self._base_engine
+        engine = self._engines.get(district_id)
+        if engine is None:
+            timestamper: TimeStamper = (HTTPTimeStamper(self._choice.tsa_url) if self._choice.tsa_url
+                                        else self._authority.timestamper(district_id))
+            engine = PadesEngine(timestamper=timestamper, font=self._base_engine.font)
+            self._engines[district_id] = engine
+        return engine
+
+    # ----- batches ---------------------------------------------------------------------------
+    def start(self, principal: Principal, *, submission_ids: list[str], credential_id: str, pin: str | None,
+              wait: bool = False) -> dict[str, Any]:
+        """Start signing ``submission_ids`` with one credential; runs in the background unless ``wait``."""
+        _doc, cred = self._credentials.usable(principal, credential_id)
+        batch = BatchDoc(
+            id=new_id(), actor=principal.sub, credential_id=cred.id, key_path=cred.kind.value, state="preparing",
+            items=[{"submission_id": sid, "status": PENDING} for sid in dict.fromkeys(submission_ids)],
+            created_at=self._clock.now(),
+        )
+        BatchRepository(scope=TenantScope.for_principal(principal)).add(batch)
+        self._audit.append(action="signing.batch.started", actor=principal.sub, tenant=batch.tenant_id,
+                           district=batch.district_id, target=batch.id,
+                           data={"credential": cred.id, "key_path": cred.kind.value, "count": len(batch.items)})
+        if wait:
+            self._run(batch.id, principal, pin)
+        else:
+            self._executor.submit(self._run_logged, batch.id, principal, pin)
+        return self.view(principal, batch.id)
+
+    def view(self, principal: Principal, batch_id: str) -> dict[str, Any]:
+        batch = BatchRepository(scope=TenantScope.for_principal(principal)).get(batch_id)
+        if batch.actor != principal.sub:
+            raise NotFound()
+        return batch_view(batch)
+
+    def _run_logged(self, batch_id: str, principal: Principal, pin: str | None) -> None:
+        try:
+            self._run(batch_id, principal, pin)
+        except Exception:
+            log.exception("signing batch %s crashed", batch_id)
+            BatchDoc.objects(id=batch_id).update_one(set__state="failed",
+                                                     set__reason="Lỗi hệ thống khi ký; không tài liệu nào bị ký dở.")
+
+    def _run(self, batch_id: str, principal: Principal, pin: str | None) -> None:
+        batch = BatchDoc.objects(id=batch_id).first()
+        doc, cred = self._credentials.usable(principal, batch.credential_id)
+        path = self._paths[cred.kind]
+        identity = _identity(cred)
+        engine = self._engine(batch.district_id)
+        for item in batch.items:
+            self._prepare_item(batch, item, principal, cred, identity, engine)
+            BatchDoc.objects(id=batch.id).update_one(set__items=batch.items)
+        prepared = [i for i in batch.items if i["status"] == PREPARED]
+        if not prepared:
+            self._finish(batch)
+            return
+        to_sign = [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
+                   for i in prepared]
+        try:
+            ticket = path.begin(cred, to_sign, pin=pin)
+        except SigningRefused as exc:
+            self._fail_prepared(batch, exc.detail)
+            batch.state, batch.reason = "failed", exc.detail
+            self._finish(batch)
+            return
+        if ticket.signatures is not None:
+            self._complete(batch, principal, cred, identity, engine, ticket.signatures)
+            return
+        batch.state, batch.ticket_id = "waiting", ticket.id
+        batch.save()
+        if cred.kind is KeyPathKind.REMOTE:
+            self._await_remote(batch, principal, cred, identity, engine, path, to_sign)
+
+    def _await_remote(self, batch, principal, cred, identity, engine, path: KeyPath, to_sign) -> None:
+        deadline = time.monotonic() + self._remote_timeout
+        while True:
+            try:
+                signatures = path.collect(cred, batch.ticket_id, to_sign)
+            except SigningRefused as exc:
+                self._fail_prepared(batch, exc.detail)
+                batch.state, batch.reason = "failed", exc.detail
+                self._finish(batch)
+                return
+            if signatures is not None:
+                self._complete(batch, principal, cred, identity, engine, signatures)
+                return
+            if time.monotonic() > deadline:
+                self._fail_prepared(batch, "Yêu cầu ký đã hết hạn trước khi được xác nhận.")
+                batch.state = "failed"
+                self._finish(batch)
+                return
+            self._sleep(self._poll)
+
+    def signatures_arrived(self, principal: Principal, job_id: str) -> dict[str, Any]:
+        """The agent posted a job's signatures: complete the waiting batch now."""
+        batch = BatchDoc.objects(ticket_id=job_id, state="waiting").first()
+        if batch is None or batch.actor != principal.sub:
+            raise NotFound()
+        doc, cred = self._credentials.usable(principal, batch.credential_id)
+        to_sign = [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
+                   for i in batch.items if i["status"] == PREPARED]
+        try:
+            signatures = self._paths[cred.kind].collect(cred, job_id, to_sign)
+        except SigningRefused as exc:
+            self._fail_prepared(batch, exc.detail)
+            batch.state, batch.reason = "failed", exc.detail
+            self._finish(batch)
+            raise refusal_problem(exc) from None
+        self._complete(batch, principal, cred, _identity(cred), self._engine(batch.district_id), signatures or {})
+        return batch_view(batch)
+
+    # ----- one item ---------------------------------------------------------------------------
+    def _spool_paths(self, batch: BatchDoc, submission_id: str) -> tuple[str, str]:
+        folder = os.path.join(self._spool, batch.id)
+        os.makedirs(folder, exist_ok=True)
+        safe = hashlib.sha256(submission_id.encode()).hexdigest()[:24]
+        return os.path.join(folder, f"{safe}.in.pdf"), os.path.join(folder, f"{safe}.out.pdf")
+
+    def _prepare_item(self, batch: BatchDoc, item: dict, principal: Principal, cred: Credential,
+                      identity: SigningIdentity, engine: PadesEngine) -> None:
+        sid = item["submission_id"]
+        source_path, out_path = self._spool_paths(batch, sid)
+        try:
+            turn = self._approvals.signing_turn(sid, principal.sub)
+            sub = self._approvals.submission(sid)
+            if sub["tenant"] != batch.tenant_id:
+                raise NotFound()
+            if not turn.get("may_sign"):
+                raise refusal_for_turn(turn)
+            if bool(turn.get("organisation")) != (cred.owner_kind is OwnerKind.ORGANISATION):
+                raise SigningRefused("Bước ký này cần chứng thư số của cơ quan." if turn.get("organisation")
+                                     else "Bước ký này cần chứng thư số cá nhân của người ký.")
+            record = SignedDocumentDoc.objects(submission_id=sid, tenant_id=batch.tenant_id).first()
+            fresh = record is None or record.approved_version_id != turn["version_id"]
+            base_id = turn["version_id"] if fresh else record.latest_version_id
+            expected = turn["sha256"] if fresh else record.latest_sha256
+            code = stamps.new_document_code() if fresh else record.code
+            with open(source_path, "wb") as f:
+                self._documents.fetch_pdf(batch.tenant_id, base_id, f)
+            if _sha256_file(source_path) != expected:
+                raise DocumentChanged()
+            facts = certificate_facts(cred.certificate_der)
+            page, box = stamps.placement_for(sub["book_type"], turn["order"])
+            stamp = StampContent(
+                signer_name=facts.subject_name, role_label=stamps.role_label(turn["role"], bool(turn.get("organisation"))),
+                unit_name=facts.organisation or "", signed_at=self._clock.now(), document_code=code,
+                verify_url=f"{self._verify_base}/{code}",
+            )
+            with open(source_path, "rb") as source, open(out_path, "w+b") as out:
+                prepared = engine.prepare(check_signable(source), out, identity=identity,
+                                          field_name=stamps.field_name(turn["order"], turn["role"]),
+                                          stamp=stamp, placement=StampPlacement(page, box))
+            item.update({
+                "status": PREPARED, "order": turn["order"], "role": turn["role"],
+                "organisation": bool(turn.get("organisation")), "approved_version_id": turn["version_id"],
+                "approved_sha256": turn["sha256"], "base_version_id": base_id, "code": code, "fresh": fresh,
+                "document_id": sub["document_id"], "book_type": sub["book_type"],
+                "label": f"{stamps.ROLE_LABELS.get(turn['role'], turn['role'])} ký hồ sơ {sub['book_type']} ({code})",
+                "field_name": prepared.field_name, "data_to_sign": base64.b64encode(prepared.data_to_sign).decode(),
+                "document_digest": base64.b64encode(prepared.document_digest).decode(),
+                "region": [prepared.reserved_region_start, prepared.reserved_region_end],
+                "signed_at": stamp.signed_at.isoformat(),
+            })
+        except SigningRefused as exc:
+            self._fail(item, exc.detail, exc.code, source_path, out_path)
+        except Problem as exc:
+            self._fail(item, exc.detail or exc.title, exc.slug, source_path, out_path)
+        finally:
+            _remove(source_path)
+
+    def _complete(self, batch: BatchDoc, principal: Principal, cred: Credential, identity: SigningIdentity,
+                  engine: PadesEngine, signatures: dict[str, bytes]) -> None:
+        batch.state = "completing"
+        batch.save()
+        roots = crls = None
+        if self._choice.level == "B-LT":
+            roots, crls = self._authority.trust()
+        for item in batch.items:
+            if item["status"] != PREPARED:
+                continue
+            _source, out_path = self._spool_paths(batch, item["submission_id"])
+            try:
+                self._complete_item(batch, item, principal, cred, identity, engine, signatures, out_path, roots, crls)
+            except SigningRefused as exc:
+                self._fail(item, exc.detail, exc.code, out_path)
+            except Problem as exc:
+                self._fail(item, exc.detail or exc.title, exc.slug, out_path)
+            BatchDoc.objects(id=batch.id).update_one(set__items=batch.items)
+        self._finish(batch)
+
+    def _complete_item(self, batch, item, principal, cred, identity, engine, signatures, out_path, roots, crls) -> None:
+        sid = item["submission_id"]
+        prepared = PreparedSignature(
+            field_name=item["field_name"], data_to_sign=base64.b64decode(item["data_to_sign"]),
+            document_digest=base64.b64decode(item["document_digest"]),
+            reserved_region_start=item["region"][0], reserved_region_end=item["region"][1],
+        )
+        with open(out_path, "r+b") as out:
+            engine.complete(out, prepared, identity=identity, signature=signatures[sid])
+            if roots is not None:
+                engine.add_revocation_info(out, prepared.field_name, trust_roots=roots, crls=crls)
+            facts = certificate_facts(cred.certificate_der)
+            signer_entry = {"person": principal.sub, "name": facts.subject_name, "role": item["role"],
+                            "order": item["order"], "organisation": item["organisation"], "serial": facts.serial_hex}
+            stored = self._documents.store_signed(batch.tenant_id, item["base_version_id"], out,
+                                                  file_name=f"{item['code']}.pdf", signers=[signer_entry])
+        signed_at = datetime.fromisoformat(item["signed_at"])
+        self._approvals.record_signature(sid, {
+            "signer": principal.sub, "on_behalf_of": None, "role": item["role"], "order": item["order"],
+            "signed_version_id": item["approved_version_id"], "signed_sha256": item["approved_sha256"],
+            "signed_at": signed_at.isoformat(),
+        })
+        self._record(batch, item, principal, cred, stored.id, stored.sha256, signed_at, facts.serial_hex)
+        item.update({"status": SIGNED, "version_id": stored.id, "sha256": stored.sha256})
+        for key in ("data_to_sign", "document_digest", "region"):
+            item.pop(key, None)
+        _remove(out_path)
+
+    def _record(self, batch, item, principal, cred, version_id, sha256, signed_at, serial) -> None:
+        repo = SignedDocumentRepository(scope=TenantScope.school(batch.tenant_id, batch.district_id))
+        record = repo.query(submission_id=item["submission_id"]).first()
+        if record is None or item["fresh"]:
+            if record is not None:
+                record.delete()
+            record = SignedDocumentDoc(
+                id=new_id(), submission_id=item["submission_id"], document_id=item["document_id"],
+                book_type=item["book_type"], code=item["code"], approved_version_id=item["approved_version_id"],
+                approved_sha256=item["approved_sha256"], latest_version_id=version_id, latest_sha256=sha256,
+                created_at=self._clock.now(),
+            )
+        record.latest_version_id, record.latest_sha256 = version_id, sha256
+        record.signed_sha256s.append(sha256)
+        signature = {"order": item["order"], "role": item["role"], "signer": principal.sub,
+                     "organisation": item["organisation"], "credential_id": cred.id, "key_path": cred.kind.value,
+                     "certificate_serial": serial, "field_name": item["field_name"], "version_id": version_id,
+                     "sha256": sha256, "signed_at": signed_at}
+        record.signatures.append(signature)
+        record.record_event(Event(
+            type="signing.document.signed", tenant=batch.tenant_id, district=batch.district_id, actor=principal.sub,
+            data={"submission_id": item["submission_id"], "document_id": item["document_id"], "code": record.code,
+                  "order": item["order"], "role": item["role"], "version_id": version_id, "sha256": sha256,
+                  "key_path": cred.kind.value},
+        ))
+        if record.tenant_id:
+            record.save()
+        else:
+            repo.add(record)
+        self._audit.append(action="signing.document.signed", actor=principal.sub, tenant=batch.tenant_id,
+                           district=batch.district_id, target=item["submission_id"],
+                           data={"code": record.code, "order": item["order"], "version_id": version_id,
+                                 "credential": cred.id, "batch": batch.id})
+
+    # ----- bookkeeping ----------------------------------------------------------------------
+    def _fail(self, item: dict, reason: str | None, code: str, *paths: str) -> None:
+        item.update({"status": FAILED, "reason": reason, "reason_code": code})
+        for key in ("data_to_sign", "document_digest", "region"):
+            item.pop(key, None)
+        for p in paths:
+            _remove(p)
+
+    def _fail_prepared(self, batch: BatchDoc, reason: str) -> None:
+        for item in batch.items:
+            if item["status"] == PREPARED:
+                _, out_path = self._spool_paths(batch, item["submission_id"])
+                self._fail(item, reason, "not-signed", out_path)
+
+    def _finish(self, batch: BatchDoc) -> None:
+        if batch.state != "failed":
+            batch.state = "done"
+        batch.finished_at = self._clock.now()
+        batch.save()
+        shutil.rmtree(os.path.join(self._spool, batch.id), ignore_errors=True)
+        counts = {s: sum(1 for i in batch.items if i["status"] == s) for s in (SIGNED, FAILED)}
+        self._audit.append(action="signing.batch.finished", actor=batch.actor, tenant=batch.tenant_id,
+                           district=batch.district_id, target=batch.id, data={"state": batch.state, **counts})
+
+
+def batch_view(batch: BatchDoc) -> dict[str, Any]:
+    items = [{k: v for k, v in i.items() if k in ("submission_id", "status", "reason", "reason_code", "code",
+                                                   "version_id", "sha256", "order", "role")} for i in batch.items]
+    done = sum(1 for i in items if i["status"] in (SIGNED, FAILED))
+    return {"id": batch.id, "state": batch.state, "reason": batch.reason, "key_path": batch.key_path,
+            "external_job_id": batch.ticket_id if batch.key_path == KeyPathKind.EXTERNAL.value else None,
+            "remote_transaction_id": batch.ticket_id if batch.key_path == KeyPathKind.REMOTE.value else None,
+            "total": len(items), "done": done, "signed": sum(1 for i in items if i["status"] == SIGNED),
+            "failed": sum(1 for i in items if i["status"] == FAILED), "items": items}
+
+
+def _identity(cred: Credential) -> SigningIdentity:
+    return SigningIdentity(asn1_x509.Certificate.load(cred.certificate_der),
+                           tuple(asn1_x509.Certificate.load(c) for c in cred.chain_der))
+
+
+def _sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+

@@ -1,0 +1,27 @@
+"""Settings of the signing service (``HOSO_SIGNING_*``)."""
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from services.kernel.settings import ServiceSettings
+
+
+class SigningSettings(ServiceSettings):
+    service: ClassVar[str] = "signing"
+
+    db_name: str = "hoso_signing"
+    # base64 of 32 random bytes; required in production, generated per start elsewhere (nothing is kept there)
+    kek: str | None = None
+    client_id: str = "signing"
+    client_secret: str | None = None
+    # a licensed RFC 3161 TSA in production; unset: each district's development TSA
+    tsa_url: str | None = None
+    level: Literal["B-B", "B-T", "B-LT"] = "B-LT"
+    spool_dir: str = "var/signing-spool"
+    batch_threads: int = 2
+    remote_poll_seconds: float = 1.0
+    remote_timeout_seconds: float = 300.0
+    external_job_ttl_seconds: int = 900
+    verify_max_bytes: int = 100 * 1024 * 1024
+    simulated_remote_provider: bool = True
+    queue_quorum: bool = False

@@ -1,0 +1,289 @@
+"""The signing API with fake approvals and documents: turns, refusals, batches, verification, recall."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from concurrent.futures import Executor, Future
+from datetime import timedelta
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from services.kernel.events import Event
+from services.kernel.messaging import InMemoryPublisher
+from services.kernel.testing import TokenFactory
+from services.signing.adapters.approvals_client import FakeApprovals, FakeSubmission
+from services.signing.adapters.documents_client import FakeDocuments
+from services.signing.adapters.records import SignedDocumentDoc
+from services.signing.adapters.verifier import inspect_pdf
+from services.signing.adapters.x509_issuer import Subject, new_key
+from services.signing.bootstrap import bootstrap
+from services.signing.domain.credentials import MAX_PIN_TRIES, OwnerKind
+from services.signing.entrypoints.app import create_app
+from services.signing.testing import one_page_pdf
+
+DISTRICT, SCHOOL, OTHER = "pgd-hoa-vang", "th-hoa-phong", "mn-hoa-chau"
+GVCN, PRINCIPAL, CLERK = "thhp.giaovien", "thhp.hieutruong", "thhp.vanthu"
+
+
+class InlineExecutor(Executor):
+    def submit(self, fn, *args, **kwargs):
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+class World:
+    def __init__(self, tmp_path) -> None:
+        self.tokens = TokenFactory()
+        self.approvals = FakeApprovals()
+        self.documents = FakeDocuments()
+        self.publisher = InMemoryPublisher()
+        self.container = bootstrap(
+            {"mode": "test", "spool_dir": str(tmp_path / "spool"), "level": "B-T"}, environ={},
+            verifier=self.tokens.verifier(), publisher=self.publisher, approvals=self.approvals,
+            documents=self.documents, executor=InlineExecutor())
+        self.client = create_app(container=self.container).test_client()
+        ca = self.container.authority
+        ca.ensure_district(DISTRICT, "Phòng GD&ĐT huyện Hòa Vang")
+        issue = ca.issue_credential
+        self.creds = {
+            GVCN: issue(district_id=DISTRICT, tenant_id=SCHOOL, owner_id=GVCN, owner_kind=OwnerKind.PERSON,
+                        common_name="Nguyễn Thị Lệ Thủy", organisation="Trường Tiểu học Hòa Phong", actor="t"),
+            PRINCIPAL: issue(district_id=DISTRICT, tenant_id=SCHOOL, owner_id=PRINCIPAL, owner_kind=OwnerKind.PERSON,
+                             common_name="Phạm Văn Hùng", organisation="Trường Tiểu học Hòa Phong", actor="t"),
+            CLERK: issue(district_id=DISTRICT, tenant_id=SCHOOL, owner_id=SCHOOL, owner_kind=OwnerKind.ORGANISATION,
+                         common_name="Trường Tiểu học Hòa Phong", organisation="Trường Tiểu học Hòa Phong", actor="t"),
+        }
+        self.roles = {GVCN: ["giao_vien"], PRINCIPAL: ["hieu_truong"], CLERK: ["van_thu"], "thhp.quantri": ["quan_tri"]}
+
+    def headers(self, person: str, tenant: str = SCHOOL) -> dict:
+        token = self.tokens.issue(person, tenant=tenant, district=DISTRICT, roles=self.roles.get(person, ["giao_vien"]))
+        return {"Authorization": f"Bearer {token}"}
+
+    def submission(self, sid: str, data: bytes | None = None, *, state: str = "signing") -> FakeSubmission:
+        version = self.documents.add(SCHOOL, data if data is not None else one_page_pdf())
+        sub = FakeSubmission(
+            id=sid, tenant=SCHOOL, district=DISTRICT, book_type="hoc_ba", document_id=f"doc-{sid}",
+            version_id=version.id, sha256=version.sha256, state=state,
+            steps=[{"order": 1, "role": "gvcn", "signer": GVCN, "organisation": False},
+                   {"order": 2, "role": "hieu_truong", "signer": None, "organisation": False},
+                   {"order": 3, "role": "van_thu", "signer": None, "organisation": True}],
+            holders={GVCN: {"gvcn"}, PRINCIPAL: {"hieu_truong"}, CLERK: {"van_thu"}})
+        self.approvals.add(sub)
+        return sub
+
+    def sign(self, person: str, sids: list[str], pin: str | None = None, credential: str | None = None):
+        body = {"submission_ids": sids, "credential_id": credential or self.creds[person].id, "wait": True}
+        if pin is not None:
+            body["pin"] = pin
+        return self.client.post("/api/v1/batches", json=body, headers=self.headers(person))
+
+    def trust(self):
+        return self.container.authority.trust()
+
+    def latest_pdf(self, sid: str) -> bytes:
+        record = SignedDocumentDoc.objects(submission_id=sid).first()
+        return self.documents.versions[record.latest_version_id][1]
+
+
+@pytest.fixture
+def world(tmp_path) -> World:
+    return World(tmp_path)
+
+
+def test_hoc_ba_signed_in_order_by_gvcn_principal_and_school_seal(world):
+    world.submission("sub-1")
+    for person in (GVCN, PRINCIPAL, CLERK):
+        resp = world.sign(person, ["sub-1"])
+        assert resp.status_code == 202, resp.json
+        assert resp.json["state"] == "done" and resp.json["signed"] == 1, resp.json
+
+    roots, crls = world.trust()
+    findings = inspect_pdf(io.BytesIO(world.latest_pdf("sub-1")), trust_roots=roots, crls=crls).signatures
+    assert [f.signer_name for f in findings] == ["Nguyễn Thị Lệ Thủy", "Phạm Văn Hùng", "Trường Tiểu học Hòa Phong"]
+    assert all(f.ok and f.timestamp_at for f in findings)
+    assert world.approvals.submissions["sub-1"].state == "signed"
+    assert [s["order"] for s in world.approvals.submissions["sub-1"].signed] == [1, 2, 3]
+    record = SignedDocumentDoc.objects(submission_id="sub-1").first()
+    assert len(record.signatures) == 3 and len(record.code) == 8
+    assert [e["type"] for e in record.outbox] == ["signing.document.signed"] * 3
+    actions = [e["action"] for e in world.container.runtime.audit.entries(tenant=SCHOOL, target="sub-1")]
+    assert actions.count("signing.document.signed") == 3
+
+
+def test_signer_out_of_turn_is_refused_and_nothing_is_stored(world):
+    world.submission("sub-1")
+    before = len(world.documents.versions)
+    resp = world.sign(PRINCIPAL, ["sub-1"])
+    [item] = resp.json["items"]
+    assert item["status"] == "failed" and "Chưa đến lượt ký" in item["reason"]
+    assert len(world.documents.versions) == before
+    assert SignedDocumentDoc.objects(submission_id="sub-1").first() is None
+
+
+def test_document_not_yet_approved_is_refused(world):
+    world.submission("sub-1", state="in_review")
+    [item] = world.sign(GVCN, ["sub-1"]).json["items"]
+    assert item["reason_code"] == "not-approved" and "chưa được phê duyệt" in item["reason"]
+
+
+def test_document_changed_since_approval_is_refused(world):
+    sub = world.submission("sub-1")
+    world.documents.versions[sub.version_id] = (SCHOOL, one_page_pdf() + b"\n% changed", None)
+    [item] = world.sign(GVCN, ["sub-1"]).json["items"]
+    assert item["reason_code"] == "document-changed" and "đã thay đổi" in item["reason"]
+
+
+@pytest.mark.parametrize("data, code", [(b"not a pdf at all", "corrupt-pdf"), (b"%PDF-1.7\n" + b"\x00" * 64, "corrupt-pdf")])
+def test_corrupt_pdf_is_refused_with_a_reason(world, data, code):
+    world.submission("sub-1", data)
+    before = len(world.documents.versions)
+    [item] = world.sign(GVCN, ["sub-1"]).json["items"]
+    assert item["status"] == "failed" and item["reason_code"] == code
+    assert len(world.documents.versions) == before
+
+
+def test_batch_reports_each_failure_without_stopping_the_rest(world):
+    sids = [f"sub-{n}" for n in range(30)]
+    for n, sid in enumerate(sids):
+        world.submission(sid, b"garbage" if n == 7 else None)
+    world.submission("sub-other-turn")
+    world.approvals.submissions["sub-other-turn"].signed.append({"order": 1})
+    resp = world.sign(GVCN, sids + ["sub-other-turn"])
+    body = resp.json
+    assert body["total"] == 31 and body["done"] == 31
+    assert body["signed"] == 29 and body["failed"] == 2
+    failed = {i["submission_id"]: i["reason"] for i in body["items"] if i["status"] == "failed"}
+    assert set(failed) == {"sub-7", "sub-other-turn"}
+    assert world.client.get(f"/api/v1/batches/{body['id']}", headers=world.headers(GVCN)).json["signed"] == 29
+
+
+def _key_and_certificate(world, name: str):
+    """A key held outside the service (a licensed CA's PKCS#12, a provider's account) and its certificate."""
+    key = new_key()
+    cert = world.container.authority.issue_for_key(
+        district_id=DISTRICT, public_key=key.public_key(), subject=Subject(name, "Trường Tiểu học Hòa Phong"))
+    return key, cert
+
+
+def _pkcs12_credential(world, pin: str) -> str:
+    key, cert = _key_and_certificate(world, "Phạm Văn Hùng")
+    p12 = pkcs12.serialize_key_and_certificates(b"ht", key, cert, None,
+                                                serialization.BestAvailableEncryption(pin.encode()))
+    resp = world.client.post("/api/v1/credentials/pkcs12", json={"p12": base64.b64encode(p12).decode(), "pin": pin},
+                             headers=world.headers(PRINCIPAL))
+    assert resp.status_code == 201, resp.json
+    return resp.json["id"]
+
+
+def test_wrong_pin_limited_tries_then_locked_and_nothing_signed(world):
+    world.submission("sub-1")
+    world.sign(GVCN, ["sub-1"])
+    cred_id = _pkcs12_credential(world, "246810")
+    stored = len(world.documents.versions)
+    for left in range(MAX_PIN_TRIES - 1, 0, -1):
+        body = world.sign(PRINCIPAL, ["sub-1"], pin="000000", credential=cred_id).json
+        assert body["state"] == "failed" and f"Còn {left} lần thử" in body["reason"]
+        assert body["items"][0]["status"] == "failed"
+    body = world.sign(PRINCIPAL, ["sub-1"], pin="000000", credential=cred_id).json
+    assert "bị khóa" in body["reason"]
+    refused = world.sign(PRINCIPAL, ["sub-1"], pin="246810", credential=cred_id)
+    assert refused.status_code == 423 and "bị khóa" in refused.json["detail"]
+    assert len(world.documents.versions) == stored
+    unlocked = world.client.post(f"/api/v1/credentials/{cred_id}/unlock", headers=world.headers("thhp.quantri"))
+    assert unlocked.json["locked"] is False
+    assert world.sign(PRINCIPAL, ["sub-1"], pin="246810", credential=cred_id).json["signed"] == 1
+
+
+def test_revoked_and_expired_certificates_are_refused(world):
+    world.submission("sub-1")
+    revoked = world.client.post(f"/api/v1/credentials/{world.creds[GVCN].id}/revoke", headers=world.headers(GVCN))
+    assert revoked.json["revoked"] is True
+    resp = world.sign(GVCN, ["sub-1"])
+    assert resp.status_code == 422 and "thu hồi" in resp.json["detail"]
+    crl = world.client.get(f"/api/v1/crl/{DISTRICT}.crl")
+    assert crl.status_code == 200 and crl.mimetype == "application/pkix-crl"
+
+    old = world.container.authority.issue_credential(
+        district_id=DISTRICT, tenant_id=SCHOOL, owner_id=PRINCIPAL, owner_kind=OwnerKind.PERSON,
+        common_name="Phạm Văn Hùng", organisation="Trường Tiểu học Hòa Phong", actor="t", days=30,
+        not_before=world.container.runtime.clock.now() - timedelta(days=60))
+    resp = world.sign(PRINCIPAL, ["sub-1"], credential=old.id)
+    assert resp.status_code == 422 and "hiệu lực" in resp.json["detail"]
+
+
+def test_other_schools_cannot_see_batches_or_use_credentials(world):
+    world.submission("sub-1")
+    batch = world.sign(GVCN, ["sub-1"]).json
+    outsider = world.headers("mnhc.giaovien", tenant=OTHER)
+    assert world.client.get(f"/api/v1/batches/{batch['id']}", headers=outsider).status_code == 404
+    resp = world.client.post("/api/v1/batches", headers=outsider,
+                             json={"submission_ids": ["sub-1"], "credential_id": world.creds[GVCN].id, "wait": True})
+    assert resp.status_code == 404
+    resp = world.client.post("/api/v1/batches", headers=world.headers(PRINCIPAL),
+                             json={"submission_ids": ["sub-1"], "credential_id": world.creds[GVCN].id, "wait": True})
+    assert resp.status_code == 403
+
+
+def test_remote_provider_batch_needs_one_confirmation(world):
+    provider = world.container.simulated_provider
+    key, cert = _key_and_certificate(world, "Phạm Văn Hùng")
+    provider.enrol("0905123456", key, cert.public_bytes(serialization.Encoding.DER))
+    registered = world.client.post("/api/v1/credentials/remote", json={"provider": "simulated", "account": "0905123456"},
+                                   headers=world.headers(PRINCIPAL))
+    assert registered.status_code == 201, registered.json
+    sids = [f"sub-{n}" for n in range(10)]
+    for sid in sids:
+        sub = world.submission(sid)
+        sub.signed.append({"order": 1})
+    confirmations = []
+
+    def phone(_seconds: float) -> None:
+        [(tid, description, count)] = provider.pending("0905123456")
+        confirmations.append((description, count))
+        provider.confirm(tid)
+
+    world.container.signing._sleep = phone
+    body = world.sign(PRINCIPAL, sids, credential=registered.json["id"]).json
+    assert body["signed"] == 10
+    assert confirmations == [("Ký 10 tài liệu trên HoSo", 10)]
+
+
+def test_verification_by_code_and_upload_then_recall(world):
+    world.submission("sub-1")
+    for person in (GVCN, PRINCIPAL, CLERK):
+        world.sign(person, ["sub-1"])
+    record = SignedDocumentDoc.objects(submission_id="sub-1").first()
+    by_code = world.client.get(f"/api/v1/verify/{record.code.lower()}")
+    assert by_code.status_code == 200
+    assert by_code.json["recalled"] is False and by_code.json["latest"] is True
+    assert [s["signer"] for s in by_code.json["signatures"]][-1] == "Trường Tiểu học Hòa Phong"
+    assert "Mọi chữ ký số đều hợp lệ" in by_code.json["summary"]
+
+    pdf = world.latest_pdf("sub-1")
+    tampered = bytearray(pdf)
+    tampered[tampered.index(b"HOC BA")] = ord("X")
+    report = world.client.post("/api/v1/verify", data=bytes(tampered), content_type="application/pdf").json
+    assert report["known"] is False
+    assert all(s["changed_after_signing"] and not s["valid"] for s in report["signatures"])
+
+    world.container.recall_consumer.handle(Event(
+        type="approvals.submission.recalled", tenant=SCHOOL, district=DISTRICT, actor=CLERK,
+        data={"submission_id": "sub-1", "document_id": "doc-sub-1", "reason": "Sai ngày sinh của học sinh",
+              "version_ids": [], "approved_version_id": None}))
+    report = world.client.post("/api/v1/verify", data=pdf, content_type="application/pdf").json
+    assert report["recalled"] is True and report["recall_reason"] == "Sai ngày sinh của học sinh"
+    page = world.client.get(f"/verify/{record.code}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "THU HỒI" in html and "Sai ngày sinh của học sinh" in html
+    assert hashlib.sha256(pdf).hexdigest() == report["document_sha256"]
+
+
+def test_verify_page_is_public_and_vietnamese(world):
+    page = world.client.get("/verify")
+    assert page.status_code == 200 and "Tra cứu và kiểm tra chữ ký số" in page.get_data(as_text=True)
+    missing = world.client.get("/verify?code=ZZZZ2222")
+    assert missing.status_code == 404 and "Không tìm thấy tài liệu" in missing.get_data(as_text=True)
