@@ -15,8 +15,9 @@ PUBLIC_FOR_EVERY_SERVICE = ("healthz", "openapi.json", "api/v1/public")
 PUBLIC_BY_SERVICE: dict[str, tuple[str, ...]] = {
     # OIDC endpoints (authorize, token, JWKS, userinfo checks its own token), sign-in pages, discovery
     "identity": ("oauth", "auth", ".well-known"),
-    # public verification of a signed document by upload or printed code, and its QR link
-    "signing": ("api/v1/verifications", "api/v1/verify"),
+    # public verification of a signed document (page and API, by upload or printed code, the QR
+    # link), and the certificate revocation lists relying parties fetch
+    "signing": ("verify", "api/v1/verify", "api/v1/crl"),
 }
 
 HIDDEN = ("metrics",)

@@ -50,13 +50,16 @@ def test_public_routes_are_exactly_the_listed_ones() -> None:
     assert public("/api/identity/oauth/token")
     assert public("/api/identity/auth/sign-in")
     assert public("/api/identity/.well-known/openid-configuration")
-    assert public("/api/signing/v1/verifications")
+    assert public("/api/signing/verify/HS-2026-0001")
+    assert public("/api/signing/v1/verify")
+    assert public("/api/signing/v1/crl/d-1.crl")
     assert public("/api/documents/openapi.json")
     assert public("/api/approvals/v1/public/calendar")
     assert not public("/api/identity/v1/users")
     assert not public("/api/identity/oauthx")
     assert not public("/api/documents/oauth/token")
-    assert not public("/api/signing/v1/signatures")
+    assert not public("/api/signing/v1/batches")
+    assert not public("/api/signing/verifyx")
     assert not public("/api/documents/readyz")
 
 
