@@ -90,10 +90,10 @@ class CorrectionService:
         with domain_errors():
             acting, done = c.confirm(actor, now)
         if done:
-            sdoc, sub = self.submissions._load(actor, c.submission_id)
+            sdoc, sub = self.submissions.load(actor, c.submission_id)
             with domain_errors():
                 sub.apply_correction(c.id, c.new_version_id, c.new_sha256, acting, now)
-            self.submissions._flush(sdoc, sub)
+            self.submissions.save(sdoc, sub)
         self._save(doc, c, "approvals.correction.applied" if c.state == APPLIED else "approvals.correction.confirmed",
                    acting, {"role": acting.role})
         return view(c)

@@ -44,9 +44,6 @@ class ObligationService:
         self.directory = SchoolDirectory()
         self.frames = FrameRepository()
 
-    def open_years(self, district: str) -> list[str]:
-        return self.setup._open_years(district)
-
     def recompute(self, school_id: str, reason: str) -> dict[str, int]:
         """Bring the stored obligations of one school in line with its rules, people and calendar."""
         school = self.directory.school(school_id)
@@ -60,7 +57,7 @@ class ObligationService:
         coll = ObligationDoc._get_collection()
         deltas: dict[tuple[str | None, str, str], Counter[str]] = defaultdict(Counter)
         added = removed = changed = 0
-        for year in self.open_years(school.district_id):
+        for year in self.setup.open_years(school.district_id):
             cal = school_calendar(self.frames, events, school.district_id, year)
             if cal is None:
                 continue

@@ -168,7 +168,7 @@ class SetupService:
         events = SchoolEventsRepository(scope=TenantScope.for_principal(p))
         with domain_errors():
             rule = parse_rule(data, field=field)
-            years = self._open_years(p.district or "")
+            years = self.open_years(p.district or "")
             if not years:
                 raise InvalidRule("Phòng chưa công bố khung kế hoạch năm học nên chưa thể so sánh với quy định của Phòng.",
                                   field=field)
@@ -183,7 +183,8 @@ class SetupService:
         self.recompute(p.tenant or "", "rule")
         return rule
 
-    def _open_years(self, district: str) -> list[str]:
+    def open_years(self, district: str) -> list[str]:
+        """School years of the district's published frames that have not closed yet."""
         today = self.clock.now().date()
         out = []
         for year in self.frames.years(district):

@@ -56,7 +56,7 @@ class SubmissionService:
     def _repo(self, actor: Principal) -> SubmissionRepository:
         return SubmissionRepository(scope=TenantScope.for_principal(require_principal(actor)))
 
-    def _load(self, actor: Principal, submission_id: str) -> tuple[SubmissionDoc, Submission]:
+    def load(self, actor: Principal, submission_id: str) -> tuple[SubmissionDoc, Submission]:
         doc = self._repo(actor).get(submission_id)
         return doc, submission_from_doc(doc)
 
@@ -71,7 +71,7 @@ class SubmissionService:
                 out.add("gvcn")
         return frozenset(out)
 
-    def _flush(self, doc: SubmissionDoc, sub: Submission, *, overdue: bool = False) -> None:
+    def save(self, doc: SubmissionDoc, sub: Submission, *, overdue: bool = False) -> None:
         """Save the aggregate with its events (progress deltas attached) and audit each transition."""
         now = self.clock.now()
         pending, sub.pending_events = sub.pending_events, []
@@ -149,7 +149,7 @@ class SubmissionService:
         if is_district_staff(p) and not p.tenant:
             grant = grant_cross_tenant(p, reason=reason or "", audit=self.audit)
             return self.view(submission_from_doc(SubmissionRepository(scope=TenantScope.across(grant)).get(submission_id)))
-        sub = self._load(p, submission_id)[1]
+        sub = self.load(p, submission_id)[1]
         if not self.may_read(p, sub):
             raise Forbidden("Bạn không tham gia hồ sơ này nên không được xem.")
         return self.view(sub)
@@ -187,9 +187,9 @@ class SubmissionService:
             with domain_errors():
                 sub.submit(p, now)
         else:
-            audit(self.audit, "approvals.submission.drafted", None, tenant=sub.tenant, district=sub.district,
+            audit(self.audit, "approvals.submission.drafted", Acting(p.sub), tenant=sub.tenant, district=sub.district,
                   target=sub.id, data={"version_id": version_id})
-        self._flush(doc, sub, overdue=bool(obligation.overdue_emitted))
+        self.save(doc, sub, overdue=bool(obligation.overdue_emitted))
         return self.view(sub)
 
     def _claim_obligation(self, obligation_id: str, submission_id: str) -> None:
@@ -199,7 +199,7 @@ class SubmissionService:
             raise Conflict("Đã có hồ sơ nộp cho nghĩa vụ này.", field="obligation_id")
 
     def submit(self, actor: Principal, submission_id: str) -> dict[str, Any]:
-        doc, sub = self._load(actor, submission_id)
+        doc, sub = self.load(actor, submission_id)
         now = self.clock.now()
         if actor.sub != sub.submitter:
             raise Forbidden("Chỉ người nộp hồ sơ mới được nộp.")
@@ -207,39 +207,39 @@ class SubmissionService:
         with domain_errors():
             sub.submit(actor, now)
         overdue = ObligationDoc.objects(id=sub.obligation_id).only("overdue_emitted").first()
-        self._flush(doc, sub, overdue=bool(overdue and overdue.overdue_emitted))
+        self.save(doc, sub, overdue=bool(overdue and overdue.overdue_emitted))
         return self.view(sub)
 
     def resubmit(self, actor: Principal, submission_id: str, *, version_id: str, sha256: str) -> dict[str, Any]:
-        doc, sub = self._load(actor, submission_id)
+        doc, sub = self.load(actor, submission_id)
         with domain_errors():
             sub.resubmit(actor, version_id, sha256, self.clock.now())
-        self._flush(doc, sub)
+        self.save(doc, sub)
         return self.view(sub)
 
     def withdraw(self, actor: Principal, submission_id: str) -> dict[str, Any]:
-        doc, sub = self._load(actor, submission_id)
+        doc, sub = self.load(actor, submission_id)
         with domain_errors():
             sub.withdraw(actor, self.clock.now())
         obligation = ObligationDoc.objects(id=sub.obligation_id).only("overdue_emitted").first()
         ObligationDoc.objects(id=sub.obligation_id, submission_id=sub.id).update_one(
             set__satisfied=False, set__submission_id=None)
-        self._flush(doc, sub, overdue=bool(obligation and obligation.overdue_emitted))
+        self.save(doc, sub, overdue=bool(obligation and obligation.overdue_emitted))
         return self.view(sub)
 
     # ----- deciding ----------------------------------------------------------------------------------
     def decide(self, actor: Principal, submission_id: str, *, decision: str, comment: str | None) -> dict[str, Any]:
-        doc, sub = self._load(actor, submission_id)
+        doc, sub = self.load(actor, submission_id)
         with domain_errors():
             sub.decide(actor, decision, comment, self.clock.now())
-        self._flush(doc, sub)
+        self.save(doc, sub)
         return self.view(sub)
 
     def comment(self, actor: Principal, submission_id: str, text: str) -> dict[str, Any]:
-        doc, sub = self._load(actor, submission_id)
+        doc, sub = self.load(actor, submission_id)
         with domain_errors():
             sub.comment(actor, text, self.clock.now())
-        self._flush(doc, sub)
+        self.save(doc, sub)
         return self.view(sub)
 
     def queue_keys(self, actor: Principal) -> list[str]:
@@ -295,7 +295,7 @@ class SubmissionService:
         if p.is_service:
             _, sub = self._service_load(p, submission_id)
         else:
-            _, sub = self._load(p, submission_id)
+            _, sub = self.load(p, submission_id)
             if signer != p.sub:
                 raise Forbidden("Chỉ được hỏi lượt ký của chính mình.")
         step, reason = sub.signing_turn(signer, self._holds(sub.tenant, signer, self.clock.now()))
@@ -316,7 +316,7 @@ class SubmissionService:
         audit(self.audit, "approvals.submission.signature_recorded",
               Acting(body["signer"], body.get("on_behalf_of"), body["role"]), tenant=sub.tenant, district=sub.district, target=sub.id,
               data={"order": last["order"], "version_id": last["version_id"], "via": last["via"]})
-        self._flush(doc, sub)
+        self.save(doc, sub)
         return self.view(sub)
 
     def _as_person(self, actor: Principal, acting_person: str | None, sub: Submission) -> Principal:
@@ -330,16 +330,16 @@ class SubmissionService:
 
     def issue(self, actor: Principal, submission_id: str, acting_person: str | None = None) -> dict[str, Any]:
         p = require_principal(actor)
-        doc, sub = self._service_load(p, submission_id) if p.is_service else self._load(p, submission_id)
+        doc, sub = self._service_load(p, submission_id) if p.is_service else self.load(p, submission_id)
         with domain_errors():
             sub.issue(self._as_person(p, acting_person, sub), self.clock.now())
-        self._flush(doc, sub)
+        self.save(doc, sub)
         return self.view(sub)
 
     def recall(self, actor: Principal, submission_id: str, reason: str, acting_person: str | None = None) -> dict[str, Any]:
         p = require_principal(actor)
-        doc, sub = self._service_load(p, submission_id) if p.is_service else self._load(p, submission_id)
+        doc, sub = self._service_load(p, submission_id) if p.is_service else self.load(p, submission_id)
         with domain_errors():
             sub.recall(self._as_person(p, acting_person, sub), reason, self.clock.now())
-        self._flush(doc, sub)
+        self.save(doc, sub)
         return self.view(sub)

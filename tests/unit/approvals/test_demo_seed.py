@@ -8,7 +8,9 @@ from services.approvals.domain.calendar import TIMEZONE
 from services.approvals.entrypoints.demo import seed_demo
 from services.kernel.clock import FixedClock
 from services.kernel.messaging import InMemoryPublisher
+from services.approvals.adapters.repositories import SubmissionRepository
 from services.kernel.principal import Principal
+from services.kernel.tenancy import TenantScope
 
 
 def test_demo_seed_fills_queues_and_progress():
@@ -23,7 +25,7 @@ def test_demo_seed_fills_queues_and_progress():
     assert len(c.submissions.queue(totruong)) == 1
     principal = Principal(sub="thhp.hieutruong", tenant="th-hoa-phong", district="pgd-hoa-vang",
                           roles=frozenset({"hieu_truong"}))
-    states = sorted(d.state for d in c.submissions._repo(principal).query())
+    states = sorted(d.state for d in SubmissionRepository(scope=TenantScope.for_principal(principal)).query())
     assert states == ["approved", "returned", "signing", "submitted"]
     c.relay.relay_once()
     for e in publisher.published:
