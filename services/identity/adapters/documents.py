@@ -132,6 +132,7 @@ class SigningKeyDoc(Document):
     sealed_private_key = BinaryField(required=True)
     public_jwk = DictField(required=True)
     created_at = DateTimeField(required=True)
+    activates_at = DateTimeField(required=True)  # published first, used for signing from then on
     superseded_at = DateTimeField()
 
 

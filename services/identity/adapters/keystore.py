@@ -1,9 +1,12 @@
 """Token-signing keys: ES256 keys kept in the identity database, sealed with the key-encryption
 key, loaded once per process and kept as key objects (re-importing a PEM per token costs ~54 ms).
 
-Every process signs with the newest key and publishes, in the JWKS, every key whose tokens may
-still be alive: a superseded key stays published for the access-token lifetime plus a margin.
-A process notices a rotation made elsewhere when it reloads (every ``reload_seconds``).
+Rotation publishes before it signs: a new key appears in the JWKS at once but signs only from
+``activates_at`` (``publish_lead`` later), so services holding a cached JWKS learn it before they
+meet a token signed with it. A superseded key stays published for the access-token lifetime plus
+a margin after its successor took over. Every process reads the same keys from the database and
+reloads them every ``reload_seconds``, so all processes agree on the JWKS and the signing key.
+An emergency rotation (``rotate(immediate=True)``, e.g. after a key leak) signs at once.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ class LoadedKey:
     key: ECKey
     public_jwk: dict
     created_at: datetime
+    activates_at: datetime
     superseded_at: datetime | None
 
 
@@ -42,97 +46,98 @@ class SigningKeys:
 
     def __init__(
         self, *, box: SecretBox, clock: Clock, rotate_after: timedelta, keep_after_superseded: timedelta,
-        reload_seconds: float = 60.0, monotonic: Callable[[], float] = time.monotonic,
+        publish_lead: timedelta = timedelta(minutes=5), reload_seconds: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._box = box
         self._clock = clock
         self._rotate_after = rotate_after
         self._keep = keep_after_superseded
+        self._lead = publish_lead
         self._reload_seconds = reload_seconds
         self._monotonic = monotonic
         self._lock = threading.Lock()
-        self._keys: dict[str, LoadedKey] = {}
-        self._current: LoadedKey | None = None
+        self._keys: list[LoadedKey] = []  # newest first
         self._loaded_at = float("-inf")
-        self._jwks: dict | None = None
 
     # -- loading -----------------------------------------------------------------------------
     def _load(self) -> None:
-        docs = list(SigningKeyDoc.objects.order_by("-generation").limit(20))
-        keys: dict[str, LoadedKey] = {}
-        for doc in docs:
-            loaded = self._keys.get(doc.id)
-            if loaded is None or loaded.superseded_at != doc.superseded_at:
-                if loaded is None:
-                    pem = self._box.open(doc.sealed_private_key, context=doc.id)
-                    key = ECKey.import_key(pem, parameters={"kid": doc.id, "alg": ALGORITHM, "use": "sig"})
-                else:
-                    key = loaded.key
-                loaded = LoadedKey(doc.id, doc.generation, key, dict(doc.public_jwk), doc.created_at, doc.superseded_at)
-            keys[doc.id] = loaded
+        known = {k.kid: k for k in self._keys}
+        keys = []
+        for doc in SigningKeyDoc.objects.order_by("-generation").limit(20):
+            loaded = known.get(doc.id)
+            key = loaded.key if loaded else ECKey.import_key(
+                self._box.open(doc.sealed_private_key, context=doc.id),
+                parameters={"kid": doc.id, "alg": ALGORITHM, "use": "sig"})
+            keys.append(LoadedKey(doc.id, doc.generation, key, dict(doc.public_jwk), doc.created_at,
+                                  doc.activates_at, doc.superseded_at))
         self._keys = keys
-        self._current = max(keys.values(), key=lambda k: k.generation) if keys else None
         self._loaded_at = self._monotonic()
-        self._jwks = None
 
-    def _ensure(self) -> LoadedKey:
-        now_mono = self._monotonic()
-        current = self._current
-        if current is not None and now_mono - self._loaded_at < self._reload_seconds and not self._due(current):
-            return current
+    def _fresh(self) -> list[LoadedKey]:
+        """The keys, reloaded when stale, with a new key created when rotation is due."""
+        if self._keys and self._monotonic() - self._loaded_at < self._reload_seconds and not self._due():
+            return self._keys
         with self._lock:
-            if self._current is None or self._monotonic() - self._loaded_at >= self._reload_seconds:
+            if not self._keys or self._monotonic() - self._loaded_at >= self._reload_seconds:
                 self._load()
-            if self._current is None or self._due(self._current):
-                self._create(previous=self._current)
+            if not self._keys or self._due():
+                self._create(immediate=not self._keys)
                 self._load()
-            assert self._current is not None
-            return self._current
+            return self._keys
 
-    def _due(self, key: LoadedKey) -> bool:
-        return self._clock.now() - key.created_at >= self._rotate_after
+    def _due(self) -> bool:
+        newest = self._keys[0]
+        return self._clock.now() - newest.created_at >= self._rotate_after - self._lead
 
-    def _create(self, *, previous: LoadedKey | None) -> None:
+    def _create(self, *, immediate: bool) -> None:
         now = self._clock.now()
+        previous = self._keys[0] if self._keys else None
         kid = new_id()
         private = ec.generate_private_key(ec.SECP256R1())
         pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
         jwk = ECKey.import_key(pem, parameters={"kid": kid, "alg": ALGORITHM, "use": "sig"}).as_dict(private=False)
+        activates = now if immediate else now + self._lead
         try:
             SigningKeyDoc(id=kid, generation=(previous.generation + 1) if previous else 1, algorithm=ALGORITHM,
-                          sealed_private_key=self._box.seal(pem, context=kid), public_jwk=jwk,
-                          created_at=now).save(force_insert=True)
+                          sealed_private_key=self._box.seal(pem, context=kid), public_jwk=jwk, created_at=now,
+                          activates_at=activates).save(force_insert=True)
         except NotUniqueError:
             return  # another process rotated at the same moment; its key is loaded next
         if previous is not None:
-            SigningKeyDoc.objects(id=previous.kid, superseded_at=None).update_one(set__superseded_at=now)
+            SigningKeyDoc.objects(id=previous.kid, superseded_at=None).update_one(set__superseded_at=activates)
+
+    def _signing_key(self, keys: list[LoadedKey]) -> LoadedKey:
+        now = self._clock.now()
+        return next((k for k in keys if k.activates_at <= now), keys[-1])
 
     # -- public ------------------------------------------------------------------------------
-    def rotate(self) -> str:
-        """Create a new signing key now (the previous one stays in the JWKS); returns its kid."""
+    def rotate(self, *, immediate: bool = False) -> str:
+        """Create a new key now; it signs after the publish lead (at once when ``immediate``).
+        Returns its kid; the previous key stays in the JWKS until its tokens have expired."""
         with self._lock:
             self._load()
-            self._create(previous=self._current)
+            self._create(immediate=immediate)
             self._load()
-            assert self._current is not None
-            return self._current.kid
+            return self._keys[0].kid
 
     def sign(self, claims: dict) -> str:
-        """A compact JWS of ``claims`` signed with the current key."""
-        key = self._ensure()
+        """A compact JWS of ``claims`` signed with the active key."""
+        key = self._signing_key(self._fresh())
         return jwt.encode({"alg": ALGORITHM, "kid": key.kid, "typ": "at+jwt"}, claims, key.key)
 
     def jwks(self) -> dict:
-        """The public keys that may have signed a live token."""
-        self._ensure()
-        if self._jwks is None:
-            now = self._clock.now()
-            self._jwks = {"keys": [
-                k.public_jwk for k in sorted(self._keys.values(), key=lambda k: -k.generation)
-                if k.superseded_at is None or now - k.superseded_at < self._keep
-            ]}
-        return self._jwks
+        """The public keys that may sign, or may have signed, a live token."""
+        now = self._clock.now()
+        return {"keys": [k.public_jwk for k in self._fresh()
+                         if k.superseded_at is None or now - k.superseded_at < self._keep]}
+
+    def published_key(self, kid: str) -> ECKey | None:
+        """The loaded key with id ``kid`` when the JWKS publishes it (this process verifies its own tokens)."""
+        now = self._clock.now()
+        return next((k.key for k in self._fresh() if k.kid == kid
+                     and (k.superseded_at is None or now - k.superseded_at < self._keep)), None)
 
     def current_kid(self) -> str:
-        return self._ensure().kid
+        return self._signing_key(self._fresh()).kid

@@ -79,20 +79,30 @@ def test_expired_unknown_key_wrong_audience_and_tampered_tokens_are_rejected(cli
     assert expired.value.slug == "token-expired"
 
 
-def test_rotation_keeps_the_old_key_published_until_its_tokens_expire(client, seeded, service_verifier, clock):
+def test_rotation_publishes_first_signs_later_and_keeps_the_old_key_until_its_tokens_expire(
+        client, seeded, service_verifier, clock):
     old = browser_login_tokens(client, "thhp.giaovien")["access_token"]
     old_kid = seeded.keys.current_kid()
     new_kid = seeded.keys.rotate()
-    assert new_kid != old_kid
-    kids = {k["kid"] for k in client.get("/oauth/jwks").get_json()["keys"]}
-    assert kids == {old_kid, new_kid}
+    assert {k["kid"] for k in client.get("/oauth/jwks").get_json()["keys"]} == {old_kid, new_kid}
+    assert seeded.keys.current_kid() == old_kid, "a new key is published before it signs"
+    clock.advance(minutes=5)
+    assert seeded.keys.current_kid() == new_kid
     new = seeded.tokens.service_access_token("documents")
     assert service_verifier.verify(new).is_service  # an unknown kid makes the service refetch the JWKS
     assert service_verifier.verify(old).sub == "thhp.giaovien"
     clock.advance(seconds=600 + 5 * 60 + 1)
-    seeded.keys.rotate()  # reloads; the first key's tokens have all expired by now
     kids = {k["kid"] for k in client.get("/oauth/jwks").get_json()["keys"]}
-    assert old_kid not in kids and new_kid in kids
+    assert kids == {new_kid}, "the old key leaves the JWKS once every token it signed has expired"
+
+
+def test_scheduled_rotation_happens_by_itself(seeded, clock):
+    first = seeded.keys.current_kid()
+    clock.advance(days=30)
+    assert seeded.keys.current_kid() == first  # the successor is created now, published, not yet signing
+    assert len(seeded.keys.jwks()["keys"]) == 2
+    clock.advance(minutes=5)
+    assert seeded.keys.current_kid() != first
 
 
 def test_a_second_process_signs_with_the_same_persisted_key(seeded, clock):

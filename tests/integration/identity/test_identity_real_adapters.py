@@ -1,0 +1,135 @@
+"""Identity with real adapters: events through RabbitMQ, the OIDC flow over real HTTP with a
+service verifying through the JWKS URL, and the reset e-mail through a real SMTP server."""
+from __future__ import annotations
+
+import base64
+import email
+import hashlib
+import re
+import secrets
+import threading
+import time
+from email import policy
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+import kombu
+import pytest
+import requests
+from aiosmtpd.controller import Controller
+from werkzeug.serving import make_server
+
+from infra.allinone import free_port
+from services.identity.bootstrap import bootstrap
+from services.identity.entrypoints.app import create_app
+from services.identity.entrypoints.demo import seed_demo
+from services.kernel.events import Event
+from services.kernel.messaging import InMemoryPublisher, events_exchange
+from services.kernel.tokens import JwksKeySource, TokenVerifier
+
+pytestmark = pytest.mark.integration
+
+
+def test_identity_events_are_published_to_rabbitmq(amqp_url):
+    c = bootstrap({"mode": "test", "db_name": "hoso_identity_it"}, environ={"AMQP_URL": amqp_url})
+    queue = kombu.Queue(f"identity-it-{secrets.token_hex(4)}", exchange=events_exchange(), routing_key="identity.#",
+                        exclusive=True, auto_delete=True)
+    received: list[Event] = []
+    with kombu.Connection(amqp_url) as conn:
+        with conn.Consumer(queue, callbacks=[lambda body, msg: (received.append(Event.from_dict(body)), msg.ack())],
+                           accept=["json"]):
+            seed_demo(c)
+            published = c.relay().relay_once()
+            assert published == 78
+            while True:
+                try:
+                    conn.drain_events(timeout=2)
+                except TimeoutError:
+                    break
+    assert c.relay().relay_once() == 0, "published events leave the outbox"
+    onboarded = [e for e in received if e.type == "identity.school.onboarded"]
+    assert {e.data["school_id"] for e in onboarded} == {"th-hoa-phong", "mn-hoa-chau", "thcs-nguyen-hue"}
+    hoa_phong = next(e for e in onboarded if e.tenant == "th-hoa-phong")
+    assert hoa_phong.data["principal_id"] == "thhp.hieutruong" and hoa_phong.district == "pgd-hoa-vang"
+    assert {"id": "th-hoa-phong/lop-4a", "slug": "lop-4a", "name": "Lớp 4A", "kind": "lop"} in hoa_phong.data["units"]
+    granted = [e for e in received if e.type == "identity.membership.granted"]
+    assert any(e.data == {"membership": "thhp.giaovien|giao_vien|th-hoa-phong/lop-4a", "person": "thhp.giaovien",
+                          "school": "th-hoa-phong", "role": "giao_vien", "unit": "th-hoa-phong/lop-4a"} for e in granted)
+
+
+@pytest.fixture
+def server():
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    c = bootstrap({"mode": "test", "db_name": "hoso_identity_http", "public_url": base, "jwt_issuer": base},
+                  environ={}, publisher=InMemoryPublisher())
+    seed_demo(c)
+    httpd = make_server("127.0.0.1", port, create_app(container=c), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield base, c
+    httpd.shutdown()
+    thread.join(timeout=5)
+
+
+def test_pkce_flow_over_http_and_a_service_verifying_through_the_jwks_url(server):
+    base, c = server
+    browser = requests.Session()
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    url = base + "/oauth/authorize?" + urlencode({
+        "response_type": "code", "client_id": "hoso-web", "redirect_uri": base + "/auth/callback", "scope": "openid profile",
+        "state": "s", "code_challenge": challenge, "code_challenge_method": "S256"})
+    resp = browser.get(url, allow_redirects=False)
+    sign_in_url = urljoin(url, resp.headers["Location"])
+    page = browser.get(sign_in_url)
+    assert page.status_code == 200 and "Đăng nhập" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    nxt = parse_qs(urlsplit(sign_in_url).query)["next"][0]
+    resp = browser.post(base + "/auth/sign-in", data={"login": "thcsnh.giaovien", "password": "HoSo@2026", "csrf": csrf,
+                                                       "next": nxt}, allow_redirects=False)
+    assert resp.status_code == 303
+    resp = browser.get(urljoin(base + "/auth/sign-in", resp.headers["Location"]), allow_redirects=False)
+    code = parse_qs(urlsplit(resp.headers["Location"]).query)["code"][0]
+    tokens = requests.post(base + "/oauth/token", data={"grant_type": "authorization_code", "code": code,
+                                                        "redirect_uri": base + "/auth/callback", "client_id": "hoso-web",
+                                                        "code_verifier": verifier}).json()
+    other_service = TokenVerifier(keys=JwksKeySource(url=base + "/oauth/jwks", min_refresh_interval=0.5),
+                                  issuer=base, audience="hoso")
+    principal = other_service.verify(tokens["access_token"])
+    assert principal.sub == "thcsnh.giaovien" and principal.tenant == "thcs-nguyen-hue"
+    assert principal.has_role("giao_vien", "thcs-nguyen-hue/lop-8a")
+    c.keys.rotate(immediate=True)  # an emergency rotation signs at once
+    time.sleep(0.6)
+    fresh = c.tokens.service_access_token("documents")
+    assert other_service.verify(fresh).is_service, "a rotated key reaches the service through the JWKS URL"
+    assert other_service.verify(tokens["access_token"]).sub == "thcsnh.giaovien"
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def test_reset_link_is_mailed_through_smtp():
+    handler = Collect()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        c = bootstrap({"mode": "test", "db_name": "hoso_identity_smtp", "smtp_host": "127.0.0.1", "smtp_port": port},
+                      environ={}, publisher=InMemoryPublisher())
+        seed_demo(c)
+        c.signin.request_reset(login="mnhc.vanthu", link_base="http://hoso.test/api/identity/auth/reset")
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1
+    msg = handler.messages[0]
+    assert msg["To"] == "mnhc.vanthu@hoachau.edu.vn" and msg["Subject"] == "HoSo: đặt lại mật khẩu"
+    body = msg.get_content()
+    assert "Đinh Thị Xuân" in body
+    token = re.search(r"/auth/reset/(\S+)", body).group(1)
+    assert c.signin.reset_is_valid(token)
