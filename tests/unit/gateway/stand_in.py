@@ -1,13 +1,15 @@
 """A stand-in service for the gateway tests, run as its own process: ``python stand_in.py PORT``.
 
-It echoes what it received; ``/slow`` waits, ``/big?N`` streams N bytes, ``/html`` sets its own
-CSP. It runs in a separate process so that memory measured in the test process is the
+It echoes what it received; ``/slow`` waits, ``/big?N`` streams N bytes, ``/chunked`` answers
+without a length, ``/html`` sets its own CSP, and ``/oauth/jwks`` serves the JWKS in the file
+named by ``STAND_IN_JWKS`` (so it can stand in for identity too). It runs in a separate process so that memory measured in the test process is the
 gateway's alone.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +37,11 @@ def stand_in_service(environ: dict[str, Any], start_response: Callable[..., Any]
 
         start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(size))])
         return pieces()
+    if path == "/oauth/jwks":
+        with open(os.environ["STAND_IN_JWKS"], "rb") as jwks:
+            body = jwks.read()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
     if path == "/chunked":
         start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
         return iter([b"m\xe1\xbb\x99t ", b"hai ", b"ba"])
