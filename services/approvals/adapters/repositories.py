@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
+from mongoengine import Q, QuerySet
 from mongoengine.errors import SaveConditionError
 
 from services.approvals.adapters.documents import (
@@ -19,7 +20,8 @@ from services.approvals.domain.calendar import Holiday, SchoolCalendar, SchoolYe
 from services.approvals.domain.chains import ResolvedSigning, ResolvedStep
 from services.approvals.domain.obligations import Membership, SchoolInfo
 from services.approvals.domain.submissions import SignatureState, StepState, Submission, Version
-from services.kernel.errors import Conflict
+from services.kernel.errors import Conflict, ValidationFailed
+from services.kernel.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from services.kernel.tenancy import TenantRepository
 
 UTC = timezone.utc
@@ -225,6 +227,25 @@ def submission_from_doc(doc: SubmissionDoc) -> Submission:
     )
 
 
+def keyset_page(qs: QuerySet, field: str, *, cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+    """One page ordered by (``field``, id), stable under inserts; the cursor holds the last pair."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"Số bản ghi mỗi trang phải từ 1 đến {MAX_LIMIT}.", field="limit")
+    if cursor:
+        last = decode_cursor(cursor)
+        try:
+            value, last_id = datetime.fromisoformat(last[0]), str(last[1])
+        except (TypeError, ValueError, IndexError):
+            raise ValidationFailed("Con trỏ phân trang không hợp lệ.", field="cursor") from None
+        qs = qs.filter(Q(**{f"{field}__gt": value}) | (Q(**{field: value}) & Q(id__gt=last_id)))
+    items = list(qs.order_by(field, "id").limit(limit + 1))
+    if len(items) <= limit:
+        return items, None
+    items = items[:limit]
+    tail = items[-1]
+    return items, encode_cursor([aware(getattr(tail, field)).isoformat(), str(tail.id)])
+
+
 def save_with_revision(doc: SubmissionDoc | CorrectionDoc) -> None:
     """Save only if nobody saved since we read; a lost race is a 409 the client can retry."""
     if doc.rev == 0:  # never saved: every stored document has rev >= 1
@@ -242,8 +263,8 @@ def save_with_revision(doc: SubmissionDoc | CorrectionDoc) -> None:
 class SubmissionRepository(TenantRepository[SubmissionDoc]):
     document = SubmissionDoc
 
-    def queue(self, keys: list[str], limit: int) -> list[SubmissionDoc]:
-        return list(self.query(waiting__in=keys).order_by("waiting_since").limit(limit))
+    def queue(self, keys: list[str], *, cursor: str | None, limit: int) -> tuple[list[SubmissionDoc], str | None]:
+        return keyset_page(self.query(waiting__in=keys), "waiting_since", cursor=cursor, limit=limit)
 
 
 def find_submission_for_service(submission_id: str) -> SubmissionDoc | None:

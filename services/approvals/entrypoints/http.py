@@ -118,7 +118,12 @@ class InspectQuery(_In):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class ObligationQuery(_In):
+class PageQuery(_In):
+    cursor: str | None = Field(default=None, max_length=500)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class ObligationQuery(PageQuery):
     year: str | None = None
 
 
@@ -229,7 +234,8 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         """What I owe, by due time, with whether approval in time is still possible."""
         p = _me()
         now = c.runtime.clock.now()
-        docs = c.obligations.mine(p.sub, TenantScope.for_principal(p), query.year)
+        docs, next_cursor = c.obligations.mine(p.sub, TenantScope.for_principal(p), query.year, cursor=query.cursor,
+                                               limit=query.limit)
         out = []
         for d in docs:
             due, appr = aware(d.due_at).astimezone(TIMEZONE), aware(d.approval_due_at)
@@ -239,7 +245,7 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
                         "approval_due_at": appr.isoformat() if appr else None,
                         "approval_possible": appr is None or now <= appr, "submission_id": d.submission_id,
                         "overdue": not d.satisfied and now > due})
-        return {"items": out}
+        return {"items": out, "next_cursor": next_cursor}
 
     # ----- submissions ----------------------------------------------------------------------------------
     @route(bp, "/submissions", methods=["POST"], body=SubmissionIn, response=SubmissionOut, status=201,
@@ -305,10 +311,11 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         return c.submissions.recall(_me(), submission_id, body.reason, body.actor)
 
     # ----- queue -------------------------------------------------------------------------------------------
-    @route(bp, "/queue", tags=["queue"])
-    def queue() -> dict:
+    @route(bp, "/queue", query=PageQuery, tags=["queue"])
+    def queue(query: PageQuery) -> dict:
         """Submissions waiting for my decision, oldest first."""
-        return {"items": c.submissions.queue(_me())}
+        items, next_cursor = c.submissions.queue(_me(), cursor=query.cursor, limit=query.limit)
+        return {"items": items, "next_cursor": next_cursor}
 
     @route(bp, "/queue/approve", methods=["POST"], body=BulkApproveIn, tags=["queue"])
     def bulk_approve(body: BulkApproveIn) -> dict:

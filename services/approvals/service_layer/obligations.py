@@ -14,7 +14,7 @@ from datetime import datetime
 
 from services.approvals.adapters.documents import ObligationDoc, RecomputeRunDoc
 from services.approvals.adapters.repositories import (
-    FrameRepository, SchoolDirectory, SchoolEventsRepository, aware, school_calendar,
+    FrameRepository, SchoolDirectory, SchoolEventsRepository, aware, keyset_page, school_calendar,
 )
 from services.approvals.domain.obligations import Obligation, compute_obligations
 from services.approvals.service_layer.common import audit, make_event, progress_period, record
@@ -132,8 +132,10 @@ class ObligationService:
                       data={"due_at": aware(d["due_at"]).isoformat()})
         return emitted
 
-    def mine(self, person: str, scope: TenantScope, year: str | None, limit: int = 500) -> list[ObligationDoc]:
+    def mine(self, person: str, scope: TenantScope, year: str | None, *, cursor: str | None = None,
+             limit: int = 200) -> tuple[list[ObligationDoc], str | None]:
+        """A person's obligations by due time, one page at a time."""
         q = ObligationDoc.objects(owner=person, active=True, **scope.filter())
         if year:
             q = q.filter(year=year)
-        return list(q.order_by("due_at").limit(limit))
+        return keyset_page(q, "due_at", cursor=cursor, limit=limit)

@@ -254,11 +254,12 @@ class SubmissionService:
                     keys |= {f"{d.role}@{u}" for r, u in actor.unit_roles}
         return sorted(keys)
 
-    def queue(self, actor: Principal, limit: int = 100) -> list[dict[str, Any]]:
-        """Submissions waiting for the caller's decision, oldest first."""
+    def queue(self, actor: Principal, *, cursor: str | None = None, limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
+        """Submissions waiting for the caller's decision, oldest first, one page at a time."""
         p = require_principal(actor)
         items = []
-        for doc in self._repo(p).queue(self.queue_keys(p), limit):
+        docs, next_cursor = self._repo(p).queue(self.queue_keys(p), cursor=cursor, limit=limit)
+        for doc in docs:
             sub = submission_from_doc(doc)
             if sub.submitter == p.sub:
                 continue
@@ -267,7 +268,7 @@ class SubmissionService:
                 v = self.view(sub)
                 v["waiting_since"] = _fmt(aware(doc.waiting_since))
                 items.append(v)
-        return items
+        return items, next_cursor
 
     def bulk_approve(self, actor: Principal, ids: list[str], comment: str | None) -> list[dict[str, Any]]:
         """Approve several submissions; each succeeds or fails on its own (a result per id)."""

@@ -124,9 +124,19 @@ class Api:
     def audit(self, target: str) -> list[dict]:
         return list(reversed(self.container.runtime.audit.entries(target=target)))
 
+    def obligations(self, who: str, token: str | None = None) -> list[dict]:
+        """Every page of someone's obligations."""
+        items, cursor = [], None
+        while True:
+            page = self.ok("GET", "/obligations?limit=40" + (f"&cursor={cursor}" if cursor else ""), who, token=token)
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
+
     def obligation(self, who: str, book: str, item: str, period: str) -> dict:
-        items = self.ok("GET", "/obligations", who)["items"]
-        return next(o for o in items if (o["book_type"], o["item"], o["period_key"]) == (book, item, period))
+        return next(o for o in self.obligations(who)
+                    if (o["book_type"], o["item"], o["period_key"]) == (book, item, period))
 
 
 FRAME_BODY = {

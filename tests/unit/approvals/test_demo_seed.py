@@ -22,7 +22,7 @@ def test_demo_seed_fills_queues_and_progress():
     totruong = Principal(sub="thhp.totruong", tenant="th-hoa-phong", district="pgd-hoa-vang",
                          roles=frozenset({"to_truong", "giao_vien"}),
                          unit_roles=frozenset({("to_truong", "th-hoa-phong/to-4"), ("giao_vien", "th-hoa-phong/to-4")}))
-    assert len(c.submissions.queue(totruong)) == 1
+    assert len(c.submissions.queue(totruong)[0]) == 1
     principal = Principal(sub="thhp.hieutruong", tenant="th-hoa-phong", district="pgd-hoa-vang",
                           roles=frozenset({"hieu_truong"}))
     states = sorted(d.state for d in SubmissionRepository(scope=TenantScope.for_principal(principal)).query())

@@ -19,7 +19,9 @@ def test_teacher_joining_mid_year_owes_from_that_day(api):
                                             "unit": "th-hoa-phong/to-1", "at": joined.isoformat()})
     token = api.tokens.issue("thhp.giaovien3", tenant="th-hoa-phong", district="pgd-hoa-vang",
                              unit_roles=[("giao_vien", "th-hoa-phong/to-1")])
-    items = api.ok("GET", "/obligations", "", token=token)["items"]
+    items = api.obligations("", token=token)
+    due = [o["due_at"] for o in items]
+    assert due == sorted(due) and len(set(o["id"] for o in items)) == len(items)  # pages neither skip nor repeat
     plans = [o for o in items if o["book_type"] == "ke_hoach_bai_day"]
     assert plans[0]["period_key"] == "2025-2026/tuan-13"  # due Fri 21/11; week 12 (from 17/11) was due Fri 14/11
     assert plans[0]["due_at"] == "2025-11-21T23:59:59+07:00"
@@ -32,7 +34,7 @@ def test_teacher_leaving_owes_nothing_due_after(api):
     api.clock.set(left)
     api.container.setup.membership_revoked({"person": "thhp.giaovien2", "school": "th-hoa-phong", "role": "giao_vien",
                                             "unit": "th-hoa-phong/to-4", "at": left.isoformat()})
-    items = api.ok("GET", "/obligations", "thhp.giaovien2")["items"]
+    items = api.obligations("thhp.giaovien2")
     assert items and max(o["due_at"] for o in items) < "2025-10-01T12"
 
 
