@@ -1,6 +1,8 @@
 """A real stand-in service in its own process on a loopback port, and a gateway in front of it."""
 from __future__ import annotations
 
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -23,9 +25,12 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def service_url() -> Iterator[str]:
+def service_url(tokens: TokenFactory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("stand_in.py")), str(port)])
+    jwks = tmp_path_factory.mktemp("stand-in") / "jwks.json"
+    jwks.write_text(json.dumps(tokens.jwks()))
+    process = subprocess.Popen([sys.executable, str(Path(__file__).with_name("stand_in.py")), str(port)],
+                               env={**os.environ, "STAND_IN_JWKS": str(jwks)})
     deadline = time.monotonic() + 20
     while True:
         try:
