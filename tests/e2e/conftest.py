@@ -43,7 +43,13 @@ def _available_services() -> tuple[str, ...]:
 
 @pytest.fixture(scope="session")
 def platform() -> Iterator[object]:
-    """The whole platform (every service that exists, the gateway, the demo district)."""
+    """The whole platform (every service that exists, the gateway, the demo district).
+
+    HOSO_E2E_URL points the tests at a platform already running (e.g. ``./dev run``) instead.
+    """
+    if os.environ.get("HOSO_E2E_URL"):
+        yield type("Running", (), {"url": os.environ["HOSO_E2E_URL"].rstrip("/")})()
+        return
     present = _available_services()
     missing = {f"HOSO_{s.upper()}_URL": "http://127.0.0.1:9" for s in SERVICES if s not in present}
     running = start_platform(services=present, seed=True, environ=missing)

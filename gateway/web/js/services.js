@@ -4,6 +4,7 @@
  * shapes they return are documented beside each group.
  */
 import { api, upload, items, blobUrl } from './core/api.js';
+import { t } from './core/i18n.js';
 
 /** The school year a date falls in: September to May ("2025-2026"). */
 export function schoolYearOf(date = new Date()) {
@@ -17,6 +18,19 @@ export function schoolYearOf(date = new Date()) {
  */
 export function documentPeriod(periodKey) {
   return String(periodKey || '').replace(/\/tuan-(\d+)$/, '.t$1');
+}
+
+/** A period key in words: "2025-2026/tuan-07" → "Tuần 7 năm học 2025-2026", "2025-11" → "Tháng 11/2025". */
+export function periodLabel(key) {
+  const k = String(key || '');
+  let m = /^(\d{4}-\d{4})(?:\/tuan-|\.t)(\d+)$/.exec(k);
+  if (m) return t('period.week', { n: Number(m[2]), year: m[1] });
+  m = /^(\d{4}-\d{4})\.hk([12])$/.exec(k);
+  if (m) return t(`period.semester${m[2]}`, { year: m[1] });
+  m = /^(\d{4})-(\d{2})$/.exec(k);
+  if (m) return t('period.month', { month: Number(m[2]), year: m[1] });
+  if (/^\d{4}-\d{4}$/.test(k)) return t('period.year', { year: k });
+  return k;
 }
 
 // ---------- signing: public verification ----------

@@ -46,6 +46,7 @@ export default {
   },
   level: { mam_non: 'Pre-school', tieu_hoc: 'Primary', thcs: 'Lower secondary', thpt: 'Upper secondary' },
   weekday: { 0: 'Monday', 1: 'Tuesday', 2: 'Wednesday', 3: 'Thursday', 4: 'Friday', 5: 'Saturday', 6: 'Sunday' },
+  period: { week: 'Week {n} of {year}', semester1: 'Semester I of {year}', semester2: 'Semester II of {year}', month: '{month}/{year}', year: 'School year {year}' },
   upload: { choose: 'Choose a file', drop: 'or drop a file here', none: 'No file chosen.' },
   verify: {
     title: 'Verify a signed document', intro: 'Check the digital signatures on school records issued by a school. No sign-in needed.',
@@ -131,7 +132,7 @@ export default {
   },
   delegation: {
     title: 'Delegation', intro: 'Let someone approve in your place for a scope and time window. Their actions are recorded as “B on behalf of A”.', new: 'New delegation',
-    to: 'Delegate', pick: 'Choose a person', role: 'Role', books: 'Books', booksHint: 'Empty for every book; separate several with commas.', from: 'From', until: 'Until',
+    to: 'Delegate', toHint: 'The delegate’s user name, e.g. thhp.topho', pick: 'Choose a person', role: 'Role', books: 'Books', booksHint: 'Empty for every book; separate several with commas.', from: 'From', until: 'Until',
     create: 'Delegate', created: 'Delegated.', current: 'Delegations', line: '{from} delegates {role} to {to}', revoke: 'Revoke', needFields: 'Please choose the delegate and the end date.', active: 'Active', revoked: 'Revoked', revokedOk: 'Delegation revoked.',
     empty: 'No delegation.', emptyText: 'When you are away, delegate to your deputy.',
   },

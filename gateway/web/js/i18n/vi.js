@@ -61,6 +61,7 @@ export default {
   },
   level: { mam_non: 'Mầm non', tieu_hoc: 'Tiểu học', thcs: 'Trung học cơ sở', thpt: 'Trung học phổ thông' },
   weekday: { 0: 'Thứ Hai', 1: 'Thứ Ba', 2: 'Thứ Tư', 3: 'Thứ Năm', 4: 'Thứ Sáu', 5: 'Thứ Bảy', 6: 'Chủ nhật' },
+  period: { week: 'Tuần {n} năm học {year}', semester1: 'Học kỳ I năm học {year}', semester2: 'Học kỳ II năm học {year}', month: 'Tháng {month}/{year}', year: 'Năm học {year}' },
   upload: { choose: 'Chọn tệp', drop: 'hoặc kéo thả tệp vào đây', none: 'Chưa chọn tệp nào.' },
   verify: {
     title: 'Tra cứu văn bản đã ký',
@@ -181,7 +182,7 @@ export default {
   },
   delegation: {
     title: 'Ủy quyền', intro: 'Ủy quyền cho người khác duyệt thay trong một phạm vi và khoảng thời gian. Mọi thao tác được ghi “B thay mặt A”.',
-    new: 'Ủy quyền mới', to: 'Người được ủy quyền', pick: 'Chọn người', role: 'Vai trò ủy quyền', books: 'Loại hồ sơ',
+    new: 'Ủy quyền mới', to: 'Người được ủy quyền', toHint: 'Tên đăng nhập của người được ủy quyền, ví dụ: thhp.topho', pick: 'Chọn người', role: 'Vai trò ủy quyền', books: 'Loại hồ sơ',
     booksHint: 'Để trống nếu ủy quyền mọi loại hồ sơ; nhiều loại cách nhau bằng dấu phẩy.', from: 'Từ ngày', until: 'Đến ngày',
     create: 'Ủy quyền', created: 'Đã ủy quyền.', current: 'Các ủy quyền', line: '{from} ủy quyền cho {to} làm {role}',
     revoke: 'Thu hồi ủy quyền', needFields: 'Vui lòng chọn người được ủy quyền và ngày kết thúc.', active: 'Đang hiệu lực', revoked: 'Đã thu hồi', revokedOk: 'Đã thu hồi ủy quyền.',

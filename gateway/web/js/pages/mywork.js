@@ -100,7 +100,7 @@ export default {
         submitted.length ? h('ul', { class: 'list' }, submitted.map((s) => h('li', {},
           h('div', { class: 'grow' },
             h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, nameOf(s)),
-            h('span', { class: 'meta' }, [labelOf.get(s.obligation_id) || s.period_key, s.submitted_at ? t('mywork.submittedAt', { time: fmtDateTime(s.submitted_at) }) : null].filter(Boolean).join(' · '))),
+            h('span', { class: 'meta' }, [labelOf.get(s.obligation_id) || svc.periodLabel(s.period_key), s.submitted_at ? t('mywork.submittedAt', { time: fmtDateTime(s.submitted_at) }) : null].filter(Boolean).join(' · '))),
           s.on_time === false ? h('span', { class: 'badge bad' }, t('state.late')) : null,
           stateBadge(s.state))))
           : emptyState(t('mywork.noSubmissions'), t('mywork.noSubmissionsText'))));

@@ -14,7 +14,7 @@ export default {
   roles: ['to_truong', 'to_pho', 'pho_hieu_truong', 'hieu_truong'],
   async render(el, ctx, user, notice) {
     const list = (await svc.queue()).sort((a, b) => new Date(a.waiting_since || a.submitted_at) - new Date(b.waiting_since || b.submitted_at));
-    const names = await namesOf(user.tenant);
+    const names = await namesOf(user.tenant, user);
     const chosen = ctx.query.get('chon');
     const selected = list.find((s) => s.id === chosen) || list[0] || null;
     const detail = h('div', { id: 'queue-detail' });
@@ -46,7 +46,7 @@ export default {
         box,
         h('div', { class: 'grow' },
           h('a', { class: 'title', href: `/duyet?chon=${encodeURIComponent(s.id)}`, 'aria-current': selected && s.id === selected.id ? 'true' : null }, nameOf(s)),
-          h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, s.period_label || s.period_key].filter(Boolean).join(' · ')),
+          h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, svc.periodLabel(s.period_key)].filter(Boolean).join(' · ')),
           h('div', { class: 'meta' }, t('queue.waitingSince', { time: fmtDateTime(s.waiting_since || s.submitted_at) }))),
         s.on_time === false ? h('span', { class: 'badge bad' }, t('state.late')) : null,
         stateBadge(s.state));

@@ -8,6 +8,7 @@ import { t, roleName } from '../core/i18n.js';
 import { dropzone, progressBar } from '../core/dropzone.js';
 import { progressTable, progressChart, rankWorstFirst } from '../core/progress.js';
 import { navigate } from '../core/router.js';
+import { namesOf } from '../core/names.js';
 import * as svc from '../services.js';
 
 const ADMIN = ['hieu_truong', 'quan_tri'];
@@ -242,14 +243,17 @@ export const delegationPage = {
   async render(el, ctx, user, notice) {
     const school = user.tenant;
     const [list, people] = await Promise.all([svc.delegations(school), svc.people(school).catch(() => [])]);
-    const names = new Map(people.map((p) => [p.id, p.full_name]));
+    const names = await namesOf(school, user);
     const reload = (msg) => this.render(el, ctx, user, msg ? alertBox('ok', msg) : null);
     const out = h('div', { 'aria-live': 'polite' });
     const mine = [];
     if (user.claims.roles?.includes('hieu_truong')) mine.push(['hieu_truong', null]);
     for (const [r, u] of user.unitRoles) if (r === 'to_truong') mine.push([r, u]);
-    const to = h('select', { name: 'delegate_id', required: true }, h('option', { value: '' }, t('delegation.pick')),
-      people.filter((p) => p.id !== user.sub).map((p) => h('option', { value: p.id }, p.full_name)));
+    // Only the principal and quản trị may read the staff list; others name the deputy by account.
+    const to = people.length
+      ? h('select', { name: 'delegate_id', required: true }, h('option', { value: '' }, t('delegation.pick')),
+        people.filter((p) => p.id !== user.sub).map((p) => h('option', { value: p.id }, p.full_name)))
+      : h('input', { type: 'text', name: 'delegate_id', required: true, autocomplete: 'off', spellcheck: 'false' });
     const role = h('select', { name: 'role' }, mine.map(([r, u], i) => h('option', { value: String(i) }, u ? `${roleName(r)} — ${u.split('/').pop()}` : roleName(r))));
     const books = h('input', { type: 'text', name: 'book_types', placeholder: 'ke_hoach_bai_day', autocomplete: 'off' });
     const today = new Date().toISOString().slice(0, 10);
@@ -258,7 +262,7 @@ export const delegationPage = {
     const btn = h('button', { type: 'submit', class: 'btn' }, t('delegation.create'));
     const form = h('form', { class: 'card', 'aria-labelledby': 'dg-new' },
       h('h2', { id: 'dg-new' }, t('delegation.new')),
-      h('div', { class: 'row' }, field(t('delegation.to'), to), field(t('delegation.role'), role)),
+      h('div', { class: 'row' }, field(t('delegation.to'), to, people.length ? null : t('delegation.toHint')), field(t('delegation.role'), role)),
       field(t('delegation.books'), books, t('delegation.booksHint')),
       h('div', { class: 'row' }, field(t('delegation.from'), from), field(t('delegation.until'), until)),
       out, h('div', { class: 'actions' }, btn));

@@ -1,0 +1,249 @@
+"""Issue 7's must-show scenario, in a browser, against the whole platform and the demo district.
+
+The steps run in order and share what earlier steps produced (the submission a teacher made,
+the signed học bạ, …), as people of Trường Tiểu học Hòa Phong would do one after another.
+Every page visited is captured at desktop and phone widths and checked with axe-core.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import Workbook
+from playwright.sync_api import Locator, Page, expect
+from pypdf import PdfWriter
+
+TEACHER = "thhp.giaovien"
+TO_TRUONG = "thhp.totruong"
+TO_PHO = "thhp.topho"
+PRINCIPAL = "thhp.hieutruong"
+ADMIN = "thhp.quantri"
+CLERK = "thhp.vanthu"
+DISTRICT = "pgd.truongphong"
+OTHER_SCHOOL_TEACHER = "mnhc.giaovien"
+
+RETURN_COMMENT = "Thiếu mục tiêu bài học và phần đánh giá; đề nghị bổ sung rồi nộp lại."
+LOCK_REASON = "Khóa sổ kế hoạch bài dạy để Phòng kiểm tra theo ý kiến Hiệu trưởng"
+
+
+@pytest.fixture(scope="module")
+def story() -> dict:
+    """What the steps hand on to each other."""
+    return {}
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def drop_file(page: Page, zone: Locator, name: str, data: bytes, mime: str) -> None:
+    """Drag and drop a file onto a drop zone, as a person dragging it from their desktop."""
+    transfer = page.evaluate_handle(
+        """([name, b64, mime]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name, { type: mime }));
+            return dt;
+        }""",
+        [name, base64.b64encode(data).decode(), mime],
+    )
+    zone.dispatch_event("drop", {"dataTransfer": transfer})
+
+
+def lesson_plan_rows(page: Page) -> Locator:
+    return page.locator("section[aria-labelledby=owed-title] ul.list > li").filter(has_text="Kế hoạch bài dạy")
+
+
+def test_teacher_uploads_and_submits_a_lesson_plan(new_page, sign_in, capture, story):
+    page = new_page()
+    sign_in(page, TEACHER)
+    page.goto("/viec-cua-toi?xem=month")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Việc của tôi")
+    row = lesson_plan_rows(page).filter(has=page.get_by_role("button", name="Nộp hồ sơ")).first
+    period = row.locator(".meta").first.inner_text()
+    story["period"] = period
+    capture(page, "viec-cua-toi")
+    row.get_by_role("button", name="Nộp hồ sơ").click()
+    drop_file(page, row.locator(".dropzone"), "Kế hoạch bài dạy Toán 4 — tuần mới.pdf", pdf_bytes(3), "application/pdf")
+    expect(row.locator(".file-name")).to_contain_text("Kế hoạch bài dạy Toán 4 — tuần mới.pdf")
+    row.get_by_role("button", name="Tải lên và nộp").click()
+    expect(row.get_by_role("status").filter(has_text="Đã nộp hồ sơ")).to_be_visible()
+    expect(row.locator("progress")).to_have_attribute("value", "100")
+    page.wait_for_timeout(800)
+    page.goto("/viec-cua-toi?xem=month")
+    submitted = page.locator("section[aria-labelledby=subs-title] li").filter(has_text=period).first
+    expect(submitted).to_contain_text("Đã nộp")
+    story["submission_url"] = submitted.get_by_role("link").get_attribute("href")
+    page.goto(story["submission_url"])
+    expect(page.locator(".timeline")).to_contain_text("Nộp hồ sơ")
+    capture(page, "bai-nop")
+
+
+def test_to_truong_delegates_to_the_to_pho(new_page, sign_in, capture):
+    page = new_page()
+    sign_in(page, TO_TRUONG)
+    page.goto("/uy-quyen")
+    page.get_by_label("Người được ủy quyền").fill(TO_PHO)
+    page.get_by_label("Loại hồ sơ").fill("ke_hoach_bai_day")
+    page.get_by_label("Đến ngày").fill((date.today() + timedelta(days=14)).isoformat())
+    page.get_by_role("button", name="Ủy quyền", exact=True).click()
+    expect(page.locator("section[aria-labelledby=dg-list]")).to_contain_text(f"Võ Thị Hồng Nhung ủy quyền cho {TO_PHO} làm Tổ trưởng")
+    capture(page, "uy-quyen")
+
+
+def test_to_pho_acting_for_to_truong_returns_it_with_a_comment(new_page, sign_in, capture, story):
+    page = new_page()
+    sign_in(page, TO_PHO)
+    submission_id = story["submission_url"].rsplit("/", 1)[1]
+    page.goto(f"/duyet?chon={submission_id}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Chờ duyệt")
+    expect(page.locator("#queue-detail")).to_contain_text(f"Bạn đang duyệt thay {TO_TRUONG} (Tổ trưởng)")
+    capture(page, "cho-duyet")
+    page.get_by_role("button", name="Trả lại").click()
+    expect(page.get_by_role("alert")).to_have_text("Vui lòng ghi lý do trả lại hồ sơ.")
+    page.get_by_label("Nhận xét").fill(RETURN_COMMENT)
+    page.get_by_role("button", name="Trả lại").click()
+    expect(page.locator("#queue-out")).to_contain_text("Đã trả lại hồ sơ kèm nhận xét.")
+    page.goto(story["submission_url"])
+    history = page.locator(".timeline")
+    expect(history).to_contain_text(f"Trả lại — Huỳnh Minh Tuấn (thay mặt {TO_TRUONG}, Tổ trưởng)")
+    expect(history).to_contain_text(RETURN_COMMENT)
+
+
+def test_teacher_sees_why_and_resubmits(new_page, sign_in, capture, story):
+    page = new_page()
+    sign_in(page, TEACHER)
+    page.goto("/viec-cua-toi?xem=returned")
+    row = lesson_plan_rows(page).filter(has_text=story["period"]).first
+    expect(row).to_contain_text(f"Lý do trả lại: {RETURN_COMMENT}")
+    capture(page, "viec-cua-toi-bi-tra-lai")
+    row.get_by_role("button", name="Nộp lại").click()
+    row.locator("input[type=file]").set_input_files(files=[{"name": "Kế hoạch bài dạy (đã bổ sung).pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(4)}])
+    row.locator("form").get_by_role("button", name="Nộp lại").click()
+    expect(row.get_by_role("status").filter(has_text="Đã nộp hồ sơ")).to_be_visible()
+    page.goto(story["submission_url"])
+    expect(page.locator(".timeline")).to_contain_text("Nộp lại")
+
+
+def test_to_pho_approves_it(new_page, sign_in, story):
+    page = new_page()
+    sign_in(page, TO_PHO)
+    page.goto(f"/duyet?chon={story['submission_url'].rsplit('/', 1)[1]}")
+    page.get_by_role("button", name="Duyệt", exact=True).click()
+    expect(page.locator("#queue-out")).to_contain_text("Đã duyệt hồ sơ.")
+    page.goto(story["submission_url"])
+    expect(page.locator(".page-head .badge")).to_have_text("Đã duyệt")
+
+
+def test_principal_tightens_a_deadline_and_is_refused_a_looser_one(new_page, sign_in, capture):
+    page = new_page()
+    sign_in(page, PRINCIPAL)
+    page.goto("/truong/quy-che")
+    row = page.locator("li[data-book=ke_hoach_day_hoc_gv]").first
+    expect(row.locator(".district-rule")).to_have_text("trước hết ngày 20/09 hằng năm")
+    capture(page, "quy-che")
+    row.locator("summary").click()
+    row.get_by_label("Cách tính hạn").select_option("fixed_date")
+    row.get_by_label("Ngày", exact=True).fill("15")
+    row.get_by_label("Tháng").fill("9")
+    row.get_by_role("button", name="Lưu hạn nộp").click()
+    expect(page.locator("#rules-out")).to_contain_text("Đã lưu hạn nộp mới")
+    row = page.locator("li[data-book=ke_hoach_day_hoc_gv]").first
+    expect(row.locator(".school-rule")).to_have_text("trước hết ngày 15/09 hằng năm")
+    row.locator("summary").click()
+    row.get_by_label("Ngày", exact=True).fill("25")
+    row.get_by_role("button", name="Lưu hạn nộp").click()
+    refusal = row.get_by_role("alert")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_contain_text(re.compile("Phòng|lỏng|muộn"))
+    expect(row.locator(".school-rule")).to_have_text("trước hết ngày 15/09 hằng năm")
+
+
+def test_admin_locks_a_period_and_the_teachers_upload_is_refused_with_the_reason(new_page, sign_in, capture):
+    admin = new_page()
+    sign_in(admin, ADMIN)
+    admin.goto("/truong/khoa-so")
+    admin.get_by_label("Loại hồ sơ").select_option(label="Kế hoạch bài dạy")
+    admin.get_by_label("Lý do").fill(LOCK_REASON)
+    admin.get_by_role("button", name="Khóa", exact=True).click()
+    expect(admin.locator("section[aria-labelledby=lk-list]")).to_contain_text(LOCK_REASON)
+    capture(admin, "khoa-so")
+
+    teacher = new_page()
+    sign_in(teacher, TEACHER)
+    teacher.goto("/viec-cua-toi?xem=month")
+    row = lesson_plan_rows(teacher).filter(has=teacher.get_by_role("button", name="Nộp hồ sơ")).first
+    row.get_by_role("button", name="Nộp hồ sơ").click()
+    row.locator("input[type=file]").set_input_files(files=[{"name": "Kế hoạch bài dạy.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}])
+    row.get_by_role("button", name="Tải lên và nộp").click()
+    refusal = row.get_by_role("alert")
+    expect(refusal).to_contain_text(LOCK_REASON)
+    capture(teacher, "nop-bi-tu-choi-khi-khoa")
+
+
+def staff_workbook() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["DANH SÁCH CÁN BỘ, GIÁO VIÊN, NHÂN VIÊN"])
+    ws.append(["Họ và tên", "Ngày sinh", "Mã định danh", "Chức vụ", "Tổ", "Email", "Số điện thoại"])
+    ws.append(["Trần Thị Bích Liên", "12/03/1990", "0481902345", "Giáo viên", "Tổ chuyên môn khối 1", "bichlien.tran@hoaphong.edu.vn", "0905123456"])
+    ws.append(["Lê Văn Quý", "05/11/1985", "0481902346", "Tổ phó", "Tổ chuyên môn khối 1", "levanquy@hoaphong.edu.vn", "0905123457"])
+    ws.append(["Hồ Thị Ngọc Hân", "31/02/1992", "0481902347", "Phi công", "Tổ chuyên môn khối 9", "khong-phai-email", "12"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_admin_imports_staff_from_excel_with_one_bad_row_reported(new_page, sign_in, capture):
+    page = new_page()
+    sign_in(page, ADMIN)
+    page.goto("/truong/nhan-su")
+    drop_file(page, page.locator(".dropzone"), "Danh sách nhân sự CSDL ngành.xlsx", staff_workbook(),
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    page.get_by_role("button", name="Kiểm tra trước").click()
+    report = page.locator(".import-report")
+    expect(report).to_contain_text("Có 1 dòng chưa hợp lệ.")
+    rows = report.locator("tbody tr")
+    expect(rows.first).to_be_visible()
+    assert set(rows.locator("td.num").all_inner_texts()) == {"5"}
+    capture(page, "nhan-su-nhap-excel")
+
+
+def test_district_user_sees_the_schools_ranked_worst_first(new_page, sign_in, capture):
+    page = new_page()
+    sign_in(page, DISTRICT)
+    page.goto("/phong")
+    table = page.locator("section[aria-labelledby=ds-table] table")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    shares = [int(v.rstrip("%")) for v in table.locator("tbody tr td:last-child").all_inner_texts()]
+    assert shares == sorted(shares, reverse=True)
+    expect(page.locator("figure.chart svg.bar")).to_have_count(3)
+    capture(page, "phong-cac-truong")
+    table.locator("tbody tr").first.get_by_role("link").click()
+    expect(page.get_by_role("navigation", name="Vị trí")).to_be_visible()
+    capture(page, "phong-mot-truong")
+
+
+def test_a_school_a_user_opening_a_school_b_page_gets_not_found(new_page, sign_in, capture, story):
+    other = new_page()
+    sign_in(other, OTHER_SCHOOL_TEACHER)
+    other.goto("/viec-cua-toi?xem=month")
+    link = other.locator("section[aria-labelledby=subs-title] a").first
+    school_b_url = link.get_attribute("href")
+    assert school_b_url and school_b_url.startswith("/bai-nop/")
+
+    page = new_page()
+    sign_in(page, TEACHER)
+    page.goto(school_b_url)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Không tìm thấy trang")
+    page.goto("/phong/truong/mn-hoa-chau")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Không tìm thấy trang")
+    capture(page, "khong-tim-thay-truong-khac")
