@@ -53,3 +53,17 @@ def test_public_routes_need_no_token(client) -> None:  # noqa: ANN001
     for path in ("/api/identity/oauth/jwks", "/api/identity/.well-known/openid-configuration",
                  "/api/identity/auth/sign-in", "/api/signing/verify/HS-1", "/api/signing/v1/verify"):
         assert client.get(path).status_code == 200, path
+
+
+def test_without_an_injected_verifier_the_keys_come_from_identitys_jwks(service_url, tokens, web_root) -> None:  # noqa: ANN001
+    from werkzeug.test import Client
+
+    from gateway.app import create_app
+
+    urls = {f"{s}_url": service_url for s in ("identity", "documents", "approvals", "signing", "notifications")}
+    client = Client(create_app({**urls, "jwt_issuer": tokens.issuer, "web_root": str(web_root)}))
+    token = tokens.issue("u-lan", tenant="school-a")
+    assert client.get("/api/documents/v1/books", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    other_issuer = TokenFactory(issuer="http://elsewhere/api/identity", kid=tokens.kid)
+    assert client.get("/api/documents/v1/books",
+                      headers={"Authorization": "Bearer " + other_issuer.issue("u-lan")}).status_code == 401
