@@ -61,7 +61,8 @@ class ObligationService:
             cal = school_calendar(self.frames, events, school.district_id, year)
             if cal is None:
                 continue
-            desired = {o.id: o for o in compute_obligations(info, members, cal, rules, approvals)}
+            year_rules = self.setup.bounded_by_floor(rules, info.levels, cal)
+            desired = {o.id: o for o in compute_obligations(info, members, cal, year_rules, approvals)}
             stored = {d["_id"]: d for d in coll.find(
                 {"tenant_id": school_id, "year": year},
                 {"due_at": 1, "active": 1, "satisfied": 1, "unit": 1, "approval_due_at": 1, "overdue_emitted": 1})}

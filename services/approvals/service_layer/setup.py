@@ -138,6 +138,27 @@ class SetupService:
                 out[(book.slug, item.slug)] = parse_rule(data) if data else default_school_rule(book, item, levels)
         return out
 
+    def bounded_by_floor(self, rules: dict[tuple[str, str], DeadlineRule], levels: tuple[str, ...],
+                         cal: SchoolCalendar) -> dict[tuple[str, str], DeadlineRule]:
+        """The rules for one school year, the district floor replacing any school rule looser in that year.
+
+        A rule is checked against the frames open when it is set; a frame published later (or a
+        school event moved) could make it looser, and the floor then wins for that year.
+        """
+        out = dict(rules)
+        for (book_slug, item_slug), rule in rules.items():
+            book = BOOKS[book_slug]
+            item = book.item(item_slug)
+            assert item is not None
+            floor = floor_rule(book, item, levels)
+            if rule is floor:
+                continue
+            try:
+                check_within_floor(rule, floor, cal, field=f"{book_slug}.{item_slug}")
+            except InvalidRule:
+                out[(book_slug, item_slug)] = floor
+        return out
+
     def approval_rules(self) -> dict[tuple[str, str], DeadlineRule]:
         return {(b.slug, i.slug): i.approval_floor for b in BOOKS.values() for i in b.items if i.approval_floor}
 

@@ -164,3 +164,9 @@ def api() -> Iterator[Api]:
     a.ok("PUT", "/calendar/2025-2026/events", "thhp.hieutruong",
          {"events": {"dai_hoi_lien_doi": "2025-10-10", "le_tong_ket": "2026-05-25"}})
     yield a
+
+
+@pytest.fixture
+def frame_body() -> dict:
+    """The district frame of 2025–2026 as the API takes it."""
+    return dict(FRAME_BODY)

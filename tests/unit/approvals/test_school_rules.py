@@ -95,3 +95,14 @@ def test_parallel_approvers_of_one_stage_both_decide_in_any_order(api):
                     {"decision": "approve"}).status_code == 403  # already decided its own step
     assert api.ok("POST", f"/submissions/{sub['id']}/decision", "thhp.phohieutruong",
                   {"decision": "approve"})["state"] == "approved"
+
+
+def test_a_rule_looser_under_a_later_frame_yields_to_the_district_floor(api, frame_body):
+    api.ok("PUT", "/rules/ke_hoach_day_hoc_gv/ke_hoach_nam", "thhp.hieutruong",
+           {"rule": {"kind": "after_event", "event": "khai_giang", "days": 14}})  # 19/09/2025: before 20/9
+    assert api.obligation("thhp.giaovien", "ke_hoach_day_hoc_gv", "ke_hoach_nam", "2025-2026")["due_at"] == \
+        "2025-09-19T23:59:59+07:00"
+    late_opening = {**frame_body, "opening_day": "2025-09-08"}
+    api.ok("PUT", "/calendar/frames/2025-2026", "pgd.truongphong", late_opening)  # 08/09 + 14 = 22/09 > 20/9
+    assert api.obligation("thhp.giaovien", "ke_hoach_day_hoc_gv", "ke_hoach_nam", "2025-2026")["due_at"] == \
+        "2025-09-20T23:59:59+07:00"
