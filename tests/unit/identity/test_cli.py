@@ -1,0 +1,27 @@
+"""The operator commands that start a production district: add it, add its head, rotate keys."""
+from __future__ import annotations
+
+import re
+
+from services.identity.entrypoints import cli
+
+from .conftest import sign_in
+
+
+def test_an_operator_starts_a_district_and_its_head_signs_in(container, monkeypatch, capsys):
+    from services.identity.entrypoints.app import create_app
+
+    monkeypatch.setattr(cli, "bootstrap", lambda: container)
+    assert cli.main(["add-district", "--province-slug", "so-quang-nam", "--province-name", "Sở GD&ĐT Quảng Nam",
+                     "--slug", "pgd-dien-ban", "--name", "Phòng GD&ĐT Điện Bàn"]) == 0
+    assert cli.main(["add-staff", "--district", "pgd-dien-ban", "--role", "truong_phong", "--username", "db.tp",
+                     "--full-name", "Hồ Văn Bàn", "--email", "tp@dienban.edu.vn"]) == 0
+    out = capsys.readouterr().out
+    password = re.search(r"mật khẩu tạm thời: (\S+)", out).group(1)
+    client = create_app(container=container).test_client()
+    assert sign_in(client, "db.tp", password).headers["Location"] == "change-password"
+    assert cli.main(["add-staff", "--district", "pgd-dien-ban", "--role", "giao_vien", "--username", "x.y",
+                     "--full-name", "X", "--email", "x@y.vn"]) == 2
+    old = container.keys.current_kid()
+    assert cli.main(["rotate-key", "--immediate"]) == 0
+    assert container.keys.current_kid() != old
