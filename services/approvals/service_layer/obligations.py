@@ -36,6 +36,12 @@ def _new_doc(o: Obligation, district: str) -> dict:
             "outbox": [], "outbox_pending": False}
 
 
+def _moving(o: Obligation) -> dict:
+    """What a recomputation may change on an obligation not yet submitted."""
+    return {"due_at": o.due_at, "approval_due_at": o.approval_due_at, "owner": o.owner, "unit": o.unit,
+            "period_label": o.period_label}
+
+
 class ObligationService:
     def __init__(self, *, clock: Clock, audit_log: AuditLog, setup: SetupService) -> None:
         self.clock = clock
@@ -65,7 +71,8 @@ class ObligationService:
             desired = {o.id: o for o in compute_obligations(info, members, cal, year_rules, approvals)}
             stored = {d["_id"]: d for d in coll.find(
                 {"tenant_id": school_id, "year": year},
-                {"due_at": 1, "active": 1, "satisfied": 1, "unit": 1, "approval_due_at": 1, "overdue_emitted": 1})}
+                {"due_at": 1, "active": 1, "satisfied": 1, "unit": 1, "owner": 1, "approval_due_at": 1,
+                 "overdue_emitted": 1})}
             inserts = []
             for oid, o in desired.items():
                 d = stored.get(oid)
@@ -76,13 +83,13 @@ class ObligationService:
                 elif d.get("satisfied"):
                     continue
                 elif not d.get("active"):
-                    coll.update_one({"_id": oid}, {"$set": {"active": True, "due_at": o.due_at, "overdue_emitted": False,
-                                                            "approval_due_at": o.approval_due_at}})
+                    coll.update_one({"_id": oid}, {"$set": {"active": True, "overdue_emitted": False, **_moving(o)}})
                     deltas[(o.unit, progress_period(o.due_at), year)]["owed"] += 1
                     added += 1
-                elif aware(d["due_at"]) != o.due_at or aware(d.get("approval_due_at")) != o.approval_due_at:
-                    coll.update_one({"_id": oid}, {"$set": {"due_at": o.due_at, "approval_due_at": o.approval_due_at,
-                                                            "overdue_emitted": False}})
+                elif (aware(d["due_at"]), aware(d.get("approval_due_at")), d.get("owner"), d.get("unit")) != (
+                        o.due_at, o.approval_due_at, o.owner, o.unit):
+                    # a moved due time, or a new tổ trưởng / GVCN taking over the tổ's or class's book
+                    coll.update_one({"_id": oid}, {"$set": {"overdue_emitted": False, **_moving(o)}})
                     old = deltas[(d.get("unit"), progress_period(aware(d["due_at"])), year)]
                     old["owed"] -= 1
                     old["missing"] -= 1 if d.get("overdue_emitted") else 0

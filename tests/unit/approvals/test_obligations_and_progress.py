@@ -97,3 +97,20 @@ def test_bulk_approve_reports_each_submission(api):
     assert [q["id"] for q in queue] == ids  # oldest first
     res = api.ok("POST", "/queue/approve", "thhp.totruong", {"submission_ids": ids + ["khong-co"]})["results"]
     assert [(r["ok"], r["status"]) for r in res] == [(True, 200), (True, 200), (False, 404)]
+
+
+def test_a_new_to_truong_takes_over_the_to_books_from_that_day(api):
+    handover = datetime(2025, 10, 15, 9, 0, tzinfo=TIMEZONE)
+    api.clock.set(handover)
+    unit = "th-hoa-phong/to-4"
+    api.container.setup.membership_revoked({"person": "thhp.totruong", "school": "th-hoa-phong", "role": "to_truong",
+                                            "unit": unit, "at": handover.isoformat()})
+    api.container.setup.membership_granted({"person": "thhp.topho", "school": "th-hoa-phong", "role": "to_truong",
+                                            "unit": unit, "at": handover.isoformat()})
+    old = {o["period_key"] for o in api.obligations("thhp.totruong") if o["book_type"] == "so_hoat_dong_to"}
+    new = {o["period_key"] for o in api.obligations("thhp.topho") if o["book_type"] == "so_hoat_dong_to"}
+    assert max(old) == "2025-10" and min(new) == "2025-10"
+    october_old = [o["item"] for o in api.obligations("thhp.totruong")
+                   if o["book_type"] == "so_hoat_dong_to" and o["period_key"] == "2025-10"]
+    assert october_old == ["ke_hoach_thang", "bien_ban_giua_thang"]  # due 07/10 and 14/10, before the handover
+    assert "2025-11" in new and "2025-11" not in old
