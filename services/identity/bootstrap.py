@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from pymongo.collection import Collection
+
 from services.kernel.clock import Clock
 from services.kernel.messaging import Publisher
 from services.kernel.mongo import ensure_indexes
@@ -51,9 +53,13 @@ class Container:
     delegations: DelegationService
     staff_import: StaffImportService
 
+    def outbox_collections(self) -> list[Collection]:
+        """The collections whose documents carry pending events (the all-in-one runner relays them)."""
+        return [d._get_collection() for d in OUTBOX_DOCUMENTS]
+
     def relay(self) -> OutboxRelay:
         """The outbox relay publishing identity's events (run it in a thread or a process)."""
-        return self.runtime.relay([d._get_collection() for d in OUTBOX_DOCUMENTS])
+        return self.runtime.relay(self.outbox_collections())
 
 
 def _mailer(settings: IdentitySettings) -> Mailer:
