@@ -58,6 +58,10 @@ def describe(kind: str | None) -> str:
 def validate_structure(sniffed: str, handle: BinaryIO, size: int) -> str:
     """Check the whole file behind ``handle`` and return its format (``docx``/``xlsx`` for a ZIP)."""
     if sniffed == "pdf":
+        handle.seek(max(0, size - 1024))
+        if b"%%EOF" not in handle.read():
+            raise FileTypeError("Tệp PDF bị hỏng hoặc không đầy đủ (thiếu dấu kết thúc %%EOF).")
+        handle.seek(0)
         try:
             reader = PdfReader(handle, strict=size > LENIENT_PDF_LIMIT)
             if len(reader.pages) < 1:

@@ -8,6 +8,7 @@ is refused; metadata is written last and the object is deleted if that fails.
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import unquote
@@ -15,7 +16,7 @@ from urllib.parse import unquote
 from mongoengine.errors import NotUniqueError
 
 from services.documents.adapters.file_types import (
-    CONTENT_TYPES, FileTypeError, describe, sniff, validate_structure,
+    CONTENT_TYPES, LENIENT_PDF_LIMIT, FileTypeError, describe, sniff, validate_structure,
 )
 from services.documents.adapters.metered_reader import MeteredReader, TooLarge
 from services.documents.adapters.object_store import ObjectStore, ObjectStoreError
@@ -156,6 +157,17 @@ class Uploads:
             raise ValidationFailed(str(exc), field="period") from None
         return None, book, slot.owner_key, slot.unit_id, period
 
+    def _readable(self, key: str, size: int) -> BinaryIO:
+        """A seekable copy for validation: local (spooled) up to the lenient PDF limit, where
+        parsers may seek a lot; above it, the store's own reader (PDFs are then read strictly)."""
+        if size > LENIENT_PDF_LIMIT:
+            return self._store.open(key)
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * MIB)
+        for chunk in self._store.iter_chunks(key):
+            spool.write(chunk)
+        spool.seek(0)
+        return spool  # type: ignore[return-value]
+
     def store_bytes(self, key: str, body: BinaryIO, book: BookType) -> tuple[str, MeteredReader]:
         accepted_heads = {"zip" if f in OFFICE else f for f in book.formats}
 
@@ -182,7 +194,7 @@ class Uploads:
             self._store.delete(key)
             raise ValidationFailed("Tệp rỗng, không có nội dung để lưu.", field="file", slug="empty-file")
         try:
-            with self._store.open(key) as handle:
+            with self._readable(key, reader.size) as handle:
                 fmt = validate_structure(sniff(reader.head) or "", handle, reader.size)
         except FileTypeError as exc:
             self._store.delete(key)
