@@ -15,11 +15,13 @@ import json
 import logging
 import os
 import time
-from http import HTTPStatus
 from collections.abc import Callable, Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 from services.kernel.errors import (
+    PROBLEM_CONTENT_TYPE,
     BadGateway,
     BadRequest,
     GatewayTimeout,
@@ -31,7 +33,6 @@ from services.kernel.errors import (
     ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
-    PROBLEM_CONTENT_TYPE,
 )
 from services.kernel.settings import load_settings
 from services.kernel.tokens import JwksKeySource, TokenVerifier
@@ -89,6 +90,8 @@ class Gateway:
         self._static = StaticFiles(root=settings.web_root)
         self._security = security_headers(https=settings.https)
         self._proto = "https" if settings.https else "http"
+        # the published host, not the client's Host header: services may build links from it
+        self._public_host = urlsplit(settings.public_url).netloc
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -231,7 +234,7 @@ class Gateway:
         headers.append(("X-Request-Id", rid))
         headers.append(("X-Forwarded-For", address))
         headers.append(("X-Forwarded-Proto", self._proto))
-        headers.append(("X-Forwarded-Host", environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")))
+        headers.append(("X-Forwarded-Host", self._public_host))
         headers.append(("X-Forwarded-Prefix", f"/api/{route.service}"))
         return headers
 

@@ -43,8 +43,9 @@ def test_headers_claiming_a_tenant_or_user_never_reach_a_service(client, bearer)
         "X-Principal": "admin",
         "Forwarded": "for=10.9.9.9",
     }
-    answer = client.get("/api/documents/v1/books", headers={**bearer, **forged})
+    answer = client.get("/api/documents/v1/books", headers={**bearer, **forged, "Host": "evil.example"})
     received = answer.json["headers"]
+    assert received["x-forwarded-host"] == "127.0.0.1:8080"  # the published host (HOSO_PUBLIC_URL)
     assert not any(name.startswith(("x-tenant", "x-hoso", "x-user", "x-principal", "forwarded")) for name in received)
     assert received["x-forwarded-for"] != "10.9.9.9"
 
