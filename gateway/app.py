@@ -96,7 +96,7 @@ class Gateway:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
         rid = request_id(environ.get("HTTP_X_REQUEST_ID"))
-        path = environ.get("PATH_INFO") or "/"
+        path = environ.get("PATH_INFO") or "/"  # WSGI: the raw bytes decoded as latin-1
         context: dict[str, Any] = {}
         try:
             if path.startswith("/api/"):
@@ -130,7 +130,7 @@ class Gateway:
     def _api(self, environ: dict[str, Any], path: str, rid: str, context: dict[str, Any]):
         route = resolve_api(path, self._services)
         if route is None:
-            raise NotFound(f"Không có dịch vụ nào phục vụ địa chỉ {path}.")
+            raise NotFound(f"Không có dịch vụ nào phục vụ địa chỉ {_readable(path)}.")
         context["service"] = route.service
         address = self._client_address(environ)
         self._admit(environ, route, address, context)
@@ -268,7 +268,7 @@ class Gateway:
             raise MethodNotAllowed(headers={"Allow": "GET, HEAD"})
         response = self._static.response(path, environ)
         if response is None:
-            raise NotFound(f"Không tìm thấy {path}.")
+            raise NotFound(f"Không tìm thấy {_readable(path)}.")
         if method == "HEAD":
             response.close()
             return response.status, list(response.headers.items()), []
@@ -278,7 +278,7 @@ class Gateway:
 
     @staticmethod
     def _problem(problem: Problem, path: str, rid: str):
-        body = json.dumps(problem.to_dict(instance=path, request_id=rid), ensure_ascii=False).encode("utf-8")
+        body = json.dumps(problem.to_dict(instance=_readable(path), request_id=rid), ensure_ascii=False).encode("utf-8")
         headers = [("Content-Type", PROBLEM_CONTENT_TYPE), ("Content-Length", str(len(body))),
                    ("Cache-Control", "no-store"), *problem.headers.items()]
         return f"{problem.status} {HTTPStatus(problem.status).phrase}", headers, [body]
@@ -290,6 +290,11 @@ class Gateway:
                 headers.append((name, value))
         if "content-security-policy" not in present:
             headers.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+
+
+def _readable(path: str) -> str:
+    """A WSGI path as the client wrote it (UTF-8), for messages."""
+    return path.encode("latin-1").decode("utf-8", "replace")
 
 
 def create_app(

@@ -67,3 +67,9 @@ def test_non_ascii_paths_are_forwarded_percent_encoded(client, bearer) -> None: 
     answer = client.get("/api/documents/v1/folders/L%E1%BB%9Bp%201A", headers=bearer)
     assert answer.status_code == 200
     assert answer.json["path"].encode("latin-1").decode("utf-8") == "/api/v1/folders/Lớp 1A"
+
+
+def test_a_not_found_problem_names_the_path_as_written(client) -> None:  # noqa: ANN001
+    answer = client.get("/api/th%C6%B0-vi%E1%BB%87n/v1/x")
+    assert answer.status_code == 404
+    assert answer.json["instance"] == "/api/thư-viện/v1/x"
