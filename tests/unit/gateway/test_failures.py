@@ -74,3 +74,14 @@ def test_writing_to_the_web_app_is_405(client, method: str) -> None:  # noqa: AN
     assert answer.status_code == 405
     assert answer.headers["Allow"] == "GET, HEAD"
     assert answer.headers["Content-Type"] == "application/problem+json"
+
+
+def test_the_gateway_is_ready_only_while_identity_answers(make_gateway) -> None:  # noqa: ANN001
+    _, ready = make_gateway()
+    assert ready.get("/healthz").status_code == 200
+    assert ready.get("/readyz").status_code == 200
+    _, cut_off = make_gateway(identity_url=f"http://127.0.0.1:{closed_port()}")
+    assert cut_off.get("/healthz").status_code == 200
+    answer = cut_off.get("/readyz")
+    assert answer.status_code == 503
+    assert answer.json["title"] == "Dịch vụ tạm thời không sẵn sàng."
