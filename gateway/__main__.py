@@ -11,6 +11,7 @@ import sys
 from waitress import serve
 
 from gateway.app import create_app
+from services.kernel.jsonlog import configure_logging
 from services.kernel.settings import SettingsError
 
 
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> None:
         app = create_app()
     except SettingsError as exc:
         sys.exit(f"error: {exc}")
+    configure_logging("gateway", level=app.settings.log_level, json_format=app.settings.log_json)
     serve(app, host=args.host, port=args.port, threads=args.threads)
 
 
