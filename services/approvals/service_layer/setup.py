@@ -67,12 +67,19 @@ class SetupService:
         return aware(datetime.fromisoformat(raw)) if raw else self.clock.now()
 
     def membership_granted(self, data: dict, occurred_at: str | None = None) -> None:
-        """A school role from the day it was granted (district and province roles are not school work)."""
+        """A school role from the day it was granted (district and province roles are not school work).
+
+        Granting a role already held changes nothing (identity's grant is idempotent too), so a
+        redelivered or repeated grant never moves the start of someone's obligations.
+        """
         if not data.get("school"):
             return
-        MembershipDoc.objects(tenant_id=data["school"], person=data["person"], role=data["role"],
-                              unit=data.get("unit")).update_one(upsert=True, set__since=self._at(data, occurred_at),
-                                                                set__until=None)
+        at = self._at(data, occurred_at)
+        key = {"tenant_id": data["school"], "person": data["person"], "role": data["role"], "unit": data.get("unit")}
+        held = MembershipDoc.objects(**key).first()
+        if held is not None and held.until is None and aware(held.since) <= at:
+            return
+        MembershipDoc.objects(**key).update_one(upsert=True, set__since=at, set__until=None)
         self.recompute(data["school"], "identity.membership.granted")
 
     def membership_revoked(self, data: dict, occurred_at: str | None = None) -> None:

@@ -114,3 +114,11 @@ def test_a_new_to_truong_takes_over_the_to_books_from_that_day(api):
                    if o["book_type"] == "so_hoat_dong_to" and o["period_key"] == "2025-10"]
     assert october_old == ["ke_hoach_thang", "bien_ban_giua_thang"]  # due 07/10 and 14/10, before the handover
     assert "2025-11" in new and "2025-11" not in old
+
+
+def test_a_repeated_grant_does_not_move_the_start_of_obligations(api):
+    before = len(api.obligations("thhp.giaovien2"))
+    api.clock.set(datetime(2025, 12, 1, 9, 0, tzinfo=TIMEZONE))
+    api.container.setup.membership_granted({"person": "thhp.giaovien2", "school": "th-hoa-phong", "role": "giao_vien",
+                                            "unit": "th-hoa-phong/to-4"}, "2025-12-01T09:00:00+07:00")
+    assert len(api.obligations("thhp.giaovien2")) == before
