@@ -128,9 +128,9 @@ def _periodic(job: Callable[[], None], interval: float, stop: threading.Event) -
 
 def run_relay(service: str) -> None:
     """Relay the service's outbox until SIGTERM; its periodic jobs run beside it."""
+    stop = _stop_on_signals()
     container = _container(service)
     configure_logging(f"{service}-relay", level=container.settings.log_level, json_format=container.settings.log_json)
-    stop = _stop_on_signals()
     threads = [
         threading.Thread(target=_periodic, args=(job, interval, stop), daemon=True)
         for interval, job in getattr(container, "periodic", list)()
@@ -144,12 +144,12 @@ def run_relay(service: str) -> None:
 
 def run_consumers(service: str) -> None:
     """Run every consumer of the service, one thread per queue, until SIGTERM."""
+    stop = _stop_on_signals()
     container = _container(service)
     configure_logging(f"{service}-consumer", level=container.settings.log_level, json_format=container.settings.log_json)
     workers = container.workers()
     if not workers:
         raise SystemExit(f"error: {service} has no consumers; do not deploy consumer-{service}")
-    stop = _stop_on_signals()
     threads = [threading.Thread(target=worker.run, args=(stop,), daemon=True) for worker in workers]
     for thread in threads:
         thread.start()
