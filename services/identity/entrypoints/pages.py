@@ -7,6 +7,7 @@ own authorization endpoint, so the pages cannot be used as an open redirect.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 import qrcode
@@ -59,6 +60,18 @@ def pages_blueprint(container: Container) -> Blueprint:
             return redirect(".." + nxt if nxt else "signed-in", code=303)
         query = f"?next={quote(nxt, safe='')}" if nxt else ""
         return redirect(STEP_PAGES[view.step] + query, code=303)
+
+    def new_password_form(accept: Callable[[str], Response], title: str, context: dict) -> Response:
+        """Handle a posted new password (typed twice): ``accept`` it, or show the form with the reason."""
+        error = EXPIRED if not csrf_ok(request) else None
+        if error is None and request.form.get("new_password") != request.form.get("confirm_password"):
+            error = MISMATCH
+        if error is None:
+            try:
+                return accept(request.form.get("new_password", ""))
+            except SignInRefused as exc:
+                error = exc.message
+        return page("change_password.html", title, status=400, error=error, **context)
 
     def current(step: str) -> SessionView | None:
         view = signin.session(request.cookies.get(SESSION_COOKIE))
@@ -144,15 +157,8 @@ def pages_blueprint(container: Container) -> Blueprint:
                        intro="Đây là lần đăng nhập đầu tiên hoặc mật khẩu vừa được cấp lại. Vui lòng đặt mật khẩu mới.")
         if request.method == "GET":
             return page("change_password.html", "Đổi mật khẩu", **context)
-        error = EXPIRED if not csrf_ok(request) else None
-        if error is None and request.form.get("new_password") != request.form.get("confirm_password"):
-            error = MISMATCH
-        if error is None:
-            try:
-                return go(signin.change_password(view.token, request.form.get("new_password", "")), nxt)
-            except SignInRefused as exc:
-                error = exc.message
-        return page("change_password.html", "Đổi mật khẩu", status=400, error=error, **context)
+        return new_password_form(lambda password: go(signin.change_password(view.token, password), nxt),
+                                 "Đổi mật khẩu", context)
 
     @bp.get("/signed-in")
     def signed_in() -> Response:
@@ -195,16 +201,12 @@ def pages_blueprint(container: Container) -> Blueprint:
                         link="../forgot", link_text="Yêu cầu liên kết mới")
         if request.method == "GET":
             return page("change_password.html", "Đặt lại mật khẩu", **context)
-        error = EXPIRED if not csrf_ok(request) else None
-        if error is None and request.form.get("new_password") != request.form.get("confirm_password"):
-            error = MISMATCH
-        if error is None:
-            try:
-                signin.complete_reset(token, request.form.get("new_password", ""))
-                return page("message.html", "Đặt lại mật khẩu", message="Mật khẩu đã được đặt lại. Hãy đăng nhập bằng mật khẩu mới.",
-                            link="../sign-in", link_text="Đăng nhập")
-            except SignInRefused as exc:
-                error = exc.message
-        return page("change_password.html", "Đặt lại mật khẩu", status=400, error=error, **context)
+
+        def complete(password: str) -> Response:
+            signin.complete_reset(token, password)
+            return page("message.html", "Đặt lại mật khẩu", message="Mật khẩu đã được đặt lại. Hãy đăng nhập bằng mật khẩu mới.",
+                        link="../sign-in", link_text="Đăng nhập")
+
+        return new_password_form(complete, "Đặt lại mật khẩu", context)
 
     return bp

@@ -17,6 +17,7 @@ from services.identity.adapters.passwords import PasswordHasher
 from services.identity.bootstrap import bootstrap
 from services.identity.entrypoints.app import create_app
 from services.identity.entrypoints.demo import seed_demo
+from services.identity.service_layer.tokens import GrantUser
 from services.kernel.clock import FixedClock
 from services.kernel.messaging import InMemoryPublisher
 
@@ -112,7 +113,6 @@ def browser_login_tokens(client, login: str, password: str = DEMO_PASSWORD) -> d
 @pytest.fixture
 def tokens_for(seeded):
     """Authorization headers with real access tokens issued by identity for a person."""
-    from services.identity.service_layer.tokens import GrantUser
 
     def issue(person: str) -> dict:
         return {"Authorization": "Bearer " + seeded.tokens.person_access_token(GrantUser(person, None, None), "hoso-web")}

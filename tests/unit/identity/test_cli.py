@@ -4,13 +4,12 @@ from __future__ import annotations
 import re
 
 from services.identity.entrypoints import cli
+from services.identity.entrypoints.app import create_app
 
 from .conftest import sign_in
 
 
 def test_an_operator_starts_a_district_and_its_head_signs_in(container, monkeypatch, capsys):
-    from services.identity.entrypoints.app import create_app
-
     monkeypatch.setattr(cli, "bootstrap", lambda: container)
     assert cli.main(["add-district", "--province-slug", "so-quang-nam", "--province-name", "Sở GD&ĐT Quảng Nam",
                      "--slug", "pgd-dien-ban", "--name", "Phòng GD&ĐT Điện Bàn"]) == 0

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
 from services.kernel.tokens import StaticKeySource, TokenVerifier
 
 from .conftest import (
@@ -92,9 +95,6 @@ def test_authorization_code_pkce_refresh_rotation_and_reuse_revokes_the_family(c
 
 
 def _verifier_claims(client, token: str) -> dict:
-    from joserfc import jwt
-    from joserfc.jwk import KeySet
-
     keys = KeySet.import_key_set(client.get("/oauth/jwks").get_json())
     return jwt.decode(token, keys, algorithms=["ES256"]).claims
 

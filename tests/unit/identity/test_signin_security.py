@@ -7,7 +7,11 @@ import re
 import pyotp
 
 from services.identity.adapters.documents import PersonDoc
+from services.identity.bootstrap import bootstrap
+from services.identity.entrypoints.app import create_app
+from services.identity.entrypoints.demo import seed_demo
 from services.identity.domain.throttle import WRONG_CREDENTIALS_MESSAGE
+from services.kernel.messaging import InMemoryPublisher
 
 from .conftest import DEMO_PASSWORD, csrf_of, follow, sign_in
 
@@ -70,9 +74,7 @@ def test_a_principal_enrols_totp_at_first_sign_in_then_needs_the_code(client, cl
     assert ok.status_code == 303 and ok.headers["Location"] == "signed-in"
     assert PersonDoc.objects(id="thhp.hieutruong").first().totp_enabled
 
-    other = seeded  # a new browser: password, then the second factor
-    from services.identity.entrypoints.app import create_app
-    browser = create_app(container=other).test_client()
+    browser = create_app(container=seeded).test_client()  # a new browser: password, then the second factor
     resp = sign_in(browser, "thhp.hieutruong")
     assert resp.headers["Location"] == "second-factor"
     token = csrf_of(browser, "/auth/second-factor")
@@ -84,11 +86,6 @@ def test_a_principal_enrols_totp_at_first_sign_in_then_needs_the_code(client, cl
 
 
 def test_demo_mode_lets_a_newcomer_postpone_enrolment(clock):
-    from services.identity.bootstrap import bootstrap
-    from services.identity.entrypoints.app import create_app
-    from services.identity.entrypoints.demo import seed_demo
-    from services.kernel.messaging import InMemoryPublisher
-
     demo = bootstrap({"mode": "all_in_one", "demo_mode": True}, environ={}, clock=clock, publisher=InMemoryPublisher())
     seed_demo(demo)
     browser = create_app(container=demo).test_client()
@@ -144,7 +141,6 @@ def test_reset_links_expire(client, seeded, clock):
 
 
 def test_sessions_are_listed_and_one_can_be_revoked(client, seeded, tokens_for):
-    from services.identity.entrypoints.app import create_app
 
     phone = create_app(container=seeded).test_client()
     sign_in(client, "thhp.vanthu")
@@ -161,7 +157,6 @@ def test_sessions_are_listed_and_one_can_be_revoked(client, seeded, tokens_for):
 
 
 def test_a_sign_in_from_a_new_device_raises_an_event_for_notifications(client, seeded):
-    from services.identity.entrypoints.app import create_app
 
     sign_in(client, "thhp.ketoan")
     sign_in(client, "thhp.ketoan")  # same browser again: nothing new

@@ -25,19 +25,8 @@ def other_district(seeded):
     return school
 
 
-@pytest.fixture
-def tokens(seeded):
-    """Real access tokens issued by identity for demo people."""
-    from services.identity.service_layer.tokens import GrantUser
-
-    def issue(person: str) -> dict:
-        return {"Authorization": "Bearer " + seeded.tokens.person_access_token(GrantUser(person, None, None), "hoso-web")}
-
-    return issue
-
-
-def test_principal_manages_own_school_and_gets_404_for_another(client, tokens):
-    a = tokens("thhp.hieutruong")
+def test_principal_manages_own_school_and_gets_404_for_another(client, tokens_for):
+    a = tokens_for("thhp.hieutruong")
     assert client.get("/api/v1/schools/th-hoa-phong/people", headers=a).status_code == 200
     names = [p["full_name"] for p in client.get("/api/v1/schools/th-hoa-phong/people", headers=a).get_json()["items"]]
     assert "Nguyễn Thị Lệ Thủy" in names
@@ -58,8 +47,8 @@ def test_principal_manages_own_school_and_gets_404_for_another(client, tokens):
         assert resp.content_type == "application/problem+json"
 
 
-def test_quan_tri_grants_and_revokes_roles_in_own_school_only(client, tokens, seeded):
-    admin = tokens("thhp.quantri")
+def test_quan_tri_grants_and_revokes_roles_in_own_school_only(client, tokens_for, seeded):
+    admin = tokens_for("thhp.quantri")
     resp = client.post("/api/v1/schools/th-hoa-phong/people/thhp.giaovien2/memberships", headers=admin,
                        json={"role": "giao_vien", "unit": "lop-1a"})
     assert resp.status_code == 201, resp.get_json()
@@ -67,7 +56,7 @@ def test_quan_tri_grants_and_revokes_roles_in_own_school_only(client, tokens, se
     person = client.get("/api/v1/schools/th-hoa-phong/people/thhp.giaovien2", headers=admin).get_json()
     assert ["giao_vien", "th-hoa-phong/lop-1a"] in [[m["role"], m["unit"]] for m in person["memberships"]]
     assert client.delete(f"/api/v1/schools/th-hoa-phong/memberships/{membership}", headers=admin).status_code == 204
-    teacher = tokens("thhp.giaovien")
+    teacher = tokens_for("thhp.giaovien")
     refused = client.post("/api/v1/schools/th-hoa-phong/people/thhp.giaovien2/memberships", headers=teacher,
                           json={"role": "van_thu", "unit": "to-van-phong"})
     assert refused.status_code == 403
@@ -81,8 +70,8 @@ def test_quan_tri_grants_and_revokes_roles_in_own_school_only(client, tokens, se
     assert {"membership.granted", "membership.revoked"} <= {e["action"] for e in entries}
 
 
-def test_district_inspector_reads_every_school_of_the_district_and_none_of_another(client, tokens, other_district, seeded):
-    inspector = tokens("pgd.chuyenvien")
+def test_district_inspector_reads_every_school_of_the_district_and_none_of_another(client, tokens_for, other_district, seeded):
+    inspector = tokens_for("pgd.chuyenvien")
     schools = {s["id"] for s in client.get("/api/v1/schools", headers=inspector).get_json()["items"]}
     assert schools == {"th-hoa-phong", "mn-hoa-chau", "thcs-nguyen-hue"}
     for school in schools:
@@ -99,8 +88,8 @@ def test_district_inspector_reads_every_school_of_the_district_and_none_of_anoth
     assert any(e["data"]["reason"] == "Kiểm tra hồ sơ đầu năm" for e in reads)
 
 
-def test_province_inspector_reads_across_the_districts_of_the_province(client, tokens, other_district):
-    so = tokens("so.chuyenvien")
+def test_province_inspector_reads_across_the_districts_of_the_province(client, tokens_for, other_district):
+    so = tokens_for("so.chuyenvien")
     schools = {s["id"] for s in client.get("/api/v1/schools", headers=so).get_json()["items"]}
     assert schools == {"th-hoa-phong", "mn-hoa-chau", "thcs-nguyen-hue", "th-hoa-son"}
     assert client.get("/api/v1/schools/th-hoa-son/people", headers=so).status_code == 200
@@ -114,14 +103,14 @@ def test_tokens_of_another_issuer_are_refused(client):
     assert ISSUER.endswith("/api/identity")
 
 
-def test_onboarding_by_the_district_emits_the_event_other_services_consume(client, tokens, seeded):
-    head = tokens("pgd.truongphong")
+def test_onboarding_by_the_district_emits_the_event_other_services_consume(client, tokens_for, seeded):
+    head = tokens_for("pgd.truongphong")
     resp = client.post("/api/v1/schools", headers=head, json={
         "slug": "thpt-hoa-vang", "name": "Trường THPT Hòa Vang", "levels": ["thpt"],
         "units": [{"slug": "to-toan", "name": "Tổ Toán", "kind": "to_chuyen_mon"}],
         "principal": {"username": "thpthv.hieutruong", "full_name": "Đoàn Văn Minh", "email": "ht@thpthv.edu.vn"}})
     assert resp.status_code == 201, resp.get_json()
-    assert client.post("/api/v1/schools", headers=tokens("thhp.hieutruong"), json={
+    assert client.post("/api/v1/schools", headers=tokens_for("thhp.hieutruong"), json={
         "slug": "x", "name": "X", "levels": ["thpt"],
         "principal": {"username": "x.y", "full_name": "X", "email": "x@y.vn"}}).status_code == 403
     seeded.relay().relay_once()

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 
 import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
+from services.identity.adapters.keystore import SigningKeys
 from services.kernel.errors import Unauthorized
 from services.kernel.tokens import JwksKeySource, TokenVerifier
 
@@ -106,9 +108,6 @@ def test_scheduled_rotation_happens_by_itself(seeded, clock):
 
 
 def test_a_second_process_signs_with_the_same_persisted_key(seeded, clock):
-    from services.identity.adapters.keystore import SigningKeys
-    from datetime import timedelta
-
     other_process = SigningKeys(box=seeded.box, clock=clock, rotate_after=timedelta(days=30),
                                 keep_after_superseded=timedelta(minutes=15))
     assert other_process.current_kid() == seeded.keys.current_kid()
