@@ -28,6 +28,7 @@ from .service_layer.internal import Internal
 from .service_layer.locks import Locks
 from .service_layer.reads import Reads
 from .service_layer.renditions import Renditions
+from .service_layer.templates import Templates
 from .service_layer.uploads import Uploads
 from .settings import DocumentsSettings
 
@@ -48,6 +49,7 @@ class Container:
     internal: Internal
     renditions: Renditions
     exports: Exports
+    templates: Templates
     consumers: dict[str, IdempotentConsumer]
 
     def workers(self) -> list[ConsumerWorker]:
@@ -109,6 +111,7 @@ def bootstrap(
         internal=Internal(store=store, clock=clk, audit=audit, uploads=uploads),
         renditions=Renditions(store=store, converter=converter, audit=audit, work_dir=settings.work_dir),
         exports=Exports(store=store, clock=clk, audit=audit, work_dir=settings.work_dir),
+        templates=Templates(clock=clk, audit=audit),
         consumers={},
     )
     container.consumers = {

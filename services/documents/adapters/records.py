@@ -155,5 +155,28 @@ class ExportRecord(TenantOwned, OutboxMixin):
     finished_at = DateTimeField()
 
 
-ALL_RECORDS = (SchoolRecord, FolderRecord, DocumentRecord, VersionRecord, LockRecord, ExportRecord)
+
+
+class CatalogTemplateRecord(Document):
+    """A catalog template of the Sở, a Phòng or a school for one education level.
+
+    Not tenant-owned: province and district templates belong to no school. Who may
+    write which template is checked in ``service_layer.templates``.
+    """
+
+    meta: ClassVar[dict[str, Any]] = {"collection": "catalog_templates", "db_alias": ALIAS, "indexes": [
+        {"fields": ["education_level", "tier", "owner_id"], "unique": True},
+    ]}
+    id = StringField(primary_key=True)
+    education_level = StringField(required=True)
+    tier = StringField(required=True)  # so | phong | truong
+    owner_id = StringField(required=True)
+    additions = ListField(DictField())
+    overrides = DictField()
+    updated_by = StringField(required=True)
+    updated_at = DateTimeField(required=True)
+
+
+ALL_RECORDS = (SchoolRecord, FolderRecord, DocumentRecord, VersionRecord, LockRecord, ExportRecord,
+               CatalogTemplateRecord)
 OUTBOX_RECORDS = (VersionRecord, LockRecord, ExportRecord)

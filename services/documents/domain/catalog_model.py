@@ -50,6 +50,15 @@ MIB = 1024 * 1024
 GIB = 1024 * MIB
 
 
+def size_text(size: int) -> str:
+    """A size for people: GB, MB or KB."""
+    if size >= GIB:
+        return f"{size / GIB:g} GB"
+    if size >= MIB:
+        return f"{size / MIB:g} MB"
+    return f"{size / 1024:g} KB"
+
+
 @dataclass(frozen=True)
 class Deadline:
     """One deadline rule of a book, with the Vietnamese text of the seed it comes from.
@@ -206,7 +215,7 @@ def _tighten(book: BookType, change: BookOverride, level: str) -> BookType:
         if change.max_bytes > book.max_bytes:
             raise CatalogError(
                 f"Cấp {who} không được nới dung lượng tối đa của “{book.name}” "
-                f"vượt quá {book.max_bytes // MIB} MB do cấp trên quy định.",
+                f"vượt quá {size_text(book.max_bytes)} do cấp trên quy định.",
                 book=book.slug, field_name="max_bytes")
         book = replace(book, max_bytes=change.max_bytes)
     if change.permanent:

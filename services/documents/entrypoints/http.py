@@ -18,6 +18,7 @@ from services.documents.domain.periods import period_label
 from services.documents.service_layer.access import current_school_year, read_context, school_context
 from services.documents.service_layer.locks import lock_dict
 from services.documents.service_layer.reads import Download, SearchFilters, safe_ascii
+from services.documents.service_layer.templates import effective_level_catalog
 from services.documents.service_layer.uploads import UploadRequest
 from services.kernel.api import Api
 from services.kernel.context import current_principal
@@ -63,6 +64,27 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         catalog = BASE_CATALOGS.get(level)
         if catalog is None:
             raise NotFound("Không có danh mục cho cấp học này.")
+        return {"level": level, "books": [b.to_dict() for b in catalog.books]}
+
+    @api.route(bp, "/catalog/<level>/templates/<tier>", methods=["PUT"], body=s.TemplateBody, tags=["catalog"])
+    def put_template(level: str, tier: str, body: s.TemplateBody) -> dict:
+        """Save the Sở (so), Phòng (phong) or school (truong) template: add books, tighten, never loosen."""
+        principal = require_principal(current_principal())
+        if tier not in ("so", "phong", "truong"):
+            raise NotFound()
+        result = c.templates.put(principal, level=level, tier=tier,
+                                 additions=[a.model_dump() for a in body.additions],
+                                 overrides={k: v.model_dump(exclude_none=True) for k, v in body.overrides.items()})
+        return {"level": level, "tier": tier, "books": [b.to_dict() for b in result.books]}
+
+    @api.route(bp, "/catalog/<level>/effective", tags=["catalog"])
+    def effective(level: str) -> dict:
+        """The catalog in force for the caller's school (or district/province) after every template."""
+        principal = require_principal(current_principal())
+        if level not in BASE_CATALOGS:
+            raise NotFound("Không có danh mục cho cấp học này.")
+        catalog = effective_level_catalog(level, province=principal.province, district=principal.district,
+                                          school=principal.tenant)
         return {"level": level, "books": [b.to_dict() for b in catalog.books]}
 
     @api.route(bp, "/me/addresses", query=s.YearQuery, tags=["folders"])

@@ -92,3 +92,45 @@ class CorrectionQuery(_Strict):
 
 class ApprovedBody(_Strict):
     decision_id: str | None = None
+
+
+class BookOverrideBody(_Strict):
+    formats: list[Literal["pdf", "docx", "xlsx", "jpeg", "png"]] | None = None
+    max_bytes: int | None = Field(default=None, gt=0)
+    retention_years: int | None = Field(default=None, gt=0, le=100)
+    permanent: bool = False
+
+
+class DeadlineBody(_Strict):
+    kind: str = "when_asked"
+    text: str = Field(min_length=1, max_length=300)
+    params: dict[str, object] = Field(default_factory=dict)
+    set_by: str = "truong"
+
+
+class SignerBody(_Strict):
+    order: int = Field(ge=1, le=10)
+    role: str
+    kind: Literal["personal", "organisation"] = "personal"
+
+
+class BookAdditionBody(_Strict):
+    slug: str = Field(pattern=r"^[a-z][a-z0-9_]{2,40}$")
+    name: str = Field(min_length=3, max_length=200)
+    legal_basis: str = ""
+    owner_kind: Literal["school", "unit", "class", "person"]
+    owner_roles: list[str] = Field(min_length=1)
+    owner_text: str = ""
+    cadence: Literal["school_year", "semester", "month", "week", "event", "continuous"]
+    deadlines: list[DeadlineBody] = Field(default_factory=list)
+    approval_chain: str = "khong"
+    signers: list[SignerBody] = Field(default_factory=list)
+    formats: list[Literal["pdf", "docx", "xlsx", "jpeg", "png"]] = Field(min_length=1)
+    max_bytes: int = Field(gt=0)
+    retention_years: int | None = Field(default=None, gt=0, le=100)
+    print_format: Literal["A4", "A3"] = "A4"
+
+
+class TemplateBody(_Strict):
+    additions: list[BookAdditionBody] = Field(default_factory=list)
+    overrides: dict[str, BookOverrideBody] = Field(default_factory=dict)

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 
 from mongoengine.queryset.visitor import Q
 
 from services.documents.adapters.records import SchoolRecord
 from services.documents.adapters.repositories import Repositories
-from services.documents.domain.catalog import BASE_CATALOGS
 from services.documents.domain.catalog_model import Catalog
 from services.documents.domain.obligations import SCHOOL_OWNER, slots_owed
 from services.documents.domain.people import Actor, Unit
+from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
 from services.kernel.errors import Forbidden, NotFound
 from services.kernel.principal import Principal
@@ -31,18 +32,6 @@ def current_school_year(now: datetime) -> str:
     return f"{now.year}-{now.year + 1}" if now.month >= 9 else f"{now.year - 1}-{now.year}"
 
 
-def catalog_for_levels(levels: list[str] | tuple[str, ...]) -> Catalog:
-    """The catalog of a school teaching ``levels``: books of every level, each slug once."""
-    books = {}
-    for level in levels:
-        base = BASE_CATALOGS.get(level)
-        if base is None:
-            continue
-        for book in base.books:
-            books.setdefault(book.slug, book)
-    return Catalog(education_level="+".join(levels), books=tuple(books.values()))
-
-
 def units_of(school: SchoolRecord) -> dict[str, Unit]:
     return {u["id"]: Unit(id=u["id"], slug=u.get("slug", u["id"]), name=u.get("name", u["id"]), kind=u.get("kind", ""))
             for u in school.units or []}
@@ -58,13 +47,13 @@ class CallerContext:
     school: SchoolRecord | None
     cross_tenant: bool
 
-    @property
+    @cached_property
     def units(self) -> dict[str, Unit]:
         return units_of(self.school) if self.school else {}
 
-    @property
+    @cached_property
     def catalog(self) -> Catalog:
-        return catalog_for_levels(tuple(self.school.levels)) if self.school else Catalog("", ())
+        return effective_catalog(self.school) if self.school else Catalog("", ())
 
 
 def school_context(principal: Principal | None) -> CallerContext:

@@ -24,7 +24,8 @@ from pypdf.generic import RectangleObject
 from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, ExportRecord, VersionRecord
 from services.documents.adapters.repositories import Repositories
-from services.documents.service_layer.access import CallerContext, catalog_for_levels, require_school_staff
+from services.documents.service_layer.access import CallerContext, require_school_staff
+from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, ValidationFailed
@@ -143,7 +144,7 @@ class Exports:
 
     def _zip(self, repos: Repositories, record: ExportRecord, documents: list[DocumentRecord], path: Path) -> None:
         school = repos.schools.query(id=record.tenant_id).first()
-        catalog = catalog_for_levels(tuple(school.levels)) if school else None
+        catalog = effective_catalog(school) if school else None
         manifest = []
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
             for index, document in enumerate(documents, start=1):
@@ -179,7 +180,7 @@ class Exports:
 
     def _print(self, repos: Repositories, record: ExportRecord, documents: list[DocumentRecord], path: Path) -> None:
         school = repos.schools.query(id=record.tenant_id).first()
-        catalog = catalog_for_levels(tuple(school.levels)) if school else None
+        catalog = effective_catalog(school) if school else None
         book = catalog.get(record.filters["book"]) if catalog else None
         size = A3 if book is not None and book.print_format == "A3" else A4
         writer = PdfWriter()

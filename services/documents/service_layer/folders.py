@@ -10,8 +10,9 @@ from services.documents.domain.catalog_model import OwnerKind
 from services.documents.domain.obligations import SCHOOL_OWNER, TEAM_KINDS, addresses
 from services.documents.domain.periods import PeriodError, parse_school_year, periods_for
 from services.documents.service_layer.access import (
-    CallerContext, catalog_for_levels, require_school_staff, units_of, visibility,
+    CallerContext, require_school_staff, units_of, visibility,
 )
+from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
 from services.kernel.errors import Forbidden, ValidationFailed
 from services.kernel.tenancy import TenantScope
@@ -52,7 +53,7 @@ class Folders:
             raise ValidationFailed(str(exc), field="school_year") from None
         units = units_of(school)
         created = 0
-        for book in catalog_for_levels(tuple(school.levels)).books:
+        for book in effective_catalog(school).books:
             if book.external_system:
                 continue
             owners: list[tuple[str, str | None, str]] = []

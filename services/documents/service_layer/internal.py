@@ -15,7 +15,7 @@ from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, VersionRecord
 from services.documents.adapters.repositories import Repositories
 from services.documents.domain.locks import WriteTarget
-from services.documents.service_layer.access import catalog_for_levels
+from services.documents.service_layer.templates import effective_catalog
 from services.documents.service_layer.reads import Download
 from services.documents.service_layer.uploads import Uploads, decode_file_name, refuse_if_locked
 from services.documents.service_layer.access import CallerContext, actor_of
@@ -70,7 +70,7 @@ class Internal:
         else:
             base = None
             document = ctx.repos.documents.get(document_id or "")
-        book = catalog_for_levels(tuple(ctx.school.levels)).get(document.book)  # type: ignore[union-attr]
+        book = effective_catalog(ctx.school).get(document.book)  # type: ignore[arg-type]
         if kind == "signed":
             book = replace(book, formats=frozenset({"pdf"}))
         elif not correction_id:

@@ -21,7 +21,7 @@ from services.documents.adapters.file_types import (
 from services.documents.adapters.metered_reader import MeteredReader, TooLarge
 from services.documents.adapters.object_store import ObjectStore, ObjectStoreError
 from services.documents.adapters.records import DocumentRecord, VersionRecord
-from services.documents.domain.catalog_model import MIB, BookType
+from services.documents.domain.catalog_model import MIB, BookType, size_text
 from services.documents.domain.file_names import FileNameError, clean_file_name
 from services.documents.domain.locks import LockScope, LockView, WriteTarget, blocking_lock, lock_message
 from services.documents.domain.obligations import find_slot
@@ -123,7 +123,7 @@ class Uploads:
         if req.content_length == 0:
             raise ValidationFailed("Tệp rỗng, không có nội dung để lưu.", field="file", slug="empty-file")
         if req.content_length is not None and req.content_length > book.max_bytes:
-            raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {book.max_bytes // MIB} MB.")
+            raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {size_text(book.max_bytes)}.")
 
         version_id = new_id()
         key = f"{ctx.principal.tenant}/{version_id}"
@@ -183,7 +183,7 @@ class Uploads:
             raise UnsupportedMediaType(f"Loại tệp thực tế là {describe(exc.kind)}; “{book.name}” chỉ nhận {wanted}.",
                                        field="file", slug="wrong-file-type") from None
         except TooLarge:
-            raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {book.max_bytes // MIB} MB.") from None
+            raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {size_text(book.max_bytes)}.") from None
         except ObjectStoreError:
             log.warning("object store failed during upload", exc_info=True)
             raise ServiceUnavailable("Kho lưu trữ tệp đang gặp sự cố; tệp chưa được lưu, vui lòng thử lại.",
