@@ -6,7 +6,7 @@ here before pika sees it.
 """
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import pika
 import pika.exceptions
@@ -19,7 +19,7 @@ class BrokerUnavailable(Exception):
 def pika_parameters(url: str, *, timeout: float = 5.0) -> pika.URLParameters:
     """pika connection parameters for a kombu-style ``AMQP_URL``, with bounded timeouts."""
     parts = urlsplit(url)
-    vhost = parts.path[1:] if parts.path.startswith("/") else parts.path
+    vhost = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
     path = "/" + quote(vhost or "/", safe="")
     parameters = pika.URLParameters(urlunsplit((parts.scheme, parts.netloc, path, parts.query, "")))
     parameters.socket_timeout = timeout
