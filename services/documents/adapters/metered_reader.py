@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from typing import BinaryIO
 
 from services.documents.adapters.file_types import HEAD_BYTES
+from services.documents.adapters.object_store import ObjectStore, StoredObject
 
 
 class TooLarge(Exception):
@@ -46,3 +48,12 @@ class MeteredReader:
     @property
     def sha256(self) -> str:
         return self._hash.hexdigest()
+
+
+def put_hashed(store: ObjectStore, key: str, path: str | os.PathLike[str], *,
+               content_type: str = "application/octet-stream") -> tuple[StoredObject, str]:
+    """Store a local file under ``key`` in one pass, returning what was stored and its SHA-256."""
+    with open(path, "rb") as handle:
+        reader = MeteredReader(handle, limit=1 << 62)
+        stored = store.put_stream(key, reader, content_type=content_type)  # type: ignore[arg-type]
+    return stored, reader.sha256

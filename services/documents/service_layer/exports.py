@@ -8,7 +8,6 @@ stores it, and publishes ``documents.export.completed``.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import logging
@@ -21,6 +20,7 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
+from services.documents.adapters.metered_reader import put_hashed
 from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, ExportRecord, VersionRecord
 from services.documents.adapters.repositories import Repositories
@@ -110,13 +110,8 @@ class Exports:
             else:
                 self._print(repos, record, documents, Path(tmp))
                 suffix = "pdf"
-            digest = hashlib.sha256()
-            with open(tmp, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
             key = f"{tenant}/exports/{record.id}.{suffix}"
-            with open(tmp, "rb") as handle:
-                stored = self._store.put_stream(key, handle)
+            stored, sha256 = put_hashed(self._store, key, tmp)
         except Exception as exc:  # a failed export is reported on the job, not lost
             log.warning("export %s failed", export_id, exc_info=True)
             record.status, record.error, record.finished_at = "failed", str(exc)[:500], self._clock.now()
@@ -125,7 +120,7 @@ class Exports:
         finally:
             Path(tmp).unlink(missing_ok=True)
         record.status, record.storage_key, record.size = "done", key, stored.size
-        record.sha256, record.finished_at, record.done = digest.hexdigest(), self._clock.now(), record.total
+        record.sha256, record.finished_at, record.done = sha256, self._clock.now(), record.total
         record.record_event(Event(type="documents.export.completed", tenant=tenant, district=district,
                                   actor=record.requested_by,
                                   data={"export_id": record.id, "kind": record.kind, "sha256": record.sha256,

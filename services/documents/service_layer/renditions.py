@@ -5,12 +5,12 @@ Consumes ``documents.version.uploaded``; a failed conversion is recorded on the 
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import tempfile
 from pathlib import Path
 
+from services.documents.adapters.metered_reader import put_hashed
 from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.repositories import Repositories
 from services.documents.adapters.soffice import ConversionError, LibreOfficeConverter
@@ -54,17 +54,12 @@ class Renditions:
                 self._audit.append(action="documents.rendition.failed", actor=None, tenant=tenant, district=district,
                                    target=version.id, data={"reason": exc.reason})
                 return "failed"
-            digest = hashlib.sha256()
-            with open(pdf, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
             key = f"{version.storage_key}.pdf"
-            with open(pdf, "rb") as handle:
-                stored = self._store.put_stream(key, handle, content_type="application/pdf")
+            stored, sha256 = put_hashed(self._store, key, pdf, content_type="application/pdf")
         finally:
             shutil.rmtree(work, ignore_errors=True)
         version.rendition_status, version.rendition_key = "ready", key
-        version.rendition_size, version.rendition_sha256, version.rendition_error = stored.size, digest.hexdigest(), None
+        version.rendition_size, version.rendition_sha256, version.rendition_error = stored.size, sha256, None
         version.record_event(Event(type="documents.version.rendition_ready", tenant=tenant, district=district,
                                    data={"version_id": version.id, "document_id": version.document_id,
                                          "sha256": version.rendition_sha256, "size": stored.size}))
