@@ -134,7 +134,7 @@ def bootstrap(
         **({"sleep": sleep} if sleep else {}),
     )
     verification = VerificationService(authority=authority, documents=documents, audit=runtime.audit,
-                                       max_bytes=settings.verify_max_bytes)
+                                       clock=runtime.clock, max_bytes=settings.verify_max_bytes)
 
     def on_event(event: Event) -> None:
         if event.type == "approvals.submission.recalled":

@@ -32,6 +32,7 @@ from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from services.signing.adapters.stamp_font import PreparedFontFactory
@@ -46,6 +47,10 @@ STAMP_TEXT = (
     "Thời gian ký: %(when)s\n"
     "Mã tra cứu: %(code)s"
 )
+
+
+class RevocationInfoUnavailable(Exception):
+    """The signer's chain could not be validated with the revocation data at hand."""
 
 
 @dataclass(frozen=True)
@@ -211,15 +216,22 @@ class PadesEngine:
         await PdfTBSDocument.async_finish_signing(output, digest, container)
 
     def add_revocation_info(
-        self, output: IO[bytes], field_name: str, *, trust_roots: Sequence, crls: Sequence
+        self, output: IO[bytes], field_name: str, *, trust_roots: Sequence, crls: Sequence, moment: datetime
     ) -> None:
-        """Append a DSS revision with the chain and CRLs of signature ``field_name`` (PAdES B-LT)."""
+        """Append a DSS revision with the chain and CRLs of signature ``field_name`` (PAdES B-LT).
+
+        Raises :class:`RevocationInfoUnavailable` when the chain cannot be validated at ``moment``
+        with the CRLs given (the caller then keeps nothing).
+        """
         output.seek(0)
         reader = PdfFileReader(output, strict=False)
         [embedded] = [s for s in reader.embedded_regular_signatures if s.field_name == field_name]
         context = ValidationContext(trust_roots=list(trust_roots), crls=list(crls), allow_fetching=False,
-                                    revocation_mode="hard-fail")
-        add_validation_info(embedded, context, in_place=True)
+                                    revocation_mode="hard-fail", moment=moment)
+        try:
+            add_validation_info(embedded, context, in_place=True)
+        except (PathValidationError, PathBuildingError, ValueError) as exc:
+            raise RevocationInfoUnavailable(str(exc)) from exc
 
     @staticmethod
     def _external_signer(identity: SigningIdentity, signature: bytes | None) -> signers.ExternalSigner:

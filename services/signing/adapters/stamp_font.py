@@ -46,7 +46,7 @@ class PreparedFont:
         """Cut the font at ``font_path`` to :data:`VIETNAMESE_CODEPOINTS`."""
         options = subset.Options()
         options.layout_features = []
-        options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF", "kern"]
+        options.drop_tables += ["FFTM", "GSUB", "GPOS", "GDEF", "kern", "MATH"]
         options.hinting = False
         options.notdef_outline = True
         options.name_IDs = ["*"]

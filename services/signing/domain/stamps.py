@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import secrets
 
+from services.kernel.permissions import ROLE_NAMES_VI
+
 LAST_PAGE = -1
 STAMP_W, STAMP_H = 262, 78
 LEFT_X, RIGHT_X, BOTTOM_Y = 30, 303, 30
@@ -18,17 +20,7 @@ BOOK_PLACEMENTS: dict[str, dict[int, tuple[int, int]]] = {
     "bang_tong_hop": {1: (LEFT_X, BOTTOM_Y), 2: (RIGHT_X, BOTTOM_Y)},
 }
 
-ROLE_LABELS = {
-    "gvcn": "Giáo viên chủ nhiệm",
-    "hieu_truong": "Hiệu trưởng",
-    "pho_hieu_truong": "Phó hiệu trưởng",
-    "to_truong": "Tổ trưởng",
-    "to_pho": "Tổ phó",
-    "giao_vien": "Giáo viên",
-    "tong_phu_trach": "Tổng phụ trách Đội",
-    "van_thu": "Văn thư",
-    "ke_toan": "Kế toán",
-}
+ROLE_LABELS = {**ROLE_NAMES_VI, "gvcn": "Giáo viên chủ nhiệm"}
 ORGANISATION_LABEL = "Chữ ký số của cơ quan"
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by hand

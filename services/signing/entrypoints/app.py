@@ -1,6 +1,7 @@
 """Flask application factory of the signing service."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from .verify_page import verify_page_blueprint
 def create_app(config: Mapping[str, Any] | None = None, *, container: Container | None = None) -> Flask:
     container = container or bootstrap(config)
     configure_logging("signing", level=container.settings.log_level, json_format=container.settings.log_json)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every glyph of the stamp font at INFO
     api = Api(title="HoSo signing", description="Chữ ký số PAdES, ký hàng loạt, tra cứu và thu hồi.")
     app = make_service_app(
         name="signing",

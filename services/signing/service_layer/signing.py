@@ -39,7 +39,9 @@ from services.kernel.tenancy import TenantRepository, TenantScope
 from services.signing.adapters.approvals_client import ApprovalsPort, refusal_for_turn
 from services.signing.adapters.documents_client import DocumentsPort
 from services.signing.adapters.key_paths.base import KeyPath, ToBeSigned
-from services.signing.adapters.pades import PadesEngine, PreparedSignature, SigningIdentity, StampContent, StampPlacement
+from services.signing.adapters.pades import (
+    PadesEngine, PreparedSignature, RevocationInfoUnavailable, SigningIdentity, StampContent, StampPlacement,
+)
 from services.signing.adapters.pdf_checks import check_signable
 from services.signing.adapters.records import BatchDoc, SignedDocumentDoc
 from services.signing.domain import stamps
@@ -301,8 +303,15 @@ class SigningService:
         )
         with open(out_path, "r+b") as out:
             engine.complete(out, prepared, identity=identity, signature=signatures[sid])
-            if roots is not None:
-                engine.add_revocation_info(out, prepared.field_name, trust_roots=roots, crls=crls)
+            level = "B-T" if self._choice.level != "B-B" else "B-B"
+            if roots is not None and _issued_by_known_root(cred, roots):
+                try:
+                    engine.add_revocation_info(out, prepared.field_name, trust_roots=roots, crls=crls,
+                                               moment=self._clock.now())
+                except RevocationInfoUnavailable:
+                    raise SigningRefused("Không kiểm tra được tình trạng thu hồi của chứng thư số để lưu chữ ký "
+                                         "dài hạn (B-LT); tài liệu chưa được ký.") from None
+                level = "B-LT"
             facts = certificate_facts(cred.certificate_der)
             signer_entry = {"person": principal.sub, "name": facts.subject_name, "role": item["role"],
                             "order": item["order"], "organisation": item["organisation"], "serial": facts.serial_hex}
@@ -314,13 +323,13 @@ class SigningService:
             "signed_version_id": item["approved_version_id"], "signed_sha256": item["approved_sha256"],
             "signed_at": signed_at.isoformat(),
         })
-        self._record(batch, item, principal, cred, stored.id, stored.sha256, signed_at, facts.serial_hex)
+        self._record(batch, item, principal, cred, stored.id, stored.sha256, signed_at, facts.serial_hex, level)
         item.update({"status": SIGNED, "version_id": stored.id, "sha256": stored.sha256})
         for key in ("data_to_sign", "document_digest", "region"):
             item.pop(key, None)
         _remove(out_path)
 
-    def _record(self, batch, item, principal, cred, version_id, sha256, signed_at, serial) -> None:
+    def _record(self, batch, item, principal, cred, version_id, sha256, signed_at, serial, level) -> None:
         repo = SignedDocumentRepository(scope=TenantScope.school(batch.tenant_id, batch.district_id))
         record = repo.query(submission_id=item["submission_id"]).first()
         if record is None or item["fresh"]:
@@ -337,13 +346,13 @@ class SigningService:
         signature = {"order": item["order"], "role": item["role"], "signer": principal.sub,
                      "organisation": item["organisation"], "credential_id": cred.id, "key_path": cred.kind.value,
                      "certificate_serial": serial, "field_name": item["field_name"], "version_id": version_id,
-                     "sha256": sha256, "signed_at": signed_at}
+                     "sha256": sha256, "signed_at": signed_at, "level": level}
         record.signatures.append(signature)
         record.record_event(Event(
             type="signing.document.signed", tenant=batch.tenant_id, district=batch.district_id, actor=principal.sub,
             data={"submission_id": item["submission_id"], "document_id": item["document_id"], "code": record.code,
                   "order": item["order"], "role": item["role"], "version_id": version_id, "sha256": sha256,
-                  "key_path": cred.kind.value},
+                  "key_path": cred.kind.value, "level": level},
         ))
         if record.tenant_id:
             record.save()
@@ -393,6 +402,12 @@ def batch_view(batch: BatchDoc) -> dict[str, Any]:
 def _identity(cred: Credential) -> SigningIdentity:
     return SigningIdentity(asn1_x509.Certificate.load(cred.certificate_der),
                            tuple(asn1_x509.Certificate.load(c) for c in cred.chain_der))
+
+
+def _issued_by_known_root(cred: Credential, roots: list[asn1_x509.Certificate]) -> bool:
+    """B-LT is added where we hold the revocation data: certificates of a district's platform CA."""
+    issuer = asn1_x509.Certificate.load(cred.certificate_der).issuer
+    return any(root.subject == issuer for root in roots)
 
 
 def _sha256_file(path: str) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from services.kernel.audit import AuditLog
+from services.kernel.clock import Clock
 from services.kernel.errors import NotFound, PayloadTooLarge
 from services.kernel.events import Event
 from services.signing.adapters.documents_client import DocumentsPort
@@ -43,8 +44,9 @@ def _signature_view(f: SignatureFinding) -> dict[str, Any]:
 
 class VerificationService:
     def __init__(self, *, authority: CertificateAuthority, documents: DocumentsPort, audit: AuditLog,
-                 max_bytes: int) -> None:
+                 clock: Clock, max_bytes: int) -> None:
         self._authority = authority
+        self._clock = clock
         self._documents = documents
         self._audit = audit
         self._max = max_bytes
@@ -74,7 +76,7 @@ class VerificationService:
 
     def _inspect(self, stream: IO[bytes]) -> PdfFindings:
         roots, crls = self._authority.trust()
-        return inspect_pdf(stream, trust_roots=roots, crls=crls)
+        return inspect_pdf(stream, trust_roots=roots, crls=crls, now=self._clock.now())
 
     def verify_upload(self, body: IO[bytes], content_length: int | None) -> dict[str, Any]:
         """Check an uploaded PDF (streamed to a temporary file, bounded)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pkcs11
@@ -58,7 +59,9 @@ def soft_token(tmp_path_factory, signing_pki: DevPki) -> SoftToken:
             int.from_bytes(public[Attribute.PUBLIC_EXPONENT], "big"),
             int.from_bytes(public[Attribute.MODULUS], "big"),
         ).public_key()
-        holder = signing_pki.issue("Trường Tiểu học Hòa Phong", public_key=public_key)
+        # valid over the fixed clocks the flow tests use (school year 2025-2026) and today
+        holder = signing_pki.issue("Trường Tiểu học Hòa Phong", public_key=public_key, days=6 * 365,
+                                   not_before=signing_pki.now - timedelta(days=3 * 365))
         template = decode_x509_certificate(holder.certificate.public_bytes(serialization.Encoding.DER))
         template.update({Attribute.TOKEN: True, Attribute.ID: b"\x01", Attribute.LABEL: "Trường Tiểu học Hòa Phong"})
         session.create_object(template)
