@@ -70,6 +70,20 @@ class SchoolEventsDoc(TenantOwned):
     events = DictField()  # slug → ISO date
 
 
+class DistrictRuleDoc(Document):
+    """A district's floor for one book item (all levels, or one level), replacing the catalog's."""
+
+    meta = {"db_alias": ALIAS, "collection": "district_rules",
+            "indexes": [{"fields": ["district_id", "book_type", "item", "level"], "unique": True}]}
+    district_id = StringField(required=True)
+    book_type = StringField(required=True)
+    item = StringField(required=True)
+    level = StringField(required=True, default="*")
+    rule = DictField(required=True)
+    set_by = StringField()
+    set_at = DateTimeField()
+
+
 class SchoolRuleDoc(TenantOwned):
     """A school's own deadline for one book item (quy chế), within the district floor."""
 
@@ -206,6 +220,6 @@ class ProgressDoc(Document):
     awaiting = IntField(default=0)
 
 
-ALL_DOCUMENTS = (SchoolDoc, MembershipDoc, CalendarFrameDoc, SchoolEventsDoc, SchoolRuleDoc,
+ALL_DOCUMENTS = (SchoolDoc, MembershipDoc, CalendarFrameDoc, SchoolEventsDoc, DistrictRuleDoc, SchoolRuleDoc,
                  SchoolChainDoc, ObligationDoc, RecomputeRunDoc, SubmissionDoc, CorrectionDoc, ProgressDoc)
 OUTBOX_DOCUMENTS = (SubmissionDoc, CorrectionDoc, ObligationDoc, RecomputeRunDoc)

@@ -13,7 +13,7 @@ from mongoengine import Q, QuerySet
 from mongoengine.errors import SaveConditionError
 
 from services.approvals.adapters.documents import (
-    CalendarFrameDoc, CorrectionDoc, MembershipDoc, ObligationDoc, SchoolChainDoc, SchoolDoc, SchoolEventsDoc,
+    CalendarFrameDoc, CorrectionDoc, DistrictRuleDoc, MembershipDoc, ObligationDoc, SchoolChainDoc, SchoolDoc, SchoolEventsDoc,
     SchoolRuleDoc, SubmissionDoc,
 )
 from services.approvals.domain.calendar import Holiday, SchoolCalendar, SchoolYearFrame
@@ -122,6 +122,17 @@ class SchoolDirectory:
 
 
 # ----- rules and chains -------------------------------------------------------------------------
+class DistrictRuleRepository:
+    """District floors are the district's own records (read by every school of the district)."""
+
+    def all(self, district: str) -> dict[tuple[str, str, str], dict]:
+        return {(d.book_type, d.item, d.level): d.rule for d in DistrictRuleDoc.objects(district_id=district)}
+
+    def put(self, district: str, book: str, item: str, level: str, rule: dict, *, by: str, at: datetime) -> None:
+        DistrictRuleDoc.objects(district_id=district, book_type=book, item=item, level=level).update_one(
+            upsert=True, set__rule=rule, set__set_by=by, set__set_at=at)
+
+
 class SchoolRuleRepository(TenantRepository[SchoolRuleDoc]):
     document = SchoolRuleDoc
 

@@ -47,6 +47,11 @@ class RuleIn(_In):
     rule: dict[str, Any]
 
 
+class DistrictRuleIn(_In):
+    rule: dict[str, Any]
+    level: Literal["mam_non", "tieu_hoc", "thcs", "thpt"] | None = None
+
+
 class ChainIn(_In):
     chain: dict[str, Any]
     unit_kind: Literal["to_chuyen_mon", "to_van_phong"] | None = None
@@ -213,6 +218,18 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         """The principal sets the school's deadline: equal to or stricter than the district's."""
         rule = c.setup.set_rule(_me(), book_type, item, body.rule)
         return {"book_type": book_type, "item": item, "rule": rule_to_data(rule), "text": rule.describe()}
+
+    @route(bp, "/district/rules", tags=["rules"])
+    def list_district_rules() -> dict:
+        """The district's floor for every book item (catalog default unless the district set one)."""
+        return {"items": c.setup.district_rule_view(_me())}
+
+    @route(bp, "/district/rules/<book_type>/<item>", methods=["PUT"], body=DistrictRuleIn, tags=["rules"])
+    def put_district_rule(book_type: str, item: str, body: DistrictRuleIn) -> dict:
+        """The trưởng phòng sets the district floor for a book item (optionally for one level)."""
+        rule = c.setup.set_district_rule(_me(), book_type, item, body.level, body.rule)
+        return {"book_type": book_type, "item": item, "level": body.level, "rule": rule_to_data(rule),
+                "text": rule.describe()}
 
     @route(bp, "/chains/<book_type>", tags=["rules"])
     def get_chain(book_type: str) -> dict:

@@ -59,6 +59,7 @@ class ObligationService:
         members = self.directory.memberships(school_id)
         rules = self.setup.rules_in_force(school_id, school.district_id)
         approvals = self.setup.approval_rules()
+        floors = self.setup.floors(school.district_id, info.levels)
         events = SchoolEventsRepository(scope=TenantScope.school(school_id, school.district_id))
         coll = ObligationDoc._get_collection()
         deltas: dict[tuple[str | None, str, str], Counter[str]] = defaultdict(Counter)
@@ -67,7 +68,7 @@ class ObligationService:
             cal = school_calendar(self.frames, events, school.district_id, year)
             if cal is None:
                 continue
-            year_rules = self.setup.bounded_by_floor(rules, info.levels, cal)
+            year_rules = self.setup.bounded_by_floor(rules, floors, cal)
             desired = {o.id: o for o in compute_obligations(info, members, cal, year_rules, approvals)}
             stored = {d["_id"]: d for d in coll.find(
                 {"tenant_id": school_id, "year": year},

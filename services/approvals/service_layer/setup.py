@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from services.approvals.adapters.documents import MembershipDoc, SchoolDoc
 from services.approvals.adapters.repositories import (
-    FrameRepository, SchoolChainRepository, SchoolDirectory, SchoolEventsRepository, SchoolRuleRepository, aware,
+    DistrictRuleRepository, FrameRepository, SchoolChainRepository, SchoolDirectory, SchoolEventsRepository, SchoolRuleRepository, aware,
     school_calendar,
 )
 from services.approvals.domain.calendar import SchoolCalendar, SchoolYearFrame
@@ -24,7 +24,7 @@ from services.approvals.service_layer.common import audit, domain_errors
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
-from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, require_principal
+from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, TRUONG_PHONG, require_principal
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope
 
@@ -145,7 +145,61 @@ class SetupService:
                 out[(book.slug, item.slug)] = parse_rule(data) if data else default_school_rule(book, item, levels)
         return out
 
-    def bounded_by_floor(self, rules: dict[tuple[str, str], DeadlineRule], levels: tuple[str, ...],
+    def floors(self, district: str, levels: tuple[str, ...]) -> dict[tuple[str, str], DeadlineRule]:
+        """The district floor of every book item for a school of these levels.
+
+        The district's own floor for the school's level, else its floor for every level, else the
+        catalog's (the seeds' rules, with the mầm non weekly-plan window).
+        """
+        own = DistrictRuleRepository().all(district)
+        out: dict[tuple[str, str], DeadlineRule] = {}
+        for book in BOOKS.values():
+            for item in book.items:
+                data = next((own[(book.slug, item.slug, lv)] for lv in (*levels, "*")
+                             if (book.slug, item.slug, lv) in own), None)
+                out[(book.slug, item.slug)] = parse_rule(data) if data else floor_rule(book, item, levels)
+        return out
+
+    def set_district_rule(self, actor: Principal, book_type: str, item_slug: str, level: str | None,
+                          data: dict) -> DeadlineRule:
+        """The trưởng phòng sets the district's floor; every school of the district recomputes.
+
+        School rules looser than the new floor yield to it (``bounded_by_floor``) from then on.
+        """
+        p = require_principal(actor)
+        if not p.has_role(TRUONG_PHONG) or not p.district:
+            raise Forbidden("Chỉ trưởng phòng GD&ĐT mới được đặt quy định hạn nộp của Phòng.")
+        book_and_item(book_type, item_slug)
+        field = f"{book_type}.{item_slug}"
+        with domain_errors():
+            rule = parse_rule(data, field=field)
+        DistrictRuleRepository().put(p.district, book_type, item_slug, level or "*", rule_to_data(rule), by=p.sub,
+                                     at=self.clock.now())
+        audit(self.audit, "approvals.district_rule.set", Acting(p.sub), tenant=None, district=p.district,
+              target=f"{p.district}/{field}/{level or '*'}", data={"rule": rule_to_data(rule)})
+        for school in self.directory.schools_of(p.district):
+            self.recompute(school.id, "district_rule")
+        return rule
+
+    def district_rule_view(self, actor: Principal) -> list[dict]:
+        p = require_principal(actor)
+        if not (p.roles & DISTRICT_ROLES) or not p.district:
+            raise Forbidden("Chỉ cán bộ Phòng GD&ĐT mới xem được quy định của Phòng.")
+        own = DistrictRuleRepository().all(p.district)
+        rows = []
+        for book in BOOKS.values():
+            for item in book.items:
+                rule = item.floor
+                data = own.get((book.slug, item.slug, "*"))
+                rule = parse_rule(data) if data else rule
+                rows.append({"book_type": book.slug, "book_name": book.name, "item": item.slug, "label": item.label,
+                             "district_rule": rule_to_data(rule), "district_text": rule.describe(),
+                             "set_by_district": data is not None,
+                             "levels": {lv: rule_to_data(parse_rule(d)) for (b, i, lv), d in own.items()
+                                        if (b, i) == (book.slug, item.slug) and lv != "*"}})
+        return rows
+
+    def bounded_by_floor(self, rules: dict[tuple[str, str], DeadlineRule], floors: dict[tuple[str, str], DeadlineRule],
                          cal: SchoolCalendar) -> dict[tuple[str, str], DeadlineRule]:
         """The rules for one school year, the district floor replacing any school rule looser in that year.
 
@@ -154,10 +208,7 @@ class SetupService:
         """
         out = dict(rules)
         for (book_slug, item_slug), rule in rules.items():
-            book = BOOKS[book_slug]
-            item = book.item(item_slug)
-            assert item is not None
-            floor = floor_rule(book, item, levels)
+            floor = floors[(book_slug, item_slug)]
             if rule is floor:
                 continue
             try:
@@ -173,11 +224,11 @@ class SetupService:
         """Both rules for every book item: the district floor and the school's rule (the UI shows both)."""
         scope = TenantScope.for_principal(actor)
         in_force = self.rules_in_force(scope.tenant or "", scope.district or "")
-        levels = self.levels(scope.tenant or "")
+        floors = self.floors(scope.district or "", self.levels(scope.tenant or ""))
         rows = []
         for book in BOOKS.values():
             for item in book.items:
-                floor = floor_rule(book, item, levels)
+                floor = floors[(book.slug, item.slug)]
                 mine = in_force[(book.slug, item.slug)]
                 rows.append({"book_type": book.slug, "book_name": book.name, "item": item.slug, "label": item.label,
                              "district_rule": rule_to_data(floor), "district_text": floor.describe(),
@@ -191,8 +242,7 @@ class SetupService:
         book, item = book_and_item(book_type, item_slug)
         assert item is not None
         field = f"{book_type}.{item_slug}"
-        levels = self.levels(p.tenant or "")
-        floor = floor_rule(book, item, levels)
+        floor = self.floors(p.district or "", self.levels(p.tenant or ""))[(book_type, item_slug)]
         events = SchoolEventsRepository(scope=TenantScope.for_principal(p))
         with domain_errors():
             rule = parse_rule(data, field=field)

@@ -106,3 +106,22 @@ def test_a_rule_looser_under_a_later_frame_yields_to_the_district_floor(api, fra
     api.ok("PUT", "/calendar/frames/2025-2026", "pgd.truongphong", late_opening)  # 08/09 + 14 = 22/09 > 20/9
     assert api.obligation("thhp.giaovien", "ke_hoach_day_hoc_gv", "ke_hoach_nam", "2025-2026")["due_at"] == \
         "2025-09-20T23:59:59+07:00"
+
+
+def test_district_sets_a_floor_that_every_school_follows(api):
+    api.ok("PUT", "/rules/so_shcm/hang_thang", "thhp.hieutruong", {"rule": {"kind": "monthly_day", "day": 28}})
+    for who in ("thhp.hieutruong", "pgd.chuyenvien"):
+        r = api.call("PUT", "/district/rules/so_shcm/hang_thang", who, {"rule": {"kind": "monthly_day", "day": 25}})
+        assert r.status_code == 403, who
+    api.ok("PUT", "/district/rules/so_shcm/hang_thang", "pgd.truongphong", {"rule": {"kind": "monthly_day", "day": 25}})
+    # the school's 28th is now looser than the floor: the floor wins; the other school follows the floor too
+    assert api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2025-11")["due_at"] == "2025-11-25T23:59:59+07:00"
+    assert api.obligation("thcsnh.giaovien", "so_shcm", "hang_thang", "2025-11")["due_at"] == "2025-11-25T23:59:59+07:00"
+    r = api.call("PUT", "/rules/so_shcm/hang_thang", "thhp.hieutruong", {"rule": {"kind": "monthly_last_day"}})
+    assert r.status_code == 422 and "lỏng hơn quy định của Phòng" in r.get_json()["detail"]
+    row = next(x for x in api.ok("GET", "/district/rules", "pgd.chuyenvien")["items"]
+               if (x["book_type"], x["item"]) == ("so_shcm", "hang_thang"))
+    assert row["set_by_district"] is True and row["district_text"] == "trước hết ngày 25 hằng tháng"
+    school_row = next(x for x in api.ok("GET", "/rules", "thhp.giaovien")["items"]
+                      if (x["book_type"], x["item"]) == ("so_shcm", "hang_thang"))
+    assert school_row["district_rule"]["day"] == 25
