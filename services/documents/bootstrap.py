@@ -35,6 +35,7 @@ from .settings import DocumentsSettings
 ONBOARDING = ("documents.onboarding", ("identity.school.onboarded",))
 RENDITIONS = ("documents.renditions", ("documents.version.uploaded",))
 EXPORTS = ("documents.exports", ("documents.export.requested",))
+APPROVALS = ("documents.approvals", ("approvals.submission.approved",))
 
 
 @dataclass
@@ -53,8 +54,8 @@ class Container:
     consumers: dict[str, IdempotentConsumer]
 
     def workers(self) -> list[ConsumerWorker]:
-        """One broker worker per consumer: onboarding, renditions, exports."""
-        bindings = dict([ONBOARDING, RENDITIONS, EXPORTS])
+        """One broker worker per consumer: onboarding, renditions, exports, approvals."""
+        bindings = dict([ONBOARDING, RENDITIONS, EXPORTS, APPROVALS])
         return [self.runtime.worker(c, bindings[name], quorum=self.settings.queue_quorum or None)
                 for name, c in self.consumers.items()]
 
@@ -118,5 +119,6 @@ def bootstrap(
         ONBOARDING[0]: runtime.consumer(ONBOARDING[0], container.on_school_onboarded),
         RENDITIONS[0]: runtime.consumer(RENDITIONS[0], container.renditions.on_event),
         EXPORTS[0]: runtime.consumer(EXPORTS[0], container.exports.on_event),
+        APPROVALS[0]: runtime.consumer(APPROVALS[0], container.internal.on_approvals_event),
     }
     return container

@@ -110,6 +110,16 @@ class Internal:
                                  "correction_id": correction_id, "sha256": reader.sha256})
         return version
 
+    def on_approvals_event(self, event: Event) -> None:
+        """``approvals.submission.approved``: the approved version becomes write-once."""
+        version_id = event.data.get("version_id")
+        if event.type != "approvals.submission.approved" or not version_id or not event.tenant:
+            return
+        service = Principal(sub=event.actor or "approvals", tenant=None, district=event.district,
+                            roles=frozenset({"service"}), client_id="approvals", is_service=True)
+        self.mark_approved(self.context(service, event.tenant), str(version_id),
+                           decision_id=str(event.data.get("submission_id") or event.id))
+
     def mark_approved(self, ctx: CallerContext, version_id: str, *, decision_id: str | None) -> DocumentRecord:
         """The approvals service approved ``version_id``: the document becomes write-once."""
         version = ctx.repos.versions.get(version_id)

@@ -67,9 +67,17 @@ class _WrongType(Exception):
 
 
 def decode_file_name(raw: str | None) -> str:
-    """The ``X-File-Name`` header: percent-encoded UTF-8, normalised to NFC and checked."""
+    """The ``X-File-Name`` header, normalised to NFC and checked.
+
+    Percent-encoded UTF-8 is the documented form; raw UTF-8 bytes (which WSGI hands over
+    decoded as latin-1) are accepted too, as some HTTP clients send them.
+    """
     if raw is None:
         raise ValidationFailed("Thiếu tên tệp (tiêu đề X-File-Name).", field="file_name")
+    try:
+        raw = raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
     try:
         decoded = unquote(raw, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:

@@ -219,3 +219,31 @@ def test_the_signing_service_fetches_a_pdf_and_stores_a_signed_version(client, c
     assert doc["status"] == "signed" and doc["write_once"] is True
     assert client.get(f"/api/v1/internal/versions/{first['version']['id']}/pdf", query_string={"tenant": "th-hoa-phong"},
                       headers=auth(people.teacher_a())).status_code == 403
+
+
+def test_an_approval_event_makes_the_version_write_once(client, container, people) -> None:
+    from services.kernel.events import Event
+    first = upload(client, people.teacher_a(), pdf_bytes()).get_json()
+    event = Event(type="approvals.submission.approved", tenant="th-hoa-phong", district="pgd-hoa-vang",
+                  actor="thhp.totruong", data={"submission_id": "s1", "version_id": first["version"]["id"]})
+    container.consumers["documents.approvals"].handle(event)
+    version = client.get(f"/api/v1/versions/{first['version']['id']}", headers=auth(people.teacher_a())).get_json()
+    assert version["status"] == "approved"
+    again = client.post(f"/api/v1/documents/{first['document']['id']}/versions", data=pdf_bytes(2),
+                        headers=auth(people.teacher_a(), **{"X-File-Name": "sua.pdf"}))
+    assert_problem(again, 409, "write-once")
+
+
+def test_a_raw_utf8_file_name_header_is_kept_in_nfc(client, people) -> None:
+    raw = "Kế hoạch bài dạy.pdf".encode("utf-8").decode("latin-1")
+    resp = client.post("/api/v1/documents/upload", query_string={"book": "ke_hoach_bai_day", "period": "2025-2026.t05"},
+                       data=pdf_bytes(), headers=auth(people.teacher_a(), **{"X-File-Name": raw}))
+    assert resp.status_code == 201 and resp.get_json()["version"]["file_name"] == "Kế hoạch bài dạy.pdf"
+
+
+def test_a_decomposed_vietnamese_name_is_stored_in_nfc(client, people) -> None:
+    import unicodedata
+    nfd = unicodedata.normalize("NFD", "Sổ chủ nhiệm tháng 10.pdf")
+    resp = upload(client, people.teacher_a(), pdf_bytes(), name=nfd)
+    assert resp.status_code == 201
+    assert resp.get_json()["version"]["file_name"] == unicodedata.normalize("NFC", nfd) != nfd
