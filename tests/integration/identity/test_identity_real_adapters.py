@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import email
 import hashlib
+import os
 import re
 import secrets
 import threading
 import time
+import uuid
 from email import policy
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
@@ -29,8 +31,17 @@ from services.kernel.tokens import JwksKeySource, TokenVerifier
 pytestmark = pytest.mark.integration
 
 
+def fresh_db_name() -> str:
+    return f"hoso_identity_it_{uuid.uuid4().hex[:10]}"
+
+
+def mongo_env() -> dict[str, str]:
+    """The real MongoDB when MONGO_URI is set, mongomock otherwise."""
+    return {"MONGO_URI": os.environ["MONGO_URI"]} if os.environ.get("MONGO_URI") else {}
+
+
 def test_identity_events_are_published_to_rabbitmq(amqp_url):
-    c = bootstrap({"mode": "test", "db_name": "hoso_identity_it"}, environ={"AMQP_URL": amqp_url})
+    c = bootstrap({"mode": "test", "db_name": fresh_db_name()}, environ={"AMQP_URL": amqp_url, **mongo_env()})
     queue = kombu.Queue(f"identity-it-{secrets.token_hex(4)}", exchange=events_exchange(), routing_key="identity.#",
                         exclusive=True, auto_delete=True)
     received: list[Event] = []
@@ -60,8 +71,8 @@ def test_identity_events_are_published_to_rabbitmq(amqp_url):
 def server():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    c = bootstrap({"mode": "test", "db_name": "hoso_identity_http", "public_url": base, "jwt_issuer": base},
-                  environ={}, publisher=InMemoryPublisher())
+    c = bootstrap({"mode": "test", "db_name": fresh_db_name(), "public_url": base, "jwt_issuer": base},
+                  environ=mongo_env(), publisher=InMemoryPublisher())
     seed_demo(c)
     httpd = make_server("127.0.0.1", port, create_app(container=c), threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -69,6 +80,7 @@ def server():
     yield base, c
     httpd.shutdown()
     thread.join(timeout=5)
+    c.runtime.db.client.drop_database(c.runtime.db.name)
 
 
 def test_pkce_flow_over_http_and_a_service_verifying_through_the_jwks_url(server):
@@ -120,8 +132,8 @@ def test_reset_link_is_mailed_through_smtp():
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        c = bootstrap({"mode": "test", "db_name": "hoso_identity_smtp", "smtp_host": "127.0.0.1", "smtp_port": port},
-                      environ={}, publisher=InMemoryPublisher())
+        c = bootstrap({"mode": "test", "db_name": fresh_db_name(), "smtp_host": "127.0.0.1", "smtp_port": port},
+                      environ=mongo_env(), publisher=InMemoryPublisher())
         seed_demo(c)
         c.signin.request_reset(login="mnhc.vanthu", link_base="http://hoso.test/api/identity/auth/reset")
     finally:

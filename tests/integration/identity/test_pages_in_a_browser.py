@@ -2,7 +2,9 @@
 keyboard on a phone-sized screen, and axe-core finds no accessibility violation on any page."""
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -25,7 +27,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def base_url():
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    c = bootstrap({"mode": "test", "db_name": "hoso_identity_browser", "public_url": base}, environ={},
+    c = bootstrap({"mode": "test", "db_name": f"hoso_identity_it_{uuid.uuid4().hex[:10]}", "public_url": base},
+                  environ={"MONGO_URI": os.environ["MONGO_URI"]} if os.environ.get("MONGO_URI") else {},
                   publisher=InMemoryPublisher())
     seed_demo(c)
     httpd = make_server("127.0.0.1", port, create_app(container=c), threaded=True)
@@ -34,6 +37,7 @@ def base_url():
     yield base
     httpd.shutdown()
     thread.join(timeout=5)
+    c.runtime.db.client.drop_database(c.runtime.db.name)
 
 
 def _no_violations(page, axe: Axe) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
+import uuid
 import secrets
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
@@ -33,14 +35,22 @@ def clock():
     return FixedClock(datetime.now(timezone.utc).replace(microsecond=0))
 
 
+def fresh_db_name() -> str:
+    """A database of its own per test (matters when MONGO_URI points at a real server)."""
+    return f"hoso_identity_test_{uuid.uuid4().hex[:10]}"
+
+
 @pytest.fixture
 def container(clock):
-    return bootstrap(
+    c = bootstrap(
         {"mode": "test", "public_url": PUBLIC, "documents_client_secret": "documents-secret-123",
-         "demo_mode": False},
-        environ={}, clock=clock, publisher=InMemoryPublisher(), mailer=MemoryMailer(),
+         "demo_mode": False, "db_name": fresh_db_name()},
+        environ={"MONGO_URI": os.environ["MONGO_URI"]} if os.environ.get("MONGO_URI") else {},
+        clock=clock, publisher=InMemoryPublisher(), mailer=MemoryMailer(),
         hasher=PasswordHasher(time_cost=1, memory_cost_kib=8 * 1024),
     )
+    yield c
+    c.runtime.db.client.drop_database(c.runtime.db.name)
 
 
 @pytest.fixture

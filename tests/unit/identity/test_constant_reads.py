@@ -4,6 +4,7 @@ per-realm configuration). Reads are counted by a wrapper around the collection c
 count does not depend on mongomock's own (index-less) scanning."""
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -21,7 +22,7 @@ from services.identity.entrypoints.app import create_app
 from services.identity.entrypoints.demo import seed_demo
 from services.kernel.messaging import InMemoryPublisher
 
-from .conftest import PUBLIC, REDIRECT, authorize_query, pkce_pair, sign_in
+from .conftest import PUBLIC, fresh_db_name, REDIRECT, authorize_query, pkce_pair, sign_in
 
 READ_METHODS = ("find", "find_one_and_update", "find_one_and_delete", "count_documents", "aggregate", "distinct")
 WRITE_METHODS = ("update_one", "update_many", "delete_one", "delete_many", "replace_one")
@@ -131,8 +132,10 @@ def _indexed(db, collection: str, flt: dict) -> bool:
 
 
 def _run(total: int, clock) -> tuple[dict[str, int], list]:
-    c = bootstrap({"mode": "test", "public_url": PUBLIC, "documents_client_secret": "documents-secret-123"},
-                  environ={}, clock=clock, publisher=InMemoryPublisher(), mailer=MemoryMailer(),
+    c = bootstrap({"mode": "test", "public_url": PUBLIC, "documents_client_secret": "documents-secret-123",
+                   "db_name": fresh_db_name()},
+                  environ={"MONGO_URI": os.environ["MONGO_URI"]} if os.environ.get("MONGO_URI") else {},
+                  clock=clock, publisher=InMemoryPublisher(), mailer=MemoryMailer(),
                   hasher=PasswordHasher(time_cost=1, memory_cost_kib=8 * 1024))
     seed_demo(c)
     _load_schools(total)
@@ -142,6 +145,7 @@ def _run(total: int, clock) -> tuple[dict[str, int], list]:
     steps = _journey(app.test_client(), "measured")
     unindexed = [(step, coll, flt) for step, log in steps.items() for coll, flt in log.reads + log.writes
                  if not _indexed(c.runtime.db, coll, flt)]
+    c.runtime.db.client.drop_database(c.runtime.db.name)
     return {step: len(log.reads) for step, log in steps.items()}, unindexed
 
 
