@@ -238,7 +238,8 @@ def submission_from_doc(doc: SubmissionDoc) -> Submission:
     )
 
 
-def keyset_page(qs: QuerySet, field: str, *, cursor: str | None, limit: int) -> tuple[list[Any], str | None]:
+def keyset_page(qs: QuerySet, field: str, *, cursor: str | None, limit: int,
+                descending: bool = False) -> tuple[list[Any], str | None]:
     """One page ordered by (``field``, id), stable under inserts; the cursor holds the last pair."""
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"Số bản ghi mỗi trang phải từ 1 đến {MAX_LIMIT}.", field="limit")
@@ -248,8 +249,10 @@ def keyset_page(qs: QuerySet, field: str, *, cursor: str | None, limit: int) -> 
             value, last_id = datetime.fromisoformat(last[0]), str(last[1])
         except (TypeError, ValueError, IndexError):
             raise ValidationFailed("Con trỏ phân trang không hợp lệ.", field="cursor") from None
-        qs = qs.filter(Q(**{f"{field}__gt": value}) | (Q(**{field: value}) & Q(id__gt=last_id)))
-    items = list(qs.order_by(field, "id").limit(limit + 1))
+        op = "lt" if descending else "gt"
+        qs = qs.filter(Q(**{f"{field}__{op}": value}) | (Q(**{field: value}) & Q(**{f"id__{op}": last_id})))
+    order = (f"-{field}", "-id") if descending else (field, "id")
+    items = list(qs.order_by(*order).limit(limit + 1))
     if len(items) <= limit:
         return items, None
     items = items[:limit]

@@ -271,6 +271,12 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         """Submit a document version for one of my obligations (or keep it as a draft)."""
         return c.submissions.create(_me(), **body.model_dump())
 
+    @route(bp, "/submissions", query=PageQuery, tags=["submissions"])
+    def my_submissions(query: PageQuery) -> dict:
+        """My submissions, newest first."""
+        items, next_cursor = c.submissions.mine(_me(), cursor=query.cursor, limit=query.limit)
+        return {"items": items, "next_cursor": next_cursor}
+
     @route(bp, "/submissions/<submission_id>", query=InspectQuery, response=SubmissionOut, tags=["submissions"])
     def get_submission(submission_id: str, query: InspectQuery) -> dict:
         """A submission with its steps, history and signing state (district staff give a reason)."""

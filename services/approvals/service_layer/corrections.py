@@ -13,10 +13,14 @@ from services.approvals.service_layer.common import audit, domain_errors, make_e
 from services.approvals.service_layer.submissions import SubmissionService
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
+from services.kernel.errors import Forbidden
 from services.kernel.ids import new_id
 from services.kernel.permissions import require_principal
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope
+
+
+READER_ROLES = ("hieu_truong", "pho_hieu_truong", "quan_tri")
 
 
 def _to_doc(c: Correction, doc: CorrectionDoc) -> CorrectionDoc:
@@ -73,7 +77,11 @@ class CorrectionService:
         return doc, _from_doc(doc)
 
     def get(self, actor: Principal, correction_id: str) -> dict:
-        return view(self._load(actor, correction_id)[1])
+        """The trail, for the requester, the witnesses' roles and the school's leaders."""
+        c = self._load(actor, correction_id)[1]
+        if actor.sub != c.requester and not any(actor.has_role(r) for r in READER_ROLES):
+            raise Forbidden("Bạn không tham gia biên bản sửa dữ liệu này.")
+        return view(c)
 
     def decide(self, actor: Principal, correction_id: str, *, consent: bool, comment: str | None) -> dict:
         doc, c = self._load(actor, correction_id)

@@ -12,7 +12,7 @@ from typing import Any
 
 from services.approvals.adapters.documents import ObligationDoc, SubmissionDoc
 from services.approvals.adapters.repositories import (
-    ObligationRepository, SchoolDirectory, SubmissionRepository, aware, find_submission_for_service,
+    ObligationRepository, SchoolDirectory, SubmissionRepository, aware, find_submission_for_service, keyset_page,
     save_with_revision, submission_from_doc, submission_to_doc,
 )
 from services.approvals.domain.calendar import TIMEZONE
@@ -153,6 +153,13 @@ class SubmissionService:
         if not self.may_read(p, sub):
             raise Forbidden("Bạn không tham gia hồ sơ này nên không được xem.")
         return self.view(sub)
+
+    def mine(self, actor: Principal, *, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        """My submissions, newest first."""
+        p = require_principal(actor)
+        docs, nxt = keyset_page(self._repo(p).query(submitter=p.sub), "created_at", cursor=cursor, limit=limit,
+                                descending=True)
+        return [self.view(submission_from_doc(d)) for d in docs], nxt
 
     # ----- submitting ------------------------------------------------------------------------------
     def create(self, actor: Principal, *, obligation_id: str, document_id: str, version_id: str, sha256: str,

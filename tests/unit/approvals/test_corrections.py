@@ -37,6 +37,8 @@ def test_correction_needs_consent_and_three_witnesses_and_keeps_the_old_version(
     assert done["state"] == "applied"
     assert [w["role"] for w in done["witnesses"]] == ["hieu_truong", "quan_tri", "requester"]
     assert all(w["confirmed_at"] for w in done["witnesses"])
+    assert api.call("GET", f"/corrections/{cid}", "thhp.giaovien2").status_code == 403
+    assert api.ok("GET", f"/corrections/{cid}", "thhp.quantri")["state"] == "applied"
     assert [t["action"] for t in done["trail"]] == ["requested", "consented", "confirmed", "confirmed", "confirmed",
                                                    "applied"]
 

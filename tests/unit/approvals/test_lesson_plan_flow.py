@@ -114,3 +114,17 @@ def test_lesson_plan_too_late_to_approve_in_time_is_said_by_the_api(api):
         "obligation_id": ob["id"], "document_id": "d", "version_id": "v1", "sha256": sha("d")})
     assert sub["on_time"] is False and sub["approval_possible"] is False
     assert sub["approval_notice"].startswith("Không còn kịp phê duyệt trước hạn 23:59:59 05/09/2025")
+
+
+def test_my_submissions_newest_first_in_pages(api):
+    ids = []
+    for week in ("05", "06", "07"):
+        ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", f"2025-2026/tuan-{week}")
+        ids.append(api.ok("POST", "/submissions", "thhp.giaovien", {
+            "obligation_id": ob["id"], "document_id": f"d{week}", "version_id": "v1", "sha256": sha(week)})["id"])
+        api.clock.advance(minutes=1)
+    first = api.ok("GET", "/submissions?limit=2", "thhp.giaovien")
+    second = api.ok("GET", f"/submissions?limit=2&cursor={first['next_cursor']}", "thhp.giaovien")
+    assert [s["id"] for s in first["items"] + second["items"]] == list(reversed(ids))
+    assert second["next_cursor"] is None
+    assert api.ok("GET", "/submissions", "thhp.giaovien2")["items"] == []
