@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
+from pydantic import model_validator
+
 from services.kernel.settings import ServiceSettings
+
+DEV_URL_KEY = "dev-only-documents-url-signing-key-change-me"
 
 
 class DocumentsSettings(ServiceSettings):
@@ -21,7 +25,7 @@ class DocumentsSettings(ServiceSettings):
     s3_sse: Literal["AES256", "aws:kms"] = "AES256"
     s3_kms_key_id: str | None = None
     #: Secret for signed download links (HMAC-SHA256); at least 32 characters.
-    url_signing_key: str = "dev-only-documents-url-signing-key-change-me"
+    url_signing_key: str = DEV_URL_KEY
     download_url_ttl: int = 300
     soffice_path: str = "soffice"
     rendition_timeout: int = 120
@@ -31,3 +35,11 @@ class DocumentsSettings(ServiceSettings):
     queue_quorum: bool = False
     #: Seed the demo district when the service runs alone (``entrypoints.serve``) on mongomock.
     demo_seed: bool = False
+
+    @model_validator(mode="after")
+    def _production_needs_real_secrets(self) -> "DocumentsSettings":
+        if self.mode == "production" and self.url_signing_key == DEV_URL_KEY:
+            raise ValueError("HOSO_DOCUMENTS_URL_SIGNING_KEY must be set in production")
+        if len(self.url_signing_key) < 32:
+            raise ValueError("HOSO_DOCUMENTS_URL_SIGNING_KEY must be at least 32 characters")
+        return self
