@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject
 
 from services.signing.adapters import x509_issuer as issuer
@@ -72,6 +72,28 @@ def scan_pdf(size_bytes: int = 20 * 1024 * 1024) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def encrypted(pdf: bytes) -> bytes:
+    """``pdf`` encrypted with an owner password (opens without a password, as many exported files do)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    writer.encrypt(user_password="", owner_password="chu-so-huu")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def broken_xref(pdf: bytes) -> bytes:
+    """Shift every object offset in the cross-reference table by 7 bytes."""
+    head, _, tail = pdf.rpartition(b"\nxref\n")
+    lines = tail.split(b"\n")
+    fixed = []
+    for line in lines:
+        parts = line.split(b" ")
+        if len(parts) >= 3 and parts[2].startswith(b"n") and parts[0].isdigit() and len(parts[0]) == 10:
+            parts[0] = b"%010d" % (int(parts[0]) + 7)
+        fixed.append(b" ".join(parts))
+    return head + b"\nxref\n" + b"\n".join(fixed)
 
 
 @dataclass

@@ -4,31 +4,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from pypdf import PdfReader, PdfWriter
-
 from services.signing.adapters.pdf_checks import check_signable
 from services.signing.domain.errors import BrokenXref, CorruptPdf, EncryptedPdf
-
-
-def encrypted(pdf: bytes) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.encrypt(user_password="", owner_password="chu-so-huu")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def broken_xref(pdf: bytes) -> bytes:
-    """Shift every object offset in the cross-reference table by 7 bytes."""
-    head, _, tail = pdf.rpartition(b"\nxref\n")
-    lines = tail.split(b"\n")
-    fixed = []
-    for line in lines:
-        parts = line.split(b" ")
-        if len(parts) >= 3 and parts[2].startswith(b"n") and parts[0].isdigit() and len(parts[0]) == 10:
-            parts[0] = b"%010d" % (int(parts[0]) + 7)
-        fixed.append(b" ".join(parts))
-    return head + b"\nxref\n" + b"\n".join(fixed)
+from services.signing.testing import broken_xref, encrypted
 
 
 def test_a_sound_pdf_is_accepted(pdf):

@@ -4,7 +4,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from concurrent.futures import Executor, Future
+import time
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,7 @@ from services.signing.adapters.x509_issuer import Subject, new_key
 from services.signing.bootstrap import bootstrap
 from services.signing.domain.credentials import MAX_PIN_TRIES, OwnerKind
 from services.signing.entrypoints.app import create_app
-from services.signing.testing import one_page_pdf
+from services.signing.testing import broken_xref, encrypted, one_page_pdf
 
 DISTRICT, SCHOOL, OTHER = "pgd-hoa-vang", "th-hoa-phong", "mn-hoa-chau"
 GVCN, PRINCIPAL, CLERK = "thhp.giaovien", "thhp.hieutruong", "thhp.vanthu"
@@ -36,7 +37,8 @@ class InlineExecutor(Executor):
 
 
 class World:
-    def __init__(self, tmp_path) -> None:
+    def __init__(self, tmp_path, executor: Executor | None = None) -> None:
+        self.spool = tmp_path / "spool"
         self.tokens = TokenFactory()
         self.approvals = FakeApprovals()
         self.documents = FakeDocuments()
@@ -44,7 +46,7 @@ class World:
         self.container = bootstrap(
             {"mode": "test", "spool_dir": str(tmp_path / "spool"), "level": "B-T"}, environ={},
             verifier=self.tokens.verifier(), publisher=self.publisher, approvals=self.approvals,
-            documents=self.documents, executor=InlineExecutor())
+            documents=self.documents, executor=executor or InlineExecutor())
         self.client = create_app(container=self.container).test_client()
         ca = self.container.authority
         ca.ensure_district(DISTRICT, "Phòng GD&ĐT huyện Hòa Vang")
@@ -137,13 +139,19 @@ def test_document_changed_since_approval_is_refused(world):
     assert item["reason_code"] == "document-changed" and "đã thay đổi" in item["reason"]
 
 
-@pytest.mark.parametrize("data, code", [(b"not a pdf at all", "corrupt-pdf"), (b"%PDF-1.7\n" + b"\x00" * 64, "corrupt-pdf")])
-def test_corrupt_pdf_is_refused_with_a_reason(world, data, code):
+@pytest.mark.parametrize("data, code, words", [
+    (b"not a pdf at all", "corrupt-pdf", "không phải là PDF hợp lệ"),
+    (b"%PDF-1.7\n" + b"\x00" * 64, "corrupt-pdf", "không phải là PDF hợp lệ"),
+    (encrypted(one_page_pdf()), "encrypted-pdf", "mã hóa"),
+    (broken_xref(one_page_pdf()), "broken-xref", "Bảng tham chiếu chéo"),
+])
+def test_unsignable_pdf_is_refused_with_a_reason(world, data, code, words):
     world.submission("sub-1", data)
     before = len(world.documents.versions)
     [item] = world.sign(GVCN, ["sub-1"]).json["items"]
-    assert item["status"] == "failed" and item["reason_code"] == code
+    assert item["status"] == "failed" and item["reason_code"] == code and words in item["reason"]
     assert len(world.documents.versions) == before
+    assert not any(world.spool.rglob("*.pdf"))
 
 
 def test_batch_reports_each_failure_without_stopping_the_rest(world):
@@ -287,3 +295,22 @@ def test_verify_page_is_public_and_vietnamese(world):
     assert page.status_code == 200 and "Tra cứu và kiểm tra chữ ký số" in page.get_data(as_text=True)
     missing = world.client.get("/verify?code=ZZZZ2222")
     assert missing.status_code == 404 and "Không tìm thấy tài liệu" in missing.get_data(as_text=True)
+
+
+def test_background_batch_shows_progress_until_done(tmp_path):
+    world = World(tmp_path, executor=ThreadPoolExecutor(max_workers=1))
+    sids = [f"sub-{n}" for n in range(5)]
+    for sid in sids:
+        world.submission(sid)
+    started = world.client.post("/api/v1/batches", headers=world.headers(GVCN),
+                                json={"submission_ids": sids, "credential_id": world.creds[GVCN].id})
+    assert started.status_code == 202 and started.json["total"] == 5
+    seen = []
+    for _ in range(300):
+        view = world.client.get(f"/api/v1/batches/{started.json['id']}", headers=world.headers(GVCN)).json
+        seen.append(view["done"])
+        if view["state"] == "done":
+            break
+        time.sleep(0.05)
+    assert view["state"] == "done" and view["signed"] == 5
+    assert seen == sorted(seen)
