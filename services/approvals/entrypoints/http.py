@@ -181,6 +181,7 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
     @route(bp, "/calendar/frames/<year>", methods=["PUT"], body=FrameIn, tags=["calendar"])
     def put_frame(year: str, body: FrameIn) -> dict:
         """Publish the district's school-year frame (Phòng GD&ĐT)."""
+        c.setup.require_district_staff(_me())
         with domain_errors():
             frame = SchoolYearFrame(year, body.opening_day, body.semester_1_end, body.closing_day,
                                     tuple(Holiday(h.name, h.first_day, h.last_day) for h in body.holidays),

@@ -90,11 +90,15 @@ class SetupService:
         self.recompute(data["school"], "identity.membership.revoked")
 
     # ----- calendar -----------------------------------------------------------------------------
-    def publish_frame(self, actor: Principal, frame: SchoolYearFrame) -> None:
-        """Trưởng phòng / chuyên viên publish the district's frame; every school recomputes."""
+    def require_district_staff(self, actor: Principal | None) -> Principal:
         p = require_principal(actor)
         if not (p.roles & DISTRICT_ROLES) or not p.district:
             raise Forbidden("Chỉ Phòng GD&ĐT mới được công bố khung kế hoạch năm học.")
+        return p
+
+    def publish_frame(self, actor: Principal, frame: SchoolYearFrame) -> None:
+        """Trưởng phòng / chuyên viên publish the district's frame; every school recomputes."""
+        p = self.require_district_staff(actor)
         self.frames.put(p.district, frame, by=p.sub, at=self.clock.now())
         audit(self.audit, "approvals.calendar.frame_published", Acting(p.sub), tenant=None, district=p.district,
               target=f"{p.district}/{frame.year}", data={"year": frame.year})

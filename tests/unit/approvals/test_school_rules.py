@@ -125,3 +125,17 @@ def test_district_sets_a_floor_that_every_school_follows(api):
     school_row = next(x for x in api.ok("GET", "/rules", "thhp.giaovien")["items"]
                       if (x["book_type"], x["item"]) == ("so_shcm", "hang_thang"))
     assert school_row["district_rule"]["day"] == 25
+
+
+def test_only_the_district_publishes_a_valid_frame(api, frame_body):
+    assert api.call("PUT", "/calendar/frames/2026-2027", "thhp.hieutruong", frame_body).status_code == 403
+    bad = {**frame_body, "opening_day": "2026-09-05", "semester_1_end": "2026-08-01", "closing_day": "2027-05-31"}
+    r = api.call("PUT", "/calendar/frames/2026-2027", "pgd.truongphong", bad)
+    assert r.status_code == 422 and r.get_json()["field"] == "semester_1_end"
+    r = api.call("PUT", "/calendar/2025-2026/events", "thhp.hieutruong", {"events": {"le_tong_ket": "2027-06-01"}})
+    assert r.status_code == 422 and r.get_json()["field"] == "events.le_tong_ket"
+    cal = api.ok("GET", "/calendar/2025-2026", "thhp.giaovien")
+    week25 = next(w for w in cal["weeks"] if w["number"] == 25)
+    assert (week25["monday"], week25["teaching"]) == ("2026-02-16", False)
+    assert cal["events"] == {"dai_hoi_lien_doi": "2025-10-10", "le_tong_ket": "2026-05-25"}
+    assert api.ok("GET", "/calendar/2025-2026", "thcsnh.giaovien")["events"] == {}
