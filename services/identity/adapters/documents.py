@@ -149,8 +149,6 @@ class SessionDoc(Document):
     stage = StringField(required=True)
     done = ListField(StringField())  # sign-in steps completed (domain.signin_steps)
     device = StringField()  # hash of the device cookie
-    csrf = StringField(required=True)
-    tenant = StringField()
     user_agent = StringField()
     ip = StringField()
     created_at = DateTimeField(required=True)

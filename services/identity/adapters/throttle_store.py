@@ -24,8 +24,8 @@ class ThrottleStore:
         """The counters of ``keys`` (one query by ``_id``)."""
         return {raw["_id"]: _counter(raw) for raw in self._coll.find({"_id": {"$in": keys}})}  # type: ignore[misc]
 
-    def record_failure(self, key: str, rule: ThrottleRule, now: datetime) -> Counter:
-        """Count one failure for ``key`` and return the new state (locked when at the limit)."""
+    def record(self, key: str, rule: ThrottleRule, now: datetime) -> Counter:
+        """Count one more attempt (a failure, a reset e-mail) for ``key``; returns the new state (locked at the limit)."""
         for _ in range(20):
             raw = self._coll.find_one({"_id": key})
             new = after_failure(_counter(raw), rule, now)

@@ -32,6 +32,8 @@ class ThrottleRule:
 class LockoutPolicy:
     account: ThrottleRule = ThrottleRule(5, timedelta(minutes=15), timedelta(minutes=15))
     ip: ThrottleRule = ThrottleRule(30, timedelta(minutes=15), timedelta(minutes=15))
+    #: reset e-mails per account: the third request within an hour is the last for an hour
+    reset_mail: ThrottleRule = ThrottleRule(3, timedelta(hours=1), timedelta(hours=1))
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class Counter:
 def account_key(login: str) -> str:
     """Throttle key of a typed login (hashed so that the collection holds no login names)."""
     return "acct:" + hashlib.sha256(normalise_login(login).encode()).hexdigest()[:32]
+
+
+def reset_key(person_id: str) -> str:
+    return "reset:" + person_id
 
 
 def ip_key(ip: str) -> str:

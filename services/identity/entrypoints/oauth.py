@@ -265,7 +265,7 @@ def oauth_blueprint(container: Container, server: AuthorizationServer) -> Bluepr
         if not signed_in and request.args.get("prompt") != "none":
             target = "/oauth/authorize?" + request.query_string.decode()
             return redirect("../auth/sign-in?" + urlencode({"next": target}), code=302)
-        user = GrantUser(session.person_id, request.args.get("tenant") or session.tenant, session.public_id) if signed_in else None
+        user = GrantUser(session.person_id, request.args.get("tenant"), session.public_id) if signed_in else None
         try:
             grant = server.get_consent_grant(end_user=user)
         except OAuth2Error as exc:  # unknown client or redirect URI: never redirect there

@@ -24,7 +24,7 @@ from services.identity.domain.errors import InvalidValue
 from services.identity.domain.passwords import check_new_password
 from services.identity.domain.roles import needs_second_factor
 from services.identity.domain.throttle import (
-    WRONG_CREDENTIALS_MESSAGE, LockoutPolicy, account_key, ip_key, lock_message, locked_until,
+    WRONG_CREDENTIALS_MESSAGE, LockoutPolicy, account_key, ip_key, lock_message, locked_until, reset_key,
 )
 from services.identity.service_layer.events import person_event
 from services.identity.service_layer.tokens import TokenService, token_hash
@@ -66,8 +66,6 @@ class SessionView:
     public_id: str
     person_id: str
     step: str
-    csrf: str
-    tenant: str | None
 
 
 class SignInService:
@@ -113,8 +111,8 @@ class SignInService:
         return self._open_session(person, ip=ip, user_agent=user_agent, device=device)
 
     def _fail(self, acct: str, addr: str, now: datetime) -> None:
-        a = self._throttle.record_failure(acct, self._policy.account, now)
-        i = self._throttle.record_failure(addr, self._policy.ip, now)
+        a = self._throttle.record(acct, self._policy.account, now)
+        i = self._throttle.record(addr, self._policy.ip, now)
         until = max(filter(None, (locked_until(a, now), locked_until(i, now))), default=None)
         if until is not None:
             self._audit.append(action="signin.locked", actor=None, tenant=None, target=acct,
@@ -143,7 +141,7 @@ class SignInService:
         token = secrets.token_urlsafe(32)
         doc = SessionDoc(
             id=token_hash(token), public_id=new_id(), person_id=person.id, stage="", done=[steps.PASSWORD],
-            device=token_hash(device) if device else None, csrf=secrets.token_urlsafe(24), user_agent=user_agent[:300],
+            device=token_hash(device) if device else None, user_agent=user_agent[:300],
             ip=ip, created_at=now, last_seen_at=now, expires_at=now + self._session_lifetime,
         )
         doc.stage = self._next(doc, person)
@@ -164,7 +162,7 @@ class SignInService:
                            data={"ip": session.ip})
 
     def _view(self, token: str, doc: SessionDoc) -> SessionView:
-        return SessionView(token, doc.public_id, doc.person_id, doc.stage, doc.csrf, doc.tenant)
+        return SessionView(token, doc.public_id, doc.person_id, doc.stage)
 
     def _advance(self, token: str, doc: SessionDoc, person: PersonDoc, *steps_done: str) -> SessionView:
         doc.done = sorted(set(doc.done or ()) | set(steps_done))
@@ -244,8 +242,8 @@ class SignInService:
             raise SignInRefused(lock_message(until, now), locked=True)
         secret = self._box.open(person.totp_secret, context=f"totp:{person.id}").decode()
         if not self._check_code(person, secret, code):
-            a = self._throttle.record_failure(acct, self._policy.account, now)
-            self._throttle.record_failure(addr, self._policy.ip, now)
+            a = self._throttle.record(acct, self._policy.account, now)
+            self._throttle.record(addr, self._policy.ip, now)
             if locked_until(a, now):
                 raise SignInRefused(lock_message(a.locked_until, now), locked=True)
             raise SignInRefused(WRONG_CODE_MESSAGE)
@@ -309,6 +307,10 @@ class SignInService:
         if person is None or not person.active or not person.email:
             return
         now = self._clock.now()
+        key = reset_key(person.id)
+        if locked_until(self._throttle.counters([key]).get(key), now):
+            return  # no mailbox flooding: the answer on the page stays the same
+        self._throttle.record(key, self._policy.reset_mail, now)
         token = secrets.token_urlsafe(32)
         PasswordResetDoc(id=token_hash(token), person_id=person.id, created_at=now,
                          expires_at=now + self._reset_lifetime).save(force_insert=True)

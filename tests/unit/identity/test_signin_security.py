@@ -184,3 +184,11 @@ def test_pages_are_vietnamese_accessible_and_not_cached(client):
     assert resp.headers["Cache-Control"] == "no-store" and resp.headers["X-Frame-Options"] == "DENY"
     no_csrf = client.post("/auth/sign-in", data={"login": "thhp.giaovien", "password": DEMO_PASSWORD})
     assert no_csrf.status_code == 400
+
+
+def test_reset_mails_are_limited_per_account(client, seeded):
+    token = csrf_of(client, "/auth/forgot")
+    for _ in range(5):
+        resp = client.post("/auth/forgot", data={"csrf": token, "login": "thhp.ketoan"})
+        assert "Nếu tài khoản tồn tại" in resp.get_data(as_text=True)
+    assert len(seeded.mailer.sent) == 3
