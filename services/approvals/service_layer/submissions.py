@@ -190,9 +190,9 @@ class SubmissionService:
         sub.attach_first_version(version_id, sha256, now)
         doc = SubmissionDoc(id=sub.id)
         if submit:
-            self._claim_obligation(obligation.id, sub.id)
             with domain_errors():
                 sub.submit(p, now)
+            self._claim_obligation(obligation.id, sub.id)
         else:
             audit(self.audit, "approvals.submission.drafted", Acting(p.sub), tenant=sub.tenant, district=sub.district,
                   target=sub.id, data={"version_id": version_id})
@@ -200,6 +200,7 @@ class SubmissionService:
         return self.view(sub)
 
     def _claim_obligation(self, obligation_id: str, submission_id: str) -> None:
+        """Mark the obligation as submitted (once: a second submission for it is a 409)."""
         claimed = ObligationDoc.objects(id=obligation_id, satisfied=False).update_one(
             set__satisfied=True, set__submission_id=submission_id)
         if not claimed:
@@ -208,11 +209,9 @@ class SubmissionService:
     def submit(self, actor: Principal, submission_id: str) -> dict[str, Any]:
         doc, sub = self.load(actor, submission_id)
         now = self.clock.now()
-        if actor.sub != sub.submitter:
-            raise Forbidden("Chỉ người nộp hồ sơ mới được nộp.")
-        self._claim_obligation(sub.obligation_id, sub.id)
         with domain_errors():
             sub.submit(actor, now)
+        self._claim_obligation(sub.obligation_id, sub.id)
         overdue = ObligationDoc.objects(id=sub.obligation_id).only("overdue_emitted").first()
         self.save(doc, sub, overdue=bool(overdue and overdue.overdue_emitted))
         return self.view(sub)

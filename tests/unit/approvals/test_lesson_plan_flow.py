@@ -128,3 +128,19 @@ def test_my_submissions_newest_first_in_pages(api):
     assert [s["id"] for s in first["items"] + second["items"]] == list(reversed(ids))
     assert second["next_cursor"] is None
     assert api.ok("GET", "/submissions", "thhp.giaovien2")["items"] == []
+
+
+def test_a_draft_is_submitted_later_by_its_author_only(api):
+    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-08")
+    draft = api.ok("POST", "/submissions", "thhp.giaovien", {
+        "obligation_id": ob["id"], "document_id": "d8", "version_id": "v1", "sha256": sha("d8"), "submit": False})
+    assert draft["state"] == "draft" and draft["on_time"] is None
+    assert api.ok("GET", "/queue", "thhp.totruong")["items"] == []
+    r = api.call("POST", f"/submissions/{draft['id']}/submit", "thhp.giaovien2")
+    assert r.status_code == 403
+    assert api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-08")["submission_id"] is None
+    sent = api.ok("POST", f"/submissions/{draft['id']}/submit", "thhp.giaovien")
+    assert sent["state"] == "submitted" and sent["on_time"] is True
+    assert api.call("POST", f"/submissions/{draft['id']}/submit", "thhp.giaovien").status_code == 409
+    assert [e["action"] for e in api.audit(draft["id"])] == ["approvals.submission.drafted",
+                                                             "approvals.submission.submitted"]
