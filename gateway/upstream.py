@@ -338,22 +338,40 @@ def _request_head(method: str, target: str, host: str, headers: list[tuple[str, 
     return "\r\n".join(lines).encode("latin-1")
 
 
-def _exchange(pool: ConnectionPool, upstream: Upstream, connection: Connection, reused: bool,
-              method: str, head: bytes, body: RequestBody | None) -> UpstreamResponse:
-    sock = connection.sock
-    if body is None:
-        sock.sendall(head)
-    elif body.length is not None:
+def _send_body(sock: socket.socket, head: bytes, body: RequestBody) -> None:
+    if body.length is not None:
         pieces = body.chunks()
         sock.sendall(head + next(pieces, b""))
         for piece in pieces:
             sock.sendall(piece)
-    else:
+        return
+    sock.sendall(head)
+    for piece in body.chunks():
+        sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+    sock.sendall(b"0\r\n\r\n")
+
+
+def _exchange(pool: ConnectionPool, upstream: Upstream, connection: Connection, reused: bool,
+              method: str, head: bytes, body: RequestBody | None) -> UpstreamResponse:
+    sock = connection.sock
+    cut_short = False
+    if body is None:
         sock.sendall(head)
-        for piece in body.chunks():
-            sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
-        sock.sendall(b"0\r\n\r\n")
-    status, reason, raw_headers, keep = connection.read_head(reused=reused)
+    else:
+        try:
+            _send_body(sock, head, body)
+        except (BrokenPipeError, ConnectionResetError):
+            if not body.consumed:
+                raise
+            # the service answered early (e.g. 413) and closed: relay that answer if it arrived
+            cut_short = True
+    try:
+        status, reason, raw_headers, keep = connection.read_head(reused=reused and not cut_short)
+    except (OSError, Unreachable) as exc:
+        if cut_short:
+            raise Unreachable("the service closed the connection while the body was being sent") from exc
+        raise
+    keep = keep and not cut_short
     length: int | None = None
     chunked = False
     headers: list[tuple[str, str]] = []
