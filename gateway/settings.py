@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from services.kernel.settings import ServiceSettings
 
@@ -43,6 +44,14 @@ class GatewaySettings(ServiceSettings):
     trusted_proxies: int = Field(default=0, ge=0)
     """How many reverse proxies in front append to X-Forwarded-For (ingress: 1)."""
     web_root: str = str(WEB_ROOT)
+
+    @field_validator("identity_url", "documents_url", "approvals_url", "signing_url", "notifications_url")
+    @classmethod
+    def _http_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"must be an http(s) base URL such as http://identity:8000, not {value!r}")
+        return value
 
     def service_urls(self) -> dict[str, str]:
         """Base URL of each routed service, without a trailing slash."""

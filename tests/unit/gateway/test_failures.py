@@ -85,3 +85,10 @@ def test_the_gateway_is_ready_only_while_identity_answers(make_gateway) -> None:
     answer = cut_off.get("/readyz")
     assert answer.status_code == 503
     assert answer.json["title"] == "Dịch vụ tạm thời không sẵn sàng."
+
+
+def test_a_service_url_that_is_not_http_stops_start_up_naming_it(make_gateway) -> None:  # noqa: ANN001
+    from services.kernel.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="HOSO_SIGNING_URL"):
+        make_gateway(signing_url="signing:8000")
