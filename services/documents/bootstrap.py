@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo.collection import Collection
+
 from services.kernel.clock import Clock
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
-from services.kernel.outbox import OutboxRelay
 from services.kernel.runtime import Runtime, build_runtime
 from services.kernel.settings import load_settings
 from services.kernel.tokens import StaticKeySource, TokenVerifier
@@ -59,8 +60,9 @@ class Container:
         return [self.runtime.worker(c, bindings[name], quorum=self.settings.queue_quorum or None)
                 for name, c in self.consumers.items()]
 
-    def relay(self) -> OutboxRelay:
-        return self.runtime.relay([r._get_collection() for r in OUTBOX_RECORDS])
+    def outbox_collections(self) -> list[Collection]:
+        """Collections whose records carry pending events (versions, locks, exports)."""
+        return [record._get_collection() for record in OUTBOX_RECORDS]
 
     def on_school_onboarded(self, event: Any) -> None:
         self.folders.onboard(event.data, current_school_year(self.runtime.clock.now()))

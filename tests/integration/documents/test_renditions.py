@@ -46,13 +46,13 @@ def test_an_uploaded_spreadsheet_gets_a_pdf_rendition_through_the_broker(tmp_pat
     renditions = c.consumers["documents.renditions"]
     renditions.name = f"documents.renditions.test-{suffix}"  # a private queue for this run
     worker = c.runtime.worker(renditions, ("documents.version.uploaded",), quorum=False)
-    declare_queues(amqp_url, [worker._queue])
+    declare_queues(amqp_url, [worker.queue])
     client = create_app(container=c).test_client()
     resp = upload(client, people.teacher_a(), xlsx_bytes(), name="Bảng điểm.xlsx", book="bang_tong_hop",
                   period="2025-2026")
     assert resp.status_code == 201, resp.get_json()
     version_id = resp.get_json()["version"]["id"]
-    assert c.relay().relay_once() == 1
+    assert c.runtime.relay(c.outbox_collections()).relay_once() == 1
     deadline = time.monotonic() + 120
     while VersionRecord.objects.get(id=version_id).rendition_status == "pending" and time.monotonic() < deadline:
         worker.drain(timeout=1.0, limit=1)
@@ -63,7 +63,7 @@ def test_an_uploaded_spreadsheet_gets_a_pdf_rendition_through_the_broker(tmp_pat
     assert pdf.status_code == 200 and "Họ và tên" in PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
     pending = [e["type"] for e in VersionRecord.objects.get(id=version_id).outbox]
     assert pending == ["documents.version.rendition_ready"]
-    assert c.relay().relay_once() == 1
+    assert c.runtime.relay(c.outbox_collections()).relay_once() == 1
 
 
 def test_a_failed_conversion_is_recorded_on_the_version(tmp_path) -> None:

@@ -73,7 +73,7 @@ def test_locks_are_admin_only_audited_and_published(client, container, people) -
     assert [e["type"] for e in lock.outbox] == ["documents.lock.created", "documents.lock.removed"]
     actions = [e["action"] for e in container.runtime.audit.entries(target=created["id"])]
     assert actions == ["documents.lock.removed", "documents.lock.created"]
-    container.relay().relay_once()
+    container.runtime.relay(container.outbox_collections()).relay_once()
     assert "documents.lock.removed" in container.runtime.publisher.types()
 
 
