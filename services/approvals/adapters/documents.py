@@ -218,6 +218,7 @@ class ProgressDoc(Document):
     late = IntField(default=0)
     missing = IntField(default=0)
     awaiting = IntField(default=0)
+    applied = ListField(StringField())  # the last event ids applied (bounded), for exactly-once retries
 
 
 ALL_DOCUMENTS = (SchoolDoc, MembershipDoc, CalendarFrameDoc, SchoolEventsDoc, DistrictRuleDoc, SchoolRuleDoc,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pymongo.errors import DuplicateKeyError
+
 from services.approvals.adapters.documents import ProgressDoc
 from services.approvals.service_layer.common import progress_period
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
@@ -19,6 +21,7 @@ from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, PHO_HIEU_TR
 from services.kernel.principal import Principal
 
 COUNTERS = ("owed", "on_time", "late", "missing", "awaiting")
+APPLIED_WINDOW = 1000  # event ids each counter remembers, for retries after a partial failure
 SCOPES = ("to", "school", "district")
 
 
@@ -44,6 +47,19 @@ def counter_updates(*, tenant: str, district: str, unit: str | None, periods: tu
 
 
 def updates_for_event(event: Event) -> list[tuple[dict, dict]]:
+    """The counter updates of one event, one per counter document (deltas to the same one summed)."""
+    merged: dict[str, tuple[dict, dict]] = {}
+    for flt, update in _raw_updates(event):
+        if flt["_id"] in merged:
+            inc = merged[flt["_id"]][1]["$inc"]
+            for k, v in update["$inc"].items():
+                inc[k] = inc.get(k, 0) + v
+        else:
+            merged[flt["_id"]] = (flt, {**update, "$inc": dict(update["$inc"])})
+    return list(merged.values())
+
+
+def _raw_updates(event: Event) -> list[tuple[dict, dict]]:
     data = event.data
     tenant, district = event.tenant or "", event.district or ""
     if event.type == "approvals.obligations.recomputed":
@@ -64,9 +80,20 @@ class ProgressProjection:
     """The consumer side (apply events) and the read side (one lookup) of progress."""
 
     def apply(self, event: Event) -> None:
+        """Apply an event's deltas; each counter document remembers the last events it applied.
+
+        The consumer marks an event processed only after this returns, so a failure half-way is
+        retried: counters that already took the event skip it (the filter excludes them and the
+        upsert then collides on ``_id``), the others take it. Exactly once per counter document.
+        """
         coll = ProgressDoc._get_collection()
         for flt, update in updates_for_event(event):
-            coll.update_one(flt, update, upsert=True)
+            guarded = {**flt, "applied": {"$ne": event.id}}
+            update = {**update, "$push": {"applied": {"$each": [event.id], "$slice": -APPLIED_WINDOW}}}
+            try:
+                coll.update_one(guarded, update, upsert=True)
+            except DuplicateKeyError:
+                continue  # this counter already applied the event
 
     def read(self, actor: Principal, scope_kind: str, scope_id: str | None, period: str) -> dict[str, Any]:
         """Totals of one scope and period; a school reads its own, district staff their district's."""
@@ -93,7 +120,8 @@ class ProgressProjection:
             if not (p.roles & DISTRICT_ROLES) and not (
                     p.has_role(HIEU_TRUONG) or p.has_role(PHO_HIEU_TRUONG) or any(u == scope_id for _, u in p.unit_roles)):
                 raise Forbidden("Bạn chỉ xem được tiến độ của tổ mình.")
-        doc = ProgressDoc._get_collection().find_one({"_id": progress_id(scope_kind, scope_id or "", period)})
+        doc = ProgressDoc._get_collection().find_one({"_id": progress_id(scope_kind, scope_id or "", period)},
+                                                     {"applied": 0})
         if doc is not None and scope_kind != "district" and doc.get("district_id") != p.district:
             raise NotFound()
         counts = {k: int((doc or {}).get(k, 0)) for k in COUNTERS}

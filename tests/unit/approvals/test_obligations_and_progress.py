@@ -122,3 +122,24 @@ def test_a_repeated_grant_does_not_move_the_start_of_obligations(api):
     api.container.setup.membership_granted({"person": "thhp.giaovien2", "school": "th-hoa-phong", "role": "giao_vien",
                                             "unit": "th-hoa-phong/to-4"}, "2025-12-01T09:00:00+07:00")
     assert len(api.obligations("thhp.giaovien2")) == before
+
+
+def test_a_progress_event_retried_after_a_partial_failure_counts_once(api):
+    api.pump_progress()
+    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-02")
+    api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": ob["id"], "document_id": "a",
+                                                      "version_id": "v1", "sha256": sha("a")})
+    submitted = [e for e in api.events() if e.type == "approvals.submission.submitted"][-1]
+    projection = api.container.progress
+    from services.approvals.service_layer import progress as module
+    real = module.updates_for_event
+    module.updates_for_event = lambda e: real(e)[:2]  # the first two counters, then a crash
+    try:
+        projection.apply(submitted)
+    finally:
+        module.updates_for_event = real
+    projection.apply(submitted)  # the retry
+    for scope, sid in (("to", "th-hoa-phong/to-4"), ("school", "th-hoa-phong")):
+        for period in ("2025-09", "2025-2026"):
+            p = api.ok("GET", f"/progress?scope={scope}&id={sid}&period={period}", "thhp.hieutruong")
+            assert (p["on_time"], p["awaiting"]) == (1, 1), (scope, period)
