@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from services.identity.adapters.documents import RefreshTokenDoc
+from services.identity.adapters.documents import IdentityRefreshTokenDoc
 from services.identity.adapters.passwords import PasswordHasher
 from services.identity.bootstrap import bootstrap
 from services.identity.entrypoints.app import create_app
@@ -98,7 +98,7 @@ def main() -> None:
     def drop_used_refresh_tokens() -> None:
         # mongomock scans every document of a collection for every query (MongoDB finds these by
         # _id): keep the collection small so the figure measures identity, not mongomock's scan.
-        RefreshTokenDoc.objects(used_at__ne=None).delete()
+        IdentityRefreshTokenDoc.objects(used_at__ne=None).delete()
 
     n_grants = 300 if quick else 1500
     results = [per_core("argon2id verification alone", n_pw, argon2_only),

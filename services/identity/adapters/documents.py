@@ -1,5 +1,9 @@
 """MongoDB documents of the identity database, each with the indexes its queries use.
 
+Class names carry the ``Identity`` prefix: mongoengine keeps one registry of document classes
+by name for the whole process (all-in-one mode loads every service), and a name shared with
+another service's document would detach this one from its connection.
+
 Tenant-owned records (schools, units, school memberships, delegations) derive from the
 kernel's ``TenantOwned`` and are read through ``TenantRepository`` subclasses. Aggregates that
 raise events carry the kernel's outbox (``OutboxMixin``) so the event is written in the same
@@ -17,20 +21,20 @@ from services.kernel.tenancy import TenantOwned
 ALIAS = "identity"
 
 
-class ProvinceDoc(Document):
+class IdentityProvinceDoc(Document):
     meta = {"collection": "provinces", "db_alias": ALIAS}
     id = StringField(primary_key=True)
     name = StringField(required=True)
 
 
-class DistrictDoc(Document):
+class IdentityDistrictDoc(Document):
     meta = {"collection": "districts", "db_alias": ALIAS, "indexes": ["province_id"]}
     id = StringField(primary_key=True)
     name = StringField(required=True)
     province_id = StringField(required=True)
 
 
-class SchoolDoc(TenantOwned, OutboxMixin):
+class IdentitySchoolDoc(TenantOwned, OutboxMixin):
     """A school; its own ``tenant_id`` is its id, so school lists go through tenant scopes too."""
 
     meta = {"collection": "schools", "db_alias": ALIAS,
@@ -43,7 +47,7 @@ class SchoolDoc(TenantOwned, OutboxMixin):
     created_by = StringField()
 
 
-class UnitDoc(TenantOwned):
+class IdentityUnitDoc(TenantOwned):
     meta = {"collection": "units", "db_alias": ALIAS, "indexes": [("tenant_id", "district_id", "kind", "slug")]}
     id = StringField(primary_key=True)
     slug = StringField(required=True)
@@ -51,7 +55,7 @@ class UnitDoc(TenantOwned):
     kind = StringField(required=True)
 
 
-class PersonDoc(OutboxMixin):
+class IdentityPersonDoc(OutboxMixin):
     """One account per person. Unique by username, e-mail, phone and national staff id."""
 
     meta = {"collection": "people", "db_alias": ALIAS, "indexes": [
@@ -77,7 +81,7 @@ class PersonDoc(OutboxMixin):
     password_changed_at = DateTimeField()
 
 
-class MembershipDoc(TenantOwned, OutboxMixin):
+class IdentityMembershipDoc(TenantOwned, OutboxMixin):
     """A role held in a school (optionally one unit). Revoked memberships are kept (``active=False``)
     so that the revocation event and the history stay with them."""
 
@@ -94,7 +98,7 @@ class MembershipDoc(TenantOwned, OutboxMixin):
     revoked_by = StringField()
 
 
-class StaffRoleDoc(OutboxMixin):
+class IdentityStaffRoleDoc(OutboxMixin):
     """A district or province role (not tenant-owned: it belongs to no school)."""
 
     meta = {"collection": "staff_roles", "db_alias": ALIAS, "indexes": [("person_id", "active"), ("district_id", "active")]}
@@ -107,7 +111,7 @@ class StaffRoleDoc(OutboxMixin):
     granted_at = DateTimeField()
 
 
-class DelegationDoc(TenantOwned, OutboxMixin):
+class IdentityDelegationDoc(TenantOwned, OutboxMixin):
     meta = {"collection": "delegations", "db_alias": ALIAS, "indexes": [
         ("delegate_id", "until"), ("tenant_id", "district_id", "delegator_id"), ("tenant_id", "district_id", "-created_at")]}
     id = StringField(primary_key=True)
@@ -122,7 +126,7 @@ class DelegationDoc(TenantOwned, OutboxMixin):
     created_at = DateTimeField()
 
 
-class SigningKeyDoc(Document):
+class IdentitySigningKeyDoc(Document):
     """A token-signing key; the private key sealed with the key-encryption key."""
 
     meta = {"collection": "signing_keys", "db_alias": ALIAS, "indexes": [{"fields": ["generation"], "unique": True}]}
@@ -136,7 +140,7 @@ class SigningKeyDoc(Document):
     superseded_at = DateTimeField()
 
 
-class SessionDoc(Document):
+class IdentitySessionDoc(Document):
     """A sign-in on one browser/device. ``stage`` is ``active`` once every step (password, second
     factor, forced password change) is done; the cookie holds a token whose hash is ``_id``."""
 
@@ -157,7 +161,7 @@ class SessionDoc(Document):
     revoked_at = DateTimeField()
 
 
-class AuthorizationCodeDoc(Document):
+class IdentityAuthorizationCodeDoc(Document):
     meta = {"collection": "authorization_codes", "db_alias": ALIAS,
             "indexes": [("client_id", "nonce"), {"fields": ["expires_at"], "expireAfterSeconds": 0}]}
     id = StringField(primary_key=True)  # sha256 of the code
@@ -175,7 +179,7 @@ class AuthorizationCodeDoc(Document):
     used = BooleanField(default=False)
 
 
-class RefreshTokenDoc(Document):
+class IdentityRefreshTokenDoc(Document):
     """One refresh token of a rotation family: using it marks it used and issues the next one;
     presenting a used token again revokes the whole family (theft detected)."""
 
@@ -194,7 +198,7 @@ class RefreshTokenDoc(Document):
     revoked_at = DateTimeField()
 
 
-class ThrottleDoc(Document):
+class IdentityThrottleDoc(Document):
     """Failure counter of one throttle key (an account key or a client IP)."""
 
     meta = {"collection": "sign_in_throttle", "db_alias": ALIAS,
@@ -206,7 +210,7 @@ class ThrottleDoc(Document):
     expires_at = DateTimeField()
 
 
-class PasswordResetDoc(Document):
+class IdentityPasswordResetDoc(Document):
     meta = {"collection": "password_resets", "db_alias": ALIAS,
             "indexes": ["person_id", {"fields": ["expires_at"], "expireAfterSeconds": 0}]}
     id = StringField(primary_key=True)  # sha256 of the token in the link
@@ -217,7 +221,7 @@ class PasswordResetDoc(Document):
 
 
 ALL_DOCUMENTS = (
-    ProvinceDoc, DistrictDoc, SchoolDoc, UnitDoc, PersonDoc, MembershipDoc, StaffRoleDoc, DelegationDoc,
-    SigningKeyDoc, SessionDoc, AuthorizationCodeDoc, RefreshTokenDoc, ThrottleDoc, PasswordResetDoc,
+    IdentityProvinceDoc, IdentityDistrictDoc, IdentitySchoolDoc, IdentityUnitDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc,
+    IdentitySigningKeyDoc, IdentitySessionDoc, IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentityThrottleDoc, IdentityPasswordResetDoc,
 )
-OUTBOX_DOCUMENTS = (SchoolDoc, PersonDoc, MembershipDoc, StaffRoleDoc, DelegationDoc)
+OUTBOX_DOCUMENTS = (IdentitySchoolDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc)

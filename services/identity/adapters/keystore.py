@@ -22,7 +22,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 from mongoengine.errors import NotUniqueError
 
-from services.identity.adapters.documents import SigningKeyDoc
+from services.identity.adapters.documents import IdentitySigningKeyDoc
 from services.identity.adapters.secrets_box import SecretBox
 from services.kernel.clock import Clock
 from services.kernel.ids import new_id
@@ -64,7 +64,7 @@ class SigningKeys:
     def _load(self) -> None:
         known = {k.kid: k for k in self._keys}
         keys = []
-        for doc in SigningKeyDoc.objects.order_by("-generation").limit(20):
+        for doc in IdentitySigningKeyDoc.objects.order_by("-generation").limit(20):
             loaded = known.get(doc.id)
             key = loaded.key if loaded else ECKey.import_key(
                 self._box.open(doc.sealed_private_key, context=doc.id),
@@ -100,13 +100,13 @@ class SigningKeys:
         jwk = ECKey.import_key(pem, parameters={"kid": kid, "alg": ALGORITHM, "use": "sig"}).as_dict(private=False)
         activates = now if immediate else now + self._lead
         try:
-            SigningKeyDoc(id=kid, generation=(previous.generation + 1) if previous else 1, algorithm=ALGORITHM,
+            IdentitySigningKeyDoc(id=kid, generation=(previous.generation + 1) if previous else 1, algorithm=ALGORITHM,
                           sealed_private_key=self._box.seal(pem, context=kid), public_jwk=jwk, created_at=now,
                           activates_at=activates).save(force_insert=True)
         except NotUniqueError:
             return  # another process rotated at the same moment; its key is loaded next
         if previous is not None:
-            SigningKeyDoc.objects(id=previous.kid, superseded_at=None).update_one(set__superseded_at=activates)
+            IdentitySigningKeyDoc.objects(id=previous.kid, superseded_at=None).update_one(set__superseded_at=activates)
 
     def _signing_key(self, keys: list[LoadedKey]) -> LoadedKey:
         now = self._clock.now()

@@ -9,34 +9,34 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.identity.adapters.documents import (
-    DelegationDoc, MembershipDoc, PersonDoc, SchoolDoc, StaffRoleDoc, UnitDoc,
+    IdentityDelegationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityStaffRoleDoc, IdentityUnitDoc,
 )
 from services.identity.domain.delegation import Delegation
 from services.identity.domain.people import Membership, normalise_login
 from services.kernel.tenancy import TenantRepository
 
 
-class SchoolRepository(TenantRepository[SchoolDoc]):
-    document = SchoolDoc
+class SchoolRepository(TenantRepository[IdentitySchoolDoc]):
+    document = IdentitySchoolDoc
 
 
-class UnitRepository(TenantRepository[UnitDoc]):
-    document = UnitDoc
+class UnitRepository(TenantRepository[IdentityUnitDoc]):
+    document = IdentityUnitDoc
 
 
-class MembershipRepository(TenantRepository[MembershipDoc]):
-    document = MembershipDoc
+class MembershipRepository(TenantRepository[IdentityMembershipDoc]):
+    document = IdentityMembershipDoc
 
 
-class DelegationRepository(TenantRepository[DelegationDoc]):
-    document = DelegationDoc
+class DelegationRepository(TenantRepository[IdentityDelegationDoc]):
+    document = IdentityDelegationDoc
 
 
-def membership_from_doc(doc: MembershipDoc) -> Membership:
+def membership_from_doc(doc: IdentityMembershipDoc) -> Membership:
     return Membership(doc.person_id, doc.role, doc.tenant_id, doc.unit_id, doc.district_id, doc.province_id)
 
 
-def delegation_from_doc(doc: DelegationDoc) -> Delegation:
+def delegation_from_doc(doc: IdentityDelegationDoc) -> Delegation:
     return Delegation(
         id=doc.id, school_id=doc.tenant_id, district_id=doc.district_id, province_id=doc.province_id or "",
         delegator_id=doc.delegator_id, delegate_id=doc.delegate_id, role=doc.role, unit_id=doc.unit_id,
@@ -47,27 +47,27 @@ def delegation_from_doc(doc: DelegationDoc) -> Delegation:
 class PersonDirectory:
     """What sign-in and token issuance need to know about one person, by indexed keys only."""
 
-    def find_by_login(self, login: str) -> PersonDoc | None:
+    def find_by_login(self, login: str) -> IdentityPersonDoc | None:
         """The account for a typed username or e-mail address (one indexed lookup)."""
         text = normalise_login(login)
         if not text:
             return None
         if "@" in text:
-            return PersonDoc.objects(email=text).first()
-        return PersonDoc.objects(id=text).first()
+            return IdentityPersonDoc.objects(email=text).first()
+        return IdentityPersonDoc.objects(id=text).first()
 
-    def get(self, person_id: str) -> PersonDoc | None:
-        return PersonDoc.objects(id=person_id).first()
+    def get(self, person_id: str) -> IdentityPersonDoc | None:
+        return IdentityPersonDoc.objects(id=person_id).first()
 
     def memberships_of(self, person_id: str) -> list[Membership]:
         """Every active role of the person: school roles and district/province roles (two indexed queries)."""
-        school = [membership_from_doc(d) for d in MembershipDoc.objects(person_id=person_id, active=True)
+        school = [membership_from_doc(d) for d in IdentityMembershipDoc.objects(person_id=person_id, active=True)
                   .only("person_id", "role", "tenant_id", "unit_id", "district_id", "province_id")]
         staff = [Membership(d.person_id, d.role, None, None, d.district_id, d.province_id)
-                 for d in StaffRoleDoc.objects(person_id=person_id, active=True)
+                 for d in IdentityStaffRoleDoc.objects(person_id=person_id, active=True)
                  .only("person_id", "role", "district_id", "province_id")]
         return school + staff
 
     def delegations_held(self, person_id: str, now: datetime) -> list[Delegation]:
         """Delegations the person holds that have not ended (one indexed query)."""
-        return [delegation_from_doc(d) for d in DelegationDoc.objects(delegate_id=person_id, until__gt=now, revoked_at=None)]
+        return [delegation_from_doc(d) for d in IdentityDelegationDoc.objects(delegate_id=person_id, until__gt=now, revoked_at=None)]

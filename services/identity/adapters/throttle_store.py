@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
-from services.identity.adapters.documents import ThrottleDoc
+from services.identity.adapters.documents import IdentityThrottleDoc
 from services.identity.domain.throttle import Counter, ThrottleRule, after_failure
 
 
@@ -18,7 +18,7 @@ def _counter(raw: dict | None) -> Counter | None:
 
 class ThrottleStore:
     def __init__(self) -> None:
-        self._coll = ThrottleDoc._get_collection()
+        self._coll = IdentityThrottleDoc._get_collection()
 
     def counters(self, keys: list[str]) -> dict[str, Counter]:
         """The counters of ``keys`` (one query by ``_id``)."""

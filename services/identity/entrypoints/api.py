@@ -9,7 +9,7 @@ from datetime import date, datetime
 from flask import Blueprint, request
 from pydantic import BaseModel, Field
 
-from services.identity.adapters.documents import DelegationDoc, MembershipDoc, PersonDoc, SchoolDoc, UnitDoc
+from services.identity.adapters.documents import IdentityDelegationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityUnitDoc
 from services.identity.bootstrap import Container
 from services.identity.domain.claims import standing
 from services.identity.service_layer.admin import NewPerson
@@ -189,16 +189,16 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def school_out(doc: SchoolDoc) -> SchoolOut:
+def school_out(doc: IdentitySchoolDoc) -> SchoolOut:
     return SchoolOut(id=doc.id, name=doc.name, levels=list(doc.levels), district_id=doc.district_id,
                      province_id=doc.province_id, principal_id=doc.principal_id)
 
 
-def unit_out(doc: UnitDoc) -> UnitOut:
+def unit_out(doc: IdentityUnitDoc) -> UnitOut:
     return UnitOut(id=doc.id, slug=doc.slug, name=doc.name, kind=doc.kind)
 
 
-def person_out(person: PersonDoc, memberships: list[MembershipDoc]) -> PersonOut:
+def person_out(person: IdentityPersonDoc, memberships: list[IdentityMembershipDoc]) -> PersonOut:
     return PersonOut(
         id=person.id, full_name=person.full_name, email=person.email, phone=person.phone, staff_id=person.staff_id,
         position=person.position, totp_enabled=bool(person.totp_enabled),
@@ -207,7 +207,7 @@ def person_out(person: PersonDoc, memberships: list[MembershipDoc]) -> PersonOut
     )
 
 
-def delegation_out(doc: DelegationDoc) -> DelegationOut:
+def delegation_out(doc: IdentityDelegationDoc) -> DelegationOut:
     return DelegationOut(id=doc.id, delegator_id=doc.delegator_id, delegate_id=doc.delegate_id, role=doc.role,
                          unit=doc.unit_id, book_types=list(doc.book_types or ()), starts_at=doc.starts_at.isoformat(),
                          until=doc.until.isoformat(), revoked_at=_iso(doc.revoked_at))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.identity.adapters.documents import DistrictDoc, ProvinceDoc
+from services.identity.adapters.documents import IdentityDistrictDoc, IdentityProvinceDoc
 from services.identity.bootstrap import Container, bootstrap
 from services.identity.domain.errors import IdentityError
 from services.identity.domain.org import District, Province
@@ -29,10 +29,10 @@ OPERATOR = Actor("system:operator", None)
 def add_district(c: Container, args: argparse.Namespace) -> str:
     province = Province.create(args.province_slug, args.province_name)
     district = District.create(args.slug, args.name, province.id)
-    if ProvinceDoc.objects(id=province.id).first() is None:
-        ProvinceDoc(id=province.id, name=province.name).save()
-    if DistrictDoc.objects(id=district.id).first() is None:
-        DistrictDoc(id=district.id, name=district.name, province_id=province.id).save()
+    if IdentityProvinceDoc.objects(id=province.id).first() is None:
+        IdentityProvinceDoc(id=province.id, name=province.name).save()
+    if IdentityDistrictDoc.objects(id=district.id).first() is None:
+        IdentityDistrictDoc(id=district.id, name=district.name, province_id=province.id).save()
     c.runtime.audit.append(action="district.added", actor=OPERATOR.sub, tenant=None, district=district.id,
                            target=district.id, data={"name": district.name, "province": province.id})
     return f"Phòng GD&ĐT {district.id} thuộc {province.id} đã sẵn sàng."
@@ -41,7 +41,7 @@ def add_district(c: Container, args: argparse.Namespace) -> str:
 def add_staff(c: Container, args: argparse.Namespace) -> str:
     if level_of(args.role) is RoleLevel.SCHOOL:
         raise IdentityError("Vai trò trong trường được cấp qua giao diện quản trị của trường.")
-    district = DistrictDoc.objects(id=args.district).first()
+    district = IdentityDistrictDoc.objects(id=args.district).first()
     if district is None:
         raise IdentityError("Không tìm thấy phòng GD&ĐT.")
     profile = PersonProfile.create(username=args.username, full_name=args.full_name, email=args.email, phone=args.phone)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from infra.demo.district import DEMO_DISTRICT, DEMO_PASSWORD, DemoDistrict, DemoPerson
 
-from services.identity.adapters.documents import DistrictDoc, PersonDoc, ProvinceDoc, SchoolDoc
+from services.identity.adapters.documents import IdentityDistrictDoc, IdentityPersonDoc, IdentityProvinceDoc, IdentitySchoolDoc
 from services.identity.bootstrap import Container
 from services.identity.domain.org import District, School
 from services.identity.domain.people import Membership, PersonProfile
@@ -21,9 +21,9 @@ from services.identity.service_layer.access import Actor
 SEED_ACTOR = Actor("system:demo-seed", None)
 
 
-def _person(container: Container, person: DemoPerson, password_hash: str) -> PersonDoc:
+def _person(container: Container, person: DemoPerson, password_hash: str) -> IdentityPersonDoc:
     """The demo person's account, created once with the shared demo password hash."""
-    existing = PersonDoc.objects(id=person.username).first()
+    existing = IdentityPersonDoc.objects(id=person.username).first()
     if existing is not None:
         return existing
     profile = PersonProfile.create(username=person.username, full_name=person.full_name, email=person.email)
@@ -36,10 +36,10 @@ def _person(container: Container, person: DemoPerson, password_hash: str) -> Per
 def seed_demo(container: Container, district: DemoDistrict = DEMO_DISTRICT) -> None:
     """Create the demo province, district, schools, units, people and roles (idempotent)."""
     password_hash = container.hasher.hash(DEMO_PASSWORD)
-    if ProvinceDoc.objects(id=district.province_slug).first() is None:
-        ProvinceDoc(id=district.province_slug, name=district.province_name).save()
-    if DistrictDoc.objects(id=district.slug).first() is None:
-        DistrictDoc(id=district.slug, name=district.name, province_id=district.province_slug).save()
+    if IdentityProvinceDoc.objects(id=district.province_slug).first() is None:
+        IdentityProvinceDoc(id=district.province_slug, name=district.province_name).save()
+    if IdentityDistrictDoc.objects(id=district.slug).first() is None:
+        IdentityDistrictDoc(id=district.slug, name=district.name, province_id=district.province_slug).save()
     tree = District.create(district.slug, district.name, district.province_slug)
     for staff in district.staff:
         doc = _person(container, staff, password_hash)
@@ -53,7 +53,7 @@ def seed_demo(container: Container, district: DemoDistrict = DEMO_DISTRICT) -> N
                                district=tree, units=[(u.slug, u.name, u.kind) for u in demo_school.units])
         people = {p.username: _person(container, p, password_hash) for p in demo_school.people}
         head = next(p for p in demo_school.people if ("hieu_truong", None) in p.roles)
-        if SchoolDoc.objects(id=school.id).first() is None:
+        if IdentitySchoolDoc.objects(id=school.id).first() is None:
             profile = PersonProfile.create(username=head.username, full_name=head.full_name, email=head.email)
             container.admin.create_school(school, profile, actor=SEED_ACTOR, position=ROLE_NAMES["hieu_truong"])
         for person in demo_school.people:

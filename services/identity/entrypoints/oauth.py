@@ -22,7 +22,7 @@ from authlib.oidc.core.grants import OpenIDCode
 from flask import Blueprint, Flask, Response, jsonify, redirect, request
 from joserfc.util import urlsafe_b64encode
 
-from services.identity.adapters.documents import AuthorizationCodeDoc, RefreshTokenDoc, SessionDoc
+from services.identity.adapters.documents import IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentitySessionDoc
 from services.identity.bootstrap import Container
 from services.identity.domain import signin_steps as steps
 from services.identity.entrypoints.clients import OAuthClient, platform_clients
@@ -36,7 +36,7 @@ from services.kernel.permissions import require_principal
 class IssuedCode:
     """An authorization code as authlib sees it (``AuthorizationCodeMixin``)."""
 
-    doc: AuthorizationCodeDoc
+    doc: IdentityAuthorizationCodeDoc
 
     @property
     def code_challenge(self) -> str | None:
@@ -69,7 +69,7 @@ class IssuedCode:
 class ConsumedRefreshToken:
     """A refresh token that was just used (``TokenMixin`` enough for the refresh grant)."""
 
-    doc: RefreshTokenDoc
+    doc: IdentityRefreshTokenDoc
 
     def check_client(self, client: OAuthClient) -> bool:
         return self.doc.client_id == client.client_id
@@ -119,7 +119,7 @@ def build_server(app: Flask, container: Container) -> AuthorizationServer:
     server = AuthorizationServer(app, query_client=clients.get, save_token=save_token)
 
     def live_user(person_id: str, tenant: str | None, session_id: str | None) -> GrantUser | None:
-        if session_id and SessionDoc.objects(public_id=session_id, revoked_at=None).only("id").first() is None:
+        if session_id and IdentitySessionDoc.objects(public_id=session_id, revoked_at=None).only("id").first() is None:
             return None
         return GrantUser(person_id, tenant, session_id)
 
@@ -130,7 +130,7 @@ def build_server(app: Flask, container: Container) -> AuthorizationServer:
             user: GrantUser = req.user
             data = req.payload.data
             now = clock.now()
-            AuthorizationCodeDoc(
+            IdentityAuthorizationCodeDoc(
                 id=token_hash(code), client_id=req.client.client_id, redirect_uri=req.payload.redirect_uri,
                 scope=req.payload.scope, nonce=data.get("nonce"), person_id=user.person_id, session_id=user.session_id,
                 tenant=user.tenant, code_challenge=data.get("code_challenge"),
@@ -139,11 +139,11 @@ def build_server(app: Flask, container: Container) -> AuthorizationServer:
             ).save(force_insert=True)
 
         def query_authorization_code(self, code: str, client: OAuthClient) -> IssuedCode | None:
-            raw = AuthorizationCodeDoc._get_collection().find_one_and_update(
+            raw = IdentityAuthorizationCodeDoc._get_collection().find_one_and_update(
                 {"_id": token_hash(code), "client_id": client.client_id, "used": False, "expires_at": {"$gt": clock.now()}},
                 {"$set": {"used": True}},  # a code is exchanged once, even under concurrent requests
             )
-            return IssuedCode(AuthorizationCodeDoc._from_son(raw)) if raw else None
+            return IssuedCode(IdentityAuthorizationCodeDoc._from_son(raw)) if raw else None
 
         def delete_authorization_code(self, authorization_code: IssuedCode) -> None:
             authorization_code.doc.delete()
@@ -176,7 +176,7 @@ def build_server(app: Flask, container: Container) -> AuthorizationServer:
 
     class IdToken(OpenIDCode):
         def exists_nonce(self, nonce: str, req) -> bool:
-            return AuthorizationCodeDoc.objects(client_id=req.payload.client_id, nonce=nonce).only("id").first() is not None
+            return IdentityAuthorizationCodeDoc.objects(client_id=req.payload.client_id, nonce=nonce).only("id").first() is not None
 
         def generate_user_info(self, user: GrantUser, scope: str) -> dict:
             return user_info(container, user.person_id, scope)
@@ -199,7 +199,7 @@ def build_server(app: Flask, container: Container) -> AuthorizationServer:
         CLIENT_AUTH_METHODS = ["none", "client_secret_post"]
 
         def query_token(self, token_string: str, token_type_hint: str | None) -> ConsumedRefreshToken | None:
-            doc = RefreshTokenDoc.objects(id=token_hash(token_string)).first()
+            doc = IdentityRefreshTokenDoc.objects(id=token_hash(token_string)).first()
             return ConsumedRefreshToken(doc) if doc else None
 
         def revoke_token(self, token: ConsumedRefreshToken, req) -> None:

@@ -10,7 +10,7 @@ from datetime import date
 from mongoengine.errors import NotUniqueError
 
 from services.identity.adapters.documents import (
-    DistrictDoc, MembershipDoc, PersonDoc, SchoolDoc, SessionDoc, StaffRoleDoc, UnitDoc,
+    IdentityDistrictDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentitySessionDoc, IdentityStaffRoleDoc, IdentityUnitDoc,
 )
 from services.identity.adapters.passwords import PasswordHasher
 from services.identity.adapters.repositories import MembershipRepository, SchoolRepository, UnitRepository
@@ -51,7 +51,7 @@ class NewPerson:
 
 @dataclass(frozen=True)
 class CreatedPerson:
-    person: PersonDoc
+    person: IdentityPersonDoc
     created: bool
     temporary_password: str | None
 
@@ -71,11 +71,11 @@ class AdminService:
         self._tokens = tokens
 
     # -- people (shared by onboarding, the API and the staff import) ----------------------------------
-    def find_existing(self, profile: PersonProfile) -> PersonDoc | None:
+    def find_existing(self, profile: PersonProfile) -> IdentityPersonDoc | None:
         """The account of the same person: same national staff id, e-mail or phone (one account per person)."""
         for field, value in (("staff_id", profile.staff_id), ("email", profile.email), ("phone", profile.phone)):
             if value:
-                found = PersonDoc.objects(**{field: value}).first()
+                found = IdentityPersonDoc.objects(**{field: value}).first()
                 if found is not None:
                     return found
         return None
@@ -88,10 +88,10 @@ class AdminService:
         existing = self.find_existing(profile)
         if existing is not None:
             return CreatedPerson(existing, False, None)
-        if PersonDoc.objects(id=profile.username).first() is not None:
+        if IdentityPersonDoc.objects(id=profile.username).first() is not None:
             raise Conflict("Tên đăng nhập đã được dùng cho người khác.", field="username")
         secret = password or temporary_password()
-        doc = PersonDoc(
+        doc = IdentityPersonDoc(
             id=profile.username, full_name=profile.full_name, email=profile.email, phone=profile.phone,
             staff_id=profile.staff_id, birth_date=profile.birth_date.isoformat() if profile.birth_date else None,
             position=position, password_hash=password_hash or self._hasher.hash(secret),
@@ -110,13 +110,13 @@ class AdminService:
                            district=district, target=doc.id, data={"full_name": doc.full_name})
         return CreatedPerson(doc, True, None if password or password_hash else secret)
 
-    def grant(self, membership: Membership, *, actor: Actor) -> MembershipDoc:
+    def grant(self, membership: Membership, *, actor: Actor) -> IdentityMembershipDoc:
         """Give a school role (idempotent: an active identical membership is returned as is)."""
-        doc = MembershipDoc.objects(id=membership.key).first()
+        doc = IdentityMembershipDoc.objects(id=membership.key).first()
         if doc is not None and doc.active:
             return doc
         now = self._clock.now()
-        doc = doc or MembershipDoc(id=membership.key)
+        doc = doc or IdentityMembershipDoc(id=membership.key)
         doc.person_id, doc.role, doc.unit_id = membership.person_id, membership.role, membership.unit_id
         doc.tenant_id, doc.district_id, doc.province_id = membership.school_id, membership.district_id, membership.province_id
         doc.active, doc.granted_at, doc.granted_by, doc.revoked_at, doc.revoked_by = True, now, actor.sub, None, None
@@ -131,12 +131,12 @@ class AdminService:
                            data={"person": membership.person_id, "role": membership.role, "unit": membership.unit_id})
         return doc
 
-    def grant_staff_role(self, membership: Membership, *, actor: Actor) -> StaffRoleDoc:
+    def grant_staff_role(self, membership: Membership, *, actor: Actor) -> IdentityStaffRoleDoc:
         """Give a district or province role (idempotent)."""
-        doc = StaffRoleDoc.objects(id=membership.key).first()
+        doc = IdentityStaffRoleDoc.objects(id=membership.key).first()
         if doc is not None and doc.active:
             return doc
-        doc = doc or StaffRoleDoc(id=membership.key)
+        doc = doc or IdentityStaffRoleDoc(id=membership.key)
         doc.person_id, doc.role = membership.person_id, membership.role
         doc.district_id, doc.province_id = membership.district_id, membership.province_id
         doc.active, doc.granted_at = True, self._clock.now()
@@ -154,11 +154,11 @@ class AdminService:
     def onboard_school(
         self, principal: Principal, *, slug: str, name: str, levels: list[str], units: list[tuple[str, str, str]],
         head: NewPerson,
-    ) -> tuple[SchoolDoc, CreatedPerson]:
+    ) -> tuple[IdentitySchoolDoc, CreatedPerson]:
         """A district (trưởng phòng) creates a school with its units and its principal's account."""
         if not (principal.roles & DISTRICT_ONBOARD_ROLES) or not principal.district:
             raise Forbidden("Chỉ trưởng phòng GD&ĐT mới được đưa trường mới vào hệ thống.")
-        district_doc = DistrictDoc.objects(id=principal.district).first()
+        district_doc = IdentityDistrictDoc.objects(id=principal.district).first()
         if district_doc is None:
             raise NotFound("Không tìm thấy phòng GD&ĐT của bạn.")
         actor = Actor(principal.sub, None)
@@ -172,16 +172,16 @@ class AdminService:
         return self.create_school(school, profile, actor=actor, position="Hiệu trưởng")
 
     def create_school(self, school: School, head: PersonProfile, *, actor: Actor, position: str | None,
-                      head_password: str | None = None, head_must_change: bool = True) -> tuple[SchoolDoc, CreatedPerson]:
-        if SchoolDoc.objects(id=school.id).first() is not None:
+                      head_password: str | None = None, head_must_change: bool = True) -> tuple[IdentitySchoolDoc, CreatedPerson]:
+        if IdentitySchoolDoc.objects(id=school.id).first() is not None:
             raise Conflict("Mã trường đã tồn tại.", field="slug")
         created = self.ensure_person(head, actor=actor, tenant=school.id, district=school.district_id, position=position,
                                      password=head_password, must_change_password=head_must_change)
         now = self._clock.now()
         for unit in school.units:
-            UnitDoc(id=unit.id, slug=unit.slug, name=unit.name, kind=unit.kind.value, tenant_id=school.id,
+            IdentityUnitDoc(id=unit.id, slug=unit.slug, name=unit.name, kind=unit.kind.value, tenant_id=school.id,
                     district_id=school.district_id, province_id=school.province_id).save(force_insert=True)
-        doc = SchoolDoc(id=school.id, name=school.name, levels=[lv.value for lv in school.levels],
+        doc = IdentitySchoolDoc(id=school.id, name=school.name, levels=[lv.value for lv in school.levels],
                         principal_id=created.person.id, created_at=now, created_by=actor.sub, tenant_id=school.id,
                         district_id=school.district_id, province_id=school.province_id)
         doc.record_event(make_event("identity.school.onboarded", clock=self._clock, tenant=school.id,
@@ -196,7 +196,7 @@ class AdminService:
                                      district_id=school.district_id, province_id=school.province_id), actor=actor)
         return doc, created
 
-    def list_schools(self, principal: Principal, *, reason: str | None) -> list[SchoolDoc]:
+    def list_schools(self, principal: Principal, *, reason: str | None) -> list[IdentitySchoolDoc]:
         """Schools the caller may see: their district's or province's (audited), or their own school."""
         if is_reader(principal):
             grant = grant_cross_tenant(principal, reason=reason or "Xem danh sách trường", audit=self._audit)
@@ -205,60 +205,60 @@ class AdminService:
             return list(SchoolRepository(scope=TenantScope.school(principal.tenant, principal.district)).query())
         return []
 
-    def get_school(self, principal: Principal, school_id: str, *, reason: str | None) -> SchoolDoc:
+    def get_school(self, principal: Principal, school_id: str, *, reason: str | None) -> IdentitySchoolDoc:
         if principal.tenant == school_id and principal.district:
             return SchoolRepository(scope=TenantScope.school(school_id, principal.district)).get(school_id)
         return SchoolRepository(scope=self._access.read_scope(principal, school_id, reason=reason)).get(school_id)
 
-    def units(self, principal: Principal, school_id: str, *, reason: str | None) -> list[UnitDoc]:
+    def units(self, principal: Principal, school_id: str, *, reason: str | None) -> list[IdentityUnitDoc]:
         scope = (TenantScope.school(school_id, principal.district) if principal.tenant == school_id and principal.district
                  else self._access.read_scope(principal, school_id, reason=reason))
         SchoolRepository(scope=scope).get(school_id)
         return list(UnitRepository(scope=scope).query().order_by("kind", "slug"))
 
-    def add_unit(self, principal: Principal, school_id: str, *, slug: str, name: str, kind: str) -> UnitDoc:
+    def add_unit(self, principal: Principal, school_id: str, *, slug: str, name: str, kind: str) -> IdentityUnitDoc:
         scope, actor = self._access.write_scope(principal, school_id)
         school = SchoolRepository(scope=scope).get(school_id)
         try:
             unit = Unit.create(school_id, slug, name, kind)
         except IdentityError as exc:
             raise as_problem(exc) from None
-        if UnitDoc.objects(id=unit.id).first() is not None:
+        if IdentityUnitDoc.objects(id=unit.id).first() is not None:
             raise Conflict("Đơn vị đã tồn tại.", field="slug")
-        doc = UnitRepository(scope=scope).add(UnitDoc(id=unit.id, slug=unit.slug, name=unit.name, kind=unit.kind.value))
+        doc = UnitRepository(scope=scope).add(IdentityUnitDoc(id=unit.id, slug=unit.slug, name=unit.name, kind=unit.kind.value))
         self._audit.append(action="unit.created", actor=actor.sub, on_behalf_of=actor.on_behalf_of, tenant=school.id,
                            district=school.district_id, target=unit.id, data={"name": unit.name, "kind": unit.kind.value})
         return doc
 
     # -- people of a school --------------------------------------------------------------------------
-    def people(self, principal: Principal, school_id: str, *, reason: str | None) -> list[tuple[PersonDoc, list[MembershipDoc]]]:
+    def people(self, principal: Principal, school_id: str, *, reason: str | None) -> list[tuple[IdentityPersonDoc, list[IdentityMembershipDoc]]]:
         """The school's people with their roles there, sorted by name."""
         scope = self._access.read_scope(principal, school_id, reason=reason)
         SchoolRepository(scope=scope).get(school_id)
         memberships = list(MembershipRepository(scope=scope).query(active=True))
-        by_person: dict[str, list[MembershipDoc]] = {}
+        by_person: dict[str, list[IdentityMembershipDoc]] = {}
         for m in memberships:
             by_person.setdefault(m.person_id, []).append(m)
-        people = PersonDoc.objects(id__in=list(by_person)).exclude("password_hash", "totp_secret", "outbox")
+        people = IdentityPersonDoc.objects(id__in=list(by_person)).exclude("password_hash", "totp_secret", "outbox")
         return sorted(((p, by_person[p.id]) for p in people), key=lambda pair: pair[0].full_name)
 
-    def person(self, principal: Principal, school_id: str, person_id: str, *, reason: str | None) -> tuple[PersonDoc, list[MembershipDoc]]:
+    def person(self, principal: Principal, school_id: str, person_id: str, *, reason: str | None) -> tuple[IdentityPersonDoc, list[IdentityMembershipDoc]]:
         """One person of the school; 404 when they hold no role in it (or the school is not the caller's)."""
         scope = self._access.read_scope(principal, school_id, reason=reason)
         return self._member(scope, person_id)
 
-    def _member(self, scope: TenantScope, person_id: str) -> tuple[PersonDoc, list[MembershipDoc]]:
+    def _member(self, scope: TenantScope, person_id: str) -> tuple[IdentityPersonDoc, list[IdentityMembershipDoc]]:
         memberships = list(MembershipRepository(scope=scope).query(person_id=person_id, active=True))
-        person = PersonDoc.objects(id=person_id).first() if memberships else None
+        person = IdentityPersonDoc.objects(id=person_id).first() if memberships else None
         if person is None:
             raise NotFound()
         return person, memberships
 
-    def _school_membership(self, school: SchoolDoc, person_id: str, role: str, unit_slug: str | None) -> Membership:
+    def _school_membership(self, school: IdentitySchoolDoc, person_id: str, role: str, unit_slug: str | None) -> Membership:
         if ROLE_LEVELS.get(role) is not RoleLevel.SCHOOL:
             raise ValidationFailed("Chỉ cấp được vai trò trong trường.", field="role")
         unit_id = f"{school.id}/{unit_slug}" if unit_slug else None
-        if unit_id and UnitDoc.objects(id=unit_id, tenant_id=school.id).first() is None:
+        if unit_id and IdentityUnitDoc.objects(id=unit_id, tenant_id=school.id).first() is None:
             raise ValidationFailed("Đơn vị không thuộc trường này.", field="unit")
         try:
             return Membership.create(person_id=person_id, role=role, school_id=school.id, unit_id=unit_id,
@@ -267,7 +267,7 @@ class AdminService:
             raise as_problem(exc) from None
 
     def add_person(self, principal: Principal, school_id: str, new: NewPerson,
-                   roles: list[tuple[str, str | None]]) -> tuple[CreatedPerson, list[MembershipDoc]]:
+                   roles: list[tuple[str, str | None]]) -> tuple[CreatedPerson, list[IdentityMembershipDoc]]:
         """Create (or find, by staff id / e-mail / phone) a person and give them roles in the school."""
         scope, actor = self._access.write_scope(principal, school_id)
         school = SchoolRepository(scope=scope).get(school_id)
@@ -290,14 +290,14 @@ class AdminService:
         if any(role in DISTRICT_APPOINTED for role, _ in roles):
             raise Forbidden("Hiệu trưởng do phòng GD&ĐT bổ nhiệm; trường không tự cấp vai trò này.")
 
-    def grant_role(self, principal: Principal, school_id: str, person_id: str, role: str, unit_slug: str | None) -> MembershipDoc:
+    def grant_role(self, principal: Principal, school_id: str, person_id: str, role: str, unit_slug: str | None) -> IdentityMembershipDoc:
         scope, actor = self._access.write_scope(principal, school_id)
         school = SchoolRepository(scope=scope).get(school_id)
         self._member(scope, person_id)
         self._check_grantable([(role, unit_slug)])
         return self.grant(self._school_membership(school, person_id, role, unit_slug), actor=actor)
 
-    def revoke_role(self, principal: Principal, school_id: str, membership_id: str) -> MembershipDoc:
+    def revoke_role(self, principal: Principal, school_id: str, membership_id: str) -> IdentityMembershipDoc:
         scope, actor = self._access.write_scope(principal, school_id)
         doc = MembershipRepository(scope=scope).get(membership_id)
         if not doc.active:
@@ -321,14 +321,14 @@ class AdminService:
         them out everywhere. Refused for people who also belong to another school."""
         scope, actor = self._access.write_scope(principal, school_id)
         person, _ = self._member(scope, person_id)
-        if MembershipDoc.objects(person_id=person_id, active=True, tenant_id__ne=school_id).first() is not None:
+        if IdentityMembershipDoc.objects(person_id=person_id, active=True, tenant_id__ne=school_id).first() is not None:
             raise Conflict("Người này còn thuộc trường khác; hãy dùng chức năng quên mật khẩu qua thư điện tử.")
         secret = temporary_password()
         person.password_hash = self._hasher.hash(secret)
         person.must_change_password = True
         person.save()
         now = self._clock.now()
-        SessionDoc.objects(person_id=person_id, revoked_at=None).update(set__revoked_at=now)
+        IdentitySessionDoc.objects(person_id=person_id, revoked_at=None).update(set__revoked_at=now)
         self._tokens.revoke_person_tokens(person_id)
         self._audit.append(action="password.reset_by_admin", actor=actor.sub, on_behalf_of=actor.on_behalf_of,
                            tenant=school_id, district=principal.district, target=person_id, data={})

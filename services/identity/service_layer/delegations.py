@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.identity.adapters.documents import DelegationDoc
+from services.identity.adapters.documents import IdentityDelegationDoc
 from services.identity.adapters.repositories import DelegationRepository, MembershipRepository, SchoolRepository, membership_from_doc
 from services.identity.domain.delegation import grant_delegation
 from services.identity.domain.errors import IdentityError
@@ -18,7 +18,7 @@ from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope
 
 
-def delegation_data(doc: DelegationDoc) -> dict:
+def delegation_data(doc: IdentityDelegationDoc) -> dict:
     """Data of ``identity.delegation.granted`` / ``.revoked`` (documented in the README)."""
     return {
         "delegation": doc.id, "school": doc.tenant_id, "delegator": doc.delegator_id, "delegate": doc.delegate_id,
@@ -39,7 +39,7 @@ class DelegationService:
         return TenantScope.school(school_id, principal.district, principal.province)
 
     def grant(self, principal: Principal, school_id: str, *, delegate_id: str, role: str, unit_slug: str | None,
-              book_types: list[str], starts_at: datetime | None, until: datetime) -> DelegationDoc:
+              book_types: list[str], starts_at: datetime | None, until: datetime) -> IdentityDelegationDoc:
         """The caller delegates one of their own roles to a deputy of the same school."""
         scope = self._own_school(principal, school_id)
         school = SchoolRepository(scope=scope).get(school_id)
@@ -58,7 +58,7 @@ class DelegationService:
             )
         except IdentityError as exc:
             raise as_problem(exc) from None
-        doc = DelegationDoc(id=d.id, delegator_id=d.delegator_id, delegate_id=d.delegate_id, role=d.role,
+        doc = IdentityDelegationDoc(id=d.id, delegator_id=d.delegator_id, delegate_id=d.delegate_id, role=d.role,
                             unit_id=d.unit_id, book_types=list(d.book_types), starts_at=d.starts_at, until=d.until,
                             created_at=now)
         doc.tenant_id, doc.district_id, doc.province_id = school.id, school.district_id, school.province_id
@@ -69,7 +69,7 @@ class DelegationService:
                            district=school.district_id, target=doc.id, data=delegation_data(doc))
         return doc
 
-    def revoke(self, principal: Principal, school_id: str, delegation_id: str) -> DelegationDoc:
+    def revoke(self, principal: Principal, school_id: str, delegation_id: str) -> IdentityDelegationDoc:
         """The delegator, or the school's administrators, end a delegation early."""
         scope = self._own_school(principal, school_id)
         doc = DelegationRepository(scope=scope).get(delegation_id)
@@ -88,7 +88,7 @@ class DelegationService:
                            district=doc.district_id, target=doc.id, data={"delegator": doc.delegator_id})
         return doc
 
-    def list(self, principal: Principal, school_id: str, *, reason: str | None) -> list[DelegationDoc]:
+    def list(self, principal: Principal, school_id: str, *, reason: str | None) -> list[IdentityDelegationDoc]:
         """Administrators and district staff see every delegation of the school; others their own."""
         if self._access.admin_of(principal, school_id) is None and principal.tenant == school_id and principal.district:
             scope = self._own_school(principal, school_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from services.identity.adapters.documents import PersonDoc
+from services.identity.adapters.documents import IdentityPersonDoc
 from services.kernel.clock import Clock
 from services.kernel.events import Event
 
@@ -20,7 +20,7 @@ def make_event(
                  on_behalf_of=on_behalf_of, occurred_at=clock.now().isoformat())
 
 
-def person_event(type_: str, person: PersonDoc, *, clock: Clock, data: Mapping[str, Any],
+def person_event(type_: str, person: IdentityPersonDoc, *, clock: Clock, data: Mapping[str, Any],
                  actor: str | None = None) -> Event:
     """An event about a person (not tied to one school)."""
     return make_event(type_, clock=clock, data=data, actor=actor or person.id)

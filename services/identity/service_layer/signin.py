@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import pyotp
 
-from services.identity.adapters.documents import PasswordResetDoc, PersonDoc, SessionDoc
+from services.identity.adapters.documents import IdentityPasswordResetDoc, IdentityPersonDoc, IdentitySessionDoc
 from services.identity.adapters.passwords import PasswordHasher
 from services.identity.adapters.repositories import PersonDirectory
 from services.identity.adapters.secrets_box import SecretBox
@@ -120,7 +120,7 @@ class SignInService:
             raise SignInRefused(lock_message(until, now), locked=True)
         raise SignInRefused(WRONG_CREDENTIALS_MESSAGE)
 
-    def _note_device(self, person: PersonDoc, device: str | None, ip: str, user_agent: str) -> None:
+    def _note_device(self, person: IdentityPersonDoc, device: str | None, ip: str, user_agent: str) -> None:
         """Remember the device; a sign-in from an unknown device of a returning person raises an event."""
         if not device:
             return
@@ -136,10 +136,10 @@ class SignInService:
             ))
         person.known_devices = (known + [digest])[-MAX_KNOWN_DEVICES:]
 
-    def _open_session(self, person: PersonDoc, *, ip: str, user_agent: str, device: str | None) -> SessionView:
+    def _open_session(self, person: IdentityPersonDoc, *, ip: str, user_agent: str, device: str | None) -> SessionView:
         now = self._clock.now()
         token = secrets.token_urlsafe(32)
-        doc = SessionDoc(
+        doc = IdentitySessionDoc(
             id=token_hash(token), public_id=new_id(), person_id=person.id, stage="", done=[steps.PASSWORD],
             device=token_hash(device) if device else None, user_agent=user_agent[:300],
             ip=ip, created_at=now, last_seen_at=now, expires_at=now + self._session_lifetime,
@@ -150,21 +150,21 @@ class SignInService:
             self._signed_in(doc, person)
         return self._view(token, doc)
 
-    def _next(self, session: SessionDoc, person: PersonDoc) -> str:
+    def _next(self, session: IdentitySessionDoc, person: IdentityPersonDoc) -> str:
         roles = {m.role for m in self._directory.memberships_of(person.id)}
         return steps.next_step(
             done=set(session.done or ()), totp_enabled=bool(person.totp_enabled),
             must_change_password=bool(person.must_change_password), totp_required=needs_second_factor(roles),
         )
 
-    def _signed_in(self, session: SessionDoc, person: PersonDoc) -> None:
+    def _signed_in(self, session: IdentitySessionDoc, person: IdentityPersonDoc) -> None:
         self._audit.append(action="signin.succeeded", actor=person.id, tenant=None, target=session.public_id,
                            data={"ip": session.ip})
 
-    def _view(self, token: str, doc: SessionDoc) -> SessionView:
+    def _view(self, token: str, doc: IdentitySessionDoc) -> SessionView:
         return SessionView(token, doc.public_id, doc.person_id, doc.stage)
 
-    def _advance(self, token: str, doc: SessionDoc, person: PersonDoc, *steps_done: str) -> SessionView:
+    def _advance(self, token: str, doc: IdentitySessionDoc, person: IdentityPersonDoc, *steps_done: str) -> SessionView:
         doc.done = sorted(set(doc.done or ()) | set(steps_done))
         before = doc.stage
         doc.stage = self._next(doc, person)
@@ -179,11 +179,11 @@ class SignInService:
         """The live session of a cookie token (at whatever step), or None."""
         if not token:
             return None
-        doc = SessionDoc.objects(id=token_hash(token), revoked_at=None, expires_at__gt=self._clock.now()).first()
+        doc = IdentitySessionDoc.objects(id=token_hash(token), revoked_at=None, expires_at__gt=self._clock.now()).first()
         return self._view(token, doc) if doc else None
 
-    def _live(self, token: str, step: str) -> tuple[SessionDoc, PersonDoc]:
-        doc = SessionDoc.objects(id=token_hash(token), revoked_at=None, expires_at__gt=self._clock.now()).first()
+    def _live(self, token: str, step: str) -> tuple[IdentitySessionDoc, IdentityPersonDoc]:
+        doc = IdentitySessionDoc.objects(id=token_hash(token), revoked_at=None, expires_at__gt=self._clock.now()).first()
         if doc is None or doc.stage != step:
             raise SignInRefused("Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.")
         person = self._directory.get(doc.person_id)
@@ -195,32 +195,32 @@ class SignInService:
         """End the browser session and every refresh token issued through it."""
         if not token:
             return
-        doc = SessionDoc.objects(id=token_hash(token), revoked_at=None).first()
+        doc = IdentitySessionDoc.objects(id=token_hash(token), revoked_at=None).first()
         if doc is not None:
             self._end_session(doc, actor=doc.person_id)
 
-    def _end_session(self, doc: SessionDoc, *, actor: str) -> None:
+    def _end_session(self, doc: IdentitySessionDoc, *, actor: str) -> None:
         doc.revoked_at = self._clock.now()
         doc.save()
         self._tokens.revoke_session_tokens(doc.public_id)
         self._audit.append(action="session.revoked", actor=actor, tenant=None, target=doc.public_id,
                            data={"person_id": doc.person_id})
 
-    def sessions_of(self, person_id: str) -> list[SessionDoc]:
+    def sessions_of(self, person_id: str) -> list[IdentitySessionDoc]:
         """The person's active sessions, newest first."""
-        return list(SessionDoc.objects(person_id=person_id, revoked_at=None, expires_at__gt=self._clock.now(),
+        return list(IdentitySessionDoc.objects(person_id=person_id, revoked_at=None, expires_at__gt=self._clock.now(),
                                        stage=steps.ACTIVE).order_by("-created_at"))
 
     def revoke_session(self, person_id: str, public_id: str) -> bool:
         """A person ends one of their own sessions (signing that device out)."""
-        doc = SessionDoc.objects(person_id=person_id, public_id=public_id, revoked_at=None).first()
+        doc = IdentitySessionDoc.objects(person_id=person_id, public_id=public_id, revoked_at=None).first()
         if doc is None:
             return False
         self._end_session(doc, actor=person_id)
         return True
 
     # -- second factor -------------------------------------------------------------------------
-    def _check_code(self, person: PersonDoc, secret: str, code: str) -> bool:
+    def _check_code(self, person: IdentityPersonDoc, secret: str, code: str) -> bool:
         totp = pyotp.TOTP(secret)
         now = self._clock.now()
         code = "".join((code or "").split())
@@ -289,7 +289,7 @@ class SignInService:
         self._set_password(person, new_password)
         return self._advance(token, doc, person, steps.CHANGE_PASSWORD)
 
-    def _set_password(self, person: PersonDoc, new_password: str) -> None:
+    def _set_password(self, person: IdentityPersonDoc, new_password: str) -> None:
         try:
             text = check_new_password(new_password, username=person.id,
                                       old_password_matches=self._hasher.verify(person.password_hash, new_password))
@@ -312,7 +312,7 @@ class SignInService:
             return  # no mailbox flooding: the answer on the page stays the same
         self._throttle.record(key, self._policy.reset_mail, now)
         token = secrets.token_urlsafe(32)
-        PasswordResetDoc(id=token_hash(token), person_id=person.id, created_at=now,
+        IdentityPasswordResetDoc(id=token_hash(token), person_id=person.id, created_at=now,
                          expires_at=now + self._reset_lifetime).save(force_insert=True)
         minutes = int(self._reset_lifetime.total_seconds() // 60)
         self._mailer.send(
@@ -324,12 +324,12 @@ class SignInService:
         self._audit.append(action="password.reset_requested", actor=None, tenant=None, target=person.id, data={})
 
     def reset_is_valid(self, token: str) -> bool:
-        return PasswordResetDoc.objects(id=token_hash(token), used_at=None, expires_at__gt=self._clock.now()).first() is not None
+        return IdentityPasswordResetDoc.objects(id=token_hash(token), used_at=None, expires_at__gt=self._clock.now()).first() is not None
 
     def complete_reset(self, token: str, new_password: str) -> None:
         """Set the new password, use up the link and sign the person out everywhere."""
         now = self._clock.now()
-        doc = PasswordResetDoc.objects(id=token_hash(token), used_at=None, expires_at__gt=now).first()
+        doc = IdentityPasswordResetDoc.objects(id=token_hash(token), used_at=None, expires_at__gt=now).first()
         person = self._directory.get(doc.person_id) if doc else None
         if doc is None or person is None or not person.active:
             raise SignInRefused(RESET_EXPIRED_MESSAGE)
@@ -337,10 +337,10 @@ class SignInService:
             check_new_password(new_password, username=person.id)
         except InvalidValue as exc:
             raise SignInRefused(exc.message) from None
-        if PasswordResetDoc.objects(id=doc.id, used_at=None).update_one(set__used_at=now) != 1:
+        if IdentityPasswordResetDoc.objects(id=doc.id, used_at=None).update_one(set__used_at=now) != 1:
             raise SignInRefused(RESET_EXPIRED_MESSAGE)  # used a moment ago by another request
         self._set_password(person, new_password)
-        for session in SessionDoc.objects(person_id=person.id, revoked_at=None):
+        for session in IdentitySessionDoc.objects(person_id=person.id, revoked_at=None):
             self._end_session(session, actor=person.id)
         self._tokens.revoke_person_tokens(person.id)
         self._throttle.clear(account_key(person.id))

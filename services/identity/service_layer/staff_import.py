@@ -19,7 +19,7 @@ from typing import IO, Any
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from services.identity.adapters.documents import MembershipDoc, PersonDoc, UnitDoc
+from services.identity.adapters.documents import IdentityMembershipDoc, IdentityPersonDoc, IdentityUnitDoc
 from services.identity.adapters.repositories import SchoolRepository, UnitRepository
 from services.identity.domain.errors import IdentityError
 from services.identity.domain.org import clean_name
@@ -149,7 +149,7 @@ class StaffImportService:
         return report
 
     # -- reading ---------------------------------------------------------------------------------
-    def _read(self, stream: IO[bytes], units: dict[str, UnitDoc], report: ImportReport):
+    def _read(self, stream: IO[bytes], units: dict[str, IdentityUnitDoc], report: ImportReport):
         try:
             wb = load_workbook(stream, read_only=True, data_only=True)
         except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -190,7 +190,7 @@ class StaffImportService:
                     found[name] = index
         return found if "full_name" in found else None
 
-    def _row(self, number: int, values: tuple[Any, ...], columns: dict[str, int], units: dict[str, UnitDoc],
+    def _row(self, number: int, values: tuple[Any, ...], columns: dict[str, int], units: dict[str, IdentityUnitDoc],
              report: ImportReport) -> StaffRow | None:
         def cell(name: str) -> Any:
             index = columns.get(name)
@@ -256,26 +256,26 @@ class StaffImportService:
                     report.problems.append(RowProblem(row.row, column, f"Trùng với dòng {first}."))
 
     # -- planning --------------------------------------------------------------------------------
-    def _existing(self, row: StaffRow) -> PersonDoc | None:
+    def _existing(self, row: StaffRow) -> IdentityPersonDoc | None:
         for name, value in (("staff_id", row.staff_id), ("email", row.email), ("phone", row.phone)):
             if value:
-                found = PersonDoc.objects(**{name: value}).only("id").first()
+                found = IdentityPersonDoc.objects(**{name: value}).only("id").first()
                 if found is not None:
                     return found
         return None
 
-    def _plan(self, row: StaffRow, school_id: str) -> tuple[PersonDoc | None, list[str]]:
+    def _plan(self, row: StaffRow, school_id: str) -> tuple[IdentityPersonDoc | None, list[str]]:
         person = self._existing(row)
         if person is None:
             return None, list(row.roles)
-        held = {(m.role, m.unit_id) for m in MembershipDoc.objects(person_id=person.id, tenant_id=school_id, active=True)}
+        held = {(m.role, m.unit_id) for m in IdentityMembershipDoc.objects(person_id=person.id, tenant_id=school_id, active=True)}
         return person, [r for r in row.roles if (r, row.unit_id if r != "pho_hieu_truong" else None) not in held]
 
     def _username(self, row: StaffRow, school_id: str) -> str:
         base = row.email.split("@")[0] if row.email else f"u{row.phone}"
         base = re.sub(r"[^a-z0-9._-]", "", _ascii(base).lower()).strip("._-")[:50] or "nguoidung"
         for candidate in (base, f"{base}.{school_id}"[:64]):
-            if PersonDoc.objects(id=candidate).only("id").first() is None:
+            if IdentityPersonDoc.objects(id=candidate).only("id").first() is None:
                 return candidate
         return f"{base}.{row.row}.{school_id}"[:64]
 

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from services.identity.adapters.documents import RefreshTokenDoc
+from services.identity.adapters.documents import IdentityRefreshTokenDoc
 from services.identity.adapters.keystore import SigningKeys
 from services.identity.adapters.repositories import PersonDirectory
 from services.identity.domain.claims import access_claims, service_claims, standing
@@ -89,24 +89,24 @@ class TokenService:
     def store_refresh_token(self, token: str, *, user: GrantUser, client_id: str, scope: str | None,
                             family_id: str | None) -> None:
         now = self._clock.now()
-        RefreshTokenDoc(
+        IdentityRefreshTokenDoc(
             id=token_hash(token), family_id=family_id or new_id(), person_id=user.person_id, client_id=client_id,
             session_id=user.session_id, scope=scope, tenant=user.tenant, issued_at=now,
             expires_at=now + self._refresh_lifetime,
         ).save(force_insert=True)
 
-    def use_refresh_token(self, token: str, client_id: str) -> RefreshTokenDoc:
+    def use_refresh_token(self, token: str, client_id: str) -> IdentityRefreshTokenDoc:
         """Mark ``token`` used and return it; a second use revokes its family (and raises)."""
         now = self._clock.now()
-        coll = RefreshTokenDoc._get_collection()
+        coll = IdentityRefreshTokenDoc._get_collection()
         raw = coll.find_one_and_update(
             {"_id": token_hash(token), "client_id": client_id, "used_at": None, "revoked_at": None,
              "expires_at": {"$gt": now}},
             {"$set": {"used_at": now}},
         )
         if raw is not None:
-            return RefreshTokenDoc._from_son(raw)
-        existing = RefreshTokenDoc.objects(id=token_hash(token), client_id=client_id).first()
+            return IdentityRefreshTokenDoc._from_son(raw)
+        existing = IdentityRefreshTokenDoc.objects(id=token_hash(token), client_id=client_id).first()
         if existing is not None and existing.used_at is not None:
             self.revoke_family(existing.family_id)
             self._audit.append(action="refresh_token.reuse_detected", actor=existing.person_id, tenant=existing.tenant,
@@ -116,15 +116,15 @@ class TokenService:
 
     def revoke_family(self, family_id: str) -> int:
         """Revoke every live token of a refresh family; returns how many were revoked."""
-        return RefreshTokenDoc.objects(family_id=family_id, revoked_at=None).update(set__revoked_at=self._clock.now())
+        return IdentityRefreshTokenDoc.objects(family_id=family_id, revoked_at=None).update(set__revoked_at=self._clock.now())
 
     def revoke_session_tokens(self, session_id: str) -> int:
-        return RefreshTokenDoc.objects(session_id=session_id, revoked_at=None).update(set__revoked_at=self._clock.now())
+        return IdentityRefreshTokenDoc.objects(session_id=session_id, revoked_at=None).update(set__revoked_at=self._clock.now())
 
     def revoke_person_tokens(self, person_id: str) -> int:
-        return RefreshTokenDoc.objects(person_id=person_id, revoked_at=None).update(set__revoked_at=self._clock.now())
+        return IdentityRefreshTokenDoc.objects(person_id=person_id, revoked_at=None).update(set__revoked_at=self._clock.now())
 
-    def revoke_refresh_token(self, doc: RefreshTokenDoc) -> None:
+    def revoke_refresh_token(self, doc: IdentityRefreshTokenDoc) -> None:
         """RFC 7009 revocation of a refresh token: its whole family ends."""
         self.revoke_family(doc.family_id)
         self._audit.append(action="refresh_token.revoked", actor=doc.person_id, tenant=doc.tenant,

@@ -14,7 +14,7 @@ import mongomock
 import pytest
 from pymongo.collection import Collection as PymongoCollection
 
-from services.identity.adapters.documents import MembershipDoc, SchoolDoc, UnitDoc
+from services.identity.adapters.documents import IdentityMembershipDoc, IdentitySchoolDoc, IdentityUnitDoc
 from services.identity.adapters.mail import MemoryMailer
 from services.identity.adapters.passwords import PasswordHasher
 from services.identity.bootstrap import bootstrap
@@ -81,17 +81,17 @@ def _load_schools(total: int) -> None:
     """Add schools (each with a unit and its principal's membership) up to ``total`` schools. (The
     principals' person records are left out: mongomock checks unique indexes in O(n) per insert.)"""
     now = datetime.now(timezone.utc)
-    extra = total - SchoolDoc.objects.count()
+    extra = total - IdentitySchoolDoc.objects.count()
     if extra <= 0:
         return
     base = {"district_id": "pgd-hoa-vang", "province_id": "so-da-nang"}
-    SchoolDoc._get_collection().insert_many([
+    IdentitySchoolDoc._get_collection().insert_many([
         {"_id": f"s{i:05d}", "tenant_id": f"s{i:05d}", "name": f"Trường {i}", "levels": ["thcs"], "created_at": now,
          "principal_id": f"p{i:05d}", **base} for i in range(extra)])
-    UnitDoc._get_collection().insert_many([
+    IdentityUnitDoc._get_collection().insert_many([
         {"_id": f"s{i:05d}/to-1", "tenant_id": f"s{i:05d}", "slug": "to-1", "name": "Tổ 1", "kind": "to_chuyen_mon", **base}
         for i in range(extra)])
-    MembershipDoc._get_collection().insert_many([
+    IdentityMembershipDoc._get_collection().insert_many([
         {"_id": f"p{i:05d}|hieu_truong|s{i:05d}", "person_id": f"p{i:05d}", "role": "hieu_truong", "active": True,
          "tenant_id": f"s{i:05d}", **base} for i in range(extra)])
 
@@ -139,7 +139,7 @@ def _run(total: int, clock) -> tuple[dict[str, int], list]:
                   hasher=PasswordHasher(time_cost=1, memory_cost_kib=8 * 1024))
     seed_demo(c)
     _load_schools(total)
-    assert SchoolDoc.objects.count() == total
+    assert IdentitySchoolDoc.objects.count() == total
     app = create_app(container=c)
     _journey(app.test_client(), "warm")  # loads the signing key, makes the device history non-empty
     steps = _journey(app.test_client(), "measured")

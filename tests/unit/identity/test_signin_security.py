@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import pyotp
 
-from services.identity.adapters.documents import PersonDoc
+from services.identity.adapters.documents import IdentityPersonDoc
 from services.identity.bootstrap import bootstrap
 from services.identity.entrypoints.app import create_app
 from services.identity.entrypoints.demo import seed_demo
@@ -72,7 +72,7 @@ def test_a_principal_enrols_totp_at_first_sign_in_then_needs_the_code(client, cl
     code = pyotp.TOTP(secret).at(clock.now())
     ok = client.post("/auth/enrol", data={"csrf": token, "code": code, "action": "confirm"})
     assert ok.status_code == 303 and ok.headers["Location"] == "signed-in"
-    assert PersonDoc.objects(id="thhp.hieutruong").first().totp_enabled
+    assert IdentityPersonDoc.objects(id="thhp.hieutruong").first().totp_enabled
 
     browser = create_app(container=seeded).test_client()  # a new browser: password, then the second factor
     resp = sign_in(browser, "thhp.hieutruong")

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from openpyxl import Workbook
 
-from services.identity.adapters.documents import MembershipDoc, PersonDoc
+from services.identity.adapters.documents import IdentityMembershipDoc, IdentityPersonDoc
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = ["STT", "Họ và tên", "Ngày sinh", "Mã định danh", "Chức vụ", "Tổ", "Email", "Số điện thoại"]
@@ -61,7 +61,7 @@ def test_dry_run_reports_each_problem_by_row_and_column_in_vietnamese(client, to
     assert {(9, "Email"), (9, "Tổ")} <= problems
     assert (10, "Email") in problems
     assert any("Trùng với dòng 4" in p["problem"] for p in report["problems"])
-    assert report["applied"] is False and PersonDoc.objects(email="thuong.pt@hoaphong.edu.vn").first() is None
+    assert report["applied"] is False and IdentityPersonDoc.objects(email="thuong.pt@hoaphong.edu.vn").first() is None
     refused = _post(client, tokens_for("thhp.quantri"), bad, apply=True)
     assert refused.get_json()["applied"] is False
 
@@ -74,17 +74,17 @@ def test_apply_is_idempotent_and_names_are_nfc(client, tokens_for, seeded):
     first = _post(client, headers, data, apply=True).get_json()
     assert first["applied"] and len(first["created_accounts"]) == 2
     assert all(a["temporary_password"] for a in first["created_accounts"])
-    people, memberships = PersonDoc.objects.count(), MembershipDoc.objects.count()
+    people, memberships = IdentityPersonDoc.objects.count(), IdentityMembershipDoc.objects.count()
 
     second = _post(client, headers, data, apply=True).get_json()
     assert second["applied"] and second["created_accounts"] == [] and second["new_people"] == 0 and second["new_roles"] == 0
-    assert (PersonDoc.objects.count(), MembershipDoc.objects.count()) == (people, memberships)
+    assert (IdentityPersonDoc.objects.count(), IdentityMembershipDoc.objects.count()) == (people, memberships)
 
-    thuong = PersonDoc.objects(email="thuong.pt@hoaphong.edu.vn").first()
+    thuong = IdentityPersonDoc.objects(email="thuong.pt@hoaphong.edu.vn").first()
     assert thuong.full_name == "Phạm Thị Hoài Thương" and unicodedata.is_normalized("NFC", thuong.full_name)
     assert thuong.phone == "0905111222" and thuong.birth_date == "1988-03-14" and thuong.must_change_password
-    viet = PersonDoc.objects(phone="0905333444").first()
-    roles = {(m.role, m.unit_id) for m in MembershipDoc.objects(person_id=viet.id, active=True)}
+    viet = IdentityPersonDoc.objects(phone="0905333444").first()
+    roles = {(m.role, m.unit_id) for m in IdentityMembershipDoc.objects(person_id=viet.id, active=True)}
     assert roles == {("to_pho", "th-hoa-phong/to-1"), ("giao_vien", "th-hoa-phong/to-1")}
 
 

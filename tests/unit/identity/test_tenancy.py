@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.identity.adapters.documents import DistrictDoc
+from services.identity.adapters.documents import IdentityDistrictDoc
 from services.identity.domain.org import District, School
 from services.identity.domain.people import PersonProfile
 from services.identity.service_layer.access import Actor
@@ -16,7 +16,7 @@ from .conftest import ISSUER
 @pytest.fixture
 def other_district(seeded):
     """A second district of the same province, with one school."""
-    DistrictDoc(id="pgd-hoa-son", name="Phòng GD&ĐT Hòa Sơn", province_id="so-da-nang").save()
+    IdentityDistrictDoc(id="pgd-hoa-son", name="Phòng GD&ĐT Hòa Sơn", province_id="so-da-nang").save()
     school = School.create(slug="th-hoa-son", name="Trường Tiểu học Hòa Sơn", levels=["tieu_hoc"],
                            district=District.create("pgd-hoa-son", "Phòng GD&ĐT Hòa Sơn", "so-da-nang"),
                            units=[("to-1", "Tổ 1", "to_chuyen_mon")])
