@@ -1,7 +1,6 @@
 """The topology command against the real RabbitMQ at ``AMQP_URL`` (fails when it is unreachable)."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -17,7 +16,6 @@ from infra.topology.consumers import CONSUMERS
 from infra.topology.declare import plan_topology
 
 ROOT = Path(__file__).resolve().parents[3]
-AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -31,17 +29,17 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(params=["classic", "quorum"])
-def declared(request: pytest.FixtureRequest) -> Iterator[tuple[str, bool, pika.adapters.blocking_connection.BlockingChannel]]:
+def declared(request: pytest.FixtureRequest, amqp_url: str) -> Iterator[tuple[str, bool, pika.adapters.blocking_connection.BlockingChannel]]:
     """A topology declared twice through the command, under a prefix unique to this test."""
     prefix = f"test-{uuid.uuid4().hex[:8]}."
     quorum = request.param == "quorum"
     flags = [] if quorum else ["--classic"]
-    first = run_cli("declare", "--url", AMQP_URL, "--prefix", prefix, *flags)
+    first = run_cli("declare", "--url", amqp_url, "--prefix", prefix, *flags)
     assert first.returncode == 0, first.stderr
-    second = run_cli("declare", "--url", AMQP_URL, "--prefix", prefix, *flags)
+    second = run_cli("declare", "--url", amqp_url, "--prefix", prefix, *flags)
     assert second.returncode == 0, second.stderr
     assert second.stdout == first.stdout
-    connection = open_connection(AMQP_URL)
+    connection = open_connection(amqp_url)
     channel = connection.channel()
     try:
         yield prefix, quorum, channel
@@ -107,11 +105,11 @@ def test_a_rejected_message_lands_in_the_dead_letter_queue_naming_its_source(dec
     assert get_one(channel, prefix + "documents.renditions", attempts=4)[0] is None
 
 
-def test_the_readiness_probe_accepts_the_broker_and_names_an_unreachable_one() -> None:
-    probe_broker(AMQP_URL)
+def test_the_readiness_probe_accepts_the_broker_and_names_an_unreachable_one(amqp_url: str) -> None:
+    probe_broker(amqp_url)
     with pytest.raises(BrokerUnavailable, match="127.0.0.1:1"):
         probe_broker("amqp://guest:secret@127.0.0.1:1//", timeout=1.0)
-    assert run_cli("check", "--url", AMQP_URL).returncode == 0
+    assert run_cli("check", "--url", amqp_url).returncode == 0
     refused = run_cli("check", "--url", "amqp://guest:secret@127.0.0.1:1//")
     assert refused.returncode == 1
     assert "secret" not in refused.stderr
