@@ -34,13 +34,13 @@ export function periodLabel(key) {
 }
 
 // ---------- signing: public verification ----------
+// → {code, known, latest, recalled, recall_reason, recalled_at, book_type, summary,
+//    signatures: [{signer, organisation, chain, valid, intact, trusted, revoked, signed_at, timestamp_at, changed_after_signing, verdict}]}
 export function verifyFile(file, onProgress) {
-  return upload('signing', '/verifications', file, {
-    onProgress, anonymous: true, headers: { 'Content-Type': 'application/pdf', 'X-File-Name': encodeURIComponent(file.name.normalize('NFC')) },
-  });
+  return upload('signing', '/verify', file, { onProgress, anonymous: true, headers: { 'Content-Type': 'application/pdf' } });
 }
 export function verifyCode(code) {
-  return api('signing', `/verifications/${encodeURIComponent(code)}`, { anonymous: true });
+  return api('signing', `/verify/${encodeURIComponent(code)}`, { anonymous: true });
 }
 
 // ---------- documents ----------
@@ -113,10 +113,13 @@ export async function progress(scope, id, period) {
 }
 
 // ---------- signing ----------
-export async function signingQueue() { return items(await api('signing', '/queue')); }
-export function startBatch(body) { return api('signing', '/batches', { method: 'POST', body }); }
+/** My signing credentials (and, for the văn thư, the school's seal): {id, owner_kind, kind, subject, organisation, not_after, locked, revoked} */
+export async function credentials() { return items(await api('signing', '/credentials')); }
+/** Sign submissions with one credential and one PIN → batch {id, state, total, done, signed, failed, items: [{submission_id, status, reason, code}]} */
+export function startBatch({ submissionIds, credentialId, pin }) {
+  return api('signing', '/batches', { method: 'POST', body: { submission_ids: submissionIds, credential_id: credentialId, pin: pin || null } });
+}
 export function batch(id) { return api('signing', `/batches/${encodeURIComponent(id)}`); }
-export async function issued(query) { return items(await api('signing', '/issued', { query })); }
 
 // ---------- identity ----------
 export function me() { return api('identity', '/me'); }

@@ -7,7 +7,7 @@ import { t } from '../core/i18n.js';
 import { submitForm } from '../core/submitfile.js';
 import * as svc from '../services.js';
 
-const VIEWS = ['week', 'month', 'late', 'returned'];
+const VIEWS = ['week', 'month', 'late', 'returned', 'all'];
 const OPEN = new Set(['owed', 'late', 'returned', 'draft']);
 
 /** The last comment a decision gave (why it was returned). */
@@ -26,6 +26,7 @@ function inView(row, view, now) {
   const due = new Date(row.ob.due_at);
   if (view === 'late') return row.status === 'late';
   if (view === 'returned') return row.status === 'returned';
+  if (view === 'all') return OPEN.has(row.status);
   const horizon = new Date(now);
   horizon.setDate(horizon.getDate() + (view === 'week' ? 7 : 31));
   return OPEN.has(row.status) && row.status !== 'late' && due <= horizon;

@@ -7,6 +7,7 @@ import { t } from '../core/i18n.js';
 import { historyView, pdfPreview } from '../core/history.js';
 import { decisionForm, facts, waitsFor } from './submission.js';
 import { namesOf } from '../core/names.js';
+import { remember } from '../core/worklist.js';
 import * as svc from '../services.js';
 
 export default {
@@ -63,6 +64,7 @@ export default {
         detail)
         : h('section', { class: 'card' }, emptyState(t('queue.empty'), t('queue.emptyText'))));
 
+    for (const s of list) remember(user, s);
     if (selected) {
       const turn = waitsFor(selected, user) || { role: null };
       mount(detail,

@@ -9,6 +9,8 @@ import { historyView, pdfPreview } from '../core/history.js';
 import { submitForm } from '../core/submitfile.js';
 import { returnComment } from './mywork.js';
 import { namesOf } from '../core/names.js';
+import { signPanel } from '../core/signpanel.js';
+import { remember } from '../core/worklist.js';
 import * as svc from '../services.js';
 
 const WAITING = new Set(['submitted', 'in_review']);
@@ -70,10 +72,12 @@ export default {
   async render(el, ctx, user) {
     const sub = await svc.submission(ctx.params.id);
     const names = await namesOf(sub.tenant, user);
+    remember(user, sub);
     const reload = () => this.render(el, ctx, user);
     const mine = sub.submitter === user.sub;
     const turn = waitsFor(sub, user);
     const why = sub.state === 'returned' ? returnComment(sub) : null;
+    const signing = await signPanel(sub, user, names, reload);
     mount(el,
       h('div', { class: 'page-head' }, h('div', {},
         h('h1', {}, sub.book_name || sub.book_type),
@@ -85,6 +89,7 @@ export default {
         h('section', { class: 'card', 'aria-label': t('submission.document') }, pdfPreview(sub.current_version_id, sub.book_name)),
         h('div', {},
           turn ? decisionForm(sub, turn, names, reload) : null,
+          signing,
           mine && sub.state === 'returned' ? h('section', { class: 'card', 'aria-labelledby': 'resub' }, h('h2', { id: 'resub' }, t('mywork.resubmit')),
             submitForm({ obligation: { id: sub.obligation_id, book_type: sub.book_type, period_key: sub.period_key }, returned: sub, onDone: reload })) : null,
           h('section', { class: 'card', 'aria-labelledby': 'hist' },

@@ -10,35 +10,35 @@ import { navigate } from '../core/router.js';
 import * as svc from '../services.js';
 
 function resultView(result) {
-  const recalled = !!result.recalled;
   const sigs = result.signatures || [];
-  const allValid = sigs.length > 0 && sigs.every((s) => s.valid) && !result.modified_after_signing;
-  let verdict;
-  if (recalled) verdict = alertBox('error', t('verify.recalled'), result.recall_reason ? t('verify.recallReason', { reason: result.recall_reason }) : null);
-  else if (!sigs.length) verdict = alertBox('warn', t('verify.noSignature'));
-  else if (allValid) verdict = alertBox('ok', t('verify.valid'));
-  else verdict = alertBox('error', t('verify.invalid'), result.modified_after_signing ? t('verify.modified') : null);
+  const allValid = sigs.length > 0 && sigs.every((s) => s.valid);
+  const changed = sigs.some((s) => s.changed_after_signing || s.intact === false);
+  let kind = 'error';
+  if (!result.recalled && allValid && (result.latest || !result.known)) kind = 'ok';
+  else if (!sigs.length || (!result.recalled && allValid)) kind = 'warn';
+  const verdict = alertBox(kind, result.recalled ? t('verify.recalled') : (result.summary || t(allValid ? 'verify.valid' : 'verify.invalid')),
+    result.recalled && result.recall_reason ? t('verify.recallReason', { reason: result.recall_reason }) : (result.recalled ? result.summary : null));
 
-  const doc = result.document || {};
   return h('section', { class: 'card', 'aria-labelledby': 'verify-result' },
     h('h2', { id: 'verify-result' }, t('verify.result')),
     verdict,
     h('dl', { class: 'kv' },
-      doc.title ? [h('dt', {}, t('verify.docTitle')), h('dd', {}, doc.title)] : null,
-      doc.school_name ? [h('dt', {}, t('verify.school')), h('dd', {}, doc.school_name)] : null,
-      result.code ? [h('dt', {}, t('verify.code')), h('dd', {}, result.code)] : null,
-      result.sha256 ? [h('dt', {}, 'SHA-256'), h('dd', { class: 'mono' }, result.sha256)] : null,
-      result.issued_at ? [h('dt', {}, t('verify.issuedAt')), h('dd', {}, fmtDateTime(result.issued_at))] : null,
-      [h('dt', {}, t('verify.changed')), h('dd', {}, result.modified_after_signing ? t('verify.changedYes') : t('verify.changedNo'))]),
+      result.code ? [h('dt', {}, t('verify.code')), h('dd', { class: 'verify-code' }, result.code)] : null,
+      result.book_type ? [h('dt', {}, t('verify.docTitle')), h('dd', {}, t(`book.${result.book_type}`, {}, result.book_type))] : null,
+      result.document_sha256 ? [h('dt', {}, 'SHA-256'), h('dd', { class: 'mono' }, result.document_sha256)] : null,
+      result.recalled_at ? [h('dt', {}, t('verify.recalledAt')), h('dd', {}, fmtDateTime(result.recalled_at))] : null,
+      sigs.length ? [h('dt', {}, t('verify.changed')), h('dd', {}, changed ? t('verify.changedYes') : t('verify.changedNo'))] : null,
+      result.known === false && sigs.length ? [h('dt', {}, t('verify.registry')), h('dd', {}, t('verify.notRegistered'))] : null),
     sigs.length ? h('h3', {}, t('verify.signatures', { n: sigs.length })) : null,
-    sigs.length ? h('ol', { class: 'list' }, sigs.map((s) => h('li', {},
+    sigs.length ? h('ol', { class: 'list signatures' }, sigs.map((s) => h('li', {},
       h('div', { class: 'grow' },
-        h('span', { class: 'title' }, s.signer_name || s.signer || t('verify.unknownSigner')),
-        h('span', { class: 'meta' }, [s.role, s.organisation].filter(Boolean).join(' · ')),
-        h('div', { class: 'meta' }, t('verify.signedAt', { time: fmtDateTime(s.signed_at || s.signing_time) })),
+        h('span', { class: 'title' }, s.signer || t('verify.unknownSigner')),
+        s.organisation ? h('span', { class: 'meta' }, s.organisation) : null,
+        h('div', { class: 'meta' }, t('verify.signedAt', { time: fmtDateTime(s.timestamp_at || s.signed_at) }),
+          s.timestamp_at ? ` · ${t('verify.timestamped')}` : ''),
+        h('div', { class: 'meta' }, s.verdict),
         (s.chain && s.chain.length) ? h('details', {}, h('summary', {}, t('verify.chain')),
-          h('ol', {}, s.chain.map((c) => h('li', {}, typeof c === 'string' ? c : (c.subject || JSON.stringify(c)))))) : null,
-        s.problem ? h('div', { class: 'meta' }, s.problem) : null),
+          h('ol', {}, s.chain.map((c) => h('li', {}, typeof c === 'string' ? c : (c.subject || JSON.stringify(c)))))) : null),
       h('span', { class: `badge ${s.valid ? 'ok' : 'bad'}` }, s.valid ? t('verify.sigValid') : t('verify.sigInvalid'))))) : null);
 }
 
