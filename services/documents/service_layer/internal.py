@@ -7,6 +7,7 @@ superseding version to a write-once document.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import BinaryIO
 
@@ -26,6 +27,8 @@ from services.kernel.events import Event
 from services.kernel.ids import new_id
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope
+
+log = logging.getLogger(__name__)
 
 
 class Internal:
@@ -117,8 +120,13 @@ class Internal:
             return
         service = Principal(sub=event.actor or "approvals", tenant=None, district=event.district,
                             roles=frozenset({"service"}), client_id="approvals", is_service=True)
-        self.mark_approved(self.context(service, event.tenant), str(version_id),
-                           decision_id=str(event.data.get("submission_id") or event.id))
+        try:
+            self.mark_approved(self.context(service, event.tenant), str(version_id),
+                               decision_id=str(event.data.get("submission_id") or event.id))
+        except NotFound:
+            # A version this service never stored (another system's id): nothing to protect here,
+            # and retrying would not make it appear.
+            log.warning("approval of unknown version %s (school %s) ignored", version_id, event.tenant)
 
     def mark_approved(self, ctx: CallerContext, version_id: str, *, decision_id: str | None) -> DocumentRecord:
         """The approvals service approved ``version_id``: the document becomes write-once."""

@@ -247,3 +247,10 @@ def test_a_decomposed_vietnamese_name_is_stored_in_nfc(client, people) -> None:
     resp = upload(client, people.teacher_a(), pdf_bytes(), name=nfd)
     assert resp.status_code == 201
     assert resp.get_json()["version"]["file_name"] == unicodedata.normalize("NFC", nfd) != nfd
+
+
+def test_an_approval_of_an_unknown_version_is_ignored_not_retried(container) -> None:
+    from services.kernel.events import Event
+    event = Event(type="approvals.submission.approved", tenant="th-hoa-phong", district="pgd-hoa-vang",
+                  data={"version_id": "khong-co"})
+    assert container.consumers["documents.approvals"].handle(event) is True
