@@ -30,9 +30,7 @@ from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps.api import TimeStamper
-from pyhanko.sign.validation import add_validation_info
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from services.signing.adapters.stamp_font import PreparedFontFactory
@@ -47,10 +45,6 @@ STAMP_TEXT = (
     "Thời gian ký: %(when)s\n"
     "Mã tra cứu: %(code)s"
 )
-
-
-class RevocationInfoUnavailable(Exception):
-    """The signer's chain could not be validated with the revocation data at hand."""
 
 
 @dataclass(frozen=True)
@@ -215,23 +209,25 @@ class PadesEngine:
         )
         await PdfTBSDocument.async_finish_signing(output, digest, container)
 
-    def add_revocation_info(
-        self, output: IO[bytes], field_name: str, *, trust_roots: Sequence, crls: Sequence, moment: datetime
-    ) -> None:
-        """Append a DSS revision with the chain and CRLs of signature ``field_name`` (PAdES B-LT).
+    def add_revocation_info(self, output: IO[bytes], field_name: str, *, crls: Sequence) -> None:
+        """Append a DSS revision with the certificates and CRLs of signature ``field_name`` (PAdES B-LT).
 
-        Raises :class:`RevocationInfoUnavailable` when the chain cannot be validated at ``moment``
-        with the CRLs given (the caller then keeps nothing).
+        The certificates are those the signature and its timestamp token carry; ``crls`` are the
+        issuing CA's current CRLs. The caller has checked the certificate against them before
+        signing, so no second path validation is run here (it would cost three signatures' time).
         """
         output.seek(0)
         reader = PdfFileReader(output, strict=False)
         [embedded] = [s for s in reader.embedded_regular_signatures if s.field_name == field_name]
-        context = ValidationContext(trust_roots=list(trust_roots), crls=list(crls), allow_fetching=False,
-                                    revocation_mode="hard-fail", moment=moment)
-        try:
-            add_validation_info(embedded, context, in_place=True)
-        except (PathValidationError, PathBuildingError, ValueError) as exc:
-            raise RevocationInfoUnavailable(str(exc)) from exc
+        certificates = [c.chosen for c in embedded.signed_data["certificates"]]
+        for attr in embedded.signer_info["unsigned_attrs"] or ():
+            if attr["type"].native == "signature_time_stamp_token":
+                for token in attr["values"]:
+                    certificates += [c.chosen for c in token["content"]["certificates"]]
+        writer = IncrementalPdfFileWriter.from_reader(reader)
+        DocumentSecurityStore.supply_dss_in_writer(
+            writer, embedded.pkcs7_content.hex().encode("ascii"), certs=certificates, crls=list(crls))
+        writer.write_in_place()
 
     @staticmethod
     def _external_signer(identity: SigningIdentity, signature: bytes | None) -> signers.ExternalSigner:

@@ -40,7 +40,7 @@ from services.signing.adapters.approvals_client import ApprovalsPort, refusal_fo
 from services.signing.adapters.documents_client import DocumentsPort
 from services.signing.adapters.key_paths.base import KeyPath, ToBeSigned
 from services.signing.adapters.pades import (
-    PadesEngine, PreparedSignature, RevocationInfoUnavailable, SigningIdentity, StampContent, StampPlacement,
+    PadesEngine, PreparedSignature, SigningIdentity, StampContent, StampPlacement,
 )
 from services.signing.adapters.pdf_checks import check_signable
 from services.signing.adapters.records import BatchDoc, SignedDocumentDoc
@@ -305,12 +305,7 @@ class SigningService:
             engine.complete(out, prepared, identity=identity, signature=signatures[sid])
             level = "B-T" if self._choice.level != "B-B" else "B-B"
             if roots is not None and _issued_by_known_root(cred, roots):
-                try:
-                    engine.add_revocation_info(out, prepared.field_name, trust_roots=roots, crls=crls,
-                                               moment=self._clock.now())
-                except RevocationInfoUnavailable:
-                    raise SigningRefused("Không kiểm tra được tình trạng thu hồi của chứng thư số để lưu chữ ký "
-                                         "dài hạn (B-LT); tài liệu chưa được ký.") from None
+                engine.add_revocation_info(out, prepared.field_name, crls=crls)
                 level = "B-LT"
             facts = certificate_facts(cred.certificate_der)
             signer_entry = {"person": principal.sub, "name": facts.subject_name, "role": item["role"],

@@ -300,6 +300,9 @@ def test_hoc_ba_flow_to_its_end(platform, signing_pki, tmp_path):
     # events and audit entries of both services
     signed = [e for e in p.signing_events() if e.type == "signing.document.signed"]
     assert len(signed) == 6 and {e.data["key_path"] for e in signed} == {"platform", "pkcs12", "external"}
+    # B-LT where the district CA's CRL is held; the token's certificate comes from another CA: B-T
+    assert {(e.data["key_path"], e.data["level"]) for e in signed} == {
+        ("platform", "B-LT"), ("pkcs12", "B-LT"), ("external", "B-T")}
     kinds = [e.type for e in events if e.data.get("submission_id") == sids[0]]
     for expected in ("approvals.submission.signed", "approvals.submission.issued", "approvals.submission.recalled"):
         assert expected in kinds
