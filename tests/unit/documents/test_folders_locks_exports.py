@@ -137,3 +137,12 @@ def test_print_export_merges_a_tos_lesson_plans_and_puts_so_dang_bo_on_a3(client
     container.exports.run(tenant="th-hoa-phong", district="pgd-hoa-vang", export_id=a3["id"])
     page = PdfReader(io.BytesIO(client.get(f"/api/v1/exports/{a3['id']}/file", headers=auth(people.van_thu_a())).data)).pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 1191)
+
+
+def test_the_openapi_document_lists_the_raw_upload_and_the_internal_calls(client) -> None:
+    paths = client.get("/openapi.json").get_json()["paths"]
+    upload_op = paths["/api/v1/documents/upload"]["post"]
+    assert "application/octet-stream" in upload_op["requestBody"]["content"]
+    assert {"book", "period"} <= {p["name"] for p in upload_op["parameters"]}
+    assert "post" in paths["/api/v1/internal/versions/{version_id}/signed"]
+    assert client.get("/readyz").get_json()["checks"]["object_store"] == "ok"
