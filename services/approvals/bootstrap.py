@@ -90,7 +90,8 @@ def bootstrap(
     ensure_indexes(*ALL_DOCUMENTS)
     holder: dict[str, ObligationService] = {}
     setup = SetupService(clock=runtime.clock, audit_log=runtime.audit,
-                         recompute=lambda school, reason: holder["o"].recompute(school, reason))
+                         recompute=lambda school, reason, person=None: holder["o"].recompute(school, reason,
+                                                                                            person=person))
     obligations = ObligationService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)
     holder["o"] = obligations
     submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)

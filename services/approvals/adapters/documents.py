@@ -114,6 +114,7 @@ class ObligationDoc(TenantOwned, OutboxMixin):
     meta = {"db_alias": ALIAS, "collection": "obligations", "indexes": [
         ("tenant_id", "owner", "due_at"),
         ("tenant_id", "year", "active"),
+        ("tenant_id", "year", "subject"),
         {"fields": ["active", "overdue_emitted", "satisfied", "due_at"],
          "partialFilterExpression": {"overdue_emitted": False}},
     ]}

@@ -99,8 +99,10 @@ def compute_obligations(
     calendar: SchoolCalendar,
     rules: Mapping[tuple[str, str], DeadlineRule],
     approval_rules: Mapping[tuple[str, str], DeadlineRule] | None = None,
+    *,
+    only_person: str | None = None,
 ) -> list[Obligation]:
-    """Every obligation of one school for one school year.
+    """Every obligation of one school for one school year (or only those ``only_person`` owes).
 
     ``rules`` maps (book, item) to the rule in force for this school; ``approval_rules``
     to the district's approval deadline where there is one (lesson plans).
@@ -109,7 +111,7 @@ def compute_obligations(
     tos = teacher_units(school, members)
     out: list[Obligation] = []
     for book in BOOKS.values():
-        subjects = _subjects(book, school, members, tos)
+        subjects = [s for s in _subjects(book, school, members, tos) if only_person in (None, s.owner)]
         if not subjects:
             continue
         for item in book.items:

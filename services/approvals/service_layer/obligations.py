@@ -50,8 +50,13 @@ class ObligationService:
         self.directory = SchoolDirectory()
         self.frames = FrameRepository()
 
-    def recompute(self, school_id: str, reason: str) -> dict[str, int]:
-        """Bring the stored obligations of one school in line with its rules, people and calendar."""
+    def recompute(self, school_id: str, reason: str, *, person: str | None = None) -> dict[str, int]:
+        """Bring the stored obligations of one school in line with its rules, people and calendar.
+
+        With ``person`` (a membership changed) only what that person owes or owed is compared:
+        their own obligations and those of the tổ and classes they now hold (taken over from a
+        predecessor), so a school's onboarding does not rescan the school once per person.
+        """
         school = self.directory.school(school_id)
         if school is None:
             return {"added": 0, "removed": 0, "changed": 0}
@@ -69,9 +74,13 @@ class ObligationService:
             if cal is None:
                 continue
             year_rules = self.setup.bounded_by_floor(rules, floors, cal)
-            desired = {o.id: o for o in compute_obligations(info, members, cal, year_rules, approvals)}
+            desired = {o.id: o for o in compute_obligations(info, members, cal, year_rules, approvals,
+                                                            only_person=person)}
+            scope: dict = {"tenant_id": school_id, "year": year}
+            if person is not None:
+                scope["$or"] = [{"owner": person}, {"subject": {"$in": sorted({o.subject for o in desired.values()})}}]
             stored = {d["_id"]: d for d in coll.find(
-                {"tenant_id": school_id, "year": year},
+                scope,
                 {"due_at": 1, "active": 1, "satisfied": 1, "unit": 1, "owner": 1, "approval_due_at": 1,
                  "overdue_emitted": 1})}
             inserts = []
@@ -98,7 +107,8 @@ class ObligationService:
                     changed += 1
             if inserts:
                 coll.insert_many(inserts, ordered=False)
-            gone = [oid for oid, d in stored.items() if oid not in desired and d.get("active") and not d.get("satisfied")]
+            gone = [oid for oid, d in stored.items() if oid not in desired and d.get("active") and not d.get("satisfied")
+                    and person in (None, d.get("owner"))]  # a scoped pass drops only the person's own
             if gone:
                 coll.update_many({"_id": {"$in": gone}}, {"$set": {"active": False}})
                 for oid in gone:

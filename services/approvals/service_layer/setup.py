@@ -28,7 +28,7 @@ from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, TRUONG_PHON
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope
 
-Recompute = Callable[[str, str], None]  # (school id, reason)
+Recompute = Callable[..., None]  # (school id, reason, person=None): person narrows it to their obligations
 
 
 def book_and_item(book_type: str, item: str | None = None) -> tuple[Book, DeadlineItem | None]:
@@ -80,14 +80,14 @@ class SetupService:
         if held is not None and held.until is None and aware(held.since) <= at:
             return
         MembershipDoc.objects(**key).update_one(upsert=True, set__since=at, set__until=None)
-        self.recompute(data["school"], "identity.membership.granted")
+        self.recompute(data["school"], "identity.membership.granted", person=data["person"])
 
     def membership_revoked(self, data: dict, occurred_at: str | None = None) -> None:
         if not data.get("school"):
             return
         MembershipDoc.objects(tenant_id=data["school"], person=data["person"], role=data["role"],
                               unit=data.get("unit")).update_one(set__until=self._at(data, occurred_at))
-        self.recompute(data["school"], "identity.membership.revoked")
+        self.recompute(data["school"], "identity.membership.revoked", person=data["person"])
 
     # ----- calendar -----------------------------------------------------------------------------
     def require_district_staff(self, actor: Principal | None) -> Principal:

@@ -143,3 +143,23 @@ def test_a_progress_event_retried_after_a_partial_failure_counts_once(api):
         for period in ("2025-09", "2025-2026"):
             p = api.ok("GET", f"/progress?scope={scope}&id={sid}&period={period}", "thhp.hieutruong")
             assert (p["on_time"], p["awaiting"]) == (1, 1), (scope, period)
+
+
+def test_scoped_recomputations_agree_with_a_full_one(api):
+    at = datetime(2025, 11, 3, 9, 0, tzinfo=TIMEZONE)
+    api.clock.set(at)
+    setup = api.container.setup
+    unit = "th-hoa-phong/to-4"
+    setup.membership_revoked({"person": "thhp.totruong", "school": "th-hoa-phong", "role": "to_truong", "unit": unit,
+                              "at": at.isoformat()})
+    setup.membership_granted({"person": "thhp.topho", "school": "th-hoa-phong", "role": "to_truong", "unit": unit,
+                              "at": at.isoformat()})
+    setup.membership_revoked({"person": "thhp.giaovien", "school": "th-hoa-phong", "role": "giao_vien",
+                              "unit": "th-hoa-phong/lop-4a", "at": at.isoformat()})
+    setup.membership_granted({"person": "thhp.giaovien2", "school": "th-hoa-phong", "role": "giao_vien",
+                              "unit": "th-hoa-phong/lop-4a", "at": at.isoformat()})
+    setup.membership_granted({"person": "thhp.moi", "school": "th-hoa-phong", "role": "giao_vien",
+                              "unit": "th-hoa-phong/to-1", "at": at.isoformat()})
+    assert api.container.obligations.recompute("th-hoa-phong", "check") == {"added": 0, "removed": 0, "changed": 0}
+    hoc_ba = {o["period_key"]: o for o in api.obligations("thhp.giaovien2") if o["book_type"] == "hoc_ba"}
+    assert hoc_ba["2025-2026"]["unit"] == unit  # the new GVCN of 4A owes the class's học bạ, counted in their tổ
