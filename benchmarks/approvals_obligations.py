@@ -88,7 +88,7 @@ def store_schools(count: int) -> tuple[float, int, int]:
     c = bootstrap({"mode": "test", "db_name": "hoso_approvals_bench"},
                   clock=FixedClock(datetime(2025, 8, 15, tzinfo=TIMEZONE)), publisher=InMemoryPublisher())
     c.setup.publish_frame(Principal(sub="pgd", district="pgd-bench", roles=frozenset({"truong_phong"})), FRAME)
-    c.obligations.setup.recompute = lambda *_: None  # seed the projection without recomputing after each grant
+    c.obligations.setup.recompute = lambda *_, **__: None  # seed the projection without recomputing per grant
     for n in range(count):
         info, members, units = school(n)
         c.setup.school_onboarded({"school_id": info.id, "slug": info.id, "name": info.id, "levels": ["tieu_hoc"],
