@@ -1,6 +1,7 @@
 """Pages anyone can open without signing in: the verification page, the start page, not found."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from playwright.sync_api import expect
@@ -47,3 +48,30 @@ def test_pages_needing_sign_in_ask_for_it_first(new_page):
     page = new_page()
     page.goto("/viec-cua-toi")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hồ sơ sổ sách điện tử của nhà trường")
+
+
+def test_a_visitor_uploading_an_unsigned_pdf_is_told_it_carries_no_signature(new_page, capture):
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    data = BytesIO()
+    writer.write(data)
+    page = new_page()
+    page.goto("/tra-cuu")
+    page.locator("input[type=file]").set_input_files(files=[{"name": "Học bạ không ký.pdf", "mimeType": "application/pdf", "buffer": data.getvalue()}])
+    page.get_by_role("button", name="Kiểm tra", exact=True).first.click()
+    result = page.locator("section[aria-labelledby=verify-result]")
+    expect(result).to_contain_text("Tài liệu không có chữ ký số.")
+    capture(page, "tra-cuu-khong-co-chu-ky")
+
+
+def test_an_unknown_code_is_reported_in_vietnamese(new_page):
+    page = new_page()
+    page.goto("/tra-cuu")
+    page.get_by_label("Mã tra cứu").fill("KHONG-CO-MA-NAY")
+    page.get_by_role("button", name="Kiểm tra", exact=True).nth(1).click()
+    expect(page.get_by_role("alert")).to_contain_text("Không tìm thấy văn bản với mã này.")
+    expect(page).to_have_url(re.compile(r"/tra-cuu/KHONG-CO-MA-NAY$"))
