@@ -48,6 +48,12 @@ CONSUMERS: tuple[Consumer, ...] = (
         purpose="Build a requested export archive in the background.",
     ),
     Consumer(
+        service="documents",
+        queue="documents.approvals",
+        bindings=("approvals.submission.approved",),
+        purpose="Make the approved version of a document write-once.",
+    ),
+    Consumer(
         service="approvals",
         queue="approvals.identity",
         bindings=("identity.school.onboarded", "identity.membership.granted", "identity.membership.revoked"),
