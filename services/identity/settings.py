@@ -64,8 +64,3 @@ class IdentitySettings(ServiceSettings):
     def service_client_secrets(self) -> dict[str, str]:
         """client id → secret for every service client that has a secret configured."""
         return {name: secret for name in SERVICE_CLIENTS if (secret := getattr(self, f"{name}_client_secret"))}
-
-    @property
-    def identity_public_base(self) -> str:
-        """Where browsers reach this service (through the gateway): the issuer URL."""
-        return self.issuer

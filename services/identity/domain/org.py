@@ -24,14 +24,6 @@ class Level(str, Enum):
     THPT = "thpt"
 
 
-LEVEL_NAMES = {
-    Level.MAM_NON: "Mầm non",
-    Level.TIEU_HOC: "Tiểu học",
-    Level.THCS: "Trung học cơ sở",
-    Level.THPT: "Trung học phổ thông",
-}
-
-
 class UnitKind(str, Enum):
     """Kind of unit inside a school."""
 

@@ -63,11 +63,6 @@ PROVINCE_READ_ROLES: frozenset[str] = frozenset({"chuyen_vien_so"})
 DISTRICT_ONBOARD_ROLES: frozenset[str] = frozenset({"truong_phong"})
 
 
-def is_known_role(slug: str) -> bool:
-    """True when ``slug`` is one of the platform's role slugs."""
-    return slug in ROLE_LEVELS
-
-
 def level_of(slug: str) -> RoleLevel:
     """The level a role is held at; raises KeyError for an unknown slug."""
     return ROLE_LEVELS[slug]
