@@ -195,8 +195,20 @@ def _sig_from_doc(d: dict) -> SignatureState:
 
 
 def waiting_keys(sub: Submission) -> list[str]:
-    """Queue keys ``role@unit`` (``role@*`` for school-wide steps) of who must decide now."""
-    return sorted({f"{s.step.role}@{s.step.unit or '*'}" for s in sub.waiting_steps()})
+    """Queue keys of who must act now (one indexed field serves both queues).
+
+    Decisions: ``role@unit`` (``role@*`` for school-wide steps). Signing: ``sign:person:<id>`` for a
+    named signer, ``sign:role:<role>`` for any holder, for the next order's unsigned steps. Issue:
+    ``issue:<role>`` once signed.
+    """
+    keys = {f"{s.step.role}@{s.step.unit or '*'}" for s in sub.waiting_steps()}
+    if sub.state == "signing":
+        order = sub.next_signing_order()
+        keys |= {f"sign:person:{s.spec.signer}" if s.spec.signer else f"sign:role:{s.spec.role}"
+                 for s in sub.signatures if s.spec.order == order and s.signed_by is None}
+    if sub.state == "signed" and sub.issue_role:
+        keys.add(f"issue:{sub.issue_role}")
+    return sorted(keys)
 
 
 def submission_to_doc(sub: Submission, doc: SubmissionDoc | None = None) -> SubmissionDoc:
@@ -277,7 +289,7 @@ def save_with_revision(doc: SubmissionDoc | CorrectionDoc) -> None:
 class SubmissionRepository(TenantRepository[SubmissionDoc]):
     document = SubmissionDoc
 
-    def queue(self, keys: list[str], *, cursor: str | None, limit: int) -> tuple[list[SubmissionDoc], str | None]:
+    def waiting_for(self, keys: list[str], *, cursor: str | None, limit: int) -> tuple[list[SubmissionDoc], str | None]:
         return keyset_page(self.query(waiting__in=keys), "waiting_since", cursor=cursor, limit=limit)
 
 

@@ -341,6 +341,12 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         items, next_cursor = c.submissions.queue(_me(), cursor=query.cursor, limit=query.limit)
         return {"items": items, "next_cursor": next_cursor}
 
+    @route(bp, "/signing-queue", query=PageQuery, tags=["queue"])
+    def signing_queue(query: PageQuery) -> dict:
+        """Submissions waiting for my signature now (or, for the văn thư, to be issued), oldest first."""
+        items, next_cursor = c.submissions.signing_queue(_me(), cursor=query.cursor, limit=query.limit)
+        return {"items": items, "next_cursor": next_cursor}
+
     @route(bp, "/queue/approve", methods=["POST"], body=BulkApproveIn, tags=["queue"])
     def bulk_approve(body: BulkApproveIn) -> dict:
         """Approve several submissions at once; one result per submission."""

@@ -264,7 +264,7 @@ class SubmissionService:
         """Submissions waiting for the caller's decision, oldest first, one page at a time."""
         p = require_principal(actor)
         items = []
-        docs, next_cursor = self._repo(p).queue(self.queue_keys(p), cursor=cursor, limit=limit)
+        docs, next_cursor = self._repo(p).waiting_for(self.queue_keys(p), cursor=cursor, limit=limit)
         for doc in docs:
             sub = submission_from_doc(doc)
             if sub.submitter == p.sub:
@@ -274,6 +274,23 @@ class SubmissionService:
                 v = self.view(sub)
                 v["waiting_since"] = _fmt(aware(doc.waiting_since))
                 items.append(v)
+        return items, next_cursor
+
+    def signing_queue(self, actor: Principal, *, cursor: str | None = None,
+                      limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
+        """Submissions waiting for my signature now, or (văn thư) for issue, oldest first."""
+        p = require_principal(actor)
+        holds = self._holds(p.tenant or "", p.sub, self.clock.now())
+        keys = [f"sign:person:{p.sub}"] + [f"sign:role:{r}" for r in holds] + [f"issue:{r}" for r in holds]
+        docs, next_cursor = self._repo(p).waiting_for(sorted(keys), cursor=cursor, limit=limit)
+        items = []
+        for doc in docs:
+            sub = submission_from_doc(doc)
+            step, _ = sub.signing_turn(p.sub, holds)
+            action = "sign" if step else ("issue" if sub.state == "signed" and sub.issue_role in holds else None)
+            if action:
+                items.append({**self.view(sub), "action": action, "waiting_since": _fmt(aware(doc.waiting_since)),
+                              "my_order": step.spec.order if step else None})
         return items, next_cursor
 
     def bulk_approve(self, actor: Principal, ids: list[str], comment: str | None) -> list[dict[str, Any]]:

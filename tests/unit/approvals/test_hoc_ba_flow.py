@@ -65,6 +65,11 @@ def test_signing_in_order_then_issue_and_recall(api, hoc_ba):
     def turn(person):
         return api.ok("GET", f"/submissions/{sid}/signing-turn?signer={person}", "", token=service)
 
+    def waiting(who):
+        return [(i["id"], i["action"], i["my_order"]) for i in api.ok("GET", "/signing-queue", who)["items"]]
+
+    assert waiting("thhp.giaovien") == [(sid, "sign", 1)]
+    assert waiting("thhp.hieutruong") == [] and waiting("thhp.vanthu") == []
     assert turn("thhp.vanthu")["may_sign"] is False
     assert turn("thhp.vanthu")["reason"] == "Chưa đến lượt ký: đang chờ các chữ ký thứ tự 1."
     t = turn("thhp.giaovien")
@@ -80,12 +85,14 @@ def test_signing_in_order_then_issue_and_recall(api, hoc_ba):
     assert r.status_code == 409 and "Chưa đến lượt ký" in r.get_json()["detail"]
     assert sign("thhp.giaovien", "gvcn", 1, token=api.token("thhp.giaovien")).status_code == 403  # services only
     assert sign("thhp.giaovien", "gvcn", 1).status_code == 200
+    assert waiting("thhp.giaovien") == [] and waiting("thhp.hieutruong") == [(sid, "sign", 2)]
     r = sign("thhp.hieutruong", "hieu_truong", 2, digest=sha("changed"))
     assert r.status_code == 409 and r.get_json()["detail"].startswith("Tài liệu đã thay đổi")
     assert sign("thhp.hieutruong", "hieu_truong", 2).status_code == 200
     assert api.call("POST", f"/submissions/{sid}/issue", "thhp.vanthu", {}).status_code == 409  # not signed yet
     signed = sign("thhp.vanthu", "van_thu", 3).get_json()
     assert signed["state"] == "signed" and signed["signing"]["next_order"] is None
+    assert waiting("thhp.vanthu") == [(sid, "issue", None)]
 
     assert api.call("POST", f"/submissions/{sid}/issue", "thhp.hieutruong", {}).status_code == 403
     assert api.call("POST", f"/submissions/{sid}/issue", "thcsnh.vanthu", {}).status_code == 404
