@@ -71,6 +71,14 @@ class SchoolOut(BaseModel):
     principal_id: str | None
 
 
+class OnboardedOut(BaseModel):
+    school: SchoolOut
+    principal_id: str
+    principal_invited: bool = Field(description="an e-mail with a link to choose a password was sent")
+    principal_temporary_password: str | None = Field(
+        description="only for a new principal without e-mail: hand it over; changed at first sign-in")
+
+
 class MembershipOut(BaseModel):
     id: str
     role: str
@@ -254,13 +262,17 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
         """Schools I may see: my district's or province's (audited), or my own."""
         return SchoolList(items=[school_out(s) for s in admin.list_schools(me(), reason=query.reason)])
 
-    @api.route(bp, "/schools", methods=["POST"], body=SchoolIn, response=SchoolOut, status=201, tags=["schools"])
-    def onboard_school(body: SchoolIn) -> SchoolOut:
-        """Onboard a school of my district with its units and principal (trưởng phòng)."""
+    @api.route(bp, "/schools", methods=["POST"], body=SchoolIn, response=OnboardedOut, status=201, tags=["schools"])
+    def onboard_school(body: SchoolIn) -> OnboardedOut:
+        """Onboard a school of my district with its units, and invite its principal (trưởng phòng)."""
+        principal = me()
         head = NewPerson(**body.principal.model_dump())
-        doc, _ = admin.onboard_school(me(), slug=body.slug, name=body.name, levels=body.levels,
-                                      units=[(u.slug, u.name, u.kind) for u in body.units], head=head)
-        return school_out(doc)
+        doc, created = admin.onboard_school(principal, slug=body.slug, name=body.name, levels=body.levels,
+                                            units=[(u.slug, u.name, u.kind) for u in body.units], head=head)
+        invited = created.created and container.signin.invite(
+            created.person, school_name=doc.name, link_base=container.settings.issuer + "/auth/reset", actor=principal.sub)
+        return OnboardedOut(school=school_out(doc), principal_id=created.person.id, principal_invited=invited,
+                            principal_temporary_password=None if invited else created.temporary_password)
 
     @api.route(bp, "/schools/<school_id>", query=ReadQuery, response=SchoolOut, tags=["schools"])
     def get_school(school_id: str, query: ReadQuery) -> SchoolOut:

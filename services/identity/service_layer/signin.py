@@ -34,6 +34,7 @@ from services.kernel.ids import new_id
 
 MAX_KNOWN_DEVICES = 20
 WRONG_CODE_MESSAGE = "Mã xác thực không đúng hoặc đã hết hạn."
+INVITATION_LIFETIME = timedelta(days=7)
 RESET_EXPIRED_MESSAGE = "Liên kết đặt lại mật khẩu không còn hiệu lực. Vui lòng yêu cầu liên kết mới."
 
 
@@ -311,17 +312,38 @@ class SignInService:
         if locked_until(self._throttle.counters([key]).get(key), now):
             return  # no mailbox flooding: the answer on the page stays the same
         self._throttle.record(key, self._policy.reset_mail, now)
-        token = secrets.token_urlsafe(32)
-        IdentityPasswordResetDoc(id=token_hash(token), person_id=person.id, created_at=now,
-                         expires_at=now + self._reset_lifetime).save(force_insert=True)
+        link = f"{link_base}/{self._new_link(person.id, self._reset_lifetime)}"
         minutes = int(self._reset_lifetime.total_seconds() // 60)
         self._mailer.send(
             to=person.email, subject="HoSo: đặt lại mật khẩu",
             text=(f"Xin chào {person.full_name},\n\nĐể đặt lại mật khẩu HoSo, hãy mở liên kết sau "
-                  f"(dùng được một lần, trong {minutes} phút):\n\n{link_base}/{token}\n\n"
+                  f"(dùng được một lần, trong {minutes} phút):\n\n{link}\n\n"
                   "Nếu bạn không yêu cầu, hãy bỏ qua thư này; mật khẩu hiện tại vẫn giữ nguyên."),
         )
         self._audit.append(action="password.reset_requested", actor=None, tenant=None, target=person.id, data={})
+
+    def _new_link(self, person_id: str, lifetime: timedelta) -> str:
+        """A single-use token for the reset page (stored by hash only)."""
+        now = self._clock.now()
+        token = secrets.token_urlsafe(32)
+        IdentityPasswordResetDoc(id=token_hash(token), person_id=person_id, created_at=now,
+                                 expires_at=now + lifetime).save(force_insert=True)
+        return token
+
+    def invite(self, person: IdentityPersonDoc, *, school_name: str, link_base: str, actor: str) -> bool:
+        """E-mail a new account holder a single-use link (valid 7 days) to choose their password.
+        Returns False when the person has no e-mail address (the caller hands over a password)."""
+        if not person.email:
+            return False
+        link = f"{link_base}/{self._new_link(person.id, INVITATION_LIFETIME)}"
+        self._mailer.send(
+            to=person.email, subject="HoSo: mời bạn sử dụng hồ sơ điện tử",
+            text=(f"Xin chào {person.full_name},\n\nTài khoản HoSo của bạn tại {school_name} đã được tạo "
+                  f"(tên đăng nhập: {person.id}). Hãy mở liên kết sau để đặt mật khẩu "
+                  f"(dùng được một lần, trong 7 ngày):\n\n{link}\n"),
+        )
+        self._audit.append(action="person.invited", actor=actor, tenant=None, target=person.id, data={})
+        return True
 
     def reset_is_valid(self, token: str) -> bool:
         return IdentityPasswordResetDoc.objects(id=token_hash(token), used_at=None, expires_at__gt=self._clock.now()).first() is not None

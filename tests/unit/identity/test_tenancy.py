@@ -2,6 +2,8 @@
 kernel's audited cross-tenant grant."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from services.identity.adapters.documents import IdentityDistrictDoc
@@ -10,7 +12,7 @@ from services.identity.domain.people import PersonProfile
 from services.identity.service_layer.access import Actor
 from services.kernel.testing import TokenFactory
 
-from .conftest import ISSUER
+from .conftest import ISSUER, csrf_of, sign_in
 
 
 @pytest.fixture
@@ -110,6 +112,14 @@ def test_onboarding_by_the_district_emits_the_event_other_services_consume(clien
         "units": [{"slug": "to-toan", "name": "Tổ Toán", "kind": "to_chuyen_mon"}],
         "principal": {"username": "thpthv.hieutruong", "full_name": "Đoàn Văn Minh", "email": "ht@thpthv.edu.vn"}})
     assert resp.status_code == 201, resp.get_json()
+    assert resp.get_json()["principal_invited"] and resp.get_json()["principal_temporary_password"] is None
+    invitation = seeded.mailer.sent[-1]
+    assert invitation["to"] == "ht@thpthv.edu.vn" and "Trường THPT Hòa Vang" in invitation["text"]
+    link = re.search(r"/api/identity(/auth/reset/\S+)", invitation["text"]).group(1)
+    form = csrf_of(client, link)
+    done = client.post(link, data={"csrf": form, "new_password": "Hiệu trưởng 2026", "confirm_password": "Hiệu trưởng 2026"})
+    assert done.status_code == 200
+    assert sign_in(client, "thpthv.hieutruong", "Hiệu trưởng 2026").headers["Location"] == "enrol"
     assert client.post("/api/v1/schools", headers=tokens_for("thhp.hieutruong"), json={
         "slug": "x", "name": "X", "levels": ["thpt"],
         "principal": {"username": "x.y", "full_name": "X", "email": "x@y.vn"}}).status_code == 403
