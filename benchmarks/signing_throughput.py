@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
-from services.signing.adapters.pades import PadesEngine, StampPlacement
+from services.signing.adapters.pades import PadesEngine, SigningIdentity, StampPlacement
 from services.signing.adapters.pdf_checks import check_signable
 from services.signing.adapters.raw_signing import sign_raw
 from services.signing.adapters.x509_issuer import new_key
@@ -72,9 +72,15 @@ def naive_rate(pki: DevPki, holder, pdf: bytes, folder: Path) -> float:
     return rate(once, 3.0)
 
 
+_IDENTITIES: dict[int, SigningIdentity] = {}
+
+
 def ours_once(engine: PadesEngine, pki: DevPki, holder, source, output, code: str = "HB7Q2K9M") -> None:
-    """One signature the way the service makes it: check, prepare, sign with the kept key, complete."""
-    identity = pki.identity(holder)
+    """One signature the way the service makes it: check, prepare, sign with the kept key, complete.
+
+    The signer's identity is built once per signer, as the service builds it once per batch.
+    """
+    identity = _IDENTITIES.setdefault(id(holder), pki.identity(holder))
     prepared = engine.prepare(check_signable(source), output, identity=identity, field_name="KyHieuTruong",
                               stamp=sample_stamp(code=code), placement=PLACEMENT)
     engine.complete(output, prepared, identity=identity, signature=sign_raw(holder.key, prepared.data_to_sign))

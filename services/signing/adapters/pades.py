@@ -49,7 +49,10 @@ STAMP_TEXT = (
 
 @dataclass(frozen=True)
 class SigningIdentity:
-    """The signer's certificate and the chain up to (and including) its root."""
+    """The signer's certificate and the chain up to (and including) its root.
+
+    Build one per signer and reuse it: the attributes derived from the certificates are cached.
+    """
 
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]
@@ -57,6 +60,11 @@ class SigningIdentity:
     @property
     def key_algorithm(self) -> str:
         return self.certificate.public_key.algorithm
+
+    @cached_property
+    def certificate_store(self) -> SimpleCertificateStore:
+        """The chain as pyHanko's certificate registry (built once per identity)."""
+        return SimpleCertificateStore.from_certs(self.chain)
 
     @cached_property
     def signing_certificate_attribute(self) -> bytes:
@@ -233,7 +241,7 @@ class PadesEngine:
     def _external_signer(identity: SigningIdentity, signature: bytes | None) -> signers.ExternalSigner:
         return signers.ExternalSigner(
             signing_cert=identity.certificate,
-            cert_registry=SimpleCertificateStore.from_certs(identity.chain),
+            cert_registry=identity.certificate_store,
             signature_value=signature if signature is not None else 512,
         )
 
