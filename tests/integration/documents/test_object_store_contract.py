@@ -124,3 +124,50 @@ def test_local_store_writes_atomically_under_its_root(tmp_path) -> None:
         store.put_stream("t/x", FailingSource(b"z" * 5000, 4000))
     assert not any((tmp_path / "objects" / ".tmp").iterdir())
     assert not (tmp_path / "escape").exists()
+
+
+class _CountingS3:
+    """An S3 endpoint that keeps only the size of what it receives (to measure the adapter alone)."""
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.largest_body = 0
+
+    def create_multipart_upload(self, **kw: object) -> dict:
+        return {"UploadId": "u1"}
+
+    def upload_part(self, *, Body: bytes, PartNumber: int, **kw: object) -> dict:  # noqa: N803 - boto3 names
+        self.received += len(Body)
+        self.largest_body = max(self.largest_body, len(Body))
+        return {"ETag": f'"{PartNumber}"'}
+
+    def complete_multipart_upload(self, **kw: object) -> dict:
+        return {}
+
+
+class _Zeros(io.RawIOBase):
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        n = min(self.left, size if size > 0 else 1 << 20)
+        self.left -= n
+        return b"\0" * n
+
+
+def test_s3_multipart_holds_about_one_part_in_memory() -> None:
+    import tracemalloc
+    endpoint = _CountingS3()
+    store = S3ObjectStore(client=endpoint, bucket=BUCKET, part_size=PART)
+    tracemalloc.start()
+    try:
+        stored = store.put_stream("t/big", _Zeros(200 * 1024 * 1024))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert stored.size == endpoint.received == 200 * 1024 * 1024
+    assert endpoint.largest_body == PART
+    assert peak < 3 * PART, f"peak {peak / 1e6:.1f} MB for 200 MB streamed"
