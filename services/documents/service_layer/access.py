@@ -14,7 +14,7 @@ from services.documents.domain.obligations import SCHOOL_OWNER, slots_owed
 from services.documents.domain.people import Actor, Unit
 from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
-from services.kernel.errors import Forbidden, NotFound
+from services.kernel.errors import Forbidden, NotFound, Unauthorized
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope, grant_cross_tenant
 
@@ -59,7 +59,6 @@ class CallerContext:
 def school_context(principal: Principal | None) -> CallerContext:
     """The caller's own school; 401/403 for anonymous callers and staff without a school."""
     if principal is None:
-        from services.kernel.errors import Unauthorized
         raise Unauthorized()
     scope = TenantScope.for_principal(principal)
     repos = Repositories(scope)
@@ -74,7 +73,6 @@ def read_context(principal: Principal | None, *, school: str | None, reason: str
     """A context for reading: the caller's school, or for district/province staff an audited
     cross-tenant grant (``reason`` names the inspection) narrowed to ``school`` when given."""
     if principal is None:
-        from services.kernel.errors import Unauthorized
         raise Unauthorized()
     if principal.tenant:
         if school and school != principal.tenant:

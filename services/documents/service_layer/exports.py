@@ -28,7 +28,7 @@ from services.documents.service_layer.access import CallerContext, require_schoo
 from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
-from services.kernel.errors import Conflict, Forbidden, ValidationFailed
+from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.kernel.events import Event
 from services.kernel.ids import new_id
 from services.kernel.tenancy import TenantScope
@@ -77,7 +77,6 @@ class Exports:
     def get(self, ctx: CallerContext, export_id: str) -> ExportRecord:
         record = ctx.repos.exports.get(export_id)
         if record.requested_by != ctx.principal.sub and not ctx.actor.is_leadership:
-            from services.kernel.errors import NotFound
             raise NotFound()
         return record
 

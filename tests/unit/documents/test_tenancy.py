@@ -79,3 +79,15 @@ def test_district_staff_read_across_schools_only_with_a_reason_and_each_read_is_
     assert client.post("/api/v1/locks", json={"starts_at": "2025-10-01T00:00:00+07:00", "ends_at": "2025-10-09T00:00:00+07:00",
                                               "reason": "khóa"}, headers=staff).status_code == 403
     assert VersionRecord.objects.count() == 1
+
+
+def test_district_staff_signed_links_carry_the_school_and_still_need_the_reason(client, people) -> None:
+    b = _b_document(client, people)
+    reason = "Kiểm tra hồ sơ chuyên môn đợt 1"
+    staff = auth(people.chuyen_vien())
+    link = client.post(f"/api/v1/versions/{b['version']['id']}/download-url", json={},
+                       query_string={"school": "th-hoa-nhon", "reason": reason}, headers=staff).get_json()
+    assert "school=th-hoa-nhon" in link["url"]
+    assert client.get(link["url"], headers=staff).status_code == 403, "no reason, no cross-school read"
+    assert client.get(link["url"] + "&reason=" + reason, headers=staff).data == pdf_bytes()
+    assert client.get(link["url"], headers=auth(people.teacher_b())).status_code == 404
