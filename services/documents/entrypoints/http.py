@@ -19,7 +19,7 @@ from services.documents.service_layer.access import current_school_year, read_co
 from services.documents.service_layer.locks import lock_dict
 from services.documents.service_layer.reads import Download, SearchFilters, safe_ascii
 from services.documents.service_layer.templates import effective_level_catalog
-from services.documents.service_layer.uploads import UploadRequest
+from services.documents.service_layer.uploads import UploadRequest, UploadResult
 from services.kernel.api import Api
 from services.kernel.context import current_principal
 from services.kernel.errors import NotFound, ValidationFailed
@@ -126,7 +126,7 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         result = c.uploads.upload(ctx, _upload_request(query, document_id), request.stream)
         return _upload_response(result)
 
-    def _upload_response(result) -> Response:  # type: ignore[no-untyped-def]
+    def _upload_response(result: UploadResult) -> Response:
         body = {"document": document_view(result.document), "version": version_view(result.version),
                 "replayed": not result.created}
         resp = Response(json.dumps(body, ensure_ascii=False), status=201 if result.created else 200,

@@ -17,7 +17,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 from pypdf.generic import RectangleObject
 
 from services.documents.adapters.metered_reader import put_hashed
@@ -201,7 +201,7 @@ class Exports:
                 handle.close()
 
 
-def _fit(page, size: tuple[float, float]) -> None:  # type: ignore[no-untyped-def]
+def _fit(page: PageObject, size: tuple[float, float]) -> None:
     """Scale a page to fit ``size`` (portrait), keeping its proportions."""
     width, height = float(page.mediabox.width), float(page.mediabox.height)
     factor = min(size[0] / width, size[1] / height)

@@ -6,7 +6,7 @@ from typing import Any
 
 from services.documents.adapters.records import FolderRecord, SchoolRecord
 from services.documents.adapters.repositories import Repositories
-from services.documents.domain.catalog_model import OwnerKind
+from services.documents.domain.catalog_model import BookType, OwnerKind
 from services.documents.domain.obligations import SCHOOL_OWNER, TEAM_KINDS, addresses
 from services.documents.domain.periods import PeriodError, parse_school_year, periods_for
 from services.documents.service_layer.access import (
@@ -69,8 +69,8 @@ class Folders:
         return created
 
     @staticmethod
-    def _ensure(repos: Repositories, school: SchoolRecord, school_year: str, book, owner_kind: str, owner_key: str,  # type: ignore[no-untyped-def]
-                unit_id: str | None, owner_name: str) -> int:
+    def _ensure(repos: Repositories, school: SchoolRecord, school_year: str, book: BookType, owner_kind: str,
+                owner_key: str, unit_id: str | None, owner_name: str) -> int:
         folder_id = _folder_id(school.id, school_year, book.slug, owner_key)
         if repos.folders.query(id=folder_id).first() is not None:
             return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import unquote
 
@@ -88,13 +89,13 @@ def decode_file_name(raw: str | None) -> str:
         raise ValidationFailed(str(exc), field="file_name") from None
 
 
-def active_locks(ctx: CallerContext, now) -> list[LockView]:  # type: ignore[no-untyped-def]
+def active_locks(ctx: CallerContext, now: datetime) -> list[LockView]:
     return [LockView(id=r.id, scope=LockScope(r.book, r.unit_id, r.period, r.school_year), starts_at=r.starts_at,
                      ends_at=r.ends_at, reason=r.reason, removed=r.removed)
             for r in ctx.repos.locks.query(removed=False, ends_at__gt=now)]
 
 
-def refuse_if_locked(ctx: CallerContext, target: WriteTarget, now) -> None:  # type: ignore[no-untyped-def]
+def refuse_if_locked(ctx: CallerContext, target: WriteTarget, now: datetime) -> None:
     lock = blocking_lock(active_locks(ctx, now), target, now)
     if lock is not None:
         raise Locked(lock_message(lock), extra={"lock_id": lock.id})
@@ -225,7 +226,7 @@ class Uploads:
 
     def _record(self, ctx: CallerContext, req: UploadRequest, key: str, version_id: str, file_name: str, fmt: str,
                 reader: MeteredReader, document: DocumentRecord | None, book: BookType, owner_key: str,
-                unit_id: str | None, period: str, school_year: str, now) -> UploadResult:  # type: ignore[no-untyped-def]
+                unit_id: str | None, period: str, school_year: str, now: datetime) -> UploadResult:
         principal = ctx.principal
         if document is None:
             title = (req.title or file_name).strip()[:300]
