@@ -31,7 +31,7 @@ from .adapters.records import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
 from .adapters.sealing import KeySealer
 from .adapters.service_token import ClientSecretPost
 from .domain.credentials import KeyPathKind
-from .service_layer.authority import CertificateAuthority
+from .service_layer.authority import CertificateAuthority, load_roots
 from .service_layer.credentials import CredentialService, MongoPinCounter
 from .service_layer.signing import EngineChoice, SigningService
 from .service_layer.verification import VerificationService
@@ -122,7 +122,8 @@ def bootstrap(
         KeyPathKind.EXTERNAL: ExternalKeyPath(jobs=jobs, clock=runtime.clock, ttl_seconds=settings.external_job_ttl_seconds),
     }
     authority = CertificateAuthority(sealer=sealer, server_keys=server_keys, clock=runtime.clock, audit=runtime.audit,
-                                     crl_base_url=f"{public}/api/signing/v1/crl")
+                                     crl_base_url=f"{public}/api/signing/v1/crl",
+                                     extra_roots=load_roots(settings.trust_roots_dir))
     credentials = CredentialService(authority=authority, pkcs12_path=pkcs12_path, providers=providers,
                                     clock=runtime.clock, audit=runtime.audit)
     signing = SigningService(

@@ -23,5 +23,7 @@ class SigningSettings(ServiceSettings):
     remote_timeout_seconds: float = 300.0
     external_job_ttl_seconds: int = 900
     verify_max_bytes: int = 100 * 1024 * 1024
+    # folder of extra trust anchors (PEM or DER), e.g. the national root CA that licensed Vietnamese CAs chain to
+    trust_roots_dir: str | None = None
     simulated_remote_provider: bool = True
     queue_quorum: bool = False

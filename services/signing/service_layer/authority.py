@@ -6,7 +6,9 @@ the district root, at ``/api/v1/crl/<district>.crl``; every certificate names th
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -32,7 +34,8 @@ def _der(cert: x509.Certificate) -> bytes:
 
 class CertificateAuthority:
     def __init__(self, *, sealer: KeySealer, server_keys: ServerKeyPath, clock: Clock, audit: AuditLog,
-                 crl_base_url: str) -> None:
+                 crl_base_url: str, extra_roots: Sequence[asn1_x509.Certificate] = ()) -> None:
+        self._extra_roots = list(extra_roots)
         self._sealer = sealer
         self._server_keys = server_keys
         self._clock = clock
@@ -150,13 +153,28 @@ class CertificateAuthority:
         )
 
     def trust(self) -> tuple[list[asn1_x509.Certificate], list[asn1_crl.CertificateList]]:
-        """Every district root, and a fresh CRL of each, for validation."""
-        roots, crls = [], []
+        """Every district root (and the configured extra anchors), and a fresh CRL of each district, for validation."""
+        roots, crls = list(self._extra_roots), []
         for doc in DistrictCaDoc.objects.only("id", "certificate_der"):
             roots.append(asn1_x509.Certificate.load(doc.certificate_der))
             crls.append(asn1_crl.CertificateList.load(
                 self.crl(doc.id).public_bytes(serialization.Encoding.DER)))
         return roots, crls
+
+
+def load_roots(folder: str | None) -> list[asn1_x509.Certificate]:
+    """Trust anchors from ``folder`` (every ``.pem``, ``.crt``, ``.cer`` or ``.der`` file in it)."""
+    if not folder:
+        return []
+    roots = []
+    for path in sorted(Path(folder).iterdir()):
+        if path.suffix.lower() not in (".pem", ".crt", ".cer", ".der"):
+            continue
+        data = path.read_bytes()
+        certs = (x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data
+                 else [x509.load_der_x509_certificate(data)])
+        roots += [asn1_x509.Certificate.load(_der(c)) for c in certs]
+    return roots
 
 
 def _pkcs8(key: PrivateKeyTypes) -> bytes:

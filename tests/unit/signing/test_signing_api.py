@@ -23,7 +23,7 @@ from services.signing.adapters.x509_issuer import Subject, new_key
 from services.signing.bootstrap import bootstrap
 from services.signing.domain.credentials import MAX_PIN_TRIES, OwnerKind
 from services.signing.entrypoints.app import create_app
-from services.signing.testing import broken_xref, encrypted, one_page_pdf
+from services.signing.testing import broken_xref, encrypted, one_page_pdf, sign_locally
 
 DISTRICT, SCHOOL, OTHER = "pgd-hoa-vang", "th-hoa-phong", "mn-hoa-chau"
 GVCN, PRINCIPAL, CLERK = "thhp.giaovien", "thhp.hieutruong", "thhp.vanthu"
@@ -37,14 +37,15 @@ class InlineExecutor(Executor):
 
 
 class World:
-    def __init__(self, tmp_path, executor: Executor | None = None) -> None:
+    def __init__(self, tmp_path, executor: Executor | None = None, trust_roots_dir: str | None = None) -> None:
         self.spool = tmp_path / "spool"
         self.tokens = TokenFactory()
         self.approvals = FakeApprovals()
         self.documents = FakeDocuments()
         self.publisher = InMemoryPublisher()
         self.container = bootstrap(
-            {"mode": "test", "spool_dir": str(tmp_path / "spool"), "level": "B-T"}, environ={},
+            {"mode": "test", "spool_dir": str(tmp_path / "spool"), "level": "B-T", "trust_roots_dir": trust_roots_dir},
+            environ={},
             verifier=self.tokens.verifier(), publisher=self.publisher, approvals=self.approvals,
             documents=self.documents, executor=executor or InlineExecutor())
         self.client = create_app(container=self.container).test_client()
@@ -314,3 +315,18 @@ def test_background_batch_shows_progress_until_done(tmp_path):
         time.sleep(0.05)
     assert view["state"] == "done" and view["signed"] == 5
     assert seen == sorted(seen)
+
+
+def test_extra_trust_anchors_make_licensed_ca_signatures_trusted(tmp_path, pki, engine, pdf):
+    signed = sign_locally(engine, pki, pki.issue("Phạm Văn Hùng"), pdf)  # a "licensed" CA, not a district root
+    world = World(tmp_path)
+    untrusted = world.client.post("/api/v1/verify", data=signed, content_type="application/pdf").json
+    assert untrusted["signatures"][0]["trusted"] is False
+    assert "không do CA được tin cậy cấp" in untrusted["signatures"][0]["verdict"]
+
+    roots = tmp_path / "roots"
+    roots.mkdir()
+    (roots / "national-root.pem").write_bytes(pki.ca.public_bytes(serialization.Encoding.PEM))
+    world2 = World(tmp_path / "second", trust_roots_dir=str(roots))
+    trusted = world2.client.post("/api/v1/verify", data=signed, content_type="application/pdf").json
+    assert trusted["signatures"][0]["valid"] is True
