@@ -90,8 +90,8 @@ def pages_blueprint(container: Container) -> Blueprint:
         nxt = safe_next(request.values.get("next"))
         if request.method == "GET":
             view = signin.session(request.cookies.get(SESSION_COOKIE))
-            if view is not None and view.step == steps.ACTIVE and nxt:
-                return go(view, nxt)
+            if view is not None and (view.step != steps.ACTIVE or nxt):
+                return go(view, nxt)  # signed in, or half-way: continue where the person stopped
             return page("sign_in.html", "Đăng nhập", next=nxt, login="")
         login = request.form.get("login", "")
         if not csrf_ok(request):

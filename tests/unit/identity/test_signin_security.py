@@ -192,3 +192,9 @@ def test_reset_mails_are_limited_per_account(client, seeded):
         resp = client.post("/auth/forgot", data={"csrf": token, "login": "thhp.ketoan"})
         assert "Nếu tài khoản tồn tại" in resp.get_data(as_text=True)
     assert len(seeded.mailer.sent) == 3
+
+
+def test_coming_back_half_way_continues_at_the_missing_step(client):
+    assert sign_in(client, "thhp.quantri").headers["Location"] == "enrol"
+    resp = client.get("/auth/sign-in?next=%2Foauth%2Fauthorize%3Fclient_id%3Dhoso-web")
+    assert resp.status_code == 303 and resp.headers["Location"].startswith("enrol?next=")
