@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +63,13 @@ class Container:
     def outbox_collections(self) -> list[Collection]:
         """Collections whose records carry pending events (versions, locks, exports)."""
         return [record._get_collection() for record in OUTBOX_RECORDS]
+
+    def periodic(self) -> list[tuple[float, Callable[[], None]]]:
+        """Hourly: every school has its folder tree for the current school year."""
+        return [(3600.0, self.ensure_current_year_folders)]
+
+    def ensure_current_year_folders(self) -> None:
+        self.folders.ensure_year(current_school_year(self.runtime.clock.now()))
 
     def on_school_onboarded(self, event: Any) -> None:
         self.folders.onboard(event.data, current_school_year(self.runtime.clock.now()))

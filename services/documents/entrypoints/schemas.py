@@ -78,7 +78,8 @@ class ExportRequest(_Strict):
     school_year: str = Field(pattern=r"^\d{4}-\d{4}$")
     book: str | None = None
     unit_id: str | None = None
-    period: str | None = None
+    periods: list[str] = Field(default_factory=list, max_length=60)
+    """Periods to include (e.g. the teaching weeks of one month, from the school calendar)."""
 
 
 class TenantQuery(_Strict):

@@ -51,7 +51,7 @@ class Exports:
         self._work_dir = Path(work_dir)
 
     def request(self, ctx: CallerContext, *, kind: str, school_year: str, book: str | None, unit_id: str | None,
-                period: str | None) -> ExportRecord:
+                periods: list[str]) -> ExportRecord:
         require_school_staff(ctx)
         actor = ctx.actor
         allowed = bool(actor.roles & ARCHIVE_ROLES) or (
@@ -64,7 +64,7 @@ class Exports:
             raise ValidationFailed("Loại hồ sơ không có trong danh mục của trường.", field="book")
         p = ctx.principal
         filters = {k: v for k, v in {"school_year": school_year, "book": book, "unit_id": unit_id,
-                                     "period": period}.items() if v}
+                                     "period__in": sorted(set(periods))}.items() if v}
         record = ExportRecord(id=new_id(), kind=kind, filters=filters, requested_by=p.sub,
                               requested_at=self._clock.now())
         record.record_event(Event(type="documents.export.requested", tenant=p.tenant, district=p.district, actor=p.sub,

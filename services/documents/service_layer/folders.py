@@ -79,6 +79,15 @@ class Folders:
                                        unit_id=unit_id, periods=periods_for(school_year, book.cadence)))
         return 1
 
+    def ensure_year(self, school_year: str) -> int:
+        """Give every known school its tree for ``school_year`` (a periodic job: a new year starts in
+        September). Lists schools across tenants as a system task; each tree is written in its school's scope."""
+        created = 0
+        for school in SchoolRecord.objects.order_by("id"):
+            repos = Repositories(TenantScope.school(school.tenant_id, school.district_id, school.province_id))
+            created += self.generate(repos, school, school_year)
+        return created
+
     def generate_for_caller(self, ctx: CallerContext, school_year: str) -> int:
         require_school_staff(ctx)
         if "quan_tri" not in ctx.actor.roles and "hieu_truong" not in ctx.actor.roles:

@@ -124,10 +124,15 @@ def test_zip_export_with_manifest_runs_in_the_background_with_progress(client, c
 
 
 def test_print_export_merges_a_tos_lesson_plans_and_puts_so_dang_bo_on_a3(client, container, people) -> None:
-    for week in (5, 6):
+    for week in (5, 6, 9):
         upload(client, people.teacher_a(), pdf_bytes(2), period=f"2025-2026.t{week:02d}")
+    month = ["2025-2026.t05", "2025-2026.t06", "2025-2026.t07", "2025-2026.t08"]  # the weeks of one month
     job = client.post("/api/v1/exports", json={"kind": "print", "school_year": "2025-2026", "book": "ke_hoach_bai_day",
-                                               "unit_id": "th-hoa-phong/to-4"}, headers=auth(people.to_truong_a())).get_json()
+                                               "unit_id": "th-hoa-phong/to-4", "periods": month},
+                      headers=auth(people.to_truong_a())).get_json()
+    assert client.post("/api/v1/exports", json={"kind": "print", "school_year": "2025-2026", "book": "ke_hoach_bai_day",
+                                                "unit_id": "th-hoa-phong/to-1"},
+                       headers=auth(people.to_truong_a())).status_code == 403, "another tổ"
     container.exports.run(tenant="th-hoa-phong", district="pgd-hoa-vang", export_id=job["id"])
     merged = PdfReader(io.BytesIO(client.get(f"/api/v1/exports/{job['id']}/file", headers=auth(people.to_truong_a())).data))
     assert len(merged.pages) == 4 and round(float(merged.pages[0].mediabox.width)) == 595
@@ -146,3 +151,15 @@ def test_the_openapi_document_lists_the_raw_upload_and_the_internal_calls(client
     assert {"book", "period"} <= {p["name"] for p in upload_op["parameters"]}
     assert "post" in paths["/api/v1/internal/versions/{version_id}/signed"]
     assert client.get("/readyz").get_json()["checks"]["object_store"] == "ok"
+
+
+def test_a_new_school_year_gets_its_trees_from_the_periodic_job(container, clock) -> None:
+    from datetime import datetime, timezone
+    assert FolderRecord.objects(school_year="2026-2027").count() == 0
+    clock.set(datetime(2026, 9, 1, 1, 0, tzinfo=timezone.utc))
+    [(interval, job)] = container.periodic()
+    job()
+    job()
+    assert interval <= 86400
+    assert FolderRecord.objects(school_year="2026-2027", tenant_id="th-hoa-phong").count() == \
+        FolderRecord.objects(school_year="2025-2026", tenant_id="th-hoa-phong", owner_kind__ne="person").count()
