@@ -131,3 +131,13 @@ def test_onboarding_by_the_district_emits_the_event_other_services_consume(clien
         "units": [{"id": "thpt-hoa-vang/to-toan", "slug": "to-toan", "name": "Tổ Toán", "kind": "to_chuyen_mon"}],
         "principal_id": "thpthv.hieutruong"}
     assert event.actor == "pgd.truongphong" and event.district == "pgd-hoa-vang"
+
+
+def test_me_and_the_openapi_document(client, tokens_for):
+    me = client.get("/api/v1/me", headers=tokens_for("thhp.giaovien")).get_json()
+    assert me["full_name"] == "Nguyễn Thị Lệ Thủy" and me["tenant"] == "th-hoa-phong"
+    assert ["giao_vien", "th-hoa-phong/lop-4a"] in me["unit_roles"]
+    assert client.get("/api/v1/me").status_code == 401
+    paths = client.get("/openapi.json").get_json()["paths"]
+    assert {"/api/v1/schools/{school_id}/people", "/api/v1/schools/{school_id}/staff-import",
+            "/api/v1/me/sessions/{session_id}"} <= set(paths)
