@@ -8,6 +8,7 @@ A school year runs September to May (``"2025-2026"``). Period keys are stable st
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from services.documents.domain.catalog_model import Cadence
 
@@ -71,3 +72,24 @@ def period_label(period: str) -> str:
         return f"Tuần {int(week)} năm học {year}"
     year, month = period.split("-")
     return f"Tháng {int(month)}/{year}"
+
+
+def opening_monday(school_year: str) -> date:
+    """Monday of the first teaching week: the week of the opening day, 5 September
+    (ngày toàn dân đưa trẻ đến trường). The school's own calendar lives in approvals."""
+    start, _ = parse_school_year(school_year)
+    opening = date(start, 9, 5)
+    return opening - timedelta(days=opening.weekday())
+
+
+def weeks_of_month(school_year: str, month: str) -> list[str]:
+    """Week periods of ``school_year`` whose Monday falls in ``month`` (``YYYY-MM``)."""
+    if month not in periods_for(school_year, Cadence.MONTH):
+        raise PeriodError(f"Tháng “{month}” không thuộc năm học {school_year}.")
+    first = opening_monday(school_year)
+    result = []
+    for week in range(1, WEEKS_PER_YEAR + 1):
+        monday = first + timedelta(weeks=week - 1)
+        if f"{monday.year}-{monday.month:02d}" == month:
+            result.append(f"{school_year}.t{week:02d}")
+    return result

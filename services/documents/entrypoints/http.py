@@ -207,7 +207,7 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         """Start a ZIP export with manifest, or a merged print PDF, as a background job."""
         ctx = school_context(current_principal())
         record = c.exports.request(ctx, kind=body.kind, school_year=body.school_year, book=body.book,
-                                   unit_id=body.unit_id, periods=body.periods)
+                                   unit_id=body.unit_id, periods=body.periods + ([body.period] if body.period else []))
         return export_view(record)
 
     @api.route(bp, "/exports/<export_id>", tags=["exports"])

@@ -78,6 +78,8 @@ class ExportRequest(_Strict):
     school_year: str = Field(pattern=r"^\d{4}-\d{4}$")
     book: str | None = None
     unit_id: str | None = None
+    period: str | None = None
+    """One period, or a month (``YYYY-MM``) meaning every week of that month for weekly books."""
     periods: list[str] = Field(default_factory=list, max_length=60)
     """Periods to include (e.g. the teaching weeks of one month, from the school calendar)."""
 

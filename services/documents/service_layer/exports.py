@@ -24,6 +24,8 @@ from services.documents.adapters.metered_reader import put_hashed
 from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, ExportRecord, VersionRecord
 from services.documents.adapters.repositories import Repositories
+from services.documents.domain.catalog_model import Cadence
+from services.documents.domain.periods import PeriodError, weeks_of_month
 from services.documents.service_layer.access import CallerContext, require_school_staff
 from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
@@ -36,6 +38,7 @@ from services.kernel.tenancy import TenantScope
 log = logging.getLogger(__name__)
 A3 = (841.89, 1190.55)
 A4 = (595.28, 841.89)
+MONTH = re.compile(r"^\d{4}-\d{2}$")
 ARCHIVE_ROLES = frozenset({"hieu_truong", "pho_hieu_truong", "quan_tri", "van_thu"})
 
 
@@ -62,6 +65,11 @@ class Exports:
             raise ValidationFailed("Bản in gộp cần chọn loại hồ sơ.", field="book")
         if book and not ctx.catalog.has(book):
             raise ValidationFailed("Loại hồ sơ không có trong danh mục của trường.", field="book")
+        if book and ctx.catalog.get(book).cadence is Cadence.WEEK:
+            try:
+                periods = [w for x in periods for w in (weeks_of_month(school_year, x) if MONTH.match(x) else [x])]
+            except PeriodError as exc:
+                raise ValidationFailed(str(exc), field="period") from None
         p = ctx.principal
         filters = {k: v for k, v in {"school_year": school_year, "book": book, "unit_id": unit_id,
                                      "period__in": sorted(set(periods))}.items() if v}

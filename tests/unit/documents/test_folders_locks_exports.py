@@ -126,10 +126,11 @@ def test_zip_export_with_manifest_runs_in_the_background_with_progress(client, c
 def test_print_export_merges_a_tos_lesson_plans_and_puts_so_dang_bo_on_a3(client, container, people) -> None:
     for week in (5, 6, 9):
         upload(client, people.teacher_a(), pdf_bytes(2), period=f"2025-2026.t{week:02d}")
-    month = ["2025-2026.t05", "2025-2026.t06", "2025-2026.t07", "2025-2026.t08"]  # the weeks of one month
+    # October 2025: teaching weeks 6-9 (week 1 is the week of 5 September).
     job = client.post("/api/v1/exports", json={"kind": "print", "school_year": "2025-2026", "book": "ke_hoach_bai_day",
-                                               "unit_id": "th-hoa-phong/to-4", "periods": month},
+                                               "unit_id": "th-hoa-phong/to-4", "period": "2025-10"},
                       headers=auth(people.to_truong_a())).get_json()
+    assert job["filters"]["period__in"] == ["2025-2026.t06", "2025-2026.t07", "2025-2026.t08", "2025-2026.t09"]
     assert client.post("/api/v1/exports", json={"kind": "print", "school_year": "2025-2026", "book": "ke_hoach_bai_day",
                                                 "unit_id": "th-hoa-phong/to-1"},
                        headers=auth(people.to_truong_a())).status_code == 403, "another tổ"
