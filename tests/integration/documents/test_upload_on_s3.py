@@ -70,3 +70,39 @@ def test_uploads_stream_to_s3_and_refused_files_leave_no_object(tmp_path) -> Non
 
 def office_ok(client, people: People) -> bool:
     return upload(client, people.teacher_a(), docx_bytes(), name="Kế hoạch.docx").get_json()["version"]["format"] == "docx"
+
+
+class _S3GoesDown:
+    """The moto client, but the storage endpoint stops answering at the second part."""
+
+    def __init__(self, client) -> None:  # type: ignore[no-untyped-def]
+        self._client = client
+
+    def upload_part(self, **kw):  # type: ignore[no-untyped-def]
+        if kw["PartNumber"] >= 2:
+            from botocore.exceptions import EndpointConnectionError
+            raise EndpointConnectionError(endpoint_url="http://minio:9000")
+        return self._client.upload_part(**kw)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._client, name)
+
+
+def test_s3_going_down_mid_upload_leaves_no_object_no_part_and_no_metadata(tmp_path) -> None:
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        s3.create_bucket(Bucket="hoso")
+        store = S3ObjectStore(client=_S3GoesDown(s3), bucket="hoso", prefix="documents", part_size=PART)
+        clock = FixedClock(NOW)
+        tokens = TokenFactory(clock=clock)
+        people = People(tokens)
+        c = bootstrap({"mode": "test", "work_dir": str(tmp_path / "w"), "jwt_issuer": tokens.issuer}, environ={},
+                      clock=clock, publisher=InMemoryPublisher(), verifier=tokens.verifier(), store=store)
+        c.folders.onboard(SCHOOL_A, "2025-2026")
+        client = create_app(container=c).test_client()
+        resp = upload(client, people.teacher_a(), big_pdf(3 * PART), book="so_shcm", period="2025-10")
+        assert resp.status_code == 503 and resp.get_json()["type"].endswith("/storage-unavailable")
+        assert "chưa được lưu" in resp.get_json()["detail"]
+        assert s3.list_objects_v2(Bucket="hoso").get("KeyCount", 0) == 0
+        assert s3.list_multipart_uploads(Bucket="hoso").get("Uploads", []) == []
+        assert VersionRecord.objects.count() == 0
