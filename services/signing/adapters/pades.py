@@ -245,7 +245,3 @@ class PadesEngine:
             signature_value=signature if signature is not None else 512,
         )
 
-
-def chain_of(certificate: x509.Certificate, others: Sequence[x509.Certificate]) -> SigningIdentity:
-    """Build a :class:`SigningIdentity` from a certificate and any other certificates known."""
-    return SigningIdentity(certificate=certificate, chain=tuple(c for c in others if c.dump() != certificate.dump()))

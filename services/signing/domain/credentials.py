@@ -6,7 +6,7 @@ Plain Python. The certificate itself is parsed in the adapters; the rules here w
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.signing.domain.errors import (
@@ -66,8 +66,6 @@ class Credential:
     locked: bool = False
     revoked_at: datetime | None = None
     label: str = ""
-    created_at: datetime | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def check_may_sign(credential: Credential, facts: CertificateFacts, now: datetime, *, revoked: bool) -> None:

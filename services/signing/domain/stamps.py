@@ -34,8 +34,12 @@ def placement_for(book_type: str, order: int) -> tuple[int, tuple[int, int, int,
     return LAST_PAGE, (x, y, x + STAMP_W, y + STAMP_H)
 
 
-def role_label(role: str, organisation: bool) -> str:
-    return ORGANISATION_LABEL if organisation else ROLE_LABELS.get(role, role)
+def role_label(role: str, organisation: bool, *, for_other: bool = False) -> str:
+    """The role line of a stamp; signing for another person reads «KT. <role>» (ký thay)."""
+    if organisation:
+        return ORGANISATION_LABEL
+    label = ROLE_LABELS.get(role, role)
+    return f"KT. {label}" if for_other else label
 
 
 def field_name(order: int, role: str) -> str:

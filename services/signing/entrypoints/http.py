@@ -28,6 +28,7 @@ class BatchIn(_In):
     submission_ids: list[str] = Field(min_length=1, max_length=1000)
     credential_id: str = Field(min_length=1, max_length=64)
     pin: str | None = Field(default=None, max_length=64)
+    on_behalf_of: str | None = Field(default=None, max_length=128, description="sign in this person's turn (ký thay)")
     wait: bool = False
 
 
@@ -128,7 +129,7 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
         """Sign one or many submissions with one PIN / confirmation; progress at GET /batches/{id}."""
         with refusals():
             return c.signing.start(_me(), submission_ids=body.submission_ids, credential_id=body.credential_id,
-                                   pin=body.pin, wait=body.wait)
+                                   pin=body.pin, on_behalf_of=body.on_behalf_of, wait=body.wait)
 
     @route(bp, "/batches/<batch_id>", tags=["signing"])
     def get_batch(batch_id: str) -> dict:

@@ -31,7 +31,7 @@ from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
 
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
-from services.kernel.errors import NotFound, Problem
+from services.kernel.errors import Forbidden, NotFound, Problem
 from services.kernel.events import Event
 from services.kernel.ids import new_id
 from services.kernel.principal import Principal
@@ -46,7 +46,7 @@ from services.signing.adapters.pdf_checks import check_signable
 from services.signing.adapters.records import BatchDoc, SignedDocumentDoc
 from services.signing.domain import stamps
 from services.signing.domain.credentials import Credential, KeyPathKind, OwnerKind
-from services.signing.domain.errors import DocumentChanged, SigningRefused
+from services.signing.domain.errors import DocumentChanged, OutOfTurn, SigningRefused
 from services.signing.service_layer.authority import CertificateAuthority
 from services.signing.service_layer.credentials import CredentialService, certificate_facts
 
@@ -115,11 +115,18 @@ class SigningService:
 
     # ----- batches ---------------------------------------------------------------------------
     def start(self, principal: Principal, *, submission_ids: list[str], credential_id: str, pin: str | None,
-              wait: bool = False) -> dict[str, Any]:
-        """Start signing ``submission_ids`` with one credential; runs in the background unless ``wait``."""
+              on_behalf_of: str | None = None, wait: bool = False) -> dict[str, Any]:
+        """Start signing ``submission_ids`` with one credential; runs in the background unless ``wait``.
+
+        With ``on_behalf_of`` the signer signs in another person's turn (ký thay) under a delegation
+        their token carries; the signature is their own, recorded as made for that person.
+        """
         _doc, cred = self._credentials.usable(principal, credential_id)
+        if on_behalf_of is not None and not any(d.on_behalf_of == on_behalf_of for d in principal.act):
+            raise Forbidden("Bạn không có ủy quyền ký thay người này.")
         batch = BatchDoc(
-            id=new_id(), actor=principal.sub, credential_id=cred.id, key_path=cred.kind.value, state="preparing",
+            id=new_id(), actor=principal.sub, on_behalf_of=on_behalf_of, credential_id=cred.id,
+            key_path=cred.kind.value, state="preparing",
             items=[{"submission_id": sid, "status": PENDING} for sid in dict.fromkeys(submission_ids)],
             created_at=self._clock.now(),
         )
@@ -227,12 +234,17 @@ class SigningService:
         sid = item["submission_id"]
         source_path, out_path = self._spool_paths(batch, sid)
         try:
-            turn = self._approvals.signing_turn(sid, principal.sub)
+            turn = self._approvals.signing_turn(sid, batch.on_behalf_of or principal.sub)
             sub = self._approvals.submission(sid)
             if sub["tenant"] != batch.tenant_id:
                 raise NotFound()
             if not turn.get("may_sign"):
                 raise refusal_for_turn(turn)
+            if batch.on_behalf_of:
+                allowed, for_whom = principal.may_act_as(turn["role"], None, sub["book_type"],
+                                                         now=int(self._clock.now().timestamp()))
+                if not allowed or for_whom != batch.on_behalf_of:
+                    raise OutOfTurn("Ủy quyền của bạn không bao gồm bước ký này của hồ sơ.")
             if bool(turn.get("organisation")) != (cred.owner_kind is OwnerKind.ORGANISATION):
                 raise SigningRefused("Bước ký này cần chứng thư số của cơ quan." if turn.get("organisation")
                                      else "Bước ký này cần chứng thư số cá nhân của người ký.")
@@ -248,7 +260,8 @@ class SigningService:
             facts = certificate_facts(cred.certificate_der)
             page, box = stamps.placement_for(sub["book_type"], turn["order"])
             stamp = StampContent(
-                signer_name=facts.subject_name, role_label=stamps.role_label(turn["role"], bool(turn.get("organisation"))),
+                signer_name=facts.subject_name,
+                role_label=stamps.role_label(turn["role"], bool(turn.get("organisation")), for_other=bool(batch.on_behalf_of)),
                 unit_name=facts.organisation or "", signed_at=self._clock.now(), document_code=code,
                 verify_url=f"{self._verify_base}/{code}",
             )
@@ -314,7 +327,7 @@ class SigningService:
                                                   file_name=f"{item['code']}.pdf", signers=[signer_entry])
         signed_at = datetime.fromisoformat(item["signed_at"])
         self._approvals.record_signature(sid, {
-            "signer": principal.sub, "on_behalf_of": None, "role": item["role"], "order": item["order"],
+            "signer": principal.sub, "on_behalf_of": batch.on_behalf_of, "role": item["role"], "order": item["order"],
             "signed_version_id": item["approved_version_id"], "signed_sha256": item["approved_sha256"],
             "signed_at": signed_at.isoformat(),
         })
@@ -339,12 +352,14 @@ class SigningService:
         record.latest_version_id, record.latest_sha256 = version_id, sha256
         record.signed_sha256s.append(sha256)
         signature = {"order": item["order"], "role": item["role"], "signer": principal.sub,
+                     "on_behalf_of": batch.on_behalf_of,
                      "organisation": item["organisation"], "credential_id": cred.id, "key_path": cred.kind.value,
                      "certificate_serial": serial, "field_name": item["field_name"], "version_id": version_id,
                      "sha256": sha256, "signed_at": signed_at, "level": level}
         record.signatures.append(signature)
         record.record_event(Event(
             type="signing.document.signed", tenant=batch.tenant_id, district=batch.district_id, actor=principal.sub,
+            on_behalf_of=batch.on_behalf_of,
             data={"submission_id": item["submission_id"], "document_id": item["document_id"], "code": record.code,
                   "order": item["order"], "role": item["role"], "version_id": version_id, "sha256": sha256,
                   "key_path": cred.kind.value, "level": level},
@@ -354,7 +369,7 @@ class SigningService:
         else:
             repo.add(record)
         self._audit.append(action="signing.document.signed", actor=principal.sub, tenant=batch.tenant_id,
-                           district=batch.district_id, target=item["submission_id"],
+                           district=batch.district_id, target=item["submission_id"], on_behalf_of=batch.on_behalf_of,
                            data={"code": record.code, "order": item["order"], "version_id": version_id,
                                  "credential": cred.id, "batch": batch.id})
 
@@ -388,6 +403,7 @@ def batch_view(batch: BatchDoc) -> dict[str, Any]:
                                                    "version_id", "sha256", "order", "role")} for i in batch.items]
     done = sum(1 for i in items if i["status"] in (SIGNED, FAILED))
     return {"id": batch.id, "state": batch.state, "reason": batch.reason, "key_path": batch.key_path,
+            "on_behalf_of": batch.on_behalf_of,
             "external_job_id": batch.ticket_id if batch.key_path == KeyPathKind.EXTERNAL.value else None,
             "remote_transaction_id": batch.ticket_id if batch.key_path == KeyPathKind.REMOTE.value else None,
             "total": len(items), "done": done, "signed": sum(1 for i in items if i["status"] == SIGNED),

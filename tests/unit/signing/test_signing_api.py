@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import subprocess
 import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import timedelta
@@ -62,8 +63,9 @@ class World:
         }
         self.roles = {GVCN: ["giao_vien"], PRINCIPAL: ["hieu_truong"], CLERK: ["van_thu"], "thhp.quantri": ["quan_tri"]}
 
-    def headers(self, person: str, tenant: str = SCHOOL) -> dict:
-        token = self.tokens.issue(person, tenant=tenant, district=DISTRICT, roles=self.roles.get(person, ["giao_vien"]))
+    def headers(self, person: str, tenant: str = SCHOOL, act: list[dict] | None = None) -> dict:
+        token = self.tokens.issue(person, tenant=tenant, district=DISTRICT, roles=self.roles.get(person, ["giao_vien"]),
+                                  act=act or [])
         return {"Authorization": f"Bearer {token}"}
 
     def submission(self, sid: str, data: bytes | None = None, *, state: str = "signing") -> FakeSubmission:
@@ -330,3 +332,29 @@ def test_extra_trust_anchors_make_licensed_ca_signatures_trusted(tmp_path, pki, 
     world2 = World(tmp_path / "second", trust_roots_dir=str(roots))
     trusted = world2.client.post("/api/v1/verify", data=signed, content_type="application/pdf").json
     assert trusted["signatures"][0]["valid"] is True
+
+
+def test_deputy_signs_in_the_principals_turn_under_a_delegation(world):
+    world.submission("sub-1")
+    world.sign(GVCN, ["sub-1"])
+    deputy = "thhp.phohieutruong"
+    world.roles[deputy] = ["pho_hieu_truong"]
+    cred = world.container.authority.issue_credential(
+        district_id=DISTRICT, tenant_id=SCHOOL, owner_id=deputy, owner_kind=OwnerKind.PERSON,
+        common_name="Đặng Thị Ngọc Ánh", organisation="Trường Tiểu học Hòa Phong", actor="t")
+    body = {"submission_ids": ["sub-1"], "credential_id": cred.id, "wait": True, "on_behalf_of": PRINCIPAL}
+    no_delegation = world.client.post("/api/v1/batches", json=body, headers=world.headers(deputy))
+    assert no_delegation.status_code == 403 and "ủy quyền" in no_delegation.json["detail"]
+
+    act = [{"on_behalf_of": PRINCIPAL, "role": "hieu_truong", "unit": None, "book_types": ["hoc_ba"],
+            "until": int(time.time()) + 3600}]
+    done = world.client.post("/api/v1/batches", json=body, headers=world.headers(deputy, act=act)).json
+    assert done["signed"] == 1 and done["on_behalf_of"] == PRINCIPAL
+    [_, second] = world.approvals.submissions["sub-1"].signed
+    assert (second["signer"], second["on_behalf_of"], second["role"]) == (deputy, PRINCIPAL, "hieu_truong")
+    text = subprocess.run(["pdftotext", "-", "-"], input=world.latest_pdf("sub-1"), capture_output=True,
+                          check=True).stdout.decode()
+    assert "Ký bởi: Đặng Thị Ngọc Ánh" in text and "Chức vụ: KT. Hiệu trưởng" in text
+    entry = next(e for e in world.container.runtime.audit.entries(tenant=SCHOOL, target="sub-1")
+                 if e["action"] == "signing.document.signed" and e.get("actor") == deputy)
+    assert entry["on_behalf_of"] == PRINCIPAL
