@@ -88,6 +88,7 @@ class MembershipOut(BaseModel):
 
 class PersonOut(BaseModel):
     id: str
+    active: bool
     full_name: str
     email: str | None
     phone: str | None
@@ -101,6 +102,10 @@ class CreatedPersonOut(BaseModel):
     person: PersonOut
     created: bool
     temporary_password: str | None
+
+
+class ActiveIn(BaseModel):
+    active: bool
 
 
 class PasswordOut(BaseModel):
@@ -208,7 +213,8 @@ def unit_out(doc: IdentityUnitDoc) -> UnitOut:
 
 def person_out(person: IdentityPersonDoc, memberships: list[IdentityMembershipDoc]) -> PersonOut:
     return PersonOut(
-        id=person.id, full_name=person.full_name, email=person.email, phone=person.phone, staff_id=person.staff_id,
+        id=person.id, active=bool(person.active), full_name=person.full_name, email=person.email, phone=person.phone,
+        staff_id=person.staff_id,
         position=person.position, totp_enabled=bool(person.totp_enabled),
         memberships=[MembershipOut(id=m.id, role=m.role, unit=m.unit_id, granted_at=_iso(m.granted_at))
                      for m in sorted(memberships, key=lambda m: (m.role, m.unit_id or ""))],
@@ -320,6 +326,14 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
         """Take a role back."""
         admin.revoke_role(me(), school_id, membership_id)
         return "", 204
+
+    @api.route(bp, "/schools/<school_id>/people/<person_id>/active", methods=["PUT"], body=ActiveIn,
+               response=PersonOut, tags=["people"])
+    def set_active(school_id: str, person_id: str, body: ActiveIn) -> PersonOut:
+        """Lock the account of someone who left my school (signs them out everywhere), or unlock it."""
+        principal = me()
+        person = admin.set_active(principal, school_id, person_id, active=body.active)
+        return person_out(*admin.person(principal, school_id, person.id, reason=None))
 
     @api.route(bp, "/schools/<school_id>/people/<person_id>/password-reset", methods=["POST"], response=PasswordOut,
                tags=["people"])

@@ -316,6 +316,34 @@ class AdminService:
                            data={"person": doc.person_id, "role": doc.role, "unit": doc.unit_id})
         return doc
 
+    def set_active(self, principal: Principal, school_id: str, person_id: str, *, active: bool) -> IdentityPersonDoc:
+        """Lock (or unlock) the account of someone who left the school: no sign-in, no new token,
+        every session and refresh token ended. Refused for people of other schools too and for
+        the principal (appointed by the district)."""
+        scope, actor = self._access.write_scope(principal, school_id)
+        person, memberships = self._member(scope, person_id)
+        if person_id == principal.sub:
+            raise Conflict("Không thể tự khóa tài khoản của chính mình.")
+        if any(m.role in DISTRICT_APPOINTED for m in memberships):
+            raise Forbidden("Hiệu trưởng do phòng GD&ĐT bổ nhiệm; trường không tự khóa tài khoản này.")
+        if IdentityMembershipDoc.objects(person_id=person_id, active=True, tenant_id__ne=school_id).first() is not None:
+            raise Conflict("Người này còn thuộc trường khác; chỉ có thể thu hồi vai trò tại trường của bạn.")
+        if bool(person.active) == active:
+            return person
+        person.active = active
+        person.record_event(make_event(
+            "identity.person.reactivated" if active else "identity.person.deactivated", clock=self._clock,
+            tenant=school_id, district=principal.district, actor=actor.sub, on_behalf_of=actor.on_behalf_of,
+            data={"person": person.id, "school": school_id}))
+        person.save()
+        if not active:
+            IdentitySessionDoc.objects(person_id=person_id, revoked_at=None).update(set__revoked_at=self._clock.now())
+            self._tokens.revoke_person_tokens(person_id)
+        self._audit.append(action="person.reactivated" if active else "person.deactivated", actor=actor.sub,
+                           on_behalf_of=actor.on_behalf_of, tenant=school_id, district=principal.district,
+                           target=person_id, data={})
+        return person
+
     def reset_password(self, principal: Principal, school_id: str, person_id: str) -> str:
         """An administrator gives a person a temporary password (changed at next sign-in) and signs
         them out everywhere. Refused for people who also belong to another school."""

@@ -12,7 +12,7 @@ from services.identity.domain.people import PersonProfile
 from services.identity.service_layer.access import Actor
 from services.kernel.testing import TokenFactory
 
-from .conftest import ISSUER, csrf_of, sign_in
+from .conftest import ISSUER, browser_login_tokens, csrf_of, sign_in
 
 
 @pytest.fixture
@@ -141,3 +141,23 @@ def test_me_and_the_openapi_document(client, tokens_for):
     paths = client.get("/openapi.json").get_json()["paths"]
     assert {"/api/v1/schools/{school_id}/people", "/api/v1/schools/{school_id}/staff-import",
             "/api/v1/me/sessions/{session_id}"} <= set(paths)
+
+
+def test_an_administrator_locks_the_account_of_someone_who_left(client, tokens_for, seeded):
+    tokens = browser_login_tokens(client, "thhp.giaovien2")
+    admin = tokens_for("thhp.quantri")
+    resp = client.put("/api/v1/schools/th-hoa-phong/people/thhp.giaovien2/active", headers=admin, json={"active": False})
+    assert resp.status_code == 200 and resp.get_json()["active"] is False
+    assert sign_in(client, "thhp.giaovien2").status_code == 401
+    refused = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+                                                "client_id": "hoso-web"})
+    assert refused.status_code == 400
+    assert client.put("/api/v1/schools/th-hoa-phong/people/thhp.hieutruong/active", headers=admin,
+                      json={"active": False}).status_code == 403
+    assert client.put("/api/v1/schools/mn-hoa-chau/people/mnhc.giaovien/active", headers=admin,
+                      json={"active": False}).status_code == 404
+    assert client.put("/api/v1/schools/th-hoa-phong/people/thhp.giaovien2/active", headers=admin,
+                      json={"active": True}).get_json()["active"] is True
+    assert sign_in(client, "thhp.giaovien2").status_code == 303
+    seeded.relay().relay_once()
+    assert {"identity.person.deactivated", "identity.person.reactivated"} <= set(seeded.runtime.publisher.types())
