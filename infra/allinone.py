@@ -168,6 +168,10 @@ def _data_settings(data_dir: str) -> dict[str, str]:
     """Folders the embedded stand-ins write to (objects, e-mail outbox, keys)."""
     return {
         "HOSO_NOTIFICATIONS_MAIL_OUTBOX_DIR": os.path.join(data_dir, "mail-outbox"),
+        "HOSO_IDENTITY_MAIL_OUTBOX_DIR": os.path.join(data_dir, "mail-outbox"),
+        "HOSO_DOCUMENTS_LOCAL_ROOT": os.path.join(data_dir, "documents"),
+        "HOSO_DOCUMENTS_WORK_DIR": os.path.join(data_dir, "documents-work"),
+        "HOSO_SIGNING_SPOOL_DIR": os.path.join(data_dir, "signing-spool"),
     }
 
 
