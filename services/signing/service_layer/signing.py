@@ -160,9 +160,9 @@ class SigningService:
         path = self._paths[cred.kind]
         identity = _identity(cred)
         engine = self._engine(batch.district_id)
-        for item in batch.items:
+        for index, item in enumerate(batch.items):
             self._prepare_item(batch, item, principal, cred, identity, engine)
-            BatchDoc.objects(id=batch.id).update_one(set__items=batch.items)
+            _save_item(batch, index)
         prepared = [i for i in batch.items if i["status"] == PREPARED]
         if not prepared:
             self._finish(batch)
@@ -294,7 +294,7 @@ class SigningService:
         roots = crls = None
         if self._choice.level == "B-LT":
             roots, crls = self._authority.trust()
-        for item in batch.items:
+        for index, item in enumerate(batch.items):
             if item["status"] != PREPARED:
                 continue
             _source, out_path = self._spool_paths(batch, item["submission_id"])
@@ -304,7 +304,7 @@ class SigningService:
                 self._fail(item, exc.detail, exc.code, out_path)
             except Problem as exc:
                 self._fail(item, exc.detail or exc.title, exc.slug, out_path)
-            BatchDoc.objects(id=batch.id).update_one(set__items=batch.items)
+            _save_item(batch, index)
         self._finish(batch)
 
     def _complete_item(self, batch, item, principal, cred, identity, engine, signatures, out_path, roots, crls) -> None:
@@ -413,6 +413,11 @@ def batch_view(batch: BatchDoc) -> dict[str, Any]:
 def _identity(cred: Credential) -> SigningIdentity:
     return SigningIdentity(asn1_x509.Certificate.load(cred.certificate_der),
                            tuple(asn1_x509.Certificate.load(c) for c in cred.chain_der))
+
+
+def _save_item(batch: BatchDoc, index: int) -> None:
+    """Write one item's progress (not the whole list: a batch may hold a thousand items)."""
+    BatchDoc._get_collection().update_one({"_id": batch.id}, {"$set": {f"items.{index}": dict(batch.items[index])}})
 
 
 def _issued_by_known_root(cred: Credential, roots: list[asn1_x509.Certificate]) -> bool:
