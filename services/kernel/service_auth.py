@@ -11,7 +11,7 @@ from .errors import BadGateway
 
 
 class ClientCredentials(requests.auth.AuthBase):
-    """``requests`` auth that adds a bearer token obtained with the client-credentials grant."""
+    """``requests`` auth that adds a bearer token obtained with the client-credentials grant (client_secret_post)."""
 
     def __init__(
         self,
@@ -36,11 +36,11 @@ class ClientCredentials(requests.auth.AuthBase):
     def token(self) -> str:
         with self._lock:
             if self._token is None or self._monotonic() > self._expires - 30:
-                data = {"grant_type": "client_credentials"}
+                data = {"grant_type": "client_credentials", "client_id": self._client_id, "client_secret": self._secret}
                 if self._scope:
                     data["scope"] = self._scope
                 try:
-                    resp = self._session.post(self._token_url, data=data, auth=(self._client_id, self._secret), timeout=10)
+                    resp = self._session.post(self._token_url, data=data, timeout=10)
                 except requests.RequestException as exc:
                     raise BadGateway(f"Không lấy được mã truy cập dịch vụ: {type(exc).__name__}.") from None
                 if resp.status_code != 200:

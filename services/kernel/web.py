@@ -100,9 +100,9 @@ def make_service_app(
             if length is not None and length > max_body:
                 raise PayloadTooLarge(f"Tối đa {max_body // (1024 * 1024)} MB.")
         auth = request.headers.get("Authorization", "")
-        if auth:
-            scheme, _, token = auth.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() == "bearer":  # other schemes (e.g. Basic client auth at a token endpoint) are the route's own
+            if not token.strip():
                 raise Unauthorized("Tiêu đề Authorization phải có dạng «Bearer <mã truy cập>».", slug="invalid-token")
             if verifier is None:
                 raise Unauthorized("Dịch vụ chưa được cấu hình để kiểm tra mã truy cập.")

@@ -67,7 +67,7 @@ def test_unknown_route_and_method(client):
 
 def test_bad_and_expired_tokens(client, tokens):
     _is_problem(client.post("/api/v1/things", json={"title": "x"}, headers={"Authorization": "Bearer nope"}), 401, "invalid-token")
-    _is_problem(client.post("/api/v1/things", json={"title": "x"}, headers={"Authorization": "Basic abc"}), 401, "invalid-token")
+    _is_problem(client.post("/api/v1/things", json={"title": "x"}, headers={"Authorization": "Bearer "}), 401, "invalid-token")
     expired = tokens.issue("a", ttl=-120)
     _is_problem(client.post("/api/v1/things", json={"title": "x"}, headers={"Authorization": f"Bearer {expired}"}), 401, "token-expired")
 
