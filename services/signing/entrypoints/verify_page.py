@@ -1,28 +1,30 @@
 """The public verification page (Vietnamese, no sign-in), served at ``/verify`` (gateway: ``/api/signing/verify``).
 
 Server-rendered so it works from a QR scan on any phone without the web app. Links are
-relative, so the page works behind the gateway's prefix.
+relative, so the page works behind the gateway's prefix; the style sheet is a separate file
+(``/verify.css``) because the gateway's Content-Security-Policy allows no inline style.
 """
 from __future__ import annotations
 
-from flask import Blueprint, render_template_string, request
+from flask import Blueprint, Response, render_template_string, request
 
 from services.kernel.errors import Problem
 
 from ..bootstrap import Container
 from ..domain.errors import SigningRefused
 
-PAGE = """<!doctype html>
-<html lang="vi"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Tra cứu chữ ký số — HoSo</title>
-<style>
-body{font-family:system-ui,"DejaVu Sans",sans-serif;max-width:46rem;margin:1rem auto;padding:0 1rem;color:#1b1b1b}
+STYLE = """body{font-family:system-ui,"DejaVu Sans",sans-serif;max-width:46rem;margin:1rem auto;padding:0 1rem;color:#1b1b1b}
 h1{font-size:1.4rem}fieldset{border:1px solid #bbb;padding:1rem;margin-bottom:1rem}
 .ok{color:#0a6b2d}.bad{color:#a8071a}.warn{color:#8a5300}
 .card{border:1px solid #ccc;border-radius:6px;padding:.8rem;margin:.6rem 0}
 dt{font-weight:600}dd{margin:0 0 .4rem 0}
-</style></head><body>
+"""
+
+PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tra cứu chữ ký số — HoSo</title>
+<link rel="stylesheet" href="{{ base }}.css"></head><body>
 <h1>Tra cứu và kiểm tra chữ ký số</h1>
 <p>Nhập mã tra cứu in trên tài liệu, hoặc tải lên tệp PDF để kiểm tra từng chữ ký số.</p>
 <form method="get" action="{{ base }}"><fieldset><legend>Theo mã tra cứu</legend>
@@ -65,6 +67,10 @@ def verify_page_blueprint(c: Container) -> Blueprint:
             return None, exc.detail, 422
         except Problem as exc:
             return None, exc.detail or exc.title, exc.status
+
+    @bp.get("/verify.css")
+    def style():
+        return Response(STYLE, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
 
     @bp.get("/verify")
     def page():
