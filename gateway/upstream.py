@@ -296,17 +296,22 @@ def forward(
     """Send one request to ``upstream`` and return its answer, the body still streaming.
 
     ``target`` is the path and query, already percent-encoded. A reused connection the
-    service has meanwhile closed is retried once on a new one, but only while no byte of
-    the client's body has been read (it cannot be replayed).
+    service has meanwhile closed is retried once on a new one when the request can be sent
+    again: it has no body, a small one (read whole first, up to 64 KiB: a JSON call), or no
+    byte of a large one has been read yet (a stream cannot be replayed).
     """
     head = _request_head(method, upstream.base_path + target, upstream.host_header, headers, body)
+    stream = body
+    if body is not None and body.length is not None and body.length <= CHUNK:
+        head += b"".join(body.chunks())
+        stream = None
     while True:
         connection, reused = pool.acquire(upstream)
         try:
-            return _exchange(pool, upstream, connection, reused, method, head, body)
+            return _exchange(pool, upstream, connection, reused, method, head, stream)
         except _RETRYABLE as exc:
             connection.close()
-            if reused and (body is None or body.consumed == 0):
+            if reused and (stream is None or stream.consumed == 0):
                 continue
             raise Unreachable(f"{upstream.host}:{upstream.port}: {exc!r}") from exc
         except (TimeoutError, socket.timeout) as exc:
