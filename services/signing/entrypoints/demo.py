@@ -3,11 +3,16 @@
 Creates the district's platform CA (with its development TSA), a personal certificate for
 each school's principal and for every GVCN, and each school's organisational certificate
 (the seal the văn thư applies). Ids: school id = school slug, person id = username.
+Principals also get an account at the simulated remote signing provider (account = username),
+so the demo can show signing confirmed "on the phone".
 """
 from __future__ import annotations
 
+from cryptography.hazmat.primitives import serialization
+
 from infra.demo.district import DEMO_DISTRICT
 
+from ..adapters.x509_issuer import Subject, new_key
 from ..bootstrap import Container
 from ..domain.credentials import OwnerKind
 
@@ -26,3 +31,11 @@ def seed_demo(container: Container) -> None:
                     district_id=district.slug, tenant_id=school.slug, owner_id=person.username,
                     owner_kind=OwnerKind.PERSON, common_name=person.full_name, organisation=school.name,
                     email=person.email, actor="demo-seed")
+            if is_principal and container.simulated_provider is not None:
+                key = new_key()
+                cert = container.authority.issue_for_key(
+                    district_id=district.slug, public_key=key.public_key(),
+                    subject=Subject(person.full_name, school.name, user_id=person.username))
+                container.simulated_provider.enrol(
+                    person.username, key, cert.public_bytes(serialization.Encoding.DER),
+                    (bytes(container.authority.ensure_district(district.slug, district.name).certificate_der),))
