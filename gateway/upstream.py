@@ -34,6 +34,8 @@ HOP_BY_HOP = frozenset(
      "te", "trailer", "trailers", "transfer-encoding", "upgrade"}
 )
 
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
 log = logging.getLogger("hoso.gateway")
 
 
@@ -296,9 +298,10 @@ def forward(
     """Send one request to ``upstream`` and return its answer, the body still streaming.
 
     ``target`` is the path and query, already percent-encoded. A reused connection the
-    service has meanwhile closed is retried once on a new one when the request can be sent
-    again: it has no body, a small one (read whole first, up to 64 KiB: a JSON call), or no
-    byte of a large one has been read yet (a stream cannot be replayed).
+    service has meanwhile closed is retried once on a new one when sending the request again
+    is safe: the method is idempotent (a POST the service may have processed before dying is
+    never repeated) and the body can be replayed: none, a small one (read whole first, up to
+    64 KiB: a JSON call), or a stream of which no byte has been read yet.
     """
     head = _request_head(method, upstream.base_path + target, upstream.host_header, headers, body)
     stream = body
@@ -311,7 +314,7 @@ def forward(
             return _exchange(pool, upstream, connection, reused, method, head, stream)
         except _RETRYABLE as exc:
             connection.close()
-            if reused and (stream is None or stream.consumed == 0):
+            if reused and method in IDEMPOTENT and (stream is None or stream.consumed == 0):
                 continue
             raise Unreachable(f"{upstream.host}:{upstream.port}: {exc!r}") from exc
         except (TimeoutError, socket.timeout) as exc:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.upstream import ConnectionPool, RequestBody, Upstream, forward
+from gateway.upstream import ConnectionPool, RequestBody, Unreachable, Upstream, forward
 
 
 class Clock:
@@ -116,11 +116,16 @@ def test_a_connection_the_service_closed_is_replaced_without_failing_the_request
         answer = forward(pool, upstream, method="GET", target="/healthz", headers=[], body=None)
         assert answer.status == 200
         assert b"".join(answer.body) == b"{}"
-    for _ in range(3):  # a small JSON body is read whole first, so it can be sent again
+    for _ in range(3):  # a small JSON body is read whole first, so an idempotent PUT can be sent again
         payload = b'{"ten": "Lan"}'
         body = RequestBody(stream=io.BytesIO(payload), length=len(payload), limit=1000)
-        answer = forward(pool, upstream, method="POST", target="/api/v1/x", headers=[], body=body)
+        answer = forward(pool, upstream, method="PUT", target="/api/v1/x", headers=[], body=body)
         assert answer.status == 200
+    assert len(accepted) == 6
+    # a POST is never repeated: the service might have acted on it before the connection died
+    body = RequestBody(stream=io.BytesIO(b"{}"), length=2, limit=1000)
+    with pytest.raises(Unreachable):
+        forward(pool, upstream, method="POST", target="/api/v1/x", headers=[], body=body)
     assert len(accepted) == 6
 
 
