@@ -24,6 +24,7 @@ from typing import Any
 
 from waitress.server import create_server
 
+from services.kernel.jsonlog import configure_logging
 from services.kernel.messaging import declare_queues
 
 from .demo.district import DEMO_DISTRICT, DEMO_PASSWORD
@@ -116,6 +117,7 @@ def start_platform(
     env = {"HOSO_MODE": "all_in_one", "HOSO_PUBLIC_URL": public, "HOSO_LOG_LEVEL": os.environ.get("HOSO_LOG_LEVEL", "WARNING")}
     env.update({f"HOSO_{svc.upper()}_URL": url for svc, url in service_urls.items()})
     env.update(_data_settings(data_dir))
+    env.update(_service_client_secrets(services))
     env.update(environ or {})
     for key in ("MONGO_URI", "AMQP_URL"):
         os.environ.pop(key, None)  # all-in-one always uses the embedded stand-ins
@@ -129,6 +131,7 @@ def start_platform(
         apps[svc] = app
         platform.containers[svc] = app.extensions["hoso.container"]
 
+    configure_logging("hoso-allinone", level=os.environ["HOSO_LOG_LEVEL"])
     workers = [w for c in platform.containers.values() for w in getattr(c, "workers", list)()]
     declare_queues(None, [w.queue for w in workers])
     for w in workers:
@@ -173,6 +176,35 @@ def _data_settings(data_dir: str) -> dict[str, str]:
         "HOSO_DOCUMENTS_WORK_DIR": os.path.join(data_dir, "documents-work"),
         "HOSO_SIGNING_SPOOL_DIR": os.path.join(data_dir, "signing-spool"),
     }
+
+
+def _service_client_secrets(services: Iterable[str]) -> dict[str, str]:
+    """Fresh client-credential secrets shared by identity and each service that calls others."""
+    import secrets
+
+    from services.kernel.settings import ServiceSettings
+
+    env = {"HOSO_IDENTITY_DEMO_MODE": "true"}
+    identity_fields = _settings_class("identity").model_fields if "identity" in services else {}
+    for svc in (*services, "gateway"):
+        if f"{svc}_client_secret" not in identity_fields:
+            continue
+        secret = secrets.token_urlsafe(32)
+        env[f"HOSO_IDENTITY_{svc.upper()}_CLIENT_SECRET"] = secret
+        cls: type[ServiceSettings] | None = _settings_class(svc) if svc != "gateway" else None
+        if cls is not None and "client_secret" in cls.model_fields:
+            env[f"HOSO_{svc.upper()}_CLIENT_SECRET"] = secret
+    return env
+
+
+def _settings_class(svc: str) -> Any:
+    from services.kernel.settings import ServiceSettings
+
+    module = importlib.import_module(f"services.{svc}.settings")
+    return next(
+        v for v in vars(module).values()
+        if isinstance(v, type) and issubclass(v, ServiceSettings) and v is not ServiceSettings and getattr(v, "service", "") == svc
+    )
 
 
 def banner(platform: Platform) -> str:
