@@ -223,7 +223,9 @@ class Gateway:
             if key.startswith("HTTP_"):
                 name = _HEADER_NAMES.get(key)
                 if name is None:
-                    name = _HEADER_NAMES.setdefault(key, key[5:].replace("_", "-").title())
+                    name = key[5:].replace("_", "-").title()
+                    if len(_HEADER_NAMES) < 512:  # bounded: clients choose header names
+                        _HEADER_NAMES[key] = name
                 lower = name.lower()
                 if lower in _DROPPED_REQUEST or lower == "x-request-id" or is_stripped(lower):
                     continue
