@@ -96,8 +96,8 @@ class FakeApprovals:
             raise NotFound() from None
 
     def _pending(self, sub: FakeSubmission) -> list[dict]:
-        done = {s["order"] for s in sub.signed}
-        return [s for s in sub.steps if s["order"] not in done]
+        done = {(s["order"], s["role"]) for s in sub.signed}
+        return [s for s in sub.steps if (s["order"], s["role"]) not in done]
 
     def submission(self, submission_id: str) -> dict[str, Any]:
         sub = self._get(submission_id)

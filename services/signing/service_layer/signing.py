@@ -314,6 +314,7 @@ class SigningService:
             document_digest=base64.b64decode(item["document_digest"]),
             reserved_region_start=item["region"][0], reserved_region_end=item["region"][1],
         )
+        self._check_still_latest(batch, item)
         with open(out_path, "r+b") as out:
             engine.complete(out, prepared, identity=identity, signature=signatures[sid])
             level = "B-T" if self._choice.level != "B-B" else "B-B"
@@ -336,6 +337,17 @@ class SigningService:
         for key in ("data_to_sign", "document_digest", "region"):
             item.pop(key, None)
         _remove(out_path)
+
+    @staticmethod
+    def _check_still_latest(batch: BatchDoc, item: dict) -> None:
+        """Signers of the same order sign in any order; the one who prepared on an older version re-signs."""
+        current = SignedDocumentDoc.objects(submission_id=item["submission_id"], tenant_id=batch.tenant_id).only(
+            "latest_version_id", "approved_version_id").first()
+        latest = (current.latest_version_id if current is not None
+                  and current.approved_version_id == item["approved_version_id"] else item["approved_version_id"])
+        if latest != item["base_version_id"]:
+            raise SigningRefused("Một người ký cùng thứ tự vừa ký hồ sơ này trong lúc bạn ký; "
+                                 "chữ ký của bạn chưa được lưu, hãy ký lại trên bản mới nhất.")
 
     def _record(self, batch, item, principal, cred, version_id, sha256, signed_at, serial, level) -> None:
         repo = SignedDocumentRepository(scope=TenantScope.school(batch.tenant_id, batch.district_id))

@@ -19,6 +19,7 @@ from services.kernel.testing import TokenFactory
 from services.signing.adapters.approvals_client import FakeApprovals, FakeSubmission
 from services.signing.adapters.documents_client import FakeDocuments
 from services.signing.adapters.records import SignedDocumentDoc
+from services.signing.adapters.raw_signing import sign_raw
 from services.signing.adapters.verifier import inspect_pdf
 from services.signing.adapters.x509_issuer import Subject, new_key
 from services.signing.bootstrap import bootstrap
@@ -162,7 +163,7 @@ def test_batch_reports_each_failure_without_stopping_the_rest(world):
     for n, sid in enumerate(sids):
         world.submission(sid, b"garbage" if n == 7 else None)
     world.submission("sub-other-turn")
-    world.approvals.submissions["sub-other-turn"].signed.append({"order": 1})
+    world.approvals.submissions["sub-other-turn"].signed.append({"order": 1, "role": "gvcn"})
     resp = world.sign(GVCN, sids + ["sub-other-turn"])
     body = resp.json
     assert body["total"] == 31 and body["done"] == 31
@@ -249,7 +250,7 @@ def test_remote_provider_batch_needs_one_confirmation(world):
     sids = [f"sub-{n}" for n in range(10)]
     for sid in sids:
         sub = world.submission(sid)
-        sub.signed.append({"order": 1})
+        sub.signed.append({"order": 1, "role": "gvcn"})
     confirmations = []
 
     def phone(_seconds: float) -> None:
@@ -361,3 +362,42 @@ def test_deputy_signs_in_the_principals_turn_under_a_delegation(world):
     entry = next(e for e in world.container.runtime.audit.entries(tenant=SCHOOL, target="sub-1")
                  if e["action"] == "signing.document.signed" and e.get("actor") == deputy)
     assert entry["on_behalf_of"] == PRINCIPAL
+
+
+def test_same_order_signers_sign_in_any_order_and_a_stale_preparation_is_redone(world):
+    """Two signers of order 1 in parallel: one waits on a USB token while the other signs at once."""
+    sub = world.submission("sub-1")
+    sub.steps = [{"order": 1, "role": "hieu_truong", "signer": None, "organisation": False},
+                 {"order": 1, "role": "pho_hieu_truong", "signer": None, "organisation": False}]
+    deputy = "thhp.phohieutruong"
+    world.roles[deputy] = ["pho_hieu_truong"]
+    sub.holders[deputy] = {"pho_hieu_truong"}
+    token_key, token_cert = _key_and_certificate(world, "Đặng Thị Ngọc Ánh")
+    token = world.client.post("/api/v1/credentials/token", headers=world.headers(deputy), json={
+        "certificate": base64.b64encode(token_cert.public_bytes(serialization.Encoding.DER)).decode()}).json
+
+    def start_on_token() -> str:
+        waiting = world.client.post("/api/v1/batches", headers=world.headers(deputy), json={
+            "submission_ids": ["sub-1"], "credential_id": token["id"], "wait": True}).json
+        assert waiting["state"] == "waiting", waiting["items"]
+        return waiting["external_job_id"]
+
+    def token_signs(job_id: str) -> dict:
+        """What the agent does: sign each item's data with the token's key, post the signatures."""
+        job = world.client.get(f"/api/v1/external-jobs/{job_id}", headers=world.headers(deputy)).json
+        signatures = [{"id": i["id"], "signature": base64.b64encode(
+            sign_raw(token_key, base64.b64decode(i["data"]))).decode()} for i in job["items"]]
+        return world.client.post(f"/api/v1/external-jobs/{job_id}/signatures", headers=world.headers(deputy),
+                                 json={"signatures": signatures}).json
+
+    job_id = start_on_token()
+    assert world.sign(PRINCIPAL, ["sub-1"]).json["signed"] == 1  # the principal signs while the token waits
+    [item] = token_signs(job_id)["items"]
+    assert item["status"] == "failed" and "hãy ký lại" in item["reason"]
+
+    assert token_signs(start_on_token())["signed"] == 1
+    roots, crls = world.trust()
+    findings = inspect_pdf(io.BytesIO(world.latest_pdf("sub-1")), trust_roots=roots, crls=crls).signatures
+    assert [f.signer_name for f in findings] == ["Phạm Văn Hùng", "Đặng Thị Ngọc Ánh"]
+    assert all(f.ok for f in findings)
+    assert world.approvals.submissions["sub-1"].state == "signed"
