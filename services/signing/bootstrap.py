@@ -59,6 +59,11 @@ class Container:
     def outbox_collections(self) -> list[Collection]:
         return [d._get_collection() for d in OUTBOX_DOCUMENTS]
 
+    def periodic(self) -> list[tuple[float, Callable[[], object]]]:
+        """Jobs the runner repeats: fail batches whose token or phone never answered."""
+        ttl = max(self.settings.external_job_ttl_seconds, self.settings.remote_timeout_seconds)
+        return [(60.0, lambda: self.signing.expire_waiting(ttl))]
+
 
 class _NotConfigured(requests.auth.AuthBase):
     """Service calls fail with a clear message when no client secret is configured."""

@@ -82,7 +82,7 @@ class SignedDocumentDoc(TenantOwned, OutboxMixin):
 class BatchDoc(TenantOwned):
     """A signing batch: one authorisation for many submissions, with per-document outcome."""
 
-    meta = {"db_alias": ALIAS, "collection": "batches", "indexes": [("tenant_id", "actor"), "ticket_id"]}
+    meta = {"db_alias": ALIAS, "collection": "batches", "indexes": [("tenant_id", "actor"), "ticket_id", ("state", "created_at")]}
     id = StringField(primary_key=True)
     actor = StringField(required=True)
     on_behalf_of = StringField(null=True)

@@ -22,7 +22,7 @@ import shutil
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from asn1crypto import x509 as asn1_x509
@@ -203,6 +203,17 @@ class SigningService:
                 self._finish(batch)
                 return
             self._sleep(self._poll)
+
+    def expire_waiting(self, older_than_seconds: float) -> int:
+        """Fail batches still waiting for a token or a phone after ``older_than_seconds``; spool removed."""
+        cutoff = self._clock.now() - timedelta(seconds=older_than_seconds)
+        expired = 0
+        for batch in BatchDoc.objects(state="waiting", created_at__lt=cutoff):
+            self._fail_prepared(batch, "Yêu cầu ký đã hết hạn trước khi được xác nhận; tài liệu chưa được ký.")
+            batch.state, batch.reason = "failed", "Yêu cầu ký đã hết hạn trước khi được xác nhận."
+            self._finish(batch)
+            expired += 1
+        return expired
 
     def signatures_arrived(self, principal: Principal, job_id: str) -> dict[str, Any]:
         """The agent posted a job's signatures: complete the waiting batch now."""

@@ -401,3 +401,19 @@ def test_same_order_signers_sign_in_any_order_and_a_stale_preparation_is_redone(
     assert [f.signer_name for f in findings] == ["Phạm Văn Hùng", "Đặng Thị Ngọc Ánh"]
     assert all(f.ok for f in findings)
     assert world.approvals.submissions["sub-1"].state == "signed"
+
+
+def test_a_batch_whose_token_never_answers_expires_and_keeps_nothing(world):
+    world.submission("sub-1")
+    _key, cert = _key_and_certificate(world, "Nguyễn Thị Lệ Thủy")
+    token = world.client.post("/api/v1/credentials/token", headers=world.headers(GVCN), json={
+        "certificate": base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()}).json
+    waiting = world.client.post("/api/v1/batches", headers=world.headers(GVCN), json={
+        "submission_ids": ["sub-1"], "credential_id": token["id"], "wait": True}).json
+    assert waiting["state"] == "waiting" and any(world.spool.rglob("*.pdf"))
+    [(_, job)] = world.container.periodic()
+    assert world.container.signing.expire_waiting(-1) == 1
+    view = world.client.get(f"/api/v1/batches/{waiting['id']}", headers=world.headers(GVCN)).json
+    assert view["state"] == "failed" and "hết hạn" in view["reason"] and view["items"][0]["status"] == "failed"
+    assert not any(world.spool.rglob("*.pdf"))
+    assert job() == 0
