@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -43,11 +44,12 @@ def signing_pki() -> DevPki:
 
 
 @pytest.fixture(scope="session")
-def soft_token(tmp_path_factory, signing_pki: DevPki) -> SoftToken:
+def soft_token(tmp_path_factory, signing_pki: DevPki) -> Iterator[SoftToken]:
     folder: Path = tmp_path_factory.mktemp("softhsm")
     (folder / "tokens").mkdir()
     conf = folder / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    previous = os.environ.get("SOFTHSM2_CONF")
     os.environ["SOFTHSM2_CONF"] = str(conf)
     subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", TOKEN_LABEL, "--pin", TOKEN_PIN,
                     "--so-pin", "24681357"], check=True, capture_output=True, env=os.environ.copy())
@@ -65,4 +67,8 @@ def soft_token(tmp_path_factory, signing_pki: DevPki) -> SoftToken:
         template = decode_x509_certificate(holder.certificate.public_bytes(serialization.Encoding.DER))
         template.update({Attribute.TOKEN: True, Attribute.ID: b"\x01", Attribute.LABEL: "Trường Tiểu học Hòa Phong"})
         session.create_object(template)
-    return SoftToken(SOFTHSM_MODULE, TOKEN_LABEL, TOKEN_PIN, str(conf), holder)
+    yield SoftToken(SOFTHSM_MODULE, TOKEN_LABEL, TOKEN_PIN, str(conf), holder)
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous
