@@ -8,6 +8,11 @@ import pytest
 from asn1crypto import crl as asn1_crl
 from cryptography.hazmat.primitives import serialization
 
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko_certvalidator import ValidationContext
+
 from services.signing.adapters.pades import StampPlacement
 from services.signing.adapters.pdf_checks import check_signable
 from services.signing.adapters.verifier import inspect_pdf
@@ -83,3 +88,22 @@ def test_signing_keeps_the_input_untouched_and_only_appends(pki, engine, pdf):
 def test_ecdsa_keys_sign_too(pki, engine, pdf, kind):
     [sig] = findings(pki, sign_locally(engine, pki, pki.issue("Huỳnh Minh Tuấn", kind=kind), pdf))
     assert sig.ok
+
+
+def test_b_lt_document_carries_the_revocation_data_a_validator_needs(pki, engine, pdf):
+    holder = pki.issue("Phạm Văn Hùng")
+    doc = io.BytesIO(sign_locally(engine, pki, holder, pdf, field_name="KyHieuTruong"))
+    crl = asn1_crl.CertificateList.load(pki.crl().public_bytes(serialization.Encoding.DER))
+    engine.add_revocation_info(doc, "KyHieuTruong", crls=[crl])
+
+    reader = PdfFileReader(io.BytesIO(doc.getvalue()))
+    dss = DocumentSecurityStore.read_dss(reader)
+    # only what the file carries: no CRL handed in, no fetching, revocation data required
+    context = dss.as_validation_context({"trust_roots": [to_asn1(pki.ca)], "allow_fetching": False,
+                                         "revocation_mode": "hard-fail"})
+    status = validate_pdf_signature(reader.embedded_signatures[0], signer_validation_context=context)
+    assert status.bottom_line and status.trusted
+    without = ValidationContext(trust_roots=[to_asn1(pki.ca)], allow_fetching=False, revocation_mode="hard-fail",
+                                crls=[], ocsps=[])
+    assert not validate_pdf_signature(PdfFileReader(io.BytesIO(sign_locally(engine, pki, holder, pdf))).embedded_signatures[0],
+                                      signer_validation_context=without).trusted
