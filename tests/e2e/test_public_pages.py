@@ -71,7 +71,7 @@ def test_a_visitor_uploading_an_unsigned_pdf_is_told_it_carries_no_signature(new
 def test_an_unknown_code_is_reported_in_vietnamese(new_page):
     page = new_page()
     page.goto("/tra-cuu")
-    page.get_by_label("Mã tra cứu").fill("KHONG-CO-MA-NAY")
+    page.get_by_role("textbox", name="Mã tra cứu").fill("KHONG-CO-MA-NAY")
     page.get_by_role("button", name="Kiểm tra", exact=True).nth(1).click()
     expect(page.get_by_role("alert")).to_contain_text("Không tìm thấy văn bản với mã này.")
     expect(page).to_have_url(re.compile(r"/tra-cuu/KHONG-CO-MA-NAY$"))

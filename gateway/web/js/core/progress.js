@@ -25,7 +25,7 @@ export function rankWorstFirst(rows) {
 }
 
 export function progressTable(rows, { caption, link, ranked = false } = {}) {
-  return h('div', { class: 'table-wrap' }, h('table', {},
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('app.scrollTable') }, h('table', {},
     caption ? h('caption', {}, caption) : null,
     h('thead', {}, h('tr', {},
       ranked ? h('th', { scope: 'col', class: 'num' }, t('progress.rank')) : null,

@@ -1,6 +1,6 @@
 /** English. Vietnamese book names and role titles coming from the services stay as they are. */
 export default {
-  app: { tagline: 'Electronic school records', language: 'Language', signIn: 'Sign in', signOut: 'Sign out', loading: 'Loading…' },
+  app: { tagline: 'Electronic school records', language: 'Language', signIn: 'Sign in', signOut: 'Sign out', loading: 'Loading…', scrollTable: 'Table (on a narrow screen, scroll sideways to see all)' },
   nav: {
     label: 'Main navigation', menu: 'Menu', signedInAs: 'Signed in as {name}',
     work: 'Work', school: 'School', district: 'District office', public: 'Look-up',
@@ -142,7 +142,7 @@ export default {
   },
   delegation: {
     title: 'Delegation', intro: 'Let someone approve in your place for a scope and time window. Their actions are recorded as “B on behalf of A”.', new: 'New delegation',
-    to: 'Delegate', toHint: 'The delegate’s user name, e.g. thhp.topho', pick: 'Choose a person', role: 'Role', books: 'Books', booksHint: 'Empty for every book; separate several with commas.', from: 'From', until: 'Until',
+    to: 'Delegate', toHint: 'The delegate’s user name, e.g. thhp.topho', pick: 'Choose a person', role: 'Role', books: 'Books', allBooks: 'Every book', unit: 'team {unit}', from: 'From', until: 'Until',
     create: 'Delegate', created: 'Delegated.', current: 'Delegations', line: '{from} delegates {role} to {to}', revoke: 'Revoke', needFields: 'Please choose the delegate and the end date.', active: 'Active', revoked: 'Revoked', revokedOk: 'Delegation revoked.',
     empty: 'No delegation.', emptyText: 'When you are away, delegate to your deputy.',
   },

@@ -1,7 +1,7 @@
 /** Vietnamese (default). Every string NFC with full diacritics. */
 export default {
   app: {
-    tagline: 'Hồ sơ sổ sách điện tử', language: 'Ngôn ngữ', signIn: 'Đăng nhập', signOut: 'Đăng xuất', loading: 'Đang tải…',
+    tagline: 'Hồ sơ sổ sách điện tử', language: 'Ngôn ngữ', signIn: 'Đăng nhập', signOut: 'Đăng xuất', loading: 'Đang tải…', scrollTable: 'Bảng số liệu (trên màn hình hẹp, cuộn ngang để xem hết)',
   },
   nav: {
     label: 'Điều hướng chính', menu: 'Danh mục', signedInAs: 'Đang đăng nhập: {name}',
@@ -189,7 +189,7 @@ export default {
   delegation: {
     title: 'Ủy quyền', intro: 'Ủy quyền cho người khác duyệt thay trong một phạm vi và khoảng thời gian. Mọi thao tác được ghi “B thay mặt A”.',
     new: 'Ủy quyền mới', to: 'Người được ủy quyền', toHint: 'Tên đăng nhập của người được ủy quyền, ví dụ: thhp.topho', pick: 'Chọn người', role: 'Vai trò ủy quyền', books: 'Loại hồ sơ',
-    booksHint: 'Để trống nếu ủy quyền mọi loại hồ sơ; nhiều loại cách nhau bằng dấu phẩy.', from: 'Từ ngày', until: 'Đến ngày',
+    allBooks: 'Mọi loại hồ sơ', unit: 'tổ {unit}', from: 'Từ ngày', until: 'Đến ngày',
     create: 'Ủy quyền', created: 'Đã ủy quyền.', current: 'Các ủy quyền', line: '{from} ủy quyền cho {to} làm {role}',
     revoke: 'Thu hồi ủy quyền', needFields: 'Vui lòng chọn người được ủy quyền và ngày kết thúc.', active: 'Đang hiệu lực', revoked: 'Đã thu hồi', revokedOk: 'Đã thu hồi ủy quyền.',
     empty: 'Chưa có ủy quyền nào.', emptyText: 'Khi bạn vắng mặt, hãy ủy quyền cho tổ phó hoặc phó hiệu trưởng.',

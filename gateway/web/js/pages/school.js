@@ -106,7 +106,7 @@ export const rulesPage = {
           : emptyState(t('rules.empty'), t('rules.emptyText'))),
       h('section', { class: 'card', 'aria-labelledby': 'ch-title' },
         h('h2', { id: 'ch-title' }, t('rules.chains')),
-        books.length ? h('div', { class: 'table-wrap' }, h('table', {},
+        books.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('app.scrollTable') }, h('table', {},
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('rules.book')), h('th', { scope: 'col' }, t('rules.steps')))),
           h('tbody', {}, books.map(([slug, name], i) => h('tr', {},
             h('th', { scope: 'row' }, name || slug),
@@ -122,7 +122,7 @@ function importReport(report) {
     problems.length ? alertBox('error', t('staff.importProblems', { n: new Set(problems.map((p) => p.row)).size }), t('staff.importFix'))
       : alertBox('ok', report.applied ? t('staff.importApplied', { n: report.rows }) : t('staff.importClean', { n: report.rows })),
     h('p', {}, t('staff.importSummary', { rows: report.rows, bad: problems.length, created: report.new_people ?? 0, existing: report.existing_people ?? 0, roles: report.new_roles ?? 0 })),
-    problems.length ? h('div', { class: 'table-wrap' }, h('table', {},
+    problems.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('app.scrollTable') }, h('table', {},
       h('caption', {}, t('staff.reportCaption')),
       h('thead', {}, h('tr', {}, ['row', 'column', 'problem'].map((k) => h('th', { scope: 'col' }, t(`staff.col.${k}`))))),
       h('tbody', {}, problems.map((p) => h('tr', {},
@@ -166,7 +166,7 @@ export const staffPage = {
       form,
       h('section', { class: 'card', 'aria-labelledby': 'ppl-title' },
         h('h2', { id: 'ppl-title' }, t('staff.people', { n: people.length })),
-        people.length ? h('div', { class: 'table-wrap' }, h('table', {},
+        people.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('app.scrollTable') }, h('table', {},
           h('thead', {}, h('tr', {}, ['name', 'username', 'roles'].map((k) => h('th', { scope: 'col' }, t(`staff.th.${k}`))))),
           h('tbody', {}, people.map((p) => h('tr', {},
             h('td', {}, p.full_name),
@@ -242,8 +242,9 @@ export const delegationPage = {
   roles: ['hieu_truong', 'to_truong'],
   async render(el, ctx, user, notice) {
     const school = user.tenant;
-    const [list, people] = await Promise.all([svc.delegations(school), svc.people(school).catch(() => [])]);
+    const [list, people, rules] = await Promise.all([svc.delegations(school), svc.people(school).catch(() => []), svc.deadlineRules().catch(() => [])]);
     const names = await namesOf(school, user);
+    const bookNames = new Map(rules.map((r) => [r.book_type, r.book_name]));
     const reload = (msg) => this.render(el, ctx, user, msg ? alertBox('ok', msg) : null);
     const out = h('div', { 'aria-live': 'polite' });
     const mine = [];
@@ -254,8 +255,9 @@ export const delegationPage = {
       ? h('select', { name: 'delegate_id', required: true }, h('option', { value: '' }, t('delegation.pick')),
         people.filter((p) => p.id !== user.sub).map((p) => h('option', { value: p.id }, p.full_name)))
       : h('input', { type: 'text', name: 'delegate_id', required: true, autocomplete: 'off', spellcheck: 'false' });
-    const role = h('select', { name: 'role' }, mine.map(([r, u], i) => h('option', { value: String(i) }, u ? `${roleName(r)} — ${u.split('/').pop()}` : roleName(r))));
-    const books = h('input', { type: 'text', name: 'book_types', placeholder: 'ke_hoach_bai_day', autocomplete: 'off' });
+    const role = h('select', { name: 'role' }, mine.map(([r, u], i) => h('option', { value: String(i) }, u ? `${roleName(r)} — ${t('delegation.unit', { unit: u.split('/').pop() })}` : roleName(r))));
+    const books = h('select', { name: 'book_types' }, h('option', { value: '' }, t('delegation.allBooks')),
+      [...bookNames.entries()].map(([slug, name]) => h('option', { value: slug }, name)));
     const today = new Date().toISOString().slice(0, 10);
     const from = h('input', { type: 'date', name: 'starts_on', value: today, required: true });
     const until = h('input', { type: 'date', name: 'ends_on', required: true });
@@ -263,7 +265,7 @@ export const delegationPage = {
     const form = h('form', { class: 'card', 'aria-labelledby': 'dg-new' },
       h('h2', { id: 'dg-new' }, t('delegation.new')),
       h('div', { class: 'row' }, field(t('delegation.to'), to, people.length ? null : t('delegation.toHint')), field(t('delegation.role'), role)),
-      field(t('delegation.books'), books, t('delegation.booksHint')),
+      field(t('delegation.books'), books),
       h('div', { class: 'row' }, field(t('delegation.from'), from), field(t('delegation.until'), until)),
       out, h('div', { class: 'actions' }, btn));
     form.addEventListener('submit', (ev) => {
@@ -273,7 +275,7 @@ export const delegationPage = {
       if (!v.delegate_id || !v.ends_on) { mount(out, alertBox('error', t('delegation.needFields'))); return; }
       const body = {
         delegate_id: v.delegate_id, role: r, unit: u ? u.split('/').pop() : null,
-        book_types: v.book_types ? v.book_types.split(/[,\s]+/).filter(Boolean) : [],
+        book_types: v.book_types ? [v.book_types] : [],
         starts_at: new Date(`${v.starts_on}T00:00:00+07:00`).toISOString(),
         until: new Date(`${v.ends_on}T23:59:59+07:00`).toISOString(),
       };
@@ -287,7 +289,7 @@ export const delegationPage = {
           h('div', { class: 'grow' },
             h('span', { class: 'title' }, t('delegation.line', { from: names.get(d.delegator_id) || d.delegator_id, to: names.get(d.delegate_id) || d.delegate_id, role: roleName(d.role) })),
             h('span', { class: 'meta' }, t('locks.window', { from: fmtDateTime(d.starts_at), until: fmtDateTime(d.until) })),
-            d.book_types && d.book_types.length ? h('div', { class: 'meta' }, d.book_types.join(', ')) : null),
+            h('div', { class: 'meta' }, d.book_types && d.book_types.length ? d.book_types.map((b) => bookNames.get(b) || b).join(', ') : t('delegation.allBooks'))),
           d.revoked_at ? h('span', { class: 'badge muted' }, t('delegation.revoked'))
             : (d.delegator_id === user.sub ? h('button', { type: 'button', class: 'btn secondary small', onclick: (e) => busy(e.currentTarget, async () => {
               try { await svc.revokeDelegation(school, d.id); reload(t('delegation.revokedOk')); } catch (err) { toast(err.title, 'error'); }

@@ -1,0 +1,48 @@
+"""Pages outside the must-show scenario: onboarding a school, the văn thư's exports, the
+school's progress, the start page per role, and the English switch on a signed-in page."""
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+
+def test_the_head_of_the_district_office_onboards_a_school(new_page, sign_in, capture):
+    page = new_page()
+    sign_in(page, "pgd.truongphong")
+    page.goto("/phong/them-truong")
+    page.get_by_label("Tên trường").fill("Trường Tiểu học Hòa Nhơn")
+    page.get_by_label("Mã trường").fill("th-hoa-nhon")
+    page.get_by_label("Tiểu học").check()
+    page.get_by_label("Họ tên hiệu trưởng").fill("Lê Thị Thanh Hà")
+    page.get_by_label("Tên đăng nhập của hiệu trưởng").fill("thhn.hieutruong")
+    page.get_by_label("Thư điện tử của hiệu trưởng").fill("thhn.hieutruong@hoanhon.edu.vn")
+    capture(page, "phong-them-truong")
+    page.get_by_role("button", name="Thêm trường").click()
+    expect(page.get_by_role("status").filter(has_text="Đã thêm Trường Tiểu học Hòa Nhơn.")).to_be_visible()
+    page.goto("/phong")
+    expect(page.locator("section[aria-labelledby=ds-table] tbody")).to_contain_text("Trường Tiểu học Hòa Nhơn")
+
+
+def test_the_van_thu_exports_a_school_year_as_a_zip(new_page, sign_in, capture):
+    page = new_page()
+    sign_in(page, "thhp.vanthu")
+    page.goto("/van-thu?muc=xuat-in")
+    capture(page, "van-thu-xuat-in")
+    page.get_by_role("button", name="Bắt đầu xuất").click()
+    expect(page.get_by_role("link", name="Tải tệp ZIP")).to_be_visible(timeout=60_000)
+    page.goto("/van-thu")
+    expect(page.get_by_role("heading", level=2).first).to_contain_text("Chờ đóng dấu số và phát hành")
+    capture(page, "van-thu-phat-hanh")
+
+
+def test_the_principal_sees_the_school_progress_by_team(new_page, sign_in, capture):
+    page = new_page()
+    sign_in(page, "thhp.hieutruong")
+    page.goto("/truong/tien-do")
+    expect(page.locator("section[aria-labelledby=pg-units] tbody tr")).to_have_count(3)
+    capture(page, "truong-tien-do")
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Phạm Văn Hùng")
+    capture(page, "trang-chu-hieu-truong")
+    page.get_by_role("button", name="EN").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Phạm Văn Hùng")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
