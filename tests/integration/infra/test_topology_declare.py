@@ -113,3 +113,28 @@ def test_the_readiness_probe_accepts_the_broker_and_names_an_unreachable_one(amq
     refused = run_cli("check", "--url", "amqp://guest:secret@127.0.0.1:1//")
     assert refused.returncode == 1
     assert "secret" not in refused.stderr
+
+
+@pytest.mark.parametrize("quorum", [True, False])
+def test_the_kernels_kombu_consumer_redeclares_a_topology_queue_without_conflict(amqp_url: str, quorum: bool) -> None:
+    import kombu
+
+    from infra.topology.consumers import Consumer
+    from services.kernel.messaging import consumer_queue
+
+    entry = Consumer(service="test", queue=f"test-{uuid.uuid4().hex[:8]}.redeclare",
+                     bindings=("test.thing.happened",), purpose="test")
+    plan = plan_topology((entry,), quorum=quorum)
+    connection = open_connection(amqp_url)
+    try:
+        channel = connection.channel()
+        channel.exchange_declare(plan.events_exchange, exchange_type="topic", durable=True)
+        queue = plan.queues[0]
+        channel.queue_declare(queue.name, durable=True, arguments=queue.arguments)
+        with kombu.Connection(amqp_url) as kombu_connection, kombu_connection.channel() as kombu_channel:
+            consumer_queue(entry.queue, entry.bindings, quorum=quorum)(kombu_channel).declare()
+        assert channel.queue_declare(queue.name, passive=True).method.message_count == 0
+    finally:
+        cleanup = connection.channel()
+        cleanup.queue_delete(entry.queue)
+        connection.close()
