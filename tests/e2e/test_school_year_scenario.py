@@ -258,11 +258,15 @@ def test_a_school_a_user_opening_a_school_b_page_gets_not_found(new_page, sign_i
     capture(page, "khong-tim-thay-truong-khac")
 
 
-def _select_all_and_sign(page: Page, owner_text: str) -> Locator:
+def _select_all_and_sign(page: Page, owner_text: str, only_url: str | None = None) -> Locator:
+    """Tick every document at my signing turn whose row says ``owner_text`` (or just ``only_url``) and sign them."""
     page.goto("/ky-so")
     form = page.locator("form[aria-labelledby=sign-list]")
-    expect(form.locator("ul.list > li").filter(has_text=owner_text).first).to_be_visible()
-    for row in form.locator("ul.list > li").filter(has_text=owner_text).all():
+    rows = form.locator("ul.list > li").filter(has_text=owner_text)
+    if only_url:
+        rows = rows.filter(has=page.locator(f'a[href="{only_url}"]'))
+    expect(rows.first).to_be_visible()
+    for row in rows.all():
         row.locator("input[type=checkbox]").check()
     form.get_by_role("button", name=re.compile(r"^Ký \d+ hồ sơ")).click()
     result = page.locator("#sign-out")
@@ -308,3 +312,70 @@ def test_three_documents_are_batch_signed_by_the_gvcn_and_the_principal_and_a_vi
     expect(verdict).to_contain_text("Mọi chữ ký số đều hợp lệ")
     expect(verdict.locator("ol.signatures > li")).to_have_count(2)
     capture(visitor, "tra-cuu-ket-qua")
+
+
+def test_hoc_ba_is_signed_in_turn_issued_by_the_van_thu_verified_and_recalled(new_page, sign_in, capture):
+    admin = new_page()
+    sign_in(admin, ADMIN)
+    admin.goto("/truong/nhan-su")
+    person = admin.locator(f'tr[data-person="{TEACHER}"]')
+    person.locator("summary").click()
+    person.get_by_label("Vai trò", exact=True).select_option("giao_vien")
+    person.get_by_label("Tổ hoặc lớp").select_option(label="Lớp 1A")
+    person.get_by_role("button", name="Giao vai trò").click()
+    expect(admin.locator("#staff-out")).to_contain_text("Đã giao vai trò Giáo viên cho Nguyễn Thị Lệ Thủy.")
+    capture(admin, "nhan-su-giao-vai-tro")
+
+    teacher = new_page()
+    sign_in(teacher, TEACHER)
+    teacher.goto("/viec-cua-toi?xem=all")
+    row = teacher.locator("section[aria-labelledby=owed-title] ul.list > li").filter(has_text="Học bạ").first
+    expect(row).to_be_visible(timeout=30_000)
+    row.get_by_role("button", name="Nộp hồ sơ").click()
+    row.locator("input[type=file]").set_input_files(files=[{"name": "Học bạ — Lớp 1A.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(2)}])
+    row.get_by_role("button", name="Tải lên và nộp").click()
+    expect(row.get_by_role("status").filter(has_text="Đã nộp hồ sơ")).to_be_visible()
+    teacher.goto("/viec-cua-toi?xem=all")
+    submission_url = teacher.locator("section[aria-labelledby=subs-title] li").filter(has_text="Học bạ").filter(has_text="Đã nộp").first.get_by_role("link").get_attribute("href")
+
+    principal = new_page()
+    sign_in(principal, PRINCIPAL)
+    principal.goto(f"/duyet?chon={submission_url.rsplit('/', 1)[1]}")
+    principal.get_by_role("button", name="Duyệt", exact=True).click()
+    expect(principal.locator("#queue-out")).to_contain_text("Đã duyệt hồ sơ.")
+
+    _select_all_and_sign(teacher, "Học bạ", submission_url)
+    capture(teacher, "ky-so-hoc-ba-gvcn")
+    _select_all_and_sign(principal, "Học bạ", submission_url)
+
+    clerk = new_page()
+    sign_in(clerk, CLERK)
+    clerk.goto("/van-thu")
+    clerk.get_by_label("Đường dẫn hoặc mã hồ sơ").fill(submission_url)
+    clerk.get_by_role("button", name="Thêm vào danh sách").click()
+    form = clerk.locator("form[aria-labelledby=issue-title]")
+    item = form.locator("ul.list > li").filter(has=clerk.locator(f'a[href="{submission_url}"]'))
+    expect(item).to_be_visible()
+    item.locator("input[type=checkbox]").check()
+    form.get_by_role("button", name="Ký và phát hành 1 hồ sơ").click()
+    out = clerk.locator("#clerk-out")
+    expect(out).to_contain_text("Đã phát hành 1 hồ sơ.", timeout=60_000)
+    capture(clerk, "van-thu-da-phat-hanh")
+    code = out.locator("ul.codes a").first.inner_text().rsplit(" ", 1)[1]
+
+    visitor = new_page()
+    visitor.goto(f"/tra-cuu/{code}")
+    verdict = visitor.locator("section[aria-labelledby=verify-result]")
+    expect(verdict).to_contain_text("Mọi chữ ký số đều hợp lệ")
+    expect(verdict.locator("ol.signatures > li")).to_have_count(3)
+    capture(visitor, "tra-cuu-hoc-ba")
+
+    clerk.goto("/van-thu?muc=da-phat-hanh")
+    issued = clerk.locator("section[aria-labelledby=issued-title] ul.list > li").filter(has=clerk.locator(f'a[href="{submission_url}"]'))
+    issued.locator("summary").click()
+    issued.get_by_label("Lý do thu hồi").fill("Ghi sai ngày sinh của học sinh")
+    issued.get_by_role("button", name="Thu hồi").click()
+    expect(clerk.locator("section[aria-labelledby=issued-title]")).to_contain_text("Lý do thu hồi: Ghi sai ngày sinh của học sinh")
+    visitor.reload()
+    expect(visitor.get_by_role("alert")).to_contain_text("Văn bản này đã bị thu hồi.")
+    expect(visitor.locator("section[aria-labelledby=verify-result]")).to_contain_text("Ghi sai ngày sinh của học sinh")

@@ -136,6 +136,12 @@ export function importStaff(schoolId, file, apply, onProgress) {
     headers: { 'Content-Type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
   });
 }
+export function grantRole(schoolId, personId, role, unit) {
+  return api('identity', `/schools/${encodeURIComponent(schoolId)}/people/${encodeURIComponent(personId)}/memberships`, { method: 'POST', body: { role, unit: unit || null } });
+}
+export function addUnit(schoolId, { slug, name, kind }) {
+  return api('identity', `/schools/${encodeURIComponent(schoolId)}/units`, { method: 'POST', body: { slug, name: name.normalize('NFC'), kind } });
+}
 export async function delegations(schoolId) { return items(await api('identity', `/schools/${encodeURIComponent(schoolId)}/delegations`)); }
 export function createDelegation(schoolId, body) { return api('identity', `/schools/${encodeURIComponent(schoolId)}/delegations`, { method: 'POST', body }); }
 export function revokeDelegation(schoolId, id) {

@@ -125,6 +125,7 @@ export default {
     param: { month: 'Month', day: 'Day', weekday: 'Weekday', weeks_before: 'Weeks before teaching', days: 'Days', start_weekday: 'From', end_weekday: 'To', week: 'Week', event: 'Event code' },
   },
   staff: {
+    addRole: 'Add a role', grant: 'Grant the role', grantFor: 'Grant a role to {name}', role: 'Role', unit: 'Team or class', unitHint: 'A teacher of a class is its class teacher.', wholeSchool: 'Whole school', granted: '{role} granted to {name}.', units: 'Add a team or class', unitName: 'Name', unitSlug: 'Code', unitKind: 'Kind', kind: { to_chuyen_mon: 'Subject team', to_van_phong: 'Office team', lop: 'Class' }, addUnit: 'Add', unitAdded: '{name} added.',
     title: 'Staff and roles', intro: 'The school’s staff and their roles.', import: 'Import from Excel',
     importIntro: 'A workbook laid out like the sector database export: full name, birth date, staff id, position, team, e-mail, phone. Check first, then import.',
     pickExcel: 'Choose the Excel file (.xlsx)', dropExcel: 'or drop it here', uploading: 'Uploading', dryRun: 'Check first', apply: 'Import',

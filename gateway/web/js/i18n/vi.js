@@ -166,6 +166,7 @@ export default {
     },
   },
   staff: {
+    addRole: 'Thêm vai trò', grant: 'Giao vai trò', grantFor: 'Giao vai trò cho {name}', role: 'Vai trò', unit: 'Tổ hoặc lớp', unitHint: 'Giáo viên thuộc một lớp là giáo viên chủ nhiệm của lớp đó.', wholeSchool: 'Toàn trường', granted: 'Đã giao vai trò {role} cho {name}.', units: 'Thêm tổ hoặc lớp', unitName: 'Tên', unitSlug: 'Mã', unitKind: 'Loại', kind: { to_chuyen_mon: 'Tổ chuyên môn', to_van_phong: 'Tổ văn phòng', lop: 'Lớp' }, addUnit: 'Thêm', unitAdded: 'Đã thêm {name}.',
     title: 'Nhân sự và vai trò', intro: 'Cán bộ, giáo viên, nhân viên của trường và vai trò của từng người.',
     import: 'Nhập từ tệp Excel', importIntro: 'Tệp theo mẫu xuất từ CSDL ngành: họ tên, ngày sinh, mã định danh, chức vụ, tổ, email, điện thoại. Kiểm tra trước, rồi mới nhập.',
     pickExcel: 'Chọn tệp Excel (.xlsx)', dropExcel: 'hoặc kéo thả tệp Excel vào đây', uploading: 'Đang tải tệp lên',

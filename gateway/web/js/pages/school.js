@@ -8,7 +8,7 @@ import { t, roleName } from '../core/i18n.js';
 import { dropzone, progressBar } from '../core/dropzone.js';
 import { progressTable, progressChart, rankWorstFirst } from '../core/progress.js';
 import { navigate } from '../core/router.js';
-import { namesOf } from '../core/names.js';
+import { namesOf, forgetNames } from '../core/names.js';
 import * as svc from '../services.js';
 
 const ADMIN = ['hieu_truong', 'quan_tri'];
@@ -131,13 +131,52 @@ function importReport(report) {
       h('ul', {}, report.created_accounts.map((a) => h('li', {}, Object.values(a).join(' — '))))) : null);
 }
 
+const SCHOOL_ROLES = ['giao_vien', 'to_truong', 'to_pho', 'pho_hieu_truong', 'tong_phu_trach', 'van_thu', 'ke_toan', 'quan_tri'];
+const UNIT_KINDS = ['to_chuyen_mon', 'to_van_phong', 'lop'];
+
+function roleForm(school, person, unitList, onDone) {
+  const role = h('select', { name: 'role' }, SCHOOL_ROLES.map((r) => h('option', { value: r }, roleName(r))));
+  const unit = h('select', { name: 'unit' }, h('option', { value: '' }, t('staff.wholeSchool')), unitList.map((u) => h('option', { value: u.slug }, u.name)));
+  const out = h('div', { 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit', class: 'btn small' }, t('staff.grant'));
+  const form = h('form', { class: 'role-form', 'aria-label': t('staff.grantFor', { name: person.full_name }) },
+    h('div', { class: 'row' }, field(t('staff.role'), role), field(t('staff.unit'), unit, t('staff.unitHint'))), out, btn);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(btn, async () => {
+      try { await svc.grantRole(school, person.id, role.value, unit.value); onDone(t('staff.granted', { role: roleName(role.value), name: person.full_name })); } catch (err) { mount(out, errorAlert(err)); }
+    });
+  });
+  return form;
+}
+
+function unitForm(school, onDone) {
+  const name = h('input', { type: 'text', name: 'name', required: true, autocomplete: 'off' });
+  const slug = h('input', { type: 'text', name: 'slug', required: true, pattern: '[a-z0-9-]+', autocomplete: 'off' });
+  const kind = h('select', { name: 'kind' }, UNIT_KINDS.map((k) => h('option', { value: k }, t(`staff.kind.${k}`))));
+  const out = h('div', { 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit', class: 'btn secondary' }, t('staff.addUnit'));
+  const form = h('form', { class: 'card', 'aria-labelledby': 'unit-title' },
+    h('h2', { id: 'unit-title' }, t('staff.units')),
+    h('div', { class: 'row' }, field(t('staff.unitName'), name), field(t('staff.unitSlug'), slug, t('onboard.slugHint')), field(t('staff.unitKind'), kind)),
+    out, h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    busy(btn, async () => {
+      try { await svc.addUnit(school, { slug: slug.value.trim(), name: name.value.trim(), kind: kind.value }); onDone(t('staff.unitAdded', { name: name.value.trim() })); } catch (err) { mount(out, errorAlert(err)); }
+    });
+  });
+  return form;
+}
+
 export const staffPage = {
   title: 'staff.title',
   roles: ADMIN,
-  async render(el, ctx, user) {
+  async render(el, ctx, user, notice) {
     const school = user.tenant;
     const [people, unitList] = await Promise.all([svc.people(school), svc.units(school).catch(() => [])]);
     const unitName = new Map(unitList.map((u) => [u.id, u.name]).concat(unitList.map((u) => [u.slug, u.name])));
+    const reload = (msg) => { forgetNames(); return this.render(el, ctx, user, msg ? alertBox('ok', msg) : null); };
     const out = h('div', { 'aria-live': 'polite' });
     const drop = dropzone({ accept: '.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', label: t('staff.pickExcel'), hint: t('staff.dropExcel') });
     const prog = progressBar(t('staff.uploading'));
@@ -163,16 +202,19 @@ export const staffPage = {
       });
     });
     mount(el, head('staff.title', 'staff.intro'),
+      h('div', { id: 'staff-out', 'aria-live': 'polite' }, notice || null),
       form,
       h('section', { class: 'card', 'aria-labelledby': 'ppl-title' },
         h('h2', { id: 'ppl-title' }, t('staff.people', { n: people.length })),
         people.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('app.scrollTable') }, h('table', {},
           h('thead', {}, h('tr', {}, ['name', 'username', 'roles'].map((k) => h('th', { scope: 'col' }, t(`staff.th.${k}`))))),
-          h('tbody', {}, people.map((p) => h('tr', {},
+          h('tbody', {}, people.map((p) => h('tr', { dataset: { person: p.id } },
             h('td', {}, p.full_name),
             h('td', {}, p.id),
-            h('td', {}, (p.memberships || []).map((m) => `${roleName(m.role)}${m.unit ? ` (${unitName.get(m.unit) || m.unit})` : ''}`).join(', ')))))))
-          : emptyState(t('staff.empty'), t('staff.emptyText'))));
+            h('td', {}, (p.memberships || []).map((m) => `${roleName(m.role)}${m.unit ? ` (${unitName.get(m.unit) || m.unit})` : ''}`).join(', '),
+              h('details', {}, h('summary', {}, t('staff.addRole')), roleForm(school, p, unitList, reload))))))))
+          : emptyState(t('staff.empty'), t('staff.emptyText'))),
+      unitForm(school, reload));
   },
 };
 
