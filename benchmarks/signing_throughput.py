@@ -75,7 +75,8 @@ def naive_rate(pki: DevPki, holder, pdf: bytes, folder: Path) -> float:
 _IDENTITIES: dict[int, SigningIdentity] = {}
 
 
-def ours_once(engine: PadesEngine, pki: DevPki, holder, source, output, code: str = "HB7Q2K9M") -> None:
+def ours_once(engine: PadesEngine, pki: DevPki, holder, source, output, code: str = "HB7Q2K9M",
+              crls=None) -> None:
     """One signature the way the service makes it: check, prepare, sign with the kept key, complete.
 
     The signer's identity is built once per signer, as the service builds it once per batch.
@@ -83,14 +84,13 @@ def ours_once(engine: PadesEngine, pki: DevPki, holder, source, output, code: st
     identity = _IDENTITIES.setdefault(id(holder), pki.identity(holder))
     prepared = engine.prepare(check_signable(source), output, identity=identity, field_name="KyHieuTruong",
                               stamp=sample_stamp(code=code), placement=PLACEMENT)
-    engine.complete(output, prepared, identity=identity, signature=sign_raw(holder.key, prepared.data_to_sign))
+    engine.complete(output, prepared, identity=identity, signature=sign_raw(holder.key, prepared.data_to_sign),
+                    revocation_crls=crls)
 
 
 def lt_once(engine: PadesEngine, pki: DevPki, holder, crls) -> None:
-    """A B-T signature plus the DSS revision with the certificates and the district CRL (B-LT)."""
-    output = io.BytesIO()
-    ours_once(engine, pki, holder, io.BytesIO(one_page_pdf()), output)
-    engine.add_revocation_info(output, "KyHieuTruong", crls=crls)
+    """A signature with its DSS revision (certificates and the district CRL): B-LT."""
+    ours_once(engine, pki, holder, io.BytesIO(one_page_pdf()), io.BytesIO(), crls=crls)
 
 
 def scan_figures(engine: PadesEngine, pki: DevPki, holder, folder: Path) -> tuple[float, float, int]:

@@ -163,13 +163,15 @@ def sample_stamp(name: str = "Phạm Văn Hùng", role: str = "Hiệu trưởng"
 
 
 def sign_locally(engine: PadesEngine, pki: DevPki, holder: Holder, pdf: bytes, *, field_name: str = "KyHieuTruong",
-                 placement: StampPlacement = StampPlacement(0, (40, 40, 340, 130)), stamp: StampContent | None = None) -> bytes:
+                 placement: StampPlacement = StampPlacement(0, (40, 40, 340, 130)), stamp: StampContent | None = None,
+                 crls=None) -> bytes:
     """Sign ``pdf`` with a key held in memory through the engine's two halves; return the signed bytes."""
     identity = pki.identity(holder)
     out = io.BytesIO()
     prepared = engine.prepare(check_signable(io.BytesIO(pdf)), out, identity=identity, field_name=field_name,
                               stamp=stamp or sample_stamp(), placement=placement)
-    engine.complete(out, prepared, identity=identity, signature=sign_raw(holder.key, prepared.data_to_sign))
+    engine.complete(out, prepared, identity=identity, signature=sign_raw(holder.key, prepared.data_to_sign),
+                    revocation_crls=crls)
     return out.getvalue()
 
 

@@ -6,8 +6,8 @@ asks for (content type, message digest, ESS signing-certificate-v2; no signing t
 attributes is the *data to be signed*. Whoever holds the key (a kept key object, a user's
 unlocked PKCS#12, a remote provider, a USB token through the agent) signs it. ``complete``
 packages the raw signature as a ``ETSI.CAdES.detached`` CMS container, adds the RFC 3161
-timestamp (B-T) and writes it into the placeholder; ``add_revocation_info`` appends the DSS
-(B-LT) when the chain's CRLs are at hand.
+timestamp (B-T) and writes it into the placeholder, then appends the DSS (B-LT) when the
+chain's CRLs are at hand.
 
 Speed: the placeholder size is reserved from the known certificate sizes (no dummy signing
 pass) and nothing reloads a key; the only asymmetric operations per signature are the
@@ -198,12 +198,19 @@ class PadesEngine:
         )
 
     def complete(
-        self, output: IO[bytes], prepared: PreparedSignature, *, identity: SigningIdentity, signature: bytes
+        self, output: IO[bytes], prepared: PreparedSignature, *, identity: SigningIdentity, signature: bytes,
+        revocation_crls: Sequence | None = None,
     ) -> None:
-        """Embed ``signature`` (raw, over ``prepared.data_to_sign``) into the placeholder of ``output``."""
-        asyncio.run(self._complete(output, prepared, identity, signature))
+        """Embed ``signature`` (raw, over ``prepared.data_to_sign``) into the placeholder of ``output``.
 
-    async def _complete(self, output, prepared, identity, signature) -> None:
+        With ``revocation_crls`` (the issuing CA's current CRLs, against which the caller checked the
+        certificate before signing) a DSS revision follows with those CRLs and every certificate the
+        signature and its timestamp carry: PAdES B-LT. No second path validation is run (it would
+        cost three signatures' time) and the signature is not parsed back out of the file.
+        """
+        asyncio.run(self._complete(output, prepared, identity, signature, revocation_crls))
+
+    async def _complete(self, output, prepared, identity, signature, revocation_crls) -> None:
         signer = self._external_signer(identity, signature)
         container = await signer.async_sign_prescribed_attributes(
             prepared.digest_algorithm,
@@ -216,26 +223,8 @@ class PadesEngine:
             reserved_region_end=prepared.reserved_region_end,
         )
         await PdfTBSDocument.async_finish_signing(output, digest, container)
-
-    def add_revocation_info(self, output: IO[bytes], field_name: str, *, crls: Sequence) -> None:
-        """Append a DSS revision with the certificates and CRLs of signature ``field_name`` (PAdES B-LT).
-
-        The certificates are those the signature and its timestamp token carry; ``crls`` are the
-        issuing CA's current CRLs. The caller has checked the certificate against them before
-        signing, so no second path validation is run here (it would cost three signatures' time).
-        """
-        output.seek(0)
-        reader = PdfFileReader(output, strict=False)
-        [embedded] = [s for s in reader.embedded_regular_signatures if s.field_name == field_name]
-        certificates = [c.chosen for c in embedded.signed_data["certificates"]]
-        for attr in embedded.signer_info["unsigned_attrs"] or ():
-            if attr["type"].native == "signature_time_stamp_token":
-                for token in attr["values"]:
-                    certificates += [c.chosen for c in token["content"]["certificates"]]
-        writer = IncrementalPdfFileWriter.from_reader(reader)
-        DocumentSecurityStore.supply_dss_in_writer(
-            writer, embedded.pkcs7_content.hex().encode("ascii"), certs=certificates, crls=list(crls))
-        writer.write_in_place()
+        if revocation_crls is not None:
+            _append_dss(output, container, revocation_crls)
 
     @staticmethod
     def _external_signer(identity: SigningIdentity, signature: bytes | None) -> signers.ExternalSigner:
@@ -245,3 +234,18 @@ class PadesEngine:
             signature_value=signature if signature is not None else 512,
         )
 
+
+
+def _append_dss(output: IO[bytes], container: cms.ContentInfo, crls: Sequence) -> None:
+    """Append a DSS revision with the certificates ``container`` (and its timestamp token) carries and ``crls``."""
+    signed_data = container["content"]
+    certificates = [c.chosen for c in signed_data["certificates"]]
+    for signer_info in signed_data["signer_infos"]:
+        for attr in signer_info["unsigned_attrs"] or ():
+            if attr["type"].native == "signature_time_stamp_token":
+                for token in attr["values"]:
+                    certificates += [c.chosen for c in token["content"]["certificates"]]
+    output.seek(0)
+    writer = IncrementalPdfFileWriter.from_reader(PdfFileReader(output, strict=False))
+    DocumentSecurityStore.supply_dss_in_writer(writer, None, certs=certificates, crls=list(crls))
+    writer.write_in_place()

@@ -80,7 +80,7 @@ class SignedDocumentDoc(TenantOwned, OutboxMixin):
 
 
 class BatchDoc(TenantOwned):
-    """A signing batch: one authorisation for many submissions, with per-document outcome."""
+    """A signing batch: one authorisation for many submissions; the items live in ``BatchItemDoc``."""
 
     meta = {"db_alias": ALIAS, "collection": "batches", "indexes": [("tenant_id", "actor"), "ticket_id", ("state", "created_at")]}
     id = StringField(primary_key=True)
@@ -91,9 +91,19 @@ class BatchDoc(TenantOwned):
     state = StringField(required=True)  # preparing | waiting | completing | done | failed
     reason = StringField(null=True)
     ticket_id = StringField(null=True)
-    items = ListField(DictField())
+    total = IntField(default=0)
     created_at = DateTimeField()
     finished_at = DateTimeField(null=True)
+
+
+class BatchItemDoc(Document):
+    """One document of a batch and its outcome (one small record each: a batch may hold a thousand)."""
+
+    meta = {"db_alias": ALIAS, "collection": "batch_items",
+            "indexes": [{"fields": ["batch_id", "index"], "unique": True}]}
+    batch_id = StringField(required=True)
+    index = IntField(required=True)
+    data = DictField()
 
 
 class ExternalJobDoc(TenantOwned):
@@ -110,5 +120,5 @@ class ExternalJobDoc(TenantOwned):
     signatures = DictField(null=True)
 
 
-ALL_DOCUMENTS = (DistrictCaDoc, CredentialDoc, SignedDocumentDoc, BatchDoc, ExternalJobDoc)
+ALL_DOCUMENTS = (DistrictCaDoc, CredentialDoc, SignedDocumentDoc, BatchDoc, BatchItemDoc, ExternalJobDoc)
 OUTBOX_DOCUMENTS = (SignedDocumentDoc,)

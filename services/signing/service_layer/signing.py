@@ -43,7 +43,7 @@ from services.signing.adapters.pades import (
     PadesEngine, PreparedSignature, SigningIdentity, StampContent, StampPlacement,
 )
 from services.signing.adapters.pdf_checks import check_signable
-from services.signing.adapters.records import BatchDoc, SignedDocumentDoc
+from services.signing.adapters.records import BatchDoc, BatchItemDoc, SignedDocumentDoc
 from services.signing.domain import stamps
 from services.signing.domain.credentials import Credential, KeyPathKind, OwnerKind
 from services.signing.domain.errors import DocumentChanged, OutOfTurn, SigningRefused
@@ -126,14 +126,16 @@ class SigningService:
             raise Forbidden("Bạn không có ủy quyền ký thay người này.")
         batch = BatchDoc(
             id=new_id(), actor=principal.sub, on_behalf_of=on_behalf_of, credential_id=cred.id,
-            key_path=cred.kind.value, state="preparing",
-            items=[{"submission_id": sid, "status": PENDING} for sid in dict.fromkeys(submission_ids)],
-            created_at=self._clock.now(),
+            key_path=cred.kind.value, state="preparing", created_at=self._clock.now(),
         )
+        batch._items = [{"submission_id": sid, "status": PENDING} for sid in dict.fromkeys(submission_ids)]
+        batch.total = len(batch._items)
         BatchRepository(scope=TenantScope.for_principal(principal)).add(batch)
+        BatchItemDoc._get_collection().insert_many(
+            [{"batch_id": batch.id, "index": i, "data": item} for i, item in enumerate(batch._items)])
         self._audit.append(action="signing.batch.started", actor=principal.sub, tenant=batch.tenant_id,
                            district=batch.district_id, target=batch.id,
-                           data={"credential": cred.id, "key_path": cred.kind.value, "count": len(batch.items)})
+                           data={"credential": cred.id, "key_path": cred.kind.value, "count": len(batch._items)})
         if wait:
             self._run(batch.id, principal, pin)
         else:
@@ -144,7 +146,7 @@ class SigningService:
         batch = BatchRepository(scope=TenantScope.for_principal(principal)).get(batch_id)
         if batch.actor != principal.sub:
             raise NotFound()
-        return batch_view(batch)
+        return batch_view(_with_items(batch))
 
     def _run_logged(self, batch_id: str, principal: Principal, pin: str | None) -> None:
         try:
@@ -155,15 +157,15 @@ class SigningService:
                                                      set__reason="Lỗi hệ thống khi ký; không tài liệu nào bị ký dở.")
 
     def _run(self, batch_id: str, principal: Principal, pin: str | None) -> None:
-        batch = BatchDoc.objects(id=batch_id).first()
+        batch = _with_items(BatchDoc.objects(id=batch_id).first())
         doc, cred = self._credentials.usable(principal, batch.credential_id)
         path = self._paths[cred.kind]
         identity = _identity(cred)
         engine = self._engine(batch.district_id)
-        for index, item in enumerate(batch.items):
+        for index, item in enumerate(batch._items):
             self._prepare_item(batch, item, principal, cred, identity, engine)
             _save_item(batch, index)
-        prepared = [i for i in batch.items if i["status"] == PREPARED]
+        prepared = [i for i in batch._items if i["status"] == PREPARED]
         if not prepared:
             self._finish(batch)
             return
@@ -208,7 +210,7 @@ class SigningService:
         """Fail batches still waiting for a token or a phone after ``older_than_seconds``; spool removed."""
         cutoff = self._clock.now() - timedelta(seconds=older_than_seconds)
         expired = 0
-        for batch in BatchDoc.objects(state="waiting", created_at__lt=cutoff):
+        for batch in map(_with_items, BatchDoc.objects(state="waiting", created_at__lt=cutoff)):
             self._fail_prepared(batch, "Yêu cầu ký đã hết hạn trước khi được xác nhận; tài liệu chưa được ký.")
             batch.state, batch.reason = "failed", "Yêu cầu ký đã hết hạn trước khi được xác nhận."
             self._finish(batch)
@@ -220,9 +222,10 @@ class SigningService:
         batch = BatchDoc.objects(ticket_id=job_id, state="waiting").first()
         if batch is None or batch.actor != principal.sub:
             raise NotFound()
+        _with_items(batch)
         doc, cred = self._credentials.usable(principal, batch.credential_id)
         to_sign = [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
-                   for i in batch.items if i["status"] == PREPARED]
+                   for i in batch._items if i["status"] == PREPARED]
         try:
             signatures = self._paths[cred.kind].collect(cred, job_id, to_sign)
         except SigningRefused as exc:
@@ -305,7 +308,7 @@ class SigningService:
         roots = crls = None
         if self._choice.level == "B-LT":
             roots, crls = self._authority.trust()
-        for index, item in enumerate(batch.items):
+        for index, item in enumerate(batch._items):
             if item["status"] != PREPARED:
                 continue
             _source, out_path = self._spool_paths(batch, item["submission_id"])
@@ -326,12 +329,11 @@ class SigningService:
             reserved_region_start=item["region"][0], reserved_region_end=item["region"][1],
         )
         self._check_still_latest(batch, item)
+        long_term = roots is not None and _issued_by_known_root(cred, roots)
+        level = "B-LT" if long_term else ("B-T" if self._choice.level != "B-B" else "B-B")
         with open(out_path, "r+b") as out:
-            engine.complete(out, prepared, identity=identity, signature=signatures[sid])
-            level = "B-T" if self._choice.level != "B-B" else "B-B"
-            if roots is not None and _issued_by_known_root(cred, roots):
-                engine.add_revocation_info(out, prepared.field_name, crls=crls)
-                level = "B-LT"
+            engine.complete(out, prepared, identity=identity, signature=signatures[sid],
+                            revocation_crls=crls if long_term else None)
             facts = certificate_facts(cred.certificate_der)
             signer_entry = {"person": principal.sub, "name": facts.subject_name, "role": item["role"],
                             "order": item["order"], "organisation": item["organisation"], "serial": facts.serial_hex}
@@ -405,10 +407,11 @@ class SigningService:
             _remove(p)
 
     def _fail_prepared(self, batch: BatchDoc, reason: str) -> None:
-        for item in batch.items:
+        for index, item in enumerate(batch._items):
             if item["status"] == PREPARED:
                 _, out_path = self._spool_paths(batch, item["submission_id"])
                 self._fail(item, reason, "not-signed", out_path)
+                _save_item(batch, index)
 
     def _finish(self, batch: BatchDoc) -> None:
         if batch.state != "failed":
@@ -416,14 +419,14 @@ class SigningService:
         batch.finished_at = self._clock.now()
         batch.save()
         shutil.rmtree(os.path.join(self._spool, batch.id), ignore_errors=True)
-        counts = {s: sum(1 for i in batch.items if i["status"] == s) for s in (SIGNED, FAILED)}
+        counts = {s: sum(1 for i in batch._items if i["status"] == s) for s in (SIGNED, FAILED)}
         self._audit.append(action="signing.batch.finished", actor=batch.actor, tenant=batch.tenant_id,
                            district=batch.district_id, target=batch.id, data={"state": batch.state, **counts})
 
 
 def batch_view(batch: BatchDoc) -> dict[str, Any]:
     items = [{k: v for k, v in i.items() if k in ("submission_id", "status", "reason", "reason_code", "code",
-                                                   "version_id", "sha256", "order", "role")} for i in batch.items]
+                                                   "version_id", "sha256", "order", "role")} for i in batch._items]
     done = sum(1 for i in items if i["status"] in (SIGNED, FAILED))
     return {"id": batch.id, "state": batch.state, "reason": batch.reason, "key_path": batch.key_path,
             "on_behalf_of": batch.on_behalf_of,
@@ -438,9 +441,17 @@ def _identity(cred: Credential) -> SigningIdentity:
                            tuple(asn1_x509.Certificate.load(c) for c in cred.chain_der))
 
 
+def _with_items(batch: BatchDoc) -> BatchDoc:
+    """Attach the batch's items (kept one record each) in order."""
+    rows = BatchItemDoc._get_collection().find({"batch_id": batch.id}, {"index": 1, "data": 1}).sort("index", 1)
+    batch._items = [row["data"] for row in rows]
+    return batch
+
+
 def _save_item(batch: BatchDoc, index: int) -> None:
-    """Write one item's progress (not the whole list: a batch may hold a thousand items)."""
-    BatchDoc._get_collection().update_one({"_id": batch.id}, {"$set": {f"items.{index}": dict(batch.items[index])}})
+    """Write one item's progress alone."""
+    BatchItemDoc._get_collection().update_one({"batch_id": batch.id, "index": index},
+                                              {"$set": {"data": dict(batch._items[index])}})
 
 
 def _issued_by_known_root(cred: Credential, roots: list[asn1_x509.Certificate]) -> bool:

@@ -92,11 +92,10 @@ def test_ecdsa_keys_sign_too(pki, engine, pdf, kind):
 
 def test_b_lt_document_carries_the_revocation_data_a_validator_needs(pki, engine, pdf):
     holder = pki.issue("Phạm Văn Hùng")
-    doc = io.BytesIO(sign_locally(engine, pki, holder, pdf, field_name="KyHieuTruong"))
     crl = asn1_crl.CertificateList.load(pki.crl().public_bytes(serialization.Encoding.DER))
-    engine.add_revocation_info(doc, "KyHieuTruong", crls=[crl])
+    doc = sign_locally(engine, pki, holder, pdf, field_name="KyHieuTruong", crls=[crl])
 
-    reader = PdfFileReader(io.BytesIO(doc.getvalue()))
+    reader = PdfFileReader(io.BytesIO(doc))
     dss = DocumentSecurityStore.read_dss(reader)
     # only what the file carries: no CRL handed in, no fetching, revocation data required
     context = dss.as_validation_context({"trust_roots": [to_asn1(pki.ca)], "allow_fetching": False,
