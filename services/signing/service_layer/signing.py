@@ -31,7 +31,7 @@ from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
 
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
-from services.kernel.errors import Forbidden, NotFound, Problem
+from services.kernel.errors import Conflict, Forbidden, NotFound, Problem
 from services.kernel.events import Event
 from services.kernel.ids import new_id
 from services.kernel.principal import Principal
@@ -218,7 +218,11 @@ class SigningService:
         return expired
 
     def signatures_arrived(self, principal: Principal, job_id: str) -> dict[str, Any]:
-        """The agent posted a job's signatures: complete the waiting batch now."""
+        """The agent posted a job's signatures: check them now, complete the batch in the background.
+
+        Checking is quick (one verification per signature) so a bad reply is refused to the agent
+        at once; completing hundreds of documents is not, so the agent does not wait for it.
+        """
         batch = BatchDoc.objects(ticket_id=job_id, state="waiting").first()
         if batch is None or batch.actor != principal.sub:
             raise NotFound()
@@ -233,8 +237,21 @@ class SigningService:
             batch.state, batch.reason = "failed", exc.detail
             self._finish(batch)
             raise refusal_problem(exc) from None
-        self._complete(batch, principal, cred, _identity(cred), self._engine(batch.district_id), signatures or {})
+        if not BatchDoc.objects(id=batch.id, state="waiting").update_one(set__state="completing"):
+            raise Conflict("Các chữ ký của yêu cầu này đã được nhận.")
+        batch.state = "completing"
+        self._executor.submit(self._complete_logged, batch, principal, cred, signatures or {})
         return batch_view(batch)
+
+    def _complete_logged(self, batch: BatchDoc, principal: Principal, cred: Credential,
+                         signatures: dict[str, bytes]) -> None:
+        try:
+            self._complete(batch, principal, cred, _identity(cred), self._engine(batch.district_id), signatures)
+        except Exception:
+            log.exception("completing signing batch %s crashed", batch.id)
+            self._fail_prepared(batch, "Lỗi hệ thống khi hoàn tất chữ ký; tài liệu chưa được ký.")
+            batch.state, batch.reason = "failed", "Lỗi hệ thống khi hoàn tất chữ ký."
+            self._finish(batch)
 
     # ----- one item ---------------------------------------------------------------------------
     def _spool_paths(self, batch: BatchDoc, submission_id: str) -> tuple[str, str]:

@@ -15,6 +15,7 @@ import io
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime
 from urllib.parse import quote
 
@@ -207,6 +208,16 @@ def run_agent(p: Platform, job_id: str, pin: str) -> subprocess.CompletedProcess
                           capture_output=True, text=True, env=env, timeout=120)
 
 
+def wait_for_batch(p: Platform, batch_id: str, who: str) -> dict:
+    """The agent does not wait for completion: poll the batch as the web app does."""
+    for _ in range(600):
+        view = p.ok(p.signing_url, "GET", f"/api/v1/batches/{batch_id}", who)
+        if view["state"] in ("done", "failed"):
+            return view
+        time.sleep(0.05)
+    raise AssertionError(f"batch {batch_id} did not finish: {view}")
+
+
 def test_hoc_ba_flow_to_its_end(platform, signing_pki, tmp_path):
     p = platform
     p.onboard()
@@ -245,7 +256,7 @@ def test_hoc_ba_flow_to_its_end(platform, signing_pki, tmp_path):
     agent = run_agent(p, vt["external_job_id"], p.soft_token.pin)
     assert agent.returncode == 0, agent.stderr
     assert "Đã ký và gửi 2 chữ ký" in agent.stdout
-    done = p.ok(p.signing_url, "GET", f"/api/v1/batches/{vt['id']}", CLERK)
+    done = wait_for_batch(p, vt["id"], CLERK)
     assert (done["state"], done["signed"]) == ("done", 2), done
 
     for sid in sids:
