@@ -53,6 +53,7 @@ from services.signing.service_layer.credentials import CredentialService, certif
 log = logging.getLogger(__name__)
 
 PENDING, PREPARED, SIGNED, FAILED = "pending", "prepared", "signed", "failed"
+UNEXPECTED = "Lỗi hệ thống khi ký tài liệu này; tài liệu chưa được ký, các tài liệu khác vẫn được ký tiếp."
 
 
 class BatchRepository(TenantRepository[BatchDoc]):
@@ -155,6 +156,7 @@ class SigningService:
             log.exception("signing batch %s crashed", batch_id)
             BatchDoc.objects(id=batch_id).update_one(set__state="failed",
                                                      set__reason="Lỗi hệ thống khi ký; không tài liệu nào bị ký dở.")
+            shutil.rmtree(os.path.join(self._spool, batch_id), ignore_errors=True)
 
     def _run(self, batch_id: str, principal: Principal, pin: str | None) -> None:
         batch = _with_items(BatchDoc.objects(id=batch_id).first())
@@ -315,6 +317,9 @@ class SigningService:
             self._fail(item, exc.detail, exc.code, source_path, out_path)
         except Problem as exc:
             self._fail(item, exc.detail or exc.title, exc.slug, source_path, out_path)
+        except Exception:
+            log.exception("preparing %s in batch %s failed", sid, batch.id)
+            self._fail(item, UNEXPECTED, "internal-error", source_path, out_path)
         finally:
             _remove(source_path)
 
@@ -335,6 +340,9 @@ class SigningService:
                 self._fail(item, exc.detail, exc.code, out_path)
             except Problem as exc:
                 self._fail(item, exc.detail or exc.title, exc.slug, out_path)
+            except Exception:
+                log.exception("completing %s in batch %s failed", item["submission_id"], batch.id)
+                self._fail(item, UNEXPECTED, "internal-error", out_path)
             _save_item(batch, index)
         self._finish(batch)
 

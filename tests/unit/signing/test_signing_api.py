@@ -417,3 +417,21 @@ def test_a_batch_whose_token_never_answers_expires_and_keeps_nothing(world):
     assert view["state"] == "failed" and "hết hạn" in view["reason"] and view["items"][0]["status"] == "failed"
     assert not any(world.spool.rglob("*.pdf"))
     assert job() == 0
+
+
+def test_an_unexpected_failure_on_one_document_does_not_stop_the_others(world, monkeypatch):
+    for sid in ("sub-1", "sub-2", "sub-3"):
+        world.submission(sid)
+    real_fetch = world.documents.fetch_pdf
+
+    def flaky_fetch(tenant, version_id, into):
+        if version_id == world.approvals.submissions["sub-2"].version_id:
+            raise RuntimeError("disk went away")
+        return real_fetch(tenant, version_id, into)
+
+    monkeypatch.setattr(world.documents, "fetch_pdf", flaky_fetch)
+    body = world.sign(GVCN, ["sub-1", "sub-2", "sub-3"]).json
+    assert (body["signed"], body["failed"]) == (2, 1)
+    [failed] = [i for i in body["items"] if i["status"] == "failed"]
+    assert failed["submission_id"] == "sub-2" and "các tài liệu khác vẫn được ký tiếp" in failed["reason"]
+    assert not any(world.spool.rglob("*.pdf"))
