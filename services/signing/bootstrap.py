@@ -136,7 +136,8 @@ def bootstrap(
         clock=runtime.clock, audit=runtime.audit, spool_dir=settings.spool_dir,
         verify_base_url=f"{public}/api/signing/verify", engine_choice=EngineChoice(settings.level, settings.tsa_url),
         executor=executor or ThreadPoolExecutor(max_workers=settings.batch_threads, thread_name_prefix="signing-batch"),
-        remote_poll_seconds=settings.remote_poll_seconds, remote_timeout_seconds=settings.remote_timeout_seconds,
+        jobs=jobs, remote_poll_seconds=settings.remote_poll_seconds,
+        remote_timeout_seconds=settings.remote_timeout_seconds,
         **({"sleep": sleep} if sleep else {}),
     )
     verification = VerificationService(authority=authority, documents=documents, audit=runtime.audit,

@@ -160,8 +160,7 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
             raise NotFound() from None
         if job.owner_id not in (me.sub, me.tenant):
             raise NotFound()
-        c.external_jobs.attach_signatures(job_id, {s.id: _b64(s.signature, "signature") for s in body.signatures})
-        return c.signing.signatures_arrived(me, job_id)
+        return c.signing.signatures_arrived(me, job_id, {s.id: _b64(s.signature, "signature") for s in body.signatures})
 
     @route(bp, "/remote/simulated/pending", tags=["signing"])
     def simulated_pending() -> dict:

@@ -39,6 +39,7 @@ from services.kernel.tenancy import TenantRepository, TenantScope
 from services.signing.adapters.approvals_client import ApprovalsPort, refusal_for_turn
 from services.signing.adapters.documents_client import DocumentsPort
 from services.signing.adapters.key_paths.base import KeyPath, ToBeSigned
+from services.signing.adapters.key_paths.external import ExternalJobStore
 from services.signing.adapters.pades import (
     PadesEngine, PreparedSignature, SigningIdentity, StampContent, StampPlacement,
 )
@@ -81,9 +82,10 @@ class SigningService:
         self, *, approvals: ApprovalsPort, documents: DocumentsPort, authority: CertificateAuthority,
         credentials: CredentialService, key_paths: dict[KeyPathKind, KeyPath], clock: Clock, audit: AuditLog,
         spool_dir: str, verify_base_url: str, engine_choice: EngineChoice, executor: Executor,
-        remote_poll_seconds: float = 1.0, remote_timeout_seconds: float = 300.0,
+        jobs: ExternalJobStore, remote_poll_seconds: float = 1.0, remote_timeout_seconds: float = 300.0,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        self._jobs = jobs
         self._approvals = approvals
         self._documents = documents
         self._authority = authority
@@ -219,7 +221,7 @@ class SigningService:
             expired += 1
         return expired
 
-    def signatures_arrived(self, principal: Principal, job_id: str) -> dict[str, Any]:
+    def signatures_arrived(self, principal: Principal, job_id: str, posted: dict[str, bytes]) -> dict[str, Any]:
         """The agent posted a job's signatures: check them now, complete the batch in the background.
 
         Checking is quick (one verification per signature) so a bad reply is refused to the agent
@@ -230,6 +232,7 @@ class SigningService:
             raise NotFound()
         _with_items(batch)
         doc, cred = self._credentials.usable(principal, batch.credential_id)
+        self._jobs.attach_signatures(job_id, posted)
         to_sign = [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
                    for i in batch._items if i["status"] == PREPARED]
         try:
@@ -446,7 +449,8 @@ class SigningService:
         shutil.rmtree(os.path.join(self._spool, batch.id), ignore_errors=True)
         counts = {s: sum(1 for i in batch._items if i["status"] == s) for s in (SIGNED, FAILED)}
         self._audit.append(action="signing.batch.finished", actor=batch.actor, tenant=batch.tenant_id,
-                           district=batch.district_id, target=batch.id, data={"state": batch.state, **counts})
+                           district=batch.district_id, target=batch.id,
+                           data={"state": batch.state, "reason": batch.reason, **counts})
 
 
 def batch_view(batch: BatchDoc) -> dict[str, Any]:

@@ -435,3 +435,24 @@ def test_an_unexpected_failure_on_one_document_does_not_stop_the_others(world, m
     [failed] = [i for i in body["items"] if i["status"] == "failed"]
     assert failed["submission_id"] == "sub-2" and "các tài liệu khác vẫn được ký tiếp" in failed["reason"]
     assert not any(world.spool.rglob("*.pdf"))
+
+
+def test_only_the_signer_may_answer_their_token_job(world):
+    world.submission("sub-1")
+    _key, cert = _key_and_certificate(world, "Nguyễn Thị Lệ Thủy")
+    token = world.client.post("/api/v1/credentials/token", headers=world.headers(GVCN), json={
+        "certificate": base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()}).json
+    waiting = world.client.post("/api/v1/batches", headers=world.headers(GVCN), json={
+        "submission_ids": ["sub-1"], "credential_id": token["id"], "wait": True}).json
+    job_id = waiting["external_job_id"]
+    colleague = world.headers("thhp.giaovien2")
+    assert world.client.get(f"/api/v1/external-jobs/{job_id}", headers=colleague).status_code == 404
+    outsider = world.headers("mnhc.giaovien", tenant=OTHER)
+    assert world.client.get(f"/api/v1/external-jobs/{job_id}", headers=outsider).status_code == 404
+    job = world.client.get(f"/api/v1/external-jobs/{job_id}", headers=world.headers(GVCN)).json
+    forged = [{"id": i["id"], "signature": base64.b64encode(sign_raw(new_key(), base64.b64decode(i["data"]))).decode()}
+              for i in job["items"]]
+    refused = world.client.post(f"/api/v1/external-jobs/{job_id}/signatures", headers=world.headers(GVCN),
+                                json={"signatures": forged})
+    assert refused.status_code == 422 and "không khớp" in refused.json["detail"]
+    assert len(world.documents.versions) == 1  # the approved version only: nothing half-signed stored
