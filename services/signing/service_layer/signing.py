@@ -178,9 +178,7 @@ class SigningService:
         try:
             ticket = path.begin(cred, to_sign, pin=pin)
         except SigningRefused as exc:
-            self._fail_prepared(batch, exc.detail)
-            batch.state, batch.reason = "failed", exc.detail
-            self._finish(batch)
+            self._fail_batch(batch, exc.detail)
             return
         if ticket.signatures is not None:
             self._complete(batch, principal, cred, identity, engine, ticket.signatures)
@@ -196,17 +194,13 @@ class SigningService:
             try:
                 signatures = path.collect(cred, batch.ticket_id, to_sign)
             except SigningRefused as exc:
-                self._fail_prepared(batch, exc.detail)
-                batch.state, batch.reason = "failed", exc.detail
-                self._finish(batch)
+                self._fail_batch(batch, exc.detail)
                 return
             if signatures is not None:
                 self._complete(batch, principal, cred, identity, engine, signatures)
                 return
             if time.monotonic() > deadline:
-                self._fail_prepared(batch, "Yêu cầu ký đã hết hạn trước khi được xác nhận.")
-                batch.state = "failed"
-                self._finish(batch)
+                self._fail_batch(batch, "Yêu cầu ký đã hết hạn trước khi được xác nhận.")
                 return
             self._sleep(self._poll)
 
@@ -215,9 +209,7 @@ class SigningService:
         cutoff = self._clock.now() - timedelta(seconds=older_than_seconds)
         expired = 0
         for batch in map(_with_items, BatchDoc.objects(state="waiting", created_at__lt=cutoff)):
-            self._fail_prepared(batch, "Yêu cầu ký đã hết hạn trước khi được xác nhận; tài liệu chưa được ký.")
-            batch.state, batch.reason = "failed", "Yêu cầu ký đã hết hạn trước khi được xác nhận."
-            self._finish(batch)
+            self._fail_batch(batch, "Yêu cầu ký đã hết hạn trước khi được xác nhận.")
             expired += 1
         return expired
 
@@ -238,9 +230,7 @@ class SigningService:
         try:
             signatures = self._paths[cred.kind].collect(cred, job_id, to_sign)
         except SigningRefused as exc:
-            self._fail_prepared(batch, exc.detail)
-            batch.state, batch.reason = "failed", exc.detail
-            self._finish(batch)
+            self._fail_batch(batch, exc.detail)
             raise refusal_problem(exc) from None
         if not BatchDoc.objects(id=batch.id, state="waiting").update_one(set__state="completing"):
             raise Conflict("Các chữ ký của yêu cầu này đã được nhận.")
@@ -254,9 +244,7 @@ class SigningService:
             self._complete(batch, principal, cred, _identity(cred), self._engine(batch.district_id), signatures)
         except Exception:
             log.exception("completing signing batch %s crashed", batch.id)
-            self._fail_prepared(batch, "Lỗi hệ thống khi hoàn tất chữ ký; tài liệu chưa được ký.")
-            batch.state, batch.reason = "failed", "Lỗi hệ thống khi hoàn tất chữ ký."
-            self._finish(batch)
+            self._fail_batch(batch, "Lỗi hệ thống khi hoàn tất chữ ký; tài liệu chưa được ký.")
 
     # ----- one item ---------------------------------------------------------------------------
     def _spool_paths(self, batch: BatchDoc, submission_id: str) -> tuple[str, str]:
@@ -440,6 +428,12 @@ class SigningService:
                 _, out_path = self._spool_paths(batch, item["submission_id"])
                 self._fail(item, reason, "not-signed", out_path)
                 _save_item(batch, index)
+
+    def _fail_batch(self, batch: BatchDoc, reason: str) -> None:
+        """A refusal for the whole batch (wrong PIN, rejected on the phone, expired): every prepared item fails."""
+        self._fail_prepared(batch, reason)
+        batch.state, batch.reason = "failed", reason
+        self._finish(batch)
 
     def _finish(self, batch: BatchDoc) -> None:
         if batch.state != "failed":
