@@ -222,10 +222,11 @@ def test_district_user_sees_the_schools_ranked_worst_first(new_page, sign_in, ca
     sign_in(page, DISTRICT)
     page.goto("/phong")
     table = page.locator("section[aria-labelledby=ds-table] table")
-    expect(table.locator("tbody tr")).to_have_count(3)
+    for school in ("Trường Tiểu học Hòa Phong", "Trường Mầm non Hòa Châu", "Trường THCS Nguyễn Huệ"):
+        expect(table).to_contain_text(school)
     shares = [int(v.rstrip("%")) for v in table.locator("tbody tr td:last-child").all_inner_texts()]
-    assert shares == sorted(shares, reverse=True)
-    expect(page.locator("figure.chart svg.bar")).to_have_count(3)
+    assert len(shares) >= 3 and shares == sorted(shares, reverse=True)
+    expect(page.locator("figure.chart svg.bar")).to_have_count(len(shares))
     capture(page, "phong-cac-truong")
     page.goto("/phong/truong/th-hoa-phong")
     crumbs = page.get_by_role("navigation", name="Vị trí")

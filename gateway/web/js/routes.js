@@ -13,7 +13,7 @@ import notfound from './pages/notfound.js';
 export const R = {
   teacher: ['giao_vien', 'tong_phu_trach', 'to_truong', 'to_pho', 'van_thu', 'ke_toan', 'pho_hieu_truong', 'hieu_truong'],
   approver: ['to_truong', 'to_pho', 'pho_hieu_truong', 'hieu_truong'],
-  signer: ['giao_vien', 'hieu_truong', 'pho_hieu_truong', 'van_thu'],
+  signer: ['giao_vien', 'hieu_truong', 'pho_hieu_truong'],
   clerk: ['van_thu'],
   schoolAdmin: ['hieu_truong', 'quan_tri'],
   schoolLeaders: ['hieu_truong', 'pho_hieu_truong', 'quan_tri', 'to_truong'],

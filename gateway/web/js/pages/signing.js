@@ -54,7 +54,7 @@ export function pickList(subs, names, onChange) {
 
 export default {
   title: 'signing.title',
-  roles: ['giao_vien', 'hieu_truong', 'pho_hieu_truong', 'van_thu'],
+  roles: ['giao_vien', 'hieu_truong', 'pho_hieu_truong'],
   async render(el, ctx, user, notice) {
     const subs = await myTurns(user, (s) => mySigningTurn(s, user).some((step) => !step.organisation));
     const names = await namesOf(user.tenant, user);
