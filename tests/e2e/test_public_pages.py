@@ -75,3 +75,17 @@ def test_an_unknown_code_is_reported_in_vietnamese(new_page):
     page.get_by_role("button", name="Kiểm tra", exact=True).nth(1).click()
     expect(page.get_by_role("alert")).to_contain_text("Không tìm thấy văn bản với mã này.")
     expect(page).to_have_url(re.compile(r"/tra-cuu/KHONG-CO-MA-NAY$"))
+
+
+def test_every_text_exists_in_both_languages_and_is_nfc(new_page):
+    page = new_page()
+    page.goto("/tra-cuu")
+    dicts = page.evaluate("""async () => {
+        const flat = (o, p = '', r = {}) => { for (const [k, v] of Object.entries(o)) { if (typeof v === 'object') flat(v, `${p}${k}.`, r); else r[`${p}${k}`] = v; } return r; };
+        return { vi: flat((await import('/js/i18n/vi.js')).default), en: flat((await import('/js/i18n/en.js')).default) };
+    }""")
+    assert set(dicts["vi"]) == set(dicts["en"])
+    for lang, texts in dicts.items():
+        bad = [k for k, v in texts.items() if unicodedata.normalize("NFC", v) != v or not v.strip()]
+        assert not bad, f"{lang}: not NFC or empty: {bad}"
+    assert dicts["vi"]["nav.mywork"] == "Việc của tôi"
