@@ -28,31 +28,34 @@ from services.signing.adapters.timestamps import DevelopmentTsa
 CRL_URL = "http://127.0.0.1:1/api/v1/crl/test.crl"
 
 
-def one_page_pdf() -> bytes:
-    """A one-page A4 PDF with a line of text, like an exported học bạ page."""
+def _single_page(kind: str, name: str, resource: DictionaryObject | DecodedStreamObject, drawing: bytes) -> bytes:
+    """An A4 page whose resources hold one ``kind`` (/Font, /XObject) named ``name``, drawn by ``drawing``."""
     writer = PdfWriter()
     page = writer.add_blank_page(595, 842)
-    font = DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/Helvetica"),
-    })
     page[NameObject("/Resources")] = DictionaryObject({
-        NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})
+        NameObject(kind): DictionaryObject({NameObject(name): writer._add_object(resource)})
     })
     content = DecodedStreamObject()
-    content.set_data(b"BT /F1 14 Tf 72 770 Td (HOC BA - Lop 4A - Nam hoc 2025-2026) Tj ET")
+    content.set_data(drawing)
     page[NameObject("/Contents")] = writer._add_object(content)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
+def one_page_pdf() -> bytes:
+    """A one-page A4 PDF with a line of text, like an exported học bạ page."""
+    font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"),
+        NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+    })
+    return _single_page("/Font", "/F1", font, b"BT /F1 14 Tf 72 770 Td (HOC BA - Lop 4A - Nam hoc 2025-2026) Tj ET")
+
+
 def scan_pdf(size_bytes: int = 20 * 1024 * 1024) -> bytes:
     """A one-page PDF carrying an uncompressed greyscale image of about ``size_bytes`` (a scan)."""
     side = int(size_bytes ** 0.5)
-    writer = PdfWriter()
-    page = writer.add_blank_page(595, 842)
     image = DecodedStreamObject()
     image.set_data(os.urandom(side * side))
     image.update({
@@ -63,15 +66,7 @@ def scan_pdf(size_bytes: int = 20 * 1024 * 1024) -> bytes:
         NameObject("/ColorSpace"): NameObject("/DeviceGray"),
         NameObject("/BitsPerComponent"): NumberObject(8),
     })
-    page[NameObject("/Resources")] = DictionaryObject({
-        NameObject("/XObject"): DictionaryObject({NameObject("/Im0"): writer._add_object(image)})
-    })
-    content = DecodedStreamObject()
-    content.set_data(b"q 595 0 0 842 0 0 cm /Im0 Do Q")
-    page[NameObject("/Contents")] = writer._add_object(content)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return _single_page("/XObject", "/Im0", image, b"q 595 0 0 842 0 0 cm /Im0 Do Q")
 
 
 def encrypted(pdf: bytes) -> bytes:

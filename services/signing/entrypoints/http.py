@@ -15,6 +15,7 @@ from services.kernel.context import current_principal
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
 from services.kernel.permissions import require_principal
 
+from ..adapters.key_paths.external import ExternalJob
 from ..bootstrap import Container
 from ..domain.errors import SigningRefused
 from ..service_layer.signing import refusal_problem
@@ -136,31 +137,30 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
         """Progress of a signing batch, with each document's outcome and reason."""
         return c.signing.view(_me(), batch_id)
 
-    @route(bp, "/external-jobs/<job_id>", tags=["signing"])
-    def get_external_job(job_id: str) -> dict:
-        """What the signing agent must sign on the token (data to be signed, base64)."""
-        me = _me()
+    def job_of(me, job_id: str) -> ExternalJob:
+        """An external job of the caller (or of their school's seal); 404 for anyone else."""
         try:
             job = c.external_jobs.get(job_id)
         except KeyError:
             raise NotFound() from None
         if job.owner_id not in (me.sub, me.tenant):
             raise NotFound()
+        return job
+
+    @route(bp, "/external-jobs/<job_id>", tags=["signing"])
+    def get_external_job(job_id: str) -> dict:
+        """What the signing agent must sign on the token (data to be signed, base64)."""
+        job = job_of(_me(), job_id)
         return {"id": job.id, "certificate": base64.b64encode(job.certificate_der).decode(),
                 "expires_at": job.expires_at.isoformat(), "signed": job.signatures is not None,
                 "items": [{"id": i.id, "label": i.label, "data": base64.b64encode(i.data).decode()} for i in job.items]}
 
     @route(bp, "/external-jobs/<job_id>/signatures", methods=["POST"], body=SignaturesIn, tags=["signing"])
     def post_external_signatures(job_id: str, body: SignaturesIn) -> dict:
-        """The agent posts the token's signatures; the waiting batch is completed at once."""
+        """The agent posts the token's signatures; they are checked now and the batch completed in the background."""
         me = _me()
-        try:
-            job = c.external_jobs.get(job_id)
-        except KeyError:
-            raise NotFound() from None
-        if job.owner_id not in (me.sub, me.tenant):
-            raise NotFound()
-        return c.signing.signatures_arrived(me, job_id, {s.id: _b64(s.signature, "signature") for s in body.signatures})
+        job = job_of(me, job_id)
+        return c.signing.signatures_arrived(me, job.id, {s.id: _b64(s.signature, "signature") for s in body.signatures})
 
     @route(bp, "/remote/simulated/pending", tags=["signing"])
     def simulated_pending() -> dict:

@@ -403,13 +403,18 @@ def test_same_order_signers_sign_in_any_order_and_a_stale_preparation_is_redone(
     assert world.approvals.submissions["sub-1"].state == "signed"
 
 
+def _waiting_on_token(world, person: str, name: str) -> dict:
+    """``person`` registers a USB token's certificate and starts signing sub-1 with it: the batch waits."""
+    _key, cert = _key_and_certificate(world, name)
+    token = world.client.post("/api/v1/credentials/token", headers=world.headers(person), json={
+        "certificate": base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()}).json
+    return world.client.post("/api/v1/batches", headers=world.headers(person), json={
+        "submission_ids": ["sub-1"], "credential_id": token["id"], "wait": True}).json
+
+
 def test_a_batch_whose_token_never_answers_expires_and_keeps_nothing(world):
     world.submission("sub-1")
-    _key, cert = _key_and_certificate(world, "Nguyễn Thị Lệ Thủy")
-    token = world.client.post("/api/v1/credentials/token", headers=world.headers(GVCN), json={
-        "certificate": base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()}).json
-    waiting = world.client.post("/api/v1/batches", headers=world.headers(GVCN), json={
-        "submission_ids": ["sub-1"], "credential_id": token["id"], "wait": True}).json
+    waiting = _waiting_on_token(world, GVCN, "Nguyễn Thị Lệ Thủy")
     assert waiting["state"] == "waiting" and any(world.spool.rglob("*.pdf"))
     [(_, job)] = world.container.periodic()
     assert world.container.signing.expire_waiting(-1) == 1
@@ -439,11 +444,7 @@ def test_an_unexpected_failure_on_one_document_does_not_stop_the_others(world, m
 
 def test_only_the_signer_may_answer_their_token_job(world):
     world.submission("sub-1")
-    _key, cert = _key_and_certificate(world, "Nguyễn Thị Lệ Thủy")
-    token = world.client.post("/api/v1/credentials/token", headers=world.headers(GVCN), json={
-        "certificate": base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()}).json
-    waiting = world.client.post("/api/v1/batches", headers=world.headers(GVCN), json={
-        "submission_ids": ["sub-1"], "credential_id": token["id"], "wait": True}).json
+    waiting = _waiting_on_token(world, GVCN, "Nguyễn Thị Lệ Thủy")
     job_id = waiting["external_job_id"]
     colleague = world.headers("thhp.giaovien2")
     assert world.client.get(f"/api/v1/external-jobs/{job_id}", headers=colleague).status_code == 404
