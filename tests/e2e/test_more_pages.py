@@ -46,3 +46,23 @@ def test_the_principal_sees_the_school_progress_by_team(new_page, sign_in, captu
     page.get_by_role("button", name="EN").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Phạm Văn Hùng")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_the_principal_changes_an_approval_chain(new_page, sign_in):
+    page = new_page()
+    sign_in(page, "thhp.hieutruong")
+    page.goto("/truong/quy-che")
+    cell = page.locator('td[data-chain="so_cong_tac_doi"]')
+    expect(cell).to_contain_text("Hiệu trưởng")
+    cell.locator("summary").click()
+    stage1 = cell.get_by_role("group", name="Bước 1")
+    stage1.get_by_label("Người xử lý").select_option("pho_hieu_truong")
+    stage1.get_by_label("Cách xử lý").select_option("check")
+    stage2 = cell.get_by_role("group", name="Bước 2")
+    stage2.get_by_label("Người xử lý").select_option("hieu_truong")
+    stage2.get_by_label("Cách xử lý").select_option("approve")
+    cell.get_by_role("button", name="Lưu quy trình").click()
+    expect(page.locator("#rules-out")).to_contain_text("Đã lưu quy trình duyệt Sổ công tác Đội")
+    cell = page.locator('td[data-chain="so_cong_tac_doi"]')
+    expect(cell.locator("ol").first).to_contain_text("Phó hiệu trưởng (xem và góp ý, không chặn)")
+    expect(cell.locator("ol").first).to_contain_text("Hiệu trưởng")

@@ -106,6 +106,7 @@ export function setDeadlineRule(bookType, item, rule) {
 }
 /** {book_type, chain: {stages: [[{role, scope, mode}]], signing: [{order, role, organisation}], issue_role}} */
 export function chain(bookType) { return api('approvals', `/chains/${encodeURIComponent(bookType)}`); }
+export function setChain(bookType, chainData) { return api('approvals', `/chains/${encodeURIComponent(bookType)}`, { method: 'PUT', body: { chain: chainData } }); }
 /** {owed, on_time, late, missing, awaiting} for scope to|school|district, id and period ("2025-2026" or "2025-11"). */
 export async function progress(scope, id, period) {
   const r = await api('approvals', '/progress', { query: { scope, id, period } });

@@ -83,6 +83,34 @@ function chainSteps(chainData) {
   return parts.length ? h('ol', {}, parts) : t('rules.noSteps');
 }
 
+const APPROVER_ROLES = ['to_truong', 'pho_hieu_truong', 'hieu_truong'];
+const MAX_STAGES = 3;
+
+/** Edit the review stages of a book's chain (signing order and issuing stay as they are). */
+function chainEditor(slug, name, current, onSaved) {
+  const stages = (current && current.stages) || [];
+  const rows = [];
+  for (let i = 0; i < MAX_STAGES; i += 1) {
+    const step = (stages[i] || [])[0] || {};
+    const role = h('select', { name: `role-${i}` }, h('option', { value: '' }, t('rules.noStep')),
+      APPROVER_ROLES.map((r) => h('option', { value: r, selected: step.role === r }, roleName(r))));
+    const mode = h('select', { name: `mode-${i}` }, ['approve', 'check'].map((m) => h('option', { value: m, selected: (step.mode || 'approve') === m }, t(`rules.mode.${m}`))));
+    rows.push({ role, mode, el: h('fieldset', { class: 'field' }, h('legend', {}, t('rules.stage', { n: i + 1 })), h('div', { class: 'row' }, field(t('rules.stageRole'), role), field(t('rules.stageMode'), mode))) });
+  }
+  const out = h('div', { 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit', class: 'btn small' }, t('rules.saveChain'));
+  const form = h('form', { 'aria-label': t('rules.chainFor', { book: name }) }, rows.map((r) => r.el), out, h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const newStages = rows.filter((r) => r.role.value).map((r) => [{ role: r.role.value, scope: r.role.value === 'to_truong' ? 'unit' : 'school', mode: r.mode.value }]);
+    const body = { stages: newStages, signing: (current && current.signing) || [], issue_role: (current && current.issue_role) || null };
+    busy(btn, async () => {
+      try { await svc.setChain(slug, body); onSaved(t('rules.chainSaved', { book: name })); } catch (err) { mount(out, errorAlert(err)); }
+    });
+  });
+  return form;
+}
+
 export const rulesPage = {
   title: 'rules.title',
   roles: ADMIN,
@@ -110,7 +138,8 @@ export const rulesPage = {
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('rules.book')), h('th', { scope: 'col' }, t('rules.steps')))),
           h('tbody', {}, books.map(([slug, name], i) => h('tr', {},
             h('th', { scope: 'row' }, name || slug),
-            h('td', {}, chainSteps(chains[i])))))))
+            h('td', { dataset: { chain: slug } }, chainSteps(chains[i]),
+              canEdit ? h('details', {}, h('summary', {}, t('rules.changeChain')), chainEditor(slug, name || slug, chains[i], reload)) : null))))))
           : emptyState(t('rules.noChains'))));
   },
 };
