@@ -1,7 +1,7 @@
 """Command line of the HoSo signing agent.
 
-    python -m services.signing.agent sign --server https://hoso.example --job JOB_ID \
-        --module /usr/lib/softhsm/libsofthsm2.so [--token-label LABEL]
+    python -m services.signing.agent --module /usr/lib/softhsm/libsofthsm2.so [--token-label LABEL] \
+        sign --server https://hoso.example --job JOB_ID
     python -m services.signing.agent certificates --module ... [--token-label LABEL]
 
 The access token comes from ``HOSO_ACCESS_TOKEN``; the token PIN from ``HOSO_TOKEN_PIN`` or a
@@ -24,7 +24,8 @@ def _pin() -> str:
 
 
 def sign(args: argparse.Namespace) -> int:
-    server = SigningServer(base_url=args.server, access_token=os.environ.get("HOSO_ACCESS_TOKEN", ""))
+    server = SigningServer(base_url=args.server or args.signing_url, direct=args.server is None,
+                           access_token=os.environ.get("HOSO_ACCESS_TOKEN", ""))
     job = server.job(args.job)
     print(f"Ký {len(job.items)} tài liệu:")
     for _, _, label in job.items:
@@ -49,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token-label", default=None, help="nhãn token khi cắm nhiều token")
     commands = parser.add_subparsers(dest="command", required=True)
     sign_cmd = commands.add_parser("sign", help="ký một yêu cầu ký của máy chủ")
-    sign_cmd.add_argument("--server", required=True, help="địa chỉ dịch vụ ký số HoSo")
+    where = sign_cmd.add_mutually_exclusive_group(required=True)
+    where.add_argument("--server", help="địa chỉ HoSo (như khi mở bằng trình duyệt)")
+    where.add_argument("--signing-url", help="địa chỉ trực tiếp của dịch vụ ký số (dành cho quản trị)")
     sign_cmd.add_argument("--job", required=True, help="mã yêu cầu ký hiển thị trên HoSo")
     sign_cmd.set_defaults(run=sign)
     certs_cmd = commands.add_parser("certificates", help="liệt kê chứng thư số trên token (base64 DER)")

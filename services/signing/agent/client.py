@@ -19,11 +19,15 @@ class Job:
 
 
 class SigningServer:
-    """The signing service's external-job API, reached with the user's access token."""
+    """The signing service's external-job API, reached with the user's access token.
 
-    def __init__(self, *, base_url: str, access_token: str, session: requests.Session | None = None,
-                 timeout: float = 30.0) -> None:
-        self._base = base_url.rstrip("/")
+    ``base_url`` is the HoSo address people open in their browser (the gateway routes
+    ``/api/signing/v1/...``); with ``direct`` it is the signing service itself (``/api/v1/...``).
+    """
+
+    def __init__(self, *, base_url: str, access_token: str, direct: bool = False,
+                 session: requests.Session | None = None, timeout: float = 30.0) -> None:
+        self._base = base_url.rstrip("/") + ("/api/v1" if direct else "/api/signing/v1")
         self._http = session or requests.Session()
         self._http.headers["Authorization"] = f"Bearer {access_token}"
         self._timeout = timeout
@@ -40,7 +44,7 @@ class SigningServer:
 
     def job(self, job_id: str) -> Job:
         try:
-            body = self._check(self._http.get(f"{self._base}/api/v1/external-jobs/{job_id}", timeout=self._timeout))
+            body = self._check(self._http.get(f"{self._base}/external-jobs/{job_id}", timeout=self._timeout))
         except requests.RequestException as exc:
             raise ServerError("Không kết nối được tới máy chủ HoSo.") from exc
         return Job(
@@ -53,6 +57,6 @@ class SigningServer:
         payload = {"signatures": [{"id": k, "signature": base64.b64encode(v).decode()} for k, v in signatures.items()]}
         try:
             return self._check(self._http.post(
-                f"{self._base}/api/v1/external-jobs/{job_id}/signatures", json=payload, timeout=self._timeout))
+                f"{self._base}/external-jobs/{job_id}/signatures", json=payload, timeout=self._timeout))
         except requests.RequestException as exc:
             raise ServerError("Không kết nối được tới máy chủ HoSo.") from exc

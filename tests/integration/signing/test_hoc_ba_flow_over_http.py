@@ -204,7 +204,7 @@ def register_school_token(p: Platform) -> str:
 def run_agent(p: Platform, job_id: str, pin: str) -> subprocess.CompletedProcess:
     env = {**p.soft_token.env(), "HOSO_TOKEN_PIN": pin, "HOSO_ACCESS_TOKEN": p.token(CLERK)}
     return subprocess.run([sys.executable, "-m", "services.signing.agent", "--module", p.soft_token.module,
-                           "--token-label", p.soft_token.label, "sign", "--server", p.signing_url, "--job", job_id],
+                           "--token-label", p.soft_token.label, "sign", "--signing-url", p.signing_url, "--job", job_id],
                           capture_output=True, text=True, env=env, timeout=120)
 
 
