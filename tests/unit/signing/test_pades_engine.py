@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
+
+import qrcode
 
 import pytest
 from asn1crypto import crl as asn1_crl
 from cryptography.hazmat.primitives import serialization
 
+from pypdf import PdfReader
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
@@ -15,6 +19,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from services.signing.adapters.pades import StampPlacement
 from services.signing.adapters.pdf_checks import check_signable
+from services.signing.adapters.stamp_style import QR_MASK_PATTERN
 from services.signing.adapters.verifier import inspect_pdf
 from services.signing.adapters.x509_issuer import to_asn1
 from services.signing.testing import sample_stamp, sign_locally
@@ -106,3 +111,20 @@ def test_b_lt_document_carries_the_revocation_data_a_validator_needs(pki, engine
                                 crls=[], ocsps=[])
     assert not validate_pdf_signature(PdfFileReader(io.BytesIO(sign_locally(engine, pki, holder, pdf))).embedded_signatures[0],
                                       signer_validation_context=without).trusted
+
+
+def test_the_qr_code_on_the_stamp_encodes_the_verification_link(pki, engine, pdf):
+    stamp = sample_stamp(code="HB4A2026")
+    signed = sign_locally(engine, pki, pki.issue("Phạm Văn Hùng"), pdf, stamp=stamp)
+    appearance = PdfReader(io.BytesIO(signed)).pages[0]["/Annots"][0].get_object()["/AP"]["/N"].get_object()
+    drawing = appearance["/Resources"]["/XObject"]["/QR"].get_object().get_data()
+    drawn = {(int(x), int(y)) for x, y in re.findall(rb"(\d+) (\d+) 1 1 re", drawing)}
+
+    # the modules a QR code of the verification URL has (qrcode's matrix, border removed)
+    expected = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=QR_MASK_PATTERN)
+    expected.add_data(stamp.verify_url)
+    expected.make()
+    border = expected.border
+    modules = {(x - border, y - border) for y, row in enumerate(expected.get_matrix()) for x, dark in enumerate(row) if dark}
+    assert stamp.verify_url.endswith("/api/signing/verify/HB4A2026")
+    assert drawn == modules
