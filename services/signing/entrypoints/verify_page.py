@@ -82,6 +82,10 @@ def verify_page_blueprint(c: Container) -> Blueprint:
 
     @bp.post("/verify")
     def upload():
+        limit = c.settings.verify_max_bytes
+        if request.content_length is None or request.content_length > limit:
+            # refused before the form is parsed, so an oversized upload is never spooled
+            return render(error=f"Tệp tối đa {limit // (1024 * 1024)} MB.", status=413, base="verify")
         file = request.files.get("pdf")
         if file is None or not file.filename:
             return render(error="Hãy chọn một tệp PDF.", status=400, base="verify")

@@ -39,14 +39,14 @@ class InlineExecutor(Executor):
 
 
 class World:
-    def __init__(self, tmp_path, executor: Executor | None = None, trust_roots_dir: str | None = None) -> None:
+    def __init__(self, tmp_path, executor: Executor | None = None, **settings) -> None:
         self.spool = tmp_path / "spool"
         self.tokens = TokenFactory()
         self.approvals = FakeApprovals()
         self.documents = FakeDocuments()
         self.publisher = InMemoryPublisher()
         self.container = bootstrap(
-            {"mode": "test", "spool_dir": str(tmp_path / "spool"), "level": "B-T", "trust_roots_dir": trust_roots_dir},
+            {"mode": "test", "spool_dir": str(tmp_path / "spool"), "level": "B-T", **settings},
             environ={},
             verifier=self.tokens.verifier(), publisher=self.publisher, approvals=self.approvals,
             documents=self.documents, executor=executor or InlineExecutor())
@@ -457,3 +457,13 @@ def test_only_the_signer_may_answer_their_token_job(world):
                                 json={"signatures": forged})
     assert refused.status_code == 422 and "không khớp" in refused.json["detail"]
     assert len(world.documents.versions) == 1  # the approved version only: nothing half-signed stored
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(tmp_path):
+    world = World(tmp_path, verify_max_bytes=1024 * 1024)
+    big = world.client.post("/verify", data={"pdf": (io.BytesIO(b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024)), "big.pdf")},
+                            content_type="multipart/form-data")
+    assert big.status_code == 413 and "Tệp tối đa 1 MB" in big.get_data(as_text=True)
+    api = world.client.post("/api/v1/verify", data=b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024),
+                            content_type="application/pdf")
+    assert api.status_code == 413
