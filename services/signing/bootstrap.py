@@ -21,6 +21,7 @@ from services.kernel.settings import SettingsError, load_settings
 from services.kernel.tokens import TokenVerifier
 
 from .adapters.approvals_client import ApprovalsPort, HttpApprovals
+from .adapters.crl_fetcher import CrlFetcher
 from .adapters.documents_client import DocumentsPort, HttpDocuments
 from .adapters.external_jobs import MongoExternalJobs
 from .adapters.key_paths.external import ExternalKeyPath
@@ -136,7 +137,8 @@ def bootstrap(
         clock=runtime.clock, audit=runtime.audit, spool_dir=settings.spool_dir,
         verify_base_url=f"{public}/api/signing/verify", engine_choice=EngineChoice(settings.level, settings.tsa_url),
         executor=executor or ThreadPoolExecutor(max_workers=settings.batch_threads, thread_name_prefix="signing-batch"),
-        jobs=jobs, remote_poll_seconds=settings.remote_poll_seconds,
+        jobs=jobs, crls=CrlFetcher(clock=runtime.clock) if settings.fetch_crls else None,
+        remote_poll_seconds=settings.remote_poll_seconds,
         remote_timeout_seconds=settings.remote_timeout_seconds,
         **({"sleep": sleep} if sleep else {}),
     )

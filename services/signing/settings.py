@@ -17,6 +17,8 @@ class SigningSettings(ServiceSettings):
     # a licensed RFC 3161 TSA in production; unset: each district's development TSA
     tsa_url: str | None = None
     level: Literal["B-B", "B-T", "B-LT"] = "B-LT"
+    # fetch the CRLs of other CAs' certificates (licensed CAs) for B-LT and the revocation check
+    fetch_crls: bool = True
     spool_dir: str = "var/signing-spool"
     batch_threads: int = 2
     remote_poll_seconds: float = 1.0

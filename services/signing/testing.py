@@ -122,14 +122,14 @@ class DevPki:
 
     def issue(self, name: str, school: str = "Trường Tiểu học Hòa Phong", *, kind: str = "rsa",
               days: int = 365, not_before: datetime | None = None, key: PrivateKeyTypes | None = None,
-              public_key=None) -> Holder:
+              public_key=None, crl_url: str = CRL_URL) -> Holder:
         """A signing certificate for a fresh key, for ``key``, or (token keys) for ``public_key`` alone."""
         if public_key is None:
             key = key or issuer.new_key(kind)
             public_key = key.public_key()
         cert = issuer.issue(
             ca_key=self.ca_key, ca_cert=self.ca, public_key=public_key,
-            subject=issuer.Subject(name, school), now=self.now, crl_url=CRL_URL, days=days, not_before=not_before,
+            subject=issuer.Subject(name, school), now=self.now, crl_url=crl_url, days=days, not_before=not_before,
         )
         return Holder(key, cert)
 

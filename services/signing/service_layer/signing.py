@@ -25,7 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
 
@@ -37,6 +40,7 @@ from services.kernel.ids import new_id
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantRepository, TenantScope
 from services.signing.adapters.approvals_client import ApprovalsPort, refusal_for_turn
+from services.signing.adapters.crl_fetcher import CrlFetcher
 from services.signing.adapters.documents_client import DocumentsPort
 from services.signing.adapters.key_paths.base import KeyPath, ToBeSigned
 from services.signing.adapters.key_paths.external import ExternalJobStore
@@ -47,7 +51,7 @@ from services.signing.adapters.pdf_checks import check_signable
 from services.signing.adapters.records import BatchDoc, BatchItemDoc, SignedDocumentDoc
 from services.signing.domain import stamps
 from services.signing.domain.credentials import Credential, KeyPathKind, OwnerKind
-from services.signing.domain.errors import DocumentChanged, OutOfTurn, SigningRefused
+from services.signing.domain.errors import CertificateRevoked, DocumentChanged, OutOfTurn, SigningRefused
 from services.signing.service_layer.authority import CertificateAuthority
 from services.signing.service_layer.credentials import CredentialService, certificate_facts
 
@@ -82,10 +86,11 @@ class SigningService:
         self, *, approvals: ApprovalsPort, documents: DocumentsPort, authority: CertificateAuthority,
         credentials: CredentialService, key_paths: dict[KeyPathKind, KeyPath], clock: Clock, audit: AuditLog,
         spool_dir: str, verify_base_url: str, engine_choice: EngineChoice, executor: Executor,
-        jobs: ExternalJobStore, remote_poll_seconds: float = 1.0, remote_timeout_seconds: float = 300.0,
-        sleep: Callable[[float], None] = time.sleep,
+        jobs: ExternalJobStore, crls: CrlFetcher | None = None, remote_poll_seconds: float = 1.0,
+        remote_timeout_seconds: float = 300.0, sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._jobs = jobs
+        self._crls = crls
         self._approvals = approvals
         self._documents = documents
         self._authority = authority
@@ -176,6 +181,7 @@ class SigningService:
         to_sign = [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
                    for i in prepared]
         try:
+            self._revocation_crls(cred)  # a certificate its CA has revoked is refused before the key is used
             ticket = path.begin(cred, to_sign, pin=pin)
         except SigningRefused as exc:
             self._fail_batch(batch, exc.detail)
@@ -318,15 +324,17 @@ class SigningService:
                   engine: PadesEngine, signatures: dict[str, bytes]) -> None:
         batch.state = "completing"
         batch.save()
-        roots = crls = None
-        if self._choice.level == "B-LT":
-            roots, crls = self._authority.trust()
+        try:
+            crls = self._revocation_crls(cred)
+        except SigningRefused as exc:
+            self._fail_batch(batch, exc.detail)
+            return
         for index, item in enumerate(batch._items):
             if item["status"] != PREPARED:
                 continue
             _source, out_path = self._spool_paths(batch, item["submission_id"])
             try:
-                self._complete_item(batch, item, principal, cred, identity, engine, signatures, out_path, roots, crls)
+                self._complete_item(batch, item, principal, cred, identity, engine, signatures, out_path, crls)
             except SigningRefused as exc:
                 self._fail(item, exc.detail, exc.code, out_path)
             except Problem as exc:
@@ -337,7 +345,29 @@ class SigningService:
             _save_item(batch, index)
         self._finish(batch)
 
-    def _complete_item(self, batch, item, principal, cred, identity, engine, signatures, out_path, roots, crls) -> None:
+    def _revocation_crls(self, cred: Credential) -> list | None:
+        """The CRLs to embed for B-LT, or ``None`` (B-T) where no revocation data is reachable.
+
+        The district CA's own CRL for its certificates; for other CAs (licensed ones), the CRL
+        fetched from the certificate's distribution point, which must not list the certificate.
+        """
+        if self._choice.level != "B-LT":
+            return None
+        roots, district_crls = self._authority.trust()
+        if _issued_by_known_root(cred, roots):
+            return district_crls
+        if self._crls is None:
+            return None
+        cert = x509.load_der_x509_certificate(cred.certificate_der)
+        issuer = next((c for c in map(x509.load_der_x509_certificate, cred.chain_der) if c.subject == cert.issuer), None)
+        fetched = self._crls.crls_for(cert, issuer)
+        if fetched is None:
+            return None
+        if any(crl.get_revoked_certificate_by_serial_number(cert.serial_number) for crl in fetched):
+            raise CertificateRevoked()
+        return [asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER)) for crl in fetched]
+
+    def _complete_item(self, batch, item, principal, cred, identity, engine, signatures, out_path, crls) -> None:
         sid = item["submission_id"]
         prepared = PreparedSignature(
             field_name=item["field_name"], data_to_sign=base64.b64decode(item["data_to_sign"]),
@@ -345,11 +375,9 @@ class SigningService:
             reserved_region_start=item["region"][0], reserved_region_end=item["region"][1],
         )
         self._check_still_latest(batch, item)
-        long_term = roots is not None and _issued_by_known_root(cred, roots)
-        level = "B-LT" if long_term else ("B-T" if self._choice.level != "B-B" else "B-B")
+        level = "B-LT" if crls is not None else ("B-T" if self._choice.level != "B-B" else "B-B")
         with open(out_path, "r+b") as out:
-            engine.complete(out, prepared, identity=identity, signature=signatures[sid],
-                            revocation_crls=crls if long_term else None)
+            engine.complete(out, prepared, identity=identity, signature=signatures[sid], revocation_crls=crls)
             facts = certificate_facts(cred.certificate_der)
             signer_entry = {"person": principal.sub, "name": facts.subject_name, "role": item["role"],
                             "order": item["order"], "organisation": item["organisation"], "serial": facts.serial_hex}
