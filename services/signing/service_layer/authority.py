@@ -13,6 +13,7 @@ from pathlib import Path
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
@@ -44,6 +45,12 @@ class CertificateAuthority:
         self._keys: dict[str, PrivateKeyTypes] = {}
         self._tsas: dict[str, DevelopmentTsa] = {}
         self._lock = threading.Lock()
+
+    def anchored(self, certificate: x509.Certificate, chain: list[x509.Certificate]) -> bool:
+        """Whether ``certificate`` chains (directly or through ``chain``) to a configured extra anchor."""
+        anchors = [x509.load_der_x509_certificate(r.dump()) for r in self._extra_roots]
+        issuers = anchors + [c for c in chain if any(_issued_by(c, a) for a in anchors)]
+        return any(_issued_by(certificate, i) for i in issuers)
 
     def crl_url(self, district_id: str) -> str:
         return f"{self._crl_base}/{district_id}.crl"
@@ -175,6 +182,14 @@ def load_roots(folder: str | None) -> list[asn1_x509.Certificate]:
                  else [x509.load_der_x509_certificate(data)])
         roots += [asn1_x509.Certificate.load(_der(c)) for c in certs]
     return roots
+
+
+def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def _pkcs8(key: PrivateKeyTypes) -> bytes:

@@ -348,18 +348,22 @@ class SigningService:
     def _revocation_crls(self, cred: Credential) -> list | None:
         """The CRLs to embed for B-LT, or ``None`` (B-T) where no revocation data is reachable.
 
-        The district CA's own CRL for its certificates; for other CAs (licensed ones), the CRL
-        fetched from the certificate's distribution point, which must not list the certificate.
+        The district CA's own CRL for its certificates; for certificates of the configured trusted
+        CAs (licensed ones), the CRL fetched from the certificate's distribution point, which must
+        not list the certificate.
         """
         if self._choice.level != "B-LT":
             return None
-        roots, district_crls = self._authority.trust()
-        if _issued_by_known_root(cred, roots):
+        _roots, district_crls = self._authority.trust()
+        if _issued_by_a_district(cred, district_crls):
             return district_crls
-        if self._crls is None:
-            return None
         cert = x509.load_der_x509_certificate(cred.certificate_der)
-        issuer = next((c for c in map(x509.load_der_x509_certificate, cred.chain_der) if c.subject == cert.issuer), None)
+        chain = [x509.load_der_x509_certificate(c) for c in cred.chain_der]
+        # fetch only for certificates of CAs we trust: a distribution point is an address the server
+        # calls, and a self-made certificate must not make it call anywhere it likes
+        if self._crls is None or not self._authority.anchored(cert, chain):
+            return None
+        issuer = next((c for c in chain if c.subject == cert.issuer), None)
         fetched = self._crls.crls_for(cert, issuer)
         if fetched is None:
             return None
@@ -505,10 +509,10 @@ def _save_item(batch: BatchDoc, index: int) -> None:
                                               {"$set": {"data": dict(batch._items[index])}})
 
 
-def _issued_by_known_root(cred: Credential, roots: list[asn1_x509.Certificate]) -> bool:
-    """B-LT is added where we hold the revocation data: certificates of a district's platform CA."""
+def _issued_by_a_district(cred: Credential, district_crls: list[asn1_crl.CertificateList]) -> bool:
+    """Whether the certificate comes from a district's platform CA (whose CRL we make ourselves)."""
     issuer = asn1_x509.Certificate.load(cred.certificate_der).issuer
-    return any(root.subject == issuer for root in roots)
+    return any(crl["tbs_cert_list"]["issuer"] == issuer for crl in district_crls)
 
 
 def _sha256_file(path: str) -> str:

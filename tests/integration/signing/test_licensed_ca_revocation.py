@@ -47,9 +47,14 @@ def licensed_ca():
     server.shutdown()
 
 
-def world(tmp_path):
+def world(tmp_path, ca: DevPki, *, trusted: bool = True):
+    roots = tmp_path / "roots"
+    roots.mkdir()
+    if trusted:
+        (roots / "licensed-root.pem").write_bytes(ca.ca.public_bytes(serialization.Encoding.PEM))
     tokens, approvals, documents = TokenFactory(), FakeApprovals(), FakeDocuments()
-    c = bootstrap({"mode": "test", "spool_dir": str(tmp_path), "level": "B-LT"}, environ={},
+    c = bootstrap({"mode": "test", "spool_dir": str(tmp_path / "spool"), "level": "B-LT",
+                   "trust_roots_dir": str(roots)}, environ={},
                   verifier=tokens.verifier(), publisher=InMemoryPublisher(), approvals=approvals, documents=documents)
     c.authority.ensure_district("pgd-hoa-vang", "Phòng GD&ĐT huyện Hòa Vang")
     version = documents.add("th-hoa-phong", one_page_pdf())
@@ -74,7 +79,7 @@ def register(client, me, ca: DevPki, holder) -> str:
 
 def test_reachable_crl_makes_the_signature_b_lt(tmp_path, licensed_ca):
     ca, url, served = licensed_ca
-    c, client, me, _documents = world(tmp_path)
+    c, client, me, _documents = world(tmp_path, ca)
     cred = register(client, me, ca, ca.issue("Phạm Văn Hùng", crl_url=url))
     body = client.post("/api/v1/batches", headers=me,
                        json={"submission_ids": ["sub-1"], "credential_id": cred, "pin": PIN, "wait": True}).json
@@ -85,7 +90,7 @@ def test_reachable_crl_makes_the_signature_b_lt(tmp_path, licensed_ca):
 
 def test_a_certificate_on_its_cas_crl_is_refused_and_nothing_is_stored(tmp_path, licensed_ca):
     ca, url, _served = licensed_ca
-    c, client, me, documents = world(tmp_path)
+    c, client, me, documents = world(tmp_path, ca)
     holder = ca.issue("Phạm Văn Hùng", crl_url=url)
     cred = register(client, me, ca, holder)
     ca.revoke(holder)
@@ -93,3 +98,15 @@ def test_a_certificate_on_its_cas_crl_is_refused_and_nothing_is_stored(tmp_path,
                        json={"submission_ids": ["sub-1"], "credential_id": cred, "pin": PIN, "wait": True}).json
     assert body["state"] == "failed" and "thu hồi" in body["reason"] and body["signed"] == 0
     assert len(documents.versions) == 1 and SignedDocumentDoc.objects(submission_id="sub-1").first() is None
+
+
+def test_no_fetch_for_a_ca_nobody_trusts(tmp_path, licensed_ca):
+    """A self-made certificate cannot make the server call the address it names."""
+    ca, url, served = licensed_ca
+    c, client, me, _documents = world(tmp_path, ca, trusted=False)
+    cred = register(client, me, ca, ca.issue("Phạm Văn Hùng", crl_url=url))
+    body = client.post("/api/v1/batches", headers=me,
+                       json={"submission_ids": ["sub-1"], "credential_id": cred, "pin": PIN, "wait": True}).json
+    assert body["signed"] == 1
+    [signature] = SignedDocumentDoc.objects(submission_id="sub-1").first().signatures
+    assert signature["level"] == "B-T" and "hits" not in served
