@@ -91,7 +91,7 @@ class CredentialService:
     def repo(self, principal: Principal) -> CredentialRepository:
         return CredentialRepository(scope=TenantScope.for_principal(principal))
 
-    def usable(self, principal: Principal, credential_id: str) -> tuple[CredentialDoc, Credential]:
+    def usable(self, principal: Principal, credential_id: str) -> Credential:
         """A credential ``principal`` may sign with now: their own, or the school's seal for the văn thư."""
         doc = self.repo(principal).get(credential_id)
         if doc.owner_kind == OwnerKind.PERSON.value and doc.owner_id != principal.sub:
@@ -102,7 +102,7 @@ class CredentialService:
         facts = certificate_facts(cred.certificate_der)
         revoked = self._authority.is_revoked(doc.district_id, int(facts.serial_hex, 16))
         check_may_sign(cred, facts, self._clock.now(), revoked=revoked)
-        return doc, cred
+        return cred
 
     def mine(self, principal: Principal) -> list[dict]:
         repo = self.repo(principal)

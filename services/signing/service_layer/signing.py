@@ -129,7 +129,7 @@ class SigningService:
         With ``on_behalf_of`` the signer signs in another person's turn (ký thay) under a delegation
         their token carries; the signature is their own, recorded as made for that person.
         """
-        _doc, cred = self._credentials.usable(principal, credential_id)
+        cred = self._credentials.usable(principal, credential_id)
         if on_behalf_of is not None and not any(d.on_behalf_of == on_behalf_of for d in principal.act):
             raise Forbidden("Bạn không có ủy quyền ký thay người này.")
         batch = BatchDoc(
@@ -167,7 +167,7 @@ class SigningService:
 
     def _run(self, batch_id: str, principal: Principal, pin: str | None) -> None:
         batch = _with_items(BatchDoc.objects(id=batch_id).first())
-        doc, cred = self._credentials.usable(principal, batch.credential_id)
+        cred = self._credentials.usable(principal, batch.credential_id)
         path = self._paths[cred.kind]
         identity = _identity(cred)
         engine = self._engine(batch.district_id)
@@ -229,7 +229,7 @@ class SigningService:
         if batch is None or batch.actor != principal.sub:
             raise NotFound()
         _with_items(batch)
-        doc, cred = self._credentials.usable(principal, batch.credential_id)
+        cred = self._credentials.usable(principal, batch.credential_id)
         self._jobs.attach_signatures(job_id, posted)
         to_sign = [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
                    for i in batch._items if i["status"] == PREPARED]
