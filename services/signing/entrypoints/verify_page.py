@@ -2,7 +2,8 @@
 
 Server-rendered so it works from a QR scan on any phone without the web app. Links are
 relative, so the page works behind the gateway's prefix; the style sheet is a separate file
-(``/verify.css``) because the gateway's Content-Security-Policy allows no inline style.
+(``/verify/style.css``, under the gateway's public ``verify`` prefix) because the gateway's
+Content-Security-Policy allows no inline style.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ PAGE = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tra cứu chữ ký số — HoSo</title>
-<link rel="stylesheet" href="{{ base }}.css"></head><body>
+<link rel="stylesheet" href="{{ base }}/style.css"></head><body>
 <h1>Tra cứu và kiểm tra chữ ký số</h1>
 <p>Nhập mã tra cứu in trên tài liệu, hoặc tải lên tệp PDF để kiểm tra từng chữ ký số.</p>
 <form method="get" action="{{ base }}"><fieldset><legend>Theo mã tra cứu</legend>
@@ -68,7 +69,7 @@ def verify_page_blueprint(c: Container) -> Blueprint:
         except Problem as exc:
             return None, exc.detail or exc.title, exc.status
 
-    @bp.get("/verify.css")
+    @bp.get("/verify/style.css")
     def style():
         return Response(STYLE, mimetype="text/css", headers={"Cache-Control": "max-age=3600"})
 

@@ -298,8 +298,10 @@ def test_verify_page_is_public_and_vietnamese(world):
     page = world.client.get("/verify")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Tra cứu và kiểm tra chữ ký số" in html
-    assert "<style" not in html and 'href="verify.css"' in html  # the gateway's CSP forbids inline style
-    assert world.client.get("/verify.css").mimetype == "text/css"
+    assert "<style" not in html and 'href="verify/style.css"' in html  # the gateway's CSP forbids inline style
+    assert world.client.get("/verify/style.css").mimetype == "text/css"
+    by_code = world.client.get("/verify/ZZZZ2222").get_data(as_text=True)
+    assert 'href="../verify/style.css"' in by_code
     missing = world.client.get("/verify?code=ZZZZ2222")
     assert missing.status_code == 404 and "Không tìm thấy tài liệu" in missing.get_data(as_text=True)
 
