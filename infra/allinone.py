@@ -133,7 +133,29 @@ def start_platform(
 
     configure_logging("hoso-allinone", level=os.environ["HOSO_LOG_LEVEL"])
     workers = [w for c in platform.containers.values() for w in getattr(c, "workers", list)()]
-    declare_queues(None, [w.queue for w in workers])
+    declare_queues(None, [w.queue for w in workers])  # events published while seeding wait in their queues
+    for svc, app in apps.items():
+        _serve(platform, app, "127.0.0.1", service_ports[svc], svc, threads=8)
+    _wait_healthy(service_urls.values())
+
+    from gateway.app import create_app as create_gateway
+
+    _serve(platform, create_gateway(), host, port, "gateway", threads=16)
+    _wait_healthy([public])
+
+    if seed:  # before consumers start, so a seed never races a consumer over the same records
+        for svc in services:
+            try:
+                demo = importlib.import_module(f"services.{svc}.entrypoints.demo")
+            except ModuleNotFoundError:
+                continue
+            demo.seed_demo(platform.containers[svc])
+    _start_background(platform, workers)
+    return platform
+
+
+def _start_background(platform: Platform, workers: list[Any]) -> None:
+    """Consumers, outbox relays and periodic jobs of every service, each in a thread."""
     for w in workers:
         t = threading.Thread(target=w.run, args=(platform.stop_event,), kwargs={"poll": 0.2}, name=f"consumer-{w.queue.name}", daemon=True)
         t.start()
@@ -147,24 +169,6 @@ def start_platform(
             platform.threads.append(t)
         for interval, job in getattr(c, "periodic", lambda: [])():
             _loop(platform, f"periodic-{svc}", job, interval)
-
-    for svc, app in apps.items():
-        _serve(platform, app, "127.0.0.1", service_ports[svc], svc, threads=8)
-    _wait_healthy(service_urls.values())
-
-    from gateway.app import create_app as create_gateway
-
-    _serve(platform, create_gateway(), host, port, "gateway", threads=16)
-    _wait_healthy([public])
-
-    if seed:
-        for svc in services:
-            try:
-                demo = importlib.import_module(f"services.{svc}.entrypoints.demo")
-            except ModuleNotFoundError:
-                continue
-            demo.seed_demo(platform.containers[svc])
-    return platform
 
 
 def _data_settings(data_dir: str) -> dict[str, str]:

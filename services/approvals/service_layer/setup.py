@@ -6,6 +6,8 @@ Every change is audited and triggers a recomputation of the school's obligations
 """
 from __future__ import annotations
 
+from mongoengine import NotUniqueError
+
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -79,7 +81,10 @@ class SetupService:
         held = MembershipDoc.objects(**key).first()
         if held is not None and held.until is None and aware(held.since) <= at:
             return
-        MembershipDoc.objects(**key).update_one(upsert=True, set__since=at, set__until=None)
+        try:
+            MembershipDoc.objects(**key).update_one(upsert=True, set__since=at, set__until=None)
+        except NotUniqueError:  # a concurrent grant of the same role inserted it first: update that one
+            MembershipDoc.objects(**key).update_one(set__since=at, set__until=None)
         self.recompute(data["school"], "identity.membership.granted", person=data["person"])
 
     def membership_revoked(self, data: dict, occurred_at: str | None = None) -> None:
