@@ -12,6 +12,10 @@ Who owes a book (``owner``):
 * ``gvcn`` — every giáo viên chủ nhiệm (per person, for their class);
 * ``unit`` — every tổ (tổ chuyên môn and tổ văn phòng), submitted by its tổ trưởng;
 * a role slug — every holder of that school-wide role (per person).
+
+A book marked ``per_document`` takes one submission per document for the same obligation:
+a GVCN owes the class's học bạ for a period and submits one học bạ per student, each
+running its own chain.
 """
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ class Book:
     chain: ChainSpec
     unit_chains: dict[str, ChainSpec] = field(default_factory=dict)  # per unit kind (to_van_phong)
     level_floors: dict[str, dict[str, DeadlineRule]] = field(default_factory=dict)  # level → item → floor
+    per_document: bool = False  # one submission per document for the same obligation (a học bạ per student)
 
     def item(self, slug: str) -> DeadlineItem | None:
         return next((i for i in self.items if i.slug == slug), None)
@@ -82,7 +87,7 @@ BOOKS: dict[str, Book] = {b.slug: b for b in (
     ), _chain([{"role": "pho_hieu_truong", "mode": "check"}], [{"role": "hieu_truong"}],
               signing=[{"order": 1, "role": "gvcn", "signer": "submitter"},
                        {"order": 2, "role": "hieu_truong"}, {"order": 3, "role": "van_thu", "organisation": True}],
-              issue_role="van_thu")),
+              issue_role="van_thu"), per_document=True),
     Book("bang_tong_hop", "Bảng tổng hợp kết quả đánh giá giáo dục của lớp", "gvcn", (
         _same("giua_hk1", "Giữa học kỳ I", _r(kind="after_event", event=MID_SEMESTER_1, days=7)),
         _same("cuoi_hk1", "Cuối học kỳ I", _r(kind="after_event", event=END_OF_SEMESTER_1, days=7)),

@@ -71,14 +71,20 @@ class SubmissionService:
                 out.add("gvcn")
         return frozenset(out)
 
-    def save(self, doc: SubmissionDoc, sub: Submission, *, overdue: bool = False) -> None:
-        """Save the aggregate with its events (progress deltas attached) and audit each transition."""
+    def save(self, doc: SubmissionDoc, sub: Submission, *, overdue: bool = False, counted: bool = True) -> None:
+        """Save the aggregate with its events (progress deltas attached) and audit each transition.
+
+        ``counted=False`` is a further document for an obligation already submitted (another
+        student's học bạ): it adds to what awaits approval, not to on time / late / missing.
+        """
         now = self.clock.now()
         pending, sub.pending_events = sub.pending_events, []
         for type_, data, acting in pending:
             name = type_.rsplit(".", 1)[1]
             data = dict(data)
-            if name == "submitted" and not data.get("resubmission"):
+            if name in ("submitted", "withdrawn") and not counted and not data.get("resubmission"):
+                data["progress"] = {"awaiting": 1 if name == "submitted" else -1}
+            elif name == "submitted" and not data.get("resubmission"):
                 data["progress"] = {"on_time" if sub.on_time else "late": 1, "awaiting": 1,
                                     **({"missing": -1} if overdue else {})}
             elif name == "submitted":
@@ -171,8 +177,11 @@ class SubmissionService:
             raise Forbidden("Chỉ người phải nộp hồ sơ này mới được nộp.")
         if not obligation.active:
             raise Conflict("Nghĩa vụ này không còn hiệu lực.", field="obligation_id")
-        if obligation.satisfied:
+        per_document = BOOKS[obligation.book_type].per_document
+        if obligation.satisfied and not per_document:
             raise Conflict("Đã có hồ sơ nộp cho nghĩa vụ này.", field="obligation_id")
+        if per_document and self._live_for_document(obligation.id, document_id):
+            raise Conflict("Hồ sơ (tài liệu) này đã được nộp cho nghĩa vụ này.", field="document_id")
         now = self.clock.now()
         school = self.directory.school(p.tenant or "")
         kinds = {u["id"]: u["kind"] for u in (school.units if school else [])}
@@ -189,31 +198,53 @@ class SubmissionService:
             issue_role=chain.issue_role, created_at=now)
         sub.attach_first_version(version_id, sha256, now)
         doc = SubmissionDoc(id=sub.id)
+        counted = True
         if submit:
             with domain_errors():
                 sub.submit(p, now)
-            self._claim_obligation(obligation.id, sub.id)
+            counted = self._claim_obligation(obligation.id, sub.id, per_document=per_document)
         else:
             audit(self.audit, "approvals.submission.drafted", Acting(p.sub), tenant=sub.tenant, district=sub.district,
                   target=sub.id, data={"version_id": version_id})
-        self.save(doc, sub, overdue=bool(obligation.overdue_emitted))
+        self.save(doc, sub, overdue=bool(obligation.overdue_emitted) and counted, counted=counted)
         return self.view(sub)
 
-    def _claim_obligation(self, obligation_id: str, submission_id: str) -> None:
-        """Mark the obligation as submitted (once: a second submission for it is a 409)."""
+    @staticmethod
+    def _live_for_document(obligation_id: str, document_id: str, *, other_than: str | None = None) -> bool:
+        """Whether a submission of this obligation (other than ``other_than``) holds this document."""
+        query = SubmissionDoc.objects(obligation_id=obligation_id, document_id=document_id,
+                                      state__nin=["draft", "withdrawn"])
+        return (query.filter(id__ne=other_than) if other_than else query).first() is not None
+
+    @staticmethod
+    def _others_live(obligation_id: str, submission_id: str) -> bool:
+        """Whether another submission still answers this obligation (another student's học bạ)."""
+        return SubmissionDoc.objects(obligation_id=obligation_id, id__ne=submission_id,
+                                     state__nin=["draft", "withdrawn"]).first() is not None
+
+    def _claim_obligation(self, obligation_id: str, submission_id: str, *, per_document: bool = False) -> bool:
+        """Mark the obligation as submitted; True when this submission is the one that satisfied it.
+
+        Once only: a second submission is a 409, except for a per-document book, where each
+        further document is accepted (and not counted again in progress).
+        """
         claimed = ObligationDoc.objects(id=obligation_id, satisfied=False).update_one(
             set__satisfied=True, set__submission_id=submission_id)
-        if not claimed:
+        if not claimed and not per_document:
             raise Conflict("Đã có hồ sơ nộp cho nghĩa vụ này.", field="obligation_id")
+        return bool(claimed)
 
     def submit(self, actor: Principal, submission_id: str) -> dict[str, Any]:
         doc, sub = self.load(actor, submission_id)
         now = self.clock.now()
+        per_document = BOOKS[sub.book_type].per_document
+        if per_document and self._live_for_document(sub.obligation_id, sub.document_id, other_than=sub.id):
+            raise Conflict("Hồ sơ (tài liệu) này đã được nộp cho nghĩa vụ này.", field="document_id")
         with domain_errors():
             sub.submit(actor, now)
-        self._claim_obligation(sub.obligation_id, sub.id)
+        counted = self._claim_obligation(sub.obligation_id, sub.id, per_document=per_document)
         overdue = ObligationDoc.objects(id=sub.obligation_id).only("overdue_emitted").first()
-        self.save(doc, sub, overdue=bool(overdue and overdue.overdue_emitted))
+        self.save(doc, sub, overdue=bool(overdue and overdue.overdue_emitted) and counted, counted=counted)
         return self.view(sub)
 
     def resubmit(self, actor: Principal, submission_id: str, *, version_id: str, sha256: str) -> dict[str, Any]:
@@ -227,10 +258,19 @@ class SubmissionService:
         doc, sub = self.load(actor, submission_id)
         with domain_errors():
             sub.withdraw(actor, self.clock.now())
-        obligation = ObligationDoc.objects(id=sub.obligation_id).only("overdue_emitted").first()
-        ObligationDoc.objects(id=sub.obligation_id, submission_id=sub.id).update_one(
-            set__satisfied=False, set__submission_id=None)
-        self.save(doc, sub, overdue=bool(obligation and obligation.overdue_emitted))
+        obligation = ObligationDoc.objects(id=sub.obligation_id).only("overdue_emitted", "submission_id").first()
+        if BOOKS[sub.book_type].per_document and self._others_live(sub.obligation_id, sub.id):
+            # other students' học bạ still answer the obligation: it stays submitted
+            counted = False
+            if obligation and obligation.submission_id == sub.id:
+                other = SubmissionDoc.objects(obligation_id=sub.obligation_id, id__ne=sub.id,
+                                              state__nin=["draft", "withdrawn"]).only("id").first()
+                ObligationDoc.objects(id=sub.obligation_id).update_one(set__submission_id=other.id)
+        else:
+            counted = True
+            ObligationDoc.objects(id=sub.obligation_id, submission_id=sub.id).update_one(
+                set__satisfied=False, set__submission_id=None)
+        self.save(doc, sub, overdue=bool(obligation and obligation.overdue_emitted) and counted, counted=counted)
         return self.view(sub)
 
     # ----- deciding ----------------------------------------------------------------------------------

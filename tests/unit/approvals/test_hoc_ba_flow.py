@@ -149,3 +149,45 @@ def test_pht_acting_for_the_principal_approves_and_is_recorded_as_such(api, hoc_
                                                              "version_id": "b1", "sha256": sha("b1")})
     assert api.call("POST", f"/submissions/{sub2['id']}/decision", "thhp.phohieutruong", {"decision": "approve"},
                     act=expired).status_code == 403
+
+
+STUDENTS = ("Nguyễn Minh Khang", "Trần Bảo Ngọc", "Lê Gia Huy")
+
+
+def test_a_class_hoc_ba_obligation_takes_one_submission_per_student_each_with_its_own_chain(api):
+    ob = api.obligation("thhp.giaovien", "hoc_ba", "cuoi_nam", "2025-2026")
+    ids = []
+    for n, _student in enumerate(STUDENTS):
+        sub = api.ok("POST", "/submissions", "thhp.giaovien", {
+            "obligation_id": ob["id"], "document_id": f"hoc-ba-4a-{n}", "version_id": f"hb-{n}",
+            "sha256": sha(f"hb-{n}")})
+        assert (sub["state"], sub["obligation_id"], sub["document_id"]) == ("submitted", ob["id"], f"hoc-ba-4a-{n}")
+        ids.append(sub["id"])
+    again = api.call("POST", "/submissions", "thhp.giaovien", {
+        "obligation_id": ob["id"], "document_id": "hoc-ba-4a-1", "version_id": "hb-1b", "sha256": sha("hb-1b")})
+    assert again.status_code == 409 and again.get_json()["field"] == "document_id"
+    lesson = api.obligation("thhp.giaovien", "ke_hoach_day_hoc_gv", "ke_hoach_nam", "2025-2026")
+    api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": lesson["id"], "document_id": "kh-1",
+                                                     "version_id": "kh-v1", "sha256": sha("kh-v1")})
+    second = api.call("POST", "/submissions", "thhp.giaovien", {"obligation_id": lesson["id"], "document_id": "kh-2",
+                                                                "version_id": "kh-v2", "sha256": sha("kh-v2")})
+    assert second.status_code == 409  # other books still take one submission per obligation
+    assert api.obligation("thhp.giaovien", "hoc_ba", "cuoi_nam", "2025-2026")["submission_id"] == ids[0]
+
+    # each runs its own chain: approving two leaves the third in the principal's queue
+    queue = {i["id"] for i in api.ok("GET", "/queue", "thhp.hieutruong")["items"]}
+    assert set(ids) <= queue
+    done = api.ok("POST", "/queue/approve", "thhp.hieutruong", {"submission_ids": ids[:2]})
+    assert [r["state"] for r in done["results"]] == ["signing", "signing"]
+    assert api.ok("GET", f"/submissions/{ids[2]}", "thhp.giaovien")["state"] == "submitted"
+    waiting = [(i["id"], i["action"], i["my_order"]) for i in api.ok("GET", "/signing-queue", "thhp.giaovien")["items"]]
+    assert sorted(waiting) == sorted([(ids[0], "sign", 1), (ids[1], "sign", 1)])
+
+    # withdrawing one student's học bạ leaves the obligation submitted by the others
+    assert api.ok("POST", f"/submissions/{ids[2]}/withdraw", "thhp.giaovien", {})["state"] == "withdrawn"
+    assert api.obligation("thhp.giaovien", "hoc_ba", "cuoi_nam", "2025-2026")["submission_id"] == ids[0]
+
+    # progress counts the obligation once (plus the lesson plan), whatever the number of students
+    api.pump_progress()
+    year = api.ok("GET", "/progress?scope=school&id=th-hoa-phong&period=2025-2026", "thhp.hieutruong")
+    assert year["on_time"] + year["late"] == 2 and year["awaiting"] == 1
