@@ -17,6 +17,7 @@ from services.kernel.events import Event
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
 from services.kernel.runtime import Runtime, build_runtime
+from services.kernel.service_auth import ClientCredentials
 from services.kernel.settings import SettingsError, load_settings
 from services.kernel.tokens import TokenVerifier
 
@@ -30,7 +31,6 @@ from .adapters.key_paths.remote import RemoteKeyPath, RemoteSigningProvider, Sim
 from .adapters.key_paths.server_key import ServerKeyPath
 from .adapters.records import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
 from .adapters.sealing import KeySealer
-from .adapters.service_token import ClientSecretPost
 from .domain.credentials import KeyPathKind
 from .service_layer.authority import CertificateAuthority, load_roots
 from .service_layer.credentials import CredentialService, MongoPinCounter
@@ -75,7 +75,7 @@ class _NotConfigured(requests.auth.AuthBase):
 
 def _service_auth(settings: SigningSettings) -> requests.auth.AuthBase:
     if settings.identity_url and settings.client_secret:
-        return ClientSecretPost(token_url=settings.identity_url.rstrip("/") + "/oauth/token",
+        return ClientCredentials(token_url=settings.identity_url.rstrip("/") + "/oauth/token",
                                  client_id=settings.client_id, client_secret=settings.client_secret)
     return _NotConfigured()
 
