@@ -3,16 +3,18 @@
 Ids follow ``infra/demo/district.py``: school id = school slug, unit id =
 ``"<school slug>/<unit slug>"``, district id = district slug, person id = username.
 The identity projection is seeded directly (the same upserts identity's events make), the
-district publishes the 2026–2027 frame, each school sets its events, and a few submissions
-are left in different states (waiting in a queue, returned, approved, waiting for
-signatures) so queues and progress are not empty. Seeding twice changes nothing.
+district publishes the 2026–2027 frame, each school sets its events, and the demo files of
+``infra/demo/documents.py`` (stored by the documents seed under the same ids and SHA-256)
+are submitted and left in different states (waiting in a queue, returned, approved, three
+học bạ of Lớp 4A waiting for signatures) so queues and progress are not empty. Seeding
+twice changes nothing.
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 
 from infra.demo.district import DEMO_DISTRICT, DemoDistrict, DemoSchool
+from infra.demo.documents import APPROVED, RETURNED, TO_SIGN, DemoSubmission, demo_documents
 
 from services.approvals.adapters.documents import ObligationDoc, SubmissionDoc
 from services.approvals.bootstrap import Container
@@ -65,39 +67,33 @@ def _onboard(container: Container, district: DemoDistrict, school: DemoSchool) -
                                                 "unit": unit, "at": MEMBERS_SINCE.isoformat()})
 
 
-def _next_open(tenant: str, owner: str, book: str, after: datetime) -> ObligationDoc | None:
-    return ObligationDoc.objects(tenant_id=tenant, owner=owner, book_type=book, active=True, satisfied=False,
-                                 due_at__gt=after).order_by("due_at").first()
-
-
-def _submit(container: Container, who: Principal, ob: ObligationDoc | None, tag: str) -> str | None:
+def _obligation(tenant: str, owner: str, sub: DemoSubmission) -> ObligationDoc:
+    ob = ObligationDoc.objects(tenant_id=tenant, owner=owner, book_type=sub.book, item=sub.item,
+                               period_key=sub.period_key, active=True).first()
     if ob is None:
-        return None
-    digest = hashlib.sha256(f"{ob.id}:{tag}".encode()).hexdigest()
-    return container.submissions.create(who, obligation_id=ob.id, document_id=f"demo-{digest[:12]}",
-                                        version_id=f"demo-{digest[12:24]}", sha256=digest)["id"]
+        raise RuntimeError(f"{owner} owes no {sub.book}/{sub.item} for {sub.period_key} in {tenant}")
+    return ob
 
 
 def _work_in_progress(container: Container, district: DemoDistrict, school: DemoSchool) -> None:
+    """Submit the school's demo files (``infra/demo/documents.py``) and take each to its demo state."""
     p = {person.username.split(".", 1)[1]: _principal(district, school, person.username) for person in school.people}
-    now = container.runtime.clock.now()
-    t = school.slug
-    # waiting in the tổ trưởng's queue
-    _submit(container, p["giaovien"], _next_open(t, p["giaovien"].sub, "ke_hoach_bai_day", now), "cho-duyet")
-    # returned with a comment, waiting for a new version
-    returned = _submit(container, p["giaovien2"], _next_open(t, p["giaovien2"].sub, "ke_hoach_bai_day", now), "tra-lai")
-    if returned:
-        container.submissions.decide(p["totruong"], returned, decision="return",
-                                     comment="Bổ sung hoạt động vận dụng và phiếu học tập.")
-    # approved monthly professional-development notes
-    shcm = _submit(container, p["giaovien"], _next_open(t, p["giaovien"].sub, "so_shcm", now), "da-duyet")
-    if shcm:
-        container.submissions.decide(p["totruong"], shcm, decision="approve", comment=None)
-    # a học bạ waiting for signatures (GVCN, principal, then the school's seal by the văn thư)
-    hoc_ba = _submit(container, p["giaovien"], _next_open(t, p["giaovien"].sub, "hoc_ba", now), "hoc-ba")
-    if hoc_ba:
-        container.submissions.comment(p["phohieutruong"], hoc_ba, "Đã kiểm tra phần nhận xét các môn học.")
-        container.submissions.decide(p["hieutruong"], hoc_ba, decision="approve", comment=None)
+    for demo in demo_documents(district):
+        wanted = demo.submission
+        if demo.school != school.slug or wanted is None:
+            continue
+        who = _principal(district, school, demo.uploader)
+        sid = container.submissions.create(who, obligation_id=_obligation(school.slug, who.sub, wanted).id,
+                                           document_id=demo.document_id, version_id=demo.version_id,
+                                           sha256=demo.sha256)["id"]
+        if wanted.state == RETURNED:
+            container.submissions.decide(p["totruong"], sid, decision="return",
+                                         comment="Bổ sung hoạt động vận dụng và phiếu học tập.")
+        elif wanted.state == APPROVED:
+            container.submissions.decide(p["totruong"], sid, decision="approve", comment=None)
+        elif wanted.state == TO_SIGN:  # PHT checks, the principal approves: signatures GVCN → principal → seal
+            container.submissions.comment(p["phohieutruong"], sid, "Đã kiểm tra phần nhận xét các môn học.")
+            container.submissions.decide(p["hieutruong"], sid, decision="approve", comment=None)
 
 
 def seed_demo(container: Container, district: DemoDistrict = DEMO_DISTRICT) -> None:

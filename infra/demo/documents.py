@@ -1,0 +1,144 @@
+"""The demo district's sample files: one-page PDFs with fixed ids, shared by two seeds.
+
+The documents seed stores every ``DemoDocument`` under its ``document_id`` and
+``version_id`` with exactly these bytes; the approvals seed submits those carrying a
+``DemoSubmission`` for the obligation they answer, by the same ids and SHA-256. So the
+services agree on the demo's files without sharing a database. Nothing here is random:
+ids are derived from school, book, period and a tag, and the PDF bytes from the text.
+
+Period keys differ between the services: documents writes weeks as ``2026-2027.t20``,
+approvals as ``2026-2027/tuan-20``; months (``2026-12``) and school years are the same.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+from infra.demo.district import DEMO_DISTRICT, DemoDistrict, DemoSchool
+
+SCHOOL_YEAR = "2026-2027"
+WAITING, RETURNED, APPROVED, TO_SIGN = "cho_duyet", "tra_lai", "da_duyet", "cho_ky"
+HOC_BA_STUDENTS = ("Nguyễn Minh Khang", "Trần Bảo Ngọc", "Lê Gia Huy")
+
+
+def sample_pdf(lines: list[str]) -> bytes:
+    """A one-page A4 PDF showing ``lines`` in Helvetica (text outside Latin-1 is transliterated)."""
+    text = "".join(f"BT /F1 {16 if i == 0 else 12} Tf 72 {770 - 24 * i} Td ({_pdf_text(line)}) Tj ET\n"
+                   for i, line in enumerate(lines))
+    stream = text.encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _pdf_text(line: str) -> str:
+    """Vietnamese without diacritics (the standard Helvetica font has no such glyphs), PDF-escaped."""
+    plain = unicodedata.normalize("NFD", line.replace("đ", "d").replace("Đ", "D"))
+    ascii_text = "".join(ch for ch in plain if not unicodedata.combining(ch)).encode("ascii", "replace").decode()
+    return ascii_text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+@dataclass(frozen=True)
+class DemoSubmission:
+    """How the approvals seed submits a demo document: the obligation it answers and where it stops."""
+
+    book: str       # approvals' book slug
+    item: str       # the book's deadline item
+    period_key: str  # approvals' period key
+    state: str      # WAITING | RETURNED | APPROVED | TO_SIGN
+
+
+@dataclass(frozen=True)
+class DemoDocument:
+    """One sample file of a school, uploaded by ``uploader`` into documents' ``book`` and ``period``."""
+
+    school: str
+    uploader: str
+    book: str
+    period: str
+    tag: str
+    title: str
+    file_name: str
+    submission: DemoSubmission | None = None
+
+    def _id(self, kind: str) -> str:
+        digest = hashlib.sha256(f"{self.school}|{self.book}|{self.period}|{self.tag}|{kind}".encode()).hexdigest()
+        return f"demo-{kind}-{digest[:20]}"
+
+    @property
+    def document_id(self) -> str:
+        return self._id("doc")
+
+    @property
+    def version_id(self) -> str:
+        return self._id("ver")
+
+    @cached_property
+    def pdf(self) -> bytes:
+        return sample_pdf([self.title, self.school, self.period, "HoSo - du lieu demo"])
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.pdf).hexdigest()
+
+
+def _week(n: int) -> tuple[str, str]:
+    """(documents' key, approvals' key) of teaching week ``n`` of the demo school year."""
+    return f"{SCHOOL_YEAR}.t{n:02d}", f"{SCHOOL_YEAR}/tuan-{n:02d}"
+
+
+def _school_documents(school: DemoSchool) -> list[DemoDocument]:
+    s = school.slug
+    people = {p.username.split(".", 1)[1]: p.username for p in school.people}
+    mam_non = "mam_non" in school.levels
+    lesson_book = "ke_hoach_giao_duc" if mam_non else "ke_hoach_bai_day"
+    lesson_title = "Kế hoạch giáo dục tuần {n}" if mam_non else "Kế hoạch bài dạy tuần {n} – Toán"
+    docs = []
+    for who, n, tag, state in (("giaovien", 20, "cho-duyet", WAITING), ("giaovien2", 21, "tra-lai", RETURNED)):
+        doc_period, appr_period = _week(n)
+        docs.append(DemoDocument(s, people[who], lesson_book, doc_period, tag, lesson_title.format(n=n),
+                                 f"{lesson_title.format(n=n)}.pdf",
+                                 DemoSubmission("ke_hoach_bai_day", "hang_tuan", appr_period, state)))
+    if mam_non:
+        docs.append(DemoDocument(s, people["totruong"], "ke_hoach_to", SCHOOL_YEAR, "ke-hoach-to",
+                                 f"Kế hoạch hoạt động tổ năm học {SCHOOL_YEAR}", "Kế hoạch tổ chuyên môn.pdf"))
+        return docs
+    docs += [
+        DemoDocument(s, people["giaovien"], "so_shcm", "2026-12", "da-duyet", "Sổ ghi chép SHCM tháng 12",
+                     "Sổ SHCM tháng 12.pdf", DemoSubmission("so_shcm", "hang_thang", "2026-12", APPROVED)),
+        DemoDocument(s, people["totruong"], "ke_hoach_to", SCHOOL_YEAR, "ke-hoach-to",
+                     f"Kế hoạch dạy học của tổ năm học {SCHOOL_YEAR}", "Kế hoạch dạy học của tổ.pdf"),
+        DemoDocument(s, people["vanthu"], "so_van_ban", SCHOOL_YEAR, "so-van-ban", "Sổ quản lý văn bản đi, đến",
+                     "Sổ văn bản đi đến.pdf"),
+    ]
+    lop = next(u for u in school.units if u.kind == "lop")
+    students = HOC_BA_STUDENTS if s == "th-hoa-phong" else HOC_BA_STUDENTS[:1]
+    for n, student in enumerate(students, start=1):
+        docs.append(DemoDocument(s, people["giaovien"], "hoc_ba", SCHOOL_YEAR, f"hoc-ba-{n}",
+                                 f"Học bạ {student} – {lop.name}", f"Học bạ {student} – {lop.name}.pdf",
+                                 DemoSubmission("hoc_ba", "cuoi_nam", SCHOOL_YEAR, TO_SIGN)))
+    return docs
+
+
+def demo_documents(district: DemoDistrict = DEMO_DISTRICT) -> list[DemoDocument]:
+    """Every sample file of the demo district, school by school, in a fixed order."""
+    return [d for school in district.schools for d in _school_documents(school)]
