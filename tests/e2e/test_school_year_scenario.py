@@ -275,35 +275,40 @@ def _select_all_and_sign(page: Page, owner_text: str, only_url: str | None = Non
     return result
 
 
-def test_three_documents_are_batch_signed_by_the_gvcn_and_the_principal_and_a_visitor_verifies_one(new_page, sign_in, capture):
+def test_three_hoc_ba_are_batch_signed_sealed_and_issued_in_batch_and_a_visitor_verifies_one(new_page, sign_in, capture):
+    """The demo's three học bạ of Lớp 4A (one per student, PHT-checked and approved) wait for signatures."""
     teacher = new_page()
     sign_in(teacher, TEACHER)
-    for n in range(3):
-        teacher.goto("/viec-cua-toi?xem=all")
-        row = teacher.locator("section[aria-labelledby=owed-title] ul.list > li").filter(
-            has_text="Bảng tổng hợp kết quả đánh giá").filter(has=teacher.get_by_role("button", name="Nộp hồ sơ")).first
-        row.get_by_role("button", name="Nộp hồ sơ").click()
-        row.locator("input[type=file]").set_input_files(files=[{"name": f"Bảng tổng hợp lớp 4A ({n + 1}).pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}])
-        row.get_by_role("button", name="Tải lên và nộp").click()
-        expect(row.get_by_role("status").filter(has_text="Đã nộp hồ sơ")).to_be_visible()
+    teacher.goto("/ky-so")
+    expect(teacher.locator("form[aria-labelledby=sign-list] ul.list > li").filter(has_text="Học bạ")).to_have_count(3)
+    result = _select_all_and_sign(teacher, "Học bạ")
+    expect(result).to_contain_text("Đã xong: 3/3 hồ sơ.")
+    capture(teacher, "ky-so-gvcn")
 
     principal = new_page()
     sign_in(principal, PRINCIPAL)
-    principal.goto("/duyet")
-    rows = principal.locator("section[aria-labelledby=q-list] ul.list > li").filter(has_text="Bảng tổng hợp")
-    expect(rows).to_have_count(3)
-    for row in rows.all():
-        row.locator("input[type=checkbox]").check()
-    principal.get_by_role("button", name="Duyệt 3 hồ sơ đã chọn").click()
-    expect(principal.locator("#queue-out")).to_contain_text("Đã duyệt 3 hồ sơ.")
-
-    _select_all_and_sign(teacher, "Bảng tổng hợp")
-    capture(teacher, "ky-so-gvcn")
-    result = _select_all_and_sign(principal, "Bảng tổng hợp")
+    principal.goto("/ky-so")
+    expect(principal.locator("form[aria-labelledby=sign-list] ul.list > li").filter(has_text="Học bạ")).to_have_count(3)
+    result = _select_all_and_sign(principal, "Học bạ")
     expect(result).to_contain_text("Đã xong: 3/3 hồ sơ.")
     capture(principal, "ky-so-hieu-truong")
-    code_link = result.locator("ul.codes a").first
-    code = code_link.inner_text().rsplit(" ", 1)[1]
+
+    clerk = new_page()
+    sign_in(clerk, CLERK)
+    clerk.goto("/van-thu")
+    form = clerk.locator("form[aria-labelledby=issue-title]")
+    rows = form.locator("ul.list > li").filter(has_text="Học bạ")
+    expect(rows).to_have_count(3)
+    capture(clerk, "van-thu-cho-phat-hanh")
+    for row in rows.all():
+        row.locator("input[type=checkbox]").check()
+    form.get_by_role("button", name="Ký và phát hành 3 hồ sơ").click()
+    out = clerk.locator("#clerk-out")
+    expect(out).to_contain_text("Đã phát hành 3 hồ sơ.", timeout=90_000)
+    capture(clerk, "van-thu-da-phat-hanh-ba-hoc-ba")
+    codes = out.locator("ul.codes a")
+    expect(codes).to_have_count(3)
+    code = codes.first.inner_text().rsplit(" ", 1)[1]
 
     visitor = new_page()
     visitor.goto("/tra-cuu")
@@ -311,7 +316,8 @@ def test_three_documents_are_batch_signed_by_the_gvcn_and_the_principal_and_a_vi
     visitor.get_by_role("button", name="Kiểm tra", exact=True).nth(1).click()
     verdict = visitor.locator("section[aria-labelledby=verify-result]")
     expect(verdict).to_contain_text("Mọi chữ ký số đều hợp lệ")
-    expect(verdict.locator("ol.signatures > li")).to_have_count(2)
+    expect(verdict.locator("ol.signatures > li")).to_have_count(3)
+    expect(verdict).to_contain_text("Trường Tiểu học Hòa Phong")
     capture(visitor, "tra-cuu-ket-qua")
 
 
@@ -352,8 +358,6 @@ def test_hoc_ba_is_signed_in_turn_issued_by_the_van_thu_verified_and_recalled(ne
     clerk = new_page()
     sign_in(clerk, CLERK)
     clerk.goto("/van-thu")
-    clerk.get_by_label("Đường dẫn hoặc mã hồ sơ").fill(submission_url)
-    clerk.get_by_role("button", name="Thêm vào danh sách").click()
     form = clerk.locator("form[aria-labelledby=issue-title]")
     item = form.locator("ul.list > li").filter(has=clerk.locator(f'a[href="{submission_url}"]'))
     expect(item).to_be_visible()

@@ -76,8 +76,21 @@ export function exportStatus(id) { return api('documents', `/exports/${encodeURI
 export function exportFileUrl(id) { return blobUrl('documents', `/exports/${encodeURIComponent(id)}/file`); }
 
 // ---------- approvals ----------
+/** Every item of a paged list: follows `next_cursor` until the service says there is no more. */
+export async function allPages(service, path, query = {}) {
+  const out = [];
+  let cursor = null;
+  for (let n = 0; n < 200; n += 1) {
+    const page = await api(service, path, { query: { ...query, limit: 100, ...(cursor ? { cursor } : {}) } });
+    out.push(...items(page));
+    cursor = page && page.next_cursor;
+    if (!cursor) return out;
+  }
+  return out;
+}
+
 // obligations: [{id, book_type, item, period_key, period_label, due_at, unit, approval_due_at, approval_possible, submission_id, overdue}]
-export async function myObligations(year) { return items(await api('approvals', '/obligations', { query: { year } })); }
+export function myObligations(year) { return allPages('approvals', '/obligations', { year }); }
 /** Submit a version for an obligation → the submission view. */
 export function submit({ obligationId, documentId, versionId, sha256 }) {
   return api('approvals', '/submissions', { method: 'POST', body: { obligation_id: obligationId, document_id: documentId, version_id: versionId, sha256 } });
@@ -87,7 +100,11 @@ export function resubmit(id, { versionId, sha256 }) {
 }
 /** A submission: {id, book_type, book_name, period_key, submitter, state, document_id, current_version_id, steps, history, signing, ...} */
 export function submission(id) { return api('approvals', `/submissions/${encodeURIComponent(id)}`); }
-export async function queue() { return items(await api('approvals', '/queue')); }
+export function queue() { return allPages('approvals', '/queue'); }
+/** What waits for my signature now (action "sign", my_order) or, for the văn thư, to be issued (action "issue"), oldest first. */
+export function signingQueue() { return allPages('approvals', '/signing-queue'); }
+/** My own submissions, newest first. */
+export function mySubmissions() { return allPages('approvals', '/submissions'); }
 export function decide(id, decision, comment) {
   return api('approvals', `/submissions/${encodeURIComponent(id)}/decision`, { method: 'POST', body: { decision, comment: comment ? comment.normalize('NFC') : null } });
 }

@@ -1,5 +1,6 @@
 /**
- * Văn thư: apply the school's organisational signature to signed học bạ and issue them in batch,
+ * Văn thư: apply the school's organisational signature to signed học bạ and issue them in batch
+ * (what waits comes from approvals' signing queue),
  * recall an issued one with a reason, and produce exports (ZIP with manifest, background job with
  * progress) and print-ready merged PDFs.
  */
@@ -7,17 +8,44 @@ import { h, mount, emptyState, field, fmtDateTime, errorAlert, busy, alertBox, s
 import { t } from '../core/i18n.js';
 import { runBatch } from '../core/batch.js';
 import { progressBar } from '../core/dropzone.js';
-import { mySigningTurn, credentialFields } from '../core/signpanel.js';
-import { myTurns, addByLink, pickList } from './signing.js';
+import { credentialFields } from '../core/signpanel.js';
+import { worklist, rememberId, forget, idFrom } from '../core/worklist.js';
+import { myTurns, myStep, pickList } from './signing.js';
 import { namesOf } from '../core/names.js';
 import * as svc from '../services.js';
 
 const TABS = ['phat-hanh', 'da-phat-hanh', 'xuat-in'];
 
+/** Issued or recalled học bạ this văn thư issued, opened or added by link in this browser, each re-read. */
+async function issuedHere(user) {
+  const subs = await Promise.all(worklist(user).map((id) => svc.submission(id).catch((err) => {
+    if (err.status === 404) forget(user, id);
+    return null;
+  })));
+  return subs.filter((s) => s && ['issued', 'recalled'].includes(s.state));
+}
+
+function addByLink(user, onAdded) {
+  const input = h('input', { type: 'text', name: 'link', autocomplete: 'off', spellcheck: 'false' });
+  const out = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'card', 'aria-labelledby': 'add-link' },
+    h('h2', { id: 'add-link' }, t('signing.addTitle')),
+    field(t('signing.addLabel'), input, t('signing.addHint')), out,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn secondary' }, t('signing.add'))));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const id = idFrom(input.value);
+    if (!id) return;
+    try { await svc.submission(id); rememberId(user, id); onAdded(); } catch (err) { mount(out, errorAlert(err)); }
+  });
+  return form;
+}
+
+
 async function issueTab(page, el, ctx, user, notice) {
-  const sealable = (s) => mySigningTurn(s, user).some((step) => step.organisation);
-  const issuable = (s) => s.state === 'signed' && s.issue_role && user.roles.has(s.issue_role);
-  const ready = await myTurns(user, (s) => sealable(s) || issuable(s));
+  const sealable = (s) => s.action === 'sign' && Boolean(myStep(s) && myStep(s).organisation);
+  const issuable = (s) => s.action === 'issue';
+  const ready = await myTurns((s) => sealable(s) || issuable(s));
   const names = await namesOf(user.tenant, user);
   const out = h('div', { 'aria-live': 'polite' });
   const btn = h('button', { type: 'submit', class: 'btn', disabled: true }, t('clerk.issueN', { n: 0 }));
@@ -43,7 +71,7 @@ async function issueTab(page, el, ctx, user, notice) {
         const toIssue = chosen.filter((id) => sealed.has(id) || issuable(byId.get(id)));
         const failures = [];
         for (const id of toIssue) {
-          try { await svc.issueSubmission(id); } catch (err) { failures.push(`${byId.get(id).book_name} — ${names.get(byId.get(id).submitter) || ''}: ${err.detail || err.title}`); }
+          try { await svc.issueSubmission(id); rememberId(user, id); } catch (err) { failures.push(`${byId.get(id).book_name} — ${names.get(byId.get(id).submitter) || ''}: ${err.detail || err.title}`); }
         }
         report.append(failures.length
           ? alertBox('error', t('clerk.issuePartial', { ok: toIssue.length - failures.length, n: toIssue.length }), failures.join('; '))
@@ -52,13 +80,13 @@ async function issueTab(page, el, ctx, user, notice) {
       } catch (err) { mount(out, errorAlert(err)); }
     });
   });
-  return [h('div', { id: 'clerk-out', 'aria-live': 'polite' }, notice || null), form, addByLink(user, () => page.render(el, ctx, user))];
+  return [h('div', { id: 'clerk-out', 'aria-live': 'polite' }, notice || null), form];
 }
 
 async function issuedTab(page, el, ctx, user) {
-  const list = await myTurns(user, (s) => ['issued', 'recalled'].includes(s.state));
+  const list = await issuedHere(user);
   const names = await namesOf(user.tenant, user);
-  return h('section', { class: 'card', 'aria-labelledby': 'issued-title' },
+  return [h('section', { class: 'card', 'aria-labelledby': 'issued-title' },
     h('h2', { id: 'issued-title' }, t('clerk.issued', { n: list.length })),
     list.length ? h('ul', { class: 'list' }, list.map((s) => {
       const recalled = s.state === 'recalled';
@@ -80,7 +108,8 @@ async function issuedTab(page, el, ctx, user) {
           recalled && s.recall_reason ? h('div', { class: 'meta' }, t('verify.recallReason', { reason: s.recall_reason })) : null),
         stateBadge(s.state),
         recalled ? null : h('details', { class: 'full' }, h('summary', {}, t('clerk.recall')), form));
-    })) : emptyState(t('clerk.noneIssued'), t('clerk.noneIssuedText')));
+    })) : emptyState(t('clerk.noneIssued'), t('clerk.noneIssuedText'))),
+  addByLink(user, () => page.render(el, ctx, user))];
 }
 
 async function exportJob(out, body, fileName) {

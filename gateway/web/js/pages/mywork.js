@@ -67,9 +67,8 @@ export default {
   async render(el, ctx) {
     const view = VIEWS.includes(ctx.query.get('xem')) ? ctx.query.get('xem') : 'week';
     const year = svc.schoolYearOf();
-    const [obligations, addresses] = await Promise.all([svc.myObligations(), svc.myAddresses(year).catch(() => [])]);
-    const subIds = [...new Set(obligations.map((o) => o.submission_id).filter(Boolean))];
-    const subs = new Map((await Promise.all(subIds.map((id) => svc.submission(id).catch(() => null)))).filter(Boolean).map((s) => [s.id, s]));
+    const [obligations, addresses, mine] = await Promise.all([svc.myObligations(), svc.myAddresses(year).catch(() => []), svc.mySubmissions()]);
+    const subs = new Map(mine.map((s) => [s.id, s]));
     const addrByBook = new Map(addresses.map((a) => [a.book, a]));
     const rows = obligations.map((ob) => {
       const sub = ob.submission_id ? subs.get(ob.submission_id) : null;

@@ -1,40 +1,22 @@
 /**
- * Signing: the documents whose signature is my turn; sign one or a batch with one PIN (or one
+ * Signing: the documents whose signature is my turn (approvals' signing queue, every page); sign one or a batch with one PIN (or one
  * confirmation on the remote provider's app), with progress and per-document failures.
  */
-import { h, mount, emptyState, field, errorAlert, busy, alertBox, stateBadge } from '../core/dom.js';
+import { h, mount, emptyState, errorAlert, busy, stateBadge } from '../core/dom.js';
 import { t } from '../core/i18n.js';
 import { runBatch } from '../core/batch.js';
-import { mySigningTurn, credentialFields } from '../core/signpanel.js';
-import { worklist, rememberId, forget, idFrom } from '../core/worklist.js';
+import { credentialFields } from '../core/signpanel.js';
 import { namesOf } from '../core/names.js';
 import * as svc from '../services.js';
 
-/** Submissions waiting for my signature: my own (GVCN) and those in my worklist. */
-export async function myTurns(user, pick = (sub) => mySigningTurn(sub, user).length > 0) {
-  const own = await svc.myObligations().then((obs) => obs.map((o) => o.submission_id).filter(Boolean)).catch(() => []);
-  const ids = [...new Set([...own, ...worklist(user)])];
-  const subs = await Promise.all(ids.map((id) => svc.submission(id).catch((err) => {
-    if (err.status === 404) forget(user, id);
-    return null;
-  })));
-  return subs.filter((s) => s && pick(s));
+/** My signing step on a queue item (the step of my order), or undefined. */
+export function myStep(item) {
+  return ((item.signing && item.signing.steps) || []).find((step) => step.order === item.my_order && !step.signed_by);
 }
 
-export function addByLink(user, onAdded) {
-  const input = h('input', { type: 'text', name: 'link', autocomplete: 'off', spellcheck: 'false' });
-  const out = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'card', 'aria-labelledby': 'add-link' },
-    h('h2', { id: 'add-link' }, t('signing.addTitle')),
-    field(t('signing.addLabel'), input, t('signing.addHint')), out,
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn secondary' }, t('signing.add'))));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const id = idFrom(input.value);
-    if (!id) return;
-    try { await svc.submission(id); rememberId(user, id); onAdded(); } catch (err) { mount(out, errorAlert(err)); }
-  });
-  return form;
+/** What waits for me now, from approvals' signing queue: documents to sign (action "sign") and to issue ("issue"). */
+export async function myTurns(pick) {
+  return (await svc.signingQueue()).filter(pick);
 }
 
 export function pickList(subs, names, onChange) {
@@ -56,7 +38,7 @@ export default {
   title: 'signing.title',
   roles: ['giao_vien', 'hieu_truong', 'pho_hieu_truong'],
   async render(el, ctx, user, notice) {
-    const subs = await myTurns(user, (s) => mySigningTurn(s, user).some((step) => !step.organisation));
+    const subs = await myTurns((s) => s.action === 'sign' && myStep(s) && !myStep(s).organisation);
     const names = await namesOf(user.tenant, user);
     const out = h('div', { 'aria-live': 'polite' });
     const btn = h('button', { type: 'submit', class: 'btn', disabled: true }, t('signing.signN', { n: 0 }));
@@ -78,7 +60,6 @@ export default {
     mount(el,
       h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('signing.title')), h('p', {}, t('signing.intro')))),
       h('div', { id: 'sign-out', 'aria-live': 'polite' }, notice || null),
-      subs.length ? form : h('section', { class: 'card' }, emptyState(t('signing.empty'), t('signing.emptyText'))),
-      addByLink(user, () => this.render(el, ctx, user, alertBox('ok', t('signing.added')))));
+      subs.length ? form : h('section', { class: 'card' }, emptyState(t('signing.empty'), t('signing.emptyText'))));
   },
 };
