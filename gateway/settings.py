@@ -28,8 +28,9 @@ class GatewaySettings(ServiceSettings):
     signing_url: str
     notifications_url: str
 
-    max_body_bytes: int = Field(default=110_000_000, gt=0)
-    """Largest request body forwarded; documents caps a file at 100,000,000 bytes, plus form overhead."""
+    max_body_bytes: int = Field(default=2_200_000_000, gt=0)
+    """Largest request body forwarded (streamed, never buffered): the largest book limit in the catalog,
+    sổ đăng bộ's whole-course A3 scans at 2 GiB, plus overhead; services enforce each book's own limit."""
     upstream_connect_timeout: float = Field(default=3.0, gt=0)
     upstream_timeout: float = Field(default=60.0, gt=0)
     """Longest wait for the next bytes of an upstream answer before giving 504."""
