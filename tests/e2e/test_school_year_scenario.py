@@ -277,21 +277,14 @@ def _select_all_and_sign(page: Page, owner_text: str, only_url: str | None = Non
 
 def test_three_hoc_ba_are_batch_signed_sealed_and_issued_in_batch_and_a_visitor_verifies_one(new_page, sign_in, capture):
     """The demo's three học bạ of Lớp 4A (one per student, PHT-checked and approved) wait for signatures."""
-    teacher = new_page()
-    sign_in(teacher, TEACHER)
-    teacher.goto("/ky-so")
-    expect(teacher.locator("form[aria-labelledby=sign-list] ul.list > li").filter(has_text="Học bạ")).to_have_count(3)
-    result = _select_all_and_sign(teacher, "Học bạ")
-    expect(result).to_contain_text("Đã xong: 3/3 hồ sơ.")
-    capture(teacher, "ky-so-gvcn")
-
-    principal = new_page()
-    sign_in(principal, PRINCIPAL)
-    principal.goto("/ky-so")
-    expect(principal.locator("form[aria-labelledby=sign-list] ul.list > li").filter(has_text="Học bạ")).to_have_count(3)
-    result = _select_all_and_sign(principal, "Học bạ")
-    expect(result).to_contain_text("Đã xong: 3/3 hồ sơ.")
-    capture(principal, "ky-so-hieu-truong")
+    for who, shot in ((TEACHER, "ky-so-gvcn"), (PRINCIPAL, "ky-so-hieu-truong")):
+        signer = new_page()
+        sign_in(signer, who)
+        signer.goto("/ky-so")
+        expect(signer.locator("form[aria-labelledby=sign-list] ul.list > li").filter(has_text="Học bạ")).to_have_count(3)
+        result = _select_all_and_sign(signer, "Học bạ")
+        expect(result).to_contain_text("Đã xong: 3/3 hồ sơ.")
+        capture(signer, shot)
 
     clerk = new_page()
     sign_in(clerk, CLERK)
