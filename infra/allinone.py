@@ -48,6 +48,7 @@ class Platform:
     service_urls: dict[str, str]
     containers: dict[str, Any]
     data_dir: str
+    previous_environ: dict[str, str] = field(default_factory=dict)
     stop_event: threading.Event = field(default_factory=threading.Event)
     servers: list[Any] = field(default_factory=list)
     threads: list[threading.Thread] = field(default_factory=list)
@@ -58,6 +59,8 @@ class Platform:
             server.close()
         for t in self.threads:
             t.join(timeout=5)
+        os.environ.clear()
+        os.environ.update(self.previous_environ)  # an in-process platform leaves the process as it found it
 
 
 def _serve(platform: Platform, app: Any, host: str, port: int, name: str, threads: int) -> None:
@@ -119,11 +122,12 @@ def start_platform(
     env.update(_data_settings(data_dir))
     env.update(_service_client_secrets(services))
     env.update(environ or {})
+    previous = dict(os.environ)
     for key in ("MONGO_URI", "AMQP_URL"):
         os.environ.pop(key, None)  # all-in-one always uses the embedded stand-ins
     os.environ.update(env)
 
-    platform = Platform(url=public, service_urls=service_urls, containers={}, data_dir=data_dir)
+    platform = Platform(url=public, service_urls=service_urls, containers={}, data_dir=data_dir, previous_environ=previous)
     apps = {}
     for svc in services:
         module = importlib.import_module(f"services.{svc}.entrypoints.app")
