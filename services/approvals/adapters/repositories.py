@@ -199,9 +199,11 @@ def waiting_keys(sub: Submission) -> list[str]:
 
     Decisions: ``role@unit`` (``role@*`` for school-wide steps). Signing: ``sign:person:<id>`` for a
     named signer, ``sign:role:<role>`` for any holder, for the next order's unsigned steps. Issue:
-    ``issue:<role>`` once signed.
+    ``issue:<role>`` once signed. Checks: ``check:role@unit`` for check steps not yet checked (they
+    exist only beside a pending decision, so they never decide ``waiting_since`` on their own).
     """
     keys = {f"{s.step.role}@{s.step.unit or '*'}" for s in sub.waiting_steps()}
+    keys |= {f"check:{s.step.role}@{s.step.unit or '*'}" for s in sub.checking_steps()}
     if sub.state == "signing":
         order = sub.next_signing_order()
         keys |= {f"sign:person:{s.spec.signer}" if s.spec.signer else f"sign:role:{s.spec.role}"
@@ -211,10 +213,15 @@ def waiting_keys(sub: Submission) -> list[str]:
     return sorted(keys)
 
 
+def _acting_keys(keys: list[str]) -> list[str]:
+    """The keys that date an item's wait: a PHT's check does not move the principal's queue order."""
+    return [k for k in keys if not k.startswith("check:")]
+
+
 def submission_to_doc(sub: Submission, doc: SubmissionDoc | None = None) -> SubmissionDoc:
     doc = doc or SubmissionDoc(id=sub.id)
     waiting = waiting_keys(sub)
-    if waiting and (not doc.waiting or doc.waiting != waiting):
+    if waiting and _acting_keys(doc.waiting or []) != _acting_keys(waiting):
         doc.waiting_since = sub.history[-1]["at"] if sub.history else sub.created_at
     doc.waiting = waiting
     if not waiting:

@@ -126,6 +126,12 @@ class Submission:
             return []
         return [s for s in self.steps if s.step.stage == stage and s.step.mode == "approve" and s.decision is None]
 
+    def checking_steps(self) -> list[StepState]:
+        """Check steps not yet checked while the review is open (their holders may read and comment)."""
+        if self.state not in AWAITING_DECISION or self.current_stage() is None:
+            return []
+        return [s for s in self.steps if s.step.mode == "check" and s.decision is None]
+
     # ----- transitions -----------------------------------------------------------------------
     def _emit(self, name: str, acting: Acting, **data: object) -> None:
         payload = {"submission_id": self.id, "obligation_id": self.obligation_id, "book_type": self.book_type,

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.approvals.bootstrap import Container
 from services.approvals.adapters.repositories import aware
 from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFrame
+from services.approvals.domain.catalog import BOOKS
 from services.approvals.domain.deadlines import rule_to_data
 from services.approvals.service_layer.common import domain_errors
 from services.kernel.api import Api
@@ -262,6 +263,7 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
                         "period_label": d.period_label, "due_at": due.isoformat(), "unit": d.unit,
                         "approval_due_at": appr.isoformat() if appr else None,
                         "approval_possible": appr is None or now <= appr, "submission_id": d.submission_id,
+                        "per_document": BOOKS[d.book_type].per_document,
                         "overdue": not d.satisfied and now > due})
         return {"items": out, "next_cursor": next_cursor}
 
@@ -339,6 +341,12 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
     def queue(query: PageQuery) -> dict:
         """Submissions waiting for my decision, oldest first."""
         items, next_cursor = c.submissions.queue(_me(), cursor=query.cursor, limit=query.limit)
+        return {"items": items, "next_cursor": next_cursor}
+
+    @route(bp, "/check-queue", query=PageQuery, tags=["queue"])
+    def check_queue(query: PageQuery) -> dict:
+        """Submissions waiting for my check (read and comment, not blocking), oldest first."""
+        items, next_cursor = c.submissions.check_queue(_me(), cursor=query.cursor, limit=query.limit)
         return {"items": items, "next_cursor": next_cursor}
 
     @route(bp, "/signing-queue", query=PageQuery, tags=["queue"])

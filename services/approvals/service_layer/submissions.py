@@ -316,6 +316,21 @@ class SubmissionService:
                 items.append(v)
         return items, next_cursor
 
+    def check_queue(self, actor: Principal, *, cursor: str | None = None,
+                    limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
+        """Submissions with a check step of mine not yet checked (kiểm tra: read and comment), oldest first."""
+        p = require_principal(actor)
+        now = int(self.clock.now().timestamp())
+        keys = [f"check:{k}" for k in self.queue_keys(p)]
+        docs, next_cursor = self._repo(p).waiting_for(keys, cursor=cursor, limit=limit)
+        items = []
+        for doc in docs:
+            sub = submission_from_doc(doc)
+            if sub.submitter != p.sub and any(p.may_act_as(s.step.role, s.step.unit, sub.book_type, now=now)[0]
+                                              for s in sub.checking_steps()):
+                items.append({**self.view(sub), "waiting_since": _fmt(aware(doc.waiting_since))})
+        return items, next_cursor
+
     def signing_queue(self, actor: Principal, *, cursor: str | None = None,
                       limit: int = 50) -> tuple[list[dict[str, Any]], str | None]:
         """Submissions waiting for my signature now, or (văn thư) for issue, oldest first."""

@@ -191,3 +191,30 @@ def test_a_class_hoc_ba_obligation_takes_one_submission_per_student_each_with_it
     api.pump_progress()
     year = api.ok("GET", "/progress?scope=school&id=th-hoa-phong&period=2025-2026", "thhp.hieutruong")
     assert year["on_time"] + year["late"] == 2 and year["awaiting"] == 1
+
+
+def test_the_pht_finds_the_hoc_ba_in_the_check_queue_until_checked_and_it_stays_out_of_other_queues(api, hoc_ba):
+    sid = hoc_ba["id"]
+    ob = api.obligation("thhp.giaovien", "hoc_ba", "cuoi_hk1", "2025-2026")
+    assert ob["per_document"] is True and ob["submission_id"] == sid
+
+    def checks(who, token=None):
+        return [i["id"] for i in api.ok("GET", "/check-queue", who, token=token)["items"]]
+
+    assert checks("thhp.phohieutruong") == [sid]
+    for who in ("thhp.hieutruong", "thhp.giaovien", "thhp.totruong", "thhp.vanthu"):
+        assert checks(who) == [], who
+    assert checks("thcsnh.phohieutruong") == []
+    assert api.ok("GET", "/queue", "thhp.phohieutruong")["items"] == []
+    principal_since = api.ok("GET", "/queue", "thhp.hieutruong")["items"][0]["waiting_since"]
+
+    commented = api.ok("POST", f"/submissions/{sid}/comments", "thhp.phohieutruong",
+                       {"comment": "Nhận xét môn Tiếng Việt cần ghi rõ hơn."})
+    assert commented["history"][-1]["comment"] == "Nhận xét môn Tiếng Việt cần ghi rõ hơn."
+    assert checks("thhp.phohieutruong") == []
+    assert api.ok("GET", "/queue", "thhp.hieutruong")["items"][0]["waiting_since"] == principal_since
+    assert api.audit(sid)[-1]["action"] == "approvals.submission.commented"
+    assert api.call("POST", f"/submissions/{sid}/comments", "thcsnh.phohieutruong",
+                    {"comment": "Không phải trường tôi."}).status_code == 404
+    assert api.call("POST", f"/submissions/{sid}/comments", "thhp.vanthu",
+                    {"comment": "Không có bước."}).status_code == 403
