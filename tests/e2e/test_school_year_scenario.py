@@ -329,9 +329,11 @@ def test_hoc_ba_is_signed_in_turn_issued_by_the_van_thu_verified_and_recalled(ne
     teacher = new_page()
     sign_in(teacher, TEACHER)
     teacher.goto("/viec-cua-toi?xem=all")
-    row = teacher.locator("section[aria-labelledby=owed-title] ul.list > li").filter(has_text="Học bạ").first
+    row = teacher.locator("section[aria-labelledby=owed-title] ul.list > li").filter(has_text="Học bạ").filter(
+        has=teacher.get_by_role("button", name="Nộp hồ sơ")).first
     expect(row).to_be_visible(timeout=30_000)
     row.get_by_role("button", name="Nộp hồ sơ").click()
+    row.get_by_label("Họ và tên học sinh").fill("Trần Minh Khang")
     row.locator("input[type=file]").set_input_files(files=[{"name": "Học bạ — Lớp 1A.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(2)}])
     row.get_by_role("button", name="Tải lên và nộp").click()
     expect(row.get_by_role("status").filter(has_text="Đã nộp hồ sơ")).to_be_visible()
@@ -374,6 +376,12 @@ def test_hoc_ba_is_signed_in_turn_issued_by_the_van_thu_verified_and_recalled(ne
     issued.get_by_label("Lý do thu hồi").fill("Ghi sai ngày sinh của học sinh")
     issued.get_by_role("button", name="Thu hồi").click()
     expect(clerk.locator("section[aria-labelledby=issued-title]")).to_contain_text("Lý do thu hồi: Ghi sai ngày sinh của học sinh")
-    visitor.reload()
-    expect(visitor.get_by_role("alert")).to_contain_text("Văn bản này đã bị thu hồi.")
+    recalled = visitor.get_by_role("alert").filter(has_text="Văn bản này đã bị thu hồi.")
+    for _ in range(15):  # the recall reaches the public register through an event, moments later
+        visitor.reload()
+        visitor.locator("section[aria-labelledby=verify-result]").wait_for()
+        if recalled.count():
+            break
+        visitor.wait_for_timeout(1000)
+    expect(recalled).to_be_visible()
     expect(visitor.locator("section[aria-labelledby=verify-result]")).to_contain_text("Ghi sai ngày sinh của học sinh")

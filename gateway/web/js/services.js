@@ -64,6 +64,8 @@ export function uploadFile({ file, book, period, ownerKey, title, documentId, id
     },
   });
 }
+// document: {id, book, period, title, owner_key, latest_version_id, ...} (the title is a học bạ's student name)
+export function document(id) { return api('documents', `/documents/${encodeURIComponent(id)}`); }
 export function versionPdfUrl(versionId) { return blobUrl('documents', `/versions/${encodeURIComponent(versionId)}/content`, { rendition: 'pdf' }); }
 export function catalog(level) { return api('documents', `/catalog/${encodeURIComponent(level)}`); }
 // locks: {id, book, unit_id, period, school_year, starts_at, ends_at, reason, created_by, removed}
@@ -103,6 +105,11 @@ export function submission(id) { return api('approvals', `/submissions/${encodeU
 export function queue() { return allPages('approvals', '/queue'); }
 /** What waits for my signature now (action "sign", my_order) or, for the văn thư, to be issued (action "issue"), oldest first. */
 export function signingQueue() { return allPages('approvals', '/signing-queue'); }
+/** Submissions with a check step of mine not yet checked (kiểm tra: read and comment, not blocking). */
+export function checkQueue() { return allPages('approvals', '/check-queue'); }
+export function comment(id, text) {
+  return api('approvals', `/submissions/${encodeURIComponent(id)}/comments`, { method: 'POST', body: { comment: text.normalize('NFC') } });
+}
 /** My own submissions, newest first. */
 export function mySubmissions() { return allPages('approvals', '/submissions'); }
 export function decide(id, decision, comment) {

@@ -69,6 +69,8 @@ export default {
     emptyText: 'Items appear here when they fall due.', due: 'Due: {time}', returnedWhy: 'Returned because: {comment}', history: 'See history',
     submitBtn: 'Submit', resubmit: 'Resubmit', uploadSubmit: 'Upload and submit', pickFile: 'Choose the file', dropHint: 'or drop it here (PDF, DOCX, XLSX, scans)', uploading: 'Uploading', uploaded: 'File uploaded.', needFile: 'Please choose the file to submit.',
     submitted: 'Submitted. The approver will be notified.', submissions: 'My submissions', submittedAt: 'submitted {time}',
+    addDocument: 'Submit another học bạ', studentName: 'Student’s full name', studentNameHint: 'One học bạ per student; the student’s name is its title.',
+    needStudent: 'Please type the student’s full name.', perDocumentSubs: '{n} học bạ submitted', untitled: 'Học bạ without a student name',
     noSubmissions: 'You have not submitted anything yet.', noSubmissionsText: 'Pick an item above, choose its file and press “Upload and submit”.',
   },
   submission: { title: 'Submission', document: 'Document', history: 'History', returnedBecause: 'Returned', submittedAt: 'Submitted', dueAt: 'Due', timeliness: 'Timeliness', submitter: 'Submitted by', period: 'Period', waitingFor: 'Waiting for' },
@@ -81,6 +83,9 @@ export default {
     emptyText: 'Items appear here when teachers submit.', selectAll: 'Select all', pick: 'Select {title}', bulkApprove: 'Approve {n} selected',
     bulkDone: 'Approved {n} items.', bulkPartial: 'Approved {ok} of {n}; some could not be approved.', waitingSince: 'Submitted {time}',
     decide: 'Your decision', approve: 'Approve', return: 'Return', comment: 'Comment', commentHint: 'Required when returning.',
+    checks: 'To check', checksIntro: 'Read these and comment; your comment does not block the approval.', checksEmpty: 'Nothing waits for your check.',
+    checkComment: 'Check comment', sendComment: 'Send comment', needCheckComment: 'Please type your comment.',
+    commented: 'Comment sent; it shows in the submission’s history.', openOne: 'Open',
     needComment: 'Please say why you return it.', approvedOne: 'Approved.', returnedOne: 'Returned with your comment.', actingFor: 'You are deciding on behalf of {who} ({role}).',
   },
   signing: {

@@ -95,6 +95,8 @@ export default {
     pickFile: 'Chọn tệp hồ sơ', dropHint: 'hoặc kéo thả tệp vào đây (PDF, DOCX, XLSX, ảnh quét)', uploading: 'Đang tải tệp lên', uploaded: 'Đã tải tệp lên.',
     needFile: 'Vui lòng chọn tệp cần nộp.', submitted: 'Đã nộp hồ sơ. Người duyệt sẽ nhận được thông báo.',
     submissions: 'Hồ sơ đã nộp', submittedAt: 'nộp lúc {time}',
+    addDocument: 'Nộp thêm học bạ', studentName: 'Họ và tên học sinh', studentNameHint: 'Mỗi học sinh một học bạ; tên học sinh là tiêu đề của học bạ.',
+    needStudent: 'Vui lòng nhập họ và tên học sinh.', perDocumentSubs: 'Đã nộp {n} học bạ', untitled: 'Học bạ chưa có tên học sinh',
     noSubmissions: 'Bạn chưa nộp hồ sơ nào.', noSubmissionsText: 'Chọn một hồ sơ phải nộp ở trên, tải tệp lên và bấm “Tải lên và nộp”.',
   },
   submission: {
@@ -116,6 +118,9 @@ export default {
     bulkDone: 'Đã duyệt {n} hồ sơ.', bulkPartial: 'Đã duyệt {ok}/{n} hồ sơ; một số hồ sơ không duyệt được.',
     waitingSince: 'Nộp lúc {time}', decide: 'Ý kiến của bạn', approve: 'Duyệt', return: 'Trả lại',
     comment: 'Nhận xét', commentHint: 'Bắt buộc khi trả lại hồ sơ.', needComment: 'Vui lòng ghi lý do trả lại hồ sơ.',
+    checks: 'Cần kiểm tra', checksIntro: 'Hồ sơ bạn cần đọc và góp ý; góp ý không chặn việc phê duyệt.', checksEmpty: 'Không có hồ sơ nào cần bạn kiểm tra.',
+    checkComment: 'Góp ý kiểm tra', sendComment: 'Gửi góp ý', needCheckComment: 'Vui lòng nhập nội dung góp ý.',
+    commented: 'Đã gửi góp ý; góp ý hiện trong lịch sử xử lý của hồ sơ.', openOne: 'Xem hồ sơ',
     approvedOne: 'Đã duyệt hồ sơ.', returnedOne: 'Đã trả lại hồ sơ kèm nhận xét.', actingFor: 'Bạn đang duyệt thay {who} ({role}) theo ủy quyền.',
   },
   signing: {

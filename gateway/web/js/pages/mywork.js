@@ -1,6 +1,8 @@
 /**
  * "Việc của tôi": what I owe this week and this month, what is late, what was returned and why;
- * upload + submit in one step; my submissions with their state.
+ * upload + submit in one step; my submissions with their state. A per-document obligation (học bạ:
+ * one submission per student) always offers "Nộp thêm học bạ" and lists the students' học bạ already
+ * submitted under it.
  */
 import { h, mount, emptyState, stateBadge, fmtDateTime, alertBox } from '../core/dom.js';
 import { t } from '../core/i18n.js';
@@ -26,10 +28,22 @@ function inView(row, view, now) {
   const due = new Date(row.ob.due_at);
   if (view === 'late') return row.status === 'late';
   if (view === 'returned') return row.status === 'returned';
-  if (view === 'all') return OPEN.has(row.status);
+  if (view === 'all') return OPEN.has(row.status) || row.ob.per_document;
   const horizon = new Date(now);
   horizon.setDate(horizon.getDate() + (view === 'week' ? 7 : 31));
   return OPEN.has(row.status) && row.status !== 'late' && due <= horizon;
+}
+
+/** The students' học bạ already submitted for a per-document obligation, each with its state. */
+function documentsList(row) {
+  if (!row.ob.per_document || !row.done.length) return null;
+  return h('div', { class: 'full' },
+    h('p', { class: 'meta' }, t('mywork.perDocumentSubs', { n: row.done.length })),
+    h('ul', { class: 'list' }, row.done.map((s) => h('li', {},
+      h('div', { class: 'grow' },
+        h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, row.titles.get(s.document_id) || t('mywork.untitled')),
+        s.submitted_at ? h('span', { class: 'meta' }, t('mywork.submittedAt', { time: fmtDateTime(s.submitted_at) })) : null),
+      stateBadge(s.state)))));
 }
 
 function obligationItem(row, reload) {
@@ -37,15 +51,21 @@ function obligationItem(row, reload) {
   const li = h('li', {});
   const formHolder = h('div', { class: 'full' });
   const returned = status === 'returned' ? sub : null;
+  const another = ob.per_document && sub;
+  const toggleForm = (ev, opts) => {
+    const open = ev.currentTarget.getAttribute('aria-expanded') === 'true';
+    ev.currentTarget.setAttribute('aria-expanded', String(!open));
+    if (open) mount(formHolder);
+    else mount(formHolder, submitForm({ obligation: ob, address: addr, onDone: reload, ...opts }));
+  };
   const toggle = OPEN.has(status) && status !== 'draft' ? h('button', {
     type: 'button', class: 'btn small', 'aria-expanded': 'false',
-    onclick: (ev) => {
-      const open = ev.currentTarget.getAttribute('aria-expanded') === 'true';
-      ev.currentTarget.setAttribute('aria-expanded', String(!open));
-      if (open) mount(formHolder);
-      else mount(formHolder, submitForm({ obligation: ob, address: addr, returned, onDone: reload }));
-    },
+    onclick: (ev) => toggleForm(ev, { returned, perDocument: Boolean(ob.per_document) && !returned }),
   }, returned ? t('mywork.resubmit') : t('mywork.submitBtn')) : null;
+  const addToggle = another ? h('button', {
+    type: 'button', class: 'btn small', 'aria-expanded': 'false',
+    onclick: (ev) => toggleForm(ev, { returned: null, perDocument: true }),
+  }, t('mywork.addDocument')) : null;
   const comment = returned ? returnComment(sub) : null;
   mount(li,
     h('div', { class: 'grow' },
@@ -55,8 +75,10 @@ function obligationItem(row, reload) {
       comment ? h('div', { class: 'comment' }, t('mywork.returnedWhy', { comment })) : null,
       ob.approval_possible === false && OPEN.has(status) ? h('div', { class: 'meta warn-text' }, t('mywork.tooLateForApproval')) : null,
       sub ? h('a', { href: `/bai-nop/${encodeURIComponent(sub.id)}`, class: 'meta' }, t('mywork.history')) : null),
-    stateBadge(status),
+    another ? null : stateBadge(status),
     toggle,
+    addToggle,
+    documentsList(row),
     formHolder);
   return li;
 }
@@ -70,11 +92,17 @@ export default {
     const [obligations, addresses, mine] = await Promise.all([svc.myObligations(), svc.myAddresses(year).catch(() => []), svc.mySubmissions()]);
     const subs = new Map(mine.map((s) => [s.id, s]));
     const addrByBook = new Map(addresses.map((a) => [a.book, a]));
+    const titles = new Map();
     const rows = obligations.map((ob) => {
       const sub = ob.submission_id ? subs.get(ob.submission_id) : null;
       const addr = addrByBook.get(ob.book_type) || null;
-      return { ob, sub, addr, status: statusOf(ob, sub), bookName: (addr && addr.book_name) || (sub && sub.book_name) || ob.book_type };
+      const done = ob.per_document ? mine.filter((s) => s.obligation_id === ob.id)
+        .sort((a, b) => new Date(a.submitted_at || 0) - new Date(b.submitted_at || 0)) : [];
+      return { ob, sub, addr, done, titles, status: statusOf(ob, sub), bookName: (addr && addr.book_name) || (sub && sub.book_name) || ob.book_type };
     });
+    const perDocumentIds = [...new Set(rows.flatMap((r) => r.done.map((s) => s.document_id)))];
+    const docs = await Promise.all(perDocumentIds.map((id) => svc.document(id).catch(() => null)));
+    for (const d of docs) if (d && d.title) titles.set(d.id, d.title);
     const labelOf = new Map(obligations.map((o) => [o.id, o.period_label]));
     const now = new Date();
     const counts = Object.fromEntries(VIEWS.map((v) => [v, rows.filter((r) => inView(r, v, now)).length]));
@@ -99,7 +127,7 @@ export default {
         h('h2', { id: 'subs-title' }, t('mywork.submissions')),
         submitted.length ? h('ul', { class: 'list' }, submitted.map((s) => h('li', {},
           h('div', { class: 'grow' },
-            h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, nameOf(s)),
+            h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, [nameOf(s), titles.get(s.document_id)].filter(Boolean).join(' — ')),
             h('span', { class: 'meta' }, [labelOf.get(s.obligation_id) || svc.periodLabel(s.period_key), s.submitted_at ? t('mywork.submittedAt', { time: fmtDateTime(s.submitted_at) }) : null].filter(Boolean).join(' · '))),
           s.on_time === false ? h('span', { class: 'badge bad' }, t('state.late')) : null,
           stateBadge(s.state))))

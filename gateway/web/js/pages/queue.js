@@ -1,8 +1,10 @@
 /**
  * Approver queue: items waiting for my decision, oldest first. Selecting one shows its PDF
  * beside its history with approve / return-with-comment; several can be approved at once.
+ * Below it, "Cần kiểm tra": items with a check step of mine (a PHT's kiểm tra), each with a
+ * comment that does not block the approval and shows in the submission's history.
  */
-import { h, mount, emptyState, fmtDateTime, alertBox, busy, stateBadge } from '../core/dom.js';
+import { h, mount, emptyState, fmtDateTime, alertBox, busy, stateBadge, field, errorAlert } from '../core/dom.js';
 import { t } from '../core/i18n.js';
 import { historyView, pdfPreview } from '../core/history.js';
 import { decisionForm, facts, waitsFor } from './submission.js';
@@ -10,11 +12,48 @@ import { namesOf } from '../core/names.js';
 import { remember } from '../core/worklist.js';
 import * as svc from '../services.js';
 
+/** One item to check: what it is, whose, since when, and a comment form behind a disclosure. */
+function checkItem(s, names, rerender) {
+  const text = h('textarea', { name: 'comment', rows: '3', maxlength: '5000' });
+  const out = h('div', { 'aria-live': 'polite' });
+  const send = h('button', { type: 'submit', class: 'btn' }, t('queue.sendComment'));
+  const form = h('form', { class: 'submit-form' }, field(t('queue.checkComment'), text), out, h('div', { class: 'actions' }, send));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (!text.value.trim()) { text.setAttribute('aria-invalid', 'true'); mount(out, alertBox('error', t('queue.needCheckComment'))); text.focus(); return; }
+    busy(send, async () => {
+      try {
+        await svc.comment(s.id, text.value.trim());
+        await rerender(alertBox('ok', t('queue.commented')));
+      } catch (err) { mount(out, errorAlert(err)); }
+    });
+  });
+  const title = s.book_name || s.book_type;
+  return h('li', { 'data-submission': s.id },
+    h('div', { class: 'grow' },
+      h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, title),
+      h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, svc.periodLabel(s.period_key)].filter(Boolean).join(' · ')),
+      h('div', { class: 'meta' }, t('queue.waitingSince', { time: fmtDateTime(s.waiting_since || s.submitted_at) }))),
+    stateBadge(s.state),
+    h('details', { class: 'full' }, h('summary', {}, t('queue.checkComment')), form));
+}
+
+function checkSection(toCheck, names, rerender) {
+  return h('section', { class: 'card', 'aria-labelledby': 'q-checks' },
+    h('h2', { id: 'q-checks' }, `${t('queue.checks')} (${toCheck.length})`),
+    h('p', {}, t('queue.checksIntro')),
+    toCheck.length ? h('ul', { class: 'list' }, toCheck.map((s) => checkItem(s, names, rerender)))
+      : emptyState(t('queue.checksEmpty'), t('queue.emptyText')));
+}
+
 export default {
   title: 'queue.title',
   roles: ['to_truong', 'to_pho', 'pho_hieu_truong', 'hieu_truong'],
   async render(el, ctx, user, notice) {
-    const list = (await svc.queue()).sort((a, b) => new Date(a.waiting_since || a.submitted_at) - new Date(b.waiting_since || b.submitted_at));
+    const byAge = (a, b) => new Date(a.waiting_since || a.submitted_at) - new Date(b.waiting_since || b.submitted_at);
+    const [list, toCheck] = await Promise.all([svc.queue(), svc.checkQueue()]);
+    list.sort(byAge);
+    toCheck.sort(byAge);
     const names = await namesOf(user.tenant, user);
     const chosen = ctx.query.get('chon');
     const selected = list.find((s) => s.id === chosen) || list[0] || null;
@@ -62,7 +101,8 @@ export default {
           h('div', { class: 'row' }, h('label', { class: 'checkbox', for: 'q-all' }, selectAll, t('queue.selectAll')), bulk),
           h('ul', { class: 'list' }, rows)),
         detail)
-        : h('section', { class: 'card' }, emptyState(t('queue.empty'), t('queue.emptyText'))));
+        : h('section', { class: 'card' }, emptyState(t('queue.empty'), t('queue.emptyText'))),
+      toCheck.length || user.roles.has('pho_hieu_truong') ? checkSection(toCheck, names, rerender) : null);
 
     for (const s of list) remember(user, s);
     if (selected) {
