@@ -7,6 +7,8 @@ idempotently by ``infra.topology`` (pika); consumers declare the same queue argu
 """
 from __future__ import annotations
 
+import contextlib
+
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -98,10 +100,8 @@ class KombuPublisher:
                     )
         except Exception:
             self._local.conn = None
-            try:
+            with contextlib.suppress(Exception):  # the connection is already broken; publishing has failed anyway
                 conn.release()
-            except Exception:
-                pass
             raise
 
     def close(self) -> None:
@@ -138,12 +138,10 @@ class IdempotentConsumer:
         if self.already_processed(event.id):
             return False
         self._handler(event)
-        try:
+        with contextlib.suppress(DuplicateKeyError):  # a concurrent delivery recorded it first
             self._processed.insert_one(
                 {"consumer": self.name, "event_id": event.id, "type": event.type, "at": datetime.now(timezone.utc)}
             )
-        except DuplicateKeyError:
-            pass
         return True
 
     def dead_letter(self, payload: dict[str, Any], error: str) -> None:

@@ -31,6 +31,7 @@ monthly) cannot be compared and are refused.
 from __future__ import annotations
 
 import calendar as _calendar
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal, Union
@@ -58,16 +59,18 @@ class Period:
     taught_on: date | None = None
 
 
-class _Rule(BaseModel):
+class _Rule(BaseModel, ABC):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     cadence: Cadence = "none"
 
+    @abstractmethod
     def periods(self, cal: SchoolCalendar) -> list[Period]:
-        raise NotImplementedError
+        """Every period of the school year this rule makes something due in."""
 
+    @abstractmethod
     def describe(self) -> str:
-        raise NotImplementedError
+        """The rule in Vietnamese, as the quy chế page shows it."""
 
 
 class MonthDay(BaseModel):
@@ -174,8 +177,9 @@ class _Monthly(_Rule):
     months: tuple[Month, ...] | None = None
     not_before: MonthDay | None = None
 
+    @abstractmethod
     def due_in(self, year: int, month: int) -> date:
-        raise NotImplementedError
+        """The day this monthly rule falls on in ``month`` of ``year``."""
 
     def periods(self, cal: SchoolCalendar) -> list[Period]:
         floor = cal.date_in_year(self.not_before.month, self.not_before.day) if self.not_before else None

@@ -7,6 +7,8 @@ under the root: no path traversal.
 """
 from __future__ import annotations
 
+import contextlib
+
 import os
 import shutil
 import tempfile
@@ -110,7 +112,5 @@ def _write(operation, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
 
 
 def _unlink(name: str | os.PathLike[str]) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.unlink(name)
-    except FileNotFoundError:
-        pass

@@ -14,6 +14,8 @@ for a phone or a token can be completed by whichever process receives the signat
 """
 from __future__ import annotations
 
+import contextlib
+
 import base64
 import hashlib
 import logging
@@ -524,8 +526,6 @@ def _sha256_file(path: str) -> str:
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         os.remove(path)
-    except FileNotFoundError:
-        pass
 
