@@ -28,3 +28,20 @@ def amqp_url() -> str:
 @pytest.fixture
 def tokens() -> TokenFactory:
     return TokenFactory()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A run starts the trust report afresh unless it adds to one (HOSO_TRUST_APPEND=1)."""
+    if not os.environ.get("HOSO_TRUST_APPEND") and not hasattr(session.config, "workerinput"):
+        from tests.trust.figures import reset
+
+        reset()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the trust report (routes probed, fuzz cases, 5xx, leaks…) when trust tests ran."""
+    from tests.trust.figures import load, report
+
+    if load():
+        terminalreporter.write_line("")
+        terminalreporter.write_line(report())
