@@ -75,6 +75,10 @@ class DocumentRecord(TenantOwned):
     write_once = BooleanField(default=False)
     version_count = IntField(default=0)
     latest_version_id = StringField()
+    # the version approvals approved (set once by the freeze, moved only by a correction)
+    approved_version_id = StringField()
+    # the version that stands for the record: the approved one, then its signed successors
+    record_version_id = StringField()
 
 
 class VersionRecord(TenantOwned, OutboxMixin):

@@ -247,7 +247,17 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
     def internal_approved(version_id: str, query: s.TenantQuery, body: s.ApprovedBody) -> dict:
         """Mark a version approved; its document becomes write-once."""
         ctx = c.internal.context(require_service(current_principal()), query.tenant)
-        return document_view(c.internal.mark_approved(ctx, version_id, decision_id=body.decision_id))
+        return document_view(c.internal.mark_approved(ctx, version_id, document_id=body.document_id,
+                                                      decision_id=body.decision_id))
+
+    @api.route(bp, "/internal/documents/<document_id>/references", methods=["POST"], query=s.TenantQuery,
+               body=s.ReferenceBody, tags=["internal"])
+    def internal_reference(document_id: str, query: s.TenantQuery, body: s.ReferenceBody) -> dict:
+        """Check a reference a person gave another service: their document, of this school, this version and digest."""
+        ctx = c.internal.context(require_service(current_principal()), query.tenant)
+        return c.internal.check_reference(ctx, document_id, version_id=body.version_id, sha256=body.sha256,
+                                          person=body.person, roles=frozenset(body.roles),
+                                          unit_roles=frozenset((r, u) for r, u in body.unit_roles))
 
     @api.route(bp, "/internal/documents/<document_id>/corrections", methods=["POST"], query=s.CorrectionQuery,
                status=201, tags=["internal"], raw_body="application/octet-stream")

@@ -94,7 +94,18 @@ class CorrectionQuery(_Strict):
 
 
 class ApprovedBody(_Strict):
-    decision_id: str | None = None
+    decision_id: str | None = Field(default=None, max_length=128)
+    document_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class ReferenceBody(_Strict):
+    """A reference a service received from a person: checked against that person's slots."""
+
+    version_id: str = Field(min_length=1, max_length=128)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    person: str = Field(min_length=1, max_length=128)
+    roles: list[str] = Field(default_factory=list, max_length=50)
+    unit_roles: list[tuple[str, str]] = Field(default_factory=list, max_length=200)
 
 
 class BookOverrideBody(_Strict):

@@ -8,7 +8,8 @@ def document_view(d: DocumentRecord) -> dict:
     return {"id": d.id, "school": d.tenant_id, "school_year": d.school_year, "book": d.book, "period": d.period,
             "owner_kind": d.owner_kind, "owner_key": d.owner_key, "unit_id": d.unit_id, "title": d.title,
             "status": d.status, "write_once": d.write_once, "version_count": d.version_count,
-            "latest_version_id": d.latest_version_id, "created_by": d.created_by,
+            "latest_version_id": d.latest_version_id, "approved_version_id": d.approved_version_id,
+            "record_version_id": d.record_version_id or d.latest_version_id, "created_by": d.created_by,
             "created_at": d.created_at.isoformat(), "updated_at": d.updated_at.isoformat()}
 
 

@@ -139,7 +139,10 @@ class Exports:
 
     @staticmethod
     def _latest(repos: Repositories, document: DocumentRecord) -> VersionRecord | None:
-        return repos.versions.query(id=document.latest_version_id).first() if document.latest_version_id else None
+        """The version that stands for the document: the approved one (or its signed successor) once
+        frozen, never a later unapproved upload; the latest upload of a draft."""
+        wanted = document.record_version_id or document.approved_version_id or document.latest_version_id
+        return repos.versions.query(id=wanted).first() if wanted else None
 
     def _progress(self, repos: Repositories, record: ExportRecord, done: int) -> None:
         repos.exports.query(id=record.id).update(set__done=done)
@@ -164,7 +167,8 @@ class Exports:
                         "book_name": catalog.get(document.book).name if catalog and catalog.has(document.book) else "",
                         "period": document.period, "owner": document.owner_key, "unit": document.unit_id or "",
                         "title": document.title, "version": version.number, "sha256": version.sha256,
-                        "size": version.size, "status": document.status,
+                        "size": version.size, "status": document.status, "version_id": version.id,
+                        "approved_version_id": document.approved_version_id,
                         "signatures": [{"version_id": v.id, "sha256": v.sha256, "signers": v.signers} for v in signed],
                     })
                 self._progress(repos, record, index)

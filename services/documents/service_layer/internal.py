@@ -2,8 +2,10 @@
 
 The signing service fetches a version's PDF (the rendition for office files) and stores
 the signed PDF as a new version derived from it; the approvals service marks a version
-approved (write-once from then on) and, through its correction procedure, adds a
-superseding version to a write-once document.
+approved (write-once from then on), checks a reference a person gives it before a
+submission, and, through its correction procedure, adds a superseding version to a
+write-once document. Every id is looked up in the named school only; a reference made
+on a person's behalf must name a slot that person owes.
 """
 from __future__ import annotations
 
@@ -16,13 +18,15 @@ from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, VersionRecord
 from services.documents.adapters.repositories import Repositories
 from services.documents.domain.locks import WriteTarget
+from services.documents.domain.obligations import find_slot
+from services.documents.domain.people import Actor
 from services.documents.service_layer.templates import effective_catalog
 from services.documents.service_layer.reads import Download
 from services.documents.service_layer.uploads import Uploads, decode_file_name, refuse_if_locked
 from services.documents.service_layer.access import CallerContext, actor_of
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
-from services.kernel.errors import Conflict, NotFound, ValidationFailed
+from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.kernel.events import Event
 from services.kernel.ids import new_id
 from services.kernel.principal import Principal
@@ -87,9 +91,14 @@ class Internal:
             name = decode_file_name(file_name) if file_name else (
                 (base.file_name.rsplit(".", 1)[0] + ".signed.pdf") if base else f"{document.title}.{fmt}")
             status = "signed" if kind == "signed" else document.status
+            pointers: dict[str, str] = {}
+            if kind == "correction":  # the witnessed correction supersedes the approved version
+                pointers = {"set__approved_version_id": version_id, "set__record_version_id": version_id}
+            elif base is not None and document.record_version_id in (None, base.id):
+                pointers = {"set__record_version_id": version_id}  # the signed successor stands for the record
             updated = ctx.repos.documents.query(id=document.id).modify(
                 inc__version_count=1, set__latest_version_id=version_id, set__updated_at=now, set__status=status,
-                set__write_once=True if kind == "signed" else document.write_once, new=True)
+                set__write_once=True if kind == "signed" else document.write_once, new=True, **pointers)
             version = VersionRecord(
                 id=version_id, document_id=document.id, number=updated.version_count, kind=kind, storage_key=key,
                 file_name=name, format=fmt, content_type=CONTENT_TYPES[fmt], size=reader.size, sha256=reader.sha256,
@@ -114,28 +123,83 @@ class Internal:
         return version
 
     def on_approvals_event(self, event: Event) -> None:
-        """``approvals.submission.approved``: the approved version becomes write-once."""
+        """``approvals.submission.approved``: freeze the approved version (a backstop of approvals' own call)."""
         version_id = event.data.get("version_id")
         if event.type != "approvals.submission.approved" or not version_id or not event.tenant:
             return
         service = Principal(sub=event.actor or "approvals", tenant=None, district=event.district,
                             roles=frozenset({"service"}), client_id="approvals", is_service=True)
+        document_id = event.data.get("document_id")
         try:
             self.mark_approved(self.context(service, event.tenant), str(version_id),
+                               document_id=str(document_id) if document_id else None,
                                decision_id=str(event.data.get("submission_id") or event.id))
         except NotFound:
             # A version this service never stored (another system's id): nothing to protect here,
             # and retrying would not make it appear.
             log.warning("approval of unknown version %s (school %s) ignored", version_id, event.tenant)
+        except (Conflict, ValidationFailed) as exc:
+            # frozen on another version already (e.g. a correction since): retrying cannot change that
+            log.warning("approval of version %s (school %s) not applied: %s", version_id, event.tenant, exc.detail)
 
-    def mark_approved(self, ctx: CallerContext, version_id: str, *, decision_id: str | None) -> DocumentRecord:
-        """The approvals service approved ``version_id``: the document becomes write-once."""
+    def mark_approved(self, ctx: CallerContext, version_id: str, *, document_id: str | None = None,
+                      decision_id: str | None) -> DocumentRecord:
+        """Freeze ``version_id``: its document records it as the approved version and refuses new uploads.
+
+        One conditional write on the document (``approved_version_id`` unset → this version, with
+        ``write_once``), so it serialises with the upload's own conditional write: an upload
+        either landed before (a later, unapproved version) or is refused. Idempotent for the same
+        version; another version once frozen is a 409 ``already-frozen``.
+        """
         version = ctx.repos.versions.get(version_id)
-        if version.status == "uploaded":
-            version.status = "approved"
-            version.save()
-        document = ctx.repos.documents.query(id=version.document_id).modify(
-            set__write_once=True, set__status="approved" if version.status == "approved" else version.status, new=True)
+        if document_id is not None and version.document_id != document_id:
+            raise ValidationFailed("Phiên bản này không thuộc tài liệu đã nêu.", field="version_id",
+                                   slug="unknown-version")
+        current = ctx.repos.documents.get(version.document_id)
+        status = current.status if current.status == "signed" else "approved"
+        document = ctx.repos.documents.query(id=version.document_id, approved_version_id=None).modify(
+            set__approved_version_id=version_id, set__write_once=True, set__status=status, new=True)
+        if document is None:
+            document = ctx.repos.documents.get(version.document_id)
+            if document.approved_version_id != version_id:
+                raise Conflict("Tài liệu đã được chốt ở một phiên bản khác đã duyệt.", field="version_id",
+                               slug="already-frozen", extra={"approved_version_id": document.approved_version_id})
+            return document  # the same freeze again: nothing changes
+        if document.record_version_id is None:
+            document = ctx.repos.documents.query(id=document.id, record_version_id=None).modify(
+                set__record_version_id=version_id, new=True) or ctx.repos.documents.get(document.id)
+        ctx.repos.versions.query(id=version_id, status="uploaded").update(set__status="approved")
         self._audit.append(action="documents.version.approved", actor=ctx.principal.sub, tenant=version.tenant_id,
-                           district=version.district_id, target=version.id, data={"decision_id": decision_id})
+                           district=version.district_id, target=version.id,
+                           data={"decision_id": decision_id, "document_id": document.id})
         return document
+
+    def check_reference(self, ctx: CallerContext, document_id: str, *, version_id: str, sha256: str, person: str,
+                        roles: frozenset[str], unit_roles: frozenset[tuple[str, str]]) -> dict:
+        """Whether ``person`` (holding ``roles``) may submit ``version_id`` of ``document_id`` with ``sha256``.
+
+        The document must be in the named school and in a slot the person owes (their own book, a
+        class they are GVCN of, a tổ they lead, a school book of their role: the owner or an allowed
+        co-owner); the version must be that document's, with that digest. Another school's
+        document answers like a missing one.
+        """
+        document = ctx.repos.documents.query(id=document_id).first()
+        if document is None:
+            raise ValidationFailed("Không tìm thấy tài liệu này trong hồ sơ của trường.", field="document_id",
+                                   slug="unknown-document")
+        actor = Actor(sub=person, tenant=ctx.school.id if ctx.school else None, roles=roles, unit_roles=unit_roles)
+        catalog = ctx.catalog
+        if not catalog.has(document.book) or find_slot(actor, catalog.get(document.book), ctx.units,
+                                                       document.owner_key) is None:
+            raise Forbidden("Tài liệu này không thuộc hồ sơ của người nộp.", field="document_id",
+                            slug="not-document-owner")
+        version = ctx.repos.versions.query(id=version_id, document_id=document.id).first()
+        if version is None:
+            raise ValidationFailed("Phiên bản này không thuộc tài liệu đã nêu.", field="version_id",
+                                   slug="unknown-version")
+        if version.sha256 != sha256:
+            raise ValidationFailed("Mã băm SHA-256 không khớp với phiên bản đã lưu.", field="sha256",
+                                   slug="digest-mismatch")
+        return {"document_id": document.id, "version_id": version.id, "sha256": version.sha256,
+                "book": document.book, "period": document.period, "owner_key": document.owner_key,
+                "approved_version_id": document.approved_version_id}
