@@ -4,6 +4,16 @@ MongoDB is atomic per document, so an aggregate saved with its pending events ei
 both the state change and the events or neither. ``OutboxRelay`` publishes pending events
 with publisher confirms and only then removes them, so an event is published at least
 once; consumers deduplicate by event id (``messaging.IdempotentConsumer``).
+
+Flag protocol (no interleaving of a save and the relay can strand an event):
+
+- a save that records events ``$push``-es only the new ones (never ``$set``-s the whole list
+  from a possibly stale copy) and sets ``outbox_pending: true`` in the same update;
+- the relay ``$pull``-s exactly the events it published, by id, and clears the flag only
+  with an update whose filter requires the outbox to be empty at that instant.
+
+So "the outbox is not empty" always implies "the flag is set", whichever order the writes
+of a saver and the relay reach the database in.
 """
 from __future__ import annotations
 
@@ -35,8 +45,36 @@ class OutboxMixin(mongoengine.Document):
 
     def record_event(self, event: Event) -> None:
         """Queue ``event``; it is written with the next ``save()`` of this document."""
-        self.outbox.append(event.to_dict())
+        entry = event.to_dict()
+        self.outbox.append(entry)
         self.outbox_pending = True
+        self._mark_as_changed("outbox_pending")  # written even when the loaded copy already said True
+        self._new_events().append(entry)
+
+    def _new_events(self) -> list[dict[str, Any]]:
+        new = self.__dict__.get("_outbox_new")
+        if new is None:
+            new = self.__dict__["_outbox_new"] = []
+        return new
+
+    def _get_update_doc(self) -> dict[str, Any]:
+        """mongoengine's update of a loaded document, with new events pushed, not the list replaced."""
+        update = super()._get_update_doc()
+        new = self._new_events()
+        sets = update.get("$set", {})
+        if new and any(k == "outbox" or k.startswith("outbox.") for k in sets):
+            for key in [k for k in sets if k == "outbox" or k.startswith("outbox.")]:
+                del sets[key]
+            sets["outbox_pending"] = True
+            update["$set"] = sets
+            update["$push"] = {"outbox": {"$each": list(new)}}
+        return update
+
+    def save(self, *args: Any, **kwargs: Any) -> "OutboxMixin":
+        """Save state and newly recorded events in one atomic write."""
+        result = super().save(*args, **kwargs)
+        self._new_events().clear()
+        return result
 
 
 class OutboxRelay:
