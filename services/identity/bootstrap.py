@@ -102,7 +102,8 @@ def bootstrap(
         reset_lifetime=timedelta(minutes=settings.password_reset_minutes), demo_mode=settings.demo_mode,
     )
     access = Access(audit=runtime.audit, clock=runtime.clock)
-    admin = AdminService(access=access, audit=runtime.audit, clock=runtime.clock, hasher=hasher, tokens=tokens)
+    admin = AdminService(access=access, audit=runtime.audit, clock=runtime.clock, hasher=hasher, tokens=tokens,
+                         mailer=mailer)
     return Container(
         runtime=runtime, settings=settings, keys=keys, hasher=hasher, box=box, mailer=mailer, directory=directory,
         tokens=tokens, signin=signin, admin=admin,

@@ -79,6 +79,9 @@ class IdentityPersonDoc(OutboxMixin):
     known_devices = ListField(StringField())  # hashes of device cookies, newest last
     created_at = DateTimeField(required=True)
     password_changed_at = DateTimeField()
+    #: the school of the person's first role: a token's default school, never moved by another
+    #: school adding a role (see ``domain.claims.standing``)
+    home_school = StringField()
 
 
 class IdentityMembershipDoc(TenantOwned, OutboxMixin):
@@ -124,6 +127,26 @@ class IdentityDelegationDoc(TenantOwned, OutboxMixin):
     until = DateTimeField(required=True)
     revoked_at = DateTimeField()
     created_at = DateTimeField()
+
+
+class IdentityInvitationDoc(TenantOwned):
+    """A school's invitation to someone whose account already exists to take roles there.
+    Nothing is granted until the person accepts (or the district approves); ``tenant_id`` is the
+    inviting school, so the school sees its own invitations and never the person's details."""
+
+    meta = {"collection": "invitations", "db_alias": ALIAS, "indexes": [
+        ("person_id", "status"), ("tenant_id", "district_id", "status"),
+        {"fields": ["expires_at"], "expireAfterSeconds": 30 * 24 * 3600}]}
+    id = StringField(primary_key=True)
+    person_id = StringField(required=True)
+    roles = ListField(DictField())  # {"role": slug, "unit": unit id or None}
+    status = StringField(required=True, default="pending")  # pending | accepted | declined
+    invited_by = StringField(required=True)
+    on_behalf_of = StringField()
+    created_at = DateTimeField(required=True)
+    expires_at = DateTimeField(required=True)
+    decided_at = DateTimeField()
+    decided_by = StringField()
 
 
 class IdentitySigningKeyDoc(Document):
@@ -222,6 +245,6 @@ class IdentityPasswordResetDoc(Document):
 
 ALL_DOCUMENTS = (
     IdentityProvinceDoc, IdentityDistrictDoc, IdentitySchoolDoc, IdentityUnitDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc,
-    IdentitySigningKeyDoc, IdentitySessionDoc, IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentityThrottleDoc, IdentityPasswordResetDoc,
+    IdentityInvitationDoc, IdentitySigningKeyDoc, IdentitySessionDoc, IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentityThrottleDoc, IdentityPasswordResetDoc,
 )
 OUTBOX_DOCUMENTS = (IdentitySchoolDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc)

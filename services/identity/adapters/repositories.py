@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.identity.adapters.documents import (
-    IdentityDelegationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityStaffRoleDoc, IdentityUnitDoc,
+    IdentityDelegationDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityStaffRoleDoc, IdentityUnitDoc,
 )
 from services.identity.domain.delegation import Delegation
 from services.identity.domain.people import Membership, normalise_login
@@ -30,6 +30,10 @@ class MembershipRepository(TenantRepository[IdentityMembershipDoc]):
 
 class DelegationRepository(TenantRepository[IdentityDelegationDoc]):
     document = IdentityDelegationDoc
+
+
+class InvitationRepository(TenantRepository[IdentityInvitationDoc]):
+    document = IdentityInvitationDoc
 
 
 def membership_from_doc(doc: IdentityMembershipDoc) -> Membership:

@@ -1,7 +1,9 @@
 """What an access token says about its bearer: tenant, district, province, roles, unit roles and ``act``.
 
 A person may hold roles in several schools; a token speaks for one school at a time (the
-``tenant``). Without a choice the token speaks for the only school, or the first one by id.
+``tenant``). Without a choice the token speaks for the person's home school (the school of their
+first role, kept on the account), so another school adding a role never moves it; only when the
+home school is gone does it fall back to the first school by id.
 District and province staff get ``tenant = None``.
 """
 from __future__ import annotations
@@ -35,12 +37,12 @@ def schools_of(memberships: list[Membership]) -> list[str]:
     return sorted({m.school_id for m in memberships if m.school_id})
 
 
-def standing(memberships: list[Membership], tenant: str | None = None) -> Standing:
-    """The roles a person holds for ``tenant`` (default: their only or first school) plus any
-    district or province roles."""
+def standing(memberships: list[Membership], tenant: str | None = None, *, home: str | None = None) -> Standing:
+    """The roles a person holds for ``tenant`` (default: their ``home`` school while they hold a
+    role there, else the first school by id) plus any district or province roles."""
     schools = schools_of(memberships)
     if tenant is None or tenant not in schools:
-        tenant = schools[0] if schools else None
+        tenant = home if home in schools else (schools[0] if schools else None)
     chosen = [m for m in memberships if m.school_id == tenant or m.school_id is None]
     district = next((m.district_id for m in chosen if m.district_id), None)
     province = next((m.province_id for m in chosen if m.province_id), None)

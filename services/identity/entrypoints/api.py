@@ -9,10 +9,14 @@ from datetime import date, datetime
 from flask import Blueprint, request
 from pydantic import BaseModel, Field
 
-from services.identity.adapters.documents import IdentityDelegationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityUnitDoc
+from typing import Literal
+
+from services.identity.adapters.documents import (
+    IdentityDelegationDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityUnitDoc,
+)
 from services.identity.bootstrap import Container
 from services.identity.domain.claims import standing
-from services.identity.service_layer.admin import NewPerson
+from services.identity.service_layer.admin import NewPerson, ProfileChange
 from services.kernel.api import Api
 from services.kernel.context import current_principal
 from services.kernel.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
@@ -99,9 +103,40 @@ class PersonOut(BaseModel):
 
 
 class CreatedPersonOut(BaseModel):
-    person: PersonOut
+    outcome: Literal["created", "added", "invited"] = Field(
+        description="created: a new account; added: roles for someone already in this school; invited: the "
+                    "details match an account held elsewhere, nothing is linked until that person accepts")
+    person: PersonOut | None = Field(description="null when invited: nothing about the account is returned")
     created: bool
     temporary_password: str | None
+    invitation_id: str | None = None
+
+
+class ProfileIn(BaseModel):
+    full_name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=20)
+    staff_id: str | None = Field(default=None, max_length=40)
+    position: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class InvitationRoleOut(BaseModel):
+    role: str
+    unit: str | None
+
+
+class InvitationOut(BaseModel):
+    id: str
+    school_id: str
+    school_name: str | None
+    roles: list[InvitationRoleOut]
+    status: str
+    created_at: str
+    expires_at: str
+
+
+class InvitationList(BaseModel):
+    items: list[InvitationOut]
 
 
 class ActiveIn(BaseModel):
@@ -174,6 +209,7 @@ class ImportOut(BaseModel):
     new_people: int
     existing_people: int
     new_roles: int
+    invitations: int = Field(default=0, description="rows matching an account held elsewhere: invited, not linked")
     applied: bool
     created_accounts: list[dict[str, str]]
 
@@ -221,6 +257,12 @@ def person_out(person: IdentityPersonDoc, memberships: list[IdentityMembershipDo
     )
 
 
+def invitation_out(doc: IdentityInvitationDoc, school: IdentitySchoolDoc | None) -> InvitationOut:
+    return InvitationOut(id=doc.id, school_id=doc.tenant_id, school_name=school.name if school else None,
+                         roles=[InvitationRoleOut(role=r["role"], unit=r.get("unit")) for r in doc.roles or []],
+                         status=doc.status, created_at=doc.created_at.isoformat(), expires_at=doc.expires_at.isoformat())
+
+
 def delegation_out(doc: IdentityDelegationDoc) -> DelegationOut:
     return DelegationOut(id=doc.id, delegator_id=doc.delegator_id, delegate_id=doc.delegate_id, role=doc.role,
                          unit=doc.unit_id, book_types=list(doc.book_types or ()), starts_at=doc.starts_at.isoformat(),
@@ -242,7 +284,7 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
         if person is None:
             raise NotFound()
         memberships = container.directory.memberships_of(person.id)
-        mine = standing(memberships, principal.tenant)
+        mine = standing(memberships, principal.tenant, home=person.home_school)
         return MeOut(id=person.id, full_name=person.full_name, email=person.email, tenant=mine.tenant,
                      district=mine.district, province=mine.province, roles=list(mine.roles),
                      unit_roles=[list(p) for p in mine.unit_roles],
@@ -303,11 +345,57 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
     @api.route(bp, "/schools/<school_id>/people", methods=["POST"], body=NewPersonIn, response=CreatedPersonOut,
                status=201, tags=["people"])
     def add_person(school_id: str, body: NewPersonIn) -> CreatedPersonOut:
-        """Create a person (or find them by staff id, e-mail or phone) and give them roles in my school."""
+        """Give someone roles in my school: a new account, more roles for a colleague already
+        here, or (details of an account held elsewhere) an invitation that person must accept."""
         new = NewPerson(**body.model_dump(exclude={"roles"}))
-        created, granted = admin.add_person(me(), school_id, new, [(r.role, r.unit) for r in body.roles])
-        return CreatedPersonOut(person=person_out(created.person, granted), created=created.created,
-                                temporary_password=created.temporary_password)
+        done = admin.add_person(me(), school_id, new, [(r.role, r.unit) for r in body.roles])
+        if done.person is None:
+            return CreatedPersonOut(outcome=done.outcome, person=None, created=False, temporary_password=None,
+                                    invitation_id=done.invitation_id)
+        memberships = (admin.person(me(), school_id, done.person.id, reason=None)[1] if done.outcome == "added"
+                       else done.granted)
+        person = done.person
+        return CreatedPersonOut(outcome=done.outcome, person=person_out(person, memberships),
+                                created=done.outcome == "created", temporary_password=done.temporary_password)
+
+    @api.route(bp, "/schools/<school_id>/people/<person_id>", methods=["PATCH"], body=ProfileIn, response=PersonOut,
+               tags=["people"])
+    def update_person(school_id: str, person_id: str, body: ProfileIn) -> PersonOut:
+        """Correct a person's name, contact details, staff id or position (authority over every role they hold)."""
+        principal = me()
+        admin.update_profile(principal, school_id, person_id, ProfileChange(**body.model_dump()))
+        return person_out(*admin.person(principal, school_id, person_id, reason="Sửa thông tin tài khoản"))
+
+    @api.route(bp, "/schools/<school_id>/people/<person_id>/second-factor-reset", methods=["POST"], status=204,
+               tags=["people"])
+    def reset_second_factor(school_id: str, person_id: str):
+        """Remove a person's authenticator app; they enrol again at their next sign-in."""
+        admin.reset_second_factor(me(), school_id, person_id)
+        return "", 204
+
+    @api.route(bp, "/me/invitations", response=InvitationList, tags=["me"])
+    def my_invitations() -> InvitationList:
+        """Schools inviting me to take roles there, waiting for my answer."""
+        return InvitationList(items=[invitation_out(d, s) for d, s in admin.my_invitations(me())])
+
+    @api.route(bp, "/me/invitations/<invitation_id>/accept", methods=["POST"], response=InvitationOut, tags=["me"])
+    def accept_invitation(invitation_id: str) -> InvitationOut:
+        """Accept a school's invitation: its roles are granted; my default school stays as it was."""
+        doc = admin.answer_invitation(me(), invitation_id, accept=True)
+        return invitation_out(doc, IdentitySchoolDoc.objects(id=doc.tenant_id).first())
+
+    @api.route(bp, "/me/invitations/<invitation_id>/decline", methods=["POST"], response=InvitationOut, tags=["me"])
+    def decline_invitation(invitation_id: str) -> InvitationOut:
+        """Decline a school's invitation: nothing is granted."""
+        doc = admin.answer_invitation(me(), invitation_id, accept=False)
+        return invitation_out(doc, IdentitySchoolDoc.objects(id=doc.tenant_id).first())
+
+    @api.route(bp, "/schools/<school_id>/invitations/<invitation_id>/approve", methods=["POST"], response=InvitationOut,
+               tags=["people"])
+    def approve_invitation(school_id: str, invitation_id: str) -> InvitationOut:
+        """The district head approves an invitation in the person's place (authority over every role they hold)."""
+        doc = admin.approve_invitation(me(), school_id, invitation_id)
+        return invitation_out(doc, IdentitySchoolDoc.objects(id=doc.tenant_id).first())
 
     @api.route(bp, "/schools/<school_id>/people/<person_id>", query=ReadQuery, response=PersonOut, tags=["people"])
     def get_person(school_id: str, person_id: str, query: ReadQuery) -> PersonOut:
@@ -375,6 +463,6 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
         report = container.staff_import.run(principal, school_id, io.BytesIO(data), apply=query.apply)
         return ImportOut(rows=report.rows, problems=[RowProblemOut(**p.__dict__) for p in report.problems],
                          new_people=report.new_people, existing_people=report.existing_people,
-                         new_roles=report.new_roles, applied=report.applied, created_accounts=report.created_accounts)
+                         new_roles=report.new_roles, invitations=report.invitations, applied=report.applied, created_accounts=report.created_accounts)
 
     return bp

@@ -24,7 +24,7 @@ from services.identity.adapters.repositories import SchoolRepository, UnitReposi
 from services.identity.domain.errors import IdentityError
 from services.identity.domain.org import clean_name
 from services.identity.domain.people import (
-    Membership, PersonProfile, normalise_email, normalise_phone, normalise_staff_id,
+    PersonProfile, normalise_email, normalise_phone, normalise_staff_id,
 )
 from services.identity.service_layer.access import Access
 from services.identity.service_layer.admin import AdminService
@@ -103,6 +103,7 @@ class ImportReport:
     new_people: int = 0
     existing_people: int = 0
     new_roles: int = 0
+    invitations: int = 0
     created_accounts: list[dict[str, str]] = field(default_factory=list)
     applied: bool = False
 
@@ -126,6 +127,9 @@ class StaffImportService:
         for row, (person, new_roles) in zip(rows, plans):
             if person is None:
                 report.new_people += 1
+            elif new_roles is None:
+                report.invitations += 1  # an account held elsewhere: invited, never linked (AdminService.link_person)
+                continue
             else:
                 report.existing_people += 1
             report.new_roles += len(new_roles)
@@ -135,16 +139,11 @@ class StaffImportService:
             profile = self._profile(row, school_id, report)
             if profile is None:
                 continue
-            created = self._admin.ensure_person(profile, actor=actor, tenant=school.id, district=school.district_id,
-                                                position=row.position)
-            if created.temporary_password:
-                report.created_accounts.append({"username": created.person.id, "full_name": created.person.full_name,
-                                                "temporary_password": created.temporary_password})
-            for role in row.roles:
-                self._admin.grant(Membership.create(
-                    person_id=created.person.id, role=role, school_id=school.id,
-                    unit_id=row.unit_id if role != "pho_hieu_truong" else None,
-                    district_id=school.district_id, province_id=school.province_id), actor=actor)
+            roles = [(role, row.unit_id if role != "pho_hieu_truong" else None) for role in row.roles]
+            done = self._admin.link_person(profile, school, roles, actor=actor, position=row.position)
+            if done.person is not None and done.temporary_password:
+                report.created_accounts.append({"username": done.person.id, "full_name": done.person.full_name,
+                                                "temporary_password": done.temporary_password})
         report.applied = not report.problems
         return report
 
@@ -264,18 +263,22 @@ class StaffImportService:
                     return found
         return None
 
-    def _plan(self, row: StaffRow, school_id: str) -> tuple[IdentityPersonDoc | None, list[str]]:
+    def _plan(self, row: StaffRow, school_id: str) -> tuple[IdentityPersonDoc | None, list[str] | None]:
+        """(existing account, roles to add); roles are None when the account holds no role in the
+        school, so applying only invites them (the linking rule of ``AdminService.link_person``)."""
         person = self._existing(row)
         if person is None:
             return None, list(row.roles)
         held = {(m.role, m.unit_id) for m in IdentityMembershipDoc.objects(person_id=person.id, tenant_id=school_id, active=True)}
+        if not held:
+            return person, None
         return person, [r for r in row.roles if (r, row.unit_id if r != "pho_hieu_truong" else None) not in held]
 
     def _username(self, row: StaffRow, school_id: str) -> str:
         base = row.email.split("@")[0] if row.email else f"u{row.phone}"
         base = re.sub(r"[^a-z0-9._-]", "", _ascii(base).lower()).strip("._-")[:50] or "nguoidung"
         for candidate in (base, f"{base}.{school_id}"[:64]):
-            if IdentityPersonDoc.objects(id=candidate).only("id").first() is None:
+            if self._admin.username_free(candidate):
                 return candidate
         return f"{base}.{row.row}.{school_id}"[:64]
 

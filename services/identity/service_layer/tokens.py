@@ -72,7 +72,7 @@ class TokenService:
         now = self._clock.now()
         claims = access_claims(
             subject=person.id, name=person.full_name,
-            standing=standing(self._directory.memberships_of(person.id), user.tenant),
+            standing=standing(self._directory.memberships_of(person.id), user.tenant, home=person.home_school),
             delegations=self._directory.delegations_held(person.id, now), client_id=client_id,
             issuer=self.issuer, audience=self._audience, now=now, lifetime_seconds=self.access_seconds, jti=new_id(),
         )
