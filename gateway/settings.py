@@ -21,6 +21,8 @@ class GatewaySettings(ServiceSettings):
     """Routing targets, limits and timeouts of the public entry point."""
 
     service: ClassVar[str] = "gateway"
+    uses_database: ClassVar[bool] = False  # no database, no broker: it only routes
+    uses_broker: ClassVar[bool] = False
 
     identity_url: str
     documents_url: str

@@ -12,6 +12,7 @@ DEV_URL_KEY = "dev-only-documents-url-signing-key-change-me"
 
 class DocumentsSettings(ServiceSettings):
     service: ClassVar[str] = "documents"
+    object_storage_fields: ClassVar[tuple[str, ...]] = ("storage",)
 
     db_name: str = "hoso_documents"
     #: ``local`` (all-in-one: files under ``local_root``) or ``s3`` (MinIO, Ceph RGW, AWS).

@@ -17,7 +17,7 @@ from .events import Event
 from .messaging import ConsumerWorker, IdempotentConsumer, KombuPublisher, Publisher, broker_check, consumer_queue
 from .mongo import connect_database, mongo_check
 from .outbox import OutboxRelay
-from .settings import ServiceSettings
+from .settings import ServiceSettings, SettingsError
 from .tokens import JwksKeySource, TokenVerifier
 
 
@@ -63,7 +63,13 @@ def build_runtime(
     publisher: Publisher | None = None,
     verifier: TokenVerifier | None = None,
 ) -> Runtime:
-    """Connect the service's database and build its shared infrastructure."""
+    """Connect the service's database and build its shared infrastructure.
+
+    Production settings are validated to name real infrastructure; this re-checks it, so no
+    path (say settings built without validation) ever puts production on mongomock or memory://.
+    """
+    if settings.mode == "production" and (missing := settings.production_standins()):
+        raise SettingsError("production mode refuses to start on stand-ins; missing: " + "; ".join(missing))
     db = connect_database(alias=settings.service, db_name=db_name, uri=settings.mongo_uri)
     clock = clock or SystemClock()
     if verifier is None and settings.jwks_url:

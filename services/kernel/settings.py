@@ -4,13 +4,18 @@ Common settings are ``HOSO_<FIELD>`` (plus ``MONGO_URI`` and ``AMQP_URL``, the n
 operators already use); a service's own settings are ``HOSO_<SERVICE>_<FIELD>``. An
 unknown ``HOSO_*`` variable or a missing required one stops the process with a message
 naming it, so a typo in a deployment never runs silently with a default.
+
+Production mode never runs on the all-in-one stand-ins: without a real MongoDB
+(``MONGO_URI``), RabbitMQ (``AMQP_URL``), object storage (S3) where a service stores
+objects, and an RFC 3161 time-stamping authority for the audit anchors, the settings are
+refused with every missing piece named (``ServiceSettings.production_standins``).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 SERVICES = ("identity", "documents", "approvals", "signing", "notifications", "gateway")
 _UNPREFIXED = {"mongo_uri": "MONGO_URI", "amqp_url": "AMQP_URL"}
@@ -26,6 +31,11 @@ class ServiceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     service: ClassVar[str] = ""
+    #: Whether the service keeps data in MongoDB / talks to RabbitMQ (the gateway does neither).
+    uses_database: ClassVar[bool] = True
+    uses_broker: ClassVar[bool] = True
+    #: Fields choosing an object store (``"local"`` disk or ``"s3"``) besides the audit anchors'.
+    object_storage_fields: ClassVar[tuple[str, ...]] = ()
 
     mode: Literal["all_in_one", "production", "test"] = "all_in_one"
     mongo_uri: str | None = None
@@ -40,6 +50,40 @@ class ServiceSettings(BaseModel):
     jwt_audience: str = "hoso"
     log_level: str = "INFO"
     log_json: bool = True
+    #: Where audit chain anchors (RFC 3161 tokens over the chain head) are kept, outside the database.
+    audit_anchor_store: Literal["local", "s3"] = "local"
+    audit_anchor_dir: str = "var/audit-anchors"
+    audit_anchor_s3_bucket: str = "hoso-audit-anchors"
+    audit_anchor_s3_endpoint_url: str | None = None
+    audit_anchor_s3_region: str = "us-east-1"
+    #: Cadence of the anchoring job (seconds between two anchors of the chain head).
+    audit_anchor_interval_seconds: float = 900.0
+    #: RFC 3161 time-stamping authority for the anchors; unset: an in-process development TSA.
+    audit_tsa_url: str | None = None
+
+    def production_standins(self) -> list[str]:
+        """What this configuration would replace by an all-in-one stand-in, one line per setting."""
+        cls = type(self)
+        missing: list[str] = []
+        if cls.uses_database:
+            if not self.mongo_uri:
+                missing.append("MONGO_URI (a real MongoDB replica set; without it data lives in memory)")
+            if self.audit_anchor_store != "s3":
+                missing.append("HOSO_AUDIT_ANCHOR_STORE=s3 (audit anchors must live outside the database host)")
+            if not self.audit_tsa_url:
+                missing.append("HOSO_AUDIT_TSA_URL (an RFC 3161 time-stamping authority for audit anchors)")
+        if cls.uses_broker and not self.amqp_url:
+            missing.append("AMQP_URL (a real RabbitMQ; without it events go to an in-memory broker)")
+        for name in cls.object_storage_fields:
+            if getattr(self, name) != "s3":
+                missing.append(f"{env_name(cls, name)}=s3 (object storage; local disk is the all-in-one stand-in)")
+        return missing
+
+    @model_validator(mode="after")
+    def _production_refuses_standins(self) -> "ServiceSettings":
+        if self.mode == "production" and (missing := self.production_standins()):
+            raise ValueError("production mode refuses to start on stand-ins; missing: " + "; ".join(missing))
+        return self
 
     @property
     def issuer(self) -> str:
@@ -105,7 +149,10 @@ def load_settings(cls: type[S], environ: Mapping[str, str], overrides: Mapping[s
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
+            if not err["loc"]:  # a rule over several settings: its message names them
+                problems.append(str(err["msg"]).removeprefix("Value error, "))
+                continue
+            field = str(err["loc"][0])
             var = env_name(cls, field) if field in cls.model_fields else field
             problems.append(f"{var}: {err['msg']}")
         raise SettingsError("invalid settings for " + (cls.service or "service") + ": " + "; ".join(problems)) from None

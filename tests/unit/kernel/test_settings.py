@@ -12,7 +12,8 @@ class DemoSettings(ServiceSettings):
 
 
 def test_reads_common_and_own_settings():
-    s = load_settings(DemoSettings, {"HOSO_DOCUMENTS_BUCKET": "b", "MONGO_URI": "mongodb://x", "HOSO_MODE": "production", "PATH": "/bin"})
+    s = load_settings(DemoSettings, {"HOSO_DOCUMENTS_BUCKET": "b", "MONGO_URI": "mongodb://x", "HOSO_MODE": "production", "PATH": "/bin",
+                                     "AMQP_URL": "amqp://x", "HOSO_AUDIT_ANCHOR_STORE": "s3", "HOSO_AUDIT_TSA_URL": "https://tsa"})
     assert (s.bucket, s.mongo_uri, s.mode, s.part_size) == ("b", "mongodb://x", "production", 8)
 
 
