@@ -15,7 +15,38 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from .errors import MalformedJson, UnsupportedMediaType, ValidationFailed
+from .errors import JsonTooDeep, MalformedJson, UnsupportedMediaType, ValidationFailed
+
+#: Deepest nesting of arrays and objects a request body may have; no schema here needs more
+#: than a handful of levels, and Python's JSON parser recurses once per level.
+MAX_JSON_DEPTH = 64
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def json_depth_exceeds(raw: bytes, max_depth: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays/objects in ``raw`` nest deeper than ``max_depth`` (strings are skipped)."""
+    if raw.count(b"[") + raw.count(b"{") <= max_depth:
+        return False
+    depth = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub(b"", raw)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > max_depth:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def load_json(raw: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse a JSON request body: 400 ``json-too-deep`` before any recursion, 400 ``malformed-json``."""
+    if json_depth_exceeds(raw, max_depth):
+        raise JsonTooDeep(f"Nội dung JSON lồng nhau quá {max_depth} cấp.", field="body")
+    try:
+        return json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise MalformedJson(field="body") from None
 
 _VI_MESSAGES = {
     "missing": "bắt buộc phải có",
@@ -61,11 +92,7 @@ def parse_body(model: type[BaseModel]) -> BaseModel:
     """The request's JSON body as ``model``; 415, 400 or 422 problems otherwise."""
     if not request.mimetype or request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise UnsupportedMediaType("Nội dung phải là JSON (Content-Type: application/json).")
-    raw = request.get_data(cache=False)
-    try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedJson() from None
+    data = load_json(request.get_data(cache=False))
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -67,6 +67,10 @@ class MalformedJson(Problem):
     status, slug, title = 400, "malformed-json", "Nội dung JSON không đúng cú pháp."
 
 
+class JsonTooDeep(Problem):
+    status, slug, title = 400, "json-too-deep", "Nội dung JSON lồng nhau quá sâu."
+
+
 class ValidationFailed(Problem):
     status, slug, title = 422, "validation-failed", "Dữ liệu gửi lên chưa hợp lệ."
 
