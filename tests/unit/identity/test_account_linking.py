@@ -158,3 +158,27 @@ def test_the_staff_import_invites_accounts_held_elsewhere_instead_of_linking_the
     assert IdentityMembershipDoc.objects(tenant_id="th-hoa-phong",
                                          person_id__in=["pgd.truongphong", "thcsnh.giaovien"]).count() == 0
     assert _token_claims(seeded, "thcsnh.giaovien")["tenant"] == "thcs-nguyen-hue"
+
+
+def test_foreign_people_and_units_named_in_bodies_are_never_reached(client, tokens_for, seeded):
+    """Body-based probes: another school's person or unit placed in a request body of this school."""
+    principal = tokens_for("thhp.hieutruong")
+    foreign = IdentityPersonDoc.objects(id="mnhc.giaovien").first()
+    IdentityPersonDoc.objects(id="mnhc.giaovien").update_one(set__phone="0905123456", set__staff_id="048190000777")
+    probes = [
+        ("post", "/api/v1/schools/th-hoa-phong/people",
+         {"username": "thhp.x1", "full_name": "X", "phone": "0905123456", "roles": [{"role": "giao_vien"}]}),
+        ("post", "/api/v1/schools/th-hoa-phong/people",
+         {"username": "thhp.x2", "full_name": "X", "email": "x2@hoaphong.edu.vn", "staff_id": "048190000777"}),
+        ("post", "/api/v1/schools/th-hoa-phong/delegations",
+         {"delegate_id": "mnhc.giaovien", "role": "hieu_truong", "until": "2030-01-01T00:00:00Z"}),
+        ("post", "/api/v1/schools/th-hoa-phong/people/thhp.giaovien2/memberships",
+         {"role": "giao_vien", "unit": "../mn-hoa-chau/to-mau-giao"}),
+    ]
+    for method, path, body in probes:
+        resp = getattr(client, method)(path, headers=principal, json=body)
+        text = resp.get_data(as_text=True)
+        assert resp.status_code < 500, (path, text)
+        assert "mnhc.giaovien" not in text and foreign.full_name not in text, (path, text)
+    assert IdentityMembershipDoc.objects(person_id="mnhc.giaovien", tenant_id="th-hoa-phong").count() == 0
+    assert IdentityMembershipDoc.objects(person_id="thhp.giaovien2", unit_id__contains="mn-hoa-chau").count() == 0
