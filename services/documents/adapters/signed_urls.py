@@ -1,12 +1,16 @@
 """Short-lived download links: an HMAC over version, tenant, subject and expiry.
 
 A link is only good for the person it was made for, in their school, until it expires;
-the signature is checked in constant time.
+the signature's format is checked first (64 lowercase hex digits), then its bytes in
+constant time.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+
+SIGNATURE = re.compile(r"[0-9a-f]{64}")
 
 
 class SignedUrls:
@@ -23,6 +27,8 @@ class SignedUrls:
 
     def valid(self, signature: str, *, version_id: str, tenant: str, subject: str, expires: int,
               rendition: bool = False) -> bool:
+        if not isinstance(signature, str) or not SIGNATURE.fullmatch(signature):
+            return False
         expected = self.sign(version_id=version_id, tenant=tenant, subject=subject, expires=expires,
                              rendition=rendition)
-        return hmac.compare_digest(expected, signature or "")
+        return hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii"))

@@ -1,10 +1,13 @@
 """User file names: kept for display (NFC Vietnamese), never used as a storage path."""
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_NAME_BYTES = 255
 EXTENSIONS = {"pdf": ".pdf", "docx": ".docx", "xlsx": ".xlsx", "jpeg": ".jpg", "png": ".png"}
+ACCEPTED_SUFFIXES = {"pdf": {".pdf"}, "docx": {".docx"}, "xlsx": {".xlsx"}, "jpeg": {".jpg", ".jpeg"}, "png": {".png"}}
+_SUFFIX = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
 
 
 class FileNameError(ValueError):
@@ -29,7 +32,25 @@ def clean_file_name(raw: str) -> str:
     return name
 
 
+def download_name(name: str, fmt: str) -> str:
+    """The name a file of real type ``fmt`` is handed out under: its extension follows the type.
+
+    The uploaded name is kept for display, but a PDF/HTML polyglot uploaded as ``poly.html``
+    must not reach a desktop as ``.html`` (it would open in a browser): an extension that does
+    not fit ``fmt`` is replaced (``poly.html`` → ``poly.pdf``); a name without one gets it
+    (``Kế hoạch 5.1`` → ``Kế hoạch 5.1.pdf``).
+    """
+    accepted = ACCEPTED_SUFFIXES.get(fmt)
+    wanted = EXTENSIONS.get(fmt)
+    if not accepted or not wanted:
+        return name
+    match = _SUFFIX.search(name)
+    if match and match.group(0).lower() in accepted:
+        return name
+    stem = name[:match.start()] if match and match.start() > 0 else name
+    return f"{stem}{wanted}"
+
+
 def rendition_name(name: str) -> str:
     """The display name of a PDF rendition of ``name``."""
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    return f"{stem}.pdf"
+    return download_name(name, "pdf")

@@ -37,8 +37,8 @@ def _reason(query_reason: str | None) -> str | None:
 
 def stream_download(download: Download) -> Response:
     """Stream bytes back with the Vietnamese name kept (RFC 6266 ``filename*``)."""
-    disposition = (f"attachment; filename=\"{safe_ascii(download.file_name)}\"; "
-                   f"filename*=UTF-8''{quote(download.file_name, safe='')}")
+    name = download.attachment_name
+    disposition = f"attachment; filename=\"{safe_ascii(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(stream_with_context(download.chunks), mimetype=download.content_type, headers={
         "Content-Length": str(download.size), "Content-Disposition": disposition,
         "ETag": f'"{download.sha256}"', "Cache-Control": "private, no-store"})
@@ -129,6 +129,8 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
     def _upload_response(result: UploadResult) -> Response:
         body = {"document": document_view(result.document), "version": version_view(result.version),
                 "replayed": not result.created}
+        if result.notice:
+            body["notice"] = result.notice
         resp = Response(json.dumps(body, ensure_ascii=False), status=201 if result.created else 200,
                         mimetype="application/json")
         resp.headers["Location"] = f"{BASE}/versions/{result.version.id}"

@@ -55,9 +55,13 @@ class LinkRequest(_Strict):
     rendition: bool = False
 
 
+MAX_LINK_EXPIRES = 253402300799  # 9999-12-31T23:59:59Z: any later "expiry" is not one we made
+SIGNATURE_PATTERN = r"^[0-9a-f]{64}$"  # the hex HMAC-SHA256 SignedUrls.sign makes
+
+
 class LinkQuery(_Strict):
-    expires: int
-    sig: str = Field(min_length=64, max_length=64)
+    expires: int = Field(ge=0, le=MAX_LINK_EXPIRES)
+    sig: str = Field(pattern=SIGNATURE_PATTERN)
     rendition: Literal["pdf"] | None = None
     school: str | None = None
     reason: str | None = Field(default=None, max_length=300)

@@ -25,6 +25,7 @@ from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, ExportRecord, VersionRecord
 from services.documents.adapters.repositories import Repositories
 from services.documents.domain.catalog_model import Cadence
+from services.documents.domain.file_names import download_name
 from services.documents.domain.periods import PeriodError, weeks_of_month
 from services.documents.service_layer.access import CallerContext, require_school_staff
 from services.documents.service_layer.templates import effective_catalog
@@ -155,8 +156,9 @@ class Exports:
             for index, document in enumerate(documents, start=1):
                 version = self._latest(repos, document)
                 if version is not None:
+                    shown = download_name(version.file_name, version.format)
                     name = "/".join([_safe(document.book), _safe(document.period), _safe(document.owner_key),
-                                     f"{document.id}-v{version.number}-{_safe(version.file_name)}"])
+                                     f"{document.id}-v{version.number}-{_safe(shown)}"])
                     with archive.open(zipfile.ZipInfo(name, date_time=version.uploaded_at.timetuple()[:6]), "w",
                                       force_zip64=True) as out:
                         for chunk in self._store.iter_chunks(version.storage_key):

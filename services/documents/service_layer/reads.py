@@ -5,14 +5,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from services.documents.adapters.file_types import CONTENT_TYPES
 from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, VersionRecord
 from services.documents.adapters.signed_urls import SignedUrls
+from services.documents.domain.file_names import download_name
 from services.documents.service_layer.access import CallerContext, visibility
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, NotFound
 from services.kernel.pagination import paginate
+
+FORMAT_OF_CONTENT_TYPE = {ctype: fmt for fmt, ctype in CONTENT_TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,12 @@ class Download:
     file_name: str
     content_type: str
     sha256: str
+
+    @property
+    def attachment_name(self) -> str:
+        """The name to hand out: the stored name with the extension of the bytes' real type."""
+        fmt = FORMAT_OF_CONTENT_TYPE.get(self.content_type)
+        return download_name(self.file_name, fmt) if fmt else self.file_name
 
 
 class Reads:
@@ -93,7 +103,7 @@ class Reads:
                 raise Conflict("Bản PDF của tệp này chưa sẵn sàng.", slug="rendition-not-ready",
                                extra={"rendition_status": version.rendition_status})
             key, size, sha, ctype = version.rendition_key, version.rendition_size, version.rendition_sha256, "application/pdf"
-            name = name.rsplit(".", 1)[0] + ".pdf"
+            name = download_name(name, "pdf")
         self._audit.append(action="documents.version.read", actor=ctx.principal.sub, tenant=version.tenant_id,
                            district=version.district_id, target=version.id,
                            data={"rendition": rendition, "cross_tenant": ctx.cross_tenant})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import unquote
@@ -35,10 +35,20 @@ from services.kernel.errors import (
     ValidationFailed,
 )
 from services.kernel.events import Event
+from services.kernel.pdfcheck import UnsignablePdf, check_signable, rewrite
 from services.kernel.ids import new_id
 
 log = logging.getLogger(__name__)
 OFFICE = frozenset({"docx", "xlsx"})
+REPAIRED_NOTICE = "Tệp PDF bị lỗi cấu trúc và đã được sửa; phiên bản lưu là bản đã sửa."
+UNSIGNABLE = {
+    "encrypted": ("encrypted-pdf", "Tệp PDF đang được đặt mật khẩu (mã hóa) nên không thể ký số; "
+                                   "hãy gỡ mật khẩu rồi tải lên lại."),
+    "broken-xref": ("broken-pdf", "Tệp PDF bị lỗi cấu trúc (bảng tham chiếu xref) và không sửa được; "
+                                  "hãy xuất lại tệp PDF từ phần mềm gốc rồi tải lên lại."),
+    "corrupt": ("broken-pdf", "Tệp PDF bị lỗi cấu trúc và không sửa được; "
+                              "hãy xuất lại tệp PDF từ phần mềm gốc rồi tải lên lại."),
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,7 @@ class UploadResult:
     version: VersionRecord
     document: DocumentRecord
     created: bool
+    notice: str | None = None
 
 
 class _WrongType(Exception):
@@ -136,13 +147,20 @@ class Uploads:
 
         version_id = new_id()
         key = f"{ctx.principal.tenant}/{version_id}"
-        fmt, reader = self.store_bytes(key, body, book)
+        fmt, reader, notice = self.store_signable(key, body, book)
         try:
-            return self._record(ctx, req, key, version_id, file_name, fmt, reader, document, book, owner_key,
-                                unit_id, period, school_year, now)
+            result = self._record(ctx, req, key, version_id, file_name, fmt, reader, document, book, owner_key,
+                                  unit_id, period, school_year, now)
         except BaseException:
             self._store.delete(key)
             raise
+        if notice is None or not result.created:
+            return result
+        principal = ctx.principal
+        self._audit.append(action="documents.version.repaired", actor=principal.sub, tenant=principal.tenant,
+                           district=principal.district, target=result.version.id,
+                           data={"document_id": result.document.id, "sha256": reader.sha256, "size": reader.size})
+        return replace(result, notice=notice)
 
     def _target(self, ctx: CallerContext, req: UploadRequest) -> tuple[DocumentRecord | None, BookType, str, str | None, str]:
         if req.document_id:
@@ -217,6 +235,53 @@ class Uploads:
                                        field="file", slug="wrong-file-type")
         return fmt, reader
 
+    def store_signable(self, key: str, body: BinaryIO, book: BookType) -> tuple[str, MeteredReader, str | None]:
+        """:meth:`store_bytes`, then make sure a PDF can be signed as stored (one judge with signing).
+
+        A PDF the signer would refuse is rewritten (fresh cross-reference table) when that makes
+        it signable: the rewritten bytes replace the stored object and the third value is the
+        notice to show. Otherwise it is refused with 422 and the reason; encrypted PDFs and PDFs
+        above the lenient-parse limit are never rewritten.
+        """
+        fmt, reader = self.store_bytes(key, body, book)
+        if fmt != "pdf":
+            return fmt, reader, None
+        try:
+            repaired = self._signable_pdf(key, reader.size, book)
+        except BaseException:
+            self._store.delete(key)
+            raise
+        return (fmt, repaired, REPAIRED_NOTICE) if repaired is not None else (fmt, reader, None)
+
+    def _signable_pdf(self, key: str, size: int, book: BookType) -> MeteredReader | None:
+        """None if the stored PDF is signable as it is; the reader of the stored rewrite if repaired."""
+        with self._readable(key, size) as handle:
+            try:
+                check_signable(handle)
+                return None
+            except UnsignablePdf as exc:
+                reason = exc.reason
+            if reason == "encrypted" or size > LENIENT_PDF_LIMIT:
+                raise _unsignable(reason)
+            with tempfile.SpooledTemporaryFile(max_size=8 * MIB) as fixed:
+                try:
+                    rewrite(handle, fixed)  # type: ignore[arg-type]
+                    check_signable(fixed)  # type: ignore[arg-type]
+                except UnsignablePdf as exc:
+                    raise _unsignable(exc.reason if exc.reason == "encrypted" else reason) from None
+                fixed.seek(0)
+                repaired = MeteredReader(fixed, limit=book.max_bytes)  # type: ignore[arg-type]
+                try:
+                    self._store.put_stream(key, repaired, content_type="application/octet-stream")
+                except TooLarge:
+                    raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {size_text(book.max_bytes)}.") from None
+                except ObjectStoreError:
+                    log.warning("object store failed while storing a repaired PDF", exc_info=True)
+                    raise ServiceUnavailable("Kho lưu trữ tệp đang gặp sự cố; tệp chưa được lưu, vui lòng thử lại.",
+                                             slug="storage-unavailable") from None
+        log.info("stored a repaired PDF under %s (%s)", key, reason)
+        return repaired
+
     @staticmethod
     def _undo_pointer(ctx: CallerContext, document: DocumentRecord, new_document: bool, version_id: str) -> None:
         """Point an existing document back at its previous version after a failed write."""
@@ -277,3 +342,9 @@ class Uploads:
                            data={"document_id": document.id, "book": book.slug, "period": period,
                                  "sha256": reader.sha256, "size": reader.size, "file_name": file_name})
         return UploadResult(version, document, created=True)
+
+
+def _unsignable(reason: str) -> ValidationFailed:
+    """422 for a PDF that could never be signed, with the reason and what to do."""
+    slug, detail = UNSIGNABLE.get(reason, UNSIGNABLE["corrupt"])
+    return ValidationFailed(detail, field="file", slug=slug, title="Tệp PDF không thể ký số.")
