@@ -159,8 +159,8 @@ class Submission:
         self.versions = [Version(version_id, sha256, at)]
 
     def submit(self, actor: Principal, now: datetime) -> Acting:
+        acting = self._require_submitter(actor, "nộp")  # who first: a state is no one else's business
         self._require(DRAFT, action="nộp")
-        acting = self._require_submitter(actor, "nộp")
         if not self.versions:
             raise InvalidTransition("Hồ sơ chưa có phiên bản tài liệu để nộp.", field="version_id")
         self.state, self.round, self.submitted_at = SUBMITTED, 1, now
@@ -172,8 +172,8 @@ class Submission:
         return acting
 
     def resubmit(self, actor: Principal, version_id: str, sha256: str, now: datetime) -> Acting:
+        acting = self._require_submitter(actor, "nộp lại")  # who first: a state is no one else's business
         self._require(RETURNED, action="nộp lại")
-        acting = self._require_submitter(actor, "nộp lại")
         if any(v.version_id == version_id for v in self.versions):
             raise InvalidTransition("Nộp lại phải kèm một phiên bản mới của tài liệu.", field="version_id")
         self.versions[-1].superseded_by = version_id
@@ -186,8 +186,8 @@ class Submission:
         return acting
 
     def withdraw(self, actor: Principal, now: datetime) -> Acting:
+        acting = self._require_submitter(actor, "rút hồ sơ")  # who first: a state is no one else's business
         self._require(SUBMITTED, action="rút")
-        acting = self._require_submitter(actor, "rút hồ sơ")
         if any(s.decision in ("approved", "returned") for s in self.steps):
             raise InvalidTransition("Không thể rút hồ sơ sau khi đã có người quyết định.", field="state")
         self.state = WITHDRAWN
@@ -288,12 +288,12 @@ class Submission:
         return acting
 
     def issue(self, actor: Principal, now: datetime) -> Acting:
-        self._require(SIGNED, action="phát hành")
+        allowed, for_whom = actor.may_act_as(self.issue_role or "van_thu", None, self.book_type, now=int(now.timestamp()))
+        if not allowed:  # who first: a state is no one else's business
+            raise NotPermitted("Chỉ văn thư của trường mới được phát hành hồ sơ này.")
         if self.issue_role is None:
             raise InvalidTransition("Loại hồ sơ này không cần phát hành.", field="state")
-        allowed, for_whom = actor.may_act_as(self.issue_role, None, self.book_type, now=int(now.timestamp()))
-        if not allowed:
-            raise NotPermitted("Chỉ văn thư của trường mới được phát hành hồ sơ này.")
+        self._require(SIGNED, action="phát hành")
         acting = Acting(actor.sub, for_whom, self.issue_role)
         self.state, self.issued_by, self.issued_at = ISSUED, actor.sub, now
         self._log("issued", acting, now, version_id=self.approved_version_id)
@@ -301,13 +301,13 @@ class Submission:
         return acting
 
     def recall(self, actor: Principal, reason: str, now: datetime) -> Acting:
+        role = self.issue_role or "van_thu"
+        allowed, for_whom = actor.may_act_as(role, None, self.book_type, now=int(now.timestamp()))
+        if not allowed:  # who first: a state is no one else's business
+            raise NotPermitted("Chỉ văn thư của trường mới được thu hồi hồ sơ này.")
         self._require(ISSUED, action="thu hồi")
         if not reason.strip():
             raise InvalidTransition("Thu hồi phải nêu lý do.", field="reason")
-        role = self.issue_role or "van_thu"
-        allowed, for_whom = actor.may_act_as(role, None, self.book_type, now=int(now.timestamp()))
-        if not allowed:
-            raise NotPermitted("Chỉ văn thư của trường mới được thu hồi hồ sơ này.")
         acting = Acting(actor.sub, for_whom, role)
         self.state, self.recall_reason = RECALLED, reason
         self._log("recalled", acting, now, reason=reason)

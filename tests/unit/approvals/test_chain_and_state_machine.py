@@ -101,3 +101,21 @@ def test_signature_by_delegation_is_recorded_for_whom_it_was_made():
     assert sub.state == "signed"
     assert [e[0].rsplit(".", 1)[1] for e in sub.pending_events] == ["submitted", "approved", "signing_requested",
                                                                     "signed"]
+
+
+def test_someone_without_the_right_is_refused_before_learning_the_state():
+    """A colleague who may not act gets "not permitted", never the submission's state (a 409 telling
+    "đang ở trạng thái …"): found by the trust suite's isolation matrix (school's accountant)."""
+    accountant = person("kt", "ke_toan")
+    submitted = submission("ke_hoach_bai_day")  # neither draft nor returned, issued nor signed
+    for action in (lambda: submitted.submit(accountant, NOW), lambda: submitted.resubmit(accountant, "v2", "b" * 64, NOW),
+                   lambda: submitted.issue(accountant, NOW), lambda: submitted.recall(accountant, "Sai sót", NOW)):
+        with pytest.raises(NotPermitted) as exc:
+            action()
+        assert "trạng thái" not in exc.value.message
+    hoc_ba = submission("hoc_ba", submitter="gvcn", unit=None)
+    with pytest.raises(NotPermitted):
+        hoc_ba.issue(accountant, NOW)
+    with pytest.raises(NotPermitted):
+        hoc_ba.withdraw(accountant, NOW)
+    assert submitted.state == "submitted" and hoc_ba.state == "submitted"
