@@ -1,4 +1,6 @@
-"""Cookies of the sign-in pages: the session, a long-lived device marker and a CSRF token.
+"""Cookies of the sign-in pages: the session, a long-lived device marker, the signed
+known-device tags (set after a correct password, each bound to one account and this device
+marker; they keep the person's own browser out of other people's throttling) and a CSRF token.
 
 All are HttpOnly and SameSite=Lax; Secure when the public URL is HTTPS.
 """
@@ -11,6 +13,7 @@ from flask import Request, Response
 
 SESSION_COOKIE = "hoso_sid"
 DEVICE_COOKIE = "hoso_device"
+KNOWN_COOKIE = "hoso_known"
 CSRF_COOKIE = "hoso_csrf"
 DEVICE_MAX_AGE = 400 * 24 * 3600
 

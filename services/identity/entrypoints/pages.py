@@ -17,7 +17,7 @@ from flask import Blueprint, Response, make_response, redirect, render_template,
 from services.identity.bootstrap import Container
 from services.identity.domain import signin_steps as steps
 from services.identity.entrypoints.cookies import (
-    CSRF_COOKIE, DEVICE_COOKIE, DEVICE_MAX_AGE, SESSION_COOKIE, csrf_ok, csrf_token, device_token, set_cookie,
+    CSRF_COOKIE, DEVICE_COOKIE, DEVICE_MAX_AGE, KNOWN_COOKIE, SESSION_COOKIE, csrf_ok, csrf_token, device_token, set_cookie,
 )
 from services.identity.service_layer.signin import SessionView, SignInRefused
 
@@ -99,7 +99,8 @@ def pages_blueprint(container: Container) -> Blueprint:
         device, new_device = device_token(request)
         try:
             view = signin.sign_in(login=login, password=request.form.get("password", ""), ip=client_ip(),
-                                  user_agent=request.headers.get("User-Agent", ""), device=device)
+                                  user_agent=request.headers.get("User-Agent", ""), device=device,
+                                  known=request.cookies.get(KNOWN_COOKIE, ""))
         except SignInRefused as exc:
             return page("sign_in.html", "Đăng nhập", status=429 if exc.locked else 401, next=nxt, login=login,
                         error=exc.message)
@@ -107,6 +108,8 @@ def pages_blueprint(container: Container) -> Blueprint:
         set_cookie(resp, SESSION_COOKIE, view.token, secure=secure)
         if new_device:
             set_cookie(resp, DEVICE_COOKIE, device, secure=secure, max_age=DEVICE_MAX_AGE)
+        if view.known_cookie:
+            set_cookie(resp, KNOWN_COOKIE, view.known_cookie, secure=secure, max_age=DEVICE_MAX_AGE)
         return resp
 
     @bp.route("/second-factor", methods=["GET", "POST"])

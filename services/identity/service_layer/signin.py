@@ -1,4 +1,5 @@
-"""Signing in on the identity pages: password (throttled per account and per IP), second factor,
+"""Signing in on the identity pages: password (growing delays per account from unknown devices,
+spraying limits per address; devices the person signed in from keep working), second factor,
 forced password change, TOTP enrolment, sign-out, password reset by e-mailed single-use link,
 and a person's list of active sessions.
 
@@ -24,7 +25,8 @@ from services.identity.domain.errors import InvalidValue
 from services.identity.domain.passwords import check_new_password
 from services.identity.domain.roles import needs_second_factor
 from services.identity.domain.throttle import (
-    WRONG_CREDENTIALS_MESSAGE, LockoutPolicy, account_key, ip_key, lock_message, locked_until, reset_key,
+    WRONG_CREDENTIALS_MESSAGE, LockoutPolicy, account_key, known_device_key, lock_message, locked_until, reset_key,
+    second_factor_key, spray_key,
 )
 from services.identity.service_layer.events import person_event
 from services.identity.service_layer.tokens import TokenService, token_hash
@@ -33,6 +35,8 @@ from services.kernel.clock import Clock
 from services.kernel.ids import new_id
 
 MAX_KNOWN_DEVICES = 20
+#: accounts one browser is remembered for in its known-device cookie (a shared staff-room computer)
+MAX_KNOWN_ACCOUNTS = 8
 WRONG_CODE_MESSAGE = "Mã xác thực không đúng hoặc đã hết hạn."
 INVITATION_LIFETIME = timedelta(days=7)
 RESET_EXPIRED_MESSAGE = "Liên kết đặt lại mật khẩu không còn hiệu lực. Vui lòng yêu cầu liên kết mới."
@@ -67,6 +71,8 @@ class SessionView:
     public_id: str
     person_id: str
     step: str
+    #: the known-device cookie value to set after a correct password (None: leave the cookie as is)
+    known_cookie: str | None = None
 
 
 class SignInService:
@@ -90,35 +96,63 @@ class SignInService:
         self._totp_issuer = totp_issuer
 
     # -- password ------------------------------------------------------------------------------
-    def sign_in(self, *, login: str, password: str, ip: str, user_agent: str, device: str | None) -> SessionView:
-        """Check the password; returns a new session at its next step. Raises SignInRefused."""
+    def sign_in(self, *, login: str, password: str, ip: str, user_agent: str, device: str | None,
+                known: str = "") -> SessionView:
+        """Check the password; returns a new session at its next step. Raises SignInRefused.
+
+        ``device`` is the browser's device cookie and ``known`` its signed known-device cookie: a
+        browser the person signed in from before is throttled on its own key, so nobody else's
+        failures slow it down. Other attempts are throttled per account (as typed) and, against
+        spraying, per address.
+        """
         now = self._clock.now()
-        acct, addr = account_key(login), ip_key(ip)
-        counters = self._throttle.counters([acct, addr])
-        until = max(filter(None, (locked_until(counters.get(acct), now), locked_until(counters.get(addr), now))), default=None)
+        person = self._directory.find_by_login(login)
+        tag = self._device_tag(person.id, device) if person is not None and device else None
+        recognised = tag is not None and tag in self._known_tags(known)
+        acct = known_device_key(tag) if recognised and tag else account_key(login)
+        rule = self._policy.spray
+        spray_now, spray_before = spray_key(ip, rule.bucket(now)), spray_key(ip, rule.bucket(now) - 1)
+        counters, distinct = self._throttle.state([acct] if recognised else [acct, spray_now, spray_before])
+        until = max(filter(None, (
+            locked_until(counters.get(acct), now),
+            None if recognised else rule.refused_until(distinct.get(spray_now, 0), distinct.get(spray_before, 0), now),
+        )), default=None)
         if until is not None:
             raise SignInRefused(lock_message(until, now), locked=True)
-        person = self._directory.find_by_login(login)
         usable = person is not None and person.active
         ok = self._hasher.verify(person.password_hash if usable else None, password or "")
         if not ok:
-            self._fail(acct, addr, now)
+            self._fail(acct, now, spray=None if recognised else (spray_now, account_key(login)))
         assert person is not None
         self._throttle.clear(acct)
         if self._hasher.needs_rehash(person.password_hash):
             person.password_hash = self._hasher.hash(password)
         self._note_device(person, device, ip, user_agent)
         person.save()
-        return self._open_session(person, ip=ip, user_agent=user_agent, device=device)
+        view = self._open_session(person, ip=ip, user_agent=user_agent, device=device)
+        if tag is None:
+            return view
+        tags = [t for t in self._known_tags(known) if t != tag][-(MAX_KNOWN_ACCOUNTS - 1):] + [tag]
+        return SessionView(view.token, view.public_id, view.person_id, view.step, known_cookie=".".join(tags))
 
-    def _fail(self, acct: str, addr: str, now: datetime) -> None:
-        a = self._throttle.record(acct, self._policy.account, now)
-        i = self._throttle.record(addr, self._policy.ip, now)
-        until = max(filter(None, (locked_until(a, now), locked_until(i, now))), default=None)
-        if until is not None:
-            self._audit.append(action="signin.locked", actor=None, tenant=None, target=acct,
-                               data={"ip_locked": locked_until(i, now) is not None})
-            raise SignInRefused(lock_message(until, now), locked=True)
+    def _device_tag(self, person_id: str, device: str) -> str:
+        """The signed tag binding this browser's device cookie to one account."""
+        return self._box.mac(f"{person_id}\0{device}", context="known-device")
+
+    @staticmethod
+    def _known_tags(cookie: str | None) -> list[str]:
+        return [t for t in (cookie or "").split(".") if t][-MAX_KNOWN_ACCOUNTS:]
+
+    def _fail(self, acct: str, now: datetime, *, spray: tuple[str, str] | None) -> None:
+        """Count a wrong password (on the account or known-device key, and for spraying on the
+        address) and refuse with the one message that never says whether the account exists."""
+        counter = self._throttle.record(acct, self._policy.account, now)
+        if spray is not None:
+            key, member = spray
+            self._throttle.add_distinct(key, member, expires_at=now + 2 * self._policy.spray.window)
+        if counter.locked_until is not None and counter.failures == self._policy.account.free_failures:
+            self._audit.append(action="signin.throttled", actor=None, tenant=None, target=acct,
+                               data={"failures": counter.failures})
         raise SignInRefused(WRONG_CREDENTIALS_MESSAGE)
 
     def _note_device(self, person: IdentityPersonDoc, device: str | None, ip: str, user_agent: str) -> None:
@@ -235,19 +269,16 @@ class SignInService:
 
     def verify_totp(self, token: str, code: str, *, ip: str) -> SessionView:
         doc, person = self._live(token, steps.TOTP)
-        acct, addr = account_key(person.id), ip_key(ip)
+        key = second_factor_key(person.id)
         now = self._clock.now()
-        counters = self._throttle.counters([acct, addr])
-        until = max(filter(None, (locked_until(counters.get(acct), now), locked_until(counters.get(addr), now))), default=None)
+        until = locked_until(self._throttle.counters([key]).get(key), now)
         if until is not None:
             raise SignInRefused(lock_message(until, now), locked=True)
         secret = self._box.open(person.totp_secret, context=f"totp:{person.id}").decode()
         if not self._check_code(person, secret, code):
-            a = self._throttle.record(acct, self._policy.account, now)
-            self._throttle.record(addr, self._policy.ip, now)
-            if locked_until(a, now):
-                raise SignInRefused(lock_message(a.locked_until, now), locked=True)
+            self._throttle.record(key, self._policy.second_factor, now)
             raise SignInRefused(WRONG_CODE_MESSAGE)
+        self._throttle.clear(key)
         person.save()
         return self._advance(token, doc, person, steps.TOTP)
 

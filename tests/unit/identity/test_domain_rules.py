@@ -120,18 +120,32 @@ def test_principal_delegates_to_a_pht():
     assert d.unit_id is None and d.role == "hieu_truong"
 
 
-def test_lockout_after_five_failures_and_window_reset():
+def test_account_delays_grow_after_five_failures_and_are_forgotten_a_day_later():
     rule = LockoutPolicy().account
     counter = None
     for i in range(4):
-        counter = after_failure(counter, rule, NOW + timedelta(seconds=i))
+        counter = rule.next(counter, NOW + timedelta(seconds=i))
         assert locked_until(counter, NOW + timedelta(seconds=i)) is None
-    counter = after_failure(counter, rule, NOW + timedelta(seconds=5))
-    until = locked_until(counter, NOW + timedelta(seconds=6))
-    assert until == NOW + timedelta(seconds=5) + rule.lock_for
+    waits = []
+    for i in range(4, 12):
+        counter = rule.next(counter, NOW + timedelta(seconds=i))
+        waits.append(counter.locked_until - (NOW + timedelta(seconds=i)))
+    assert waits[:4] == [timedelta(seconds=30), timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4)]
+    assert max(waits) == timedelta(minutes=15), "never a lock longer than the cap"
+    until = counter.locked_until
     assert locked_until(counter, until) is None
-    assert "15 phút" in lock_message(until, NOW + timedelta(seconds=5))
-    stale = Counter(4, NOW - timedelta(hours=1), None)
+    assert "15 phút" in lock_message(until, until - timedelta(minutes=15))
+    assert "30 giây" in lock_message(until, until - timedelta(seconds=30))
+    assert rule.next(counter, until + timedelta(days=1)).failures == 1
+
+
+def test_reset_mail_rule_still_blocks_at_its_limit():
+    rule = LockoutPolicy().reset_mail
+    counter = None
+    for i in range(3):
+        counter = after_failure(counter, rule, NOW + timedelta(seconds=i))
+    assert locked_until(counter, NOW + timedelta(seconds=3)) == NOW + timedelta(seconds=2) + rule.lock_for
+    stale = Counter(2, NOW - timedelta(hours=2), None)
     assert after_failure(stale, rule, NOW).failures == 1
 
 
