@@ -12,6 +12,7 @@ from services.kernel.web import make_service_app
 
 from ..bootstrap import Container, bootstrap
 from .api import api_blueprint
+from .invitation_pages import invitation_pages_blueprint
 from .oauth import build_server, oauth_blueprint
 from .pages import pages_blueprint
 
@@ -23,7 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
     api = Api(title="HoSo identity", description="Đăng nhập một lần, cây tổ chức, tài khoản, vai trò và ủy quyền.")
     app = make_service_app(
         name="identity", verifier=container.runtime.verifier, api=api,
-        blueprints=[api_blueprint(container, api), pages_blueprint(container)],
+        blueprints=[api_blueprint(container, api), pages_blueprint(container), invitation_pages_blueprint(container)],
         readiness=container.runtime.readiness(),
     )
     server = build_server(app, container)

@@ -426,7 +426,7 @@ class AdminService:
                 to=person.email, subject=f"HoSo: {school.name} mời bạn tham gia",
                 text=(f"Xin chào {person.full_name},\n\n{school.name} đề nghị thêm bạn vào trường với vai trò: {names}.\n"
                       "Bạn chỉ thuộc trường này khi tự xác nhận: hãy đăng nhập HoSo rồi đồng ý hoặc từ chối "
-                      "lời mời (mục lời mời của tài khoản, /api/identity/v1/me/invitations). "
+                      "lời mời tại trang «Lời mời tham gia trường» (/api/identity/auth/invitations). "
                       "Lời mời có hiệu lực 14 ngày.\n"
                       "Nếu bạn không biết trường này, hãy bỏ qua thư và báo cho phòng GD&ĐT.\n"))
         return doc.id

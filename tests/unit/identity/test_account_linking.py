@@ -182,3 +182,18 @@ def test_foreign_people_and_units_named_in_bodies_are_never_reached(client, toke
         assert "mnhc.giaovien" not in text and foreign.full_name not in text, (path, text)
     assert IdentityMembershipDoc.objects(person_id="mnhc.giaovien", tenant_id="th-hoa-phong").count() == 0
     assert IdentityMembershipDoc.objects(person_id="thhp.giaovien2", unit_id__contains="mn-hoa-chau").count() == 0
+
+
+def test_the_invitation_page_lets_the_person_accept_in_the_browser(client, tokens_for, seeded):
+    from .conftest import csrf_of
+    _add(client, tokens_for("thhp.hieutruong"), OTHER_TEACHER_EMAIL)
+    assert client.get("/auth/invitations").status_code == 303  # signed out: to the sign-in page
+    assert sign_in(client, "thcsnh.giaovien").status_code == 303
+    page = client.get("/auth/invitations").get_data(as_text=True)
+    assert "Trường Tiểu học Hòa Phong" in page and "Giáo viên" in page
+    invitation = client.get("/api/v1/me/invitations", headers=tokens_for("thcsnh.giaovien")).get_json()["items"][0]
+    done = client.post(f"/auth/invitations/{invitation['id']}",
+                       data={"csrf": csrf_of(client, "/auth/invitations"), "action": "accept"})
+    assert done.status_code == 303 and done.headers["Location"].endswith("invitations?done=accepted")
+    assert "Bạn đã nhận lời mời" in client.get("/auth/invitations?done=accepted").get_data(as_text=True)
+    assert IdentityMembershipDoc.objects(person_id="thcsnh.giaovien", tenant_id="th-hoa-phong", active=True).count() == 1
