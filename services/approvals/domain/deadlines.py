@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, ValidationError, model_validator
 
 from services.approvals.domain.calendar import SchoolCalendar, end_of_day, start_of_day
 from services.approvals.domain.errors import InvalidRule
@@ -44,8 +44,20 @@ from services.approvals.domain.errors import InvalidRule
 WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
 Cadence = Literal["year", "week", "month", "none"]
-Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Thứ Hai … 6 = Chủ nhật")]
-Month = Annotated[int, Field(ge=1, le=12)]
+# Every number of a rule is a strict whole number: a bool is an int in Python (``weekday: true`` would
+# be Tuesday) and "4" or 4.0 are not what a rule editor sends.
+Whole = Annotated[int, Strict()]
+Weekday = Annotated[Whole, Field(ge=0, le=6, description="0 = Thứ Hai … 6 = Chủ nhật")]
+Month = Annotated[Whole, Field(ge=1, le=12)]
+DayOfMonth = Annotated[Whole, Field(ge=1, le=31)]
+NON_LEAP_YEAR = 2023
+"""Day-months are checked against a non-leap year: 29/02 exists only in some school years."""
+
+
+def _real_day_month(month: int, day: int) -> None:
+    if day > _calendar.monthrange(NON_LEAP_YEAR, month)[1]:
+        hint = " (chỉ có trong năm nhuận; hãy chọn 28/02 hoặc 01/03)" if (month, day) == (2, 29) else ""
+        raise ValueError(f"Tháng {month} không có ngày {day}{hint}")
 
 
 @dataclass(frozen=True)
@@ -74,14 +86,15 @@ class _Rule(BaseModel, ABC):
 
 
 class MonthDay(BaseModel):
+    """A day-month that every school year has (29/02 is refused: it is missing in most years)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
     month: Month
-    day: Annotated[int, Field(ge=1, le=31)]
+    day: DayOfMonth
 
     @model_validator(mode="after")
     def _real_day(self) -> "MonthDay":
-        if self.day > _calendar.monthrange(2024, self.month)[1]:
-            raise ValueError(f"Tháng {self.month} không có ngày {self.day}.")
+        _real_day_month(self.month, self.day)
         return self
 
 
@@ -89,12 +102,11 @@ class FixedDate(_Rule):
     kind: Literal["fixed_date"] = "fixed_date"
     cadence: Literal["year"] = "year"
     month: Month
-    day: Annotated[int, Field(ge=1, le=31)]
+    day: DayOfMonth
 
     @model_validator(mode="after")
     def _real_day(self) -> "FixedDate":
-        if self.day > _calendar.monthrange(2023, self.month)[1]:
-            raise ValueError(f"Tháng {self.month} không có ngày {self.day}.")
+        _real_day_month(self.month, self.day)
         return self
 
     def periods(self, cal: SchoolCalendar) -> list[Period]:
@@ -119,7 +131,7 @@ class WeeklyBeforeTeaching(_Rule):
     kind: Literal["weekly_before_teaching"] = "weekly_before_teaching"
     cadence: Literal["week"] = "week"
     weekday: Weekday = 4
-    weeks_before: Annotated[int, Field(ge=0, le=4)] = 1
+    weeks_before: Annotated[Whole, Field(ge=0, le=4)] = 1
 
     def periods(self, cal: SchoolCalendar) -> list[Period]:
         return [
@@ -134,7 +146,7 @@ class WeeklyBeforeTeaching(_Rule):
 class DaysBeforeTeaching(_Rule):
     kind: Literal["days_before_teaching"] = "days_before_teaching"
     cadence: Literal["week"] = "week"
-    days: Annotated[int, Field(ge=0, le=30)]
+    days: Annotated[Whole, Field(ge=0, le=30)]
 
     def periods(self, cal: SchoolCalendar) -> list[Period]:
         return [
@@ -151,7 +163,7 @@ class WeekdayWindow(_Rule):
     cadence: Literal["week"] = "week"
     start_weekday: Weekday = 5
     end_weekday: Weekday = 6
-    weeks_before: Annotated[int, Field(ge=0, le=4)] = 1
+    weeks_before: Annotated[Whole, Field(ge=0, le=4)] = 1
 
     @model_validator(mode="after")
     def _ordered(self) -> "WeekdayWindow":
@@ -225,7 +237,7 @@ class MonthlyFirstWeekday(_Monthly):
 
 class MonthlyDay(_Monthly):
     kind: Literal["monthly_day"] = "monthly_day"
-    day: Annotated[int, Field(ge=1, le=31)]
+    day: DayOfMonth
 
     def due_in(self, year: int, month: int) -> date:
         return date(year, month, min(self.day, _calendar.monthrange(year, month)[1]))
@@ -236,7 +248,7 @@ class MonthlyDay(_Monthly):
 
 class MonthlyEndOfWeek(_Monthly):
     kind: Literal["monthly_end_of_week"] = "monthly_end_of_week"
-    week: Annotated[int, Field(ge=1, le=4)]
+    week: Annotated[Whole, Field(ge=1, le=4)]
 
     def due_in(self, year: int, month: int) -> date:
         return date(year, month, 7 * self.week)
@@ -248,7 +260,7 @@ class MonthlyEndOfWeek(_Monthly):
 class SchoolWeek(_Rule):
     kind: Literal["school_week"] = "school_week"
     cadence: Literal["year"] = "year"
-    week: Annotated[int, Field(ge=1, le=53)]
+    week: Annotated[Whole, Field(ge=1, le=53)]
     weekday: Weekday = 6
 
     def periods(self, cal: SchoolCalendar) -> list[Period]:
@@ -263,7 +275,7 @@ class AfterEvent(_Rule):
     kind: Literal["after_event"] = "after_event"
     cadence: Literal["year"] = "year"
     event: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
-    days: Annotated[int, Field(ge=-60, le=60)] = 0
+    days: Annotated[Whole, Field(ge=-60, le=60)] = 0
 
     def periods(self, cal: SchoolCalendar) -> list[Period]:
         day = cal.named_date(self.event)
