@@ -6,18 +6,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from pymongo.collection import Collection
 
+from services.kernel.errors import BadGateway
 from services.kernel.clock import Clock
 from services.kernel.events import Event
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
 from services.kernel.outbox import OutboxRelay
 from services.kernel.runtime import Runtime, build_runtime
+from services.kernel.service_auth import ClientCredentials
 from services.kernel.settings import load_settings
 from services.kernel.tokens import TokenVerifier
 
 from .adapters.documents import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
+from .adapters.documents_service import DocumentsPort, HttpDocuments
 from .service_layer.corrections import CorrectionService
 from .service_layer.obligations import ObligationService
 from .service_layer.progress import ProgressProjection
@@ -35,6 +39,7 @@ PROGRESS_BINDINGS = ("approvals.submission.*", "approvals.obligations.recomputed
 class Container:
     runtime: Runtime
     settings: ApprovalsSettings
+    documents: DocumentsPort
     setup: SetupService
     obligations: ObligationService
     submissions: SubmissionService
@@ -77,6 +82,22 @@ def _progress_handler(progress: ProgressProjection):
     return handle
 
 
+class _NotConfigured(requests.auth.AuthBase):
+    """Calls to documents fail with a clear message when no client secret is configured."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        raise BadGateway("Dịch vụ phê duyệt chưa được cấu hình mã truy cập dịch vụ (HOSO_APPROVALS_CLIENT_SECRET).")
+
+
+def _documents(settings: ApprovalsSettings) -> DocumentsPort:
+    """Documents over HTTP with the kernel's client-credentials auth."""
+    auth: requests.auth.AuthBase = _NotConfigured()
+    if settings.identity_url and settings.client_secret:
+        auth = ClientCredentials(token_url=settings.identity_url.rstrip("/") + "/oauth/token",
+                                 client_id=settings.client_id, client_secret=settings.client_secret)
+    return HttpDocuments(base_url=settings.documents_url or "http://documents.invalid", auth=auth)
+
+
 def bootstrap(
     config: Mapping[str, Any] | None = None,
     *,
@@ -84,7 +105,9 @@ def bootstrap(
     clock: Clock | None = None,
     publisher: Publisher | None = None,
     verifier: TokenVerifier | None = None,
+    documents: DocumentsPort | None = None,
 ) -> Container:
+    """Wire the service; ``documents`` replaces the HTTP adapter (tests pass a ``FakeDocuments``)."""
     settings = load_settings(ApprovalsSettings, os.environ if environ is None else environ, config)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
     ensure_indexes(*ALL_DOCUMENTS)
@@ -94,11 +117,12 @@ def bootstrap(
                                                                                             person=person))
     obligations = ObligationService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)
     holder["o"] = obligations
-    submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)
+    documents = documents or _documents(settings)
+    submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup, documents=documents)
     corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
     progress = ProgressProjection()
     return Container(
-        runtime=runtime, settings=settings, setup=setup, obligations=obligations, submissions=submissions,
+        runtime=runtime, settings=settings, documents=documents, setup=setup, obligations=obligations, submissions=submissions,
         corrections=corrections, progress=progress,
         identity_consumer=runtime.consumer(IDENTITY_CONSUMER, _identity_handler(setup)),
         progress_consumer=runtime.consumer(PROGRESS_CONSUMER, _progress_handler(progress)),

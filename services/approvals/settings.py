@@ -12,3 +12,6 @@ class ApprovalsSettings(ServiceSettings):
     db_name: str = "hoso_approvals"
     queue_quorum: bool = False
     scheduler_interval_seconds: float = 300.0
+    # client-credentials of approvals' own calls to documents (reference checks, freezes)
+    client_id: str = "approvals"
+    client_secret: str | None = None

@@ -4,13 +4,21 @@ Each use case loads the aggregate through a tenant-scoped repository (another sc
 submission is 404), lets the domain check the actor and the state (403 / 409), saves the
 new state with its events in the same document (outbox), then appends one audit entry
 per transition (“B thay mặt A” when acting by delegation).
+
+A document version named by a person (submit, resubmit) is checked with documents before
+anything is saved: the person's own document (or one they co-own), of their school, with
+that version and digest. An approval freezes exactly the approved version in documents
+right after it is saved (the ``approved`` event is the backstop if that call fails).
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+import logging
+
 from services.approvals.adapters.documents import ObligationDoc, SubmissionDoc
+from services.approvals.adapters.documents_service import DocumentsPort, Reference
 from services.approvals.adapters.repositories import (
     ObligationRepository, SchoolDirectory, SubmissionRepository, aware, find_submission_for_service, keyset_page,
     save_with_revision, submission_from_doc, submission_to_doc,
@@ -26,13 +34,15 @@ from services.approvals.service_layer.common import audit, domain_errors, make_e
 from services.approvals.service_layer.setup import SetupService
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
-from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.kernel.errors import BadGateway, Conflict, Forbidden, NotFound, ValidationFailed
 from services.kernel.ids import new_id
 from services.kernel.permissions import (
     HIEU_TRUONG, PHO_HIEU_TRUONG, is_district_staff, require_principal, require_service,
 )
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope, grant_cross_tenant
+
+log = logging.getLogger(__name__)
 
 PROGRESS = {
     "returned": {"awaiting": -1},
@@ -46,11 +56,28 @@ def _fmt(dt: datetime | None) -> str | None:
 
 
 class SubmissionService:
-    def __init__(self, *, clock: Clock, audit_log: AuditLog, setup: SetupService) -> None:
+    def __init__(self, *, clock: Clock, audit_log: AuditLog, setup: SetupService, documents: DocumentsPort) -> None:
         self.clock = clock
         self.audit = audit_log
         self.setup = setup
+        self.documents = documents
         self.directory = SchoolDirectory()
+
+    def _verify_reference(self, p: Principal, document_id: str, version_id: str, sha256: str) -> None:
+        """Documents confirms the person's document, school, version and digest (problem naming the field)."""
+        self.documents.verify_reference(Reference(
+            tenant=p.tenant or "", document_id=document_id, version_id=version_id, sha256=sha256, person=p.sub,
+            roles=frozenset(p.roles), unit_roles=frozenset(p.unit_roles)))
+
+    def _freeze_if_approved(self, sub: Submission, approved: bool) -> None:
+        """Freeze the approved version in documents now; the ``approved`` event retries it if this fails."""
+        if not approved or not sub.approved_version_id:
+            return
+        try:
+            self.documents.freeze(sub.tenant, sub.document_id, sub.approved_version_id, decision_id=sub.id)
+        except (BadGateway, Conflict, ValidationFailed, NotFound) as exc:
+            log.warning("freeze of %s (submission %s) left to the approved event: %s", sub.approved_version_id,
+                        sub.id, getattr(exc, "detail", exc))
 
     # ----- helpers -----------------------------------------------------------------------------
     def _repo(self, actor: Principal) -> SubmissionRepository:
@@ -182,6 +209,7 @@ class SubmissionService:
             raise Conflict("Đã có hồ sơ nộp cho nghĩa vụ này.", field="obligation_id")
         if per_document and self._live_for_document(obligation.id, document_id):
             raise Conflict("Hồ sơ (tài liệu) này đã được nộp cho nghĩa vụ này.", field="document_id")
+        self._verify_reference(p, document_id, version_id, sha256)
         now = self.clock.now()
         school = self.directory.school(p.tenant or "")
         kinds = {u["id"]: u["kind"] for u in (school.units if school else [])}
@@ -206,7 +234,9 @@ class SubmissionService:
         else:
             audit(self.audit, "approvals.submission.drafted", Acting(p.sub), tenant=sub.tenant, district=sub.district,
                   target=sub.id, data={"version_id": version_id})
+        approved = any(t.endswith(".approved") for t, _, _ in sub.pending_events)
         self.save(doc, sub, overdue=bool(obligation.overdue_emitted) and counted, counted=counted)
+        self._freeze_if_approved(sub, approved)
         return self.view(sub)
 
     @staticmethod
@@ -244,11 +274,15 @@ class SubmissionService:
             sub.submit(actor, now)
         counted = self._claim_obligation(sub.obligation_id, sub.id, per_document=per_document)
         overdue = ObligationDoc.objects(id=sub.obligation_id).only("overdue_emitted").first()
+        approved = any(t.endswith(".approved") for t, _, _ in sub.pending_events)
         self.save(doc, sub, overdue=bool(overdue and overdue.overdue_emitted) and counted, counted=counted)
+        self._freeze_if_approved(sub, approved)
         return self.view(sub)
 
     def resubmit(self, actor: Principal, submission_id: str, *, version_id: str, sha256: str) -> dict[str, Any]:
         doc, sub = self.load(actor, submission_id)
+        if actor.sub == sub.submitter and sub.state == "returned":  # the domain refuses anyone else first
+            self._verify_reference(actor, sub.document_id, version_id, sha256)
         with domain_errors():
             sub.resubmit(actor, version_id, sha256, self.clock.now())
         self.save(doc, sub)
@@ -278,7 +312,9 @@ class SubmissionService:
         doc, sub = self.load(actor, submission_id)
         with domain_errors():
             sub.decide(actor, decision, comment, self.clock.now())
-        self.save(doc, sub)
+        approved = any(t.endswith(".approved") for t, _, _ in sub.pending_events)
+        self.save(doc, sub)  # a lost race (another decision saved first) is a 409 here, before any freeze
+        self._freeze_if_approved(sub, approved)
         return self.view(sub)
 
     def comment(self, actor: Principal, submission_id: str, text: str) -> dict[str, Any]:

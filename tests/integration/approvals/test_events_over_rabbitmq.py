@@ -8,6 +8,7 @@ import kombu
 import pytest
 
 from infra.demo.district import DEMO_DISTRICT
+from services.approvals.adapters.documents_service import FakeDocuments
 from services.approvals.bootstrap import bootstrap
 from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFrame
 from services.kernel.clock import FixedClock
@@ -26,7 +27,10 @@ FRAME = SchoolYearFrame("2025-2026", datetime(2025, 9, 5).date(), datetime(2026,
 
 def test_identity_events_in_and_progress_out_through_the_broker(amqp_url):
     clock = FixedClock(datetime(2025, 9, 1, 8, 0, tzinfo=TIMEZONE))
-    c = bootstrap({"mode": "test", "db_name": "hoso_approvals_it"}, environ={"AMQP_URL": amqp_url}, clock=clock)
+    documents = FakeDocuments()
+    documents.add(SCHOOL.slug, "d", "v1", hashlib.sha256(b"d").hexdigest(), owners={"thhp.giaovien"})
+    c = bootstrap({"mode": "test", "db_name": "hoso_approvals_it"}, environ={"AMQP_URL": amqp_url}, clock=clock,
+                  documents=documents)
     identity_worker, progress_worker = c.workers()
     declare_queues(amqp_url, [identity_worker.queue, progress_worker.queue])
     with kombu.Connection(amqp_url) as conn:

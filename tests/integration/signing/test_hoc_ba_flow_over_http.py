@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from waitress.server import create_server
 
 from infra.demo.district import DEMO_DISTRICT
+from services.approvals.adapters.documents_service import HttpDocuments as ApprovalsDocuments
 from services.approvals.bootstrap import bootstrap as approvals_bootstrap
 from services.approvals.domain.calendar import TIMEZONE
 from services.approvals.entrypoints.app import create_app as approvals_app
@@ -78,15 +79,16 @@ class Platform:
         self.tokens = TokenFactory(clock=self.clock)
         verifier = self.tokens.verifier()
         self.approvals_pub, self.documents_pub, self.signing_pub = InMemoryPublisher(), InMemoryPublisher(), InMemoryPublisher()
-        self.approvals = approvals_bootstrap({"mode": "test", "log_json": False}, environ={}, clock=self.clock,
-                                             publisher=self.approvals_pub, verifier=verifier)
         self.documents = documents_bootstrap(
             {"mode": "test", "local_root": str(tmp_path / "objects"), "work_dir": str(tmp_path / "work"),
              "jwt_issuer": self.tokens.issuer, "log_json": False},
             environ={}, clock=self.clock, publisher=self.documents_pub, verifier=verifier)
-        self.approvals_url, s1 = _serve(approvals_app(container=self.approvals))
         self.documents_url, s2 = _serve(documents_app(container=self.documents))
         service = ServiceToken(self.tokens)
+        self.approvals = approvals_bootstrap({"mode": "test", "log_json": False}, environ={}, clock=self.clock,
+                                             publisher=self.approvals_pub, verifier=verifier,
+                                             documents=ApprovalsDocuments(base_url=self.documents_url, auth=service))
+        self.approvals_url, s1 = _serve(approvals_app(container=self.approvals))
         self.signing = signing_bootstrap(
             {"mode": "test", "spool_dir": str(tmp_path / "spool"), "log_json": False, "level": "B-LT",
              "public_url": "http://hoso.test"},

@@ -43,6 +43,8 @@ from dataclasses import dataclass  # noqa: E402
 from datetime import datetime  # noqa: E402
 from typing import Any  # noqa: E402
 
+from services.approvals.adapters.documents import SubmissionDoc  # noqa: E402
+from services.approvals.adapters.documents_service import FakeDocuments  # noqa: E402
 from services.approvals.bootstrap import Container, bootstrap  # noqa: E402
 from services.approvals.domain.calendar import TIMEZONE  # noqa: E402
 from services.approvals.entrypoints.app import create_app  # noqa: E402
@@ -101,8 +103,25 @@ class Api:
         return self.tokens.issue(username, tenant=school.slug, district=DISTRICT, province=DEMO_DISTRICT.province_slug,
                                  roles=roles, unit_roles=unit_roles, act=act or [])
 
+    documents: FakeDocuments
+
+    def upload(self, who: str, document_id: str, version_id: str, sha256: str, *, school: str | None = None) -> None:
+        """The file as the person uploaded it to documents (their own slot) before naming it here."""
+        tenant = school or next(s.slug for s in DEMO_DISTRICT.schools if any(p.username == who for p in s.people))
+        self.documents.add(tenant, document_id, version_id, sha256, owners={who})
+
     def call(self, method: str, path: str, who: str, body: Any = None, *, act: list[dict] | None = None,
-             token: str | None = None) -> Any:
+             token: str | None = None, upload: bool = True) -> Any:
+        """Call as ``who``; a version named in a submission is first uploaded by ``who`` unless ``upload=False``."""
+        if upload and method == "POST" and isinstance(body, dict) and "version_id" in body and "sha256" in body \
+                and not who.startswith("pgd."):
+            if path == "/submissions":
+                self.upload(who, body["document_id"], body["version_id"], body["sha256"])
+            elif path.startswith("/submissions/") and path.endswith("/versions"):
+                existing = SubmissionDoc.objects(id=path.split("/")[2]).only("document_id", "tenant_id").first()
+                if existing is not None:
+                    self.upload(who, existing.document_id, body["version_id"], body["sha256"],
+                                school=existing.tenant_id)
         headers = {"Authorization": f"Bearer {token or self.token(who, act=act)}"}
         resp = self.client.open(f"/api/v1{path}", method=method, json=body, headers=headers)
         return resp
@@ -153,13 +172,14 @@ def api() -> Iterator[Api]:
     clock = FixedClock(datetime(2025, 9, 1, 8, 0, tzinfo=TIMEZONE))
     tokens = TokenFactory(clock=clock)
     publisher = InMemoryPublisher()
+    documents = FakeDocuments()
     container = bootstrap({"mode": "test", "log_json": False}, environ={}, clock=clock, publisher=publisher,
-                          verifier=tokens.verifier())
+                          verifier=tokens.verifier(), documents=documents)
     app = create_app(container=container)
     since = datetime(2025, 8, 1, tzinfo=TIMEZONE)
     onboard(container, SCHOOL_A, since)
     onboard(container, SCHOOL_B, since)
-    a = Api(container, app.test_client(), tokens, clock, publisher)
+    a = Api(container, app.test_client(), tokens, clock, publisher, documents)
     a.ok("PUT", "/calendar/frames/2025-2026", "pgd.truongphong", FRAME_BODY)
     a.ok("PUT", "/calendar/2025-2026/events", "thhp.hieutruong",
          {"events": {"dai_hoi_lien_doi": "2025-10-10", "le_tong_ket": "2026-05-25"}})

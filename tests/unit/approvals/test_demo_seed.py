@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from infra.demo.documents import demo_documents
+from services.approvals.adapters.documents_service import FakeDocuments
 from services.approvals.bootstrap import bootstrap
 from services.approvals.domain.calendar import TIMEZONE
 from services.approvals.entrypoints.demo import seed_demo
@@ -16,8 +17,11 @@ from services.kernel.tenancy import TenantScope
 
 def test_demo_seed_fills_queues_and_progress():
     publisher = InMemoryPublisher()
+    documents = FakeDocuments()  # what the documents seed stores: each demo file in its uploader's slot
+    for d in demo_documents():
+        documents.add(d.school, d.document_id, d.version_id, d.sha256, owners={d.uploader})
     c = bootstrap({"mode": "test"}, environ={}, clock=FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=TIMEZONE)),
-                  publisher=publisher)
+                  publisher=publisher, documents=documents)
     seed_demo(c)
     seed_demo(c)
     totruong = Principal(sub="thhp.totruong", tenant="th-hoa-phong", district="pgd-hoa-vang",

@@ -99,8 +99,8 @@ def test_withdraw_only_before_the_first_decision(api):
 def test_only_the_owner_submits_and_twice_is_refused(api):
     ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-04")
     body = {"obligation_id": ob["id"], "document_id": "d4", "version_id": "v1", "sha256": sha("c")}
-    assert api.call("POST", "/submissions", "thhp.giaovien2", body).status_code == 403
-    assert api.call("POST", "/submissions", "thcsnh.giaovien", body).status_code == 404
+    assert api.call("POST", "/submissions", "thhp.giaovien2", body, upload=False).status_code == 403
+    assert api.call("POST", "/submissions", "thcsnh.giaovien", body, upload=False).status_code == 404
     api.ok("POST", "/submissions", "thhp.giaovien", body)
     assert api.call("POST", "/submissions", "thhp.giaovien", body).status_code == 409
 

@@ -1,0 +1,153 @@
+"""The documents service as approvals sees it: check a person's reference, freeze an approved version.
+
+:class:`HttpDocuments` calls documents' internal routes with the kernel's client-credentials
+auth; :class:`FakeDocuments` keeps documents in memory for unit tests and follows the same
+contract (the same refusals, slugs and fields).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import requests
+
+from services.kernel.errors import BadGateway, Conflict, Forbidden, ValidationFailed
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What a person named in a request: a document version of their school, with its digest."""
+
+    tenant: str
+    document_id: str
+    version_id: str
+    sha256: str
+    person: str
+    roles: frozenset[str] = frozenset()
+    unit_roles: frozenset[tuple[str, str]] = frozenset()
+
+
+def unknown_document() -> ValidationFailed:
+    return ValidationFailed("Không tìm thấy tài liệu này trong hồ sơ của trường.", field="document_id",
+                            slug="unknown-document")
+
+
+def not_owner() -> Forbidden:
+    return Forbidden("Tài liệu này không thuộc hồ sơ của người nộp.", field="document_id", slug="not-document-owner")
+
+
+def unknown_version() -> ValidationFailed:
+    return ValidationFailed("Phiên bản này không thuộc tài liệu đã nêu.", field="version_id", slug="unknown-version")
+
+
+def digest_mismatch() -> ValidationFailed:
+    return ValidationFailed("Mã băm SHA-256 không khớp với phiên bản đã lưu.", field="sha256", slug="digest-mismatch")
+
+
+class DocumentsPort(Protocol):
+    def verify_reference(self, ref: Reference) -> None:
+        """Accept ``ref`` or raise the problem naming the field (unknown-document, not-document-owner,
+        unknown-version, digest-mismatch)."""
+
+    def freeze(self, tenant: str, document_id: str, version_id: str, *, decision_id: str) -> None:
+        """Make ``version_id`` the document's approved version and refuse later uploads (idempotent)."""
+
+
+_REFUSALS = {"unknown-document": unknown_document, "not-document-owner": not_owner,
+             "unknown-version": unknown_version, "digest-mismatch": digest_mismatch}
+
+
+class HttpDocuments:
+    """Documents' internal routes over HTTP, with a service token."""
+
+    def __init__(self, *, base_url: str, auth: requests.auth.AuthBase, session: requests.Session | None = None,
+                 timeout: float = 15.0) -> None:
+        self._base = base_url.rstrip("/") + "/api/v1/internal"
+        self._auth = auth
+        self._http = session or requests.Session()
+        self._timeout = timeout
+
+    def _post(self, path: str, tenant: str, body: dict) -> requests.Response:
+        try:
+            return self._http.post(f"{self._base}{path}", params={"tenant": tenant}, json=body, auth=self._auth,
+                                   timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise BadGateway(f"Không gọi được dịch vụ tài liệu: {type(exc).__name__}.") from None
+
+    @staticmethod
+    def _slug(resp: requests.Response) -> str:
+        try:
+            return str(resp.json().get("type", "")).rsplit("/", 1)[-1]
+        except ValueError:
+            return ""
+
+    def verify_reference(self, ref: Reference) -> None:
+        resp = self._post(f"/documents/{requests.utils.quote(ref.document_id, safe='')}/references", ref.tenant,
+                          {"version_id": ref.version_id, "sha256": ref.sha256, "person": ref.person,
+                           "roles": sorted(ref.roles), "unit_roles": [list(u) for u in sorted(ref.unit_roles)]})
+        if resp.status_code == 200:
+            return
+        slug = self._slug(resp)
+        if slug in _REFUSALS:
+            raise _REFUSALS[slug]()
+        if resp.status_code == 404:  # the school is unknown to documents: nothing of it can be named
+            raise unknown_document()
+        raise BadGateway(f"Dịch vụ tài liệu trả lỗi HTTP {resp.status_code}.")
+
+    def freeze(self, tenant: str, document_id: str, version_id: str, *, decision_id: str) -> None:
+        resp = self._post(f"/versions/{requests.utils.quote(version_id, safe='')}/approved", tenant,
+                          {"decision_id": decision_id, "document_id": document_id})
+        if resp.status_code == 200:
+            return
+        if resp.status_code == 409:
+            raise Conflict("Tài liệu đã được chốt ở một phiên bản khác đã duyệt.", field="version_id",
+                           slug="already-frozen")
+        if self._slug(resp) in _REFUSALS:
+            raise _REFUSALS[self._slug(resp)]()
+        raise BadGateway(f"Dịch vụ tài liệu trả lỗi HTTP {resp.status_code}.")
+
+
+@dataclass
+class _Doc:
+    tenant: str
+    owners: frozenset[str]
+    versions: dict[str, str] = field(default_factory=dict)  # version id -> sha256
+    approved_version_id: str | None = None
+
+
+class FakeDocuments:
+    """Documents in memory: who may submit each, its versions and digests, the frozen version."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, _Doc] = {}
+        self.freezes: list[tuple[str, str, str]] = []
+
+    def add(self, tenant: str, document_id: str, version_id: str, sha256: str, *, owners: set[str] | frozenset[str]
+            ) -> None:
+        """A version uploaded to a document whose slot ``owners`` owe (the owner and allowed co-owners)."""
+        doc = self.documents.setdefault(document_id, _Doc(tenant, frozenset(owners)))
+        doc.versions[version_id] = sha256
+
+    def verify_reference(self, ref: Reference) -> None:
+        doc = self.documents.get(ref.document_id)
+        if doc is None or doc.tenant != ref.tenant:
+            raise unknown_document()
+        if ref.person not in doc.owners:
+            raise not_owner()
+        if ref.version_id not in doc.versions:
+            raise unknown_version()
+        if doc.versions[ref.version_id] != ref.sha256:
+            raise digest_mismatch()
+
+    def freeze(self, tenant: str, document_id: str, version_id: str, *, decision_id: str) -> None:
+        doc = self.documents.get(document_id)
+        if doc is None or doc.tenant != tenant or version_id not in doc.versions:
+            raise unknown_version()
+        if doc.approved_version_id not in (None, version_id):
+            raise Conflict("Tài liệu đã được chốt ở một phiên bản khác đã duyệt.", field="version_id",
+                           slug="already-frozen")
+        doc.approved_version_id = version_id
+        self.freezes.append((tenant, document_id, version_id))
+
+
+__all__ = ["DocumentsPort", "FakeDocuments", "HttpDocuments", "Reference"]
