@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ from .adapters.sealing import KeySealer
 from .domain.credentials import KeyPathKind
 from .service_layer.authority import CertificateAuthority, load_roots
 from .service_layer.credentials import CredentialService, MongoPinCounter
+from .service_layer.scheduler import ExecutorRunner, FairScheduler
 from .service_layer.signing import EngineChoice, SigningService
 from .service_layer.verification import VerificationService
 from .settings import SigningSettings
@@ -61,9 +62,10 @@ class Container:
         return [d._get_collection() for d in OUTBOX_DOCUMENTS]
 
     def periodic(self) -> list[tuple[float, Callable[[], object]]]:
-        """Jobs the runner repeats: fail batches whose token or phone never answered."""
+        """Jobs the runner repeats: fail batches whose token or phone never answered; resume confirmed ones."""
         ttl = max(self.settings.external_job_ttl_seconds, self.settings.remote_timeout_seconds)
-        return [(60.0, lambda: self.signing.expire_waiting(ttl))]
+        return [(60.0, lambda: self.signing.expire_waiting(ttl)),
+                (self.settings.remote_poll_seconds, self.signing.poll_remote)]
 
 
 class _NotConfigured(requests.auth.AuthBase):
@@ -102,7 +104,6 @@ def bootstrap(
     documents: DocumentsPort | None = None,
     executor: Executor | None = None,
     remote_providers: dict[str, RemoteSigningProvider] | None = None,
-    sleep: Callable[[float], None] | None = None,
 ) -> Container:
     settings = load_settings(SigningSettings, os.environ if environ is None else environ, config)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
@@ -136,11 +137,9 @@ def bootstrap(
         approvals=approvals, documents=documents, authority=authority, credentials=credentials, key_paths=key_paths,
         clock=runtime.clock, audit=runtime.audit, spool_dir=settings.spool_dir,
         verify_base_url=f"{public}/api/signing/verify", engine_choice=EngineChoice(settings.level, settings.tsa_url),
-        executor=executor or ThreadPoolExecutor(max_workers=settings.batch_threads, thread_name_prefix="signing-batch"),
+        executor=ExecutorRunner(executor) if executor is not None else FairScheduler(settings.batch_threads),
         jobs=jobs, crls=CrlFetcher(clock=runtime.clock) if settings.fetch_crls else None,
-        remote_poll_seconds=settings.remote_poll_seconds,
         remote_timeout_seconds=settings.remote_timeout_seconds,
-        **({"sleep": sleep} if sleep else {}),
     )
     verification = VerificationService(authority=authority, documents=documents, audit=runtime.audit,
                                        clock=runtime.clock, max_bytes=settings.verify_max_bytes)

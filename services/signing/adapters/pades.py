@@ -33,6 +33,7 @@ from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from services.kernel.vntime import format_vn
 from services.signing.adapters.stamp_font import PreparedFontFactory
 from services.signing.adapters.stamp_style import VerifiableStampStyle
 
@@ -178,7 +179,7 @@ class PadesEngine:
                 "signer": stamp.signer_name,
                 "role": stamp.role_label,
                 "unit": stamp.unit_name,
-                "when": stamp.signed_at.strftime("%H:%M:%S %d/%m/%Y"),
+                "when": format_vn(stamp.signed_at),
                 "code": stamp.document_code,
                 "url": stamp.verify_url,
             },

@@ -82,7 +82,8 @@ class SignedDocumentDoc(TenantOwned, OutboxMixin):
 class BatchDoc(TenantOwned):
     """A signing batch: one authorisation for many submissions; the items live in ``BatchItemDoc``."""
 
-    meta = {"db_alias": ALIAS, "collection": "batches", "indexes": [("tenant_id", "actor"), "ticket_id", ("state", "created_at")]}
+    meta = {"db_alias": ALIAS, "collection": "batches", "indexes": [("tenant_id", "actor"), "ticket_id", ("state", "created_at"),
+                                                                  ("state", "key_path")]}
     id = StringField(primary_key=True)
     actor = StringField(required=True)
     on_behalf_of = StringField(null=True)
@@ -91,6 +92,7 @@ class BatchDoc(TenantOwned):
     state = StringField(required=True)  # preparing | waiting | completing | done | failed
     reason = StringField(null=True)
     ticket_id = StringField(null=True)
+    actor_claims = DictField()  # the signer's verified claims, to resume a parked batch in any process
     total = IntField(default=0)
     created_at = DateTimeField()
     finished_at = DateTimeField(null=True)
@@ -112,6 +114,7 @@ class ExternalJobDoc(TenantOwned):
     meta = {"db_alias": ALIAS, "collection": "external_jobs", "indexes": ["owner_id"]}
     id = StringField(primary_key=True)
     credential_id = StringField(required=True)
+    owner = StringField()  # typed owner key, "person:<id>" or "school:<id>" (kernel OwnerKey)
     owner_id = StringField(required=True)
     items = ListField(DictField())  # {id, data: bytes, label}
     certificate_der = BinaryField(required=True)

@@ -6,12 +6,15 @@ Plain Python. The certificate itself is parsed in the adapters; the rules here w
 from __future__ import annotations
 
 import enum
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.kernel.owners import OwnerKey
 from services.signing.domain.errors import (
     CertificateExpired,
     CertificateNotForSigning,
+    CertificateNotYours,
     CertificateRevoked,
     CredentialLocked,
 )
@@ -32,6 +35,14 @@ class OwnerKind(str, enum.Enum):
     PERSON = "person"
     ORGANISATION = "organisation"
 
+    def key(self, owner_id: str) -> OwnerKey:
+        """The typed owner key: a person, or the school an organisational seal belongs to."""
+        return OwnerKey.person(owner_id) if self is OwnerKind.PERSON else OwnerKey.school(owner_id)
+
+
+#: Prefixes Vietnamese CAs write before a personal id in UID / serialNumber (``CCCD:0010…``).
+NATIONAL_ID_KINDS = frozenset({"CCCD", "CMND", "CMT", "HC", "PASSPORT", "DDCN"})
+
 
 @dataclass(frozen=True)
 class CertificateFacts:
@@ -45,6 +56,17 @@ class CertificateFacts:
     not_after: datetime
     digital_signature: bool
     non_repudiation: bool
+    #: ("uid" | "serial", value) of the subject's UID and serialNumber attributes
+    subject_ids: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """What identity says about the caller: the username, full name and national ids on record."""
+
+    username: str
+    full_name: str
+    national_ids: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -67,6 +89,10 @@ class Credential:
     revoked_at: datetime | None = None
     label: str = ""
 
+    @property
+    def owner_key(self) -> OwnerKey:
+        return self.owner_kind.key(self.owner_id)
+
 
 def check_may_sign(credential: Credential, facts: CertificateFacts, now: datetime, *, revoked: bool) -> None:
     """Refuse (in Vietnamese) a locked credential or a certificate that cannot sign at ``now``."""
@@ -85,3 +111,33 @@ def check_certificate(facts: CertificateFacts, now: datetime) -> None:
         )
     if not (facts.digital_signature and facts.non_repudiation):
         raise CertificateNotForSigning()
+
+
+def _name_key(name: str, *, fold_marks: bool) -> str:
+    text = " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    if fold_marks:
+        text = "".join(c for c in unicodedata.normalize("NFD", text.replace("đ", "d"))
+                       if not unicodedata.combining(c))
+    return text
+
+
+def check_bound(facts: CertificateFacts, person: PersonRecord) -> None:
+    """Refuse a personal certificate that does not name ``person``.
+
+    The subject's common name must be the person's full name (Unicode-normalised, case and
+    spacing ignored; a certificate written without diacritics is compared without them). A
+    personal id in the subject must agree with the record: a ``CCCD:``/``CMND:``… value with
+    the national ids on record (when identity holds any), a bare UID (the platform CA writes
+    the username there) with the username.
+    """
+    ascii_only = facts.subject_name.isascii()
+    if not person.full_name or (_name_key(facts.subject_name, fold_marks=ascii_only)
+                                != _name_key(person.full_name, fold_marks=ascii_only)):
+        raise CertificateNotYours()
+    for where, value in facts.subject_ids:
+        kind, sep, ident = value.partition(":")
+        if sep and kind.strip().upper() in NATIONAL_ID_KINDS:
+            if person.national_ids and ident.strip() not in person.national_ids:
+                raise CertificateNotYours()
+        elif not sep and where == "uid" and value.strip() != person.username:
+            raise CertificateNotYours()

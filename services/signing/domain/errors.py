@@ -12,10 +12,13 @@ class SigningRefused(Exception):
     status: int = 422
     code: str = "signing-refused"
     message: str = "Không thể ký tài liệu."
+    field: str | None = None
 
-    def __init__(self, detail: str | None = None) -> None:
+    def __init__(self, detail: str | None = None, *, field: str | None = None) -> None:
         super().__init__(detail or self.message)
         self.detail = detail or self.message
+        if field is not None:
+            self.field = field
 
 
 class CorruptPdf(SigningRefused):
@@ -57,6 +60,14 @@ class CertificateExpired(SigningRefused):
 class CertificateRevoked(SigningRefused):
     code = "certificate-revoked"
     message = "Chứng thư số đã bị thu hồi."
+
+
+class CertificateNotYours(SigningRefused):
+    status = 403
+    code = "certificate-not-yours"
+    field = "credential_id"
+    message = ("Chứng thư số này không đứng tên bạn: họ tên hoặc số định danh trên chứng thư không khớp với "
+               "hồ sơ của bạn. Chỉ người đứng tên trên chứng thư số mới được đăng ký và dùng nó để ký.")
 
 
 class CertificateNotForSigning(SigningRefused):

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.kernel.api import Api
 from services.kernel.context import current_principal
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
+from services.kernel.owners import OwnerKey
+from services.kernel.permissions import VAN_THU
 from services.kernel.permissions import require_principal
 
 from ..adapters.key_paths.external import ExternalJob
@@ -138,14 +140,19 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
         return c.signing.view(_me(), batch_id)
 
     def job_of(me, job_id: str) -> ExternalJob:
-        """An external job of the caller (or of their school's seal); 404 for anyone else."""
+        """An external job of the caller's school, owned by the caller (or the school's seal, for its
+        văn thư); owners compared as typed keys. 404 for anyone else."""
         try:
             job = c.external_jobs.get(job_id)
         except KeyError:
             raise NotFound() from None
-        if job.owner_id not in (me.sub, me.tenant):
+        if job.tenant_id is None or job.tenant_id != me.tenant:
             raise NotFound()
-        return job
+        if job.owner == OwnerKey.of(me):
+            return job
+        if job.owner == OwnerKey.school_of(me) and me.has_role(VAN_THU):
+            return job
+        raise NotFound()
 
     @route(bp, "/external-jobs/<job_id>", tags=["signing"])
     def get_external_job(job_id: str) -> dict:
@@ -180,6 +187,7 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
         if transaction_id not in {t for t, _, _ in c.simulated_provider.pending(me.sub)}:
             raise Forbidden("Yêu cầu ký này không thuộc tài khoản của bạn.")
         getattr(c.simulated_provider, decision)(transaction_id)
+        c.signing.resume_remote(transaction_id)  # the phone answered: the parked batch resumes now
         return {"transaction_id": transaction_id, "decision": decision}
 
     # ----- verification (public) ----------------------------------------------------------------

@@ -39,13 +39,13 @@ PAGE = """<!doctype html>
 <section aria-live="polite">
 <h2>Kết quả</h2>
 <p class="{{ 'bad' if report.recalled else ('ok' if report.summary.startswith('Mọi') else 'warn') }}"><strong>{{ report.summary }}</strong></p>
-{% if report.recalled %}<p class="bad">Đã thu hồi{% if report.recalled_at %} lúc {{ report.recalled_at }}{% endif %}. Lý do: {{ report.recall_reason }}</p>{% endif %}
+{% if report.recalled %}<p class="bad">Đã thu hồi{% if report.recalled_at_text %} lúc {{ report.recalled_at_text }}{% endif %}. Lý do: {{ report.recall_reason }}</p>{% endif %}
 {% if report.code %}<p>Mã tra cứu: <strong>{{ report.code }}</strong></p>{% endif %}
 {% for s in report.signatures %}
 <div class="card"><dl>
 <dt>Người ký</dt><dd>{{ s.signer }}{% if s.organisation %} — {{ s.organisation }}{% endif %}</dd>
 <dt>Kết luận</dt><dd class="{{ 'ok' if s.valid else 'bad' }}">{{ s.verdict }}</dd>
-<dt>Thời điểm ký</dt><dd>{{ s.timestamp_at or s.signed_at or 'không rõ' }}{% if s.timestamp_at %} (dấu thời gian){% endif %}</dd>
+<dt>Thời điểm ký</dt><dd>{{ s.timestamp_at_text or s.signed_at_text or 'không rõ' }}{% if s.timestamp_at_text %} (dấu thời gian){% endif %}</dd>
 <dt>Chuỗi chứng thư</dt><dd>{% for c in s.chain %}{{ c }}{% if not loop.last %} ← {% endif %}{% endfor %}</dd>
 <dt>Tài liệu thay đổi sau khi ký</dt><dd>{{ 'Có' if s.changed_after_signing else 'Không' }}</dd>
 </dl></div>

@@ -1,4 +1,11 @@
-"""Signing credentials: registering the four kinds, listing them, unlocking and revoking them."""
+"""Signing credentials: registering the four kinds, listing them, unlocking and revoking them.
+
+:meth:`CredentialService.check_holder` is the one rule every key path goes through, at
+registration and before every signature: a personal credential is usable only by the person
+its certificate names (checked against the identity record the caller's verified token
+carries), a school's seal only by that school's văn thư. Owners are compared as typed
+:class:`~services.kernel.owners.OwnerKey` values, never as bare strings.
+"""
 from __future__ import annotations
 
 from datetime import timezone
@@ -12,14 +19,17 @@ from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Forbidden, ValidationFailed
 from services.kernel.ids import new_id
+from services.kernel.owners import OwnerKey
 from services.kernel.permissions import QUAN_TRI, VAN_THU
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantRepository, TenantScope
 from services.signing.adapters.key_paths.pkcs12 import Pkcs12KeyPath
 from services.signing.adapters.key_paths.remote import RemoteSigningProvider
 from services.signing.adapters.records import CredentialDoc
+from services.signing.domain.errors import CertificateNotYours
 from services.signing.domain.credentials import (
-    MAX_PIN_TRIES, CertificateFacts, Credential, KeyPathKind, OwnerKind, check_certificate, check_may_sign,
+    MAX_PIN_TRIES, CertificateFacts, Credential, KeyPathKind, OwnerKind, PersonRecord, check_bound,
+    check_certificate, check_may_sign,
 )
 from services.signing.service_layer.authority import CertificateAuthority
 
@@ -50,13 +60,25 @@ def certificate_facts(der: bytes) -> CertificateFacts:
         digital, non_rep = False, False
     org = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
     cn = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    ids = tuple(("uid", str(a.value)) for a in cert.subject.get_attributes_for_oid(NameOID.USER_ID)) + tuple(
+        ("serial", str(a.value)) for a in cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER))
     return CertificateFacts(
         subject_name=str(cn[0].value) if cn else cert.subject.rfc4514_string(),
         organisation=str(org[0].value) if org else None,
         serial_hex=format(cert.serial_number, "x"), issuer_name=cert.issuer.rfc4514_string(),
         not_before=cert.not_valid_before_utc, not_after=cert.not_valid_after_utc,
-        digital_signature=digital, non_repudiation=non_rep,
+        digital_signature=digital, non_repudiation=non_rep, subject_ids=ids,
     )
+
+
+#: Token claims identity may carry with a person's national id (CCCD); read when present.
+NATIONAL_ID_CLAIMS = ("national_id", "cccd")
+
+
+def person_record(principal: Principal) -> PersonRecord:
+    """The identity record of the caller, as identity signed it into the verified token."""
+    ids = frozenset(str(principal.claims[c]).strip() for c in NATIONAL_ID_CLAIMS if principal.claims.get(c))
+    return PersonRecord(username=principal.sub, full_name=principal.name, national_ids=ids)
 
 
 def to_domain(doc: CredentialDoc) -> Credential:
@@ -91,22 +113,35 @@ class CredentialService:
     def repo(self, principal: Principal) -> CredentialRepository:
         return CredentialRepository(scope=TenantScope.for_principal(principal))
 
+    @staticmethod
+    def check_holder(principal: Principal, owner: OwnerKey, facts: CertificateFacts) -> None:
+        """The one binding rule of every key path, at registration and before every signature.
+
+        A personal credential: owned by the caller (typed key) and its certificate names the
+        caller's identity record. A school's seal: the caller's school, and the caller is its văn thư.
+        """
+        if owner == OwnerKey.of(principal) and not principal.is_service:
+            check_bound(facts, person_record(principal))
+            return
+        if owner == OwnerKey.school_of(principal):
+            if not principal.has_role(VAN_THU):
+                raise Forbidden("Chỉ văn thư mới được ký bằng chứng thư số của cơ quan.", field="credential_id")
+            return
+        raise Forbidden("Chỉ người sở hữu chứng thư số mới được dùng để ký.", field="credential_id")
+
     def usable(self, principal: Principal, credential_id: str) -> Credential:
         """A credential ``principal`` may sign with now: their own, or the school's seal for the văn thư."""
         doc = self.repo(principal).get(credential_id)
-        if doc.owner_kind == OwnerKind.PERSON.value and doc.owner_id != principal.sub:
-            raise Forbidden("Chỉ người sở hữu chứng thư số mới được dùng để ký.")
-        if doc.owner_kind == OwnerKind.ORGANISATION.value and not principal.has_role(VAN_THU):
-            raise Forbidden("Chỉ văn thư mới được ký bằng chứng thư số của cơ quan.")
         cred = to_domain(doc)
         facts = certificate_facts(cred.certificate_der)
+        self.check_holder(principal, cred.owner_key, facts)
         revoked = self._authority.is_revoked(doc.district_id, int(facts.serial_hex, 16))
         check_may_sign(cred, facts, self._clock.now(), revoked=revoked)
         return cred
 
     def mine(self, principal: Principal) -> list[dict]:
         repo = self.repo(principal)
-        docs = list(repo.query(owner_id=principal.sub))
+        docs = list(repo.query(owner_id=principal.sub, owner_kind=OwnerKind.PERSON.value))
         if principal.has_role(VAN_THU):
             docs += list(repo.query(owner_id=principal.tenant, owner_kind=OwnerKind.ORGANISATION.value))
         return [view(d) for d in docs]
@@ -118,10 +153,16 @@ class CredentialService:
         return view(doc)
 
     def _new_doc(self, principal: Principal, kind: KeyPathKind, cert: x509.Certificate, chain: list[bytes],
-                 label: str, owner_kind: OwnerKind = OwnerKind.PERSON) -> CredentialDoc:
+                 label: str, owner_kind: OwnerKind = OwnerKind.PERSON, *, field: str) -> CredentialDoc:
         facts = certificate_facts(cert.public_bytes(serialization.Encoding.DER))
-        check_certificate(facts, self._clock.now())
         owner = principal.tenant if owner_kind is OwnerKind.ORGANISATION else principal.sub
+        if owner is None:
+            raise Forbidden("Chỉ cán bộ của một trường mới được đăng ký chứng thư số ký hồ sơ.")
+        try:
+            self.check_holder(principal, owner_kind.key(owner), facts)
+        except CertificateNotYours:
+            raise CertificateNotYours(field=field) from None
+        check_certificate(facts, self._clock.now())
         return CredentialDoc(
             id=new_id(), owner_id=owner, owner_kind=owner_kind.value, kind=kind.value, label=label,
             certificate_der=cert.public_bytes(serialization.Encoding.DER), chain_der=chain,
@@ -141,7 +182,7 @@ class CredentialService:
         doc = self._new_doc(principal, KeyPathKind.PKCS12, cert,
                             [c.public_bytes(serialization.Encoding.DER) for c in extra or []],
                             f"PKCS#12 — {certificate_facts(cert.public_bytes(serialization.Encoding.DER)).subject_name}",
-                            OwnerKind.ORGANISATION if organisation else OwnerKind.PERSON)
+                            OwnerKind.ORGANISATION if organisation else OwnerKind.PERSON, field="p12")
         doc.sealed_key = self._pkcs12.seal(doc.id, p12)
         return self._save(principal, doc, "signing.credential.registered")
 
@@ -156,7 +197,7 @@ class CredentialService:
             raise ValidationFailed("Chứng thư số không hợp lệ.", field="certificate") from None
         doc = self._new_doc(principal, KeyPathKind.EXTERNAL, cert, chain,
                             f"USB token — {certificate_facts(certificate_der).subject_name}",
-                            OwnerKind.ORGANISATION if organisation else OwnerKind.PERSON)
+                            OwnerKind.ORGANISATION if organisation else OwnerKind.PERSON, field="certificate")
         return self._save(principal, doc, "signing.credential.registered")
 
     def register_remote(self, principal: Principal, provider: str, account: str) -> dict:
@@ -165,7 +206,7 @@ class CredentialService:
             raise ValidationFailed("Nhà cung cấp ký số từ xa không được hỗ trợ.", field="provider")
         certificate_der, chain = self._providers[provider].certificate(account)
         doc = self._new_doc(principal, KeyPathKind.REMOTE, x509.load_der_x509_certificate(certificate_der), chain,
-                            f"Ký số từ xa ({provider}) — {account}")
+                            f"Ký số từ xa ({provider}) — {account}", field="account")
         doc.provider, doc.provider_account = provider, account
         return self._save(principal, doc, "signing.credential.registered")
 
@@ -182,7 +223,7 @@ class CredentialService:
 
     def revoke(self, principal: Principal, credential_id: str) -> dict:
         doc = self.repo(principal).get(credential_id)
-        if doc.owner_id != principal.sub and not principal.has_role(QUAN_TRI):
+        if OwnerKind(doc.owner_kind).key(doc.owner_id) != OwnerKey.of(principal) and not principal.has_role(QUAN_TRI):
             raise Forbidden("Chỉ người sở hữu hoặc quản trị hệ thống mới được thu hồi chứng thư số.")
         self._authority.revoke(doc, actor=principal.sub)
         return view(doc)

@@ -11,6 +11,11 @@ no version is stored).
 
 State lives in the batch document (and spool files for prepared PDFs), so a batch waiting
 for a phone or a token can be completed by whichever process receives the signatures.
+Waiting is a state, never a thread: a batch parks in ``waiting`` once its request has gone
+to the phone or the token, and is resumed when the reply arrives (``poll_remote`` /
+``resume_remote`` for phones, ``signatures_arrived`` for the agent). Work runs on a
+:class:`~services.signing.service_layer.scheduler.TaskRunner` keyed by school, so schools
+take turns on the batch threads.
 """
 from __future__ import annotations
 
@@ -21,11 +26,9 @@ import hashlib
 import logging
 import os
 import shutil
-import time
-from concurrent.futures import Executor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -56,6 +59,7 @@ from services.signing.domain.credentials import Credential, KeyPathKind, OwnerKi
 from services.signing.domain.errors import CertificateRevoked, DocumentChanged, OutOfTurn, SigningRefused
 from services.signing.service_layer.authority import CertificateAuthority
 from services.signing.service_layer.credentials import CredentialService, certificate_facts
+from services.signing.service_layer.scheduler import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +76,7 @@ class SignedDocumentRepository(TenantRepository[SignedDocumentDoc]):
 
 
 def refusal_problem(exc: SigningRefused) -> Problem:
-    return Problem(exc.detail, status=exc.status, slug=exc.code, title="Không thể ký tài liệu.")
+    return Problem(exc.detail, status=exc.status, slug=exc.code, title="Không thể ký tài liệu.", field=exc.field)
 
 
 @dataclass
@@ -87,9 +91,8 @@ class SigningService:
     def __init__(
         self, *, approvals: ApprovalsPort, documents: DocumentsPort, authority: CertificateAuthority,
         credentials: CredentialService, key_paths: dict[KeyPathKind, KeyPath], clock: Clock, audit: AuditLog,
-        spool_dir: str, verify_base_url: str, engine_choice: EngineChoice, executor: Executor,
-        jobs: ExternalJobStore, crls: CrlFetcher | None = None, remote_poll_seconds: float = 1.0,
-        remote_timeout_seconds: float = 300.0, sleep: Callable[[float], None] = time.sleep,
+        spool_dir: str, verify_base_url: str, engine_choice: EngineChoice, executor: TaskRunner,
+        jobs: ExternalJobStore, crls: CrlFetcher | None = None, remote_timeout_seconds: float = 300.0,
     ) -> None:
         self._jobs = jobs
         self._crls = crls
@@ -103,10 +106,8 @@ class SigningService:
         self._spool = spool_dir
         self._verify_base = verify_base_url.rstrip("/")
         self._choice = engine_choice
-        self._executor = executor
-        self._poll = remote_poll_seconds
+        self._runner = executor
         self._remote_timeout = remote_timeout_seconds
-        self._sleep = sleep
         self._engines: dict[str, PadesEngine] = {}
         self._base_engine = PadesEngine(timestamper=None)
         os.makedirs(spool_dir, exist_ok=True)
@@ -137,6 +138,7 @@ class SigningService:
         batch = BatchDoc(
             id=new_id(), actor=principal.sub, on_behalf_of=on_behalf_of, credential_id=cred.id,
             key_path=cred.kind.value, state="preparing", created_at=self._clock.now(),
+            actor_claims=_claims_of(principal),
         )
         batch._items = [{"submission_id": sid, "status": PENDING} for sid in dict.fromkeys(submission_ids)]
         batch.total = len(batch._items)
@@ -149,7 +151,7 @@ class SigningService:
         if wait:
             self._run(batch.id, principal, pin)
         else:
-            self._executor.submit(self._run_logged, batch.id, principal, pin)
+            self._runner.submit(batch.tenant_id, self._run_logged, batch.id, principal, pin)
         return self.view(principal, batch.id)
 
     def view(self, principal: Principal, batch_id: str) -> dict[str, Any]:
@@ -191,26 +193,53 @@ class SigningService:
         if ticket.signatures is not None:
             self._complete(batch, principal, cred, identity, engine, ticket.signatures)
             return
-        batch.state, batch.ticket_id = "waiting", ticket.id
+        batch.state, batch.ticket_id = "waiting", ticket.id  # parked: no thread waits for the person
         batch.save()
-        if cred.kind is KeyPathKind.REMOTE:
-            self._await_remote(batch, principal, cred, identity, engine, path, to_sign)
 
-    def _await_remote(self, batch, principal, cred, identity, engine, path: KeyPath, to_sign) -> None:
-        deadline = time.monotonic() + self._remote_timeout
-        while True:
-            try:
-                signatures = path.collect(cred, batch.ticket_id, to_sign)
-            except SigningRefused as exc:
-                self._fail_batch(batch, exc.detail)
-                return
-            if signatures is not None:
-                self._complete(batch, principal, cred, identity, engine, signatures)
-                return
-            if time.monotonic() > deadline:
-                self._fail_batch(batch, "Yêu cầu ký đã hết hạn trước khi được xác nhận.")
-                return
-            self._sleep(self._poll)
+    def poll_remote(self) -> int:
+        """Periodic: resume every batch whose phone confirmation has arrived; returns how many resumed.
+
+        One status call per waiting remote batch; nothing blocks. A batch older than the remote
+        timeout is failed.
+        """
+        resumed = 0
+        cutoff = self._clock.now() - timedelta(seconds=self._remote_timeout)
+        for batch in BatchDoc.objects(state="waiting", key_path=KeyPathKind.REMOTE.value):
+            created = batch.created_at.replace(tzinfo=timezone.utc) if batch.created_at.tzinfo is None \
+                else batch.created_at
+            if created < cutoff:
+                self._fail_batch(_with_items(batch), "Yêu cầu ký đã hết hạn trước khi được xác nhận.")
+                continue
+            resumed += self._try_remote(batch)
+        return resumed
+
+    def resume_remote(self, transaction_id: str) -> bool:
+        """The provider reported on ``transaction_id`` (a callback, or the simulated phone): resume its batch."""
+        batch = BatchDoc.objects(ticket_id=transaction_id, state="waiting", key_path=KeyPathKind.REMOTE.value).first()
+        return batch is not None and self._try_remote(batch)
+
+    def _try_remote(self, batch: BatchDoc) -> bool:
+        """Ask the provider once; on an answer, claim the batch and hand its completion to the runner."""
+        _with_items(batch)
+        principal = Principal.from_claims(batch.actor_claims)
+        to_sign = [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
+                   for i in batch._items if i["status"] == PREPARED]
+        try:
+            cred = self._credentials.usable(principal, batch.credential_id)  # the binding rule, again, at signing
+            signatures = self._paths[cred.kind].collect(cred, batch.ticket_id, to_sign)
+        except SigningRefused as exc:
+            self._fail_batch(batch, exc.detail)
+            return False
+        except Problem as exc:
+            self._fail_batch(batch, exc.detail or exc.title)
+            return False
+        if signatures is None:
+            return False
+        if not BatchDoc.objects(id=batch.id, state="waiting").update_one(set__state="completing"):
+            return False  # another process resumed it first
+        batch.state = "completing"
+        self._runner.submit(batch.tenant_id, self._complete_logged, batch, principal, cred, signatures)
+        return True
 
     def expire_waiting(self, older_than_seconds: float) -> int:
         """Fail batches still waiting for a token or a phone after ``older_than_seconds``; spool removed."""
@@ -227,7 +256,8 @@ class SigningService:
         Checking is quick (one verification per signature) so a bad reply is refused to the agent
         at once; completing hundreds of documents is not, so the agent does not wait for it.
         """
-        batch = BatchDoc.objects(ticket_id=job_id, state="waiting").first()
+        batch = BatchRepository(scope=TenantScope.for_principal(principal)).query(
+            ticket_id=job_id, state="waiting").first()
         if batch is None or batch.actor != principal.sub:
             raise NotFound()
         _with_items(batch)
@@ -243,7 +273,7 @@ class SigningService:
         if not BatchDoc.objects(id=batch.id, state="waiting").update_one(set__state="completing"):
             raise Conflict("Các chữ ký của yêu cầu này đã được nhận.")
         batch.state = "completing"
-        self._executor.submit(self._complete_logged, batch, principal, cred, signatures or {})
+        self._runner.submit(batch.tenant_id, self._complete_logged, batch, principal, cred, signatures or {})
         return batch_view(batch)
 
     def _complete_logged(self, batch: BatchDoc, principal: Principal, cred: Credential,
@@ -266,10 +296,10 @@ class SigningService:
         sid = item["submission_id"]
         source_path, out_path = self._spool_paths(batch, sid)
         try:
-            turn = self._approvals.signing_turn(sid, batch.on_behalf_of or principal.sub)
             sub = self._approvals.submission(sid)
-            if sub["tenant"] != batch.tenant_id:
-                raise NotFound()
+            if sub.get("tenant") != batch.tenant_id or sub.get("district") not in (None, batch.district_id):
+                raise NotFound("Không tìm thấy hồ sơ này trong trường của bạn.")  # another school's id in the body
+            turn = self._approvals.signing_turn(sid, batch.on_behalf_of or principal.sub)
             if not turn.get("may_sign"):
                 raise refusal_for_turn(turn)
             if batch.on_behalf_of:
@@ -529,3 +559,15 @@ def _remove(path: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.remove(path)
 
+
+
+def _claims_of(principal: Principal) -> dict[str, Any]:
+    """What a parked batch keeps of its signer to resume later (verified claims, never the token)."""
+    claims = dict(principal.claims)
+    if not claims:
+        claims = {"sub": principal.sub, "name": principal.name, "tenant": principal.tenant,
+                  "district": principal.district, "province": principal.province, "roles": sorted(principal.roles),
+                  "unit_roles": [list(u) for u in principal.unit_roles], "client_id": principal.client_id,
+                  "act": [{"on_behalf_of": d.on_behalf_of, "role": d.role, "unit": d.unit,
+                           "book_types": list(d.book_types), "until": d.until} for d in principal.act]}
+    return claims

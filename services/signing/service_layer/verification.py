@@ -15,6 +15,7 @@ from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import NotFound, PayloadTooLarge
 from services.kernel.events import Event
+from services.kernel.vntime import format_vn
 from services.signing.adapters.documents_client import DocumentsPort
 from services.signing.adapters.records import SignedDocumentDoc
 from services.signing.adapters.verifier import PdfFindings, SignatureFinding, inspect_pdf
@@ -39,6 +40,8 @@ def _signature_view(f: SignatureFinding) -> dict[str, Any]:
             "valid": f.ok, "intact": f.intact, "trusted": f.trusted, "revoked": f.revoked,
             "signed_at": f.signed_at.isoformat() if f.signed_at else None,
             "timestamp_at": f.timestamp_at.isoformat() if f.timestamp_at else None,
+            "signed_at_text": format_vn(f.signed_at) if f.signed_at else None,
+            "timestamp_at_text": format_vn(f.timestamp_at) if f.timestamp_at else None,
             "changed_after_signing": f.changed_after, "verdict": verdict}
 
 
@@ -70,6 +73,7 @@ class VerificationService:
             "known": record is not None, "latest": is_latest, "recalled": recalled,
             "recall_reason": record.recall_reason if recalled else None,
             "recalled_at": record.recalled_at.isoformat() if recalled else None,
+            "recalled_at_text": format_vn(record.recalled_at) if recalled else None,
             "book_type": record.book_type if record else None,
             "signatures": sigs, "summary": summary,
         }

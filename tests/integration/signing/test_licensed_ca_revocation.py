@@ -64,7 +64,7 @@ def world(tmp_path, ca: DevPki, *, trusted: bool = True):
         steps=[{"order": 1, "role": "hieu_truong", "signer": None, "organisation": False}],
         holders={"thhp.hieutruong": {"hieu_truong"}}))
     me = {"Authorization": "Bearer " + tokens.issue("thhp.hieutruong", tenant="th-hoa-phong", district="pgd-hoa-vang",
-                                                    roles=["hieu_truong"])}
+                                                    roles=["hieu_truong"], name="Phạm Văn Hùng")}
     return c, create_app(container=c).test_client(), me, documents
 
 

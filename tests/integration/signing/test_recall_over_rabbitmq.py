@@ -43,7 +43,7 @@ def test_recall_arrives_through_the_broker_and_signed_events_leave_through_it(am
         holders={"thhp.hieutruong": {"hieu_truong"}}))
     client = create_app(container=c).test_client()
     me = {"Authorization": "Bearer " + tokens.issue("thhp.hieutruong", tenant="th-hoa-phong",
-                                                    district="pgd-hoa-vang", roles=["hieu_truong"])}
+                                                    district="pgd-hoa-vang", roles=["hieu_truong"], name="Phạm Văn Hùng")}
     batch = client.post("/api/v1/batches", headers=me,
                         json={"submission_ids": ["sub-1"], "credential_id": cred.id, "wait": True}).json
     code = batch["items"][0]["code"]

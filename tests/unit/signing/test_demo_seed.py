@@ -31,7 +31,7 @@ def test_seed_then_principal_signs_confirming_on_the_simulated_phone(tmp_path):
 
     client = create_app(container=c).test_client()
     me = {"Authorization": "Bearer " + tokens.issue("thhp.hieutruong", tenant="th-hoa-phong", district="pgd-hoa-vang",
-                                                    roles=["hieu_truong"])}
+                                                    roles=["hieu_truong"], name="Phạm Văn Hùng")}
     cred = client.post("/api/v1/credentials/remote", json={"provider": "simulated", "account": "thhp.hieutruong"},
                        headers=me).json
     assert cred["subject"] == "Phạm Văn Hùng" and cred["kind"] == "remote"

@@ -39,7 +39,8 @@ class InlineExecutor(Executor):
 
 
 class World:
-    def __init__(self, tmp_path, executor: Executor | None = None, **settings) -> None:
+    def __init__(self, tmp_path, executor: Executor | None = None, *, clock=None, background: bool = False,
+                 **settings) -> None:
         self.spool = tmp_path / "spool"
         self.tokens = TokenFactory()
         self.approvals = FakeApprovals()
@@ -49,7 +50,8 @@ class World:
             {"mode": "test", "spool_dir": str(tmp_path / "spool"), "level": "B-T", **settings},
             environ={},
             verifier=self.tokens.verifier(), publisher=self.publisher, approvals=self.approvals,
-            documents=self.documents, executor=executor or InlineExecutor())
+            documents=self.documents, clock=clock,
+            executor=None if background else (executor or InlineExecutor()))
         self.client = create_app(container=self.container).test_client()
         ca = self.container.authority
         ca.ensure_district(DISTRICT, "Phòng GD&ĐT huyện Hòa Vang")
@@ -63,10 +65,13 @@ class World:
                          common_name="Trường Tiểu học Hòa Phong", organisation="Trường Tiểu học Hòa Phong", actor="t"),
         }
         self.roles = {GVCN: ["giao_vien"], PRINCIPAL: ["hieu_truong"], CLERK: ["van_thu"], "thhp.quantri": ["quan_tri"]}
+        # full names as identity records them (a personal certificate must name its holder)
+        self.names = {GVCN: "Nguyễn Thị Lệ Thủy", PRINCIPAL: "Phạm Văn Hùng", CLERK: "Lê Thị Văn Thư",
+                      "thhp.phohieutruong": "Đặng Thị Ngọc Ánh"}
 
     def headers(self, person: str, tenant: str = SCHOOL, act: list[dict] | None = None) -> dict:
         token = self.tokens.issue(person, tenant=tenant, district=DISTRICT, roles=self.roles.get(person, ["giao_vien"]),
-                                  act=act or [])
+                                  act=act or [], name=self.names.get(person, ""))
         return {"Authorization": f"Bearer {token}"}
 
     def submission(self, sid: str, data: bytes | None = None, *, state: str = "signing") -> FakeSubmission:
@@ -251,17 +256,15 @@ def test_remote_provider_batch_needs_one_confirmation(world):
     for sid in sids:
         sub = world.submission(sid)
         sub.signed.append({"order": 1, "role": "gvcn"})
-    confirmations = []
-
-    def phone(_seconds: float) -> None:
-        [(tid, description, count)] = provider.pending("0905123456")
-        confirmations.append((description, count))
-        provider.confirm(tid)
-
-    world.container.signing._sleep = phone
-    body = world.sign(PRINCIPAL, sids, credential=registered.json["id"]).json
-    assert body["signed"] == 10
-    assert confirmations == [("Ký 10 tài liệu trên HoSo", 10)]
+    waiting = world.sign(PRINCIPAL, sids, credential=registered.json["id"]).json
+    assert waiting["state"] == "waiting" and waiting["remote_transaction_id"]  # parked, not holding a thread
+    [(tid, description, count)] = provider.pending("0905123456")
+    assert (description, count) == ("Ký 10 tài liệu trên HoSo", 10)
+    assert world.container.signing.poll_remote() == 0  # not confirmed yet: still waiting
+    provider.confirm(tid)
+    assert world.container.signing.poll_remote() == 1
+    body = world.client.get(f"/api/v1/batches/{waiting['id']}", headers=world.headers(PRINCIPAL)).json
+    assert body["state"] == "done" and body["signed"] == 10
 
 
 def test_verification_by_code_and_upload_then_recall(world):
@@ -418,7 +421,8 @@ def test_a_batch_whose_token_never_answers_expires_and_keeps_nothing(world):
     world.submission("sub-1")
     waiting = _waiting_on_token(world, GVCN, "Nguyễn Thị Lệ Thủy")
     assert waiting["state"] == "waiting" and any(world.spool.rglob("*.pdf"))
-    [(_, job)] = world.container.periodic()
+    [(_, job), (_, poll)] = world.container.periodic()
+    assert poll() == 0  # a token batch is resumed by the agent's post, not by the remote poll
     assert world.container.signing.expire_waiting(-1) == 1
     view = world.client.get(f"/api/v1/batches/{waiting['id']}", headers=world.headers(GVCN)).json
     assert view["state"] == "failed" and "hết hạn" in view["reason"] and view["items"][0]["status"] == "failed"

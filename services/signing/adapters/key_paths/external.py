@@ -13,6 +13,7 @@ from typing import Protocol, Sequence
 
 from services.kernel.clock import Clock
 from services.kernel.ids import new_id
+from services.kernel.owners import OwnerKey
 from services.signing.adapters.key_paths.base import KeyPath, Ticket, ToBeSigned, checked
 from services.signing.domain.credentials import Credential, KeyPathKind
 from services.signing.domain.errors import SignatureExpired
@@ -24,7 +25,7 @@ class ExternalJob:
 
     id: str
     credential_id: str
-    owner_id: str
+    owner: OwnerKey
     tenant_id: str | None
     items: tuple[ToBeSigned, ...]
     certificate_der: bytes
@@ -53,7 +54,7 @@ class ExternalKeyPath(KeyPath):
     def begin(self, credential: Credential, items: Sequence[ToBeSigned], *, pin: str | None = None) -> Ticket:
         now = self._clock.now()
         job = ExternalJob(
-            id=new_id(), credential_id=credential.id, owner_id=credential.owner_id, tenant_id=credential.tenant_id,
+            id=new_id(), credential_id=credential.id, owner=credential.owner_key, tenant_id=credential.tenant_id,
             items=tuple(items), certificate_der=credential.certificate_der, created_at=now,
             expires_at=now + timedelta(seconds=self._ttl),
         )
