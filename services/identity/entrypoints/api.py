@@ -206,6 +206,7 @@ class RowProblemOut(BaseModel):
 class ImportOut(BaseModel):
     rows: int
     problems: list[RowProblemOut]
+    warnings: list[RowProblemOut] = Field(default_factory=list, description="changes made while reading (restored leading zeros); they do not block applying")
     new_people: int
     existing_people: int
     new_roles: int
@@ -462,6 +463,7 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
             raise PayloadTooLarge("Tệp tối đa 10 MB.")
         report = container.staff_import.run(principal, school_id, io.BytesIO(data), apply=query.apply)
         return ImportOut(rows=report.rows, problems=[RowProblemOut(**p.__dict__) for p in report.problems],
+                         warnings=[RowProblemOut(**w.__dict__) for w in report.warnings],
                          new_people=report.new_people, existing_people=report.existing_people,
                          new_roles=report.new_roles, invitations=report.invitations, applied=report.applied, created_accounts=report.created_accounts)
 

@@ -2,8 +2,12 @@
 (CSDL ngành) staff export: Họ và tên, Ngày sinh, Mã định danh (or Mã cán bộ), Chức vụ (or Vị
 trí), Tổ, Email, Số điện thoại.
 
-The workbook is read in openpyxl's read-only mode, row by row. A dry run reports every problem
-by row number and column, in Vietnamese; applying refuses a file that still has problems and is
+The workbook is read in openpyxl's read-only mode, row by row. The header is found among the
+first rows by the known column names, also when it spans two rows under merged group cells
+(e.g. "Liên hệ" over Email | Số điện thoại) and when a row of column numbers follows it. A dry
+run reports every problem of every row (duplicates included) in one pass, by row number and
+column, in Vietnamese; 12-digit staff ids that lost leading zeros in Excel are restored with a
+warning on the row. Applying refuses a file that still has problems and is
 idempotent (people are matched by staff id, e-mail or phone; existing roles are left alone).
 Names are stored in NFC whatever normalisation the file used.
 """
@@ -11,6 +15,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from itertools import chain, islice
 from zipfile import BadZipFile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,6 +39,12 @@ from services.kernel.errors import ValidationFailed
 from services.kernel.principal import Principal
 
 MAX_ROWS = 5000
+#: the header (its first row) is looked for in this many rows at the top of the sheet
+HEADER_SCAN_ROWS = 15
+#: the personal identification number (số định danh cá nhân, CCCD) used as staff id has 12 digits
+#: and starts with a 0 for every province code (001–096); Excel stores it as a number and drops
+#: the zeros, leaving 10 or 11 digits
+STAFF_ID_DIGITS = 12
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "full_name": ("họ và tên", "họ tên"),
@@ -76,6 +88,85 @@ def _ascii(text: str) -> str:
     return "".join(c for c in folded if not unicodedata.combining(c))
 
 
+def _header_key(value: Any) -> str:
+    """A header cell as compared with the known names: NFC, casefolded, single spaces, without
+    "(*)" marks, parenthesised notes and a trailing colon."""
+    text = re.sub(r"\([^)]*\)|\*", " ", unicodedata.normalize("NFC", str(value or "")))
+    return _key(text).rstrip(":").strip()
+
+
+def _column_of(value: Any) -> str | None:
+    text = _header_key(value)
+    return next((name for name, aliases in COLUMNS.items() if text and text in aliases), None)
+
+
+def _match(row: Sequence[Any]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, value in enumerate(row):
+        name = _column_of(value)
+        if name is not None and name not in found:
+            found[name] = index
+    return found
+
+
+def _match_two(parent: Sequence[Any], child: Sequence[Any]) -> dict[str, int]:
+    """Columns of a two-row header: a merged group cell over its sub-columns (only the group's
+    first cell holds its text), and single cells merged down over both rows (only the top one
+    holds it). A sub-column's own name wins; "group sub-column" is tried next; an empty
+    sub-column takes the group's (or the merged cell's) name."""
+    found: dict[str, int] = {}
+    group = None
+    for index in range(max(len(parent), len(child))):
+        top = parent[index] if index < len(parent) else None
+        sub = child[index] if index < len(child) else None
+        if top not in (None, ""):
+            group = top
+        elif sub in (None, ""):
+            group = None  # an empty cell in both rows ends a group
+        if sub not in (None, ""):
+            name = _column_of(sub) or (_column_of(f"{group} {sub}") if group not in (None, "") else None)
+        else:
+            name = _column_of(top)
+        if name is not None and name not in found:
+            found[name] = index
+    return found
+
+
+def find_header(top: Sequence[Sequence[Any]]) -> tuple[dict[str, int], int] | None:
+    """The header among the sheet's first rows: the columns found and the index of the header's
+    last row. It is the row (or pair of rows) naming the most known columns, «Họ và tên» among
+    them; a second row counts only when it adds columns."""
+    best: tuple[dict[str, int], int] | None = None
+    for i, row in enumerate(top[:HEADER_SCAN_ROWS]):
+        options = [(_match(row), i)]
+        if i + 1 < len(top):
+            options.append((_match_two(row, top[i + 1]), i + 1))
+        for columns, last in options:
+            if "full_name" in columns and (best is None or len(columns) > len(best[0])):
+                best = (columns, last)
+    return best
+
+
+def _is_numbering(values: Sequence[Any]) -> bool:
+    """A row of column numbers under a header ("(1) (2) (3)…" or "1 2 3…", "A B C…")."""
+    cells = [str(v).strip() for v in values if v not in (None, "")]
+    return len(cells) >= 3 and all(re.fullmatch(r"\(?(\d{1,2}|[A-Za-z])\)?", c) for c in cells)
+
+
+def restore_staff_id(value: Any) -> tuple[Any, str | None]:
+    """A staff id as read, with the leading zeros Excel dropped put back: 10 or 11 digits become the
+    12 of a personal identification number. Returns the value to check and the warning to show
+    (None when nothing was changed)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip() if value is not None else ""
+    if text.isdigit() and STAFF_ID_DIGITS - 2 <= len(text) < STAFF_ID_DIGITS:
+        restored = text.zfill(STAFF_ID_DIGITS)
+        return restored, (f"Mã định danh «{text}» chỉ có {len(text)} chữ số (Excel đã bỏ số 0 ở đầu); "
+                          f"đã khôi phục thành «{restored}».")
+    return value, None
+
+
 @dataclass(frozen=True)
 class RowProblem:
     row: int
@@ -100,6 +191,8 @@ class StaffRow:
 class ImportReport:
     rows: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    #: things changed while reading (restored leading zeros); they do not block applying
+    warnings: list[RowProblem] = field(default_factory=list)
     new_people: int = 0
     existing_people: int = 0
     new_roles: int = 0
@@ -122,7 +215,6 @@ class StaffImportService:
         units.update({_key(u.slug): u for u in units.values()})
         report = ImportReport()
         rows = list(self._read(stream, units, report))
-        self._duplicates(rows, report)
         plans = [self._plan(r, school_id) for r in rows]
         for row, (person, new_roles) in zip(rows, plans):
             if person is None:
@@ -148,49 +240,45 @@ class StaffImportService:
         return report
 
     # -- reading ---------------------------------------------------------------------------------
-    def _read(self, stream: IO[bytes], units: dict[str, IdentityUnitDoc], report: ImportReport):
+    def _read(self, stream: IO[bytes], units: dict[str, IdentityUnitDoc], report: ImportReport) -> list[StaffRow]:
+        """The clean rows of the workbook; every problem of every row lands in ``report`` (sorted by row)."""
         try:
             wb = load_workbook(stream, read_only=True, data_only=True)
         except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
             raise ValidationFailed("Tệp không phải bảng tính Excel (.xlsx) hợp lệ.", field="file") from exc
+        rows: list[StaffRow] = []
+        keys: list[tuple[int, list[tuple[str, str]]]] = []
         try:
-            ws = wb.worksheets[0]
-            columns: dict[str, int] | None = None
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-                if columns is None:
-                    columns = self._header(values)
-                    if columns is None and number >= 15:
-                        break
-                    continue
-                if all(v in (None, "") for v in values):
+            sheet = wb.worksheets[0].iter_rows(values_only=True)
+            top = list(islice(sheet, HEADER_SCAN_ROWS + 1))
+            header = find_header(top)
+            if header is None:
+                raise ValidationFailed("Không tìm thấy dòng tiêu đề (cần có cột «Họ và tên»).", field="file")
+            columns, last = header
+            missing = [COLUMN_TITLES[c] for c in ("full_name", "position") if c not in columns]
+            if missing:
+                raise ValidationFailed("Thiếu cột: " + ", ".join(missing) + ".", field="file")
+            for number, values in enumerate(chain(top[last + 1:], sheet), start=last + 2):
+                if all(v in (None, "") for v in values) or (number == last + 2 and _is_numbering(values)):
                     continue
                 report.rows += 1
                 if report.rows > MAX_ROWS:
                     report.problems.append(RowProblem(number, "", f"Tệp có hơn {MAX_ROWS} dòng; hãy chia nhỏ tệp."))
-                    return
-                row = self._row(number, values, columns, units, report)
+                    break
+                row, row_keys = self._row(number, values, columns, units, report)
+                keys.append((number, row_keys))
                 if row is not None:
-                    yield row
-            if columns is None:
-                raise ValidationFailed("Không tìm thấy dòng tiêu đề (cần có cột «Họ và tên»).", field="file")
-            missing = [COLUMN_TITLES[c] for c in ("full_name", "position") if c not in columns]
-            if missing:
-                raise ValidationFailed("Thiếu cột: " + ", ".join(missing) + ".", field="file")
+                    rows.append(row)
         finally:
             wb.close()
-
-    @staticmethod
-    def _header(values: tuple[Any, ...]) -> dict[str, int] | None:
-        found: dict[str, int] = {}
-        for index, value in enumerate(values):
-            text = _key(value)
-            for name, aliases in COLUMNS.items():
-                if text in aliases and name not in found:
-                    found[name] = index
-        return found if "full_name" in found else None
+        bad = self._duplicates(keys, report)
+        report.problems.sort(key=lambda p: p.row)
+        return [r for r in rows if r.row not in bad]
 
     def _row(self, number: int, values: tuple[Any, ...], columns: dict[str, int], units: dict[str, IdentityUnitDoc],
-             report: ImportReport) -> StaffRow | None:
+             report: ImportReport) -> tuple[StaffRow | None, list[tuple[str, str]]]:
+        """One data row checked in full: the row (None when it has problems) and its identifying
+        values that could be read (staff id, e-mail, phone), for the duplicate check."""
         def cell(name: str) -> Any:
             index = columns.get(name)
             return values[index] if index is not None and index < len(values) else None
@@ -219,7 +307,10 @@ class StaffImportService:
                 birth = None
             if birth is None:
                 problems.append(RowProblem(number, "Ngày sinh", "Ngày sinh không hợp lệ (dạng ngày/tháng/năm)."))
-        staff_id = check("staff_id", normalise_staff_id)
+        raw_id, restored = restore_staff_id(cell("staff_id"))
+        staff_id = check("staff_id", lambda _: normalise_staff_id(raw_id))
+        if restored is not None and staff_id is not None:
+            report.warnings.append(RowProblem(number, COLUMN_TITLES["staff_id"], restored))
         email = check("email", lambda v: normalise_email(str(v) if v is not None else None))
         phone = check("phone", normalise_phone)
         if not email and not phone and not any(p.column in ("Email", "Số điện thoại") for p in problems):
@@ -239,20 +330,25 @@ class StaffImportService:
         elif roles and UNIT_ROLES_NEEDING_TO & set(roles) and unit is None:
             problems.append(RowProblem(number, "Tổ", "Tổ trưởng và tổ phó phải ghi rõ tổ."))
         report.problems.extend(problems)
+        keys = [(column, value) for column, value in (("Mã định danh", staff_id), ("Email", email),
+                                                      ("Số điện thoại", phone)) if value]
         if problems:
-            return None
-        return StaffRow(number, full_name, birth, staff_id, position, roles or (), unit.id if unit else None, email, phone)
+            return None, keys
+        return StaffRow(number, full_name, birth, staff_id, position, roles or (), unit.id if unit else None, email, phone), keys
 
     @staticmethod
-    def _duplicates(rows: list[StaffRow], report: ImportReport) -> None:
+    def _duplicates(keys: list[tuple[int, list[tuple[str, str]]]], report: ImportReport) -> set[int]:
+        """Report every row repeating another row's staff id, e-mail or phone (whatever else is
+        wrong with either row); returns the rows reported."""
         seen: dict[tuple[str, str], int] = {}
-        for row in rows:
-            for column, value in (("Mã định danh", row.staff_id), ("Email", row.email), ("Số điện thoại", row.phone)):
-                if not value:
-                    continue
-                first = seen.setdefault((column, value), row.row)
-                if first != row.row:
-                    report.problems.append(RowProblem(row.row, column, f"Trùng với dòng {first}."))
+        bad: set[int] = set()
+        for number, row_keys in keys:
+            for column, value in row_keys:
+                first = seen.setdefault((column, value), number)
+                if first != number:
+                    report.problems.append(RowProblem(number, column, f"Trùng với dòng {first}."))
+                    bad.add(number)
+        return bad
 
     # -- planning --------------------------------------------------------------------------------
     def _existing(self, row: StaffRow) -> IdentityPersonDoc | None:
