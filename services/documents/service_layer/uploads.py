@@ -195,7 +195,14 @@ class Uploads:
         spool.seek(0)
         return spool  # type: ignore[return-value]
 
-    def store_bytes(self, key: str, body: BinaryIO, book: BookType) -> tuple[str, MeteredReader]:
+    def store_bytes(self, key: str, body: BinaryIO, book: BookType, *,
+                    signable_check: bool = True) -> tuple[str, MeteredReader]:
+        """Stream ``body`` to ``key`` and validate it; return its format and what was read.
+
+        A PDF must also be one the signer accepts (``signable_check``): the internal signed and
+        correction writes are refused with 422 otherwise, never rewritten (a rewrite would break
+        a signature); user uploads go through :meth:`store_signable`, which may repair.
+        """
         accepted_heads = {"zip" if f in OFFICE else f for f in book.formats}
 
         def on_head(head: bytes) -> None:
@@ -233,6 +240,12 @@ class Uploads:
             self._store.delete(key)
             raise UnsupportedMediaType(f"Loại tệp thực tế là {describe(fmt)}; “{book.name}” chỉ nhận {wanted}.",
                                        field="file", slug="wrong-file-type")
+        if fmt == "pdf" and signable_check:
+            try:
+                self._signable_pdf(key, reader.size, book, repair=False)
+            except BaseException:
+                self._store.delete(key)
+                raise
         return fmt, reader
 
     def store_signable(self, key: str, body: BinaryIO, book: BookType) -> tuple[str, MeteredReader, str | None]:
@@ -243,25 +256,26 @@ class Uploads:
         notice to show. Otherwise it is refused with 422 and the reason; encrypted PDFs and PDFs
         above the lenient-parse limit are never rewritten.
         """
-        fmt, reader = self.store_bytes(key, body, book)
+        fmt, reader = self.store_bytes(key, body, book, signable_check=False)
         if fmt != "pdf":
             return fmt, reader, None
         try:
-            repaired = self._signable_pdf(key, reader.size, book)
+            repaired = self._signable_pdf(key, reader.size, book, repair=True)
         except BaseException:
             self._store.delete(key)
             raise
         return (fmt, repaired, REPAIRED_NOTICE) if repaired is not None else (fmt, reader, None)
 
-    def _signable_pdf(self, key: str, size: int, book: BookType) -> MeteredReader | None:
-        """None if the stored PDF is signable as it is; the reader of the stored rewrite if repaired."""
+    def _signable_pdf(self, key: str, size: int, book: BookType, *, repair: bool) -> MeteredReader | None:
+        """None if the stored PDF is signable as it is; the reader of the stored rewrite if repaired
+        (only with ``repair``); else a 422 with the reason."""
         with self._readable(key, size) as handle:
             try:
                 check_signable(handle)
                 return None
             except UnsignablePdf as exc:
                 reason = exc.reason
-            if reason == "encrypted" or size > LENIENT_PDF_LIMIT:
+            if not repair or reason == "encrypted" or size > LENIENT_PDF_LIMIT:
                 raise _unsignable(reason)
             with tempfile.SpooledTemporaryFile(max_size=8 * MIB) as fixed:
                 try:

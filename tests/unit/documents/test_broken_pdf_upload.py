@@ -89,3 +89,24 @@ def test_a_new_version_of_a_lesson_plan_is_repaired_the_same_way(client, people)
     assert resp.status_code == 201, resp.get_json()
     assert resp.get_json()["notice"] == NOTICE
     pdfcheck.check_signable(io.BytesIO(stored_pdf(client, people, resp.get_json()["version"]["id"])))
+
+
+def test_internal_writes_are_checked_by_the_same_judge_but_never_rewritten(client, people) -> None:
+    """A correction the signer could not sign is refused; a real signed PDF (the next signer signs
+    it) is stored byte for byte."""
+    first = upload_hoc_ba(client, people, one_page_pdf()).get_json()
+    service = people.service()
+    broken = client.post(f"/api/v1/internal/documents/{first['document']['id']}/corrections",
+                         query_string={"tenant": "th-hoa-phong", "correction_id": "bb-01"},
+                         data=broken_xref(one_page_pdf()),
+                         headers=auth(service, **{"X-File-Name": quote("Đính chính.pdf")}))
+    assert broken.status_code == 422
+    assert broken.get_json()["type"] == "https://hoso.edu.vn/problems/broken-pdf"
+    pki = DevPki()
+    signed = sign_locally(PadesEngine(timestamper=pki.timestamper()), pki, pki.issue("Lê Thị Mai"),
+                          stored_pdf(client, people, first["version"]["id"]))
+    resp = client.post(f"/api/v1/internal/versions/{first['version']['id']}/signed",
+                       query_string={"tenant": "th-hoa-phong"}, data=signed,
+                       headers=auth(service, **{"X-Signers": '[{"sub": "thhp.giaovien", "name": "Lê Thị Mai"}]'}))
+    assert resp.status_code == 201, resp.get_json()
+    assert stored_pdf(client, people, resp.get_json()["id"]) == signed
