@@ -62,6 +62,8 @@ class Exports:
             kind == "print" and unit_id is not None and unit_id in actor.units_with({"to_truong", "to_pho"}))
         if not allowed:
             raise Forbidden("Bạn không có quyền xuất hồ sơ này.")
+        if unit_id and unit_id not in ctx.units:  # the same rule as a lock's scope: only this school's units
+            raise ValidationFailed("Đơn vị không thuộc trường.", field="unit_id")
         if kind == "print" and not book:
             raise ValidationFailed("Bản in gộp cần chọn loại hồ sơ.", field="book")
         if book and not ctx.catalog.has(book):

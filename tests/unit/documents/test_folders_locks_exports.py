@@ -6,7 +6,7 @@ import json
 import zipfile
 from datetime import timedelta
 
-from documents_testkit import NOW, auth, pdf_bytes, upload  # type: ignore[import-not-found]
+from documents_testkit import NOW, SCHOOL_B, auth, pdf_bytes, upload  # type: ignore[import-not-found]
 from pypdf import PdfReader
 
 from services.documents.adapters.records import ExportRecord, FolderRecord, LockRecord
@@ -164,3 +164,17 @@ def test_a_new_school_year_gets_its_trees_from_the_periodic_job(container, clock
     assert interval <= 86400
     assert FolderRecord.objects(school_year="2026-2027", tenant_id="th-hoa-phong").count() == \
         FolderRecord.objects(school_year="2025-2026", tenant_id="th-hoa-phong", owner_kind__ne="person").count()
+
+
+def test_an_export_naming_another_schools_unit_is_refused(client, people) -> None:
+    """Found by the trust suite's isolation matrix: school B's principal started an export filtered on
+    school A's tổ (202). A unit id is checked against the caller's school, as a lock's scope is."""
+    principal_b = people.school("thhn.hieutruong", SCHOOL_B, roles=("hieu_truong",))
+    resp = client.post("/api/v1/exports", json={"school_year": "2025-2026", "unit_id": "th-hoa-phong/to-4"},
+                       headers=auth(principal_b))
+    assert resp.status_code == 422 and resp.get_json()["field"] == "unit_id"
+    assert resp.get_json()["detail"] == "Đơn vị không thuộc trường."
+    assert ExportRecord.objects(requested_by="thhn.hieutruong").count() == 0
+    own = client.post("/api/v1/exports", json={"school_year": "2025-2026", "unit_id": "th-hoa-phong/to-4"},
+                      headers=auth(people.hieu_truong_a()))
+    assert own.status_code == 202
