@@ -22,6 +22,7 @@ from services.identity.domain.org import District, Province
 from services.identity.domain.people import Membership, PersonProfile
 from services.identity.domain.roles import RoleLevel, level_of
 from services.identity.service_layer.access import Actor
+from services.kernel.errors import Problem
 
 OPERATOR = Actor("system:operator", None)
 
@@ -29,6 +30,9 @@ OPERATOR = Actor("system:operator", None)
 def add_district(c: Container, args: argparse.Namespace) -> str:
     province = Province.create(args.province_slug, args.province_name)
     district = District.create(args.slug, args.name, province.id)
+    for org_id in (province.id, district.id):  # ids of different kinds never share a value
+        if IdentityDistrictDoc.objects(id=org_id).first() is None and IdentityProvinceDoc.objects(id=org_id).first() is None:
+            c.admin.check_org_id_kind(org_id)
     if IdentityProvinceDoc.objects(id=province.id).first() is None:
         IdentityProvinceDoc(id=province.id, name=province.name).save()
     if IdentityDistrictDoc.objects(id=district.id).first() is None:
@@ -81,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         print({"add-district": add_district, "add-staff": add_staff, "rotate-key": rotate_key}[args.command](container, args))
     except IdentityError as exc:
         print(exc.message, file=sys.stderr)
+        return 2
+    except Problem as exc:
+        print(f"{exc.detail or exc.title} ({exc.field or exc.slug})", file=sys.stderr)
         return 2
     return 0
 

@@ -27,3 +27,19 @@ def test_a_school_id_equal_to_an_existing_username_is_refused(client, tokens_for
     assert resp.status_code == 422, resp.get_json()
     assert resp.get_json()["field"] == "slug" and resp.get_json()["type"].endswith("/identifier-collision")
     assert "tên đăng nhập" in resp.get_json()["detail"]
+
+
+def test_the_operator_commands_keep_district_ids_and_usernames_apart(container, monkeypatch, capsys):
+    from services.identity.entrypoints import cli
+    monkeypatch.setattr(cli, "bootstrap", lambda: container)
+    district = ["add-district", "--province-slug", "so-quang-nam", "--province-name", "Sở GD&ĐT Quảng Nam",
+                "--slug", "pgd-dien-ban", "--name", "Phòng GD&ĐT Điện Bàn"]
+    assert cli.main(district) == 0
+    assert cli.main(["add-staff", "--district", "pgd-dien-ban", "--role", "truong_phong", "--username", "pgd-dien-ban",
+                     "--full-name", "Hồ Văn Bàn", "--email", "tp@dienban.edu.vn"]) == 2
+    assert "trùng với mã của một trường" in capsys.readouterr().err
+    assert cli.main(["add-staff", "--district", "pgd-dien-ban", "--role", "truong_phong", "--username", "pgd-dai-loc",
+                     "--full-name", "Hồ Văn Lộc", "--email", "tp@dailoc.edu.vn"]) == 0
+    assert cli.main([*district[:5], "--slug", "pgd-dai-loc", "--name", "Phòng GD&ĐT Đại Lộc"]) == 2
+    assert "trùng với tên đăng nhập" in capsys.readouterr().err
+    assert cli.main(district) == 0  # adding the same district again stays idempotent
