@@ -27,8 +27,6 @@ RETRY_MESSAGE = (
     "Có nhiều lần đăng nhập không thành công. Vui lòng thử lại sau {wait}. "
     "Trên thiết bị bạn đã từng đăng nhập, bạn vẫn đăng nhập được ngay."
 )
-#: kept for the reset-mail rule's callers and older imports
-LOCKED_MESSAGE = RETRY_MESSAGE
 WRONG_CREDENTIALS_MESSAGE = "Tên đăng nhập hoặc mật khẩu không đúng."
 
 
