@@ -171,7 +171,7 @@ def _start_background(platform: Platform, workers: list[Any]) -> None:
             t = threading.Thread(target=relay.run, args=(platform.stop_event,), kwargs={"interval": 0.1}, name=f"relay-{svc}", daemon=True)
             t.start()
             platform.threads.append(t)
-        for interval, job in getattr(c, "periodic", lambda: [])():
+        for interval, job in [*getattr(c, "periodic", lambda: [])(), *c.runtime.periodic()]:
             _loop(platform, f"periodic-{svc}", job, interval)
 
 
@@ -183,6 +183,7 @@ def _data_settings(data_dir: str) -> dict[str, str]:
         "HOSO_DOCUMENTS_LOCAL_ROOT": os.path.join(data_dir, "documents"),
         "HOSO_DOCUMENTS_WORK_DIR": os.path.join(data_dir, "documents-work"),
         "HOSO_SIGNING_SPOOL_DIR": os.path.join(data_dir, "signing-spool"),
+        "HOSO_AUDIT_ANCHOR_DIR": os.path.join(data_dir, "audit-anchors"),
     }
 
 

@@ -6,7 +6,8 @@ Targets:
       each worker after the fork, so no socket is ever shared between workers.
   ``relay-<service>``
       the service's outbox relay (pending events → RabbitMQ with publisher confirms), plus
-      its periodic jobs if it has any. Run exactly one replica per service.
+      its periodic jobs, among them anchoring the audit chain head every
+      ``HOSO_AUDIT_ANCHOR_INTERVAL_SECONDS``. Run exactly one replica per service.
   ``consumer-<service>``
       the service's event consumers, one thread per queue. Scale by adding replicas.
 
@@ -133,7 +134,7 @@ def run_relay(service: str) -> None:
     configure_logging(f"{service}-relay", level=container.settings.log_level, json_format=container.settings.log_json)
     threads = [
         threading.Thread(target=_periodic, args=(job, interval, stop), daemon=True)
-        for interval, job in getattr(container, "periodic", list)()
+        for interval, job in [*getattr(container, "periodic", list)(), *container.runtime.periodic()]
     ]
     for thread in threads:
         thread.start()

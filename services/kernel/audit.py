@@ -1,8 +1,10 @@
 """Append-only, hash-chained audit log, one chain per service database.
 
 Each entry stores the hash of the previous one; a head record holds the latest hash, so
-editing, deleting or appending behind the log's back is detected by ``verify()`` (also
-``python -m services.kernel.audit verify --service NAME`` against ``MONGO_URI``).
+editing, deleting or appending behind the log's back is detected by ``verify()``. A history
+rebuilt with fresh hashes is caught by the anchors kept outside the database (``anchors``).
+``python -m services.kernel.audit verify --service NAME`` (against ``MONGO_URI``) prints the first
+broken link and the first anchor that disagrees.
 """
 from __future__ import annotations
 
@@ -129,16 +131,45 @@ class AuditLog:
         return breaks
 
 
+def verify_report(log: AuditLog, anchoring: Any = None) -> tuple[bool, list[str]]:
+    """What ``verify`` prints: the first broken link and the first anchor that disagrees."""
+    lines: list[str] = []
+    breaks = log.verify()
+    if breaks:
+        lines.append(f"first broken link: entry {breaks[0].seq}: {breaks[0].problem}")
+        lines.extend(f"  also entry {b.seq}: {b.problem}" for b in breaks[1:])
+    else:
+        lines.append("hash chain: every link holds")
+    disagreements = anchoring.verify() if anchoring is not None else []
+    if anchoring is None:
+        lines.append("anchors: not checked")
+    elif disagreements:
+        first = disagreements[0]
+        lines.append(f"first anchor that disagrees: entry {first.seq} ({first.key}): {first.problem}")
+        lines.append(f"  {len(disagreements)} of the anchors disagree")
+    else:
+        lines.append("anchors: every anchor agrees with the database")
+    ok = not breaks and not disagreements
+    lines.append("audit chain intact" if ok else "audit chain BROKEN")
+    return ok, lines
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m services.kernel.audit verify --service NAME``: exit 1 when the chain is broken."""
+    """``python -m services.kernel.audit verify --service NAME``: exit 1 when the chain is broken.
+
+    Reads ``MONGO_URI`` and the anchor settings (``HOSO_AUDIT_ANCHOR_*``) from the environment.
+    """
     import argparse
     import os
 
+    from .anchors import AuditAnchoring, DevelopmentTimeStamper
     from .mongo import connect_database
+    from .runtime import anchor_store_for
+    from .settings import ServiceSettings, load_settings
 
     parser = argparse.ArgumentParser(prog="python -m services.kernel.audit")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    v = sub.add_parser("verify", help="check the audit chain of one service database")
+    v = sub.add_parser("verify", help="check the audit chain of one service database and its anchors")
     v.add_argument("--service", required=True)
     v.add_argument("--db", default=None, help="database name (default hoso_<service>)")
     args = parser.parse_args(argv)
@@ -146,12 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     if not uri:
         print("MONGO_URI is not set: the in-memory database of a running process cannot be read from outside.")
         return 2
+    settings = load_settings(ServiceSettings, os.environ, {"mode": "test"})
     db = connect_database(alias=f"audit-{args.service}", db_name=args.db or f"hoso_{args.service}", uri=uri)
-    breaks = AuditLog(db=db).verify()
-    for b in breaks:
-        print(f"entry {b.seq}: {b.problem}")
-    print("audit chain intact" if not breaks else f"audit chain BROKEN: {len(breaks)} problem(s)")
-    return 1 if breaks else 0
+    anchoring = AuditAnchoring(db=db, service=args.service, store=anchor_store_for(settings),
+                               timestamper=DevelopmentTimeStamper())  # verifying never asks the TSA
+    ok, lines = verify_report(AuditLog(db=db), anchoring)
+    print("\n".join(lines))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

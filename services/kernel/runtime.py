@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from .anchors import AnchorStore, AuditAnchoring, DevelopmentTimeStamper, HttpTimeStamper, LocalAnchorStore, S3AnchorStore, TimeStamper
 from .audit import AuditLog
 from .clock import Clock, SystemClock
 from .events import Event
@@ -30,6 +31,13 @@ class Runtime:
     audit: AuditLog
     verifier: TokenVerifier | None
     extra_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
+    anchoring: AuditAnchoring | None = None
+
+    def periodic(self) -> list[tuple[float, Callable[[], None]]]:
+        """Jobs every service runs beside its relay: anchoring the audit chain head at its cadence."""
+        if self.anchoring is None:
+            return []
+        return [(self.settings.audit_anchor_interval_seconds, self.anchoring.job())]
 
     def readiness(self) -> dict[str, Callable[[], None]]:
         """Checks for /readyz: the database, the broker, and whatever the service adds."""
@@ -62,6 +70,8 @@ def build_runtime(
     clock: Clock | None = None,
     publisher: Publisher | None = None,
     verifier: TokenVerifier | None = None,
+    timestamper: TimeStamper | None = None,
+    anchor_store: AnchorStore | None = None,
 ) -> Runtime:
     """Connect the service's database and build its shared infrastructure.
 
@@ -83,4 +93,20 @@ def build_runtime(
         publisher=publisher or KombuPublisher(url=settings.amqp_url),
         audit=AuditLog(db=db, clock=clock),
         verifier=verifier,
+        anchoring=AuditAnchoring(db=db, service=settings.service, clock=clock,
+                                 store=anchor_store or anchor_store_for(settings),
+                                 timestamper=timestamper or timestamper_for(settings)),
     )
+
+
+def anchor_store_for(settings: ServiceSettings) -> AnchorStore:
+    """Where the settings say audit anchors live: S3 in production, a local folder otherwise."""
+    if settings.audit_anchor_store == "s3":
+        return S3AnchorStore(bucket=settings.audit_anchor_s3_bucket, endpoint_url=settings.audit_anchor_s3_endpoint_url,
+                             region=settings.audit_anchor_s3_region)
+    return LocalAnchorStore(settings.audit_anchor_dir)
+
+
+def timestamper_for(settings: ServiceSettings) -> TimeStamper:
+    """The RFC 3161 TSA of the settings, or the in-process development TSA when none is set."""
+    return HttpTimeStamper(settings.audit_tsa_url) if settings.audit_tsa_url else DevelopmentTimeStamper()
