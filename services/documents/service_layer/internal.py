@@ -77,6 +77,11 @@ class Internal:
         else:
             base = None
             document = ctx.repos.documents.get(document_id or "")
+        if kind == "signed" and document.approved_version_id and base is not None \
+                and base.id != (document.record_version_id or document.approved_version_id):
+            # a frozen record is signed on its approved version (or the signed one that follows it), no other
+            raise Conflict("Chỉ được ký trên phiên bản đã duyệt của hồ sơ.", field="version_id", slug="not-record-version",
+                           extra={"record_version_id": document.record_version_id})
         book = effective_catalog(ctx.school).get(document.book)  # type: ignore[arg-type]
         if kind == "signed":
             book = replace(book, formats=frozenset({"pdf"}))

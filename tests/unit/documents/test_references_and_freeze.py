@@ -113,3 +113,24 @@ def test_an_approval_event_freezes_the_named_version_once(client, container, peo
     assert container.consumers["documents.approvals"].handle(event) is True
     view = client.get(f"/api/v1/documents/{doc}", headers=auth(people.teacher_a())).get_json()
     assert (view["approved_version_id"], view["status"], view["write_once"]) == (v1, "approved", True)
+
+
+def test_a_frozen_record_is_signed_only_on_its_approved_version(client, people) -> None:
+    teacher, service = people.teacher_a(), people.tokens.service_token("signing")
+    first = upload(client, teacher, pdf_bytes()).get_json()
+    doc, v1 = first["document"]["id"], first["version"]["id"]
+    v2 = client.post(f"/api/v1/documents/{doc}/versions", data=pdf_bytes(2),
+                     headers=auth(teacher, **{"X-File-Name": "ban-2.pdf"})).get_json()["version"]["id"]
+    assert client.post(f"/api/v1/internal/versions/{v1}/approved", query_string=TENANT,
+                       json={"document_id": doc}, headers=auth(service)).status_code == 200
+
+    def sign(base: str):
+        return client.post(f"/api/v1/internal/versions/{base}/signed", query_string=TENANT, data=pdf_bytes(1, "ký"),
+                           headers=auth(service, **{"X-Signers": '[{"sub": "thhp.hieutruong"}]'}))
+
+    _problem(sign(v2), 409, "not-record-version", "version_id")  # the later, unapproved upload
+    signed = sign(v1)
+    assert signed.status_code == 201, signed.get_json()
+    view = client.get(f"/api/v1/documents/{doc}", headers=auth(teacher)).get_json()
+    assert (view["approved_version_id"], view["record_version_id"]) == (v1, signed.get_json()["id"])
+    assert sign(signed.get_json()["id"]).status_code == 201  # the next signer signs the signed version

@@ -86,7 +86,7 @@ export default {
       why ? alertBox('warn', t('submission.returnedBecause'), why) : null,
       sub.recall_reason ? alertBox('error', t('verify.recalled'), t('verify.recallReason', { reason: sub.recall_reason })) : null,
       h('div', { class: 'split' },
-        h('section', { class: 'card', 'aria-label': t('submission.document') }, pdfPreview(sub.current_version_id, sub.book_name)),
+        h('section', { class: 'card', 'aria-label': t('submission.document') }, pdfPreview(sub.approved_version_id || sub.current_version_id, sub.book_name)),
         h('div', {},
           turn ? decisionForm(sub, turn, names, reload) : null,
           signing,
