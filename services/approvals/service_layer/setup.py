@@ -6,6 +6,8 @@ Every change is audited and triggers a recomputation of the school's obligations
 """
 from __future__ import annotations
 
+import logging
+
 from mongoengine import NotUniqueError
 
 from collections.abc import Callable
@@ -31,6 +33,23 @@ from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope
 
 Recompute = Callable[..., None]  # (school id, reason, person=None): person narrows it to their obligations
+
+log = logging.getLogger(__name__)
+
+
+def stored_rule(data: dict | None, default: DeadlineRule) -> DeadlineRule:
+    """A saved rule, or ``default`` when none is saved or the saved one no longer validates.
+
+    A rule saved before a stricter check (e.g. a ``not_before`` 29/02 floor) must not break every
+    recompute and rule change of the district: the default stands until someone replaces it.
+    """
+    if not data:
+        return default
+    try:
+        return parse_rule(data)
+    except InvalidRule as exc:
+        log.warning("saved deadline rule no longer valid, default used: %s (%s)", exc.message, data)
+        return default
 
 
 def book_and_item(book_type: str, item: str | None = None) -> tuple[Book, DeadlineItem | None]:
@@ -151,7 +170,7 @@ class SetupService:
         for book in BOOKS.values():
             for item in book.items:
                 data = own.get((book.slug, item.slug))
-                out[(book.slug, item.slug)] = parse_rule(data) if data else default_school_rule(book, item, levels)
+                out[(book.slug, item.slug)] = stored_rule(data, default_school_rule(book, item, levels))
         return out
 
     def floors(self, district: str, levels: tuple[str, ...]) -> dict[tuple[str, str], DeadlineRule]:
@@ -166,7 +185,7 @@ class SetupService:
             for item in book.items:
                 data = next((own[(book.slug, item.slug, lv)] for lv in (*levels, "*")
                              if (book.slug, item.slug, lv) in own), None)
-                out[(book.slug, item.slug)] = parse_rule(data) if data else floor_rule(book, item, levels)
+                out[(book.slug, item.slug)] = stored_rule(data, floor_rule(book, item, levels))
         return out
 
     def set_district_rule(self, actor: Principal, book_type: str, item_slug: str, level: str | None,
@@ -200,11 +219,11 @@ class SetupService:
             for item in book.items:
                 rule = item.floor
                 data = own.get((book.slug, item.slug, "*"))
-                rule = parse_rule(data) if data else rule
+                rule = stored_rule(data, rule)
                 rows.append({"book_type": book.slug, "book_name": book.name, "item": item.slug, "label": item.label,
                              "district_rule": rule_to_data(rule), "district_text": rule.describe(),
                              "set_by_district": data is not None,
-                             "levels": {lv: rule_to_data(parse_rule(d)) for (b, i, lv), d in own.items()
+                             "levels": {lv: rule_to_data(stored_rule(d, item.floor)) for (b, i, lv), d in own.items()
                                         if (b, i) == (book.slug, item.slug) and lv != "*"}})
         return rows
 

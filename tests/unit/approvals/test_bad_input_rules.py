@@ -59,3 +59,23 @@ def test_every_whole_number_of_a_rule_refuses_a_bool(api):
     r = api.call("PUT", "/district/rules/so_shcm/hang_thang", "pgd.truongphong",
                  {"rule": {"kind": "monthly_last_day", "months": [True]}})
     assert r.status_code == 422 and r.get_json()["field"].startswith("so_shcm.hang_thang.months")
+
+
+def test_a_29_february_floor_saved_before_the_check_no_longer_breaks_the_district(api):
+    """A floor stored by an earlier version (before the refusal) falls back to the catalog's floor."""
+    from datetime import datetime
+
+    from services.approvals.adapters.repositories import DistrictRuleRepository
+    from services.approvals.domain.calendar import TIMEZONE
+
+    DistrictRuleRepository().put("pgd-hoa-vang", "so_shcm", "hang_thang", "*",
+                                 {"kind": "monthly_last_day", "not_before": {"month": 2, "day": 29}},
+                                 by="pgd.truongphong", at=datetime(2025, 8, 20, tzinfo=TIMEZONE))
+    # a principal's rule change recomputes the school: it answers, the catalog floor (last day) stands
+    r = api.call("PUT", "/rules/so_shcm/hang_thang", "thhp.hieutruong", {"rule": {"kind": "monthly_day", "day": 27}})
+    assert r.status_code == 200, r.get_json()
+    assert api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2026-02")["due_at"] == "2026-02-27T23:59:59+07:00"
+    assert api.call("GET", "/district/rules", "pgd.chuyenvien").status_code == 200
+    # and the district replaces it with a valid floor
+    api.ok("PUT", "/district/rules/so_shcm/hang_thang", "pgd.truongphong", {"rule": {"kind": "monthly_day", "day": 25}})
+    assert api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2026-02")["due_at"] == "2026-02-25T23:59:59+07:00"
