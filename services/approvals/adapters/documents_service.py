@@ -90,9 +90,17 @@ class HttpDocuments:
         slug = self._slug(resp)
         if slug in _REFUSALS:
             raise _REFUSALS[slug]()
-        if resp.status_code == 404:  # the school is unknown to documents: nothing of it can be named
-            raise unknown_document()
+        if resp.status_code in (400, 404, 405, 422):
+            # an id documents cannot even look up (unknown school, malformed id): nothing of it exists
+            raise {"version_id": unknown_version, "sha256": digest_mismatch}.get(self._field(resp), unknown_document)()
         raise BadGateway(f"Dịch vụ tài liệu trả lỗi HTTP {resp.status_code}.")
+
+    @staticmethod
+    def _field(resp: requests.Response) -> str:
+        try:
+            return str(resp.json().get("field") or "")
+        except ValueError:
+            return ""
 
     def freeze(self, tenant: str, document_id: str, version_id: str, *, decision_id: str) -> None:
         resp = self._post(f"/versions/{requests.utils.quote(version_id, safe='')}/approved", tenant,

@@ -144,3 +144,21 @@ def test_references_are_checked_and_the_approval_freezes_the_version_over_http(s
         documents.uploads.upload(school_context(teacher), UploadRequest(
             file_name="ban-2.pdf", content_length=None, document_id=mine_doc.id), io.BytesIO(_pdf("ban 2")))
     assert late.value.slug == "write-once"
+
+
+def test_ids_documents_cannot_look_up_are_refused_naming_the_field_not_a_server_error(services):
+    documents, approvals = services
+    teacher = _person(SCHOOL, "thhp.giaovien", {("giao_vien", f"{SCHOOL.slug}/to-4")})
+    ob = approvals.obligations.mine(teacher.sub, TenantScope.for_principal(teacher), "2025-2026")[0][1]
+    digest = hashlib.sha256(b"x").hexdigest()
+    for document_id, version_id, field in (("a/b", "v1", "document_id"), ("..", "v1", "document_id"),
+                                           ("khong-co", "v" * 150, "version_id")):
+        with pytest.raises(ValidationFailed) as refused:
+            approvals.submissions.create(teacher, obligation_id=ob.id, document_id=document_id,
+                                         version_id=version_id, sha256=digest)
+        assert refused.value.field == field and refused.value.status == 422
+    mine_doc, mine = _upload(documents, teacher, _pdf("cua toi"))
+    with pytest.raises(ValidationFailed) as refused:
+        approvals.submissions.create(teacher, obligation_id=ob.id, document_id=mine_doc.id, version_id="v" * 150,
+                                     sha256=mine.sha256)
+    assert (refused.value.slug, refused.value.field) == ("unknown-version", "version_id")
