@@ -413,23 +413,27 @@ def reference_value(world: World, name: str) -> str | None:
     return values[0] if values else None
 
 
-def fill_references(world: World, value: Any, schema: dict[str, Any], doc: dict[str, Any], filled: list[str]) -> Any:
-    """``value`` with every id-like property set to school A's value (names of those set in ``filled``)."""
+def fill_references(world: World, value: Any, schema: dict[str, Any], doc: dict[str, Any], filled: list[str],
+                    *, only: str | None = None, own: World | None = None) -> Any:
+    """``value`` with every id-like property set to ``world``'s value (their names added to ``filled``);
+    with ``only``, just that property takes ``world``'s value and the others ``own``'s."""
     schema = resolve(doc, schema)
     if isinstance(value, dict):
         props = schema.get("properties", {})
         out = {}
         for key, item in value.items():
-            foreign = reference_value(world, key)
+            source = world if only is None or key == only else own
+            foreign = reference_value(source, key) if source is not None else None
             if foreign is not None:
                 out[key] = [foreign] if isinstance(item, list) else foreign
-                filled.append(key)
+                if source is world:
+                    filled.append(key)
             else:
-                out[key] = fill_references(world, item, props.get(key, {}), doc, filled)
+                out[key] = fill_references(world, item, props.get(key, {}), doc, filled, only=only, own=own)
         return out
     if isinstance(value, list):
         items = schema.get("items", {})
-        return [fill_references(world, v, items, doc, filled) for v in value]
+        return [fill_references(world, v, items, doc, filled, only=only, own=own) for v in value]
     return value
 
 
@@ -552,47 +556,68 @@ def _path_probes(world: World, op: Operation, tally: Tally) -> None:
 
 
 def _reference_probes(world: World, own: World, op: Operation, tally: Tally) -> None:
-    """Call the route in the caller's own school with A's ids in every id-like body and query field."""
+    """Call the route in the caller's own school with A's ids in its id-like body and query fields:
+    all of them at once, then each alone (the others the caller's own), so one refusal hides no other."""
     if op.object_params:
         return  # the path-id probes above call these with A's objects already
     media, schema = op.body()
-    base_body: Any = None
-    control_body: Any = None
+    base = example(schema or {}, op.doc, seen=own.seen) if media == "application/json" else None
+    own_query = op_query(own, op)
+    variants: list[tuple[list[str], Any, dict[str, Any]]] = []  # (fields with A's ids, body, query)
     filled: list[str] = []
-    if media == "application/json":
-        base = example(schema or {}, op.doc, seen=own.seen)
-        base_body = fill_references(world, base, schema or {}, op.doc, filled)
-        control_body = fill_references(own, base, schema or {}, op.doc, [])
-    query = op_query(world, op, own)
-    filled += [name for name in query if reference_value(world, name) is not None]
+    all_body = fill_references(world, base, schema or {}, op.doc, filled) if base is not None else None
+    all_query = op_query(world, op, own)
+    filled += [name for name in all_query if reference_value(world, name) is not None]
+    variants.append((filled, all_body, all_query))
+    if len(set(filled)) > 1:
+        for name in sorted(set(filled)):
+            one: list[str] = []
+            body = fill_references(world, base, schema or {}, op.doc, one, only=name, own=own) if base is not None else None
+            query = dict(own_query)
+            if name in all_query:
+                query[name] = all_query[name]
+                one.append(name)
+            if one:
+                variants.append((one, body, query))
+    control_body = fill_references(own, base, schema or {}, op.doc, []) if base is not None else None
     for kind in REFERENCE_CALLERS:
         username, own_school = FOREIGN[kind]
         values = {p: own_school if p == "school_id" else VOCABULARY.get(p, "x") for p in op.path_params}
-        body = base_body if media == "application/json" else (_binary_body(media) if media else None)
-        resp = world.call(username, op, values, query=query, body=body, media=media)
-        if filled and not resp.ok:  # the same call with the caller's own ids: does the id make the difference?
-            control = own.call(username, op, values, query=op_query(own, op),
-                               body=control_body if media == "application/json" else body, media=media)
-            tally.discriminating += control.ok
+        control = None
+        for fields, body, query in variants:
+            if media and media != "application/json":
+                body = _binary_body(media)
+            resp = world.call(username, op, values, query=query, body=body, media=media)
+            if not fields:  # nothing to point at A: the route must still answer nothing of A's
+                tally.probes += 1
+                if resp.ok and (marker := _contains(resp, world.markers | world.names)) is not None:
+                    tally.leak(Leak(op, kind, "own school", resp.status_code, f"answers A's {marker!r}"), "own")
+                continue
+            if not resp.ok and control is None:  # the call with the caller's own ids: does the id make the difference?
+                control = own.call(username, op, values, query=own_query,
+                                   body=control_body if media == "application/json" else body, media=media)
+            if not resp.ok and control is not None:
+                tally.discriminating += control.ok
             if VERBOSE:
-                print(f"  ref {op.label()} as {kind} {sorted(set(filled))}: {resp.status_code} {_problem(resp)[:70]}"
-                      f" | own ids: {control.status_code}")
-        if not filled:  # nothing to point at A: the route must still answer nothing of A's
-            tally.probes += 1
-            if resp.ok and (marker := _contains(resp, world.markers | world.names)) is not None:
-                tally.leak(Leak(op, kind, "own school", resp.status_code, f"answers A's {marker!r}"), "own")
-            continue
-        tally.foreign_reference_probes += 1
-        where = ",".join(sorted(set(filled)))
-        field_key = next((f for f in filled if op.key(f) in KNOWN), filled[0])
-        if resp.ok and op.method != "get" and not _items_refused(resp):
-            tally.leak(Leak(op, kind, f"A's ids in {where}", resp.status_code, _problem(resp)), field_key)
-        elif resp.ok and (marker := _contains(resp, world.markers | world.names)) is not None:
-            tally.leak(Leak(op, kind, f"A's ids in {where}", resp.status_code, f"answers A's {marker!r}"), field_key)
-        elif not resp.ok and resp.status_code not in REFUSALS:
-            tally.leak(Leak(op, kind, f"A's ids in {where}", resp.status_code, _problem(resp)), field_key)
-        elif not resp.ok and (name := _contains(resp, world.names)) is not None:
-            tally.leak(Leak(op, kind, f"A's ids in {where}", resp.status_code, f"the refusal names {name!r}"), field_key)
+                print(f"  ref {op.label()} as {kind} {sorted(set(fields))}: {resp.status_code} {_problem(resp)[:70]}"
+                      f" | own ids: {control.status_code if control is not None else '-'}")
+            tally.foreign_reference_probes += 1
+            _judge_reference(world, op, kind, fields, resp, tally)
+
+
+def _judge_reference(world: World, op: Operation, kind: str, fields: list[str], resp: requests.Response,
+                     tally: Tally) -> None:
+    """A foreign-reference probe holds when refused (4xx) without A's names, or a read answers nothing of A's."""
+    where = f"A's ids in {','.join(sorted(set(fields)))}"
+    field_key = next((f for f in fields if op.key(f) in KNOWN), fields[0])
+    if resp.ok and op.method != "get" and not _items_refused(resp):
+        tally.leak(Leak(op, kind, where, resp.status_code, _problem(resp)), field_key)
+    elif resp.ok and (marker := _contains(resp, world.markers | world.names)) is not None:
+        tally.leak(Leak(op, kind, where, resp.status_code, f"answers A's {marker!r}"), field_key)
+    elif not resp.ok and resp.status_code not in REFUSALS:
+        tally.leak(Leak(op, kind, where, resp.status_code, _problem(resp)), field_key)
+    elif not resp.ok and (name := _contains(resp, world.names)) is not None:
+        tally.leak(Leak(op, kind, where, resp.status_code, f"the refusal names {name!r}"), field_key)
 
 
 def _problem(resp: requests.Response) -> str:
