@@ -41,9 +41,10 @@ class GatewaySettings(ServiceSettings):
     user_rate: float = Field(default=20.0, gt=0)
     """Sustained requests per second one signed-in user may make."""
     user_burst: int = Field(default=200, gt=0)
-    ip_rate: float = Field(default=10.0, gt=0)
+    ip_rate: float = Field(default=50.0, gt=0)
     """Sustained requests per second from one address without a valid token (a whole school may share one)."""
-    ip_burst: int = Field(default=200, gt=0)
+    ip_burst: int = Field(default=1500, gt=0)
+    """A school's 300 people signing in within a minute from one address (about 5 requests each) fit."""
     trusted_proxies: int = Field(default=0, ge=0)
     """How many reverse proxies in front append to X-Forwarded-For (ingress: 1)."""
     web_root: str = str(WEB_ROOT)

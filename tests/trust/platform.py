@@ -1,11 +1,13 @@
 """The whole platform for the trust suite, and real access tokens of demo people.
 
 ``running_platform()`` starts every service that exists behind the gateway in this process
-(``infra.allinone.start_platform``, demo district seeded). ``access_token(url, username)``
-signs a demo person in the way the web app does — authorization code with PKCE through
-identity's own sign-in pages, through the gateway — and returns the access token identity
-issued. People whose role needs a second factor enrol a TOTP app at that sign-in (the secret
-shown on the page is kept, as a phone would).
+(``infra.allinone.start_platform``, demo district seeded, the gateway's buckets raised: the
+suite is one very fast user; the buckets are tested in tests/unit/gateway). ``People(url)``
+signs people in the way the web app does — authorization code with PKCE through identity's
+own pages, through the gateway, with a forced password change for a temporary password and
+TOTP enrolment or a code for roles that need a second factor — and caches their tokens.
+The caller stops the platform (the fixtures do it at the end of their module, so no platform
+keeps running under later tests).
 """
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ import hashlib
 import importlib.util
 import re
 import secrets
+import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pyotp
@@ -24,7 +28,11 @@ import requests
 from infra.allinone import SERVICES, Platform, start_platform
 from infra.demo.district import DEMO_PASSWORD
 
-_TOTP_SECRETS: dict[str, str] = {}
+NEW_PASSWORD = "Tin-cay-2026-xyz"  # what people with a temporary password choose at their first sign-in
+
+GATEWAY_LIMITS = {"HOSO_GATEWAY_USER_RATE": "100000", "HOSO_GATEWAY_USER_BURST": "100000",
+                  "HOSO_GATEWAY_IP_RATE": "100000", "HOSO_GATEWAY_IP_BURST": "100000"}
+"""The gateway's buckets raised: the suite is one very fast user (the buckets are tested in tests/unit/gateway)."""
 
 
 def available_services() -> tuple[str, ...]:
@@ -36,61 +44,93 @@ def running_platform(environ: Mapping[str, str] | None = None) -> Platform:
     """Start the platform in-process with the demo district (plus ``environ`` settings); the caller stops it."""
     present = available_services()
     env = {f"HOSO_{s.upper()}_URL": "http://127.0.0.1:9" for s in SERVICES if s not in present}
+    env.update(GATEWAY_LIMITS)
     env.update(environ or {})
     return start_platform(services=present, seed=True, environ=env)
 
 
+@dataclass
+class People:
+    """Signs demo people in through identity's real OIDC flow; tokens cached per username."""
+
+    url: str
+    passwords: dict[str, str] = field(default_factory=dict)
+    totp_secrets: dict[str, str] = field(default_factory=dict)
+    _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    _last_step: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def token(self, username: str) -> str:
+        """A fresh-enough access token of ``username`` (signed in once, reused while valid)."""
+        with self._lock:
+            cached = self._tokens.get(username)
+            if cached and cached[1] > time.time() + 60:
+                return cached[0]
+            access, lifetime = self._sign_in(username)
+            self._tokens[username] = (access, time.time() + lifetime)
+            return access
+
+    def headers(self, username: str) -> dict[str, str]:
+        """Authorization header of ``username``."""
+        return {"Authorization": f"Bearer {self.token(username)}"}
+
+    def _totp(self, username: str) -> str:
+        step = int(time.time()) // 30
+        if self._last_step.get(username) == step:  # a code works once: wait for the next step
+            time.sleep(30 - time.time() % 30 + 0.2)
+            step = int(time.time()) // 30
+        self._last_step[username] = step
+        return pyotp.TOTP(self.totp_secrets[username]).at(step * 30)
+
+    def _sign_in(self, username: str) -> tuple[str, int]:
+        base = self.url + "/api/identity"
+        redirect_uri = self.url + "/auth/callback"
+        browser = requests.Session()
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        start = base + "/oauth/authorize?" + urlencode({
+            "response_type": "code", "client_id": "hoso-web", "redirect_uri": redirect_uri, "scope": "openid profile",
+            "state": "trust", "code_challenge": challenge, "code_challenge_method": "S256"})
+        resp = browser.get(start, allow_redirects=False)
+        sign_in_url = urljoin(start, resp.headers["Location"])
+        page = browser.get(sign_in_url)
+        nxt = parse_qs(urlsplit(sign_in_url).query)["next"][0]
+        resp = browser.post(base + "/auth/sign-in", allow_redirects=False, data={
+            "login": username, "password": self.passwords.get(username, DEMO_PASSWORD), "csrf": _csrf(page.text), "next": nxt})
+        assert resp.status_code == 303, f"{username} could not sign in: {resp.status_code}"
+        location = urljoin(base + "/auth/sign-in", resp.headers["Location"])
+        for _ in range(6):  # the steps a person walks through before the code is issued
+            path = urlsplit(location).path
+            if path.endswith("/auth/change-password"):
+                page = browser.get(location)
+                resp = browser.post(location, allow_redirects=False, data={
+                    "csrf": _csrf(page.text), "next": nxt, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+                self.passwords[username] = NEW_PASSWORD
+            elif path.endswith("/auth/enrol"):
+                page = browser.get(location)
+                self.totp_secrets[username] = re.search(r'<code class="secret"[^>]*>([^<]+)</code>', page.text).group(1).strip()
+                resp = browser.post(location, allow_redirects=False, data={
+                    "csrf": _csrf(page.text), "next": nxt, "action": "confirm", "code": self._totp(username)})
+            elif path.endswith("/auth/second-factor"):
+                page = browser.get(location)
+                resp = browser.post(location, allow_redirects=False, data={
+                    "csrf": _csrf(page.text), "next": nxt, "code": self._totp(username)})
+            else:
+                resp = browser.get(location, allow_redirects=False)
+                if "code=" in resp.headers.get("Location", ""):
+                    break
+            assert resp.status_code in (302, 303), f"{username}: {path} answered {resp.status_code}"
+            location = urljoin(location, resp.headers["Location"])
+        code = parse_qs(urlsplit(resp.headers["Location"]).query)["code"][0]
+        tokens = requests.post(base + "/oauth/token", data={
+            "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "client_id": "hoso-web",
+            "code_verifier": verifier}, timeout=30)
+        assert tokens.status_code == 200, tokens.text
+        body = tokens.json()
+        return body["access_token"], int(body.get("expires_in", 600))
+
+
 def _csrf(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert match, html[:2000]
+    assert match, "no csrf field on the page"
     return match.group(1)
-
-
-def _totp_code(secret: str) -> str:
-    return pyotp.TOTP(secret).now()
-
-
-def access_token(url: str, username: str, password: str = DEMO_PASSWORD) -> str:
-    """A real access token of ``username`` from identity (authorization code + PKCE)."""
-    session = requests.Session()
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    redirect_uri = url + "/auth/callback"
-    query = urlencode({"response_type": "code", "client_id": "hoso-web", "redirect_uri": redirect_uri,
-                       "scope": "openid profile email offline_access", "state": "trust", "nonce": "trust",
-                       "code_challenge": challenge, "code_challenge_method": "S256"})
-    start = f"{url}/api/identity/oauth/authorize?{query}"
-    resp = session.get(start, allow_redirects=False)
-    assert resp.status_code == 302, resp.text[:500]
-    sign_in_url = urljoin(start, resp.headers["Location"])
-    next_path = parse_qs(urlsplit(sign_in_url).query).get("next", [""])[0]
-    page = session.get(sign_in_url)
-    resp = session.post(urljoin(sign_in_url, "sign-in"), allow_redirects=False, data={
-        "login": username, "password": password, "csrf": _csrf(page.text), "next": next_path})
-    assert resp.status_code in (302, 303), resp.text[:1000]
-    location = urljoin(sign_in_url, resp.headers["Location"])
-    for _ in range(6):  # second-factor steps, then back to authorize, which redirects with the code
-        if location.startswith(redirect_uri):
-            break
-        if "/auth/enrol" in location or "/auth/second-factor" in location:
-            page = session.get(location)
-            if "/auth/enrol" in location:
-                found = re.search(r'<code class="secret"[^>]*>\s*([A-Z2-7=]+)\s*</code>', page.text)
-                assert found, page.text[:2000]
-                _TOTP_SECRETS[username] = found.group(1)
-                data = {"csrf": _csrf(page.text), "next": next_path, "action": "confirm",
-                        "code": _totp_code(_TOTP_SECRETS[username])}
-            else:
-                time.sleep(30 - time.time() % 30 + 0.2)  # a code works once per time step
-                data = {"csrf": _csrf(page.text), "next": next_path, "code": _totp_code(_TOTP_SECRETS[username])}
-            resp = session.post(location.split("?")[0], data=data, allow_redirects=False)
-        else:
-            resp = session.get(location, allow_redirects=False)
-        assert resp.status_code in (302, 303), (location, resp.status_code, resp.text[:1000])
-        location = urljoin(location, resp.headers["Location"])
-    code = parse_qs(urlsplit(location).query)["code"][0]
-    tok = session.post(f"{url}/api/identity/oauth/token", data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-        "client_id": "hoso-web", "code_verifier": verifier})
-    assert tok.status_code == 200, tok.text[:500]
-    return tok.json()["access_token"]

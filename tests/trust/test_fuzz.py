@@ -30,7 +30,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.trust.figures import ROOT, record
-from tests.trust.platform import access_token, available_services, running_platform
+from tests.trust.platform import People, available_services, running_platform
 
 EXAMPLES = int(os.environ.get("HOSO_FUZZ_EXAMPLES", "10"))
 PEOPLE = ("thhp.giaovien", "thhp.hieutruong")
@@ -66,8 +66,7 @@ def fuzz_platform() -> Iterator[object]:
     """
     knobs = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("HOSO_FUZZ_")}
     try:
-        running = running_platform(environ={"HOSO_GATEWAY_USER_RATE": "10000", "HOSO_GATEWAY_USER_BURST": "100000",
-                                            "HOSO_GATEWAY_IP_RATE": "10000", "HOSO_GATEWAY_IP_BURST": "100000"})
+        running = running_platform()
         try:
             yield running
         finally:
@@ -119,7 +118,8 @@ def _fuzz_operation(url: str, service: str, operation: schemathesis.APIOperation
 @pytest.fixture(scope="module")
 def tokens(fuzz_platform) -> list[str]:
     """Real access tokens of the teacher and the principal, issued by identity through the gateway."""
-    return [access_token(fuzz_platform.url, person) for person in PEOPLE]  # type: ignore[attr-defined]
+    people = People(fuzz_platform.url)  # type: ignore[attr-defined]
+    return [people.token(person) for person in PEOPLE]
 
 
 @pytest.mark.timeout(max(300, 25 * EXAMPLES))

@@ -32,7 +32,8 @@ import requests
 
 from infra.demo.district import DEMO_DISTRICT
 from infra.demo.documents import sample_pdf
-from tests.trust.conftest import OTHER_DISTRICT_HEAD, OTHER_SCHOOL, OTHER_SCHOOL_PRINCIPAL, People
+from tests.trust.conftest import OTHER_DISTRICT_HEAD, OTHER_SCHOOL, OTHER_SCHOOL_PRINCIPAL
+from tests.trust.platform import People
 from tests.trust.figures import record
 
 SERVICES = ("identity", "documents", "approvals", "signing", "notifications")
