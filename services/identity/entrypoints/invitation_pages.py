@@ -9,6 +9,7 @@ from services.identity.bootstrap import Container
 from services.identity.domain import signin_steps as steps
 from services.identity.domain.roles import ROLE_NAMES
 from services.identity.entrypoints.cookies import CSRF_COOKIE, SESSION_COOKIE, csrf_ok, csrf_token, set_cookie
+from services.identity.entrypoints.pages import private_page
 from services.kernel.errors import Conflict, NotFound
 from services.kernel.principal import Principal
 
@@ -26,13 +27,7 @@ def invitation_pages_blueprint(container: Container) -> Blueprint:
     bp = Blueprint("invitation_pages", __name__, url_prefix="/auth", template_folder="templates")
     secure = container.settings.public_url.startswith("https://")
 
-    @bp.after_request
-    def _no_store(resp: Response) -> Response:
-        resp.headers["Cache-Control"] = "no-store"
-        resp.headers["X-Frame-Options"] = "DENY"
-        resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
-        resp.headers["Referrer-Policy"] = "no-referrer"
-        return resp
+    bp.after_request(private_page)
 
     def signed_in() -> Principal | None:
         view = container.signin.session(request.cookies.get(SESSION_COOKIE))

@@ -40,6 +40,15 @@ def client_ip() -> str:
     return route[-1] if route else (request.remote_addr or "unknown")
 
 
+def private_page(resp: Response) -> Response:
+    """Headers of every identity page: never cached, never framed, no scripts, no referrer."""
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
 def pages_blueprint(container: Container) -> Blueprint:
     bp = Blueprint("pages", __name__, url_prefix="/auth", template_folder="templates")
     signin = container.signin
@@ -77,13 +86,7 @@ def pages_blueprint(container: Container) -> Blueprint:
         view = signin.session(request.cookies.get(SESSION_COOKIE))
         return view if view is not None and view.step == step else None
 
-    @bp.after_request
-    def _no_store(resp: Response) -> Response:
-        resp.headers["Cache-Control"] = "no-store"
-        resp.headers["X-Frame-Options"] = "DENY"
-        resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
-        resp.headers["Referrer-Policy"] = "no-referrer"
-        return resp
+    bp.after_request(private_page)
 
     @bp.route("/sign-in", methods=["GET", "POST"])
     def sign_in() -> Response:
