@@ -20,7 +20,7 @@ from services.documents.service_layer.locks import lock_dict
 from services.documents.service_layer.reads import Download, SearchFilters, safe_ascii
 from services.documents.service_layer.templates import effective_level_catalog
 from services.documents.service_layer.uploads import UploadRequest, UploadResult
-from services.kernel.api import Api
+from services.kernel.api import Api, json_depth_exceeds
 from services.kernel.context import current_principal
 from services.kernel.errors import NotFound, ValidationFailed
 from services.kernel.permissions import require_principal, require_service
@@ -278,6 +278,8 @@ def _signers_header() -> list[dict]:
     raw = request.headers.get("X-Signers")
     if not raw:
         return []
+    if json_depth_exceeds(raw.encode("utf-8", "replace"), 4):
+        raise ValidationFailed("Tiêu đề X-Signers phải là danh sách người ký.", field="X-Signers")
     try:
         value = json.loads(raw)
     except ValueError:

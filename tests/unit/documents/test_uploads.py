@@ -254,3 +254,12 @@ def test_an_approval_of_an_unknown_version_is_ignored_not_retried(container) -> 
     event = Event(type="approvals.submission.approved", tenant="th-hoa-phong", district="pgd-hoa-vang",
                   data={"version_id": "khong-co"})
     assert container.consumers["documents.approvals"].handle(event) is True
+
+
+def test_a_signers_header_nested_thousands_deep_is_refused_naming_the_header(client, people) -> None:
+    first = upload(client, people.teacher_a(), pdf_bytes()).get_json()
+    deep = "[" * 3000 + "]" * 3000
+    answer = client.post(f"/api/v1/internal/versions/{first['version']['id']}/signed", query_string={"tenant": "th-hoa-phong"},
+                         data=pdf_bytes(1, text="signed"), headers=auth(people.service(), **{"X-Signers": deep}))
+    assert answer.status_code == 422
+    assert answer.get_json()["field"] == "X-Signers"
