@@ -6,8 +6,8 @@ for every operation — valid ones (positive) and ones that break the schema (ne
 through the gateway with real access tokens of a teacher and of a principal of one school.
 Every answer must be below 500 and, when documented, match its own response schema.
 
-``HOSO_FUZZ_EXAMPLES`` sets the examples per operation (default 10, about a minute on two
-cores); a longer run is opt-in, e.g. ``HOSO_FUZZ_EXAMPLES=200 ./dev test tests/trust/test_fuzz.py``.
+``TRUST_FUZZ_EXAMPLES`` sets the examples per operation (default 10, about a minute on two
+cores); a longer run is opt-in, e.g. ``TRUST_FUZZ_EXAMPLES=200 ./dev test tests/trust/test_fuzz.py``.
 Generation is derandomised, so a run is repeatable. No operation is skipped: ids in paths
 are generated, so no real object of the demo is destroyed by a fuzz case.
 """
@@ -32,13 +32,13 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from tests.trust.figures import ROOT, record
 from tests.trust.platform import People, available_services, running_platform
 
-EXAMPLES = int(os.environ.get("HOSO_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("TRUST_FUZZ_EXAMPLES", "10"))
 PEOPLE = ("thhp.giaovien", "thhp.hieutruong")
 """A teacher and the principal of Trường Tiểu học Hòa Phong (the principal signs in with TOTP)."""
 TIMEOUT = 30.0
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-SERVICES = tuple(x for x in os.environ.get("HOSO_FUZZ_SERVICES", "").split(",") if x)
+SERVICES = tuple(x for x in os.environ.get("TRUST_FUZZ_SERVICES", "").split(",") if x)
 """Only these services (comma-separated) when set; every service otherwise."""
 TIMINGS = ROOT / "test-artifacts" / "trust" / "fuzz-timings.txt"
 """Seconds and cases per operation of the last runs (appended), to see where the time goes."""
@@ -59,20 +59,12 @@ class Tally:
 
 @pytest.fixture(scope="module")
 def fuzz_platform() -> Iterator[object]:
-    """The platform with the gateway's per-user limits raised: the fuzzer is one very fast user.
-
-    The fuzzer's own ``HOSO_FUZZ_*`` knobs are taken out of the environment while the platform
-    starts (every service refuses unknown ``HOSO_*`` settings) and put back afterwards.
-    """
-    knobs = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("HOSO_FUZZ_")}
+    """The platform with the gateway's buckets raised (the fuzzer is one very fast user), for this module."""
+    running = running_platform()
     try:
-        running = running_platform()
-        try:
-            yield running
-        finally:
-            running.stop()
+        yield running
     finally:
-        os.environ.update(knobs)
+        running.stop()
 
 
 def _strategy(operation: schemathesis.APIOperation) -> st.SearchStrategy[schemathesis.Case]:
