@@ -31,8 +31,8 @@ def tokens() -> TokenFactory:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """A run starts the trust report afresh unless it adds to one (HOSO_TRUST_APPEND=1)."""
-    if not os.environ.get("HOSO_TRUST_APPEND") and not hasattr(session.config, "workerinput"):
+    """A run starts the trust report afresh unless it adds to one (TRUST_REPORT_APPEND=1)."""
+    if not os.environ.get("TRUST_REPORT_APPEND") and not hasattr(session.config, "workerinput"):
         from tests.trust.figures import reset
 
         reset()
