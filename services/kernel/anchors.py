@@ -44,6 +44,9 @@ class AnchorStore(Protocol):
     def get(self, key: str) -> bytes:
         """The bytes under ``key`` (``KeyError`` when absent)."""
 
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under ``key``."""
+
     def keys(self, prefix: str) -> list[str]:
         """Every key under ``prefix`` (ending in ``/``), sorted."""
 
@@ -133,6 +136,9 @@ class LocalAnchorStore:
         except FileNotFoundError:
             raise KeyError(key) from None
 
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
     def keys(self, prefix: str) -> list[str]:
         base = self._path(prefix)
         if not base.is_dir():
@@ -141,35 +147,27 @@ class LocalAnchorStore:
 
 
 class S3AnchorStore:
-    """Anchors in an S3 bucket (MinIO, Ceph RGW, AWS); credentials from boto3's usual sources."""
+    """Anchors in an S3 bucket (MinIO, Ceph RGW, AWS) through one injected boto3 client."""
 
-    def __init__(self, *, bucket: str, endpoint_url: str | None = None, region: str = "us-east-1",
-                 client: Any = None) -> None:
+    def __init__(self, *, bucket: str, client: Any) -> None:
         self._bucket = bucket
-        self._endpoint = endpoint_url
-        self._region = region
         self._client = client
 
-    def _s3(self) -> Any:
-        if self._client is None:
-            import boto3
-
-            self._client = boto3.client("s3", endpoint_url=self._endpoint, region_name=self._region)
-        return self._client
-
     def put(self, key: str, data: bytes) -> None:
-        self._s3().put_object(Bucket=self._bucket, Key=key, Body=data, ContentType="application/json")
+        self._client.put_object(Bucket=self._bucket, Key=key, Body=data, ContentType="application/json")
 
     def get(self, key: str) -> bytes:
-        s3 = self._s3()
         try:
-            return s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
-        except s3.exceptions.NoSuchKey:
+            return self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        except self._client.exceptions.NoSuchKey:
             raise KeyError(key) from None
+
+    def exists(self, key: str) -> bool:
+        return bool(self._client.list_objects_v2(Bucket=self._bucket, Prefix=key, MaxKeys=1).get("KeyCount"))
 
     def keys(self, prefix: str) -> list[str]:
         found: list[str] = []
-        for page in self._s3().get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
+        for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self._bucket, Prefix=prefix):
             found.extend(o["Key"] for o in page.get("Contents", []))
         return sorted(found)
 
@@ -249,11 +247,8 @@ class AuditAnchoring:
         if head is None:
             return None
         key = f"{self.prefix}{head['seq']:012d}.json"
-        try:
-            self._store.get(key)
+        if self._store.exists(key):
             return None  # this head is anchored already
-        except KeyError:
-            pass
         token = self._tsa.timestamp(hashlib.sha256(statement(self._service, head["seq"], head["hash"])).digest())
         anchor = {"service": self._service, "seq": head["seq"], "hash": head["hash"],
                   "at": self._clock.now().isoformat(), "token": base64.b64encode(token).decode()}

@@ -102,8 +102,11 @@ def build_runtime(
 def anchor_store_for(settings: ServiceSettings) -> AnchorStore:
     """Where the settings say audit anchors live: S3 in production, a local folder otherwise."""
     if settings.audit_anchor_store == "s3":
-        return S3AnchorStore(bucket=settings.audit_anchor_s3_bucket, endpoint_url=settings.audit_anchor_s3_endpoint_url,
-                             region=settings.audit_anchor_s3_region)
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=settings.audit_anchor_s3_endpoint_url,
+                              region_name=settings.audit_anchor_s3_region)
+        return S3AnchorStore(bucket=settings.audit_anchor_s3_bucket, client=client)
     return LocalAnchorStore(settings.audit_anchor_dir)
 
 

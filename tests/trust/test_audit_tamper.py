@@ -35,6 +35,7 @@ def chain() -> Iterator[tuple[AuditLog, AuditAnchoring, object]]:
                        target=f"sub-{n}", data={"step": n, "note": "Đồng ý"})
             if n in (3, 6):
                 assert anchoring.anchor_once() is not None  # the periodic job ran after entries 3 and 6
+                assert anchoring.anchor_once() is None  # and anchors one head once
         assert verify_report(log, anchoring)[0] is True
         yield log, anchoring, db["audit_log"]
 

@@ -216,12 +216,8 @@ class Uploads:
         except _WrongType as exc:
             raise UnsupportedMediaType(f"Loại tệp thực tế là {describe(exc.kind)}; “{book.name}” chỉ nhận {wanted}.",
                                        field="file", slug="wrong-file-type") from None
-        except TooLarge:
-            raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {size_text(book.max_bytes)}.") from None
-        except ObjectStoreError:
-            log.warning("object store failed during upload", exc_info=True)
-            raise ServiceUnavailable("Kho lưu trữ tệp đang gặp sự cố; tệp chưa được lưu, vui lòng thử lại.",
-                                     slug="storage-unavailable") from None
+        except (TooLarge, ObjectStoreError) as exc:
+            raise _store_refusal(exc, book) from None
         except OSError:
             raise BadRequest("Quá trình tải lên bị gián đoạn; tệp chưa được lưu.", slug="upload-interrupted") from None
         if reader.size == 0:
@@ -287,12 +283,8 @@ class Uploads:
                 repaired = MeteredReader(fixed, limit=book.max_bytes)  # type: ignore[arg-type]
                 try:
                     self._store.put_stream(key, repaired, content_type="application/octet-stream")
-                except TooLarge:
-                    raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {size_text(book.max_bytes)}.") from None
-                except ObjectStoreError:
-                    log.warning("object store failed while storing a repaired PDF", exc_info=True)
-                    raise ServiceUnavailable("Kho lưu trữ tệp đang gặp sự cố; tệp chưa được lưu, vui lòng thử lại.",
-                                             slug="storage-unavailable") from None
+                except (TooLarge, ObjectStoreError) as exc:
+                    raise _store_refusal(exc, book) from None
         log.info("stored a repaired PDF under %s (%s)", key, reason)
         return repaired
 
@@ -356,6 +348,15 @@ class Uploads:
                            data={"document_id": document.id, "book": book.slug, "period": period,
                                  "sha256": reader.sha256, "size": reader.size, "file_name": file_name})
         return UploadResult(version, document, created=True)
+
+
+def _store_refusal(exc: TooLarge | ObjectStoreError, book: BookType) -> PayloadTooLarge | ServiceUnavailable:
+    """The problem for a write the store did not finish: over the book's limit, or the store failing."""
+    if isinstance(exc, TooLarge):
+        return PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {size_text(book.max_bytes)}.")
+    log.warning("object store failed while storing a file", exc_info=exc)
+    return ServiceUnavailable("Kho lưu trữ tệp đang gặp sự cố; tệp chưa được lưu, vui lòng thử lại.",
+                              slug="storage-unavailable")
 
 
 def _unsignable(reason: str) -> ValidationFailed:
