@@ -6,8 +6,8 @@ The documents seed stores every ``DemoDocument`` under its ``document_id`` and
 services agree on the demo's files without sharing a database. Nothing here is random:
 ids are derived from school, book, period and a tag, and the PDF bytes from the text.
 
-Period keys differ between the services: documents writes weeks as ``2026-2027.t20``,
-approvals as ``2026-2027/tuan-20``; months (``2026-12``) and school years are the same.
+Period keys are the kernel's in both services (``services/kernel/periods.py``): weeks
+``2026-2027.t20``, months ``2026-12``, school years ``2026-2027``.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from infra.demo.district import DEMO_DISTRICT, DemoDistrict, DemoSchool
+from services.kernel.periods import week_period
 
 SCHOOL_YEAR = "2026-2027"
 WAITING, RETURNED, APPROVED, TO_SIGN = "cho_duyet", "tra_lai", "da_duyet", "cho_ky"
@@ -102,8 +103,9 @@ class DemoDocument:
 
 
 def _week(n: int) -> tuple[str, str]:
-    """(documents' key, approvals' key) of teaching week ``n`` of the demo school year."""
-    return f"{SCHOOL_YEAR}.t{n:02d}", f"{SCHOOL_YEAR}/tuan-{n:02d}"
+    """(documents' key, approvals' key) of teaching week ``n`` of the demo school year: the same kernel key."""
+    key = week_period(SCHOOL_YEAR, n).key
+    return key, key
 
 
 def _school_documents(school: DemoSchool) -> list[DemoDocument]:

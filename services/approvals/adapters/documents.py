@@ -57,6 +57,7 @@ class CalendarFrameDoc(Document):
     closing_day = StringField(required=True)
     holidays = ListField(DictField())
     points = DictField()
+    first_teaching_week = StringField(null=True)  # ISO Monday of tuần 1; None: the calendar's default
     published_by = StringField()
     published_at = DateTimeField()
 
@@ -68,6 +69,15 @@ class SchoolEventsDoc(TenantOwned):
             "indexes": [{"fields": ["tenant_id", "year"], "unique": True}]}
     year = StringField(required=True)
     events = DictField()  # slug → ISO date
+
+
+class SchoolSettingsDoc(TenantOwned):
+    """A school's own calendar settings (whether a due day in a holiday moves before it)."""
+
+    meta = {"db_alias": ALIAS, "collection": "school_settings", "indexes": [{"fields": ["tenant_id"], "unique": True}]}
+    shift_holidays = BooleanField(default=True)
+    set_by = StringField()
+    set_at = DateTimeField()
 
 
 class DistrictRuleDoc(Document):

@@ -13,7 +13,7 @@ from mongoengine import Q, QuerySet
 from mongoengine.errors import SaveConditionError
 
 from services.approvals.adapters.documents import (
-    CalendarFrameDoc, CorrectionDoc, DistrictRuleDoc, MembershipDoc, ObligationDoc, SchoolChainDoc, SchoolDoc, SchoolEventsDoc,
+    CalendarFrameDoc, CorrectionDoc, DistrictRuleDoc, MembershipDoc, ObligationDoc, SchoolChainDoc, SchoolDoc, SchoolEventsDoc, SchoolSettingsDoc,
     SchoolRuleDoc, SubmissionDoc,
 )
 from services.approvals.domain.calendar import Holiday, SchoolCalendar, SchoolYearFrame
@@ -44,6 +44,7 @@ def frame_from_doc(doc: CalendarFrameDoc) -> SchoolYearFrame:
         holidays=tuple(Holiday(h["name"], date.fromisoformat(h["first_day"]), date.fromisoformat(h["last_day"]))
                        for h in doc.holidays),
         points={k: date.fromisoformat(v) for k, v in (doc.points or {}).items()},
+        first_teaching_week=date.fromisoformat(doc.first_teaching_week) if doc.first_teaching_week else None,
     )
 
 
@@ -54,6 +55,7 @@ def frame_to_fields(frame: SchoolYearFrame) -> dict[str, Any]:
         "holidays": [{"name": h.name, "first_day": h.first_day.isoformat(), "last_day": h.last_day.isoformat()}
                      for h in frame.holidays],
         "points": {k: v.isoformat() for k, v in frame.points.items()},
+        "first_teaching_week": frame.first_teaching_week.isoformat() if frame.first_teaching_week else None,
     }
 
 
@@ -89,9 +91,29 @@ class SchoolEventsRepository(TenantRepository[SchoolEventsDoc]):
             self.add(doc)
 
 
+class SchoolSettingsRepository(TenantRepository[SchoolSettingsDoc]):
+    document = SchoolSettingsDoc
+
+    def shift_holidays(self) -> bool:
+        doc = self.query().only("shift_holidays").first()
+        return True if doc is None else bool(doc.shift_holidays)
+
+    def put_shift_holidays(self, value: bool, *, by: str, at: datetime) -> None:
+        doc = self.query().first()
+        if doc is None:
+            self.add(SchoolSettingsDoc(shift_holidays=value, set_by=by, set_at=at))
+        else:
+            doc.shift_holidays, doc.set_by, doc.set_at = value, by, at
+            doc.save()
+
+
 def school_calendar(frames: FrameRepository, events: SchoolEventsRepository, district: str, year: str) -> SchoolCalendar | None:
+    """The school's calendar of one year: the district frame, the school's events and holiday setting."""
     frame = frames.get(district, year)
-    return SchoolCalendar(frame, events.events(year)) if frame else None
+    if frame is None:
+        return None
+    shift = SchoolSettingsRepository(scope=events.scope).shift_holidays()
+    return SchoolCalendar(frame, events.events(year), shift_holidays=shift)
 
 
 # ----- school projection ------------------------------------------------------------------------

@@ -5,7 +5,8 @@ is each due? Every due time is the end of a day (23:59:59) in Asia/Ho_Chi_Minh.
 
 Kinds (``kind`` tag):
 
-* ``fixed_date`` — the same day-month each school year (05/9, 31/5, 20/9); one period.
+* ``fixed_date`` — “trước ngày X” each school year (05/9, 31/5, 20/9): due by the end of
+  the day before X; one period.
 * ``weekly_before_teaching`` — a weekday of the week(s) before the teaching week
   (“by Friday of the week before it is taught”); one period per teaching week.
 * ``days_before_teaching`` — N days before the first school day of the teaching week
@@ -23,6 +24,11 @@ Kinds (``kind`` tag):
   while the school has not set the event's date.
 * ``on_demand`` — owed when something happens (“on every change”), never on a schedule.
 
+Every due day then goes through ``SchoolCalendar.due_day``: a day in a holiday moves to
+the last school day before it (a window moves with its due day), unless the school keeps
+due days as they fall. A monthly period due before the opening day is due on the opening
+day (the Đội's September plan is not due before the school opens).
+
 Stricter or equal: a school rule is within the district's floor when, for every period
 the district's rule yields in the school's calendar, the school's rule yields the same
 period and its due instant is not later. Rules of different cadences (yearly, weekly,
@@ -38,8 +44,9 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, ValidationError, model_validator
 
-from services.approvals.domain.calendar import SchoolCalendar, end_of_day, start_of_day
+from services.approvals.domain.calendar import SchoolCalendar, end_of_day, event_name, start_of_day
 from services.approvals.domain.errors import InvalidRule
+from services.kernel.periods import month_period, week_period
 
 WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
@@ -110,18 +117,27 @@ class FixedDate(_Rule):
         return self
 
     def periods(self, cal: SchoolCalendar) -> list[Period]:
-        return [Period(cal.year, f"Năm học {cal.year}", end_of_day(cal.date_in_year(self.month, self.day)))]
+        before = cal.date_in_year(self.month, self.day) - timedelta(days=1)
+        return [_year_period(cal, before)]
 
     def describe(self) -> str:
-        return f"trước hết ngày {self.day:02d}/{self.month:02d} hằng năm"
+        return f"trước ngày {self.day:02d}/{self.month:02d} hằng năm (hạn: hết ngày hôm trước)"
+
+
+def _year_period(cal: SchoolCalendar, due: date) -> Period:
+    return Period(cal.year, f"Năm học {cal.year}", end_of_day(cal.due_day(due)))
 
 
 def _teaching_week_period(cal: SchoolCalendar, number: int, due: date, opens: date | None = None) -> Period:
+    """Week ``number``'s period; a due day moved out of a holiday takes its window's opening with it."""
     week = cal.week(number)
+    moved = cal.due_day(due)
+    if opens is not None:
+        opens = opens - (due - moved)
     return Period(
-        f"{cal.year}/tuan-{number:02d}",
+        week_period(cal.year, number).key,
         f"Tuần {number} ({week.monday:%d/%m/%Y})",
-        end_of_day(due),
+        end_of_day(moved),
         start_of_day(opens) if opens else None,
         week.first_school_day,
     )
@@ -199,9 +215,10 @@ class _Monthly(_Rule):
         for y, m in cal.months():
             if self.months is not None and m not in self.months:
                 continue
-            due = self.due_in(y, m)
+            due = max(self.due_in(y, m), cal.frame.opening_day)
             if floor is None or due >= floor:
-                out.append(Period(f"{y}-{m:02d}", f"Tháng {m}/{y}", end_of_day(due)))
+                month = month_period(y, m)
+                out.append(Period(month.key, month.label, end_of_day(cal.due_day(due))))
         return out
 
     def _suffix(self) -> str:
@@ -264,8 +281,7 @@ class SchoolWeek(_Rule):
     weekday: Weekday = 6
 
     def periods(self, cal: SchoolCalendar) -> list[Period]:
-        due = cal.week(self.week).monday + timedelta(days=self.weekday)
-        return [Period(cal.year, f"Năm học {cal.year}", end_of_day(due))]
+        return [_year_period(cal, cal.week(self.week).monday + timedelta(days=self.weekday))]
 
     def describe(self) -> str:
         return f"trước hết {WEEKDAY_NAMES[self.weekday]} của tuần {self.week} năm học"
@@ -281,13 +297,13 @@ class AfterEvent(_Rule):
         day = cal.named_date(self.event)
         if day is None:
             return []
-        return [Period(cal.year, f"Năm học {cal.year}", end_of_day(day + timedelta(days=self.days)))]
+        return [_year_period(cal, day + timedelta(days=self.days))]
 
     def describe(self) -> str:
         if self.days == 0:
-            return f"trước hết ngày của sự kiện “{self.event}”"
+            return f"trước hết ngày của sự kiện “{event_name(self.event)}”"
         direction = "sau" if self.days > 0 else "trước"
-        return f"{abs(self.days)} ngày {direction} sự kiện “{self.event}”"
+        return f"{abs(self.days)} ngày {direction} sự kiện “{event_name(self.event)}”"
 
 
 class OnDemand(_Rule):
@@ -348,6 +364,16 @@ def _fmt(dt: datetime) -> str:
     return dt.strftime("%H:%M:%S %d/%m/%Y")
 
 
+def check_same_cadence(school: DeadlineRule, district: DeadlineRule, *, field: str) -> None:
+    """Refuse a school rule of another cadence than the district's (yearly, weekly, monthly)."""
+    if district.cadence != "none" and school.cadence != district.cadence:
+        raise InvalidRule(
+            f"Quy tắc của trường ở “{field}” phải cùng chu kỳ với quy tắc của Phòng "
+            f"({district.describe()}); không so sánh được với “{school.describe()}”.",
+            field=field,
+        )
+
+
 def check_within_floor(school: DeadlineRule, district: DeadlineRule, cal: SchoolCalendar, *, field: str) -> None:
     """Refuse a school rule that is looser than the district floor in the school's calendar.
 
@@ -356,12 +382,7 @@ def check_within_floor(school: DeadlineRule, district: DeadlineRule, cal: School
     """
     if district.cadence == "none":
         return
-    if school.cadence != district.cadence:
-        raise InvalidRule(
-            f"Quy tắc của trường ở “{field}” phải cùng chu kỳ với quy tắc của Phòng "
-            f"({district.describe()}); không so sánh được với “{school.describe()}”.",
-            field=field,
-        )
+    check_same_cadence(school, district, field=field)
     mine = {p.key: p for p in school.periods(cal)}
     for floor in district.periods(cal):
         own = mine.get(floor.key)
@@ -378,3 +399,63 @@ def check_within_floor(school: DeadlineRule, district: DeadlineRule, cal: School
                 "Hạn của trường chỉ được bằng hoặc sớm hơn.",
                 field=field,
             )
+
+
+def _day(dt: datetime) -> str:
+    return dt.strftime("%d/%m/%Y")
+
+
+def check_sense(rule: DeadlineRule, cal: SchoolCalendar, *, field: str) -> None:
+    """Refuse a rule that makes no sense in this school year (district floors when set; school rules too).
+
+    Every period is due inside the school year (01/08 to 31/07); a weekly period is due
+    before its teaching week starts; a school-year week exists as a teaching week.
+    """
+    if isinstance(rule, SchoolWeek) and rule.week > cal.last_teaching_week():
+        raise InvalidRule(
+            f"Quy tắc ở “{field}” nêu tuần {rule.week}, nhưng năm học {cal.year} chỉ có "
+            f"{cal.last_teaching_week()} tuần dạy học.", field=field)
+    start, end = start_of_day(cal.frame.year_start), end_of_day(cal.frame.year_end)
+    for p in rule.periods(cal):
+        if not start <= p.due_at <= end:
+            raise InvalidRule(
+                f"Quy tắc ở “{field}” cho hạn {_day(p.due_at)} (kỳ {p.label}), nằm ngoài năm học {cal.year} "
+                f"({_day(start)}–{_day(end)}).", field=field)
+        if rule.cadence == "week" and p.taught_on is not None and p.due_at >= start_of_day(p.taught_on):
+            raise InvalidRule(
+                f"Quy tắc hằng tuần ở “{field}” phải có hạn trước khi tuần dạy bắt đầu: kỳ {p.label} có hạn "
+                f"{_fmt(p.due_at)}, không trước ngày dạy đầu tiên {p.taught_on:%d/%m/%Y}.", field=field)
+
+
+def check_within_year(school: DeadlineRule, district: DeadlineRule, cal: SchoolCalendar, *, field: str) -> None:
+    """Refuse a school rule that moves a due date after the school year closes.
+
+    The limit is the end of the closing day, or the district floor's own due time for that
+    period when the district set a later one (học bạ signed before 31/5 after a 29/5 closing).
+    """
+    closing = end_of_day(cal.frame.closing_day)
+    floors = {p.key: p.due_at for p in district.periods(cal)}
+    for p in school.periods(cal):
+        limit = max(closing, floors.get(p.key, closing))
+        if p.due_at > limit:
+            raise InvalidRule(
+                f"Hạn của trường ở “{field}” ({_fmt(p.due_at)}, kỳ {p.label}) sau khi năm học {cal.year} kết thúc "
+                f"({cal.frame.closing_day:%d/%m/%Y}); hạn của trường không được muộn hơn ngày kết thúc năm học.",
+                field=field)
+
+
+def undated_events(rule: DeadlineRule, cal: SchoolCalendar) -> list[str]:
+    """The events a rule needs that the school has not dated (its periods are not owed until then)."""
+    if isinstance(rule, AfterEvent) and cal.named_date(rule.event) is None:
+        return [rule.event]
+    return []
+
+
+def undated_notice(rule: DeadlineRule, cal: SchoolCalendar) -> str | None:
+    """What the school reads where a rule waits for a date it has not set."""
+    missing = undated_events(rule, cal)
+    if not missing:
+        return None
+    names = ", ".join(f"“{event_name(e)}”" for e in missing)
+    return (f"Trường chưa nhập ngày {names} của năm học {cal.year} nên chưa tính được hạn của mục này; "
+            "hãy nhập ngày trong lịch của trường.")

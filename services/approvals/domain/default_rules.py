@@ -3,7 +3,9 @@
 The catalog (books, items, owners, signers) belongs to documents; what belongs here is
 when things are due: the *district floor* per book item (Phòng GD&ĐT, 001 Điều 12), the
 *school default* a new school starts from (000, 002, 003, 004), the district's
-*approval floor* where the seeds set one, and floors that differ by education level.
+*approval floor* (by when it must be approved) and *signing floor* (by when every
+signature is made) where the seeds set one, and floors that differ by education level.
+A ``fixed_date`` rule means “trước ngày X”: due by the end of the day before X.
 An item with no row here takes the default of its period kind (``cadence_default``).
 """
 from __future__ import annotations
@@ -28,6 +30,13 @@ class ItemRules:
     school_default: DeadlineRule | None = None  # None: the floor
     approval_floor: DeadlineRule | None = None  # by when it must be approved, not only submitted
     level_floors: Mapping[str, DeadlineRule] = field(default_factory=dict)  # education level → floor
+    level_approval_floors: Mapping[str, DeadlineRule] = field(default_factory=dict)  # level → approval floor
+    signing_floor: DeadlineRule | None = None  # by when every signing order has signed
+
+    def approval_for(self, levels: tuple[str, ...]) -> DeadlineRule | None:
+        """The approval floor for a school of these levels (mầm non approves on the upload weekend)."""
+        return next((self.level_approval_floors[lv] for lv in levels if lv in self.level_approval_floors),
+                    self.approval_floor)
 
     def floor_for(self, levels: tuple[str, ...]) -> DeadlineRule:
         """The district floor for a school of these levels (mầm non plans weekly on a weekend)."""
@@ -43,19 +52,29 @@ def _r(**data: object) -> DeadlineRule:
     return parse_rule(data)
 
 
+# “Ký duyệt trước ngày 31/5 hằng năm” (001 Điều 12): every signing order of học bạ and bảng tổng hợp.
+_SIGNED_BEFORE_31_5 = _r(kind="fixed_date", month=5, day=31)
+# Mầm non: plans uploaded and approved on Saturday or Sunday before the week is used (004 Điều 5.1, 7.1).
+_MAM_NON_WEEKEND = _r(kind="weekday_window", start_weekday=5, end_weekday=6)
+
 RULES: dict[tuple[str, str], ItemRules] = {
-    ("so_dang_bo", "dau_nam"): ItemRules(floor=_r(kind="fixed_date", month=9, day=30)),
+    ("so_dang_bo", "dau_nam"): ItemRules(floor=_r(kind="fixed_date", month=10, day=1)),
     ("so_dang_bo", "giua_nam"): ItemRules(floor=_r(kind="after_event", event=END_OF_SEMESTER_1, days=0)),
     ("so_dang_bo", "cuoi_nam"): ItemRules(floor=_r(kind="after_event", event=CLOSING, days=0)),
-    ("hoc_ba", "cuoi_hk1"): ItemRules(floor=_r(kind="after_event", event=END_OF_SEMESTER_1, days=7)),
-    ("hoc_ba", "cuoi_nam"): ItemRules(floor=_r(kind="fixed_date", month=5, day=31)),
-    ("bang_tong_hop", "giua_hk1"): ItemRules(floor=_r(kind="after_event", event=MID_SEMESTER_1, days=7)),
-    ("bang_tong_hop", "cuoi_hk1"): ItemRules(floor=_r(kind="after_event", event=END_OF_SEMESTER_1, days=7)),
-    ("bang_tong_hop", "giua_hk2"): ItemRules(floor=_r(kind="after_event", event=MID_SEMESTER_2, days=7)),
-    ("bang_tong_hop", "cuoi_nam"): ItemRules(floor=_r(kind="fixed_date", month=5, day=31)),
-    ("ke_hoach_chien_luoc", "ra_soat"): ItemRules(floor=_r(kind="fixed_date", month=10, day=31)),
+    ("hoc_ba", "cuoi_hk1"): ItemRules(floor=_r(kind="after_event", event=END_OF_SEMESTER_1, days=7),
+                                      signing_floor=_SIGNED_BEFORE_31_5),
+    ("hoc_ba", "cuoi_nam"): ItemRules(floor=_r(kind="fixed_date", month=5, day=31), signing_floor=_SIGNED_BEFORE_31_5),
+    ("bang_tong_hop", "giua_hk1"): ItemRules(floor=_r(kind="after_event", event=MID_SEMESTER_1, days=7),
+                                             signing_floor=_SIGNED_BEFORE_31_5),
+    ("bang_tong_hop", "cuoi_hk1"): ItemRules(floor=_r(kind="after_event", event=END_OF_SEMESTER_1, days=7),
+                                             signing_floor=_SIGNED_BEFORE_31_5),
+    ("bang_tong_hop", "giua_hk2"): ItemRules(floor=_r(kind="after_event", event=MID_SEMESTER_2, days=7),
+                                             signing_floor=_SIGNED_BEFORE_31_5),
+    ("bang_tong_hop", "cuoi_nam"): ItemRules(floor=_r(kind="fixed_date", month=5, day=31),
+                                             signing_floor=_SIGNED_BEFORE_31_5),
+    ("ke_hoach_chien_luoc", "ra_soat"): ItemRules(floor=_r(kind="fixed_date", month=11, day=1)),
     ("ke_hoach_giao_duc_truong", "ke_hoach_nam"): ItemRules(floor=_r(kind="fixed_date", month=9, day=5), school_default=_r(kind="fixed_date", month=8, day=31)),
-    ("so_quan_ly_can_bo", "dau_nam"): ItemRules(floor=_r(kind="fixed_date", month=9, day=30)),
+    ("so_quan_ly_can_bo", "dau_nam"): ItemRules(floor=_r(kind="fixed_date", month=10, day=1)),
     ("so_quan_ly_can_bo", "giua_nam"): ItemRules(floor=_r(kind="after_event", event=END_OF_SEMESTER_1, days=0)),
     ("so_quan_ly_can_bo", "cuoi_nam"): ItemRules(floor=_r(kind="after_event", event=CLOSING, days=0)),
     ("ho_so_pho_cap", "khi_co_yeu_cau"): ItemRules(floor=_r(kind="on_demand")),
@@ -63,14 +82,17 @@ RULES: dict[tuple[str, str], ItemRules] = {
     ("so_van_ban", "khi_phat_sinh"): ItemRules(floor=_r(kind="on_demand")),
     ("ho_so_khuyet_tat", "ke_hoach_nam"): ItemRules(floor=_r(kind="monthly_end_of_week", week=3, months=[9]), school_default=_r(kind="monthly_end_of_week", week=2, months=[9])),
     ("ho_so_khuyet_tat", "ke_hoach_hk2"): ItemRules(floor=_r(kind="school_week", week=19)),
-    ("ke_hoach_to", "bao_cao"): ItemRules(floor=_r(kind="fixed_date", month=9, day=5), school_default=_r(kind="fixed_date", month=9, day=3)),
+    # 001 Điều 12: “nộp và duyệt trên hệ thống trước ngày 05/9” is an approved-by date; the school's own
+    # report date (000, 002: trước ngày 03/9) is the submission default.
+    ("ke_hoach_to", "bao_cao"): ItemRules(floor=_r(kind="fixed_date", month=9, day=5), school_default=_r(kind="fixed_date", month=9, day=3),
+                                          approval_floor=_r(kind="fixed_date", month=9, day=5)),
     ("ke_hoach_to", "hoan_thien"): ItemRules(floor=_r(kind="fixed_date", month=9, day=20)),
     ("so_hoat_dong_to", "ke_hoach_thang"): ItemRules(floor=_r(kind="monthly_end_of_week", week=1)),
     ("so_hoat_dong_to", "bien_ban_giua_thang"): ItemRules(floor=_r(kind="monthly_end_of_week", week=2)),
     ("so_hoat_dong_to", "bien_ban_cuoi_thang"): ItemRules(floor=_r(kind="monthly_last_day")),
     ("ke_hoach_day_hoc_gv", "ke_hoach_nam"): ItemRules(floor=_r(kind="fixed_date", month=9, day=20)),
     ("ke_hoach_bai_day", "hang_tuan"): ItemRules(floor=_r(kind="weekly_before_teaching", weekday=4, weeks_before=1), approval_floor=_r(kind="days_before_teaching", days=3),
-        level_floors={"mam_non": _r(kind="weekday_window", start_weekday=5, end_weekday=6)}),
+        level_floors={"mam_non": _MAM_NON_WEEKEND}, level_approval_floors={"mam_non": _MAM_NON_WEEKEND}),
     ("so_shcm", "hang_thang"): ItemRules(floor=_r(kind="monthly_last_day")),
     ("so_chu_nhiem", "hang_thang"): ItemRules(floor=_r(kind="monthly_first_weekday", weekday=0, not_before={"month": 9, "day": 20})),
     ("so_cong_tac_doi", "chuong_trinh_nam"): ItemRules(floor=_r(kind="after_event", event=DAI_HOI_LIEN_DOI, days=2)),

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.approvals.bootstrap import Container
 from services.approvals.adapters.repositories import aware
 from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFrame
+from services.kernel.periods import week_period
 from services.approvals.domain.catalog import BOOKS
 from services.approvals.domain.deadlines import rule_to_data
 from services.approvals.service_layer.common import domain_errors
@@ -38,6 +39,11 @@ class FrameIn(_In):
     closing_day: date
     holidays: list[HolidayIn] = []
     points: dict[str, date] = {}
+    first_teaching_week: date | None = None  # the Monday of tuần 1 (default: opening week, or next if Thu–Sun)
+
+
+class HolidayShiftIn(_In):
+    shift_holidays: bool  # a due day in a holiday moves to the last school day before it
 
 
 class EventsIn(_In):
@@ -186,7 +192,7 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         with domain_errors():
             frame = SchoolYearFrame(year, body.opening_day, body.semester_1_end, body.closing_day,
                                     tuple(Holiday(h.name, h.first_day, h.last_day) for h in body.holidays),
-                                    dict(body.points))
+                                    dict(body.points), body.first_teaching_week)
         c.setup.publish_frame(_me(), frame)
         return {"year": year, "published": True}
 
@@ -196,11 +202,13 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         cal = c.setup.calendar(_me(), year)
         return {"year": year, "opening_day": cal.frame.opening_day.isoformat(),
                 "semester_1_end": cal.frame.semester_1_end.isoformat(), "closing_day": cal.frame.closing_day.isoformat(),
+                "first_teaching_week": cal.frame.teaching_week_1.isoformat(), "shift_holidays": cal.shift_holidays,
                 "holidays": [{"name": h.name, "first_day": h.first_day.isoformat(), "last_day": h.last_day.isoformat()}
                              for h in cal.frame.holidays],
                 "points": {k: v.isoformat() for k, v in cal.frame.points.items()},
                 "events": {k: v.isoformat() for k, v in cal.events.items()},
-                "weeks": [{"number": w.number, "monday": w.monday.isoformat(), "teaching": w.is_teaching}
+                "weeks": [{"number": w.number, "key": week_period(year, w.number).key, "monday": w.monday.isoformat(),
+                           "teaching": w.is_teaching}
                           for w in cal.weeks()]}
 
     @route(bp, "/calendar/<year>/events", methods=["PUT"], body=EventsIn, tags=["calendar"])
@@ -214,6 +222,11 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
     def list_rules() -> dict:
         """Every book item with the district floor and the school's rule side by side."""
         return {"items": c.setup.rule_view(_me())}
+
+    @route(bp, "/rules/holiday-shift", methods=["PUT"], body=HolidayShiftIn, tags=["rules"])
+    def put_holiday_shift(body: HolidayShiftIn) -> dict:
+        """The principal chooses whether due days falling in a holiday move to the last school day before it."""
+        return {"shift_holidays": c.setup.set_holiday_shift(_me(), body.shift_holidays)}
 
     @route(bp, "/rules/<book_type>/<item>", methods=["PUT"], body=RuleIn, tags=["rules"])
     def put_rule(book_type: str, item: str, body: RuleIn) -> dict:

@@ -63,7 +63,7 @@ class ObligationService:
         info = self.directory.info(school)
         members = self.directory.memberships(school_id)
         rules = self.setup.rules_in_force(school_id, school.district_id)
-        approvals = self.setup.approval_rules()
+        approvals = self.setup.approval_rules(info.levels)
         floors = self.setup.floors(school.district_id, info.levels)
         events = SchoolEventsRepository(scope=TenantScope.school(school_id, school.district_id))
         coll = ObligationDoc._get_collection()

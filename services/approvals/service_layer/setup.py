@@ -15,13 +15,16 @@ from datetime import date, datetime
 
 from services.approvals.adapters.documents import MembershipDoc, SchoolDoc
 from services.approvals.adapters.repositories import (
-    DistrictRuleRepository, FrameRepository, SchoolChainRepository, SchoolDirectory, SchoolEventsRepository, SchoolRuleRepository, aware,
-    school_calendar,
+    DistrictRuleRepository, FrameRepository, SchoolChainRepository, SchoolDirectory, SchoolEventsRepository, SchoolRuleRepository,
+    SchoolSettingsRepository, aware, school_calendar,
 )
 from services.approvals.domain.calendar import SchoolCalendar, SchoolYearFrame
 from services.approvals.domain.catalog import BOOKS, Book, DeadlineItem, default_chain, default_school_rule, floor_rule
 from services.approvals.domain.chains import ChainSpec, parse_chain
-from services.approvals.domain.deadlines import DeadlineRule, check_within_floor, parse_rule, rule_to_data
+from services.approvals.domain.deadlines import (
+    DeadlineRule, check_same_cadence, check_sense, check_within_floor, check_within_year, parse_rule, rule_to_data, undated_notice,
+)
+from services.approvals.domain.default_rules import RULES
 from services.approvals.domain.errors import InvalidRule
 from services.approvals.domain.submissions import Acting
 from services.approvals.service_layer.common import audit, domain_errors
@@ -201,6 +204,10 @@ class SetupService:
         field = f"{book_type}.{item_slug}"
         with domain_errors():
             rule = parse_rule(data, field=field)
+            for year in self.open_years(p.district):
+                frame = self.frames.get(p.district, year)
+                assert frame is not None
+                check_sense(rule, SchoolCalendar(frame), field=field)
         DistrictRuleRepository().put(p.district, book_type, item_slug, level or "*", rule_to_data(rule), by=p.sub,
                                      at=self.clock.now())
         audit(self.audit, "approvals.district_rule.set", Acting(p.sub), tenant=None, district=p.district,
@@ -241,27 +248,68 @@ class SetupService:
                 continue
             try:
                 check_within_floor(rule, floor, cal, field=f"{book_slug}.{item_slug}")
+                check_within_year(rule, floor, cal, field=f"{book_slug}.{item_slug}")
             except InvalidRule:
                 out[(book_slug, item_slug)] = floor
         return out
 
-    def approval_rules(self) -> dict[tuple[str, str], DeadlineRule]:
-        return {(b.slug, i.slug): i.approval_floor for b in BOOKS.values() for i in b.items if i.approval_floor}
+    def approval_rules(self, levels: tuple[str, ...] = ()) -> dict[tuple[str, str], DeadlineRule]:
+        """By when each item must be approved, for a school of these levels (where the seeds say)."""
+        out = {key: r.approval_for(levels) for key, r in RULES.items()}
+        return {key: rule for key, rule in out.items() if rule is not None}
+
+    def signing_due(self, school_id: str, district: str, book_type: str, item: str, year: str,
+                    period_key: str) -> datetime | None:
+        """By when every signature of this period must be made (học bạ, bảng tổng hợp: before 31/5)."""
+        rules = RULES.get((book_type, item))
+        if rules is None or rules.signing_floor is None:
+            return None
+        cal = school_calendar(self.frames, SchoolEventsRepository(scope=TenantScope.school(school_id, district)),
+                              district, year)
+        if cal is None:
+            return None
+        return next((p.due_at for p in rules.signing_floor.periods(cal) if p.key in (period_key, year)), None)
+
+    def _current_calendar(self, scope: TenantScope) -> SchoolCalendar | None:
+        """The calendar of the school's current (first open) year, for notices on the rules page."""
+        years = self.open_years(scope.district or "")
+        if not years:
+            return None
+        return school_calendar(self.frames, SchoolEventsRepository(scope=scope), scope.district or "", years[0])
+
+    def set_holiday_shift(self, actor: Principal, shift: bool) -> bool:
+        """The principal chooses whether a due day in a holiday moves to the last school day before it."""
+        p = self._principal_of_school(actor)
+        scope = TenantScope.for_principal(p)
+        SchoolSettingsRepository(scope=scope).put_shift_holidays(shift, by=p.sub, at=self.clock.now())
+        audit(self.audit, "approvals.calendar.holiday_shift_set", Acting(p.sub), tenant=p.tenant, district=p.district,
+              target=f"{p.tenant}/holiday_shift", data={"shift_holidays": shift})
+        self.recompute(p.tenant or "", "calendar.holiday_shift")
+        return shift
 
     def rule_view(self, actor: Principal) -> list[dict]:
         """Both rules for every book item: the district floor and the school's rule (the UI shows both)."""
         scope = TenantScope.for_principal(actor)
         in_force = self.rules_in_force(scope.tenant or "", scope.district or "")
-        floors = self.floors(scope.district or "", self.levels(scope.tenant or ""))
+        levels = self.levels(scope.tenant or "")
+        floors = self.floors(scope.district or "", levels)
+        approvals = self.approval_rules(levels)
+        cal = self._current_calendar(scope)
         rows = []
         for book in BOOKS.values():
             for item in book.items:
                 floor = floors[(book.slug, item.slug)]
                 mine = in_force[(book.slug, item.slug)]
+                approval = approvals.get((book.slug, item.slug))
+                signing = RULES[(book.slug, item.slug)].signing_floor if (book.slug, item.slug) in RULES else None
                 rows.append({"book_type": book.slug, "book_name": book.name, "item": item.slug, "label": item.label,
                              "district_rule": rule_to_data(floor), "district_text": floor.describe(),
                              "school_rule": rule_to_data(mine), "school_text": mine.describe(),
-                             "approval_rule": rule_to_data(item.approval_floor) if item.approval_floor else None})
+                             "approval_rule": rule_to_data(approval) if approval else None,
+                             "approval_text": approval.describe() if approval else None,
+                             "signing_rule": rule_to_data(signing) if signing else None,
+                             "signing_text": signing.describe() if signing else None,
+                             "notice": undated_notice(mine, cal) if cal else None})
         return rows
 
     def set_rule(self, actor: Principal, book_type: str, item_slug: str, data: dict) -> DeadlineRule:
@@ -275,13 +323,14 @@ class SetupService:
         with domain_errors():
             rule = parse_rule(data, field=field)
             years = self.open_years(p.district or "")
-            if not years:
-                raise InvalidRule("Phòng chưa công bố khung kế hoạch năm học nên chưa thể so sánh với quy định của Phòng.",
-                                  field=field)
+            if not years:  # between the closing day and the next frame: next year's rules, checked when it comes
+                check_same_cadence(rule, floor, field=field)
             for year in years:
                 cal = school_calendar(self.frames, events, p.district or "", year)
                 assert cal is not None
                 check_within_floor(rule, floor, cal, field=field)
+                check_sense(rule, cal, field=field)
+                check_within_year(rule, floor, cal, field=field)
         SchoolRuleRepository(scope=TenantScope.for_principal(p)).put(book_type, item_slug, rule_to_data(rule), by=p.sub,
                                                                     at=self.clock.now())
         audit(self.audit, "approvals.rule.set", Acting(p.sub), tenant=p.tenant, district=p.district,

@@ -13,13 +13,14 @@ FRAME_2025_2026 = SchoolYearFrame(
     year="2025-2026",
     opening_day=date(2025, 9, 5),
     semester_1_end=date(2026, 1, 10),
-    closing_day=date(2026, 5, 31),
+    closing_day=date(2026, 5, 29),
     holidays=(
         Holiday("Tết Dương lịch", date(2026, 1, 1), date(2026, 1, 1)),
         TET_2026,
         Holiday("Giỗ Tổ Hùng Vương, 30/4 và 1/5", date(2026, 4, 26), date(2026, 5, 1)),
     ),
     points={"giua_hk1": date(2025, 10, 31), "giua_hk2": date(2026, 3, 21)},
+    first_teaching_week=date(2025, 9, 8),
 )
 
 SCHOOL_2025_2026 = SchoolCalendar(
@@ -159,7 +160,8 @@ class Api:
 
 
 FRAME_BODY = {
-    "opening_day": "2025-09-05", "semester_1_end": "2026-01-10", "closing_day": "2026-05-31",
+    "opening_day": "2025-09-05", "semester_1_end": "2026-01-10", "closing_day": "2026-05-29",
+    "first_teaching_week": "2025-09-08",
     "holidays": [{"name": "Tết Dương lịch", "first_day": "2026-01-01", "last_day": "2026-01-01"},
                  {"name": "Nghỉ Tết Nguyên đán Bính Ngọ", "first_day": "2026-02-14", "last_day": "2026-02-22"},
                  {"name": "Giỗ Tổ Hùng Vương, 30/4 và 1/5", "first_day": "2026-04-26", "last_day": "2026-05-01"}],

@@ -26,16 +26,16 @@ def test_only_the_principal_sets_rules(api):
 
 def test_stricter_rule_moves_own_obligations_only_and_the_ui_sees_both(api):
     before_b = api.obligation("thcsnh.giaovien", "so_shcm", "hang_thang", "2025-10")
-    ok = api.ok("PUT", "/rules/so_shcm/hang_thang", "thhp.hieutruong", {"rule": {"kind": "monthly_day", "day": 25}})
-    assert ok["text"] == "trước hết ngày 25 hằng tháng"
-    assert api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2025-10")["due_at"] == "2025-10-25T23:59:59+07:00"
+    ok = api.ok("PUT", "/rules/so_shcm/hang_thang", "thhp.hieutruong", {"rule": {"kind": "monthly_day", "day": 20}})
+    assert ok["text"] == "trước hết ngày 20 hằng tháng"
+    assert api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2025-10")["due_at"] == "2025-10-20T23:59:59+07:00"
     assert api.obligation("thcsnh.giaovien", "so_shcm", "hang_thang", "2025-10") == before_b
     assert before_b["due_at"] == "2025-10-31T23:59:59+07:00"
 
     row_a = next(r for r in api.ok("GET", "/rules", "thhp.giaovien")["items"]
                  if (r["book_type"], r["item"]) == ("so_shcm", "hang_thang"))
     assert row_a["district_rule"] == {"kind": "monthly_last_day", "months": None, "not_before": None}
-    assert row_a["school_rule"]["day"] == 25 and row_a["district_text"] == "trước hết ngày cuối tháng"
+    assert row_a["school_rule"]["day"] == 20 and row_a["district_text"] == "trước hết ngày cuối tháng"
     row_b = next(r for r in api.ok("GET", "/rules", "thcsnh.giaovien")["items"]
                  if (r["book_type"], r["item"]) == ("so_shcm", "hang_thang"))
     assert row_b["school_rule"] == row_b["district_rule"]
@@ -49,10 +49,10 @@ def test_a_submission_keeps_the_due_time_in_force_when_submitted(api):
     sub = api.ok("POST", "/submissions", "thhp.giaovien", {
         "obligation_id": ob["id"], "document_id": "shcm", "version_id": "v1", "sha256": hashlib.sha256(b"1").hexdigest()})
     assert sub["on_time"] is True
-    api.ok("PUT", "/rules/so_shcm/hang_thang", "thhp.hieutruong", {"rule": {"kind": "monthly_day", "day": 25}})
+    api.ok("PUT", "/rules/so_shcm/hang_thang", "thhp.hieutruong", {"rule": {"kind": "monthly_day", "day": 20}})
     after = api.ok("GET", f"/submissions/{sub['id']}", "thhp.giaovien")
     assert after["due_at"] == "2025-10-31T23:59:59+07:00" and after["on_time"] is True
-    assert api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2025-11")["due_at"] == "2025-11-25T23:59:59+07:00"
+    assert api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2025-11")["due_at"] == "2025-11-20T23:59:59+07:00"
 
 
 def test_a_school_changes_its_own_chain_only(api):
@@ -73,7 +73,7 @@ def test_a_school_changes_its_own_chain_only(api):
 
 
 def test_to_truong_own_plan_goes_to_the_pht(api):
-    ob = api.obligation("thhp.totruong", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-05")
+    ob = api.obligation("thhp.totruong", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t04")
     sub = api.ok("POST", "/submissions", "thhp.totruong", {
         "obligation_id": ob["id"], "document_id": "k", "version_id": "v1", "sha256": hashlib.sha256(b"k").hexdigest()})
     assert sub["waiting_for"] == [{"role": "pho_hieu_truong", "unit": None}]
@@ -99,13 +99,13 @@ def test_parallel_approvers_of_one_stage_both_decide_in_any_order(api):
 
 def test_a_rule_looser_under_a_later_frame_yields_to_the_district_floor(api, frame_body):
     api.ok("PUT", "/rules/ke_hoach_day_hoc_gv/ke_hoach_nam", "thhp.hieutruong",
-           {"rule": {"kind": "after_event", "event": "khai_giang", "days": 14}})  # 19/09/2025: before 20/9
+           {"rule": {"kind": "after_event", "event": "khai_giang", "days": 13}})  # 18/09/2025: before 19/9
     assert api.obligation("thhp.giaovien", "ke_hoach_day_hoc_gv", "ke_hoach_nam", "2025-2026")["due_at"] == \
-        "2025-09-19T23:59:59+07:00"
+        "2025-09-18T23:59:59+07:00"
     late_opening = {**frame_body, "opening_day": "2025-09-08"}
-    api.ok("PUT", "/calendar/frames/2025-2026", "pgd.truongphong", late_opening)  # 08/09 + 14 = 22/09 > 20/9
+    api.ok("PUT", "/calendar/frames/2025-2026", "pgd.truongphong", late_opening)  # 08/09 + 13 = 21/09 > 19/9
     assert api.obligation("thhp.giaovien", "ke_hoach_day_hoc_gv", "ke_hoach_nam", "2025-2026")["due_at"] == \
-        "2025-09-20T23:59:59+07:00"
+        "2025-09-19T23:59:59+07:00"  # “trước ngày 20/9”: by the end of 19/9
 
 
 def test_district_sets_a_floor_that_every_school_follows(api):
@@ -135,7 +135,8 @@ def test_only_the_district_publishes_a_valid_frame(api, frame_body):
     r = api.call("PUT", "/calendar/2025-2026/events", "thhp.hieutruong", {"events": {"le_tong_ket": "2027-06-01"}})
     assert r.status_code == 422 and r.get_json()["field"] == "events.le_tong_ket"
     cal = api.ok("GET", "/calendar/2025-2026", "thhp.giaovien")
-    week25 = next(w for w in cal["weeks"] if w["number"] == 25)
-    assert (week25["monday"], week25["teaching"]) == ("2026-02-16", False)
+    tet = next(w for w in cal["weeks"] if w["number"] == 24)  # tuần 1 is Monday 08/09/2025
+    assert (tet["key"], tet["monday"], tet["teaching"]) == ("2025-2026.t24", "2026-02-16", False)
+    assert cal["first_teaching_week"] == "2025-09-08"
     assert cal["events"] == {"dai_hoi_lien_doi": "2025-10-10", "le_tong_ket": "2026-05-25"}
     assert api.ok("GET", "/calendar/2025-2026", "thcsnh.giaovien")["events"] == {}
