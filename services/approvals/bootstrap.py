@@ -32,7 +32,7 @@ from .settings import ApprovalsSettings
 IDENTITY_CONSUMER = "approvals.identity"
 IDENTITY_BINDINGS = ("identity.school.onboarded", "identity.membership.granted", "identity.membership.revoked")
 PROGRESS_CONSUMER = "approvals.progress"
-PROGRESS_BINDINGS = ("approvals.submission.*", "approvals.obligations.recomputed")
+PROGRESS_BINDINGS = ("approvals.submission.*", "approvals.signature.overdue", "approvals.obligations.recomputed")
 
 
 @dataclass
@@ -59,8 +59,9 @@ class Container:
         return [d._get_collection() for d in OUTBOX_DOCUMENTS]
 
     def periodic(self) -> list[tuple[float, Callable[[], object]]]:
-        """Jobs the all-in-one runner repeats: the overdue scan."""
-        return [(self.settings.scheduler_interval_seconds, lambda: self.obligations.scan_overdue())]
+        """Jobs the all-in-one runner repeats: the overdue scans (obligations, then signatures)."""
+        return [(self.settings.scheduler_interval_seconds, lambda: self.obligations.scan_overdue()),
+                (self.settings.scheduler_interval_seconds, lambda: self.submissions.scan_signing_overdue())]
 
 
 def _identity_handler(setup: SetupService):

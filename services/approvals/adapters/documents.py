@@ -164,6 +164,8 @@ class SubmissionDoc(TenantOwned, OutboxMixin):
         ("tenant_id", "obligation_id"),
         ("tenant_id", "submitter", "created_at"),
         ("tenant_id", "waiting", "waiting_since"),
+        {"fields": ["state", "signing_overdue_emitted", "signing_due_at"],
+         "partialFilterExpression": {"signing_overdue_emitted": False}},
     ]}
     id = StringField(primary_key=True)
     rev = IntField(default=0)
@@ -192,6 +194,8 @@ class SubmissionDoc(TenantOwned, OutboxMixin):
     issued_by = StringField(null=True)
     issued_at = DateTimeField(null=True)
     recall_reason = StringField(null=True)
+    signing_due_at = DateTimeField(null=True)
+    signing_overdue_emitted = BooleanField(default=False)
     waiting = ListField(StringField())  # "role@unit" keys of who must decide now (queue index)
     waiting_since = DateTimeField(null=True)
 

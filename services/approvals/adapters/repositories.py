@@ -251,7 +251,7 @@ def submission_to_doc(sub: Submission, doc: SubmissionDoc | None = None) -> Subm
     for name in ("obligation_id", "book_type", "item", "period_key", "school_year", "unit", "submitter",
                  "document_id", "due_at", "approval_due_at", "issue_role", "created_at", "state", "round",
                  "submitted_at", "on_time", "approved_version_id", "approved_sha256", "issued_by", "issued_at",
-                 "recall_reason"):
+                 "recall_reason", "signing_due_at", "signing_overdue_emitted"):
         setattr(doc, name, getattr(sub, name))
     doc.tenant_id, doc.district_id = sub.tenant, sub.district
     doc.steps = [_step_to_doc(s) for s in sub.steps]
@@ -276,6 +276,7 @@ def submission_from_doc(doc: SubmissionDoc) -> Submission:
         approved_version_id=doc.approved_version_id, approved_sha256=doc.approved_sha256,
         history=[{**h, "at": aware(h.get("at"))} for h in doc.history], issued_by=doc.issued_by,
         issued_at=aware(doc.issued_at), recall_reason=doc.recall_reason,
+        signing_due_at=aware(doc.signing_due_at), signing_overdue_emitted=bool(doc.signing_overdue_emitted),
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from services.approvals.domain.calendar import TIMEZONE
 from services.approvals.domain.chains import ResolvedSigning, ResolvedStep
 from services.approvals.domain.errors import InvalidTransition, NotPermitted
 from services.kernel.principal import Principal
@@ -97,6 +98,8 @@ class Submission:
     issued_by: str | None = None
     issued_at: datetime | None = None
     recall_reason: str | None = None
+    signing_due_at: datetime | None = None  # every signing order signs by then (học bạ, bảng tổng hợp: 30/5)
+    signing_overdue_emitted: bool = False
     pending_events: list[tuple[str, dict, Acting]] = field(default_factory=list)
 
     # ----- reading -------------------------------------------------------------------------
@@ -119,6 +122,34 @@ class Submission:
 
     def approval_still_possible(self, now: datetime) -> bool:
         return self.approval_due_at is None or now <= self.approval_due_at
+
+    def signing_overdue(self, now: datetime) -> bool:
+        """Signatures still missing after their deadline (overdue like any other step)."""
+        return self.state == SIGNING and self.signing_due_at is not None and now > self.signing_due_at
+
+    def waiting_signatures(self) -> list[SignatureState]:
+        """The signature steps of the current signing order (who must sign now)."""
+        order = self.next_signing_order() if self.state == SIGNING else None
+        return [s for s in self.signatures if s.spec.order == order and s.signed_by is None]
+
+    def mark_signing_overdue(self, now: datetime, *, book_name: str, period_label: str, signers: list[str],
+                             principal: str | None) -> bool:
+        """Record once that the signatures are late, with what notifications needs to tell the signers and the principal."""
+        if self.signing_overdue_emitted or not self.signing_overdue(now):
+            return False
+        self.signing_overdue_emitted = True
+        waiting = self.waiting_signatures()
+        acting = Acting("system")
+        self._log("signing_overdue", acting, now, order=waiting[0].spec.order if waiting else None)
+        self.pending_events.append(("approvals.signature.overdue", {
+            "submission_id": self.id, "obligation_id": self.obligation_id, "book_type": self.book_type,
+            "book_name": book_name, "item": self.item, "period_key": self.period_key, "period_label": period_label,
+            "school_year": self.school_year, "unit": self.unit, "submitter": self.submitter,
+            "order": waiting[0].spec.order if waiting else None, "roles": sorted({w.spec.role for w in waiting}),
+            "signers": signers, "principal": principal, "due_at": self.due_at.isoformat(),
+            "signing_due_at": self.signing_due_at.astimezone(TIMEZONE).isoformat() if self.signing_due_at else None,
+        }, acting))
+        return True
 
     def waiting_steps(self) -> list[StepState]:
         stage = self.current_stage()

@@ -18,10 +18,12 @@ log = logging.getLogger(__name__)
 
 
 def tick(container: Container) -> dict[str, int]:
-    """One scheduler pass: emit overdue obligations, then publish what the outbox holds."""
-    overdue = container.obligations.scan_overdue(container.runtime.clock.now())
+    """One scheduler pass: emit overdue obligations and signatures, then publish what the outbox holds."""
+    now = container.runtime.clock.now()
+    overdue = container.obligations.scan_overdue(now)
+    signing = container.submissions.scan_signing_overdue(now)
     relayed = container.relay.relay_once()
-    return {"overdue": overdue, "relayed": relayed}
+    return {"overdue": overdue, "signing_overdue": signing, "relayed": relayed}
 
 
 def main() -> None:

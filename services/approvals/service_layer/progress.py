@@ -20,7 +20,7 @@ from services.kernel.events import Event
 from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, PHO_HIEU_TRUONG, require_principal
 from services.kernel.principal import Principal
 
-COUNTERS = ("owed", "on_time", "late", "missing", "awaiting")
+COUNTERS = ("owed", "on_time", "late", "missing", "awaiting", "signing_overdue", "signed_late")
 APPLIED_WINDOW = 1000  # event ids each counter remembers, for retries after a partial failure
 SCOPES = ("to", "school", "district")
 

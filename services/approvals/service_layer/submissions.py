@@ -39,10 +39,13 @@ from services.kernel.ids import new_id
 from services.kernel.permissions import (
     HIEU_TRUONG, PHO_HIEU_TRUONG, is_district_staff, require_principal, require_service,
 )
+from services.kernel.periods import period_label
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope, grant_cross_tenant
 
 log = logging.getLogger(__name__)
+
+SIGNATURE_OVERDUE = "approvals.signature.overdue"
 
 PROGRESS = {
     "returned": {"awaiting": -1},
@@ -119,6 +122,10 @@ class SubmissionService:
             elif name == "withdrawn":
                 data["progress"] = {"on_time" if sub.on_time else "late": -1, "awaiting": -1,
                                     **({"missing": 1} if overdue else {})}
+            elif name == "signed" and sub.signing_overdue_emitted:
+                data["progress"] = {"signing_overdue": -1, "signed_late": 1}
+            elif type_ == SIGNATURE_OVERDUE:
+                data["progress"] = {"signing_overdue": 1}
             elif name in PROGRESS:
                 data["progress"] = PROGRESS[name]
             record(doc, make_event(type_, data, tenant=sub.tenant, district=sub.district, acting=acting, now=now))
@@ -134,8 +141,7 @@ class SubmissionService:
         possible = sub.approval_still_possible(now)
         notice = None
         if sub.approval_due_at and not possible and sub.state in (AWAITING_DECISION | {"draft", "returned"}):
-            notice = (f"Không còn kịp phê duyệt trước hạn {sub.approval_due_at.astimezone(TIMEZONE):%H:%M:%S %d/%m/%Y}"
-                      " (Phòng quy định phê duyệt ít nhất 3 ngày trước ngày dạy).")
+            notice = f"Không còn kịp phê duyệt trước hạn {sub.approval_due_at.astimezone(TIMEZONE):%H:%M:%S %d/%m/%Y}."
         current = sub.current_version if sub.versions else None
         return {
             "id": sub.id, "tenant": sub.tenant, "district": sub.district, "book_type": sub.book_type,
@@ -155,7 +161,8 @@ class SubmissionService:
                           "reason": v.reason, "superseded_by": v.superseded_by} for v in sub.versions],
             "signing": {"steps": [{**s.spec.to_data(), "signed_by": s.signed_by, "on_behalf_of": s.on_behalf_of,
                                    "signed_at": _fmt(s.signed_at), "version_id": s.version_id} for s in sub.signatures],
-                        "next_order": sub.next_signing_order() if sub.state == "signing" else None},
+                        "next_order": sub.next_signing_order() if sub.state == "signing" else None,
+                        "due_at": _fmt(sub.signing_due_at), "overdue": sub.signing_overdue(now)},
             "issue_role": sub.issue_role, "issued_by": sub.issued_by, "issued_at": _fmt(sub.issued_at),
             "recall_reason": sub.recall_reason,
             "history": [{**h, "at": _fmt(h.get("at"))} for h in sub.history],
@@ -223,7 +230,10 @@ class SubmissionService:
             school_year=obligation.year, unit=unit, submitter=p.sub, document_id=document_id,
             due_at=aware(obligation.due_at), approval_due_at=aware(obligation.approval_due_at),
             steps=[StepState(s) for s in steps], signatures=[SignatureState(s) for s in signing],
-            issue_role=chain.issue_role, created_at=now)
+            issue_role=chain.issue_role, created_at=now,
+            signing_due_at=self.setup.signing_due(p.tenant or "", p.district or "", obligation.book_type,
+                                                  obligation.item, obligation.year, obligation.period_key)
+            if signing else None)
         sub.attach_first_version(version_id, sha256, now)
         doc = SubmissionDoc(id=sub.id)
         counted = True
@@ -398,6 +408,35 @@ class SubmissionService:
         return results
 
     # ----- signing, issue, recall ---------------------------------------------------------------------
+    def scan_signing_overdue(self, now: datetime | None = None, *, limit: int = 5000) -> int:
+        """Emit ``approvals.signature.overdue`` once for every submission still unsigned past its signing deadline.
+
+        It tells the signers of the current order and the school's principal; progress counts it
+        (``signing_overdue``) until the last signature, which then counts as ``signed_late``.
+        """
+        now = now or self.clock.now()
+        emitted = 0
+        for doc in SubmissionDoc.objects(state="signing", signing_overdue_emitted=False,
+                                         signing_due_at__lt=now).limit(limit):
+            sub = submission_from_doc(doc)
+            school = self.directory.school(sub.tenant)
+            signers = sorted({person for w in sub.waiting_signatures()
+                              for person in ([w.spec.signer] if w.spec.signer else
+                                             self.directory.holders(sub.tenant, w.spec.role, None, now))})
+            label = ObligationDoc.objects(id=sub.obligation_id).only("period_label").first()
+            heads = sorted(self.directory.holders(sub.tenant, HIEU_TRUONG, None, now))
+            if not sub.mark_signing_overdue(now, book_name=BOOKS[sub.book_type].name,
+                                            period_label=(label.period_label if label else None) or period_label(sub.period_key),
+                                            signers=signers,
+                                            principal=heads[0] if heads else (school.principal if school else None)):
+                continue
+            try:
+                self.save(doc, sub)
+            except Conflict:
+                continue  # someone signed meanwhile: the next scan looks again
+            emitted += 1
+        return emitted
+
     def _service_load(self, actor: Principal, submission_id: str) -> tuple[SubmissionDoc, Submission]:
         require_service(actor)
         doc = find_submission_for_service(submission_id)

@@ -39,7 +39,7 @@ def test_hoc_ba_waits_for_the_principal_then_for_signatures(api, hoc_ba):
 
     approved = api.ok("POST", f"/submissions/{sid}/decision", "thhp.hieutruong", {"decision": "approve"})
     assert approved["state"] == "signing"
-    assert approved["signing"] == {"next_order": 1, "steps": [
+    assert approved["signing"] == {"next_order": 1, "due_at": "2026-05-30T23:59:59+07:00", "overdue": False, "steps": [
         {"order": 1, "role": "gvcn", "signer": "thhp.giaovien", "organisation": False, "signed_by": None,
          "on_behalf_of": None, "signed_at": None, "version_id": None},
         {"order": 2, "role": "hieu_truong", "signer": None, "organisation": False, "signed_by": None,
