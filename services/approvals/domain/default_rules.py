@@ -93,6 +93,8 @@ RULES: dict[tuple[str, str], ItemRules] = {
     ("ke_hoach_day_hoc_gv", "ke_hoach_nam"): ItemRules(floor=_r(kind="fixed_date", month=9, day=20)),
     ("ke_hoach_bai_day", "hang_tuan"): ItemRules(floor=_r(kind="weekly_before_teaching", weekday=4, weeks_before=1), approval_floor=_r(kind="days_before_teaching", days=3),
         level_floors={"mam_non": _MAM_NON_WEEKEND}, level_approval_floors={"mam_non": _MAM_NON_WEEKEND}),
+    # mầm non's weekly education plan (documents' catalog: ke_hoach_giao_duc): uploaded and approved on the weekend
+    ("ke_hoach_giao_duc", "hang_tuan"): ItemRules(floor=_MAM_NON_WEEKEND, approval_floor=_MAM_NON_WEEKEND),
     ("so_shcm", "hang_thang"): ItemRules(floor=_r(kind="monthly_last_day")),
     ("so_chu_nhiem", "hang_thang"): ItemRules(floor=_r(kind="monthly_first_weekday", weekday=0, not_before={"month": 9, "day": 20})),
     ("so_cong_tac_doi", "chuong_trinh_nam"): ItemRules(floor=_r(kind="after_event", event=DAI_HOI_LIEN_DOI, days=2)),

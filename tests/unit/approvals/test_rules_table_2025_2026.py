@@ -82,6 +82,9 @@ TABLE = [
     ("ke_hoach_bai_day", "hang_tuan", "approval", MN, wk(1), date(2025, 9, 7), "004 Điều 5.1: ký duyệt thứ bảy, chủ nhật"),
     ("ke_hoach_bai_day", "hang_tuan", "floor", MN, wk(25), date(2026, 2, 13), "004: weekend 21–22/02 in Tết → Fri 13/02"),
     ("ke_hoach_bai_day", "hang_tuan", "approval", MN, wk(25), date(2026, 2, 13), "004: approval moves with it"),
+    ("ke_hoach_giao_duc", "hang_tuan", "floor", MN, wk(1), date(2025, 9, 7), "004 Điều 7.1: thứ 7 hoặc chủ nhật"),
+    ("ke_hoach_giao_duc", "hang_tuan", "approval", MN, wk(1), date(2025, 9, 7), "004 Điều 5.1: duyệt thứ bảy, chủ nhật"),
+    ("ke_hoach_giao_duc", "hang_tuan", "approval", MN, wk(25), date(2026, 2, 13), "004: 22/02 in Tết → Fri 13/02"),
     ("so_shcm", "hang_thang", "floor", TH, "2025-11", date(2025, 11, 30), "000: chậm nhất ngày cuối cùng của tháng"),
     ("so_shcm", "hang_thang", "floor", TH, "2026-04", date(2026, 4, 24), "000: 30/4 is a holiday: Fri 24/4"),
     # “thứ hai tuần đầu tiên của tháng (tháng đầu tiên được tải lên hệ thống từ 20/9)” (000, 002)
@@ -143,9 +146,10 @@ def test_tet_and_the_may_holiday_owe_no_weekly_plan_and_numbers_are_not_skipped(
     assert keys[0] == wk(1) and keys[-1] == wk(38) and len(keys) == 36
 
 
-def test_mam_non_approval_is_never_due_before_its_upload_window_opens(cal_2025_2026):
-    uploads = {p.key: p for p in _rule("ke_hoach_bai_day", "hang_tuan", "floor", MN).periods(cal_2025_2026)}
-    approvals = {p.key: p for p in _rule("ke_hoach_bai_day", "hang_tuan", "approval", MN).periods(cal_2025_2026)}
+@pytest.mark.parametrize("book", ["ke_hoach_giao_duc", "ke_hoach_bai_day"])
+def test_mam_non_approval_is_never_due_before_its_upload_window_opens(book, cal_2025_2026):
+    uploads = {p.key: p for p in _rule(book, "hang_tuan", "floor", MN).periods(cal_2025_2026)}
+    approvals = {p.key: p for p in _rule(book, "hang_tuan", "approval", MN).periods(cal_2025_2026)}
     assert uploads.keys() == approvals.keys()
     for key, upload in uploads.items():
         assert upload.opens_at is not None and approvals[key].due_at > upload.opens_at, key
