@@ -62,7 +62,7 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         service="approvals",
         queue="approvals.progress",
-        bindings=("approvals.submission.*", "approvals.obligations.recomputed"),
+        bindings=("approvals.submission.*", "approvals.signature.overdue", "approvals.obligations.recomputed"),
         purpose="Advance submissions and obligations through their steps.",
     ),
     Consumer(
