@@ -146,7 +146,7 @@ class SetupService:
         if frame is None:
             raise NotFound(f"Phòng chưa công bố khung kế hoạch năm học {year}.", field="year")
         for slug, day in events.items():
-            if not frame.opening_day.replace(month=8, day=1) <= day <= frame.closing_day.replace(month=8, day=31):
+            if not frame.year_start <= day <= frame.year_end:
                 raise ValidationFailed(f"Ngày của sự kiện “{slug}” nằm ngoài năm học {year}.", field=f"events.{slug}")
         SchoolEventsRepository(scope=scope).put(year, events)
         audit(self.audit, "approvals.calendar.events_set", Acting(p.sub), tenant=p.tenant, district=p.district,
@@ -301,7 +301,8 @@ class SetupService:
                 floor = floors[(book.slug, item.slug)]
                 mine = in_force[(book.slug, item.slug)]
                 approval = approvals.get((book.slug, item.slug))
-                signing = RULES[(book.slug, item.slug)].signing_floor if (book.slug, item.slug) in RULES else None
+                seeded = RULES.get((book.slug, item.slug))
+                signing = seeded.signing_floor if seeded else None
                 rows.append({"book_type": book.slug, "book_name": book.name, "item": item.slug, "label": item.label,
                              "district_rule": rule_to_data(floor), "district_text": floor.describe(),
                              "school_rule": rule_to_data(mine), "school_text": mine.describe(),
