@@ -161,7 +161,7 @@ class ExportRecord(TenantOwned, OutboxMixin):
 
 
 
-class CatalogTemplateRecord(Document):
+class CatalogTemplateRecord(OutboxMixin):
     """A catalog template of the Sở, a Phòng or a school for one education level.
 
     Not tenant-owned: province and district templates belong to no school. Who may
@@ -170,6 +170,7 @@ class CatalogTemplateRecord(Document):
 
     meta: ClassVar[dict[str, Any]] = {"collection": "catalog_templates", "db_alias": ALIAS, "indexes": [
         {"fields": ["education_level", "tier", "owner_id"], "unique": True},
+        {"fields": ["outbox_pending"], "partialFilterExpression": {"outbox_pending": True}},
     ]}
     id = StringField(primary_key=True)
     education_level = StringField(required=True)
@@ -183,4 +184,4 @@ class CatalogTemplateRecord(Document):
 
 ALL_RECORDS = (SchoolRecord, FolderRecord, DocumentRecord, VersionRecord, LockRecord, ExportRecord,
                CatalogTemplateRecord)
-OUTBOX_RECORDS = (VersionRecord, LockRecord, ExportRecord)
+OUTBOX_RECORDS = (VersionRecord, LockRecord, ExportRecord, CatalogTemplateRecord)

@@ -7,8 +7,9 @@ from typing import Any
 from services.documents.adapters.records import FolderRecord, SchoolRecord
 from services.documents.adapters.repositories import Repositories
 from services.documents.domain.catalog_model import BookType, OwnerKind
-from services.documents.domain.obligations import SCHOOL_OWNER, TEAM_KINDS, addresses
-from services.documents.domain.periods import PeriodError, parse_school_year, periods_for
+from services.documents.domain.obligations import SCHOOL_OWNER, addresses
+from services.kernel.ownership import TEAM_KINDS
+from services.documents.domain.periods import PeriodError, listed_periods, parse_school_year
 from services.documents.service_layer.access import (
     CallerContext, require_school_staff, units_of, visibility,
 )
@@ -76,7 +77,7 @@ class Folders:
             return 0
         repos.folders.add(FolderRecord(id=folder_id, school_year=school_year, book=book.slug, book_name=book.name,
                                        owner_kind=owner_kind, owner_key=owner_key, owner_name=owner_name,
-                                       unit_id=unit_id, periods=periods_for(school_year, book.cadence)))
+                                       unit_id=unit_id, periods=[p.key for p in listed_periods(book, school_year)]))
         return 1
 
     def ensure_year(self, school_year: str) -> int:
