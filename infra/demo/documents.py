@@ -6,8 +6,8 @@ The documents seed stores every ``DemoDocument`` under its ``document_id`` and
 services agree on the demo's files without sharing a database. Nothing here is random:
 ids are derived from school, book, period and a tag, and the PDF bytes from the text.
 
-Period keys differ between the services: documents writes weeks as ``2026-2027.t20``,
-approvals as ``2026-2027/tuan-20``; months (``2026-12``) and school years are the same.
+Period keys are the kernel's (``services/kernel/periods.py``) in both services: weeks
+``2026-2027.t20``, months ``2026-12``, school years ``2026-2027``.
 """
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ class DemoDocument:
 
 def _week(n: int) -> tuple[str, str]:
     """(documents' key, approvals' key) of teaching week ``n`` of the demo school year."""
-    return f"{SCHOOL_YEAR}.t{n:02d}", f"{SCHOOL_YEAR}/tuan-{n:02d}"
+    return f"{SCHOOL_YEAR}.t{n:02d}", f"{SCHOOL_YEAR}.t{n:02d}"
 
 
 def _school_documents(school: DemoSchool) -> list[DemoDocument]:
@@ -117,7 +117,7 @@ def _school_documents(school: DemoSchool) -> list[DemoDocument]:
         doc_period, appr_period = _week(n)
         docs.append(DemoDocument(s, people[who], lesson_book, doc_period, tag, lesson_title.format(n=n),
                                  f"{lesson_title.format(n=n)}.pdf",
-                                 DemoSubmission("ke_hoach_bai_day", "hang_tuan", appr_period, state)))
+                                 DemoSubmission(lesson_book, "hang_tuan", appr_period, state)))
     if mam_non:
         docs.append(DemoDocument(s, people["totruong"], "ke_hoach_to", SCHOOL_YEAR, "ke-hoach-to",
                                  f"Kế hoạch hoạt động tổ năm học {SCHOOL_YEAR}", "Kế hoạch tổ chuyên môn.pdf"))

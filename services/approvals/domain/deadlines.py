@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter, Validati
 
 from services.approvals.domain.calendar import SchoolCalendar, end_of_day, start_of_day
 from services.approvals.domain.errors import InvalidRule
+from services.kernel.periods import week_period
 
 WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 
@@ -119,7 +120,7 @@ class FixedDate(_Rule):
 def _teaching_week_period(cal: SchoolCalendar, number: int, due: date, opens: date | None = None) -> Period:
     week = cal.week(number)
     return Period(
-        f"{cal.year}/tuan-{number:02d}",
+        week_period(cal.year, number).key,  # the kernel's one key grammar: 2025-2026.t07
         f"Tuần {number} ({week.monday:%d/%m/%Y})",
         end_of_day(due),
         start_of_day(opens) if opens else None,

@@ -61,10 +61,11 @@ class ObligationService:
         if school is None:
             return {"added": 0, "removed": 0, "changed": 0}
         info = self.directory.info(school)
+        catalog = self.setup.catalog(school_id)
         members = self.directory.memberships(school_id)
         rules = self.setup.rules_in_force(school_id, school.district_id)
-        approvals = self.setup.approval_rules()
-        floors = self.setup.floors(school.district_id, info.levels)
+        approvals = self.setup.approval_rules(catalog)
+        floors = self.setup.floors(school.district_id, info.levels, catalog)
         events = SchoolEventsRepository(scope=TenantScope.school(school_id, school.district_id))
         coll = ObligationDoc._get_collection()
         deltas: dict[tuple[str | None, str, str], Counter[str]] = defaultdict(Counter)
@@ -74,7 +75,7 @@ class ObligationService:
             if cal is None:
                 continue
             year_rules = self.setup.bounded_by_floor(rules, floors, cal)
-            desired = {o.id: o for o in compute_obligations(info, members, cal, year_rules, approvals,
+            desired = {o.id: o for o in compute_obligations(info, catalog, members, cal, year_rules, approvals,
                                                             only_person=person)}
             scope: dict = {"tenant_id": school_id, "year": year}
             if person is not None:

@@ -6,12 +6,13 @@ from datetime import date, datetime
 
 import pytest
 
-from services.approvals.domain.catalog import BOOKS, default_school_rule, floor_rule
+from approvals_catalog import seeded_books
 from services.approvals.domain.calendar import TIMEZONE, SchoolCalendar
 from services.approvals.domain.deadlines import check_within_floor, parse_rule
 from services.approvals.domain.errors import InvalidRule
 
 
+BOOKS = seeded_books("tieu_hoc")  # documents' catalog, read as approvals reads it
 TH = ("tieu_hoc",)
 MN = ("mam_non",)
 
@@ -45,19 +46,19 @@ TABLE = [
     ("so_hoat_dong_to", "bien_ban_cuoi_thang", "floor", TH, "2026-02", date(2026, 2, 28)),
     ("ke_hoach_day_hoc_gv", "ke_hoach_nam", "floor", TH, "2025-2026", date(2025, 9, 20)),
     # weekly, by Friday of the week before: week 1 holds only the opening day (Fri 05/09).
-    ("ke_hoach_bai_day", "hang_tuan", "floor", TH, "2025-2026/tuan-01", date(2025, 8, 29)),
-    ("ke_hoach_bai_day", "hang_tuan", "floor", TH, "2025-2026/tuan-02", date(2025, 9, 5)),
-    ("ke_hoach_bai_day", "hang_tuan", "floor", TH, "2025-2026/tuan-24", date(2026, 2, 6)),
+    ("ke_hoach_bai_day", "hang_tuan", "floor", TH, "2025-2026.t01", date(2025, 8, 29)),
+    ("ke_hoach_bai_day", "hang_tuan", "floor", TH, "2025-2026.t02", date(2025, 9, 5)),
+    ("ke_hoach_bai_day", "hang_tuan", "floor", TH, "2025-2026.t24", date(2026, 2, 6)),
     # week 25 is the Tết break (no lesson plan owed); week 26 keeps its number.
-    ("ke_hoach_bai_day", "hang_tuan", "floor", TH, "2025-2026/tuan-26", date(2026, 2, 20)),
+    ("ke_hoach_bai_day", "hang_tuan", "floor", TH, "2025-2026.t26", date(2026, 2, 20)),
     # approval at least 3 days before the first school day of the week.
-    ("ke_hoach_bai_day", "hang_tuan", "approval", TH, "2025-2026/tuan-01", date(2025, 9, 2)),
-    ("ke_hoach_bai_day", "hang_tuan", "approval", TH, "2025-2026/tuan-26", date(2026, 2, 20)),
+    ("ke_hoach_bai_day", "hang_tuan", "approval", TH, "2025-2026.t01", date(2025, 9, 2)),
+    ("ke_hoach_bai_day", "hang_tuan", "approval", TH, "2025-2026.t26", date(2026, 2, 20)),
     # 1/1/2026 is a Thursday holiday: week 18 still starts on Monday 29/12/2025.
-    ("ke_hoach_bai_day", "hang_tuan", "approval", TH, "2025-2026/tuan-18", date(2025, 12, 26)),
+    ("ke_hoach_bai_day", "hang_tuan", "approval", TH, "2025-2026.t18", date(2025, 12, 26)),
     # mầm non: uploaded on Saturday or Sunday before the week.
-    ("ke_hoach_bai_day", "hang_tuan", "floor", MN, "2025-2026/tuan-02", date(2025, 9, 7)),
-    ("ke_hoach_bai_day", "hang_tuan", "floor", MN, "2025-2026/tuan-26", date(2026, 2, 22)),
+    ("ke_hoach_bai_day", "hang_tuan", "floor", MN, "2025-2026.t02", date(2025, 9, 7)),
+    ("ke_hoach_bai_day", "hang_tuan", "floor", MN, "2025-2026.t26", date(2026, 2, 22)),
     ("so_shcm", "hang_thang", "floor", TH, "2025-11", date(2025, 11, 30)),
     # first Monday; first upload from 20/9 (Monday 01/09 is skipped); December 2025 begins on a Monday.
     ("so_chu_nhiem", "hang_thang", "floor", TH, "2025-10", date(2025, 10, 6)),
@@ -73,7 +74,7 @@ def _rule(book: str, item: str, which: str, levels: tuple[str, ...]):
     b = BOOKS[book]
     i = b.item(item)
     assert i is not None
-    return {"floor": floor_rule(b, i, levels), "school": default_school_rule(b, i, levels),
+    return {"floor": i.floor_for(levels), "school": i.default_for(levels),
             "approval": i.approval_floor}[which]
 
 
@@ -85,7 +86,7 @@ def test_rule_due_time_on_2025_2026_calendar(book, item, which, levels, key, due
 
 def test_table_covers_every_scheduled_rule_of_the_catalog():
     covered = {(r[0], r[1]) for r in TABLE}
-    scheduled = {(b.slug, i.slug) for b in BOOKS.values() for i in b.items if i.floor.cadence != "none"}
+    scheduled = {(b.slug, i.slug) for b in BOOKS.values() for i in b.items if i.floor_for(()).cadence != "none"}
     assert scheduled == covered
     kinds = {_rule(*r[:4]).kind for r in TABLE}
     assert kinds == {"fixed_date", "weekly_before_teaching", "days_before_teaching", "weekday_window",
@@ -103,16 +104,16 @@ def test_real_calendar_facts_behind_the_table(cal_2025_2026):
 
 def test_tet_week_owes_no_weekly_plan_and_numbers_are_not_skipped(cal_2025_2026):
     keys = [p.key for p in _rule("ke_hoach_bai_day", "hang_tuan", "floor", TH).periods(cal_2025_2026)]
-    assert "2025-2026/tuan-25" not in keys
-    assert "2025-2026/tuan-24" in keys and "2025-2026/tuan-26" in keys
-    assert "2025-2026/tuan-35" not in keys  # 27/04–01/05/2026: Giỗ Tổ, 30/4 and 1/5
+    assert "2025-2026.t25" not in keys
+    assert "2025-2026.t24" in keys and "2025-2026.t26" in keys
+    assert "2025-2026.t35" not in keys  # 27/04–01/05/2026: Giỗ Tổ, 30/4 and 1/5
     assert len(keys) == cal_2025_2026.week_number(date(2026, 5, 31)) - 2
 
 
 def test_on_demand_books_have_no_schedule(cal_2025_2026):
     for book in ("so_van_ban", "ho_so_pho_cap"):
         for item in BOOKS[book].items:
-            assert item.floor.periods(cal_2025_2026) == []
+            assert item.floor_for(TH).periods(cal_2025_2026) == []
 
 
 def test_event_rule_owes_nothing_until_the_school_sets_the_event(frame_2025_2026):
@@ -124,7 +125,7 @@ def test_school_defaults_are_within_the_district_floor(cal_2025_2026):
     for book in BOOKS.values():
         for item in book.items:
             for levels in (TH, MN):
-                check_within_floor(default_school_rule(book, item, levels), floor_rule(book, item, levels),
+                check_within_floor(item.default_for(levels), item.floor_for(levels),
                                    cal_2025_2026, field=f"{book.slug}.{item.slug}")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-WEEK = "2025-2026/tuan-04"
+WEEK = "2025-2026.t04"
 
 
 def sha(text: str) -> str:

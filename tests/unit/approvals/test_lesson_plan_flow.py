@@ -20,7 +20,7 @@ def delegation(until: datetime, book_types=("ke_hoach_bai_day",), unit=TEAM) -> 
 
 def test_lesson_plan_returned_by_delegate_then_approved(api):
     until = datetime(2025, 12, 31, tzinfo=TIMEZONE)
-    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-02")
+    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t02")
     assert ob["due_at"] == "2025-09-05T23:59:59+07:00"
     assert ob["approval_due_at"] == "2025-09-05T23:59:59+07:00" and ob["approval_possible"] is True
 
@@ -82,13 +82,13 @@ def test_lesson_plan_returned_by_delegate_then_approved(api):
 
 
 def test_withdraw_only_before_the_first_decision(api):
-    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-03")
+    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t03")
     sub = api.ok("POST", "/submissions", "thhp.giaovien", {
         "obligation_id": ob["id"], "document_id": "d3", "version_id": "v1", "sha256": sha("a")})
     assert api.call("POST", f"/submissions/{sub['id']}/withdraw", "thhp.giaovien2").status_code == 403
     w = api.ok("POST", f"/submissions/{sub['id']}/withdraw", "thhp.giaovien")
     assert w["state"] == "withdrawn"
-    assert api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-03")["submission_id"] is None
+    assert api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t03")["submission_id"] is None
     again = api.ok("POST", "/submissions", "thhp.giaovien", {
         "obligation_id": ob["id"], "document_id": "d3", "version_id": "v2", "sha256": sha("b")})
     api.ok("POST", f"/submissions/{again['id']}/decision", "thhp.totruong", {"decision": "return", "comment": "Sửa"})
@@ -97,7 +97,7 @@ def test_withdraw_only_before_the_first_decision(api):
 
 
 def test_only_the_owner_submits_and_twice_is_refused(api):
-    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-04")
+    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t04")
     body = {"obligation_id": ob["id"], "document_id": "d4", "version_id": "v1", "sha256": sha("c")}
     assert api.call("POST", "/submissions", "thhp.giaovien2", body, upload=False).status_code == 403
     assert api.call("POST", "/submissions", "thcsnh.giaovien", body, upload=False).status_code == 404
@@ -106,9 +106,9 @@ def test_only_the_owner_submits_and_twice_is_refused(api):
 
 
 def test_lesson_plan_too_late_to_approve_in_time_is_said_by_the_api(api):
-    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-02")
+    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t02")
     api.clock.set(datetime(2025, 9, 6, 9, 0, tzinfo=TIMEZONE))  # Saturday: past Friday 23:59:59
-    late = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-02")
+    late = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t02")
     assert late["approval_possible"] is False and late["overdue"] is True
     sub = api.ok("POST", "/submissions", "thhp.giaovien", {
         "obligation_id": ob["id"], "document_id": "d", "version_id": "v1", "sha256": sha("d")})
@@ -119,7 +119,7 @@ def test_lesson_plan_too_late_to_approve_in_time_is_said_by_the_api(api):
 def test_my_submissions_newest_first_in_pages(api):
     ids = []
     for week in ("05", "06", "07"):
-        ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", f"2025-2026/tuan-{week}")
+        ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", f"2025-2026.t{week}")
         ids.append(api.ok("POST", "/submissions", "thhp.giaovien", {
             "obligation_id": ob["id"], "document_id": f"d{week}", "version_id": "v1", "sha256": sha(week)})["id"])
         api.clock.advance(minutes=1)
@@ -131,14 +131,14 @@ def test_my_submissions_newest_first_in_pages(api):
 
 
 def test_a_draft_is_submitted_later_by_its_author_only(api):
-    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-08")
+    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t08")
     draft = api.ok("POST", "/submissions", "thhp.giaovien", {
         "obligation_id": ob["id"], "document_id": "d8", "version_id": "v1", "sha256": sha("d8"), "submit": False})
     assert draft["state"] == "draft" and draft["on_time"] is None
     assert api.ok("GET", "/queue", "thhp.totruong")["items"] == []
     r = api.call("POST", f"/submissions/{draft['id']}/submit", "thhp.giaovien2")
     assert r.status_code == 403
-    assert api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-08")["submission_id"] is None
+    assert api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t08")["submission_id"] is None
     sent = api.ok("POST", f"/submissions/{draft['id']}/submit", "thhp.giaovien")
     assert sent["state"] == "submitted" and sent["on_time"] is True
     assert api.call("POST", f"/submissions/{draft['id']}/submit", "thhp.giaovien").status_code == 409

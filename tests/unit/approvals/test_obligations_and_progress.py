@@ -23,10 +23,11 @@ def test_teacher_joining_mid_year_owes_from_that_day(api):
     due = [o["due_at"] for o in items]
     assert due == sorted(due) and len(set(o["id"] for o in items)) == len(items)  # pages neither skip nor repeat
     plans = [o for o in items if o["book_type"] == "ke_hoach_bai_day"]
-    assert plans[0]["period_key"] == "2025-2026/tuan-13"  # due Fri 21/11; week 12 (from 17/11) was due Fri 14/11
+    assert plans[0]["period_key"] == "2025-2026.t13"  # due Fri 21/11; week 12 (from 17/11) was due Fri 14/11
     assert plans[0]["due_at"] == "2025-11-21T23:59:59+07:00"
     assert min(o["due_at"] for o in items) >= "2025-11-15"
-    assert {o["book_type"] for o in items} == {"ke_hoach_bai_day", "so_shcm"}  # 20/9 plan was due before joining
+    # the 20/9 plan was due before joining; the HK II plan for pupils with disabilities (week 19) is owed
+    assert {o["book_type"] for o in items} == {"ke_hoach_bai_day", "so_shcm", "ho_so_khuyet_tat"}
 
 
 def test_teacher_leaving_owes_nothing_due_after(api):
@@ -44,7 +45,7 @@ def test_overdue_is_emitted_once_per_obligation(api):
     overdue = [e for e in api.events() if e.type == "approvals.submission.overdue"]
     assert first["overdue"] == len(overdue) > 0
     ids = {e.data["obligation_id"] for e in overdue}
-    assert any("ke_hoach_bai_day|hang_tuan|2025-2026/tuan-02|thhp.giaovien" in i for i in ids)
+    assert any("ke_hoach_bai_day|hang_tuan|2025-2026.t02|thhp.giaovien" in i for i in ids)
     assert all(e.data["due_at"] < "2025-09-06" for e in overdue)
     assert tick(api.container)["overdue"] == 0
     api.clock.advance(days=7)
@@ -59,15 +60,15 @@ def test_progress_counts_owed_on_time_late_missing_awaiting(api):
     owed = api.ok("GET", "/progress?scope=to&id=th-hoa-phong/to-4&period=2025-09", "thhp.totruong")
     # to-4, due in September: 4 teachers × 4 weekly plans (weeks 2–5, due 05/09 … 26/09; week 1 was due 29/08)
     # + 4 × (so_shcm, ke_hoach_day_hoc_gv) + tổ books (ke_hoach_to ×2, so_hoat_dong_to ×3)
-    # + the GVCN of lớp 4A's ho_so_khuyet_tat plan (14/09)
-    assert owed["owed"] == 4 * 4 + 4 * 2 + 5 + 1
+    # + each teacher's ho_so_khuyet_tat plan (14/09; the catalog's owner is the giáo viên, DOMAIN.md)
+    assert owed["owed"] == 4 * 4 + 4 * 2 + 5 + 4
 
-    ob1 = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-02")
+    ob1 = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t02")
     s1 = api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": ob1["id"], "document_id": "a",
                                                           "version_id": "v1", "sha256": sha("a")})
     api.clock.set(datetime(2025, 9, 6, 8, 0, tzinfo=TIMEZONE))
     tick(api.container)  # week-2 plans of the three other teachers (and more) are now missing
-    ob2 = api.obligation("thhp.giaovien2", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-02")
+    ob2 = api.obligation("thhp.giaovien2", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t02")
     api.ok("POST", "/submissions", "thhp.giaovien2", {"obligation_id": ob2["id"], "document_id": "b",
                                                       "version_id": "v1", "sha256": sha("b")})
     api.ok("POST", f"/submissions/{s1['id']}/decision", "thhp.totruong", {"decision": "approve"})
@@ -89,7 +90,7 @@ def test_progress_counts_owed_on_time_late_missing_awaiting(api):
 def test_bulk_approve_reports_each_submission(api):
     ids = []
     for who in ("thhp.giaovien", "thhp.giaovien2"):
-        ob = api.obligation(who, "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-03")
+        ob = api.obligation(who, "ke_hoach_bai_day", "hang_tuan", "2025-2026.t03")
         ids.append(api.ok("POST", "/submissions", who, {"obligation_id": ob["id"], "document_id": who,
                                                           "version_id": "v1", "sha256": sha(who)})["id"])
         api.clock.advance(minutes=5)
@@ -126,7 +127,7 @@ def test_a_repeated_grant_does_not_move_the_start_of_obligations(api):
 
 def test_a_progress_event_retried_after_a_partial_failure_counts_once(api):
     api.pump_progress()
-    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-02")
+    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t02")
     api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": ob["id"], "document_id": "a",
                                                       "version_id": "v1", "sha256": sha("a")})
     submitted = [e for e in api.events() if e.type == "approvals.submission.submitted"][-1]

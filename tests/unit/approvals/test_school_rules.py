@@ -73,7 +73,7 @@ def test_a_school_changes_its_own_chain_only(api):
 
 
 def test_to_truong_own_plan_goes_to_the_pht(api):
-    ob = api.obligation("thhp.totruong", "ke_hoach_bai_day", "hang_tuan", "2025-2026/tuan-05")
+    ob = api.obligation("thhp.totruong", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t05")
     sub = api.ok("POST", "/submissions", "thhp.totruong", {
         "obligation_id": ob["id"], "document_id": "k", "version_id": "v1", "sha256": hashlib.sha256(b"k").hexdigest()})
     assert sub["waiting_for"] == [{"role": "pho_hieu_truong", "unit": None}]
