@@ -40,7 +40,8 @@ BOOKS: tuple[BookType, ...] = tuple(_rebased(_BY_SLUG[s]) for s in _SHARED) + (
         deadlines=(Deadline(K.ON_EVENT, "Cuối học kỳ I và cuối năm học", (("moments", ("cuoi_hk1", "cuoi_nam")),)),),
         approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "gvcn"), Signer(2, "hieu_truong")),
         formats=OFFICE, max_bytes=30 * MIB, retention_years=None,
-        items=(Item("hang_hoc_ky", "Cuối mỗi học kỳ", P.SEMESTER),),
+        # event-relative items named like the calendar's points: due on the day the frame dates them
+        items=(Item("ket_thuc_hk1", "Cuối học kỳ I", P.EVENT), Item("ket_thuc_nam_hoc", "Cuối năm học", P.EVENT)),
     ),
 )
 

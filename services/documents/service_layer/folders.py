@@ -36,7 +36,8 @@ class Folders:
         school.name = str(data.get("name") or school.slug)
         school.levels = list(data.get("levels") or [])
         school.units = [{"id": str(u["id"]), "slug": str(u.get("slug") or u["id"]), "name": str(u.get("name") or ""),
-                         "kind": str(u.get("kind") or "")} for u in data.get("units") or []]
+                         "kind": str(u.get("kind") or ""), **({"level": str(u["level"])} if u.get("level") else {})}
+                        for u in data.get("units") or []]
         if school.tenant_id:
             school.save()
         else:
