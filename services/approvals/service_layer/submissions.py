@@ -26,7 +26,7 @@ from services.approvals.adapters.repositories import (
 from services.approvals.domain.calendar import TIMEZONE
 from services.approvals.domain.catalog import Book
 from services.approvals.domain.chains import resolve_chain
-from services.approvals.domain.obligations import CLASS_KIND, GVCN_ROLES
+from services.kernel.ownership import UnitInfo, is_gvcn_holding
 from services.approvals.domain.submissions import (
     AWAITING_DECISION, Acting, SignatureState, StepState, Submission,
 )
@@ -90,11 +90,11 @@ class SubmissionService:
     def _holds(self, tenant: str, person: str, at: datetime) -> frozenset[str]:
         """Roles a person holds now in the school, with ``gvcn`` for a teacher of a class."""
         school = self.directory.school(tenant)
-        kinds = {u["id"]: u["kind"] for u in (school.units if school else [])}
+        units = {u["id"]: UnitInfo(u["id"], u["kind"], u.get("level")) for u in (school.units if school else [])}
         out: set[str] = set()
         for role, unit in self.directory.roles_of(tenant, person, at):
             out.add(role)
-            if role in GVCN_ROLES or (role == "giao_vien" and unit and kinds.get(unit) == CLASS_KIND):
+            if is_gvcn_holding(role, unit, units):  # the shared GVCN rule
                 out.add("gvcn")
         return frozenset(out)
 
