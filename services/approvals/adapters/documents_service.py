@@ -18,7 +18,7 @@ import requests
 
 from services.approvals.domain.catalog import SchoolCatalog, parse_catalog
 
-from services.kernel.errors import BadGateway, Conflict, Forbidden, ValidationFailed
+from services.kernel.errors import BadGateway, Conflict, Forbidden, NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,9 @@ class HttpDocuments:
             raise BadGateway(f"Không gọi được dịch vụ tài liệu: {type(exc).__name__}.") from None
         if resp.status_code == 304 and held is not None:
             return held
+        if resp.status_code == 404:
+            raise NotFound("Dịch vụ tài liệu chưa có danh mục hồ sơ của trường này.", field="school",
+                           slug="unknown-school")
         if resp.status_code != 200:
             raise BadGateway(f"Dịch vụ tài liệu không trả danh mục hồ sơ của trường (HTTP {resp.status_code}).")
         catalog = parse_catalog(resp.json())

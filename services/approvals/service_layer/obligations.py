@@ -9,6 +9,7 @@ month travel in one ``approvals.obligations.recomputed`` event to the progress p
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from datetime import datetime
 
@@ -22,8 +23,10 @@ from services.approvals.service_layer.setup import SetupService
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.ids import new_id
+from services.kernel.errors import NotFound
 from services.kernel.tenancy import TenantScope
 
+log = logging.getLogger(__name__)
 RECOMPUTED = "approvals.obligations.recomputed"
 OVERDUE = "approvals.submission.overdue"
 
@@ -61,7 +64,12 @@ class ObligationService:
         if school is None:
             return {"added": 0, "removed": 0, "changed": 0}
         info = self.directory.info(school)
-        catalog = self.setup.catalog(school_id)
+        try:
+            catalog = self.setup.catalog(school_id)
+        except NotFound:
+            # documents has not onboarded the school yet; its documents.catalog.changed brings us back
+            log.info("catalog of %s not available yet; recompute deferred (%s)", school_id, reason)
+            return {"added": 0, "removed": 0, "changed": 0}
         members = self.directory.memberships(school_id)
         rules = self.setup.rules_in_force(school_id, school.district_id)
         approvals = self.setup.approval_rules(catalog)

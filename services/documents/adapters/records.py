@@ -18,11 +18,13 @@ from services.kernel.tenancy import TenantOwned
 ALIAS = "documents"
 
 
-class SchoolRecord(TenantOwned):
-    """A school as onboarded by identity: its levels and units (the folder tree's input)."""
+class SchoolRecord(TenantOwned, OutboxMixin):
+    """A school as onboarded by identity: its levels and units (the folder tree's and the catalog's input)."""
 
     meta: ClassVar[dict[str, Any]] = {"collection": "schools", "db_alias": ALIAS,
-                                      "indexes": [{"fields": ["tenant_id"], "unique": True}, "district_id"]}
+                                      "indexes": [{"fields": ["tenant_id"], "unique": True}, "district_id",
+                                                  {"fields": ["outbox_pending"],
+                                                   "partialFilterExpression": {"outbox_pending": True}}]}
     id = StringField(primary_key=True)
     slug = StringField(required=True)
     name = StringField(required=True)
@@ -184,4 +186,4 @@ class CatalogTemplateRecord(OutboxMixin):
 
 ALL_RECORDS = (SchoolRecord, FolderRecord, DocumentRecord, VersionRecord, LockRecord, ExportRecord,
                CatalogTemplateRecord)
-OUTBOX_RECORDS = (VersionRecord, LockRecord, ExportRecord, CatalogTemplateRecord)
+OUTBOX_RECORDS = (VersionRecord, LockRecord, ExportRecord, CatalogTemplateRecord, SchoolRecord)

@@ -8,14 +8,15 @@ from services.documents.adapters.records import FolderRecord, SchoolRecord
 from services.documents.adapters.repositories import Repositories
 from services.documents.domain.catalog_model import BookType, OwnerKind
 from services.documents.domain.obligations import SCHOOL_OWNER, addresses
-from services.kernel.ownership import TEAM_KINDS
 from services.documents.domain.periods import PeriodError, listed_periods, parse_school_year
 from services.documents.service_layer.access import (
     CallerContext, require_school_staff, units_of, visibility,
 )
-from services.documents.service_layer.templates import effective_catalog
+from services.documents.service_layer.templates import CATALOG_CHANGED, effective_catalog, school_catalog
 from services.kernel.audit import AuditLog
 from services.kernel.errors import Forbidden, ValidationFailed
+from services.kernel.events import Event
+from services.kernel.ownership import TEAM_KINDS
 from services.kernel.tenancy import TenantScope
 
 
@@ -28,7 +29,11 @@ class Folders:
         self._audit = audit
 
     def onboard(self, data: Mapping[str, Any], school_year: str) -> SchoolRecord:
-        """Record a school from ``identity.school.onboarded`` and generate its tree for the year."""
+        """Record a school from ``identity.school.onboarded`` and generate its tree for the year.
+
+        Publishes ``documents.catalog.changed`` for the school (its catalog now exists, or its levels
+        changed), so approvals computes what the school owes once documents can answer for it.
+        """
         scope = TenantScope.school(str(data["school_id"]), str(data["district_id"]), data.get("province_id"))
         repos = Repositories(scope)
         school = repos.schools.query(id=data["school_id"]).first() or SchoolRecord(id=str(data["school_id"]))
@@ -38,6 +43,11 @@ class Folders:
         school.units = [{"id": str(u["id"]), "slug": str(u.get("slug") or u["id"]), "name": str(u.get("name") or ""),
                          "kind": str(u.get("kind") or ""), **({"level": str(u["level"])} if u.get("level") else {})}
                         for u in data.get("units") or []]
+        # the school's catalog now exists (or changed with its levels): approvals recomputes from it
+        school.district_id, school.province_id = scope.district, scope.province
+        school.record_event(Event(type=CATALOG_CHANGED, tenant=school.id, district=str(data["district_id"]),
+                                  actor=None, data={"tier": "truong", "owner_id": school.id,
+                                                    "version": school_catalog(school)["version"]}))
         if school.tenant_id:
             school.save()
         else:

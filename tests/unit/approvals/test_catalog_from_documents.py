@@ -89,3 +89,27 @@ def test_default_chains_come_from_the_catalogs_chain_name_and_signers(api):
     assert chain.issue_role == "van_thu"
     office = api.container.setup.chain_for("th-hoa-phong", "pgd-hoa-vang", "ke_hoach_to", "to_van_phong")
     assert [[s.role for s in stage] for stage in office.stages] == [["hieu_truong"]]  # tổ văn phòng → principal
+
+
+def test_a_school_documents_does_not_know_yet_owes_nothing_until_its_catalog_arrives(api):
+    from services.kernel.errors import NotFound
+
+    seeded = api.documents.catalogs
+
+    def not_yet(school: str) -> dict:
+        raise NotFound("Dịch vụ tài liệu chưa có danh mục hồ sơ của trường này.", field="school")
+
+    api.documents.catalogs = not_yet
+    api.container.setup.school_onboarded({"school_id": "th-moi", "slug": "th-moi", "name": "Trường mới",
+                                          "levels": ["tieu_hoc"], "district_id": "pgd-hoa-vang",
+                                          "units": [{"id": "th-moi/to-1", "slug": "to-1", "name": "Tổ 1",
+                                                     "kind": "to_chuyen_mon"}]})
+    api.container.setup.membership_granted({"person": "thm.gv", "school": "th-moi", "role": "giao_vien",
+                                            "unit": "th-moi/to-1", "at": SINCE.isoformat()})
+    token = api.tokens.issue("thm.gv", tenant="th-moi", district="pgd-hoa-vang",
+                             unit_roles=[("giao_vien", "th-moi/to-1")])
+    assert api.obligations("", token=token) == []  # deferred, not failed: the projection is kept
+    api.documents.catalogs = seeded  # documents onboards the school and says so
+    api.container.catalog_consumer.handle(Event(type="documents.catalog.changed", tenant="th-moi",
+                                                data={"tier": "truong", "owner_id": "th-moi", "version": "v1"}))
+    assert {o["book_type"] for o in api.obligations("", token=token)} >= {"ke_hoach_bai_day", "so_shcm"}

@@ -64,3 +64,12 @@ def test_uploads_take_the_kernels_period_keys_of_the_items_kind(client, people) 
     assert monthly.status_code == 201, monthly.get_json()
     # an event-relative item (sổ đăng bộ, mid-year) is keyed by the school year
     assert upload(client, people.van_thu_a(), pdf_bytes(), book="so_dang_bo", period="2025-2026").status_code == 201
+
+
+def test_onboarding_a_school_publishes_that_its_catalog_exists(container) -> None:
+    from services.documents.adapters.records import SchoolRecord
+
+    record = SchoolRecord.objects(id=SCHOOL_A["school_id"]).first()
+    events = [e for e in record.outbox if e["type"] == "documents.catalog.changed"]
+    assert [e["data"]["owner_id"] for e in events] == [SCHOOL_A["school_id"]]
+    assert events[0]["data"]["tier"] == "truong" and events[0]["tenant"] == SCHOOL_A["school_id"]
