@@ -71,7 +71,7 @@ class ObligationService:
             log.info("catalog of %s not available yet; recompute deferred (%s)", school_id, reason)
             return {"added": 0, "removed": 0, "changed": 0}
         members = self.directory.memberships(school_id)
-        rules = self.setup.rules_in_force(school_id, school.district_id)
+        rules = self.setup.rules_in_force(school_id, school.district_id, catalog)
         approvals = self.setup.approval_rules(catalog)
         floors = self.setup.floors(school.district_id, info.levels, catalog)
         events = SchoolEventsRepository(scope=TenantScope.school(school_id, school.district_id))

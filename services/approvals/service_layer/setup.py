@@ -196,12 +196,13 @@ class SetupService:
         doc = self.directory.school(school_id)
         return tuple(doc.levels) if doc else ()
 
-    def rules_in_force(self, school_id: str, district: str) -> dict[tuple[str, str], DeadlineRule]:
-        """The school's rule where it set one, else the school default, for every book item."""
+    def rules_in_force(self, school_id: str, district: str,
+                       catalog: SchoolCatalog | None = None) -> dict[tuple[str, str], DeadlineRule]:
+        """The school's rule where it set one, else the school default, for every book item (of ``catalog``)."""
         own = SchoolRuleRepository(scope=TenantScope.school(school_id, district)).all()
         levels = self.levels(school_id)
         out: dict[tuple[str, str], DeadlineRule] = {}
-        for book in self.catalog(school_id).owed_books():
+        for book in (catalog or self.catalog(school_id)).owed_books():
             for item in book.items:
                 data = own.get((book.slug, item.slug))
                 out[(book.slug, item.slug)] = stored_rule(data, item.default_for(levels))
@@ -289,7 +290,7 @@ class SetupService:
         """Both rules for every book item: the district floor and the school's rule (the UI shows both)."""
         scope = TenantScope.for_principal(actor)
         catalog = self.catalog(scope.tenant or "")
-        in_force = self.rules_in_force(scope.tenant or "", scope.district or "")
+        in_force = self.rules_in_force(scope.tenant or "", scope.district or "", catalog)
         floors = self.floors(scope.district or "", self.levels(scope.tenant or ""), catalog)
         rows = []
         for book in catalog.owed_books():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from mongoengine import (
-    BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField,
+    BooleanField, DateTimeField, DictField, IntField, ListField, StringField,
 )
 
 from services.kernel.outbox import OutboxMixin
