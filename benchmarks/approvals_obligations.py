@@ -24,7 +24,7 @@ import time
 from datetime import date, datetime
 
 from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolCalendar, SchoolYearFrame
-from services.approvals.domain.catalog import BOOKS, default_school_rule
+from services.approvals.domain.catalog import parse_catalog
 from services.approvals.domain.obligations import Membership, SchoolInfo, compute_obligations
 
 REFERENCE_SECONDS = 60.0
@@ -64,14 +64,25 @@ def school(n: int) -> tuple[SchoolInfo, list[Membership], list[dict]]:
     return SchoolInfo(sid, "pgd-bench", ("tieu_hoc",), kinds), m, units
 
 
+def _catalog():
+    """Documents' seeded tiểu học catalog, read as approvals reads it."""
+    from services.documents.domain.catalog import BASE_CATALOGS
+    from services.documents.domain.catalog_view import merge_levels, school_catalog_view
+
+    merged = merge_levels({"tieu_hoc": BASE_CATALOGS["tieu_hoc"]}, "tieu_hoc")
+    return parse_catalog(school_catalog_view("bench", ["tieu_hoc"], merged))
+
+
 def compute_district(schools: int) -> tuple[float, int]:
-    rules = {(b.slug, i.slug): default_school_rule(b, i, ("tieu_hoc",)) for b in BOOKS.values() for i in b.items}
-    approvals = {(b.slug, i.slug): i.approval_floor for b in BOOKS.values() for i in b.items if i.approval_floor}
+    catalog = _catalog()
+    books = catalog.owed_books()
+    rules = {(b.slug, i.slug): i.default_for(("tieu_hoc",)) for b in books for i in b.items}
+    approvals = {(b.slug, i.slug): i.approval_floor for b in books for i in b.items if i.approval_floor}
     data = [school(n) for n in range(schools)]
     start = time.perf_counter()
     total = 0
     for info, members, _ in data:
-        total += len(compute_obligations(info, members, CALENDAR, rules, approvals))
+        total += len(compute_obligations(info, catalog, members, CALENDAR, rules, approvals))
     return time.perf_counter() - start, total
 
 
@@ -80,13 +91,15 @@ def store_schools(count: int) -> tuple[float, int, int]:
     from pymongo.collection import Collection
 
     from services.approvals.adapters.documents import ObligationDoc
+    from services.approvals.adapters.documents_service import FakeDocuments
     from services.approvals.bootstrap import bootstrap
     from services.kernel.clock import FixedClock
     from services.kernel.messaging import InMemoryPublisher
     from services.kernel.principal import Principal
 
     c = bootstrap({"mode": "test", "db_name": "hoso_approvals_bench"},
-                  clock=FixedClock(datetime(2025, 8, 15, tzinfo=TIMEZONE)), publisher=InMemoryPublisher())
+                  clock=FixedClock(datetime(2025, 8, 15, tzinfo=TIMEZONE)), publisher=InMemoryPublisher(),
+                  documents=FakeDocuments())
     c.setup.publish_frame(Principal(sub="pgd", district="pgd-bench", roles=frozenset({"truong_phong"})), FRAME)
     c.obligations.setup.recompute = lambda *_, **__: None  # seed the projection without recomputing per grant
     for n in range(count):

@@ -119,7 +119,7 @@ def _school_documents(school: DemoSchool) -> list[DemoDocument]:
         doc_period, appr_period = _week(n)
         docs.append(DemoDocument(s, people[who], lesson_book, doc_period, tag, lesson_title.format(n=n),
                                  f"{lesson_title.format(n=n)}.pdf",
-                                 DemoSubmission("ke_hoach_bai_day", "hang_tuan", appr_period, state)))
+                                 DemoSubmission(lesson_book, "hang_tuan", appr_period, state)))
     if mam_non:
         docs.append(DemoDocument(s, people["totruong"], "ke_hoach_to", SCHOOL_YEAR, "ke-hoach-to",
                                  f"Kế hoạch hoạt động tổ năm học {SCHOOL_YEAR}", "Kế hoạch tổ chuyên môn.pdf"))

@@ -61,6 +61,12 @@ CONSUMERS: tuple[Consumer, ...] = (
     ),
     Consumer(
         service="approvals",
+        queue="approvals.catalog",
+        bindings=("documents.catalog.changed",),
+        purpose="Recompute the obligations of the schools a changed catalog template applies to.",
+    ),
+    Consumer(
+        service="approvals",
         queue="approvals.progress",
         bindings=("approvals.submission.*", "approvals.signature.overdue", "approvals.obligations.recomputed"),
         purpose="Advance submissions and obligations through their steps.",

@@ -31,6 +31,8 @@ from .settings import ApprovalsSettings
 
 IDENTITY_CONSUMER = "approvals.identity"
 IDENTITY_BINDINGS = ("identity.school.onboarded", "identity.membership.granted", "identity.membership.revoked")
+CATALOG_CONSUMER = "approvals.catalog"
+CATALOG_BINDINGS = ("documents.catalog.changed",)
 PROGRESS_CONSUMER = "approvals.progress"
 PROGRESS_BINDINGS = ("approvals.submission.*", "approvals.signature.overdue", "approvals.obligations.recomputed")
 
@@ -46,6 +48,7 @@ class Container:
     corrections: CorrectionService
     progress: ProgressProjection
     identity_consumer: IdempotentConsumer
+    catalog_consumer: IdempotentConsumer
     progress_consumer: IdempotentConsumer
     relay: OutboxRelay
 
@@ -53,6 +56,7 @@ class Container:
         """The identity projection and the progress projection, each on its own queue."""
         quorum = self.settings.queue_quorum or None
         return [self.runtime.worker(self.identity_consumer, IDENTITY_BINDINGS, quorum=quorum),
+                self.runtime.worker(self.catalog_consumer, CATALOG_BINDINGS, quorum=quorum),
                 self.runtime.worker(self.progress_consumer, PROGRESS_BINDINGS, quorum=quorum)]
 
     def outbox_collections(self) -> list[Collection]:
@@ -73,6 +77,13 @@ def _identity_handler(setup: SetupService):
             setup.membership_granted(data, event.occurred_at)
         elif event.type == "identity.membership.revoked":
             setup.membership_revoked(data, event.occurred_at)
+    return handle
+
+
+def _catalog_handler(setup: SetupService):
+    def handle(event: Event) -> None:
+        if event.type == "documents.catalog.changed":
+            setup.catalog_changed(dict(event.data))
     return handle
 
 
@@ -113,12 +124,12 @@ def bootstrap(
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
     ensure_indexes(*ALL_DOCUMENTS)
     holder: dict[str, ObligationService] = {}
-    setup = SetupService(clock=runtime.clock, audit_log=runtime.audit,
+    documents = documents or _documents(settings)
+    setup = SetupService(clock=runtime.clock, audit_log=runtime.audit, documents=documents,
                          recompute=lambda school, reason, person=None: holder["o"].recompute(school, reason,
                                                                                             person=person))
     obligations = ObligationService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)
     holder["o"] = obligations
-    documents = documents or _documents(settings)
     submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup, documents=documents)
     corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
     progress = ProgressProjection()
@@ -126,6 +137,7 @@ def bootstrap(
         runtime=runtime, settings=settings, documents=documents, setup=setup, obligations=obligations, submissions=submissions,
         corrections=corrections, progress=progress,
         identity_consumer=runtime.consumer(IDENTITY_CONSUMER, _identity_handler(setup)),
+        catalog_consumer=runtime.consumer(CATALOG_CONSUMER, _catalog_handler(setup)),
         progress_consumer=runtime.consumer(PROGRESS_CONSUMER, _progress_handler(progress)),
         relay=runtime.relay([d._get_collection() for d in OUTBOX_DOCUMENTS]),
     )

@@ -1,17 +1,24 @@
-"""The documents service as approvals sees it: check a person's reference, freeze an approved version.
+"""The documents service as approvals sees it: a school's catalog, check a person's reference,
+freeze an approved version.
 
 :class:`HttpDocuments` calls documents' internal routes with the kernel's client-credentials
-auth; :class:`FakeDocuments` keeps documents in memory for unit tests and follows the same
-contract (the same refusals, slugs and fields).
+auth and keeps each school's catalog until documents says its version changed (``ETag`` /
+``If-None-Match``: one small request, no body, while nothing changed); :class:`FakeDocuments`
+keeps documents in memory for unit tests and follows the same contract (the same refusals,
+slugs and fields, and the catalog documents' own domain builds).
 """
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import requests
 
-from services.kernel.errors import BadGateway, Conflict, Forbidden, ValidationFailed
+from services.approvals.domain.catalog import SchoolCatalog, parse_catalog
+
+from services.kernel.errors import BadGateway, Conflict, Forbidden, NotFound, ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,9 @@ def digest_mismatch() -> ValidationFailed:
 
 
 class DocumentsPort(Protocol):
+    def catalog(self, school_id: str) -> SchoolCatalog:
+        """The catalog the school is held to (documents' ``GET /internal/schools/<id>/catalog``)."""
+
     def verify_reference(self, ref: Reference) -> None:
         """Accept ``ref`` or raise the problem naming the field (unknown-document, not-document-owner,
         unknown-version, digest-mismatch)."""
@@ -66,6 +76,28 @@ class HttpDocuments:
         self._auth = auth
         self._http = session or requests.Session()
         self._timeout = timeout
+        self._catalogs: dict[str, SchoolCatalog] = {}  # school id -> the last version documents sent
+        self._lock = threading.Lock()
+
+    def catalog(self, school_id: str) -> SchoolCatalog:
+        held = self._catalogs.get(school_id)
+        headers = {"If-None-Match": f'"{held.version}"'} if held else {}
+        try:
+            resp = self._http.get(f"{self._base}/schools/{requests.utils.quote(school_id, safe='')}/catalog",
+                                  headers=headers, auth=self._auth, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise BadGateway(f"Không gọi được dịch vụ tài liệu: {type(exc).__name__}.") from None
+        if resp.status_code == 304 and held is not None:
+            return held
+        if resp.status_code == 404:
+            raise NotFound("Dịch vụ tài liệu chưa có danh mục hồ sơ của trường này.", field="school",
+                           slug="unknown-school")
+        if resp.status_code != 200:
+            raise BadGateway(f"Dịch vụ tài liệu không trả danh mục hồ sơ của trường (HTTP {resp.status_code}).")
+        catalog = parse_catalog(resp.json())
+        with self._lock:
+            self._catalogs[school_id] = catalog
+        return catalog
 
     def _post(self, path: str, tenant: str, body: dict) -> requests.Response:
         try:
@@ -123,12 +155,40 @@ class _Doc:
     approved_version_id: str | None = None
 
 
-class FakeDocuments:
-    """Documents in memory: who may submit each, its versions and digests, the frozen version."""
+CatalogSource = Callable[[str], Mapping[str, Any]]
 
-    def __init__(self) -> None:
+
+def _documents_catalog(school_id: str) -> Mapping[str, Any]:
+    """The catalog documents serves for a school, built by documents' own (pure) domain.
+
+    The school's levels and units come from approvals' projection of the same identity event
+    documents projects; test support only (the HTTP adapter asks documents itself).
+    """
+    from services.approvals.adapters.documents import SchoolDoc
+    from services.documents.domain.catalog import BASE_CATALOGS
+    from services.documents.domain.catalog_view import merge_levels, school_catalog_view
+
+    school = SchoolDoc.objects(id=school_id).first()
+    levels = [lv for lv in (school.levels if school else []) if lv in BASE_CATALOGS]
+    merged = merge_levels({lv: BASE_CATALOGS[lv] for lv in levels}, "+".join(levels))
+    return school_catalog_view(school_id, levels, merged)
+
+
+class FakeDocuments:
+    """Documents in memory: each school's catalog, who may submit each document, its versions and
+    digests, the frozen version.
+
+    ``catalogs`` gives a school's catalog JSON (documents' ``SchoolCatalog``); by default the seeded
+    catalog of the school's levels, as documents builds it.
+    """
+
+    def __init__(self, catalogs: CatalogSource | None = None) -> None:
         self.documents: dict[str, _Doc] = {}
         self.freezes: list[tuple[str, str, str]] = []
+        self.catalogs = catalogs or _documents_catalog
+
+    def catalog(self, school_id: str) -> SchoolCatalog:
+        return parse_catalog(self.catalogs(school_id))
 
     def add(self, tenant: str, document_id: str, version_id: str, sha256: str, *, owners: set[str] | frozenset[str]
             ) -> None:

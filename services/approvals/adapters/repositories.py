@@ -127,7 +127,8 @@ class SchoolDirectory:
         return list(SchoolDoc.objects(district_id=district))
 
     def info(self, doc: SchoolDoc) -> SchoolInfo:
-        return SchoolInfo(doc.id, doc.district_id, tuple(doc.levels), {u["id"]: u["kind"] for u in doc.units})
+        return SchoolInfo(doc.id, doc.district_id, tuple(doc.levels), {u["id"]: u["kind"] for u in doc.units},
+                          {u["id"]: u["level"] for u in doc.units if u.get("level")})
 
     def memberships(self, school_id: str) -> list[Membership]:
         return [Membership(m.person, m.role, m.unit, aware(m.since), aware(m.until))

@@ -1,163 +1,167 @@
-"""The books the approvals service knows, who owes them, and the default rules and chains.
+"""The catalog as approvals reads it from documents, and what approvals adds: rules and default chains.
 
-Book slugs are those of ../shared/DOMAIN.md (the documents service's catalog uses
-the same). This is the approvals service's own copy of the defaults, seeded from the
-regulatory documents: the *district floor* per book and deadline item (Phòng GD&ĐT,
-001 Điều 12), the *school default* a new school starts from (000, 002, 003, 004),
-and the default approval chain (000 §3.5).
+Documents owns the books (names, levels, owners, items, signers, approval-chain names); approvals
+receives a school's catalog over ``GET /internal/schools/<id>/catalog`` (``parse_catalog``) and keeps
+only what is its own, keyed by the catalog's slugs:
 
-Who owes a book (``owner``):
-
-* ``teacher`` — every giáo viên (per person);
-* ``gvcn`` — every giáo viên chủ nhiệm (per person, for their class);
-* ``unit`` — every tổ (tổ chuyên môn and tổ văn phòng), submitted by its tổ trưởng;
-* a role slug — every holder of that school-wide role (per person).
-
-A book marked ``per_document`` takes one submission per document for the same obligation:
-a GVCN owes the class's học bạ for a period and submits one học bạ per student, each
-running its own chain.
+* deadline rules: the seeded rows of ``default_rules.RULES``; an item with no row (a book a
+  district or school template adds, a mầm non book) takes the default of its period kind
+  (``kind_default``): week → by Friday of the week before (mầm non: the Saturday–Sunday window),
+  month → the last day of the month, year → the closing day, event or semester → the day the
+  school dates an event named like the item (none until dated);
+* default chains: the catalog's approval-chain name mapped to stages (``CHAIN_STAGES``) plus the
+  catalog's signers (the owner's or GVCN's signature is the submitter's; an ``organisation``
+  signer is the school's seal applied by the văn thư, who then issues). Schools override chains
+  per book (``SchoolChainRepository``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from services.approvals.domain.calendar import CLOSING
 from services.approvals.domain.chains import ChainSpec, parse_chain
-from services.approvals.domain.deadlines import DeadlineRule
+from services.approvals.domain.deadlines import DeadlineRule, parse_rule
 from services.approvals.domain.default_rules import RULES, ItemRules
+from services.kernel.ownership import BookOwner
+
+MAM_NON = "mam_non"
+
+
+def _rule(**data: object) -> DeadlineRule:
+    return parse_rule(data)
+
+
+def kind_default(period_kind: str, item_slug: str, levels: tuple[str, ...]) -> DeadlineRule:
+    """The deadline of an item no seeded rule names, by its period kind."""
+    if period_kind == "week":
+        if levels and all(lv == MAM_NON for lv in levels):
+            return _rule(kind="weekday_window", start_weekday=5, end_weekday=6)
+        return _rule(kind="weekly_before_teaching", weekday=4, weeks_before=1)
+    if period_kind == "month":
+        return _rule(kind="monthly_last_day")
+    if period_kind == "year":
+        return _rule(kind="after_event", event=CLOSING, days=0)
+    return _rule(kind="after_event", event=item_slug, days=0)
 
 
 @dataclass(frozen=True)
-class DeadlineItem:
-    """One scheduled part of a book (e.g. the monthly plan of Sổ công tác Đội); its rules are in ``default_rules``."""
+class CatalogItem:
+    """A scheduled part of a book: slug, label and period kind from documents, rules from approvals."""
 
     slug: str
     label: str
-    rules: ItemRules
+    period_kind: str  # year | semester | month | week | event
+    rules: ItemRules | None  # the seeded row, None: the period kind's default
 
-    @property
-    def floor(self) -> DeadlineRule:
-        return self.rules.floor
+    def floor_for(self, levels: tuple[str, ...]) -> DeadlineRule:
+        """The district floor for a school of these levels."""
+        return self.rules.floor_for(levels) if self.rules else kind_default(self.period_kind, self.slug, levels)
 
-    @property
-    def school_default(self) -> DeadlineRule:
-        return self.rules.school_default or self.rules.floor
+    def default_for(self, levels: tuple[str, ...]) -> DeadlineRule:
+        """The rule a new school of these levels starts from."""
+        return self.rules.default_for(levels) if self.rules else kind_default(self.period_kind, self.slug, levels)
 
-    @property
-    def approval_floor(self) -> DeadlineRule | None:
-        return self.rules.approval_floor
+    def approval_for(self, levels: tuple[str, ...]) -> DeadlineRule | None:
+        """By when the item must be approved in a school of these levels, where the seeds say."""
+        return self.rules.approval_for(levels) if self.rules else None
+
+
+@dataclass(frozen=True)
+class Signer:
+    order: int
+    role: str
+    kind: str  # personal | organisation
 
 
 @dataclass(frozen=True)
 class Book:
     slug: str
     name: str
-    owner: str
-    items: tuple[DeadlineItem, ...]
-    chain: ChainSpec
-    unit_chains: dict[str, ChainSpec] = field(default_factory=dict)  # per unit kind (to_van_phong)
+    owner: BookOwner
+    items: tuple[CatalogItem, ...]
+    approval_chain: str
+    signers: tuple[Signer, ...] = ()
     per_document: bool = False  # one submission per document for the same obligation (a học bạ per student)
+    external_system: str | None = None  # kept in another national system: nothing is owed here
 
-    def item(self, slug: str) -> DeadlineItem | None:
+    def item(self, slug: str) -> CatalogItem | None:
         return next((i for i in self.items if i.slug == slug), None)
 
 
-def _item(book: str, slug: str, label: str) -> DeadlineItem:
-    return DeadlineItem(slug, label, RULES[(book, slug)])
+@dataclass(frozen=True)
+class SchoolCatalog:
+    """One school's catalog at one ``version``."""
+
+    school: str
+    version: str
+    levels: tuple[str, ...]
+    books: tuple[Book, ...]
+
+    def get(self, slug: str) -> Book | None:
+        return next((b for b in self.books if b.slug == slug), None)
+
+    def owed_books(self) -> tuple[Book, ...]:
+        """The books kept on this platform (not in another national system)."""
+        return tuple(b for b in self.books if not b.external_system)
 
 
-def _chain(*stages: list[dict], signing: list[dict] | None = None, issue_role: str | None = None) -> ChainSpec:
-    return parse_chain({"stages": [list(s) for s in stages], "signing": signing or [], "issue_role": issue_role})
+def parse_catalog(data: Mapping[str, Any]) -> SchoolCatalog:
+    """Documents' ``SchoolCatalog`` JSON as approvals' value objects."""
+    books = []
+    for b in data.get("books") or []:
+        owner = b["owner"]
+        books.append(Book(
+            slug=str(b["slug"]), name=str(b["name"]),
+            owner=BookOwner(str(b["slug"]), str(owner["kind"]), tuple(owner.get("roles") or ()),
+                            tuple(owner.get("contributors") or ()), tuple(b.get("levels") or ())),
+            items=tuple(CatalogItem(str(i["slug"]), str(i["label"]), str(i["period_kind"]),
+                                    RULES.get((str(b["slug"]), str(i["slug"])))) for i in b.get("items") or []),
+            approval_chain=str(b.get("approval_chain") or "khong"),
+            signers=tuple(Signer(int(s["order"]), str(s["role"]), str(s.get("kind") or "personal"))
+                          for s in b.get("signers") or []),
+            per_document=bool(b.get("per_document")), external_system=b.get("external_system")))
+    return SchoolCatalog(school=str(data.get("school") or ""), version=str(data.get("version") or ""),
+                         levels=tuple(data.get("levels") or ()), books=tuple(books))
 
 
-TO_TRUONG_WITH_PHT_CHECK = _chain([{"role": "to_truong", "scope": "unit"},
-                                   {"role": "pho_hieu_truong", "mode": "check"}])
-PRINCIPAL = _chain([{"role": "hieu_truong"}])
-PHT = _chain([{"role": "pho_hieu_truong"}])
-NONE = _chain()
-
-BOOKS: dict[str, Book] = {b.slug: b for b in (
-    Book("so_dang_bo", "Sổ đăng bộ", "van_thu", (
-        _item("so_dang_bo", "dau_nam", "Đầu năm học"),
-        _item("so_dang_bo", "giua_nam", "Giữa năm học"),
-        _item("so_dang_bo", "cuoi_nam", "Cuối năm học"),
-    ), PRINCIPAL),
-    Book("hoc_ba", "Học bạ", "gvcn", (
-        _item("hoc_ba", "cuoi_hk1", "Đánh giá cuối học kỳ I"),
-        _item("hoc_ba", "cuoi_nam", "Đánh giá cuối năm học"),
-    ), _chain([{"role": "pho_hieu_truong", "mode": "check"}], [{"role": "hieu_truong"}],
-              signing=[{"order": 1, "role": "gvcn", "signer": "submitter"},
-                       {"order": 2, "role": "hieu_truong"}, {"order": 3, "role": "van_thu", "organisation": True}],
-              issue_role="van_thu"), per_document=True),
-    Book("bang_tong_hop", "Bảng tổng hợp kết quả đánh giá giáo dục của lớp", "gvcn", (
-        _item("bang_tong_hop", "giua_hk1", "Giữa học kỳ I"),
-        _item("bang_tong_hop", "cuoi_hk1", "Cuối học kỳ I"),
-        _item("bang_tong_hop", "giua_hk2", "Giữa học kỳ II"),
-        _item("bang_tong_hop", "cuoi_nam", "Cuối năm học"),
-    ), _chain([{"role": "hieu_truong"}], signing=[{"order": 1, "role": "gvcn", "signer": "submitter"},
-                                                 {"order": 2, "role": "hieu_truong"}])),
-    Book("ke_hoach_chien_luoc", "Kế hoạch chiến lược", "hieu_truong", (
-        _item("ke_hoach_chien_luoc", "ra_soat", "Rà soát hằng năm"),
-    ), NONE),
-    Book("ke_hoach_giao_duc_truong", "Kế hoạch giáo dục nhà trường", "hieu_truong", (
-        _item("ke_hoach_giao_duc_truong", "ke_hoach_nam", "Kế hoạch năm học"),
-    ), NONE),
-    Book("so_quan_ly_can_bo", "Sổ quản lý cán bộ, giáo viên, nhân viên", "van_thu", (
-        _item("so_quan_ly_can_bo", "dau_nam", "Đầu năm học"),
-        _item("so_quan_ly_can_bo", "giua_nam", "Giữa năm học"),
-        _item("so_quan_ly_can_bo", "cuoi_nam", "Cuối năm học"),
-    ), PRINCIPAL),
-    Book("ho_so_pho_cap", "Hồ sơ phổ cập giáo dục", "pho_hieu_truong", (
-        _item("ho_so_pho_cap", "khi_co_yeu_cau", "Khi cấp trên yêu cầu"),
-    ), NONE),
-    Book("ho_so_tai_chinh", "Hồ sơ tài sản, tài chính", "ke_toan", (
-        _item("ho_so_tai_chinh", "hang_thang", "Hằng tháng"),
-    ), PRINCIPAL),
-    Book("so_van_ban", "Sổ quản lý văn bản đi, đến", "van_thu", (
-        _item("so_van_ban", "khi_phat_sinh", "Khi có văn bản đi, đến"),
-    ), NONE),
-    Book("ho_so_khuyet_tat", "Hồ sơ giáo dục học sinh khuyết tật", "gvcn", (
-        _item("ho_so_khuyet_tat", "ke_hoach_nam", "Danh sách, kế hoạch năm và học kỳ I"),
-        _item("ho_so_khuyet_tat", "ke_hoach_hk2", "Kế hoạch học kỳ II"),
-    ), PHT),
-    Book("ke_hoach_to", "Kế hoạch dạy học môn học, hoạt động giáo dục của tổ", "unit", (
-        _item("ke_hoach_to", "bao_cao", "Báo cáo kế hoạch"),
-        _item("ke_hoach_to", "hoan_thien", "Hoàn thiện trên hệ thống"),
-    ), PHT, unit_chains={"to_van_phong": PRINCIPAL}),
-    Book("so_hoat_dong_to", "Sổ ghi chép hoạt động của tổ", "unit", (
-        _item("so_hoat_dong_to", "ke_hoach_thang", "Kế hoạch tháng"),
-        _item("so_hoat_dong_to", "bien_ban_giua_thang", "Biên bản sinh hoạt giữa tháng"),
-        _item("so_hoat_dong_to", "bien_ban_cuoi_thang", "Biên bản sinh hoạt cuối tháng"),
-    ), PHT, unit_chains={"to_van_phong": PRINCIPAL}),
-    Book("ke_hoach_day_hoc_gv", "Kế hoạch dạy học của giáo viên", "teacher", (
-        _item("ke_hoach_day_hoc_gv", "ke_hoach_nam", "Kế hoạch năm học"),
-    ), TO_TRUONG_WITH_PHT_CHECK),
-    Book("ke_hoach_bai_day", "Kế hoạch bài dạy", "teacher", (
-        _item("ke_hoach_bai_day", "hang_tuan", "Kế hoạch bài dạy hằng tuần"),
-    ), TO_TRUONG_WITH_PHT_CHECK),
-    Book("so_shcm", "Sổ ghi chép sinh hoạt chuyên môn, dự giờ", "teacher", (
-        _item("so_shcm", "hang_thang", "Bản quét hằng tháng"),
-    ), TO_TRUONG_WITH_PHT_CHECK),
-    Book("so_chu_nhiem", "Sổ chủ nhiệm", "gvcn", (
-        _item("so_chu_nhiem", "hang_thang", "Cập nhật hằng tháng"),
-    ), TO_TRUONG_WITH_PHT_CHECK),
-    Book("so_cong_tac_doi", "Sổ công tác Đội", "tong_phu_trach", (
-        _item("so_cong_tac_doi", "chuong_trinh_nam", "Chương trình công tác năm"),
-        _item("so_cong_tac_doi", "ke_hoach_thang", "Kế hoạch tháng"),
-        _item("so_cong_tac_doi", "ban_giao", "Bàn giao cuối năm"),
-    ), PRINCIPAL),
-)}
+# ----- default chains ---------------------------------------------------------------------------
+_TO_TRUONG = [[{"role": "to_truong", "scope": "unit"}, {"role": "pho_hieu_truong", "mode": "check"}]]
+_PRINCIPAL = [[{"role": "hieu_truong"}]]
+CHAIN_STAGES: dict[str, list[list[dict]]] = {
+    "to_truong": _TO_TRUONG,                         # teacher books → tổ trưởng (tổ phó by delegation); PHT checks
+    "pho_hieu_truong": [[{"role": "pho_hieu_truong"}]],  # tổ books → PHT
+    "hieu_truong": _PRINCIPAL,                       # Đội and tổ văn phòng books → principal
+    "hoc_ba": [[{"role": "pho_hieu_truong", "mode": "check"}], [{"role": "hieu_truong"}]],
+    "hoi_dong_truong": [],                           # the school council and the Phòng approve outside the platform
+    "khong": [],
+}
+TO_VAN_PHONG = "to_van_phong"
 
 
-def floor_rule(book: Book, item: DeadlineItem, levels: tuple[str, ...]) -> DeadlineRule:
-    """The district floor of an item for a school of these levels (mầm non plans weekly on a weekend)."""
-    return item.rules.floor_for(levels)
-
-
-def default_school_rule(book: Book, item: DeadlineItem, levels: tuple[str, ...]) -> DeadlineRule:
-    return item.rules.default_for(levels)
+def _signing(book: Book) -> tuple[list[dict], str | None]:
+    signing: list[dict] = []
+    issue_role = None
+    for s in sorted(book.signers, key=lambda s: s.order):
+        if s.kind == "organisation":
+            signing.append({"order": s.order, "role": s.role, "organisation": True})
+            issue_role = s.role
+        elif s.role == "gvcn" or s.role in book.owner.roles:
+            signing.append({"order": s.order, "role": s.role, "signer": "submitter"})
+        else:
+            signing.append({"order": s.order, "role": s.role})
+    return signing, issue_role
 
 
 def default_chain(book: Book, unit_kind: str | None) -> ChainSpec:
-    if unit_kind is not None and unit_kind in book.unit_chains:
-        return book.unit_chains[unit_kind]
-    return book.chain
+    """The chain a school starts with: stages by the catalog's chain name, then the catalog's signers.
+
+    A tổ book of the tổ văn phòng goes to the principal instead of the PHT (000 §3.5). An
+    unknown chain name (a template's) needs no approval until the school sets a chain.
+    """
+    stages = CHAIN_STAGES.get(book.approval_chain, [])
+    if unit_kind == TO_VAN_PHONG and book.owner.kind == "unit" and book.approval_chain == "pho_hieu_truong":
+        stages = _PRINCIPAL
+    signing, issue_role = _signing(book)
+    return parse_chain({"stages": stages, "signing": signing, "issue_role": issue_role})

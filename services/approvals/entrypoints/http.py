@@ -11,7 +11,6 @@ from services.approvals.bootstrap import Container
 from services.approvals.adapters.repositories import aware
 from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFrame
 from services.kernel.periods import week_period
-from services.approvals.domain.catalog import BOOKS
 from services.approvals.domain.deadlines import rule_to_data
 from services.approvals.service_layer.common import domain_errors
 from services.kernel.api import Api
@@ -276,7 +275,7 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
                         "period_label": d.period_label, "due_at": due.isoformat(), "unit": d.unit,
                         "approval_due_at": appr.isoformat() if appr else None,
                         "approval_possible": appr is None or now <= appr, "submission_id": d.submission_id,
-                        "per_document": BOOKS[d.book_type].per_document,
+                        "per_document": c.setup.book(d.tenant_id, d.book_type).per_document,
                         "overdue": not d.satisfied and now > due})
         return {"items": out, "next_cursor": next_cursor}
 

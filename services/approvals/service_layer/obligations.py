@@ -9,6 +9,7 @@ month travel in one ``approvals.obligations.recomputed`` event to the progress p
 """
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from datetime import datetime
 
@@ -22,8 +23,10 @@ from services.approvals.service_layer.setup import SetupService
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.ids import new_id
+from services.kernel.errors import NotFound
 from services.kernel.tenancy import TenantScope
 
+log = logging.getLogger(__name__)
 RECOMPUTED = "approvals.obligations.recomputed"
 OVERDUE = "approvals.submission.overdue"
 
@@ -61,10 +64,16 @@ class ObligationService:
         if school is None:
             return {"added": 0, "removed": 0, "changed": 0}
         info = self.directory.info(school)
+        try:
+            catalog = self.setup.catalog(school_id)
+        except NotFound:
+            # documents has not onboarded the school yet; its documents.catalog.changed brings us back
+            log.info("catalog of %s not available yet; recompute deferred (%s)", school_id, reason)
+            return {"added": 0, "removed": 0, "changed": 0}
         members = self.directory.memberships(school_id)
-        rules = self.setup.rules_in_force(school_id, school.district_id)
-        approvals = self.setup.approval_rules(info.levels)
-        floors = self.setup.floors(school.district_id, info.levels)
+        rules = self.setup.rules_in_force(school_id, school.district_id, catalog)
+        approvals = self.setup.approval_rules(catalog, info.levels)
+        floors = self.setup.floors(school.district_id, info.levels, catalog)
         events = SchoolEventsRepository(scope=TenantScope.school(school_id, school.district_id))
         coll = ObligationDoc._get_collection()
         deltas: dict[tuple[str | None, str, str], Counter[str]] = defaultdict(Counter)
@@ -74,7 +83,7 @@ class ObligationService:
             if cal is None:
                 continue
             year_rules = self.setup.bounded_by_floor(rules, floors, cal)
-            desired = {o.id: o for o in compute_obligations(info, members, cal, year_rules, approvals,
+            desired = {o.id: o for o in compute_obligations(info, catalog, members, cal, year_rules, approvals,
                                                             only_person=person)}
             scope: dict = {"tenant_id": school_id, "year": year}
             if person is not None:

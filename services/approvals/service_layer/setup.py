@@ -19,7 +19,9 @@ from services.approvals.adapters.repositories import (
     SchoolSettingsRepository, aware, school_calendar,
 )
 from services.approvals.domain.calendar import SchoolCalendar, SchoolYearFrame
-from services.approvals.domain.catalog import BOOKS, Book, DeadlineItem, default_chain, default_school_rule, floor_rule
+from services.approvals.adapters.documents_service import DocumentsPort
+from services.approvals.domain.catalog import Book, CatalogItem, SchoolCatalog, default_chain
+from services.kernel.ownership import BookOwner
 from services.approvals.domain.chains import ChainSpec, parse_chain
 from services.approvals.domain.deadlines import (
     DeadlineRule, check_same_cadence, check_sense, check_within_floor, check_within_year, parse_rule, rule_to_data, undated_notice,
@@ -55,8 +57,9 @@ def stored_rule(data: dict | None, default: DeadlineRule) -> DeadlineRule:
         return default
 
 
-def book_and_item(book_type: str, item: str | None = None) -> tuple[Book, DeadlineItem | None]:
-    book = BOOKS.get(book_type)
+def book_and_item(catalog: SchoolCatalog, book_type: str, item: str | None = None) -> tuple[Book, CatalogItem | None]:
+    """A book (and item) of the catalog; 404 naming the field when the catalog has none."""
+    book = catalog.get(book_type)
     if book is None:
         raise NotFound(f"Không có loại hồ sơ “{book_type}”.", field="book_type")
     if item is None:
@@ -68,12 +71,43 @@ def book_and_item(book_type: str, item: str | None = None) -> tuple[Book, Deadli
 
 
 class SetupService:
-    def __init__(self, *, clock: Clock, audit_log: AuditLog, recompute: Recompute) -> None:
+    def __init__(self, *, clock: Clock, audit_log: AuditLog, recompute: Recompute, documents: DocumentsPort) -> None:
         self.clock = clock
         self.audit = audit_log
         self.recompute = recompute
+        self.documents = documents
         self.directory = SchoolDirectory()
         self.frames = FrameRepository()
+
+    # ----- the catalog (documents') ------------------------------------------------------------
+    def catalog(self, school_id: str) -> SchoolCatalog:
+        """The school's catalog as documents serves it (the adapter caches it by version)."""
+        return self.documents.catalog(school_id)
+
+    def book(self, school_id: str, slug: str) -> Book:
+        """A book of the school's catalog; one a template has since removed keeps its slug as name."""
+        found = self.catalog(school_id).get(slug)
+        return found or Book(slug, slug, BookOwner(slug, "person", ()), (), "khong")
+
+    def district_catalog(self, district: str) -> SchoolCatalog:
+        """Every book any school of the district owes (what the Phòng's floors range over), each once."""
+        books: dict[str, Book] = {}
+        levels: list[str] = []
+        for school in self.directory.schools_of(district):
+            catalog = self.catalog(school.id)
+            levels += [lv for lv in catalog.levels if lv not in levels]
+            for book in catalog.books:
+                books.setdefault(book.slug, book)
+        return SchoolCatalog(school="", version="", levels=tuple(levels), books=tuple(books.values()))
+
+    def catalog_changed(self, data: dict) -> None:
+        """``documents.catalog.changed``: recompute the schools the template applies to."""
+        tier, owner = str(data.get("tier") or ""), str(data.get("owner_id") or "")
+        field = {"so": "province_id", "phong": "district_id", "truong": "id"}.get(tier)
+        if field is None or not owner:
+            return
+        for school in SchoolDoc.objects(**{field: owner}).only("id"):
+            self.recompute(school.id, "documents.catalog.changed")
 
     # ----- identity projection ------------------------------------------------------------------
     def school_onboarded(self, data: dict) -> None:
@@ -165,30 +199,31 @@ class SetupService:
         doc = self.directory.school(school_id)
         return tuple(doc.levels) if doc else ()
 
-    def rules_in_force(self, school_id: str, district: str) -> dict[tuple[str, str], DeadlineRule]:
-        """The school's rule where it set one, else the school default, for every book item."""
+    def rules_in_force(self, school_id: str, district: str,
+                       catalog: SchoolCatalog | None = None) -> dict[tuple[str, str], DeadlineRule]:
+        """The school's rule where it set one, else the school default, for every book item (of ``catalog``)."""
         own = SchoolRuleRepository(scope=TenantScope.school(school_id, district)).all()
         levels = self.levels(school_id)
         out: dict[tuple[str, str], DeadlineRule] = {}
-        for book in BOOKS.values():
+        for book in (catalog or self.catalog(school_id)).owed_books():
             for item in book.items:
                 data = own.get((book.slug, item.slug))
-                out[(book.slug, item.slug)] = stored_rule(data, default_school_rule(book, item, levels))
+                out[(book.slug, item.slug)] = stored_rule(data, item.default_for(levels))
         return out
 
-    def floors(self, district: str, levels: tuple[str, ...]) -> dict[tuple[str, str], DeadlineRule]:
-        """The district floor of every book item for a school of these levels.
+    def floors(self, district: str, levels: tuple[str, ...], catalog: SchoolCatalog) -> dict[tuple[str, str], DeadlineRule]:
+        """The district floor of every book item of ``catalog`` for a school of these levels.
 
         The district's own floor for the school's level, else its floor for every level, else the
-        catalog's (the seeds' rules, with the mầm non weekly-plan window).
+        seeded rule (with the mầm non weekly-plan window), else the default of the item's period kind.
         """
         own = DistrictRuleRepository().all(district)
         out: dict[tuple[str, str], DeadlineRule] = {}
-        for book in BOOKS.values():
+        for book in catalog.owed_books():
             for item in book.items:
                 data = next((own[(book.slug, item.slug, lv)] for lv in (*levels, "*")
                              if (book.slug, item.slug, lv) in own), None)
-                out[(book.slug, item.slug)] = stored_rule(data, floor_rule(book, item, levels))
+                out[(book.slug, item.slug)] = stored_rule(data, item.floor_for(levels))
         return out
 
     def set_district_rule(self, actor: Principal, book_type: str, item_slug: str, level: str | None,
@@ -200,7 +235,7 @@ class SetupService:
         p = require_principal(actor)
         if not p.has_role(TRUONG_PHONG) or not p.district:
             raise Forbidden("Chỉ trưởng phòng GD&ĐT mới được đặt quy định hạn nộp của Phòng.")
-        book_and_item(book_type, item_slug)
+        book_and_item(self.district_catalog(p.district), book_type, item_slug)
         field = f"{book_type}.{item_slug}"
         with domain_errors():
             rule = parse_rule(data, field=field)
@@ -221,16 +256,17 @@ class SetupService:
         if not (p.roles & DISTRICT_ROLES) or not p.district:
             raise Forbidden("Chỉ cán bộ Phòng GD&ĐT mới xem được quy định của Phòng.")
         own = DistrictRuleRepository().all(p.district)
+        catalog = self.district_catalog(p.district)
         rows = []
-        for book in BOOKS.values():
+        for book in catalog.owed_books():
             for item in book.items:
-                rule = item.floor
                 data = own.get((book.slug, item.slug, "*"))
-                rule = stored_rule(data, rule)
+                rule = stored_rule(data, item.floor_for(()))
                 rows.append({"book_type": book.slug, "book_name": book.name, "item": item.slug, "label": item.label,
                              "district_rule": rule_to_data(rule), "district_text": rule.describe(),
                              "set_by_district": data is not None,
-                             "levels": {lv: rule_to_data(stored_rule(d, item.floor)) for (b, i, lv), d in own.items()
+                             "levels": {lv: rule_to_data(stored_rule(d, item.floor_for((lv,))))
+                                        for (b, i, lv), d in own.items()
                                         if (b, i) == (book.slug, item.slug) and lv != "*"}})
         return rows
 
@@ -243,8 +279,8 @@ class SetupService:
         """
         out = dict(rules)
         for (book_slug, item_slug), rule in rules.items():
-            floor = floors[(book_slug, item_slug)]
-            if rule is floor:
+            floor = floors.get((book_slug, item_slug))
+            if floor is None or rule is floor:
                 continue
             try:
                 check_within_floor(rule, floor, cal, field=f"{book_slug}.{item_slug}")
@@ -253,9 +289,10 @@ class SetupService:
                 out[(book_slug, item_slug)] = floor
         return out
 
-    def approval_rules(self, levels: tuple[str, ...] = ()) -> dict[tuple[str, str], DeadlineRule]:
-        """By when each item must be approved, for a school of these levels (where the seeds say)."""
-        out = {key: r.approval_for(levels) for key, r in RULES.items()}
+    @staticmethod
+    def approval_rules(catalog: SchoolCatalog, levels: tuple[str, ...] = ()) -> dict[tuple[str, str], DeadlineRule]:
+        """By when each of the catalog's items must be approved, for a school of these levels (where the seeds say)."""
+        out = {(b.slug, i.slug): i.approval_for(levels) for b in catalog.owed_books() for i in b.items}
         return {key: rule for key, rule in out.items() if rule is not None}
 
     def signing_due(self, school_id: str, district: str, book_type: str, item: str, year: str,
@@ -290,13 +327,14 @@ class SetupService:
     def rule_view(self, actor: Principal) -> list[dict]:
         """Both rules for every book item: the district floor and the school's rule (the UI shows both)."""
         scope = TenantScope.for_principal(actor)
-        in_force = self.rules_in_force(scope.tenant or "", scope.district or "")
+        catalog = self.catalog(scope.tenant or "")
         levels = self.levels(scope.tenant or "")
-        floors = self.floors(scope.district or "", levels)
-        approvals = self.approval_rules(levels)
+        in_force = self.rules_in_force(scope.tenant or "", scope.district or "", catalog)
+        floors = self.floors(scope.district or "", levels, catalog)
+        approvals = self.approval_rules(catalog, levels)
         cal = self._current_calendar(scope)
         rows = []
-        for book in BOOKS.values():
+        for book in catalog.owed_books():
             for item in book.items:
                 floor = floors[(book.slug, item.slug)]
                 mine = in_force[(book.slug, item.slug)]
@@ -316,10 +354,11 @@ class SetupService:
     def set_rule(self, actor: Principal, book_type: str, item_slug: str, data: dict) -> DeadlineRule:
         """A principal sets the school's deadline, refused when looser than the district's in any year."""
         p = self._principal_of_school(actor)
-        book, item = book_and_item(book_type, item_slug)
+        catalog = self.catalog(p.tenant or "")
+        book, item = book_and_item(catalog, book_type, item_slug)
         assert item is not None
         field = f"{book_type}.{item_slug}"
-        floor = self.floors(p.district or "", self.levels(p.tenant or ""))[(book_type, item_slug)]
+        floor = self.floors(p.district or "", self.levels(p.tenant or ""), catalog)[(book_type, item_slug)]
         events = SchoolEventsRepository(scope=TenantScope.for_principal(p))
         with domain_errors():
             rule = parse_rule(data, field=field)
@@ -351,13 +390,13 @@ class SetupService:
 
     # ----- chains ---------------------------------------------------------------------------------
     def chain_for(self, school_id: str, district: str, book_type: str, unit_kind: str | None) -> ChainSpec:
-        book, _ = book_and_item(book_type)
+        book, _ = book_and_item(self.catalog(school_id), book_type)
         data = SchoolChainRepository(scope=TenantScope.school(school_id, district)).get_chain(book_type, unit_kind)
         return parse_chain(data) if data else default_chain(book, unit_kind)
 
     def set_chain(self, actor: Principal, book_type: str, unit_kind: str | None, data: dict) -> ChainSpec:
         p = self._principal_of_school(actor)
-        book_and_item(book_type)
+        book_and_item(self.catalog(p.tenant or ""), book_type)
         with domain_errors():
             chain = parse_chain(data, field="chain")
         SchoolChainRepository(scope=TenantScope.for_principal(p)).put(

@@ -24,9 +24,9 @@ from services.approvals.adapters.repositories import (
     save_with_revision, submission_from_doc, submission_to_doc,
 )
 from services.approvals.domain.calendar import TIMEZONE
-from services.approvals.domain.catalog import BOOKS
+from services.approvals.domain.catalog import Book
 from services.approvals.domain.chains import resolve_chain
-from services.approvals.domain.obligations import CLASS_KIND, GVCN_ROLES
+from services.kernel.ownership import UnitInfo, is_gvcn_holding
 from services.approvals.domain.submissions import (
     AWAITING_DECISION, Acting, SignatureState, StepState, Submission,
 )
@@ -93,11 +93,11 @@ class SubmissionService:
     def _holds(self, tenant: str, person: str, at: datetime) -> frozenset[str]:
         """Roles a person holds now in the school, with ``gvcn`` for a teacher of a class."""
         school = self.directory.school(tenant)
-        kinds = {u["id"]: u["kind"] for u in (school.units if school else [])}
+        units = {u["id"]: UnitInfo(u["id"], u["kind"], u.get("level")) for u in (school.units if school else [])}
         out: set[str] = set()
         for role, unit in self.directory.roles_of(tenant, person, at):
             out.add(role)
-            if role in GVCN_ROLES or (role == "giao_vien" and unit and kinds.get(unit) == CLASS_KIND):
+            if is_gvcn_holding(role, unit, units):  # the shared GVCN rule
                 out.add("gvcn")
         return frozenset(out)
 
@@ -136,6 +136,10 @@ class SubmissionService:
                   data={k: data[k] for k in ("state", "version_id", "comment", "reason", "stage") if k in data})
 
     # ----- reading -------------------------------------------------------------------------------
+    def book(self, school_id: str, slug: str) -> Book:
+        """The catalog's book of a submission (its name, whether it is per document)."""
+        return self.setup.book(school_id, slug)
+
     def view(self, sub: Submission) -> dict[str, Any]:
         now = self.clock.now()
         possible = sub.approval_still_possible(now)
@@ -145,7 +149,7 @@ class SubmissionService:
         current = sub.current_version if sub.versions else None
         return {
             "id": sub.id, "tenant": sub.tenant, "district": sub.district, "book_type": sub.book_type,
-            "book_name": BOOKS[sub.book_type].name, "item": sub.item, "period_key": sub.period_key,
+            "book_name": self.book(sub.tenant, sub.book_type).name, "item": sub.item, "period_key": sub.period_key,
             "school_year": sub.school_year, "obligation_id": sub.obligation_id, "unit": sub.unit,
             "submitter": sub.submitter, "state": sub.state, "document_id": sub.document_id,
             "current_version_id": current.version_id if current else None,
@@ -211,7 +215,7 @@ class SubmissionService:
             raise Forbidden("Chỉ người phải nộp hồ sơ này mới được nộp.")
         if not obligation.active:
             raise Conflict("Nghĩa vụ này không còn hiệu lực.", field="obligation_id")
-        per_document = BOOKS[obligation.book_type].per_document
+        per_document = self.book(p.tenant or "", obligation.book_type).per_document
         if obligation.satisfied and not per_document:
             raise Conflict("Đã có hồ sơ nộp cho nghĩa vụ này.", field="obligation_id")
         if per_document and self._live_for_document(obligation.id, document_id):
@@ -277,7 +281,7 @@ class SubmissionService:
     def submit(self, actor: Principal, submission_id: str) -> dict[str, Any]:
         doc, sub = self.load(actor, submission_id)
         now = self.clock.now()
-        per_document = BOOKS[sub.book_type].per_document
+        per_document = self.book(sub.tenant, sub.book_type).per_document
         if per_document and self._live_for_document(sub.obligation_id, sub.document_id, other_than=sub.id):
             raise Conflict("Hồ sơ (tài liệu) này đã được nộp cho nghĩa vụ này.", field="document_id")
         with domain_errors():
@@ -303,7 +307,7 @@ class SubmissionService:
         with domain_errors():
             sub.withdraw(actor, self.clock.now())
         obligation = ObligationDoc.objects(id=sub.obligation_id).only("overdue_emitted", "submission_id").first()
-        if BOOKS[sub.book_type].per_document and self._others_live(sub.obligation_id, sub.id):
+        if self.book(sub.tenant, sub.book_type).per_document and self._others_live(sub.obligation_id, sub.id):
             # other students' học bạ still answer the obligation: it stays submitted
             counted = False
             if obligation and obligation.submission_id == sub.id:
@@ -425,7 +429,7 @@ class SubmissionService:
                                              self.directory.holders(sub.tenant, w.spec.role, None, now))})
             label = ObligationDoc.objects(id=sub.obligation_id).only("period_label").first()
             heads = sorted(self.directory.holders(sub.tenant, HIEU_TRUONG, None, now))
-            if not sub.mark_signing_overdue(now, book_name=BOOKS[sub.book_type].name,
+            if not sub.mark_signing_overdue(now, book_name=self.book(sub.tenant, sub.book_type).name,
                                             period_label=(label.period_label if label else None) or period_label(sub.period_key),
                                             signers=signers,
                                             principal=heads[0] if heads else (school.principal if school else None)):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from mongoengine import (
-    BooleanField, DateTimeField, DictField, Document, IntField, ListField, StringField,
+    BooleanField, DateTimeField, DictField, IntField, ListField, StringField,
 )
 
 from services.kernel.outbox import OutboxMixin
@@ -18,11 +18,13 @@ from services.kernel.tenancy import TenantOwned
 ALIAS = "documents"
 
 
-class SchoolRecord(TenantOwned):
-    """A school as onboarded by identity: its levels and units (the folder tree's input)."""
+class SchoolRecord(TenantOwned, OutboxMixin):
+    """A school as onboarded by identity: its levels and units (the folder tree's and the catalog's input)."""
 
     meta: ClassVar[dict[str, Any]] = {"collection": "schools", "db_alias": ALIAS,
-                                      "indexes": [{"fields": ["tenant_id"], "unique": True}, "district_id"]}
+                                      "indexes": [{"fields": ["tenant_id"], "unique": True}, "district_id",
+                                                  {"fields": ["outbox_pending"],
+                                                   "partialFilterExpression": {"outbox_pending": True}}]}
     id = StringField(primary_key=True)
     slug = StringField(required=True)
     name = StringField(required=True)
@@ -161,7 +163,7 @@ class ExportRecord(TenantOwned, OutboxMixin):
 
 
 
-class CatalogTemplateRecord(Document):
+class CatalogTemplateRecord(OutboxMixin):
     """A catalog template of the Sở, a Phòng or a school for one education level.
 
     Not tenant-owned: province and district templates belong to no school. Who may
@@ -170,6 +172,7 @@ class CatalogTemplateRecord(Document):
 
     meta: ClassVar[dict[str, Any]] = {"collection": "catalog_templates", "db_alias": ALIAS, "indexes": [
         {"fields": ["education_level", "tier", "owner_id"], "unique": True},
+        {"fields": ["outbox_pending"], "partialFilterExpression": {"outbox_pending": True}},
     ]}
     id = StringField(primary_key=True)
     education_level = StringField(required=True)
@@ -183,4 +186,4 @@ class CatalogTemplateRecord(Document):
 
 ALL_RECORDS = (SchoolRecord, FolderRecord, DocumentRecord, VersionRecord, LockRecord, ExportRecord,
                CatalogTemplateRecord)
-OUTBOX_RECORDS = (VersionRecord, LockRecord, ExportRecord)
+OUTBOX_RECORDS = (VersionRecord, LockRecord, ExportRecord, CatalogTemplateRecord, SchoolRecord)

@@ -5,7 +5,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.documents.domain.catalog_model import (
-    BookOverride, BookType, Cadence, CatalogError, CatalogTemplate, Deadline, DeadlineKind, OwnerKind, Signer,
+    BookOverride, BookType, Cadence, CatalogError, CatalogTemplate, Deadline, DeadlineKind, Item, OwnerKind, PeriodKind,
+    Signer,
 )
 
 
@@ -25,6 +26,9 @@ def book_from_dict(d: Mapping[str, Any]) -> BookType:
             formats=frozenset(d["formats"]), max_bytes=int(d["max_bytes"]),
             retention_years=None if d.get("retention_years") is None else int(d["retention_years"]),
             print_format=str(d.get("print_format") or "A4"),
+            items=tuple(Item(str(x["slug"]), str(x["label"]), PeriodKind(x["period_kind"]))
+                        for x in d.get("items") or []),
+            per_document=bool(d.get("per_document", False)),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise CatalogError(f"Loại hồ sơ bổ sung không hợp lệ: {exc}.", book=str(d.get("slug") or "")) from None

@@ -7,8 +7,10 @@ the folder tree is complete, marked with the system that holds them.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.documents.domain.catalog_model import (
-    MIB, BookType, Cadence, Catalog, Deadline, DeadlineKind as K, OwnerKind as O, Signer,
+    MIB, BookType, Cadence, Catalog, Deadline, DeadlineKind as K, Item, OwnerKind as O, PeriodKind as P,
 )
 from services.documents.domain.catalog_tieu_hoc import (
     CHAIN_HIEU_TRUONG, CHAIN_NONE, CHAIN_TO_TRUONG, DOCS, OFFICE, SCANS,
@@ -22,10 +24,9 @@ WEEKEND = Deadline(K.WEEKDAY_WINDOW, "Tải lên trong ngày thứ Bảy hoặc 
 def _school_book(slug: str, name: str, clause: str, roles: tuple[str, ...], owner_text: str, cadence: Cadence,
                  deadline: Deadline, *, external: str | None = None, chain: str = CHAIN_HIEU_TRUONG,
                  retention: int | None = 20) -> BookType:
-    signers = (Signer(1, roles[0]),) + ((Signer(2, "hieu_truong"),) if chain == CHAIN_HIEU_TRUONG else ())
     return BookType(slug=slug, name=name, legal_basis=f"{TT52} khoản 1 {clause}", owner_kind=O.SCHOOL,
                     owner_roles=roles, owner_text=owner_text, cadence=cadence, deadlines=(deadline,),
-                    approval_chain=chain, signers=signers, formats=OFFICE | {"jpeg", "png"},
+                    approval_chain=chain, signers=(), formats=OFFICE | {"jpeg", "png"},
                     max_bytes=100 * MIB, retention_years=retention, external_system=external)
 
 
@@ -55,7 +56,7 @@ BOOKS: tuple[BookType, ...] = (
         slug="ke_hoach_to", name="Kế hoạch hoạt động chuyên môn của tổ", legal_basis=f"{TT52} khoản 2 điểm a",
         owner_kind=O.UNIT, owner_roles=("to_truong",), owner_text="Tổ trưởng", cadence=Cadence.SCHOOL_YEAR,
         deadlines=(Deadline(K.FIXED_DATE, "Được Ban giám hiệu phê duyệt trong tháng 9", (("day", 30), ("month", 9))),),
-        approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "to_truong"), Signer(2, "hieu_truong")),
+        approval_chain=CHAIN_HIEU_TRUONG, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=10,
     ),
     BookType(
@@ -63,23 +64,35 @@ BOOKS: tuple[BookType, ...] = (
         legal_basis=f"{TT52} khoản 2 điểm b", owner_kind=O.UNIT, owner_roles=("to_truong",),
         owner_text="Tổ trưởng", cadence=Cadence.EVENT,
         deadlines=(Deadline(K.ON_EVENT, "Ngay sau mỗi buổi họp", (("event", "hop_to"),)),),
-        approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "to_truong"), Signer(2, "hieu_truong")),
+        approval_chain=CHAIN_HIEU_TRUONG, signers=(),
         formats=DOCS | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=10,
     ),
     BookType(
         slug="ke_hoach_giao_duc", name="Kế hoạch giáo dục (năm, chủ đề/tháng, tuần, ngày)",
         legal_basis=f"{TT52} khoản 3 điểm a", owner_kind=O.PERSON, owner_roles=("giao_vien",),
         owner_text="Giáo viên", cadence=Cadence.WEEK, deadlines=(WEEKEND,),
-        approval_chain=CHAIN_TO_TRUONG, signers=(Signer(1, "giao_vien"), Signer(2, "to_truong")),
+        approval_chain=CHAIN_TO_TRUONG, signers=(),
         formats=DOCS, max_bytes=30 * MIB, retention_years=5,
     ),
     BookType(
         slug="so_theo_doi_tre", name="Sổ theo dõi trẻ (đánh giá trẻ hằng ngày)", legal_basis=f"{TT52} khoản 3 điểm b",
         owner_kind=O.CLASS, owner_roles=("gvcn",), owner_text="Giáo viên phụ trách lớp", cadence=Cadence.MONTH,
         deadlines=(Deadline(K.MONTHLY, "Cập nhật hằng ngày, tổng hợp cuối tháng", (("day", "last"),)),),
-        approval_chain=CHAIN_TO_TRUONG, signers=(Signer(1, "gvcn"), Signer(2, "to_truong")),
+        approval_chain=CHAIN_TO_TRUONG, signers=(),
         formats=SCANS | {"docx"}, max_bytes=100 * MIB, retention_years=5, external_system="CSDL ngành",
     ),
 )
+
+ITEMS: dict[str, tuple[Item, ...]] = {
+    "so_quan_ly_can_bo": (Item("dau_nam", "Đầu năm học", P.YEAR), Item("giua_nam", "Giữa năm học", P.EVENT),
+                          Item("cuoi_nam", "Cuối năm học", P.EVENT)),
+    "ke_hoach_giao_duc_truong": (Item("ke_hoach_nam", "Kế hoạch năm học", P.YEAR),),
+    "so_van_ban": (Item("khi_phat_sinh", "Khi có công văn đi, đến", P.EVENT),),
+    "ho_so_tai_chinh": (Item("hang_thang", "Hằng tháng", P.MONTH),),
+    "ke_hoach_to": (Item("hoan_thien", "Kế hoạch năm học của tổ", P.YEAR),),
+    "so_hoat_dong_to": (Item("bien_ban_hop", "Biên bản sau mỗi buổi họp", P.EVENT),),
+    "ke_hoach_giao_duc": (Item("hang_tuan", "Kế hoạch giáo dục tuần", P.WEEK),),
+}
+BOOKS = tuple(replace(b, items=ITEMS.get(b.slug, ())) for b in BOOKS)
 
 CATALOG = Catalog(education_level="mam_non", books=BOOKS)

@@ -23,6 +23,30 @@ class Cadence(str, Enum):
     CONTINUOUS = "continuous"
 
 
+class PeriodKind(str, Enum):
+    """The kind of period an item is owed in; decides the form of its period keys (``kernel.periods``).
+
+    An event-relative item (due at a moment of the year: mid-year, after Đại hội Liên đội) is
+    keyed by the school year.
+    """
+
+    YEAR = "year"
+    SEMESTER = "semester"
+    MONTH = "month"
+    WEEK = "week"
+    EVENT = "event"
+
+
+_DEFAULT_ITEMS = {
+    "school_year": ("nam_hoc", "Năm học", PeriodKind.YEAR),
+    "semester": ("hang_hoc_ky", "Mỗi học kỳ", PeriodKind.SEMESTER),
+    "month": ("hang_thang", "Hằng tháng", PeriodKind.MONTH),
+    "week": ("hang_tuan", "Hằng tuần", PeriodKind.WEEK),
+    "event": ("khi_phat_sinh", "Khi phát sinh", PeriodKind.EVENT),
+    "continuous": ("khi_phat_sinh", "Khi phát sinh", PeriodKind.EVENT),
+}
+
+
 class OwnerKind(str, Enum):
     """Where a book lives in the folder tree."""
 
@@ -81,6 +105,27 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class Item:
+    """A scheduled part of a book (the monthly plan of Sổ công tác Đội): what is owed, per which period.
+
+    Slugs are the keys approvals' deadline rules use (``(book, item)``).
+    """
+
+    slug: str
+    label: str
+    period_kind: PeriodKind
+
+    def to_dict(self) -> dict:
+        return {"slug": self.slug, "label": self.label, "period_kind": self.period_kind.value}
+
+
+def default_items(cadence: "Cadence") -> tuple[Item, ...]:
+    """The one item of a book that names none: owed once per period of its cadence."""
+    slug, label, kind = _DEFAULT_ITEMS[cadence.value]
+    return (Item(slug, label, kind),)
+
+
+@dataclass(frozen=True)
 class Signer:
     """A signer of a book: signers sharing an ``order`` sign in parallel."""
 
@@ -110,6 +155,13 @@ class BookType:
     contributors: tuple[str, ...] = ()
     external_system: str | None = None
     defined_by: str = "bo"  # "bo" (national), "so", "phong", "truong"
+    items: tuple[Item, ...] = ()  # empty: one item per period of the cadence (``default_items``)
+    per_document: bool = False  # one submission per document for the same period (a học bạ per student)
+    levels: tuple[str, ...] = ()  # in a school's catalog: the levels whose catalog holds the book
+
+    def owed_items(self) -> tuple[Item, ...]:
+        """The items of the book, or the default item of its cadence."""
+        return self.items or default_items(self.cadence)
 
     def signer_groups(self) -> list[tuple[Signer, ...]]:
         """Signers grouped by order; each group signs in parallel, groups in sequence."""
@@ -134,6 +186,9 @@ class BookType:
             "print_format": self.print_format,
             "external_system": self.external_system,
             "defined_by": self.defined_by,
+            "items": [i.to_dict() for i in self.owed_items()],
+            "per_document": self.per_document,
+            "levels": list(self.levels),
         }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from services.documents.domain.catalog_model import (
-    MIB, BookType, Cadence, Catalog, Deadline, DeadlineKind as K, OwnerKind as O, Signer,
+    MIB, BookType, Cadence, Catalog, Deadline, DeadlineKind as K, Item, OwnerKind as O, PeriodKind as P, Signer,
 )
 from services.documents.domain.catalog_tieu_hoc import BOOKS as TIEU_HOC_BOOKS, CHAIN_HIEU_TRUONG, OFFICE
 
@@ -40,6 +40,8 @@ BOOKS: tuple[BookType, ...] = tuple(_rebased(_BY_SLUG[s]) for s in _SHARED) + (
         deadlines=(Deadline(K.ON_EVENT, "Cuối học kỳ I và cuối năm học", (("moments", ("cuoi_hk1", "cuoi_nam")),)),),
         approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "gvcn"), Signer(2, "hieu_truong")),
         formats=OFFICE, max_bytes=30 * MIB, retention_years=None,
+        # event-relative items named like the calendar's points: due on the day the frame dates them
+        items=(Item("ket_thuc_hk1", "Cuối học kỳ I", P.EVENT), Item("ket_thuc_nam_hoc", "Cuối năm học", P.EVENT)),
     ),
 )
 

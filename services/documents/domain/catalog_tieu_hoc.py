@@ -1,13 +1,17 @@
 """Seeded catalog for tiểu học: Thông tư 28/2020/TT-BGDĐT Điều 21 and the district/school
 guidance in seeds 000, 001, 002 (every row of DOMAIN.md's table).
 
-Slugs are identical to DOMAIN.md's; the approvals service reads the default chains and
-deadlines from ``GET /api/v1/catalog/tieu_hoc``.
+Slugs are identical to DOMAIN.md's; item slugs are the keys of approvals' deadline rules.
+Approvals derives obligations and default chains from ``GET /api/v1/internal/schools/<id>/catalog``.
+``signers`` are the digital signatures a book needs after approval (học bạ, bảng tổng hợp, sổ
+đăng bộ); a book only approved lists none.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.documents.domain.catalog_model import (
-    GIB, MIB, BookType, Cadence, Catalog, Deadline, DeadlineKind as K, OwnerKind as O, Signer,
+    GIB, MIB, BookType, Cadence, Catalog, Deadline, DeadlineKind as K, Item, OwnerKind as O, PeriodKind as P, Signer,
 )
 
 TT28 = "Thông tư 28/2020/TT-BGDĐT, Điều 21"
@@ -16,7 +20,7 @@ DOCS = frozenset({"pdf", "docx"})
 SCANS = frozenset({"pdf", "jpeg", "png"})
 PDF = frozenset({"pdf"})
 
-#: Approval chain references shared with the approvals service (its own copy of the rules).
+#: Approval chain names; approvals maps each to its stages (``services/approvals/domain/catalog.py``).
 CHAIN_TO_TRUONG = "to_truong"          # teacher books → tổ trưởng (or tổ phó by delegation)
 CHAIN_PHT = "pho_hieu_truong"          # tổ books → PHT
 CHAIN_HIEU_TRUONG = "hieu_truong"      # Đội and tổ văn phòng books → principal (or PHT by delegation)
@@ -40,7 +44,7 @@ BOOKS: tuple[BookType, ...] = (
             Deadline(K.ON_EVENT, "In trên khổ A3 khi kết thúc khóa học", (("event", "ket_thuc_khoa"),)),
         ),
         approval_chain=CHAIN_HIEU_TRUONG,
-        signers=(Signer(1, "van_thu"), Signer(1, "gvcn"), Signer(2, "hieu_truong")),
+        signers=(Signer(1, "hieu_truong"), Signer(2, "van_thu", "organisation")),
         formats=SCANS | {"xlsx"}, max_bytes=2 * GIB, retention_years=None, print_format="A3",
     ),
     BookType(
@@ -79,7 +83,7 @@ BOOKS: tuple[BookType, ...] = (
         cadence=Cadence.SCHOOL_YEAR,
         deadlines=(Deadline(K.FIXED_DATE, "Rà soát hằng năm vào đầu năm học (tháng 9 – tháng 10)",
                             (("day", 31), ("month", 10), ("window_start", (1, 9)))),),
-        approval_chain=CHAIN_NONE, signers=(Signer(1, "hieu_truong"),),
+        approval_chain=CHAIN_NONE, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=None,
     ),
     BookType(
@@ -91,7 +95,7 @@ BOOKS: tuple[BookType, ...] = (
             fixed("Hoàn thành trước ngày 31/8", 31, 8),
             fixed("Nộp và được Phòng phê duyệt trước ngày 05/9", 5, 9, set_by="phong"),
         ),
-        approval_chain=CHAIN_HOI_DONG, signers=(Signer(1, "hieu_truong"),),
+        approval_chain=CHAIN_HOI_DONG, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=20,
     ),
     BookType(
@@ -101,7 +105,7 @@ BOOKS: tuple[BookType, ...] = (
         cadence=Cadence.EVENT,
         deadlines=(Deadline(K.ON_EVENT, "Cập nhật đầu năm, giữa năm, cuối năm học và khi có thay đổi",
                             (("moments", ("dau_nam", "giua_nam", "cuoi_nam", "thay_doi")),)),),
-        approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "van_thu"), Signer(2, "hieu_truong")),
+        approval_chain=CHAIN_HIEU_TRUONG, signers=(),
         formats=OFFICE, max_bytes=50 * MIB, retention_years=None,
     ),
     BookType(
@@ -110,7 +114,7 @@ BOOKS: tuple[BookType, ...] = (
         cadence=Cadence.EVENT,
         deadlines=(Deadline(K.WHEN_ASKED, "Khi cấp trên yêu cầu; sao lưu ngay sau khi báo cáo",
                             (("backup_after_report", True),)),),
-        approval_chain=CHAIN_NONE, signers=(Signer(1, "pho_hieu_truong"),),
+        approval_chain=CHAIN_NONE, signers=(),
         formats=OFFICE, max_bytes=100 * MIB, retention_years=20,
     ),
     BookType(
@@ -119,7 +123,7 @@ BOOKS: tuple[BookType, ...] = (
         cadence=Cadence.MONTH,
         deadlines=(Deadline(K.ON_EVENT, "Hằng tháng, hằng quý, cuối năm tài chính và khi có thay đổi",
                             (("moments", ("thang", "quy", "cuoi_nam_tai_chinh", "thay_doi")),)),),
-        approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "ke_toan"), Signer(2, "hieu_truong")),
+        approval_chain=CHAIN_HIEU_TRUONG, signers=(),
         formats=OFFICE | {"jpeg", "png"}, max_bytes=100 * MIB, retention_years=10,
     ),
     BookType(
@@ -127,7 +131,7 @@ BOOKS: tuple[BookType, ...] = (
         owner_kind=O.SCHOOL, owner_roles=("van_thu",), owner_text="Văn thư",
         cadence=Cadence.CONTINUOUS,
         deadlines=(Deadline(K.ON_EVENT, "Mỗi khi có văn bản đến hoặc đi", (("event", "van_ban_den_di"),)),),
-        approval_chain=CHAIN_NONE, signers=(Signer(1, "van_thu"),),
+        approval_chain=CHAIN_NONE, signers=(),
         formats=OFFICE | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=20,
     ),
     BookType(
@@ -141,7 +145,7 @@ BOOKS: tuple[BookType, ...] = (
                      (("month", 9), ("week_of_month", 2), ("source", "002"))),
             Deadline(K.SCHOOL_WEEK, "Kế hoạch HK II lên hệ thống trong tuần 19", (("week", 19),)),
         ),
-        approval_chain=CHAIN_PHT, signers=(Signer(1, "giao_vien"), Signer(2, "pho_hieu_truong")),
+        approval_chain=CHAIN_PHT, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=10,
     ),
     BookType(
@@ -153,7 +157,7 @@ BOOKS: tuple[BookType, ...] = (
             fixed("Hoàn thiện trên hệ thống trước ngày 20/9", 20, 9),
             fixed("Phòng: phê duyệt trước ngày 05/9", 5, 9, set_by="phong"),
         ),
-        approval_chain=CHAIN_PHT, signers=(Signer(1, "to_truong"), Signer(2, "pho_hieu_truong")),
+        approval_chain=CHAIN_PHT, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=10,
     ),
     BookType(
@@ -164,7 +168,7 @@ BOOKS: tuple[BookType, ...] = (
             Deadline(K.MONTHLY, "Biên bản cuối tuần 2 của tháng", (("week_of_month", 2), ("at", "end"))),
             Deadline(K.MONTHLY, "Biên bản vào ngày cuối tháng", (("day", "last"),)),
         ),
-        approval_chain=CHAIN_PHT, signers=(Signer(1, "to_truong"), Signer(2, "pho_hieu_truong")),
+        approval_chain=CHAIN_PHT, signers=(),
         formats=DOCS | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=10,
     ),
     BookType(
@@ -172,7 +176,7 @@ BOOKS: tuple[BookType, ...] = (
         legal_basis=TT28 + " khoản 3 điểm a",
         owner_kind=O.PERSON, owner_roles=("giao_vien",), owner_text="Giáo viên", cadence=Cadence.SCHOOL_YEAR,
         deadlines=(fixed("Trước ngày 20/9", 20, 9),),
-        approval_chain=CHAIN_TO_TRUONG, signers=(Signer(1, "giao_vien"), Signer(2, "to_truong")),
+        approval_chain=CHAIN_TO_TRUONG, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=5,
     ),
     BookType(
@@ -184,7 +188,7 @@ BOOKS: tuple[BookType, ...] = (
             Deadline(K.WEEKLY_RELATIVE, "Phòng: được duyệt ít nhất 3 ngày trước khi dạy",
                      (("days_before", 3),), set_by="phong"),
         ),
-        approval_chain=CHAIN_TO_TRUONG, signers=(Signer(1, "giao_vien"), Signer(2, "to_truong")),
+        approval_chain=CHAIN_TO_TRUONG, signers=(),
         formats=DOCS, max_bytes=30 * MIB, retention_years=5,
     ),
     BookType(
@@ -192,7 +196,7 @@ BOOKS: tuple[BookType, ...] = (
         legal_basis=TT28 + " khoản 3 điểm c",
         owner_kind=O.PERSON, owner_roles=("giao_vien",), owner_text="Giáo viên", cadence=Cadence.MONTH,
         deadlines=(Deadline(K.MONTHLY, "Scan hằng tháng, chậm nhất ngày cuối tháng", (("day", "last"),)),),
-        approval_chain=CHAIN_TO_TRUONG, signers=(Signer(1, "giao_vien"), Signer(2, "to_truong")),
+        approval_chain=CHAIN_TO_TRUONG, signers=(),
         formats=SCANS, max_bytes=200 * MIB, retention_years=5,
     ),
     BookType(
@@ -203,7 +207,7 @@ BOOKS: tuple[BookType, ...] = (
             fixed("Lần đầu tải lên từ ngày 20/9", 20, 9),
             Deadline(K.ON_EVENT, "Ngay khi có sự việc xảy ra", (("event", "su_viec"),)),
         ),
-        approval_chain=CHAIN_TO_TRUONG, signers=(Signer(1, "gvcn"), Signer(2, "to_truong")),
+        approval_chain=CHAIN_TO_TRUONG, signers=(),
         formats=DOCS | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=5,
     ),
     BookType(
@@ -217,9 +221,38 @@ BOOKS: tuple[BookType, ...] = (
             Deadline(K.EVENT_RELATIVE, "Bàn giao trước lễ tổng kết năm học",
                      (("event", "tong_ket_nam_hoc"), ("days_after", 0))),
         ),
-        approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "tong_phu_trach"), Signer(2, "hieu_truong")),
+        approval_chain=CHAIN_HIEU_TRUONG, signers=(),
         formats=DOCS | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=5,
     ),
 )
+
+_Y, _E, _M, _W, _S = P.YEAR, P.EVENT, P.MONTH, P.WEEK, P.SEMESTER
+ITEMS: dict[str, tuple[Item, ...]] = {
+    "so_dang_bo": (Item("dau_nam", "Đầu năm học", _Y), Item("giua_nam", "Giữa năm học", _E),
+                   Item("cuoi_nam", "Cuối năm học", _E)),
+    "hoc_ba": (Item("cuoi_hk1", "Đánh giá cuối học kỳ I", _E), Item("cuoi_nam", "Đánh giá cuối năm học", _Y)),
+    "bang_tong_hop": (Item("giua_hk1", "Giữa học kỳ I", _E), Item("cuoi_hk1", "Cuối học kỳ I", _E),
+                      Item("giua_hk2", "Giữa học kỳ II", _E), Item("cuoi_nam", "Cuối năm học", _Y)),
+    "ke_hoach_chien_luoc": (Item("ra_soat", "Rà soát hằng năm", _Y),),
+    "ke_hoach_giao_duc_truong": (Item("ke_hoach_nam", "Kế hoạch năm học", _Y),),
+    "so_quan_ly_can_bo": (Item("dau_nam", "Đầu năm học", _Y), Item("giua_nam", "Giữa năm học", _E),
+                          Item("cuoi_nam", "Cuối năm học", _E)),
+    "ho_so_pho_cap": (Item("khi_co_yeu_cau", "Khi cấp trên yêu cầu", _E),),
+    "ho_so_tai_chinh": (Item("hang_thang", "Hằng tháng", _M),),
+    "so_van_ban": (Item("khi_phat_sinh", "Khi có văn bản đi, đến", _E),),
+    "ho_so_khuyet_tat": (Item("ke_hoach_nam", "Danh sách, kế hoạch năm và học kỳ I", _Y),
+                         Item("ke_hoach_hk2", "Kế hoạch học kỳ II", _Y)),
+    "ke_hoach_to": (Item("bao_cao", "Báo cáo kế hoạch", _Y), Item("hoan_thien", "Hoàn thiện trên hệ thống", _Y)),
+    "so_hoat_dong_to": (Item("ke_hoach_thang", "Kế hoạch tháng", _M),
+                        Item("bien_ban_giua_thang", "Biên bản sinh hoạt giữa tháng", _M),
+                        Item("bien_ban_cuoi_thang", "Biên bản sinh hoạt cuối tháng", _M)),
+    "ke_hoach_day_hoc_gv": (Item("ke_hoach_nam", "Kế hoạch năm học", _Y),),
+    "ke_hoach_bai_day": (Item("hang_tuan", "Kế hoạch bài dạy hằng tuần", _W),),
+    "so_shcm": (Item("hang_thang", "Bản quét hằng tháng", _M),),
+    "so_chu_nhiem": (Item("hang_thang", "Cập nhật hằng tháng", _M),),
+    "so_cong_tac_doi": (Item("chuong_trinh_nam", "Chương trình công tác năm", _E),
+                        Item("ke_hoach_thang", "Kế hoạch tháng", _M), Item("ban_giao", "Bàn giao cuối năm", _E)),
+}
+BOOKS = tuple(replace(b, items=ITEMS[b.slug], per_document=b.slug == "hoc_ba") for b in BOOKS)
 
 CATALOG = Catalog(education_level="tieu_hoc", books=BOOKS)

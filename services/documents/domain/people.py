@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from services.kernel.ownership import UnitInfo, classes_of
+
 LEADERSHIP = frozenset({"hieu_truong", "pho_hieu_truong", "quan_tri"})
 DISTRICT_ROLES = frozenset({"truong_phong", "chuyen_vien", "chuyen_vien_so"})
-GVCN_ROLES = frozenset({"gvcn", "chu_nhiem"})
 UNIT_LEAD_ROLES = frozenset({"to_truong", "to_pho"})
 
 
@@ -22,6 +23,7 @@ class Unit:
     slug: str
     name: str
     kind: str  # "to_chuyen_mon" | "to_van_phong" | "lop"
+    level: str | None = None  # the education level it serves, when identity says (a multi-level school)
 
 
 @dataclass(frozen=True)
@@ -46,10 +48,8 @@ class Actor:
         return {u for r, u in self.unit_roles if r in roles}
 
     def classes(self, units: dict[str, Unit]) -> set[str]:
-        """Classes the caller is GVCN of: a ``gvcn`` role on the class, or ``giao_vien`` held on a class unit."""
-        mine = self.units_with(GVCN_ROLES)
-        mine |= {u for r, u in self.unit_roles if r == "giao_vien" and units.get(u) and units[u].kind == "lop"}
-        return mine
+        """Classes the caller is GVCN of (the shared GVCN rule, ``services.kernel.ownership``)."""
+        return classes_of(self.unit_roles, {u.id: UnitInfo(u.id, u.kind, u.level) for u in units.values()})
 
     def teaching_units(self, units: dict[str, Unit]) -> set[str]:
         """Tổ the caller teaches in (``giao_vien`` on a non-class unit)."""

@@ -1,95 +1,75 @@
-"""Periods of a school year: the slots a book is submitted in, by cadence.
+"""Which period keys a book takes, on top of the one key grammar of ``services.kernel.periods``.
 
-A school year runs September to May (``"2025-2026"``). Period keys are stable strings:
-``2025-2026`` (whole year; also event and continuous books), ``2025-2026.hk1`` /
-``2025-2026.hk2`` (semesters), ``2025-09`` … ``2026-05`` (months) and
-``2025-2026.t01`` … ``2025-2026.t35`` (teaching weeks counted from the opening).
+A book's items say their period kind (year, semester, month, week, event-relative); an upload's
+period must be a well-formed key of one of those kinds (an event-relative item is keyed by the
+school year). Which teaching weeks a school really has is approvals' calendar: documents accepts
+any week the grammar allows (``t01`` … ``t53``) and *lists* the weeks of a usual school year
+(from the week of 5 September to 31 May) only to show folders and addresses.
 """
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
-from services.documents.domain.catalog_model import Cadence
+from services.documents.domain.catalog_model import BookType, PeriodKind as ItemKind
+from services.kernel.periods import (
+    Period, PeriodError, PeriodKind, month_period, parse_period, parse_school_year, semester_period, week_period,
+    year_period,
+)
 
-WEEKS_PER_YEAR = 35
-_YEAR = re.compile(r"^(\d{4})-(\d{4})$")
+__all__ = ["PeriodError", "check_period", "listed_periods", "parse_school_year", "weeks_of_month"]
 
-
-class PeriodError(ValueError):
-    """An unknown school year or a period that does not belong to it (Vietnamese message)."""
-
-
-def parse_school_year(school_year: str) -> tuple[int, int]:
-    match = _YEAR.match(school_year or "")
-    if not match or int(match.group(2)) != int(match.group(1)) + 1:
-        raise PeriodError(f"Năm học không hợp lệ: “{school_year}” (ví dụ: 2025-2026).")
-    return int(match.group(1)), int(match.group(2))
+KEY_KIND = {ItemKind.YEAR: PeriodKind.YEAR, ItemKind.EVENT: PeriodKind.YEAR, ItemKind.SEMESTER: PeriodKind.SEMESTER,
+            ItemKind.MONTH: PeriodKind.MONTH, ItemKind.WEEK: PeriodKind.WEEK}
+_ORDER = (PeriodKind.YEAR, PeriodKind.SEMESTER, PeriodKind.MONTH, PeriodKind.WEEK)
 
 
-def periods_for(school_year: str, cadence: Cadence) -> list[str]:
-    """Every period of ``school_year`` for a book of ``cadence``, in order."""
-    start, end = parse_school_year(school_year)
-    if cadence in (Cadence.SCHOOL_YEAR, Cadence.EVENT, Cadence.CONTINUOUS):
-        return [school_year]
-    if cadence is Cadence.SEMESTER:
-        return [f"{school_year}.hk1", f"{school_year}.hk2"]
-    if cadence is Cadence.MONTH:
-        return [f"{start}-{m:02d}" for m in range(9, 13)] + [f"{end}-{m:02d}" for m in range(1, 6)]
-    return [f"{school_year}.t{w:02d}" for w in range(1, WEEKS_PER_YEAR + 1)]
+def key_kinds(book: BookType) -> list[PeriodKind]:
+    """The kinds of period key a book takes, from its items."""
+    kinds = {KEY_KIND[i.period_kind] for i in book.owed_items()}
+    return [k for k in _ORDER if k in kinds]
 
 
-def check_period(school_year: str, cadence: Cadence, period: str) -> str:
-    """Return ``period`` if it is a period of the year for the cadence, else raise ``PeriodError``."""
-    if period not in periods_for(school_year, cadence):
-        raise PeriodError(f"Kỳ “{period}” không thuộc năm học {school_year} của loại hồ sơ này.")
+def check_period(book: BookType, key: str) -> Period:
+    """The period ``key`` names if ``book`` takes it; ``PeriodError`` (Vietnamese) otherwise."""
+    period = parse_period(key)
+    if period.kind not in key_kinds(book):
+        raise PeriodError(f"Kỳ “{key}” không phải kỳ nộp của “{book.name}”.")
     return period
 
 
-def school_year_of_period(period: str) -> str:
-    """The school year a period key belongs to."""
-    if _YEAR.match(period):
-        return period
-    if "." in period:
-        year = period.split(".", 1)[0]
-        parse_school_year(year)
-        return year
-    match = re.match(r"^(\d{4})-(\d{2})$", period)
-    if not match:
-        raise PeriodError(f"Kỳ không hợp lệ: “{period}”.")
-    year, month = int(match.group(1)), int(match.group(2))
-    return f"{year}-{year + 1}" if month >= 9 else f"{year - 1}-{year}"
-
-
-def period_label(period: str) -> str:
-    """Vietnamese label of a period key."""
-    if _YEAR.match(period):
-        return f"Năm học {period}"
-    if period.endswith((".hk1", ".hk2")):
-        return f"Học kỳ {'I' if period.endswith('1') else 'II'} năm học {period.split('.')[0]}"
-    if ".t" in period:
-        year, week = period.split(".t")
-        return f"Tuần {int(week)} năm học {year}"
-    year, month = period.split("-")
-    return f"Tháng {int(month)}/{year}"
-
-
-def opening_monday(school_year: str) -> date:
-    """Monday of the first teaching week: the week of the opening day, 5 September
-    (ngày toàn dân đưa trẻ đến trường). The school's own calendar lives in approvals."""
+def _first_monday(school_year: str) -> date:
     start, _ = parse_school_year(school_year)
     opening = date(start, 9, 5)
     return opening - timedelta(days=opening.weekday())
 
 
+def _listed_weeks(school_year: str) -> list[Period]:
+    _, end = parse_school_year(school_year)
+    count = (date(end, 5, 31) - _first_monday(school_year)).days // 7 + 1
+    return [week_period(school_year, n) for n in range(1, count + 1)]
+
+
+def listed_periods(book: BookType, school_year: str) -> list[Period]:
+    """The periods of ``school_year`` shown for ``book``, in order (every kind its items take)."""
+    start, end = parse_school_year(school_year)
+    out: list[Period] = []
+    for kind in key_kinds(book):
+        if kind is PeriodKind.YEAR:
+            out.append(year_period(school_year))
+        elif kind is PeriodKind.SEMESTER:
+            out += [semester_period(school_year, 1), semester_period(school_year, 2)]
+        elif kind is PeriodKind.MONTH:
+            out += [month_period(start, m) for m in range(9, 13)] + [month_period(end, m) for m in range(1, 6)]
+        else:
+            out += _listed_weeks(school_year)
+    return out
+
+
 def weeks_of_month(school_year: str, month: str) -> list[str]:
-    """Week periods of ``school_year`` whose Monday falls in ``month`` (``YYYY-MM``)."""
-    if month not in periods_for(school_year, Cadence.MONTH):
+    """Listed week keys of ``school_year`` whose Monday falls in ``month`` (``YYYY-MM``)."""
+    period = parse_period(month)
+    if period.kind is not PeriodKind.MONTH or period.school_year != school_year:
         raise PeriodError(f"Tháng “{month}” không thuộc năm học {school_year}.")
-    first = opening_monday(school_year)
-    result = []
-    for week in range(1, WEEKS_PER_YEAR + 1):
-        monday = first + timedelta(weeks=week - 1)
-        if f"{monday.year}-{monday.month:02d}" == month:
-            result.append(f"{school_year}.t{week:02d}")
-    return result
+    first = _first_monday(school_year)
+    return [w.key for w in _listed_weeks(school_year)
+            if f"{(first + timedelta(weeks=int(w.number or 0) - 1)):%Y-%m}" == month]

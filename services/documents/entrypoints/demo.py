@@ -17,7 +17,8 @@ from services.documents.adapters.file_types import CONTENT_TYPES
 from services.documents.adapters.records import DocumentRecord, VersionRecord
 from services.documents.bootstrap import Container
 from services.documents.domain.obligations import find_slot
-from services.documents.domain.periods import check_period, school_year_of_period
+from services.documents.domain.periods import check_period
+from services.kernel.periods import parse_period
 from services.documents.service_layer.access import CallerContext, current_school_year, school_context
 from services.kernel.events import Event
 from services.kernel.principal import Principal
@@ -36,7 +37,7 @@ def _store(container: Container, ctx: CallerContext, demo: DemoDocument, now: da
     slot = find_slot(ctx.actor, book, ctx.units, None)
     if slot is None:
         raise RuntimeError(f"{demo.uploader} owes no {demo.book} in {demo.school}")
-    period = check_period(school_year_of_period(demo.period), book.cadence, demo.period)
+    period = check_period(book, demo.period).key
     key = f"{demo.school}/{demo.version_id}"
     fmt, reader = container.uploads.store_bytes(key, io.BytesIO(demo.pdf), book)
     if reader.sha256 != demo.sha256:
@@ -49,11 +50,11 @@ def _store(container: Container, ctx: CallerContext, demo: DemoDocument, now: da
     version.record_event(Event(
         type="documents.version.uploaded", tenant=principal.tenant, district=principal.district, actor=principal.sub,
         data={"version_id": version.id, "document_id": demo.document_id, "book": book.slug, "period": period,
-              "school_year": school_year_of_period(period), "owner_key": slot.owner_key, "unit_id": slot.unit_id,
+              "school_year": parse_period(period).school_year, "owner_key": slot.owner_key, "unit_id": slot.unit_id,
               "format": fmt, "size": reader.size, "sha256": reader.sha256, "number": 1, "rendition_needed": False}))
     ctx.repos.versions.add(version)
     ctx.repos.documents.add(DocumentRecord(
-        id=demo.document_id, school_year=school_year_of_period(period), book=book.slug,
+        id=demo.document_id, school_year=parse_period(period).school_year, book=book.slug,
         owner_kind=book.owner_kind.value, owner_key=slot.owner_key, unit_id=slot.unit_id, period=period,
         title=demo.title, title_search=demo.title.casefold(), created_by=principal.sub, created_at=now,
         updated_at=now, version_count=1, latest_version_id=version.id))

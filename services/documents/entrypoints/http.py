@@ -14,7 +14,6 @@ from flask import Blueprint, Response, request, stream_with_context
 from services.documents.bootstrap import Container
 from services.documents.domain.catalog import BASE_CATALOGS
 from services.documents.domain.locks import LockScope
-from services.documents.domain.periods import period_label
 from services.documents.service_layer.access import current_school_year, read_context, school_context
 from services.documents.service_layer.locks import lock_dict
 from services.documents.service_layer.reads import Download, SearchFilters, safe_ascii
@@ -93,8 +92,6 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         ctx = school_context(current_principal())
         school_year = year(query.school_year)
         items = c.folders.my_addresses(ctx, school_year)
-        for item in items:
-            item["period_labels"] = {p: period_label(p) for p in item["periods"]}
         return {"school_year": school_year, "items": items}
 
     @api.route(bp, "/folders", query=s.FolderQuery, tags=["folders"])
@@ -226,6 +223,22 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
                                          "application/zip" if ext == "zip" else "application/pdf", record.sha256))
 
     # -- internal: other services with client-credentials tokens ---------------------------------
+    @api.route(bp, "/internal/schools/<school_id>/catalog", response=s.SchoolCatalog, tags=["internal"])
+    def internal_catalog(school_id: str) -> Response:
+        """The catalog a school is held to (books of its levels, owners, items, signers, chains), versioned.
+
+        ``ETag`` is the version; a caller sending it in ``If-None-Match`` gets 304 while it holds.
+        """
+        ctx = c.internal.context(require_service(current_principal()), school_id)
+        view = c.internal.catalog(ctx)
+        etag = f'"{view["version"]}"'
+        if request.headers.get("If-None-Match") == etag:
+            resp = Response(status=304)
+        else:
+            resp = Response(json.dumps(view, ensure_ascii=False), mimetype="application/json")
+        resp.headers["ETag"] = etag
+        return resp
+
     @api.route(bp, "/internal/versions/<version_id>/pdf", query=s.TenantQuery, tags=["internal"],
                raw_response="application/pdf")
     def internal_pdf(version_id: str, query: s.TenantQuery) -> Response:

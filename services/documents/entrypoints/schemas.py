@@ -132,6 +132,14 @@ class SignerBody(_Strict):
     kind: Literal["personal", "organisation"] = "personal"
 
 
+class ItemBody(_Strict):
+    """A scheduled part of a book added by a template; its slug keys approvals' deadline rules."""
+
+    slug: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    label: str = Field(min_length=2, max_length=200)
+    period_kind: Literal["year", "semester", "month", "week", "event"]
+
+
 class BookAdditionBody(_Strict):
     slug: str = Field(pattern=r"^[a-z][a-z0-9_]{2,40}$")
     name: str = Field(min_length=3, max_length=200)
@@ -147,8 +155,52 @@ class BookAdditionBody(_Strict):
     max_bytes: int = Field(gt=0)
     retention_years: int | None = Field(default=None, gt=0, le=100)
     print_format: Literal["A4", "A3"] = "A4"
+    items: list[ItemBody] = Field(default_factory=list, max_length=20)
+    per_document: bool = False
 
 
 class TemplateBody(_Strict):
     additions: list[BookAdditionBody] = Field(default_factory=list)
     overrides: dict[str, BookOverrideBody] = Field(default_factory=dict)
+
+
+# ----- the catalog a school is held to (internal, for approvals) ---------------------------------
+class CatalogOwner(BaseModel):
+    kind: Literal["school", "unit", "class", "person"]
+    roles: list[str]
+    contributors: list[str] = Field(default_factory=list)
+    text: str = ""
+
+
+class CatalogItem(BaseModel):
+    slug: str
+    label: str
+    period_kind: Literal["year", "semester", "month", "week", "event"]
+
+
+class CatalogSigner(BaseModel):
+    order: int
+    role: str
+    kind: Literal["personal", "organisation"]
+
+
+class CatalogBook(BaseModel):
+    slug: str
+    name: str
+    levels: list[str]
+    owner: CatalogOwner
+    items: list[CatalogItem]
+    per_document: bool
+    approval_chain: str
+    signers: list[CatalogSigner]
+    external_system: str | None = None
+    defined_by: str
+
+
+class SchoolCatalog(BaseModel):
+    """Every book a school owes, by level; ``version`` is a hash of the content (changes with any template)."""
+
+    school: str
+    version: str
+    levels: list[str]
+    books: list[CatalogBook]

@@ -33,7 +33,8 @@ def current_school_year(now: datetime) -> str:
 
 
 def units_of(school: SchoolRecord) -> dict[str, Unit]:
-    return {u["id"]: Unit(id=u["id"], slug=u.get("slug", u["id"]), name=u.get("name", u["id"]), kind=u.get("kind", ""))
+    return {u["id"]: Unit(id=u["id"], slug=u.get("slug", u["id"]), name=u.get("name", u["id"]), kind=u.get("kind", ""),
+                         level=u.get("level"))
             for u in school.units or []}
 
 

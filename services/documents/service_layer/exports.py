@@ -24,7 +24,7 @@ from services.documents.adapters.metered_reader import put_hashed
 from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, ExportRecord, VersionRecord
 from services.documents.adapters.repositories import Repositories
-from services.documents.domain.catalog_model import Cadence
+from services.documents.domain.catalog_model import PeriodKind
 from services.documents.domain.file_names import download_name
 from services.documents.domain.periods import PeriodError, weeks_of_month
 from services.documents.service_layer.access import CallerContext, require_school_staff
@@ -68,7 +68,7 @@ class Exports:
             raise ValidationFailed("Bản in gộp cần chọn loại hồ sơ.", field="book")
         if book and not ctx.catalog.has(book):
             raise ValidationFailed("Loại hồ sơ không có trong danh mục của trường.", field="book")
-        if book and ctx.catalog.get(book).cadence is Cadence.WEEK:
+        if book and any(i.period_kind is PeriodKind.WEEK for i in ctx.catalog.get(book).owed_items()):
             try:
                 periods = [w for x in periods for w in (weeks_of_month(school_year, x) if MONTH.match(x) else [x])]
             except PeriodError as exc:

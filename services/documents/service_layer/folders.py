@@ -7,14 +7,16 @@ from typing import Any
 from services.documents.adapters.records import FolderRecord, SchoolRecord
 from services.documents.adapters.repositories import Repositories
 from services.documents.domain.catalog_model import BookType, OwnerKind
-from services.documents.domain.obligations import SCHOOL_OWNER, TEAM_KINDS, addresses
-from services.documents.domain.periods import PeriodError, parse_school_year, periods_for
+from services.documents.domain.obligations import SCHOOL_OWNER, addresses
+from services.documents.domain.periods import PeriodError, listed_periods, parse_school_year
 from services.documents.service_layer.access import (
     CallerContext, require_school_staff, units_of, visibility,
 )
-from services.documents.service_layer.templates import effective_catalog
+from services.documents.service_layer.templates import CATALOG_CHANGED, effective_catalog, school_catalog
 from services.kernel.audit import AuditLog
 from services.kernel.errors import Forbidden, ValidationFailed
+from services.kernel.events import Event
+from services.kernel.ownership import TEAM_KINDS
 from services.kernel.tenancy import TenantScope
 
 
@@ -27,7 +29,11 @@ class Folders:
         self._audit = audit
 
     def onboard(self, data: Mapping[str, Any], school_year: str) -> SchoolRecord:
-        """Record a school from ``identity.school.onboarded`` and generate its tree for the year."""
+        """Record a school from ``identity.school.onboarded`` and generate its tree for the year.
+
+        Publishes ``documents.catalog.changed`` for the school (its catalog now exists, or its levels
+        changed), so approvals computes what the school owes once documents can answer for it.
+        """
         scope = TenantScope.school(str(data["school_id"]), str(data["district_id"]), data.get("province_id"))
         repos = Repositories(scope)
         school = repos.schools.query(id=data["school_id"]).first() or SchoolRecord(id=str(data["school_id"]))
@@ -35,7 +41,13 @@ class Folders:
         school.name = str(data.get("name") or school.slug)
         school.levels = list(data.get("levels") or [])
         school.units = [{"id": str(u["id"]), "slug": str(u.get("slug") or u["id"]), "name": str(u.get("name") or ""),
-                         "kind": str(u.get("kind") or "")} for u in data.get("units") or []]
+                         "kind": str(u.get("kind") or ""), **({"level": str(u["level"])} if u.get("level") else {})}
+                        for u in data.get("units") or []]
+        # the school's catalog now exists (or changed with its levels): approvals recomputes from it
+        school.district_id, school.province_id = scope.district, scope.province
+        school.record_event(Event(type=CATALOG_CHANGED, tenant=school.id, district=str(data["district_id"]),
+                                  actor=None, data={"tier": "truong", "owner_id": school.id,
+                                                    "version": school_catalog(school)["version"]}))
         if school.tenant_id:
             school.save()
         else:
@@ -76,7 +88,7 @@ class Folders:
             return 0
         repos.folders.add(FolderRecord(id=folder_id, school_year=school_year, book=book.slug, book_name=book.name,
                                        owner_kind=owner_kind, owner_key=owner_key, owner_name=owner_name,
-                                       unit_id=unit_id, periods=periods_for(school_year, book.cadence)))
+                                       unit_id=unit_id, periods=[p.key for p in listed_periods(book, school_year)]))
         return 1
 
     def ensure_year(self, school_year: str) -> int:

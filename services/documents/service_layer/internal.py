@@ -20,7 +20,7 @@ from services.documents.adapters.repositories import Repositories
 from services.documents.domain.locks import WriteTarget
 from services.documents.domain.obligations import find_slot
 from services.documents.domain.people import Actor
-from services.documents.service_layer.templates import effective_catalog
+from services.documents.service_layer.templates import effective_catalog, school_catalog
 from services.documents.service_layer.reads import Download
 from services.documents.service_layer.uploads import Uploads, decode_file_name, refuse_if_locked
 from services.documents.service_layer.access import CallerContext, actor_of
@@ -52,6 +52,12 @@ class Internal:
             raise NotFound()
         repos = Repositories(TenantScope.school(tenant, school.district_id, school.province_id))
         return CallerContext(service, actor_of(service), repos, school, cross_tenant=False)
+
+    @staticmethod
+    def catalog(ctx: CallerContext) -> dict:
+        """The school's catalog for approvals (``schemas.SchoolCatalog``)."""
+        assert ctx.school is not None
+        return school_catalog(ctx.school)
 
     def pdf_of(self, ctx: CallerContext, version_id: str) -> Download:
         version = ctx.repos.versions.get(version_id)

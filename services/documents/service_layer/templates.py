@@ -1,5 +1,7 @@
 """Catalog templates of the Sở, the Phòng and the school, and the effective catalog of a school.
 
+Saving a template publishes ``documents.catalog.changed`` (``{tier, owner_id, version}``)
+through the template record's outbox, so approvals recomputes the schools concerned.
 A template is refused when it would loosen what a level above decided (Vietnamese reason,
 422). If a level above tightens later, a school template that now loosens it is left out
 of the effective catalog, so the effective catalog is never looser than any level above.
@@ -14,12 +16,15 @@ from services.documents.adapters.records import CatalogTemplateRecord, SchoolRec
 from services.documents.domain.catalog import BASE_CATALOGS
 from services.documents.domain.catalog_codec import template_from_data
 from services.documents.domain.catalog_model import Catalog, CatalogError, CatalogTemplate, layer
+from services.documents.domain.catalog_view import catalog_version, merge_levels, school_catalog_view
+from services.kernel.events import Event
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
 from services.kernel.principal import Principal
 
 log = logging.getLogger(__name__)
+CATALOG_CHANGED = "documents.catalog.changed"
 TIER_ROLES = {"so": frozenset({"chuyen_vien_so"}), "phong": frozenset({"truong_phong", "chuyen_vien"}),
               "truong": frozenset({"hieu_truong", "quan_tri"})}
 
@@ -52,16 +57,17 @@ def effective_level_catalog(level: str, *, province: str | None, district: str |
 
 
 def effective_catalog(school: SchoolRecord) -> Catalog:
-    """The catalog of a school: every level it teaches, templates applied, each slug once."""
-    books = {}
-    for level in school.levels:
-        if level not in BASE_CATALOGS:
-            continue
-        catalog = effective_level_catalog(level, province=school.province_id, district=school.district_id,
-                                          school=school.id)
-        for book in catalog.books:
-            books.setdefault(book.slug, book)
-    return Catalog(education_level="+".join(school.levels), books=tuple(books.values()))
+    """The catalog of a school: every level it teaches, templates applied, each slug once with its levels."""
+    levels = {level: effective_level_catalog(level, province=school.province_id, district=school.district_id,
+                                             school=school.id)
+              for level in school.levels if level in BASE_CATALOGS}
+    return merge_levels(levels, "+".join(school.levels))
+
+
+def school_catalog(school: SchoolRecord) -> dict:
+    """The school's catalog in the form approvals reads (``schemas.SchoolCatalog``), with its version."""
+    return school_catalog_view(school.id, [lv for lv in school.levels if lv in BASE_CATALOGS],
+                               effective_catalog(school))
 
 
 class Templates:
@@ -99,6 +105,11 @@ class Templates:
             id=record_id, education_level=level, tier=tier, owner_id=owner)
         record.additions, record.overrides = list(additions), {k: dict(v) for k, v in overrides.items()}
         record.updated_by, record.updated_at = principal.sub, self._clock.now()
+        version = catalog_version({"level": level, "tier": tier, "owner": owner,
+                                   "additions": record.additions, "overrides": record.overrides})
+        record.record_event(Event(type=CATALOG_CHANGED, tenant=owner if tier == "truong" else None,
+                                  district=principal.district, actor=principal.sub,
+                                  data={"tier": tier, "owner_id": owner, "version": version}))
         record.save()
         self._audit.append(action="documents.catalog_template.saved", actor=principal.sub, tenant=principal.tenant,
                            district=principal.district, target=record_id,

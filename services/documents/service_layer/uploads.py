@@ -26,7 +26,8 @@ from services.documents.domain.catalog_model import MIB, BookType, size_text
 from services.documents.domain.file_names import FileNameError, clean_file_name
 from services.documents.domain.locks import LockScope, LockView, WriteTarget, blocking_lock, lock_message
 from services.documents.domain.obligations import find_slot
-from services.documents.domain.periods import PeriodError, check_period, school_year_of_period
+from services.documents.domain.periods import PeriodError, check_period
+from services.kernel.periods import parse_period
 from services.documents.service_layer.access import CallerContext, require_school_staff
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
@@ -134,7 +135,7 @@ class Uploads:
                 return UploadResult(done, ctx.repos.documents.get(done.document_id), created=False)
         file_name = decode_file_name(req.file_name)
         document, book, owner_key, unit_id, period = self._target(ctx, req)
-        school_year = school_year_of_period(period)
+        school_year = parse_period(period).school_year
         if document is not None and document.write_once:
             raise Conflict("Hồ sơ đã được duyệt hoặc ký số, không thể thay đổi; chỉ được sửa qua thủ tục đính chính.",
                            slug="write-once")
@@ -179,7 +180,7 @@ class Uploads:
         if slot is None:
             raise Forbidden(f"Bạn không có nghĩa vụ nộp “{book.name}”.", slug="not-owner")
         try:
-            period = check_period(school_year_of_period(req.period or ""), book.cadence, req.period or "")
+            period = check_period(book, req.period or "").key
         except PeriodError as exc:
             raise ValidationFailed(str(exc), field="period") from None
         return None, book, slot.owner_key, slot.unit_id, period

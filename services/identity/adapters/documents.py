@@ -53,6 +53,7 @@ class IdentityUnitDoc(TenantOwned):
     slug = StringField(required=True)
     name = StringField(required=True)
     kind = StringField(required=True)
+    level = StringField()  # in a school of several levels: the one the unit serves
 
 
 class IdentityPersonDoc(OutboxMixin):

@@ -85,15 +85,27 @@ class Unit:
     name: str
     kind: UnitKind
     school_id: str
+    level: Level | None = None  # the level a unit serves in a school of several; None: every level
 
     @classmethod
-    def create(cls, school_id: str, slug: str, name: str, kind: str) -> "Unit":
+    def create(cls, school_id: str, slug: str, name: str, kind: str, level: str | None = None,
+               school_levels: tuple[Level, ...] | None = None) -> "Unit":
+        """A unit; ``level`` (one of the school's levels) says which level's books its people owe."""
         try:
             unit_kind = UnitKind(kind)
         except ValueError:
             raise InvalidValue("Loại đơn vị không hợp lệ (tổ chuyên môn, tổ văn phòng hoặc lớp).", field="kind") from None
         check_slug(slug, field_name="slug")
-        return cls(id=unit_id(school_id, slug), slug=slug, name=clean_name(name), kind=unit_kind, school_id=school_id)
+        unit_level = None
+        if level:
+            try:
+                unit_level = Level(level)
+            except ValueError:
+                raise InvalidValue("Cấp học của đơn vị không hợp lệ.", field="level") from None
+            if school_levels is not None and unit_level not in school_levels:
+                raise InvalidValue("Cấp học của đơn vị không phải cấp học của trường.", field="level")
+        return cls(id=unit_id(school_id, slug), slug=slug, name=clean_name(name), kind=unit_kind, school_id=school_id,
+                   level=unit_level)
 
 
 @dataclass(frozen=True)
@@ -109,9 +121,9 @@ class School:
     @classmethod
     def create(
         cls, *, slug: str, name: str, levels: list[str] | tuple[str, ...], district: District,
-        units: list[tuple[str, str, str]] | tuple[tuple[str, str, str], ...] = (),
+        units: list[tuple[str, ...]] | tuple[tuple[str, ...], ...] = (),
     ) -> "School":
-        """Validate a new school of ``district`` with its units given as (slug, name, kind)."""
+        """Validate a new school of ``district`` with its units given as (slug, name, kind[, level])."""
         check_slug(slug)
         if not levels:
             raise InvalidValue("Trường phải có ít nhất một cấp học.", field="levels")
@@ -119,7 +131,8 @@ class School:
             parsed_levels = tuple(dict.fromkeys(Level(level) for level in levels))
         except ValueError:
             raise InvalidValue("Cấp học không hợp lệ (mầm non, tiểu học, THCS, THPT).", field="levels") from None
-        built_units = tuple(Unit.create(slug, u_slug, u_name, u_kind) for u_slug, u_name, u_kind in units)
+        built_units = tuple(Unit.create(slug, u[0], u[1], u[2], u[3] if len(u) > 3 else None, parsed_levels)
+                            for u in units)
         seen: set[str] = set()
         for unit in built_units:
             if unit.slug in seen:

@@ -30,6 +30,7 @@ class UnitIn(BaseModel):
     slug: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=200)
     kind: str
+    level: str | None = None  # a school of several levels: the level the unit serves
 
 
 class UnitOut(BaseModel):
@@ -37,6 +38,7 @@ class UnitOut(BaseModel):
     slug: str
     name: str
     kind: str
+    level: str | None = None
 
 
 class PersonIn(BaseModel):
@@ -245,7 +247,7 @@ def school_out(doc: IdentitySchoolDoc) -> SchoolOut:
 
 
 def unit_out(doc: IdentityUnitDoc) -> UnitOut:
-    return UnitOut(id=doc.id, slug=doc.slug, name=doc.name, kind=doc.kind)
+    return UnitOut(id=doc.id, slug=doc.slug, name=doc.name, kind=doc.kind, level=doc.level)
 
 
 def person_out(person: IdentityPersonDoc, memberships: list[IdentityMembershipDoc]) -> PersonOut:
@@ -317,7 +319,7 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
         principal = me()
         head = NewPerson(**body.principal.model_dump())
         doc, created = admin.onboard_school(principal, slug=body.slug, name=body.name, levels=body.levels,
-                                            units=[(u.slug, u.name, u.kind) for u in body.units], head=head)
+                                            units=[(u.slug, u.name, u.kind, u.level or "") for u in body.units], head=head)
         invited = created.created and container.signin.invite(
             created.person, school_name=doc.name, link_base=container.settings.issuer + "/auth/reset", actor=principal.sub)
         return OnboardedOut(school=school_out(doc), principal_id=created.person.id, principal_invited=invited,
@@ -336,7 +338,8 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
     @api.route(bp, "/schools/<school_id>/units", methods=["POST"], body=UnitIn, response=UnitOut, status=201, tags=["schools"])
     def add_unit(school_id: str, body: UnitIn) -> UnitOut:
         """Add a tổ or a class to my school."""
-        return unit_out(admin.add_unit(me(), school_id, slug=body.slug, name=body.name, kind=body.kind))
+        return unit_out(admin.add_unit(me(), school_id, slug=body.slug, name=body.name, kind=body.kind,
+                                       level=body.level))
 
     @api.route(bp, "/schools/<school_id>/people", query=ReadQuery, response=PersonList, tags=["people"])
     def list_people(school_id: str, query: ReadQuery) -> PersonList:

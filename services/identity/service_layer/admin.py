@@ -25,7 +25,7 @@ from services.identity.adapters.repositories import (
     InvitationRepository, MembershipRepository, PersonDirectory, SchoolRepository, UnitRepository,
 )
 from services.identity.domain.errors import IdentityError, RuleViolation
-from services.identity.domain.org import District, School, Unit, clean_name
+from services.identity.domain.org import District, Level, School, Unit, clean_name
 from services.identity.domain.people import (
     Membership, PersonProfile, normalise_email, normalise_phone, normalise_staff_id,
 )
@@ -270,7 +270,8 @@ class AdminService:
                                      password=head_password, must_change_password=head_must_change)
         now = self._clock.now()
         for unit in school.units:
-            IdentityUnitDoc(id=unit.id, slug=unit.slug, name=unit.name, kind=unit.kind.value, tenant_id=school.id,
+            IdentityUnitDoc(id=unit.id, slug=unit.slug, name=unit.name, kind=unit.kind.value,
+                            level=unit.level.value if unit.level else None, tenant_id=school.id,
                     district_id=school.district_id, province_id=school.province_id).save(force_insert=True)
         doc = IdentitySchoolDoc(id=school.id, name=school.name, levels=[lv.value for lv in school.levels],
                         principal_id=created.person.id, created_at=now, created_by=actor.sub, tenant_id=school.id,
@@ -307,17 +308,19 @@ class AdminService:
         SchoolRepository(scope=scope).get(school_id)
         return list(UnitRepository(scope=scope).query().order_by("kind", "slug"))
 
-    def add_unit(self, principal: Principal, school_id: str, *, slug: str, name: str, kind: str) -> IdentityUnitDoc:
+    def add_unit(self, principal: Principal, school_id: str, *, slug: str, name: str, kind: str,
+                 level: str | None = None) -> IdentityUnitDoc:
         scope, actor = self._access.write_scope(principal, school_id)
         school = SchoolRepository(scope=scope).get(school_id)
         try:
-            unit = Unit.create(school_id, slug, name, kind)
+            unit = Unit.create(school_id, slug, name, kind, level, tuple(Level(lv) for lv in school.levels))
         except IdentityError as exc:
             raise as_problem(exc) from None
         if IdentityUnitDoc.objects(id=unit.id).first() is not None:
             raise Conflict("Đơn vị đã tồn tại.", field="slug")
         self.check_org_id_kind(unit.id)
-        doc = UnitRepository(scope=scope).add(IdentityUnitDoc(id=unit.id, slug=unit.slug, name=unit.name, kind=unit.kind.value))
+        doc = UnitRepository(scope=scope).add(IdentityUnitDoc(id=unit.id, slug=unit.slug, name=unit.name, kind=unit.kind.value,
+                                                              level=unit.level.value if unit.level else None))
         self._audit.append(action="unit.created", actor=actor.sub, on_behalf_of=actor.on_behalf_of, tenant=school.id,
                            district=school.district_id, target=unit.id, data={"name": unit.name, "kind": unit.kind.value})
         return doc
@@ -602,6 +605,7 @@ def onboarded_data(school: School, principal_id: str) -> dict:
         "school_id": school.id, "slug": school.slug, "name": school.name,
         "levels": [lv.value for lv in school.levels], "district_id": school.district_id,
         "province_id": school.province_id,
-        "units": [{"id": u.id, "slug": u.slug, "name": u.name, "kind": u.kind.value} for u in school.units],
+        "units": [{"id": u.id, "slug": u.slug, "name": u.name, "kind": u.kind.value,
+                   **({"level": u.level.value} if u.level else {})} for u in school.units],
         "principal_id": principal_id,
     }

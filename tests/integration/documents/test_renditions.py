@@ -43,6 +43,7 @@ def test_an_uploaded_spreadsheet_gets_a_pdf_rendition_through_the_broker(tmp_pat
                    "jwt_issuer": tokens.issuer, "amqp_url": amqp_url}, environ={}, clock=clock,
                   publisher=KombuPublisher(url=amqp_url), verifier=tokens.verifier())
     c.folders.onboard(SCHOOL_A, "2025-2026")
+    assert c.runtime.relay(c.outbox_collections()).relay_once() == 1  # the school's documents.catalog.changed
     renditions = c.consumers["documents.renditions"]
     renditions.name = f"documents.renditions.test-{suffix}"  # a private queue for this run
     worker = c.runtime.worker(renditions, ("documents.version.uploaded",), quorum=False)

@@ -1,9 +1,13 @@
 """Fixtures of the approvals unit tests: real calendars of school year 2025–2026."""
 from __future__ import annotations
 
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # approvals_catalog: the seeded catalog as approvals reads it
 
 from services.approvals.domain.calendar import Holiday, SchoolCalendar, SchoolYearFrame
 

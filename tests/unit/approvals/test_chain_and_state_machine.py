@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services.approvals.domain.catalog import BOOKS
+from approvals_catalog import seeded_books
+from services.approvals.domain.catalog import default_chain
 from services.approvals.domain.chains import parse_chain, resolve_chain
 from services.approvals.domain.calendar import TIMEZONE
 from services.approvals.domain.errors import InvalidRule, InvalidTransition, NotPermitted
@@ -14,6 +15,7 @@ from services.kernel.principal import Principal
 
 NOW = datetime(2025, 9, 10, 9, 0, tzinfo=TIMEZONE)
 TEAM = "s/to-1"
+CHAINS = {slug: default_chain(book, None) for slug, book in seeded_books("tieu_hoc").items()}
 
 
 def person(sub: str, *roles: str, units: tuple[tuple[str, str], ...] = ()) -> Principal:
@@ -23,12 +25,12 @@ def person(sub: str, *roles: str, units: tuple[tuple[str, str], ...] = ()) -> Pr
 
 def submission(book: str, submitter: str = "gv", unit: str | None = TEAM,
                submitter_roles: frozenset = frozenset()) -> Submission:
-    steps, signing = resolve_chain(BOOKS[book].chain, submitter=submitter, unit=unit,
+    steps, signing = resolve_chain(CHAINS[book], submitter=submitter, unit=unit,
                                    submitter_unit_roles=submitter_roles)
     sub = Submission(id="x", tenant="s", district="d", obligation_id="o", book_type=book, item="i", period_key="p",
                      school_year="2025-2026", unit=unit, submitter=submitter, document_id="doc",
                      due_at=NOW + timedelta(days=1), approval_due_at=None, steps=[StepState(s) for s in steps],
-                     signatures=[SignatureState(s) for s in signing], issue_role=BOOKS[book].chain.issue_role,
+                     signatures=[SignatureState(s) for s in signing], issue_role=CHAINS[book].issue_role,
                      created_at=NOW)
     sub.attach_first_version("v1", "a" * 64, NOW)
     sub.submit(person(submitter, "giao_vien"), NOW)
@@ -36,7 +38,7 @@ def submission(book: str, submitter: str = "gv", unit: str | None = TEAM,
 
 
 def test_lesson_plan_chain_binds_the_submitters_team():
-    steps, signing = resolve_chain(BOOKS["ke_hoach_bai_day"].chain, submitter="gv", unit=TEAM,
+    steps, signing = resolve_chain(CHAINS["ke_hoach_bai_day"], submitter="gv", unit=TEAM,
                                    submitter_unit_roles=frozenset({("giao_vien", TEAM)}))
     assert [(s.role, s.unit, s.mode) for s in steps] == [("to_truong", TEAM, "approve"),
                                                         ("pho_hieu_truong", None, "check")]
@@ -44,7 +46,7 @@ def test_lesson_plan_chain_binds_the_submitters_team():
 
 
 def test_hoc_ba_signing_order_binds_the_gvcn_as_first_signer():
-    _, signing = resolve_chain(BOOKS["hoc_ba"].chain, submitter="gvcn", unit=None, submitter_unit_roles=frozenset())
+    _, signing = resolve_chain(CHAINS["hoc_ba"], submitter="gvcn", unit=None, submitter_unit_roles=frozenset())
     assert [(s.order, s.role, s.signer, s.organisation) for s in signing] == [
         (1, "gvcn", "gvcn", False), (2, "hieu_truong", None, False), (3, "van_thu", None, True)]
 

@@ -26,7 +26,8 @@ def test_teacher_joining_mid_year_owes_from_that_day(api):
     assert plans[0]["period_key"] == "2025-2026.t12"  # due Fri 21/11; week 12 (from 17/11) was due Fri 14/11
     assert plans[0]["due_at"] == "2025-11-21T23:59:59+07:00"
     assert min(o["due_at"] for o in items) >= "2025-11-15"
-    assert {o["book_type"] for o in items} == {"ke_hoach_bai_day", "so_shcm"}  # 20/9 plan was due before joining
+    # the 20/9 plan was due before joining; the HK II plan for pupils with disabilities (week 19) is owed
+    assert {o["book_type"] for o in items} == {"ke_hoach_bai_day", "so_shcm", "ho_so_khuyet_tat"}
 
 
 def test_teacher_leaving_owes_nothing_due_after(api):
@@ -59,8 +60,8 @@ def test_progress_counts_owed_on_time_late_missing_awaiting(api):
     owed = api.ok("GET", "/progress?scope=to&id=th-hoa-phong/to-4&period=2025-09", "thhp.totruong")
     # to-4, due in September: 4 teachers × 4 weekly plans (weeks 2–5, due 05/09 … 26/09; week 1 was due 29/08)
     # + 4 × (so_shcm, ke_hoach_day_hoc_gv) + tổ books (ke_hoach_to ×2, so_hoat_dong_to ×3)
-    # + the GVCN of lớp 4A's ho_so_khuyet_tat plan (14/09)
-    assert owed["owed"] == 4 * 4 + 4 * 2 + 5 + 1
+    # + each teacher's ho_so_khuyet_tat plan (14/09; the catalog's owner is the giáo viên, DOMAIN.md)
+    assert owed["owed"] == 4 * 4 + 4 * 2 + 5 + 4
 
     ob1 = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t01")
     s1 = api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": ob1["id"], "document_id": "a",

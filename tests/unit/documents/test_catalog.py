@@ -98,7 +98,9 @@ def test_relative_deadlines_of_domain_md_are_structured() -> None:
 def test_the_three_books_signed_in_order_with_parallel_groups() -> None:
     cat = base_catalog("tieu_hoc")
     groups = cat.get("so_dang_bo").signer_groups()
-    assert [sorted(s.role for s in g) for g in groups] == [["gvcn", "van_thu"], ["hieu_truong"]]
+    # DOMAIN.md: sổ đăng bộ is kept by the văn thư with the GVCNs, signed by the principal and stamped
+    assert [[(s.role, s.kind) for s in g] for g in groups] == [[("hieu_truong", "personal")],
+                                                               [("van_thu", "organisation")]]
     hoc_ba = cat.get("hoc_ba").signer_groups()
     assert [g[0].role for g in hoc_ba] == ["gvcn", "hieu_truong", "van_thu"]
     assert hoc_ba[-1][0].kind == "organisation"
