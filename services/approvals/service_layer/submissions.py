@@ -413,8 +413,9 @@ class SubmissionService:
             _, sub = self.load(p, submission_id)
             if signer != p.sub:
                 raise Forbidden("Chỉ được hỏi lượt ký của chính mình.")
-        step, reason = sub.signing_turn(signer, self._holds(sub.tenant, signer, self.clock.now()))
-        return {"submission_id": sub.id, "signer": signer, "may_sign": step is not None, "reason": reason,
+        step, refusal = sub.signing_turn(signer, self._holds(sub.tenant, signer, self.clock.now()))
+        return {"submission_id": sub.id, "signer": signer, "may_sign": step is not None,
+                "reason": refusal.message if refusal else None, "reason_code": refusal.code if refusal else None,
                 "order": step.spec.order if step else sub.next_signing_order(),
                 "role": step.spec.role if step else None, "organisation": step.spec.organisation if step else None,
                 "version_id": sub.approved_version_id, "sha256": sub.approved_sha256}
