@@ -36,6 +36,7 @@ from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import BadGateway, Conflict, Forbidden, NotFound, ValidationFailed
 from services.kernel.ids import new_id
+from services.kernel.periods import period_label
 from services.kernel.permissions import (
     HIEU_TRUONG, PHO_HIEU_TRUONG, is_district_staff, require_principal, require_service,
 )
@@ -140,6 +141,7 @@ class SubmissionService:
         return {
             "id": sub.id, "tenant": sub.tenant, "district": sub.district, "book_type": sub.book_type,
             "book_name": BOOKS[sub.book_type].name, "item": sub.item, "period_key": sub.period_key,
+            "period_label": period_label(sub.period_key),
             "school_year": sub.school_year, "obligation_id": sub.obligation_id, "unit": sub.unit,
             "submitter": sub.submitter, "state": sub.state, "document_id": sub.document_id,
             "current_version_id": current.version_id if current else None,

@@ -126,6 +126,8 @@ def test_signing_service_reads_the_contract_fields(api, hoc_ba):
                 "current_version_sha256", "signing"):
         assert key in body
     assert (body["tenant"], body["district"], body["book_type"]) == ("th-hoa-phong", "pgd-hoa-vang", "hoc_ba")
+    # the web app shows the label approvals sends, as sent (no translation of keys in the browser)
+    assert (body["period_key"], body["period_label"]) == ("2025-2026", "Năm học 2025-2026")
 
 
 def test_reading_a_hoc_ba_is_least_access_and_inspection_is_audited(api, hoc_ba):
