@@ -141,7 +141,6 @@ class SubmissionService:
         return {
             "id": sub.id, "tenant": sub.tenant, "district": sub.district, "book_type": sub.book_type,
             "book_name": BOOKS[sub.book_type].name, "item": sub.item, "period_key": sub.period_key,
-            "period_label": period_label(sub.period_key),
             "school_year": sub.school_year, "obligation_id": sub.obligation_id, "unit": sub.unit,
             "submitter": sub.submitter, "state": sub.state, "document_id": sub.document_id,
             "current_version_id": current.version_id if current else None,
@@ -149,7 +148,7 @@ class SubmissionService:
             "approved_version_id": sub.approved_version_id, "approved_sha256": sub.approved_sha256,
             "due_at": _fmt(sub.due_at), "submitted_at": _fmt(sub.submitted_at), "on_time": sub.on_time,
             "approval_due_at": _fmt(sub.approval_due_at), "approval_possible": possible, "approval_notice": notice,
-            "round": sub.round,
+            "round": sub.round, "period_label": period_label(sub.period_key),
             "steps": [{**s.step.to_data(), "decision": s.decision, "by": s.by, "on_behalf_of": s.on_behalf_of,
                        "at": _fmt(s.at), "comment": s.comment} for s in sub.steps],
             "waiting_for": [{"role": s.step.role, "unit": s.step.unit} for s in sub.waiting_steps()],
