@@ -157,7 +157,7 @@ class Gateway:
         except BodyTooLarge:
             raise self._too_large() from None
         except ClientAborted:
-            raise BadRequest("Nội dung gửi lên bị ngắt giữa chừng.", slug="incomplete-body") from None
+            raise BadRequest("Nội dung gửi lên bị ngắt giữa chừng.", code="incomplete-body") from None
         return self._relay(answer)
 
     def _admit(self, environ: dict[str, Any], route: ApiRoute, address: str, context: dict[str, Any]) -> None:

@@ -69,4 +69,4 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 def missing_token() -> Unauthorized:
-    return Unauthorized("Yêu cầu này cần mã truy cập (Authorization: Bearer ...).", slug="missing-token")
+    return Unauthorized("Yêu cầu này cần mã truy cập (Authorization: Bearer ...).", code="missing-token")

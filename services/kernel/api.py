@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 
-from .errors import JsonTooDeep, MalformedJson, UnsupportedMediaType, ValidationFailed
+from .errors import (
+    CODE_PATTERN, KERNEL_CODES, PROBLEM_BASE, JsonTooDeep, MalformedJson, UnsupportedMediaType, ValidationFailed,
+)
 
 #: Deepest nesting of arrays and objects a request body may have; no schema here needs more
 #: than a handful of levels, and Python's JSON parser recurses once per level.
@@ -115,10 +117,12 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
 class Api:
     """Collects route declarations of one service and renders its OpenAPI document."""
 
-    def __init__(self, *, title: str, version: str = "1.0.0", description: str = "") -> None:
+    def __init__(self, *, title: str, version: str = "1.0.0", description: str = "",
+                 problem_codes: Mapping[str, str] | None = None) -> None:
         self.title = title
         self.version = version
         self.description = description
+        self.problem_codes: dict[str, str] = {**KERNEL_CODES, **(problem_codes or {})}
         self._paths: dict[str, dict[str, Any]] = {}
         self._schemas: dict[str, Any] = {}
 
@@ -203,14 +207,17 @@ class Api:
         schemas["Problem"] = {
             "type": "object",
             "properties": {
-                "type": {"type": "string"},
+                "type": {"type": "string", "description": "Stable URI: " + PROBLEM_BASE + "{code}."},
+                "code": {"type": "string", "pattern": CODE_PATTERN, "enum": sorted(self.problem_codes),
+                         "description": "Stable machine code; callers branch on it, never on title or detail.",
+                         "x-codes": dict(sorted(self.problem_codes.items()))},
                 "title": {"type": "string"},
                 "status": {"type": "integer"},
                 "detail": {"type": "string"},
                 "field": {"type": "string"},
                 "request_id": {"type": "string"},
             },
-            "required": ["type", "title", "status"],
+            "required": ["type", "code", "title", "status"],
         }
         return {
             "openapi": "3.1.0",

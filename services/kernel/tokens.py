@@ -107,24 +107,24 @@ class TokenVerifier:
         try:
             decoded = jwt.decode(token, key_for, algorithms=ALGORITHMS)
         except _UnknownKey:
-            raise Unauthorized("Mã truy cập được ký bằng khóa không xác định.", slug="invalid-token") from None
+            raise Unauthorized("Mã truy cập được ký bằng khóa không xác định.", code="invalid-token") from None
         except BadSignatureError:
-            raise Unauthorized("Chữ ký của mã truy cập không hợp lệ.", slug="invalid-token") from None
+            raise Unauthorized("Chữ ký của mã truy cập không hợp lệ.", code="invalid-token") from None
         except (JoseError, ValueError, UnicodeError, TypeError):
-            raise Unauthorized("Mã truy cập không đúng định dạng hoặc dùng thuật toán không được chấp nhận.", slug="invalid-token") from None
+            raise Unauthorized("Mã truy cập không đúng định dạng hoặc dùng thuật toán không được chấp nhận.", code="invalid-token") from None
         claims = decoded.claims
         now = int(self._clock.now().timestamp())
         if claims.get("iss") != self._issuer:
-            raise Unauthorized("Mã truy cập không do hệ thống này cấp.", slug="invalid-token")
+            raise Unauthorized("Mã truy cập không do hệ thống này cấp.", code="invalid-token")
         aud = claims.get("aud")
         if not (aud == self._audience or (isinstance(aud, list) and self._audience in aud)):
-            raise Unauthorized("Mã truy cập không dành cho dịch vụ này.", slug="invalid-token")
+            raise Unauthorized("Mã truy cập không dành cho dịch vụ này.", code="invalid-token")
         exp = claims.get("exp")
         if not isinstance(exp, (int, float)) or now > exp + self._leeway:
-            raise Unauthorized("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", slug="token-expired")
+            raise Unauthorized("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", code="token-expired")
         nbf = claims.get("nbf")
         if isinstance(nbf, (int, float)) and now + self._leeway < nbf:
-            raise Unauthorized("Mã truy cập chưa có hiệu lực.", slug="invalid-token")
+            raise Unauthorized("Mã truy cập chưa có hiệu lực.", code="invalid-token")
         if "sub" not in claims:
-            raise Unauthorized("Mã truy cập thiếu thông tin người dùng.", slug="invalid-token")
+            raise Unauthorized("Mã truy cập thiếu thông tin người dùng.", code="invalid-token")
         return Principal.from_claims(claims)

@@ -58,7 +58,7 @@ def _http_problem(exc: HTTPException) -> Problem:
     cls = mapping.get(code)
     if cls is not None:
         return cls()
-    return Problem(status=code, slug=f"http-{code}", title="Yêu cầu không thể xử lý.")
+    return Problem(status=code, code="http-error", title="Yêu cầu không thể xử lý.")
 
 
 def make_service_app(
@@ -103,7 +103,7 @@ def make_service_app(
         scheme, _, token = auth.partition(" ")
         if scheme.lower() == "bearer":  # other schemes (e.g. Basic client auth at a token endpoint) are the route's own
             if not token.strip():
-                raise Unauthorized("Tiêu đề Authorization phải có dạng «Bearer <mã truy cập>».", slug="invalid-token")
+                raise Unauthorized("Tiêu đề Authorization phải có dạng «Bearer <mã truy cập>».", code="invalid-token")
             if verifier is None:
                 raise Unauthorized("Dịch vụ chưa được cấu hình để kiểm tra mã truy cập.")
             g.principal = verifier.verify(token.strip())

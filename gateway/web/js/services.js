@@ -4,7 +4,6 @@
  * shapes they return are documented beside each group.
  */
 import { api, upload, items, blobUrl } from './core/api.js';
-import { t } from './core/i18n.js';
 
 /** The school year a date falls in: September to May ("2025-2026"). */
 export function schoolYearOf(date = new Date()) {
@@ -12,26 +11,11 @@ export function schoolYearOf(date = new Date()) {
   return date.getMonth() >= 8 ? `${y}-${y + 1}` : `${y - 1}-${y}`;
 }
 
-/**
- * Approvals names teaching weeks "2025-2026/tuan-07", documents "2025-2026.t07";
- * months ("2025-11") and years ("2025-2026") are spelled the same by both.
+/*
+ * Periods: every service names a period with one key ("2025-2026", "2025-2026.hk1", "2025-09",
+ * "2025-2026.t07") and sends its Vietnamese label beside it (`period_label`, or `{key, label}` in
+ * /me/addresses); screens show the label as sent and pass keys on unchanged.
  */
-export function documentPeriod(periodKey) {
-  return String(periodKey || '').replace(/\/tuan-(\d+)$/, '.t$1');
-}
-
-/** A period key in words: "2025-2026/tuan-07" → "Tuần 7 năm học 2025-2026", "2025-11" → "Tháng 11/2025". */
-export function periodLabel(key) {
-  const k = String(key || '');
-  let m = /^(\d{4}-\d{4})(?:\/tuan-|\.t)(\d+)$/.exec(k);
-  if (m) return t('period.week', { n: Number(m[2]), year: m[1] });
-  m = /^(\d{4}-\d{4})\.hk([12])$/.exec(k);
-  if (m) return t(`period.semester${m[2]}`, { year: m[1] });
-  m = /^(\d{4})-(\d{2})$/.exec(k);
-  if (m) return t('period.month', { month: Number(m[2]), year: m[1] });
-  if (/^\d{4}-\d{4}$/.test(k)) return t('period.year', { year: k });
-  return k;
-}
 
 // ---------- signing: public verification ----------
 // → {code, known, latest, recalled, recall_reason, recalled_at, book_type, summary,
@@ -44,7 +28,7 @@ export function verifyCode(code) {
 }
 
 // ---------- documents ----------
-// /me/addresses → {school_year, items: [{book, book_name, owner_kind, owner_key, unit_id, cadence, periods, formats, max_bytes}]}
+// /me/addresses → {school_year, items: [{book, book_name, owner_kind, owner_key, unit_id, cadence, periods: [{key, label}], formats, max_bytes}]}
 export async function myAddresses(schoolYear) { return items(await api('documents', '/me/addresses', { query: { school_year: schoolYear } })); }
 
 /**

@@ -3,9 +3,11 @@ freeze an approved version.
 
 :class:`HttpDocuments` calls documents' internal routes with the kernel's client-credentials
 auth and keeps each school's catalog until documents says its version changed (``ETag`` /
-``If-None-Match``: one small request, no body, while nothing changed); :class:`FakeDocuments`
-keeps documents in memory for unit tests and follows the same contract (the same refusals,
-slugs and fields, and the catalog documents' own domain builds).
+``If-None-Match``: one small request, no body, while nothing changed); it branches on the
+problem's ``code`` (and, for ids documents cannot look up at all, on the status and ``field``),
+never on its Vietnamese text. :class:`FakeDocuments` keeps documents in memory for unit tests
+and follows the same contract (the same refusals, codes and fields, and the catalog documents'
+own domain builds).
 """
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from typing import Any, Protocol
 import requests
 
 from services.approvals.domain.catalog import SchoolCatalog, parse_catalog
-
-from services.kernel.errors import BadGateway, Conflict, Forbidden, NotFound, ValidationFailed
+from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.kernel.service_client import ServiceClient, problem_code
 
 
 @dataclass(frozen=True)
@@ -36,19 +38,23 @@ class Reference:
 
 def unknown_document() -> ValidationFailed:
     return ValidationFailed("Không tìm thấy tài liệu này trong hồ sơ của trường.", field="document_id",
-                            slug="unknown-document")
+                            code="unknown-document")
 
 
 def not_owner() -> Forbidden:
-    return Forbidden("Tài liệu này không thuộc hồ sơ của người nộp.", field="document_id", slug="not-document-owner")
+    return Forbidden("Tài liệu này không thuộc hồ sơ của người nộp.", field="document_id", code="not-document-owner")
 
 
 def unknown_version() -> ValidationFailed:
-    return ValidationFailed("Phiên bản này không thuộc tài liệu đã nêu.", field="version_id", slug="unknown-version")
+    return ValidationFailed("Phiên bản này không thuộc tài liệu đã nêu.", field="version_id", code="unknown-version")
 
 
 def digest_mismatch() -> ValidationFailed:
-    return ValidationFailed("Mã băm SHA-256 không khớp với phiên bản đã lưu.", field="sha256", slug="digest-mismatch")
+    return ValidationFailed("Mã băm SHA-256 không khớp với phiên bản đã lưu.", field="sha256", code="digest-mismatch")
+
+
+def already_frozen() -> Conflict:
+    return Conflict("Tài liệu đã được chốt ở một phiên bản khác đã duyệt.", field="version_id", code="already-frozen")
 
 
 class DocumentsPort(Protocol):
@@ -68,50 +74,34 @@ _REFUSALS = {"unknown-document": unknown_document, "not-document-owner": not_own
 
 
 class HttpDocuments:
-    """Documents' internal routes over HTTP, with a service token."""
+    """Documents' internal routes over HTTP, with a service token; refusals are told apart by ``code``."""
 
     def __init__(self, *, base_url: str, auth: requests.auth.AuthBase, session: requests.Session | None = None,
                  timeout: float = 15.0) -> None:
-        self._base = base_url.rstrip("/") + "/api/v1/internal"
-        self._auth = auth
-        self._http = session or requests.Session()
-        self._timeout = timeout
+        self._client = ServiceClient(base_url=base_url.rstrip("/") + "/api/v1/internal", auth=auth,
+                                     service_name="tài liệu", session=session, timeout=timeout)
         self._catalogs: dict[str, SchoolCatalog] = {}  # school id -> the last version documents sent
         self._lock = threading.Lock()
 
     def catalog(self, school_id: str) -> SchoolCatalog:
         held = self._catalogs.get(school_id)
         headers = {"If-None-Match": f'"{held.version}"'} if held else {}
-        try:
-            resp = self._http.get(f"{self._base}/schools/{requests.utils.quote(school_id, safe='')}/catalog",
-                                  headers=headers, auth=self._auth, timeout=self._timeout)
-        except requests.RequestException as exc:
-            raise BadGateway(f"Không gọi được dịch vụ tài liệu: {type(exc).__name__}.") from None
+        resp = self._client.request("GET", f"/schools/{requests.utils.quote(school_id, safe='')}/catalog",
+                                    headers=headers)
         if resp.status_code == 304 and held is not None:
             return held
-        if resp.status_code == 404:
+        if resp.status_code == 404:  # documents has not onboarded the school yet: the recompute waits
             raise NotFound("Dịch vụ tài liệu chưa có danh mục hồ sơ của trường này.", field="school",
-                           slug="unknown-school")
+                           code="unknown-school")
         if resp.status_code != 200:
-            raise BadGateway(f"Dịch vụ tài liệu không trả danh mục hồ sơ của trường (HTTP {resp.status_code}).")
+            raise self._client.unexpected(resp)
         catalog = parse_catalog(resp.json())
         with self._lock:
             self._catalogs[school_id] = catalog
         return catalog
 
     def _post(self, path: str, tenant: str, body: dict) -> requests.Response:
-        try:
-            return self._http.post(f"{self._base}{path}", params={"tenant": tenant}, json=body, auth=self._auth,
-                                   timeout=self._timeout)
-        except requests.RequestException as exc:
-            raise BadGateway(f"Không gọi được dịch vụ tài liệu: {type(exc).__name__}.") from None
-
-    @staticmethod
-    def _slug(resp: requests.Response) -> str:
-        try:
-            return str(resp.json().get("type", "")).rsplit("/", 1)[-1]
-        except ValueError:
-            return ""
+        return self._client.request("POST", path, params={"tenant": tenant}, json=body)
 
     def verify_reference(self, ref: Reference) -> None:
         resp = self._post(f"/documents/{requests.utils.quote(ref.document_id, safe='')}/references", ref.tenant,
@@ -119,32 +109,33 @@ class HttpDocuments:
                            "roles": sorted(ref.roles), "unit_roles": [list(u) for u in sorted(ref.unit_roles)]})
         if resp.status_code == 200:
             return
-        slug = self._slug(resp)
-        if slug in _REFUSALS:
-            raise _REFUSALS[slug]()
+        code = problem_code(resp)
+        if code in _REFUSALS:
+            raise _REFUSALS[code]()
         if resp.status_code in (400, 404, 405, 422):
             # an id documents cannot even look up (unknown school, malformed id): nothing of it exists
-            raise {"version_id": unknown_version, "sha256": digest_mismatch}.get(self._field(resp), unknown_document)()
-        raise BadGateway(f"Dịch vụ tài liệu trả lỗi HTTP {resp.status_code}.")
-
-    @staticmethod
-    def _field(resp: requests.Response) -> str:
-        try:
-            return str(resp.json().get("field") or "")
-        except ValueError:
-            return ""
+            raise {"version_id": unknown_version, "sha256": digest_mismatch}.get(_field(resp), unknown_document)()
+        raise self._client.unexpected(resp)
 
     def freeze(self, tenant: str, document_id: str, version_id: str, *, decision_id: str) -> None:
         resp = self._post(f"/versions/{requests.utils.quote(version_id, safe='')}/approved", tenant,
                           {"decision_id": decision_id, "document_id": document_id})
         if resp.status_code == 200:
             return
-        if resp.status_code == 409:
-            raise Conflict("Tài liệu đã được chốt ở một phiên bản khác đã duyệt.", field="version_id",
-                           slug="already-frozen")
-        if self._slug(resp) in _REFUSALS:
-            raise _REFUSALS[self._slug(resp)]()
-        raise BadGateway(f"Dịch vụ tài liệu trả lỗi HTTP {resp.status_code}.")
+        code = problem_code(resp)
+        if code == "already-frozen":
+            raise already_frozen()
+        if code in _REFUSALS:
+            raise _REFUSALS[code]()
+        raise self._client.unexpected(resp)
+
+
+def _field(resp: requests.Response) -> str:
+    """The input a problem names (``field``), "" when it names none."""
+    try:
+        return str(resp.json().get("field") or "")
+    except ValueError:
+        return ""
 
 
 @dataclass
@@ -212,8 +203,7 @@ class FakeDocuments:
         if doc is None or doc.tenant != tenant or version_id not in doc.versions:
             raise unknown_version()
         if doc.approved_version_id not in (None, version_id):
-            raise Conflict("Tài liệu đã được chốt ở một phiên bản khác đã duyệt.", field="version_id",
-                           slug="already-frozen")
+            raise already_frozen()
         doc.approved_version_id = version_id
         self.freezes.append((tenant, document_id, version_id))
 

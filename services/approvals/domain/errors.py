@@ -1,19 +1,20 @@
 """Domain errors of the approvals service.
 
-Plain exceptions carrying a Vietnamese message and the field at fault; the service
-layer turns them into problem+json responses (422, 403, 409) without the domain
-knowing about HTTP.
+Plain exceptions carrying a Vietnamese message, the field at fault and, where another
+service must tell the case apart, a stable machine ``code``; the service layer turns them
+into problem+json responses (422, 403, 409) without the domain knowing about HTTP.
 """
 from __future__ import annotations
 
 
 class ApprovalsError(Exception):
-    """Base of every approvals domain error."""
+    """Base of every approvals domain error; ``code`` None means the problem class's default."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = code
 
 
 class InvalidRule(ApprovalsError):

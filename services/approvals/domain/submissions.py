@@ -285,10 +285,12 @@ class Submission:
                        sha256=self.approved_sha256, steps=[s.spec.to_data() for s in self.signatures])
 
     # ----- signing, issue, recall ------------------------------------------------------------
-    def signing_turn(self, person: str, holds: frozenset[str]) -> tuple[SignatureState | None, str | None]:
-        """The signature step ``person`` may sign now (holding roles ``holds``), or a Vietnamese reason why not."""
+    def signing_turn(self, person: str, holds: frozenset[str]) -> tuple[SignatureState | None, InvalidTransition | None]:
+        """The signature step ``person`` may sign now (holding roles ``holds``), or the refusal saying why not
+        (its ``code``: not-awaiting-signature, out-of-turn or not-a-signer)."""
         if self.state != SIGNING:
-            return None, f"Hồ sơ đang ở trạng thái “{STATE_NAMES[self.state]}”, không chờ ký."
+            return None, InvalidTransition(f"Hồ sơ đang ở trạng thái “{STATE_NAMES[self.state]}”, không chờ ký.",
+                                           field="state", code="not-awaiting-signature")
         order = self.next_signing_order()
         for s in self.signatures:
             if s.spec.order == order and s.signed_by is None and s.spec.role in holds and s.spec.signer in (None, person):
@@ -296,20 +298,21 @@ class Submission:
         mine = [s.spec.order for s in self.signatures if s.signed_by is None and s.spec.role in holds
                 and s.spec.signer in (None, person)]
         if mine:
-            return None, f"Chưa đến lượt ký: đang chờ các chữ ký thứ tự {order}."
-        return None, "Người này không có lượt ký nào trên hồ sơ."
+            return None, InvalidTransition(f"Chưa đến lượt ký: đang chờ các chữ ký thứ tự {order}.", field="signer",
+                                           code="out-of-turn")
+        return None, InvalidTransition("Người này không có lượt ký nào trên hồ sơ.", field="signer", code="not-a-signer")
 
     def record_signature(self, *, signer: str, on_behalf_of: str | None, role: str, order: int, holds: frozenset[str],
                          version_id: str, sha256: str, signed_at: datetime, service: str) -> Acting:
-        step, reason = self.signing_turn(on_behalf_of or signer, holds)
+        step, refusal = self.signing_turn(on_behalf_of or signer, holds)
         if step is None:
-            raise InvalidTransition(reason or "", field="signer")
+            raise refusal or InvalidTransition("", field="signer")
         if step.spec.order != order or step.spec.role != role:
             raise InvalidTransition(f"Lượt ký hiện tại là thứ tự {step.spec.order} với vai trò “{step.spec.role}”.",
-                                    field="order")
+                                    field="order", code="wrong-signing-step")
         if version_id != self.approved_version_id or sha256 != self.approved_sha256:
             raise InvalidTransition("Tài liệu đã thay đổi so với phiên bản được phê duyệt; không thể ký.",
-                                    field="signed_sha256")
+                                    field="signed_sha256", code="document-changed")
         acting = Acting(signer, on_behalf_of, role)
         step.signed_by, step.on_behalf_of, step.signed_at, step.version_id = signer, on_behalf_of, signed_at, version_id
         self._log("signed", acting, signed_at, order=order, version_id=version_id, via=service)

@@ -21,11 +21,11 @@ def domain_errors() -> Iterator[None]:
     try:
         yield
     except InvalidRule as exc:
-        raise ValidationFailed(exc.message, field=exc.field) from None
+        raise ValidationFailed(exc.message, field=exc.field, code=exc.code) from None
     except NotPermitted as exc:
-        raise Forbidden(exc.message, field=exc.field) from None
+        raise Forbidden(exc.message, field=exc.field, code=exc.code) from None
     except InvalidTransition as exc:
-        raise Conflict(exc.message, field=exc.field) from None
+        raise Conflict(exc.message, field=exc.field, code=exc.code) from None
 
 
 def progress_period(due_at: datetime) -> str:

@@ -36,6 +36,7 @@ from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import BadGateway, Conflict, Forbidden, NotFound, ValidationFailed
 from services.kernel.ids import new_id
+from services.kernel.periods import period_label
 from services.kernel.permissions import (
     HIEU_TRUONG, PHO_HIEU_TRUONG, is_district_staff, require_principal, require_service,
 )
@@ -157,7 +158,7 @@ class SubmissionService:
             "approved_version_id": sub.approved_version_id, "approved_sha256": sub.approved_sha256,
             "due_at": _fmt(sub.due_at), "submitted_at": _fmt(sub.submitted_at), "on_time": sub.on_time,
             "approval_due_at": _fmt(sub.approval_due_at), "approval_possible": possible, "approval_notice": notice,
-            "round": sub.round,
+            "round": sub.round, "period_label": period_label(sub.period_key),
             "steps": [{**s.step.to_data(), "decision": s.decision, "by": s.by, "on_behalf_of": s.on_behalf_of,
                        "at": _fmt(s.at), "comment": s.comment} for s in sub.steps],
             "waiting_for": [{"role": s.step.role, "unit": s.step.unit} for s in sub.waiting_steps()],
@@ -456,8 +457,9 @@ class SubmissionService:
             _, sub = self.load(p, submission_id)
             if signer != p.sub:
                 raise Forbidden("Chỉ được hỏi lượt ký của chính mình.")
-        step, reason = sub.signing_turn(signer, self._holds(sub.tenant, signer, self.clock.now()))
-        return {"submission_id": sub.id, "signer": signer, "may_sign": step is not None, "reason": reason,
+        step, refusal = sub.signing_turn(signer, self._holds(sub.tenant, signer, self.clock.now()))
+        return {"submission_id": sub.id, "signer": signer, "may_sign": step is not None,
+                "reason": refusal.message if refusal else None, "reason_code": refusal.code if refusal else None,
                 "order": step.spec.order if step else sub.next_signing_order(),
                 "role": step.spec.role if step else None, "organisation": step.spec.organisation if step else None,
                 "version_id": sub.approved_version_id, "sha256": sub.approved_sha256}

@@ -11,6 +11,7 @@ from services.kernel.jsonlog import configure_logging
 from services.kernel.web import make_service_app
 
 from ..bootstrap import Container, bootstrap
+from ..problem_codes import PROBLEM_CODES
 from .http import documents_blueprint
 
 STREAMING = ("/api/v1/documents/", "/api/v1/internal/")
@@ -19,7 +20,8 @@ STREAMING = ("/api/v1/documents/", "/api/v1/internal/")
 def create_app(config: Mapping[str, Any] | None = None, *, container: Container | None = None) -> Flask:
     container = container or bootstrap(config)
     configure_logging("documents", level=container.settings.log_level, json_format=container.settings.log_json)
-    api = Api(title="HoSo documents", description="Danh mục hồ sơ, thư mục, tệp và phiên bản, khóa sổ, xuất hồ sơ.")
+    api = Api(title="HoSo documents", description="Danh mục hồ sơ, thư mục, tệp và phiên bản, khóa sổ, xuất hồ sơ.",
+              problem_codes=PROBLEM_CODES)
     app = make_service_app(
         name="documents",
         verifier=container.runtime.verifier,

@@ -94,7 +94,7 @@ class Exports:
     def file_of(self, ctx: CallerContext, export_id: str) -> ExportRecord:
         record = self.get(ctx, export_id)
         if record.status != "done":
-            raise Conflict("Tệp xuất chưa sẵn sàng.", slug="export-not-ready", extra={"status": record.status})
+            raise Conflict("Tệp xuất chưa sẵn sàng.", code="export-not-ready", extra={"status": record.status})
         return record
 
     def on_event(self, event: Event) -> None:

@@ -66,7 +66,7 @@ class Internal:
         elif version.rendition_status == "ready":
             key, size, sha = version.rendition_key, version.rendition_size, version.rendition_sha256
         else:
-            raise Conflict("Bản PDF của tệp này chưa sẵn sàng.", slug="rendition-not-ready",
+            raise Conflict("Bản PDF của tệp này chưa sẵn sàng.", code="rendition-not-ready",
                            extra={"rendition_status": version.rendition_status, "reason": version.rendition_error})
         self._audit.append(action="documents.version.read", actor=ctx.principal.sub, tenant=version.tenant_id,
                            district=version.district_id, target=version.id, data={"pdf_for": ctx.principal.client_id})
@@ -86,7 +86,7 @@ class Internal:
         if kind == "signed" and document.approved_version_id and base is not None \
                 and base.id != (document.record_version_id or document.approved_version_id):
             # a frozen record is signed on its approved version (or the signed one that follows it), no other
-            raise Conflict("Chỉ được ký trên phiên bản đã duyệt của hồ sơ.", field="version_id", slug="not-record-version",
+            raise Conflict("Chỉ được ký trên phiên bản đã duyệt của hồ sơ.", field="version_id", code="not-record-version",
                            extra={"record_version_id": document.record_version_id})
         book = effective_catalog(ctx.school).get(document.book)  # type: ignore[arg-type]
         if kind == "signed":
@@ -165,7 +165,7 @@ class Internal:
         version = ctx.repos.versions.get(version_id)
         if document_id is not None and version.document_id != document_id:
             raise ValidationFailed("Phiên bản này không thuộc tài liệu đã nêu.", field="version_id",
-                                   slug="unknown-version")
+                                   code="unknown-version")
         current = ctx.repos.documents.get(version.document_id)
         status = current.status if current.status == "signed" else "approved"
         document = ctx.repos.documents.query(id=version.document_id, approved_version_id=None).modify(
@@ -174,7 +174,7 @@ class Internal:
             document = ctx.repos.documents.get(version.document_id)
             if document.approved_version_id != version_id:
                 raise Conflict("Tài liệu đã được chốt ở một phiên bản khác đã duyệt.", field="version_id",
-                               slug="already-frozen", extra={"approved_version_id": document.approved_version_id})
+                               code="already-frozen", extra={"approved_version_id": document.approved_version_id})
             return document  # the same freeze again: nothing changes
         if document.record_version_id is None:
             document = ctx.repos.documents.query(id=document.id, record_version_id=None).modify(
@@ -197,20 +197,20 @@ class Internal:
         document = ctx.repos.documents.query(id=document_id).first()
         if document is None:
             raise ValidationFailed("Không tìm thấy tài liệu này trong hồ sơ của trường.", field="document_id",
-                                   slug="unknown-document")
+                                   code="unknown-document")
         actor = Actor(sub=person, tenant=ctx.school.id if ctx.school else None, roles=roles, unit_roles=unit_roles)
         catalog = ctx.catalog
         if not catalog.has(document.book) or find_slot(actor, catalog.get(document.book), ctx.units,
                                                        document.owner_key) is None:
             raise Forbidden("Tài liệu này không thuộc hồ sơ của người nộp.", field="document_id",
-                            slug="not-document-owner")
+                            code="not-document-owner")
         version = ctx.repos.versions.query(id=version_id, document_id=document.id).first()
         if version is None:
             raise ValidationFailed("Phiên bản này không thuộc tài liệu đã nêu.", field="version_id",
-                                   slug="unknown-version")
+                                   code="unknown-version")
         if version.sha256 != sha256:
             raise ValidationFailed("Mã băm SHA-256 không khớp với phiên bản đã lưu.", field="sha256",
-                                   slug="digest-mismatch")
+                                   code="digest-mismatch")
         return {"document_id": document.id, "version_id": version.id, "sha256": version.sha256,
                 "book": document.book, "period": document.period, "owner_key": document.owner_key,
                 "approved_version_id": document.approved_version_id}

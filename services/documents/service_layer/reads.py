@@ -100,7 +100,7 @@ class Reads:
         key, size, sha, name, ctype = version.storage_key, version.size, version.sha256, version.file_name, version.content_type
         if rendition and version.format != "pdf":
             if version.rendition_status != "ready":
-                raise Conflict("Bản PDF của tệp này chưa sẵn sàng.", slug="rendition-not-ready",
+                raise Conflict("Bản PDF của tệp này chưa sẵn sàng.", code="rendition-not-ready",
                                extra={"rendition_status": version.rendition_status})
             key, size, sha, ctype = version.rendition_key, version.rendition_size, version.rendition_sha256, "application/pdf"
             name = download_name(name, "pdf")
@@ -127,7 +127,7 @@ class Reads:
                                 expires=expires, rendition=rendition):
             raise NotFound()
         if expires <= int(self._clock.now().timestamp()):
-            raise Forbidden("Liên kết tải xuống đã hết hạn; hãy tạo liên kết mới.", slug="link-expired")
+            raise Forbidden("Liên kết tải xuống đã hết hạn; hãy tạo liên kết mới.", code="link-expired")
 
 
 def safe_ascii(name: str) -> str:

@@ -99,7 +99,7 @@ class Templates:
                                             school=None)
             result = layer(upper, [template])
         except CatalogError as exc:
-            raise ValidationFailed(exc.message, field=exc.field_name or "book", slug="catalog-loosening") from None
+            raise ValidationFailed(exc.message, field=exc.field_name or "book", code="catalog-loosening") from None
         record_id = f"{level}:{tier}:{owner}"
         record = CatalogTemplateRecord.objects(id=record_id).first() or CatalogTemplateRecord(
             id=record_id, education_level=level, tier=tier, owner_id=owner)

@@ -138,11 +138,11 @@ class Uploads:
         school_year = parse_period(period).school_year
         if document is not None and document.write_once:
             raise Conflict("Hồ sơ đã được duyệt hoặc ký số, không thể thay đổi; chỉ được sửa qua thủ tục đính chính.",
-                           slug="write-once")
+                           code="write-once")
         now = self._clock.now()
         refuse_if_locked(ctx, WriteTarget(book.slug, unit_id, period, school_year), now)
         if req.content_length == 0:
-            raise ValidationFailed("Tệp rỗng, không có nội dung để lưu.", field="file", slug="empty-file")
+            raise ValidationFailed("Tệp rỗng, không có nội dung để lưu.", field="file", code="empty-file")
         if req.content_length is not None and req.content_length > book.max_bytes:
             raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {size_text(book.max_bytes)}.")
 
@@ -169,7 +169,7 @@ class Uploads:
             book = ctx.catalog.get(document.book)
             slot = find_slot(ctx.actor, book, ctx.units, document.owner_key)
             if slot is None:
-                raise Forbidden(f"Bạn không phải người nộp “{book.name}” này.", slug="not-owner")
+                raise Forbidden(f"Bạn không phải người nộp “{book.name}” này.", code="not-owner")
             return document, book, document.owner_key, document.unit_id, document.period
         if not req.book or not ctx.catalog.has(req.book):
             raise ValidationFailed("Loại hồ sơ không có trong danh mục của trường.", field="book")
@@ -178,7 +178,7 @@ class Uploads:
             raise ValidationFailed(f"“{book.name}” được quản lý trên {book.external_system}.", field="book")
         slot = find_slot(ctx.actor, book, ctx.units, req.owner_key)
         if slot is None:
-            raise Forbidden(f"Bạn không có nghĩa vụ nộp “{book.name}”.", slug="not-owner")
+            raise Forbidden(f"Bạn không có nghĩa vụ nộp “{book.name}”.", code="not-owner")
         try:
             period = check_period(book, req.period or "").key
         except PeriodError as exc:
@@ -216,27 +216,27 @@ class Uploads:
             self._store.put_stream(key, reader, content_type="application/octet-stream")
         except _WrongType as exc:
             raise UnsupportedMediaType(f"Loại tệp thực tế là {describe(exc.kind)}; “{book.name}” chỉ nhận {wanted}.",
-                                       field="file", slug="wrong-file-type") from None
+                                       field="file", code="wrong-file-type") from None
         except (TooLarge, ObjectStoreError) as exc:
             raise _store_refusal(exc, book) from None
         except OSError:
-            raise BadRequest("Quá trình tải lên bị gián đoạn; tệp chưa được lưu.", slug="upload-interrupted") from None
+            raise BadRequest("Quá trình tải lên bị gián đoạn; tệp chưa được lưu.", code="upload-interrupted") from None
         if reader.size == 0:
             self._store.delete(key)
-            raise ValidationFailed("Tệp rỗng, không có nội dung để lưu.", field="file", slug="empty-file")
+            raise ValidationFailed("Tệp rỗng, không có nội dung để lưu.", field="file", code="empty-file")
         try:
             with self._readable(key, reader.size) as handle:
                 fmt = validate_structure(sniff(reader.head) or "", handle, reader.size)
         except FileTypeError as exc:
             self._store.delete(key)
-            raise UnsupportedMediaType(str(exc), field="file", slug="invalid-file") from None
+            raise UnsupportedMediaType(str(exc), field="file", code="invalid-file") from None
         except BaseException:
             self._store.delete(key)
             raise
         if fmt not in book.formats:
             self._store.delete(key)
             raise UnsupportedMediaType(f"Loại tệp thực tế là {describe(fmt)}; “{book.name}” chỉ nhận {wanted}.",
-                                       field="file", slug="wrong-file-type")
+                                       field="file", code="wrong-file-type")
         if fmt == "pdf" and signable_check:
             try:
                 self._signable_pdf(key, reader.size, book, repair=False)
@@ -313,7 +313,7 @@ class Uploads:
                 inc__version_count=1, set__latest_version_id=version_id, set__updated_at=now, new=True)
             if updated is None:
                 raise Conflict("Hồ sơ đã được duyệt hoặc ký số, không thể thay đổi; chỉ được sửa qua thủ tục đính chính.",
-                               slug="write-once")
+                               code="write-once")
             document, number, new_document = updated, updated.version_count, False
         version = VersionRecord(
             id=version_id, document_id=document.id, number=number, kind="upload", storage_key=key,
@@ -357,10 +357,10 @@ def _store_refusal(exc: TooLarge | ObjectStoreError, book: BookType) -> PayloadT
         return PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {size_text(book.max_bytes)}.")
     log.warning("object store failed while storing a file", exc_info=exc)
     return ServiceUnavailable("Kho lưu trữ tệp đang gặp sự cố; tệp chưa được lưu, vui lòng thử lại.",
-                              slug="storage-unavailable")
+                              code="storage-unavailable")
 
 
 def _unsignable(reason: str) -> ValidationFailed:
     """422 for a PDF that could never be signed, with the reason and what to do."""
-    slug, detail = UNSIGNABLE.get(reason, UNSIGNABLE["corrupt"])
-    return ValidationFailed(detail, field="file", slug=slug, title="Tệp PDF không thể ký số.")
+    code, detail = UNSIGNABLE.get(reason, UNSIGNABLE["corrupt"])
+    return ValidationFailed(detail, field="file", code=code, title="Tệp PDF không thể ký số.")

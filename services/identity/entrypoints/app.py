@@ -11,6 +11,7 @@ from services.kernel.jsonlog import configure_logging
 from services.kernel.web import make_service_app
 
 from ..bootstrap import Container, bootstrap
+from ..problem_codes import PROBLEM_CODES
 from .api import api_blueprint
 from .invitation_pages import invitation_pages_blueprint
 from .oauth import build_server, oauth_blueprint
@@ -21,7 +22,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
     container = container or bootstrap(config)
     settings = container.settings
     configure_logging("identity", level=settings.log_level, json_format=settings.log_json)
-    api = Api(title="HoSo identity", description="Đăng nhập một lần, cây tổ chức, tài khoản, vai trò và ủy quyền.")
+    api = Api(title="HoSo identity", description="Đăng nhập một lần, cây tổ chức, tài khoản, vai trò và ủy quyền.",
+              problem_codes=PROBLEM_CODES)
     app = make_service_app(
         name="identity", verifier=container.runtime.verifier, api=api,
         blueprints=[api_blueprint(container, api), pages_blueprint(container), invitation_pages_blueprint(container)],

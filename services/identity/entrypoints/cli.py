@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.message, file=sys.stderr)
         return 2
     except Problem as exc:
-        print(f"{exc.detail or exc.title} ({exc.field or exc.slug})", file=sys.stderr)
+        print(f"{exc.detail or exc.title} ({exc.field or exc.code})", file=sys.stderr)
         return 2
     return 0
 

@@ -35,7 +35,7 @@ DISTRICT_APPOINTED = frozenset({"hieu_truong"})
 class OutsideAuthority(Forbidden):
     """The person holds a role the caller's authority does not cover."""
 
-    slug = "outside-account-authority"
+    code = "outside-account-authority"
     title = "Tài khoản này không thuộc quyền quản lý của bạn."
 
 

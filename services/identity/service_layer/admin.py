@@ -49,7 +49,7 @@ INVITATION_LIFETIME = timedelta(days=14)
 class IdentifierCollision(ValidationFailed):
     """A username equal to an organisation id (or the reverse): ids of different kinds never share a value."""
 
-    slug = "identifier-collision"
+    code = "identifier-collision"
     title = "Mã định danh trùng với một định danh loại khác."
 
 

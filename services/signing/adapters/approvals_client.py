@@ -1,6 +1,8 @@
 """The approvals service as the signing service sees it: whose turn it is, and recording signatures.
 
-:class:`HttpApprovals` calls the approvals API with a client-credentials token;
+:class:`HttpApprovals` calls the approvals API with a client-credentials token and tells
+approvals' refusals apart by their stable codes (``reason_code``, problem ``code``), never by
+their Vietnamese sentences;
 :class:`FakeApprovals` keeps submissions in memory for unit tests, applying the same rules
 the approvals service applies to signing (state, order, approved version).
 """
@@ -11,7 +13,8 @@ from typing import Any, Protocol
 
 import requests
 
-from services.kernel.errors import BadGateway, NotFound
+from services.kernel.errors import NotFound
+from services.kernel.service_client import ServiceClient, problem_code
 from services.signing.domain.errors import DocumentChanged, NotApproved, OutOfTurn, SigningRefused
 
 
@@ -23,36 +26,47 @@ class ApprovalsPort(Protocol):
     def record_signature(self, submission_id: str, body: dict[str, Any]) -> dict[str, Any]: ...
 
 
+# approvals' refusal codes (its ``reason_code`` or problem ``code``) as the signing refusal a signer sees
+_TURN_REFUSALS: dict[str, type[SigningRefused]] = {
+    "not-awaiting-signature": NotApproved,
+    "out-of-turn": OutOfTurn,
+    "not-a-signer": OutOfTurn,
+    "wrong-signing-step": OutOfTurn,
+    "document-changed": DocumentChanged,
+}
+
+
+def refusal_for(code: str, detail: str) -> SigningRefused:
+    """The signing refusal for approvals' refusal ``code``; approvals' own sentence as the detail."""
+    cls = _TURN_REFUSALS.get(code, SigningRefused)
+    return cls(f"{cls.message} {detail}".strip() if cls is NotApproved else (detail or cls.message))
+
+
 def refusal_for_turn(turn: dict[str, Any]) -> SigningRefused:
-    """The refusal matching approvals' Vietnamese reason for ``may_sign: false``."""
-    reason = turn.get("reason") or ""
-    if "không chờ ký" in reason:
-        return NotApproved(f"{NotApproved.message} {reason}")
-    return OutOfTurn(reason or OutOfTurn.message)
+    """The refusal matching approvals' ``reason_code`` for ``may_sign: false``."""
+    return refusal_for(str(turn.get("reason_code") or "out-of-turn"), turn.get("reason") or "")
 
 
 class HttpApprovals:
+    """Approvals' API over HTTP with a service token; refusals are told apart by their ``code``."""
+
     def __init__(self, *, base_url: str, auth: requests.auth.AuthBase, session: requests.Session | None = None,
                  timeout: float = 15.0) -> None:
-        self._base = base_url.rstrip("/") + "/api/v1"
-        self._auth = auth
-        self._http = session or requests.Session()
-        self._timeout = timeout
+        self._client = ServiceClient(base_url=base_url.rstrip("/") + "/api/v1", auth=auth, service_name="phê duyệt",
+                                     session=session, timeout=timeout)
 
     def _call(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
-        try:
-            resp = self._http.request(method, self._base + path, auth=self._auth, timeout=self._timeout, **kw)
-        except requests.RequestException as exc:
-            raise BadGateway(f"Không gọi được dịch vụ phê duyệt: {type(exc).__name__}.") from None
+        resp = self._client.request(method, path, **kw)
         if resp.status_code == 404:
             raise NotFound("Không tìm thấy hồ sơ trình duyệt.")
         if resp.status_code in (409, 422):
-            detail = resp.json().get("detail") or ""
-            if "đã thay đổi" in detail:
-                raise DocumentChanged(detail)
-            raise OutOfTurn(detail) if "lượt ký" in detail.lower() else SigningRefused(detail)
+            try:
+                detail = str(resp.json().get("detail") or "")
+            except ValueError:
+                detail = ""
+            raise refusal_for(problem_code(resp), detail)
         if resp.status_code >= 400:
-            raise BadGateway(f"Dịch vụ phê duyệt trả lỗi HTTP {resp.status_code}.")
+            raise self._client.unexpected(resp)
         return resp.json()
 
     def submission(self, submission_id: str) -> dict[str, Any]:
@@ -110,7 +124,8 @@ class FakeApprovals:
     def signing_turn(self, submission_id: str, signer: str) -> dict[str, Any]:
         sub = self._get(submission_id)
         if sub.state != "signing":
-            return {"may_sign": False, "reason": "Hồ sơ đang ở trạng thái “Chờ duyệt”, không chờ ký."}
+            return {"may_sign": False, "reason": "Hồ sơ đang ở trạng thái “Chờ duyệt”, không chờ ký.",
+                    "reason_code": "not-awaiting-signature"}
         pending = self._pending(sub)
         order = min(s["order"] for s in pending)
         for s in pending:
@@ -118,13 +133,14 @@ class FakeApprovals:
                 return {"may_sign": True, "reason": None, "order": order, "role": s["role"],
                         "organisation": s.get("organisation", False), "version_id": sub.version_id,
                         "sha256": sub.sha256}
-        return {"may_sign": False, "reason": f"Chưa đến lượt ký: đang chờ các chữ ký thứ tự {order}."}
+        return {"may_sign": False, "reason": f"Chưa đến lượt ký: đang chờ các chữ ký thứ tự {order}.",
+                "reason_code": "out-of-turn"}
 
     def record_signature(self, submission_id: str, body: dict[str, Any]) -> dict[str, Any]:
         sub = self._get(submission_id)
         turn = self.signing_turn(submission_id, body.get("on_behalf_of") or body["signer"])
         if not turn["may_sign"]:
-            raise OutOfTurn(turn["reason"])
+            raise refusal_for_turn(turn)
         if body["signed_version_id"] != sub.version_id or body["signed_sha256"] != sub.sha256:
             raise DocumentChanged()
         sub.signed.append({**body, "signed_at": str(body["signed_at"])})

@@ -1,6 +1,7 @@
 """The documents service as the signing service sees it: a version's PDF in, a signed version out.
 
-:class:`HttpDocuments` streams both ways (the PDF is never held whole in memory here);
+:class:`HttpDocuments` streams both ways (the PDF is never held whole in memory here) and
+tells documents' refusals apart by their problem ``code``;
 :class:`FakeDocuments` keeps versions in memory for unit tests.
 """
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import IO, Any, Protocol
 
 import requests
 
-from services.kernel.errors import BadGateway, NotFound
+from services.kernel.errors import NotFound
 from services.kernel.ids import new_id
-from services.signing.domain.errors import SigningRefused
+from services.kernel.service_client import ServiceClient, problem_code
+from services.signing.domain.errors import DocumentChanged, RenditionNotReady, SigningRefused
 
 
 @dataclass(frozen=True)
@@ -32,32 +34,43 @@ class DocumentsPort(Protocol):
         """Store ``pdf`` as a new signed version derived from ``base_version_id``."""
 
 
+# documents' refusal codes as the signing refusal a signer sees
+_REFUSALS: dict[str, type[SigningRefused]] = {
+    "rendition-not-ready": RenditionNotReady,
+    "not-record-version": DocumentChanged,
+}
+
+
 class HttpDocuments:
+    """Documents' internal routes over HTTP with a service token; refusals are told apart by ``code``."""
+
     def __init__(self, *, base_url: str, auth: requests.auth.AuthBase, session: requests.Session | None = None,
                  timeout: float = 60.0) -> None:
-        self._base = base_url.rstrip("/") + "/api/v1/internal"
-        self._auth = auth
-        self._http = session or requests.Session()
-        self._timeout = timeout
+        self._client = ServiceClient(base_url=base_url.rstrip("/") + "/api/v1/internal", auth=auth,
+                                     service_name="tài liệu", session=session, timeout=timeout)
 
     def _check(self, resp: requests.Response) -> requests.Response:
         if resp.status_code == 404:
             raise NotFound("Không tìm thấy phiên bản tài liệu.")
         if resp.status_code in (409, 422):
-            raise SigningRefused(resp.json().get("detail") or "Dịch vụ tài liệu từ chối yêu cầu.")
+            cls = _REFUSALS.get(problem_code(resp), SigningRefused)
+            try:
+                detail = str(resp.json().get("detail") or "")
+            except ValueError:
+                detail = ""
+            raise cls(detail or None)
         if resp.status_code >= 400:
-            raise BadGateway(f"Dịch vụ tài liệu trả lỗi HTTP {resp.status_code}.")
+            raise self._client.unexpected(resp)
         return resp
 
     def fetch_pdf(self, tenant: str, version_id: str, into: IO[bytes]) -> None:
-        try:
-            with self._http.get(f"{self._base}/versions/{version_id}/pdf", params={"tenant": tenant},
-                                auth=self._auth, timeout=self._timeout, stream=True) as resp:
-                self._check(resp)
+        with self._client.request("GET", f"/versions/{version_id}/pdf", params={"tenant": tenant}, stream=True) as resp:
+            self._check(resp)
+            try:
                 for chunk in resp.iter_content(1 << 20):
                     into.write(chunk)
-        except requests.RequestException as exc:
-            raise BadGateway(f"Không gọi được dịch vụ tài liệu: {type(exc).__name__}.") from None
+            except requests.RequestException as exc:
+                raise self._client.unreachable(exc) from None
 
     def store_signed(self, tenant: str, base_version_id: str, pdf: IO[bytes], *, file_name: str,
                      signers: list[dict[str, Any]]) -> StoredVersion:
@@ -67,12 +80,8 @@ class HttpDocuments:
         headers = {"Content-Type": "application/pdf", "Content-Length": str(size),
                    "X-File-Name": file_name.encode("utf-8").decode("latin-1"),
                    "X-Signers": json.dumps(signers, ensure_ascii=True)}
-        try:
-            resp = self._check(self._http.post(f"{self._base}/versions/{base_version_id}/signed",
-                                               params={"tenant": tenant}, data=pdf, headers=headers,
-                                               auth=self._auth, timeout=self._timeout))
-        except requests.RequestException as exc:
-            raise BadGateway(f"Không gọi được dịch vụ tài liệu: {type(exc).__name__}.") from None
+        resp = self._check(self._client.request("POST", f"/versions/{base_version_id}/signed",
+                                                params={"tenant": tenant}, data=pdf, headers=headers))
         body = resp.json()
         return StoredVersion(body["id"], body["sha256"])
 

@@ -93,6 +93,12 @@ class DocumentChanged(SigningRefused):
     message = "Tài liệu đã thay đổi sau khi được phê duyệt; không thể ký phiên bản này."
 
 
+class RenditionNotReady(SigningRefused):
+    status = 409
+    code = "rendition-not-ready"
+    message = "Bản PDF của tài liệu chưa được tạo xong; hãy thử ký lại sau ít phút."
+
+
 class SignatureMismatch(SigningRefused):
     code = "signature-mismatch"
     message = "Chữ ký nhận được không khớp với chứng thư số của người ký."

@@ -12,6 +12,7 @@ from services.kernel.jsonlog import configure_logging
 from services.kernel.web import make_service_app
 
 from ..bootstrap import Container, bootstrap
+from ..problem_codes import PROBLEM_CODES
 from .http import signing_blueprint
 from .verify_page import verify_page_blueprint
 
@@ -20,7 +21,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
     container = container or bootstrap(config)
     configure_logging("signing", level=container.settings.log_level, json_format=container.settings.log_json)
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # it logs every glyph of the stamp font at INFO
-    api = Api(title="HoSo signing", description="Chữ ký số PAdES, ký hàng loạt, tra cứu và thu hồi.")
+    api = Api(title="HoSo signing", description="Chữ ký số PAdES, ký hàng loạt, tra cứu và thu hồi.",
+              problem_codes=PROBLEM_CODES)
     app = make_service_app(
         name="signing",
         verifier=container.runtime.verifier,

@@ -76,7 +76,7 @@ class SignedDocumentRepository(TenantRepository[SignedDocumentDoc]):
 
 
 def refusal_problem(exc: SigningRefused) -> Problem:
-    return Problem(exc.detail, status=exc.status, slug=exc.code, title="Không thể ký tài liệu.", field=exc.field)
+    return Problem(exc.detail, status=exc.status, code=exc.code, title="Không thể ký tài liệu.", field=exc.field)
 
 
 @dataclass
@@ -345,7 +345,7 @@ class SigningService:
         except SigningRefused as exc:
             self._fail(item, exc.detail, exc.code, source_path, out_path)
         except Problem as exc:
-            self._fail(item, exc.detail or exc.title, exc.slug, source_path, out_path)
+            self._fail(item, exc.detail or exc.title, exc.code, source_path, out_path)
         except Exception:
             log.exception("preparing %s in batch %s failed", sid, batch.id)
             self._fail(item, UNEXPECTED, "internal-error", source_path, out_path)
@@ -370,7 +370,7 @@ class SigningService:
             except SigningRefused as exc:
                 self._fail(item, exc.detail, exc.code, out_path)
             except Problem as exc:
-                self._fail(item, exc.detail or exc.title, exc.slug, out_path)
+                self._fail(item, exc.detail or exc.title, exc.code, out_path)
             except Exception:
                 log.exception("completing %s in batch %s failed", item["submission_id"], batch.id)
                 self._fail(item, UNEXPECTED, "internal-error", out_path)

@@ -127,13 +127,13 @@ def test_references_are_checked_and_the_approval_freezes_the_version_over_http(s
 
     with pytest.raises(Forbidden) as refused:
         submit(their_doc.id, theirs.id, theirs.sha256)
-    assert (refused.value.slug, refused.value.field) == ("not-document-owner", "document_id")
+    assert (refused.value.code, refused.value.field) == ("not-document-owner", "document_id")
     with pytest.raises(ValidationFailed) as refused:
         submit(far_doc.id, far.id, far.sha256)
-    assert (refused.value.slug, refused.value.field) == ("unknown-document", "document_id")
+    assert (refused.value.code, refused.value.field) == ("unknown-document", "document_id")
     with pytest.raises(ValidationFailed) as refused:
         submit(mine_doc.id, mine.id, hashlib.sha256(b"other").hexdigest())
-    assert (refused.value.slug, refused.value.field) == ("digest-mismatch", "sha256")
+    assert (refused.value.code, refused.value.field) == ("digest-mismatch", "sha256")
 
     sub = submit(mine_doc.id, mine.id, mine.sha256)
     done = approvals.submissions.decide(head, sub["id"], decision="approve", comment=None)
@@ -143,7 +143,7 @@ def test_references_are_checked_and_the_approval_freezes_the_version_over_http(s
     with pytest.raises(Conflict) as late:
         documents.uploads.upload(school_context(teacher), UploadRequest(
             file_name="ban-2.pdf", content_length=None, document_id=mine_doc.id), io.BytesIO(_pdf("ban 2")))
-    assert late.value.slug == "write-once"
+    assert late.value.code == "write-once"
 
 
 def test_ids_documents_cannot_look_up_are_refused_naming_the_field_not_a_server_error(services):
@@ -161,4 +161,4 @@ def test_ids_documents_cannot_look_up_are_refused_naming_the_field_not_a_server_
     with pytest.raises(ValidationFailed) as refused:
         approvals.submissions.create(teacher, obligation_id=ob.id, document_id=mine_doc.id, version_id="v" * 150,
                                      sha256=mine.sha256)
-    assert (refused.value.slug, refused.value.field) == ("unknown-version", "version_id")
+    assert (refused.value.code, refused.value.field) == ("unknown-version", "version_id")

@@ -72,9 +72,11 @@ def test_signing_in_order_then_issue_and_recall(api, hoc_ba):
     assert waiting("thhp.hieutruong") == [] and waiting("thhp.vanthu") == []
     assert turn("thhp.vanthu")["may_sign"] is False
     assert turn("thhp.vanthu")["reason"] == "Chưa đến lượt ký: đang chờ các chữ ký thứ tự 1."
+    assert turn("thhp.vanthu")["reason_code"] == "out-of-turn"  # what the signing service branches on
     t = turn("thhp.giaovien")
     assert (t["may_sign"], t["order"], t["version_id"], t["sha256"]) == (True, 1, "hb-v1", sha("hb-v1"))
     assert turn("thhp.ketoan")["reason"] == "Người này không có lượt ký nào trên hồ sơ."
+    assert turn("thhp.ketoan")["reason_code"] == "not-a-signer" and t["reason_code"] is None
 
     def sign(signer, role, order, digest=sha("hb-v1"), token=service):
         return api.call("POST", f"/submissions/{sid}/signatures", "", {
@@ -83,15 +85,21 @@ def test_signing_in_order_then_issue_and_recall(api, hoc_ba):
 
     r = sign("thhp.vanthu", "van_thu", 3)
     assert r.status_code == 409 and "Chưa đến lượt ký" in r.get_json()["detail"]
+    assert r.get_json()["code"] == "out-of-turn"
     assert sign("thhp.giaovien", "gvcn", 1, token=api.token("thhp.giaovien")).status_code == 403  # services only
     assert sign("thhp.giaovien", "gvcn", 1).status_code == 200
     assert waiting("thhp.giaovien") == [] and waiting("thhp.hieutruong") == [(sid, "sign", 2)]
     r = sign("thhp.hieutruong", "hieu_truong", 2, digest=sha("changed"))
     assert r.status_code == 409 and r.get_json()["detail"].startswith("Tài liệu đã thay đổi")
+    assert r.get_json()["code"] == "document-changed"
+    wrong_step = sign("thhp.hieutruong", "van_thu", 2)
+    assert wrong_step.status_code == 409 and wrong_step.get_json()["code"] == "wrong-signing-step"
     assert sign("thhp.hieutruong", "hieu_truong", 2).status_code == 200
     assert api.call("POST", f"/submissions/{sid}/issue", "thhp.vanthu", {}).status_code == 409  # not signed yet
     signed = sign("thhp.vanthu", "van_thu", 3).get_json()
     assert signed["state"] == "signed" and signed["signing"]["next_order"] is None
+    assert turn("thhp.vanthu")["reason_code"] == "not-awaiting-signature"
+    assert sign("thhp.vanthu", "van_thu", 3).get_json()["code"] == "not-awaiting-signature"
     assert waiting("thhp.vanthu") == [(sid, "issue", None)]
 
     assert api.call("POST", f"/submissions/{sid}/issue", "thhp.hieutruong", {}).status_code == 403
@@ -118,6 +126,8 @@ def test_signing_service_reads_the_contract_fields(api, hoc_ba):
                 "current_version_sha256", "signing"):
         assert key in body
     assert (body["tenant"], body["district"], body["book_type"]) == ("th-hoa-phong", "pgd-hoa-vang", "hoc_ba")
+    # the web app shows the label approvals sends, as sent (no translation of keys in the browser)
+    assert (body["period_key"], body["period_label"]) == ("2025-2026", "Năm học 2025-2026")
 
 
 def test_reading_a_hoc_ba_is_least_access_and_inspection_is_audited(api, hoc_ba):

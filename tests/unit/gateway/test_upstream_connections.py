@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -130,7 +131,8 @@ def test_a_connection_the_service_closed_is_replaced_without_failing_the_request
 
 
 def test_an_early_answer_from_a_service_that_stops_reading_the_body_is_relayed(make_gateway, bearer) -> None:  # noqa: ANN001
-    problem = '{"title": "quá lớn"}'.encode()
+    problem = json.dumps({"type": "https://hoso.edu.vn/problems/payload-too-large", "code": "payload-too-large",
+                          "title": "quá lớn"}).encode()
     reply = (b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/problem+json\r\n"
              b"Content-Length: %d\r\n\r\n%s" % (len(problem), problem))
     listener, port = raw_service(reply)
@@ -138,6 +140,6 @@ def test_an_early_answer_from_a_service_that_stops_reading_the_body_is_relayed(m
         _, client = make_gateway(documents_url=f"http://127.0.0.1:{port}")
         answer = client.post("/api/documents/v1/files", data=b"x" * 8_000_000, headers=bearer)
         assert answer.status_code == 413
-        assert answer.json == {"title": "quá lớn"}
+        assert answer.json["code"] == "payload-too-large" and answer.json["title"] == "quá lớn"
     finally:
         listener.close()

@@ -78,7 +78,7 @@ def test_expired_unknown_key_wrong_audience_and_tampered_tokens_are_rejected(cli
     clock.advance(seconds=600 + 31)
     with pytest.raises(Unauthorized) as expired:
         service_verifier.verify(access)
-    assert expired.value.slug == "token-expired"
+    assert expired.value.code == "token-expired"
 
 
 def test_rotation_publishes_first_signs_later_and_keeps_the_old_key_until_its_tokens_expire(

@@ -31,7 +31,7 @@ def test_expired_token_is_refused():
     clock.advance(seconds=200)
     with pytest.raises(Unauthorized) as e:
         f.verifier().verify(token)
-    assert e.value.slug == "token-expired"
+    assert e.value.code == "token-expired"
 
 
 def test_unknown_key_wrong_audience_and_tampering_are_refused():

@@ -8,11 +8,12 @@ import { accessToken, refresh, signIn } from './auth.js';
 import { t, currentLang } from './i18n.js';
 
 export class ApiError extends Error {
-  constructor({ status, title, detail, type, field, errors }) {
+  constructor({ status, title, detail, code, type, field, errors }) {
     super(title || `HTTP ${status}`);
     this.status = status;
     this.title = title;
     this.detail = detail;
+    this.code = code; // the stable machine code: branch on it, never on title/detail
     this.type = type;
     this.field = field;
     this.errors = errors;
@@ -39,7 +40,7 @@ export function problemFromBody(status, body = {}) {
     status,
     title: useServer ? serverTitle.normalize('NFC') : statusTitle(status),
     detail: typeof body.detail === 'string' ? body.detail.normalize('NFC') : (useServer ? null : serverTitle),
-    type: body.type, field: body.field, errors: body.errors,
+    code: body.code, type: body.type, field: body.field, errors: body.errors,
   });
 }
 

@@ -36,7 +36,7 @@ export function submitForm({ obligation, address, returned, perDocument = false,
       mount(out);
       try {
         const uploaded = await svc.uploadFile({
-          file: drop.file, book: obligation.book_type, period: svc.documentPeriod(obligation.period_key),
+          file: drop.file, book: obligation.book_type, period: obligation.period_key,
           ownerKey: address ? address.owner_key : undefined, documentId: returned ? returned.document_id : undefined,
           title: title ? title.value.trim().normalize('NFC') : undefined,
           idempotencyKey: crypto.randomUUID(),

@@ -46,7 +46,6 @@ export default {
   },
   level: { mam_non: 'Pre-school', tieu_hoc: 'Primary', thcs: 'Lower secondary', thpt: 'Upper secondary' },
   weekday: { 0: 'Monday', 1: 'Tuesday', 2: 'Wednesday', 3: 'Thursday', 4: 'Friday', 5: 'Saturday', 6: 'Sunday' },
-  period: { week: 'Week {n} of {year}', semester1: 'Semester I of {year}', semester2: 'Semester II of {year}', month: '{month}/{year}', year: 'School year {year}' },
   book: { hoc_ba: 'School record (học bạ)', bang_tong_hop: 'Class assessment summary', so_dang_bo: 'Register (sổ đăng bộ)' },
   upload: { choose: 'Choose a file', drop: 'or drop a file here', none: 'No file chosen.' },
   verify: {

@@ -61,7 +61,6 @@ export default {
   },
   level: { mam_non: 'Mầm non', tieu_hoc: 'Tiểu học', thcs: 'Trung học cơ sở', thpt: 'Trung học phổ thông' },
   weekday: { 0: 'Thứ Hai', 1: 'Thứ Ba', 2: 'Thứ Tư', 3: 'Thứ Năm', 4: 'Thứ Sáu', 5: 'Thứ Bảy', 6: 'Chủ nhật' },
-  period: { week: 'Tuần {n} năm học {year}', semester1: 'Học kỳ I năm học {year}', semester2: 'Học kỳ II năm học {year}', month: 'Tháng {month}/{year}', year: 'Năm học {year}' },
   book: { hoc_ba: 'Học bạ', bang_tong_hop: 'Bảng tổng hợp kết quả đánh giá giáo dục của lớp', so_dang_bo: 'Sổ đăng bộ' },
   upload: { choose: 'Chọn tệp', drop: 'hoặc kéo thả tệp vào đây', none: 'Chưa chọn tệp nào.' },
   verify: {

@@ -70,7 +70,7 @@ function obligationItem(row, reload) {
   mount(li,
     h('div', { class: 'grow' },
       h('span', { class: 'title' }, row.bookName),
-      h('span', { class: 'meta' }, ob.period_label || ob.period_key),
+      h('span', { class: 'meta' }, ob.period_label),
       h('div', { class: 'meta' }, t('mywork.due', { time: fmtDateTime(ob.due_at) })),
       comment ? h('div', { class: 'comment' }, t('mywork.returnedWhy', { comment })) : null,
       ob.approval_possible === false && OPEN.has(status) ? h('div', { class: 'meta warn-text' }, t('mywork.tooLateForApproval')) : null,
@@ -128,7 +128,7 @@ export default {
         submitted.length ? h('ul', { class: 'list' }, submitted.map((s) => h('li', {},
           h('div', { class: 'grow' },
             h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, [nameOf(s), titles.get(s.document_id)].filter(Boolean).join(' — ')),
-            h('span', { class: 'meta' }, [labelOf.get(s.obligation_id) || svc.periodLabel(s.period_key), s.submitted_at ? t('mywork.submittedAt', { time: fmtDateTime(s.submitted_at) }) : null].filter(Boolean).join(' · '))),
+            h('span', { class: 'meta' }, [labelOf.get(s.obligation_id) || s.period_label, s.submitted_at ? t('mywork.submittedAt', { time: fmtDateTime(s.submitted_at) }) : null].filter(Boolean).join(' · '))),
           s.on_time === false ? h('span', { class: 'badge bad' }, t('state.late')) : null,
           stateBadge(s.state))))
           : emptyState(t('mywork.noSubmissions'), t('mywork.noSubmissionsText'))));

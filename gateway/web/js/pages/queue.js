@@ -32,7 +32,7 @@ function checkItem(s, names, rerender) {
   return h('li', { 'data-submission': s.id },
     h('div', { class: 'grow' },
       h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, title),
-      h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, svc.periodLabel(s.period_key)].filter(Boolean).join(' · ')),
+      h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, s.period_label].filter(Boolean).join(' · ')),
       h('div', { class: 'meta' }, t('queue.waitingSince', { time: fmtDateTime(s.waiting_since || s.submitted_at) }))),
     stateBadge(s.state),
     h('details', { class: 'full' }, h('summary', {}, t('queue.checkComment')), form));
@@ -86,7 +86,7 @@ export default {
         box,
         h('div', { class: 'grow' },
           h('a', { class: 'title', href: `/duyet?chon=${encodeURIComponent(s.id)}`, 'aria-current': selected && s.id === selected.id ? 'true' : null }, nameOf(s)),
-          h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, svc.periodLabel(s.period_key)].filter(Boolean).join(' · ')),
+          h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, s.period_label].filter(Boolean).join(' · ')),
           h('div', { class: 'meta' }, t('queue.waitingSince', { time: fmtDateTime(s.waiting_since || s.submitted_at) }))),
         s.on_time === false ? h('span', { class: 'badge bad' }, t('state.late')) : null,
         stateBadge(s.state));

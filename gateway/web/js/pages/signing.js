@@ -23,12 +23,12 @@ export function pickList(subs, names, onChange) {
   const checks = new Map();
   const all = h('input', { type: 'checkbox', onchange: (ev) => { for (const c of checks.values()) c.checked = ev.target.checked; onChange(); } });
   const list = h('ul', { class: 'list' }, subs.map((s) => {
-    const label = `${s.book_name} — ${names.get(s.submitter) || s.submitter} — ${svc.periodLabel(s.period_key)}`;
+    const label = `${s.book_name} — ${names.get(s.submitter) || s.submitter} — ${s.period_label}`;
     const box = h('input', { type: 'checkbox', onchange: onChange, 'aria-label': t('queue.pick', { title: label }) });
     checks.set(s.id, box);
     return h('li', {}, box, h('div', { class: 'grow' },
       h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, s.book_name),
-      h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, svc.periodLabel(s.period_key)].join(' · '))),
+      h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, s.period_label].join(' · '))),
     stateBadge(s.state));
   }));
   return { checks, el: [h('label', { class: 'checkbox' }, all, t('queue.selectAll')), list], chosen: () => [...checks.entries()].filter(([, c]) => c.checked).map(([id]) => id) };

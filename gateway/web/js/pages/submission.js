@@ -59,7 +59,7 @@ export function decisionForm(sub, turn, names, onDone) {
 export function facts(sub, names) {
   return h('dl', { class: 'kv' },
     h('dt', {}, t('submission.submitter')), h('dd', {}, names.get(sub.submitter) || sub.submitter || '—'),
-    h('dt', {}, t('submission.period')), h('dd', {}, svc.periodLabel(sub.period_key) || '—'),
+    h('dt', {}, t('submission.period')), h('dd', {}, sub.period_label || '—'),
     h('dt', {}, t('submission.submittedAt')), h('dd', {}, fmtDateTime(sub.submitted_at)),
     h('dt', {}, t('submission.dueAt')), h('dd', {}, fmtDateTime(sub.due_at)),
     h('dt', {}, t('submission.timeliness')), h('dd', {}, sub.on_time === false ? t('state.late') : sub.on_time ? t('state.on_time') : '—'),
@@ -81,7 +81,7 @@ export default {
     mount(el,
       h('div', { class: 'page-head' }, h('div', {},
         h('h1', {}, sub.book_name || sub.book_type),
-        h('p', {}, [names.get(sub.submitter) || sub.submitter, svc.periodLabel(sub.period_key)].filter(Boolean).join(' · '))),
+        h('p', {}, [names.get(sub.submitter) || sub.submitter, sub.period_label].filter(Boolean).join(' · '))),
       stateBadge(sub.state)),
       why ? alertBox('warn', t('submission.returnedBecause'), why) : null,
       sub.recall_reason ? alertBox('error', t('verify.recalled'), t('verify.recallReason', { reason: sub.recall_reason })) : null,
