@@ -11,8 +11,8 @@ from pymongo.collection import Collection
 
 from services.kernel.errors import BadGateway
 from services.kernel.clock import Clock
-from services.kernel.events import Event
-from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
+from services.identity.events import MEMBERSHIP_GRANTED, MEMBERSHIP_REVOKED, SCHOOL_ONBOARDED
+from services.kernel.messaging import ConsumerWorker, HandlerTable, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
 from services.kernel.outbox import OutboxRelay
 from services.kernel.runtime import Runtime, build_runtime
@@ -23,6 +23,7 @@ from services.kernel.tokens import TokenVerifier
 from .adapters.documents import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
 from .adapters.documents_service import DocumentsPort, HttpDocuments
 from .service_layer.corrections import CorrectionService
+from .service_layer.handlers import IdentityHandlers, progress_table
 from .service_layer.obligations import ObligationService
 from .service_layer.progress import ProgressProjection
 from .service_layer.setup import SetupService
@@ -30,9 +31,7 @@ from .service_layer.submissions import SubmissionService
 from .settings import ApprovalsSettings
 
 IDENTITY_CONSUMER = "approvals.identity"
-IDENTITY_BINDINGS = ("identity.school.onboarded", "identity.membership.granted", "identity.membership.revoked")
 PROGRESS_CONSUMER = "approvals.progress"
-PROGRESS_BINDINGS = ("approvals.submission.*", "approvals.obligations.recomputed")
 
 
 @dataclass
@@ -52,8 +51,8 @@ class Container:
     def workers(self) -> list[ConsumerWorker]:
         """The identity projection and the progress projection, each on its own queue."""
         quorum = self.settings.queue_quorum or None
-        return [self.runtime.worker(self.identity_consumer, IDENTITY_BINDINGS, quorum=quorum),
-                self.runtime.worker(self.progress_consumer, PROGRESS_BINDINGS, quorum=quorum)]
+        return [self.runtime.worker(self.identity_consumer, quorum=quorum),
+                self.runtime.worker(self.progress_consumer, quorum=quorum)]
 
     def outbox_collections(self) -> list[Collection]:
         return [d._get_collection() for d in OUTBOX_DOCUMENTS]
@@ -63,23 +62,13 @@ class Container:
         return [(self.settings.scheduler_interval_seconds, lambda: self.obligations.scan_overdue())]
 
 
-def _identity_handler(setup: SetupService):
-    def handle(event: Event) -> None:
-        data = dict(event.data)
-        if event.type == "identity.school.onboarded":
-            setup.school_onboarded(data)
-        elif event.type == "identity.membership.granted":
-            setup.membership_granted(data, event.occurred_at)
-        elif event.type == "identity.membership.revoked":
-            setup.membership_revoked(data, event.occurred_at)
-    return handle
-
-
-def _progress_handler(progress: ProgressProjection):
-    def handle(event: Event) -> None:
-        if event.type.startswith("approvals."):
-            progress.apply(event)
-    return handle
+def identity_handlers(identity: IdentityHandlers) -> HandlerTable:
+    """What approvals does on identity's events: keep its projection of schools and role holders."""
+    return {
+        SCHOOL_ONBOARDED.type: identity.school_onboarded,
+        MEMBERSHIP_GRANTED.type: identity.membership_granted,
+        MEMBERSHIP_REVOKED.type: identity.membership_revoked,
+    }
 
 
 class _NotConfigured(requests.auth.AuthBase):
@@ -111,12 +100,9 @@ def bootstrap(
     settings = load_settings(ApprovalsSettings, os.environ if environ is None else environ, config)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
     ensure_indexes(*ALL_DOCUMENTS)
-    holder: dict[str, ObligationService] = {}
-    setup = SetupService(clock=runtime.clock, audit_log=runtime.audit,
-                         recompute=lambda school, reason, person=None: holder["o"].recompute(school, reason,
-                                                                                            person=person))
+    setup = SetupService(clock=runtime.clock, audit_log=runtime.audit)
     obligations = ObligationService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)
-    holder["o"] = obligations
+    setup.recompute = obligations.recompute  # setup's changes re-derive obligations, which read setup
     documents = documents or _documents(settings)
     submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup, documents=documents)
     corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
@@ -124,7 +110,7 @@ def bootstrap(
     return Container(
         runtime=runtime, settings=settings, documents=documents, setup=setup, obligations=obligations, submissions=submissions,
         corrections=corrections, progress=progress,
-        identity_consumer=runtime.consumer(IDENTITY_CONSUMER, _identity_handler(setup)),
-        progress_consumer=runtime.consumer(PROGRESS_CONSUMER, _progress_handler(progress)),
+        identity_consumer=runtime.consumer(IDENTITY_CONSUMER, identity_handlers(IdentityHandlers(setup))),
+        progress_consumer=runtime.consumer(PROGRESS_CONSUMER, progress_table(progress)),
         relay=runtime.relay([d._get_collection() for d in OUTBOX_DOCUMENTS]),
     )

@@ -18,6 +18,7 @@ from services.approvals.adapters.repositories import (
 )
 from services.approvals.domain.obligations import Obligation, compute_obligations
 from services.approvals.service_layer.common import audit, make_event, progress_period, record
+from services.approvals.service_layer.published import labels
 from services.approvals.service_layer.setup import SetupService
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
@@ -139,7 +140,8 @@ class ObligationService:
                            {"outbox": 0}).limit(limit):
             event = make_event(OVERDUE, {
                 "obligation_id": d["_id"], "book_type": d["book_type"], "item": d["item"],
-                "period_key": d["period_key"], "owner": d["owner"], "unit": d.get("unit"),
+                "period_key": d["period_key"], **labels(d["book_type"], d["period_key"]), "owner": d["owner"],
+                "unit": d.get("unit"),
                 "school_year": d["year"], "due_at": aware(d["due_at"]).isoformat(), "progress": {"missing": 1},
             }, tenant=d["tenant_id"], district=d["district_id"], acting=None, now=now)
             res = coll.update_one({"_id": d["_id"], "overdue_emitted": False, "satisfied": False},

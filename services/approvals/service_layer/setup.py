@@ -64,11 +64,16 @@ def book_and_item(book_type: str, item: str | None = None) -> tuple[Book, Deadli
     return book, found
 
 
+def _not_wired(school_id: str, reason: str, person: str | None = None) -> object:
+    raise RuntimeError("SetupService.recompute is not wired (bootstrap() sets it)")
+
+
 class SetupService:
-    def __init__(self, *, clock: Clock, audit_log: AuditLog, recompute: Recompute) -> None:
+    def __init__(self, *, clock: Clock, audit_log: AuditLog, recompute: Recompute | None = None) -> None:
         self.clock = clock
         self.audit = audit_log
-        self.recompute = recompute
+        #: re-derives a school's obligations; ``bootstrap()`` sets it once the obligation service exists
+        self.recompute: Recompute = recompute or _not_wired
         self.directory = SchoolDirectory()
         self.frames = FrameRepository()
 

@@ -25,6 +25,7 @@ from services.approvals.adapters.repositories import (
 )
 from services.approvals.domain.calendar import TIMEZONE
 from services.approvals.domain.catalog import BOOKS
+from services.approvals.service_layer.published import submission_event
 from services.approvals.domain.chains import resolve_chain
 from services.approvals.domain.obligations import CLASS_KIND, GVCN_ROLES
 from services.approvals.domain.submissions import (
@@ -121,7 +122,7 @@ class SubmissionService:
                                     **({"missing": 1} if overdue else {})}
             elif name in PROGRESS:
                 data["progress"] = PROGRESS[name]
-            record(doc, make_event(type_, data, tenant=sub.tenant, district=sub.district, acting=acting, now=now))
+            record(doc, submission_event(type_, data, sub, directory=self.directory, acting=acting, now=now))
         submission_to_doc(sub, doc)
         save_with_revision(doc)
         for type_, data, acting in pending:

@@ -32,6 +32,7 @@ from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.documents.events import EXPORT_COMPLETED, EXPORT_REQUESTED
 from services.kernel.events import Event
 from services.kernel.ids import new_id
 from services.kernel.tenancy import TenantScope
@@ -78,8 +79,8 @@ class Exports:
                                      "period__in": sorted(set(periods))}.items() if v}
         record = ExportRecord(id=new_id(), kind=kind, filters=filters, requested_by=p.sub,
                               requested_at=self._clock.now())
-        record.record_event(Event(type="documents.export.requested", tenant=p.tenant, district=p.district, actor=p.sub,
-                                  data={"export_id": record.id, "kind": kind, "filters": filters}))
+        record.record_event(EXPORT_REQUESTED.event({"export_id": record.id, "kind": kind, "filters": filters},
+                                                   tenant=p.tenant, district=p.district, actor=p.sub))
         ctx.repos.exports.add(record)
         self._audit.append(action="documents.export.requested", actor=p.sub, tenant=p.tenant, district=p.district,
                            target=record.id, data={"kind": kind, "filters": filters})
@@ -131,10 +132,9 @@ class Exports:
             Path(tmp).unlink(missing_ok=True)
         record.status, record.storage_key, record.size = "done", key, stored.size
         record.sha256, record.finished_at, record.done = sha256, self._clock.now(), record.total
-        record.record_event(Event(type="documents.export.completed", tenant=tenant, district=district,
-                                  actor=record.requested_by,
-                                  data={"export_id": record.id, "kind": record.kind, "sha256": record.sha256,
-                                        "size": stored.size, "files": record.total}))
+        record.record_event(EXPORT_COMPLETED.event({"export_id": record.id, "kind": record.kind, "sha256": record.sha256,
+                                                    "size": stored.size, "files": record.total},
+                                                   tenant=tenant, district=district, actor=record.requested_by))
         record.save()
         self._audit.append(action="documents.export.completed", actor=record.requested_by, tenant=tenant,
                            district=district, target=record.id, data={"sha256": record.sha256, "files": record.total})

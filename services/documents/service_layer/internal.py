@@ -27,6 +27,7 @@ from services.documents.service_layer.access import CallerContext, actor_of
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.documents.events import VERSION_UPLOADED
 from services.kernel.events import Event
 from services.kernel.ids import new_id
 from services.kernel.principal import Principal
@@ -110,8 +111,8 @@ class Internal:
                 uploaded_by=ctx.principal.sub, uploaded_at=now, derived_from=base.id if base else None,
                 correction_id=correction_id, signers=signers or [], status=status if kind == "signed" else "uploaded",
                 rendition_status="pending" if fmt in ("docx", "xlsx") else "not_needed")
-            version.record_event(Event(
-                type="documents.version.uploaded", tenant=document.tenant_id, district=document.district_id,
+            version.record_event(VERSION_UPLOADED.event(
+                tenant=document.tenant_id, district=document.district_id,
                 actor=ctx.principal.sub,
                 data={"version_id": version_id, "document_id": document.id, "book": document.book,
                       "period": document.period, "kind": kind, "derived_from": version.derived_from,

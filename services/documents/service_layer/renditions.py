@@ -15,6 +15,7 @@ from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.repositories import Repositories
 from services.documents.adapters.soffice import ConversionError, LibreOfficeConverter
 from services.kernel.audit import AuditLog
+from services.documents.events import RENDITION_READY
 from services.kernel.events import Event
 from services.kernel.tenancy import TenantScope
 
@@ -60,9 +61,9 @@ class Renditions:
             shutil.rmtree(work, ignore_errors=True)
         version.rendition_status, version.rendition_key = "ready", key
         version.rendition_size, version.rendition_sha256, version.rendition_error = stored.size, sha256, None
-        version.record_event(Event(type="documents.version.rendition_ready", tenant=tenant, district=district,
-                                   data={"version_id": version.id, "document_id": version.document_id,
-                                         "sha256": version.rendition_sha256, "size": stored.size}))
+        version.record_event(RENDITION_READY.event({"version_id": version.id, "document_id": version.document_id,
+                                                     "sha256": version.rendition_sha256, "size": stored.size},
+                                                    tenant=tenant, district=district))
         version.save()
         self._audit.append(action="documents.rendition.ready", actor=None, tenant=tenant, district=district,
                            target=version.id, data={"sha256": version.rendition_sha256})
