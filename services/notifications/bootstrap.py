@@ -20,7 +20,6 @@ from .service_layer.handlers import NotificationHandlers
 from .settings import NotificationsSettings
 
 CONSUMER_NAME = "notifications.inbox"
-BINDINGS = ("identity.signin.*", "approvals.submission.*")
 
 
 @dataclass
@@ -31,7 +30,7 @@ class Container:
     consumer: IdempotentConsumer
 
     def workers(self) -> list[ConsumerWorker]:
-        return [self.runtime.worker(self.consumer, BINDINGS, quorum=self.settings.queue_quorum or None)]
+        return [self.runtime.worker(self.consumer, quorum=self.settings.queue_quorum or None)]
 
     def outbox_collections(self) -> list[Collection]:
         return []
@@ -56,5 +55,5 @@ def bootstrap(
             else OutboxFolderMailer(folder=settings.mail_outbox_dir, sender=settings.mail_from)
         )
     handlers = NotificationHandlers(clock=runtime.clock, mailer=mailer)
-    consumer = runtime.consumer(CONSUMER_NAME, handlers.on_event)
+    consumer = runtime.consumer(CONSUMER_NAME, handlers.table())
     return Container(runtime=runtime, settings=settings, handlers=handlers, consumer=consumer)

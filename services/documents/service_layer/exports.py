@@ -32,8 +32,9 @@ from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.documents.events import EXPORT_COMPLETED, EXPORT_REQUESTED
+from services.documents.events import EXPORT_COMPLETED, EXPORT_REQUESTED, ExportRequested
 from services.kernel.events import Event
+from services.kernel.messaging import reads
 from services.kernel.ids import new_id
 from services.kernel.tenancy import TenantScope
 
@@ -98,9 +99,10 @@ class Exports:
             raise Conflict("Tệp xuất chưa sẵn sàng.", slug="export-not-ready", extra={"status": record.status})
         return record
 
-    def on_event(self, event: Event) -> None:
-        if event.type == "documents.export.requested":
-            self.run(tenant=event.tenant or "", district=event.district or "", export_id=str(event.data["export_id"]))
+    @reads(EXPORT_REQUESTED, "export_id")
+    def on_export_requested(self, event: Event, data: ExportRequested) -> None:
+        """Build the requested export in the background."""
+        self.run(tenant=event.tenant or "", district=event.district or "", export_id=data.export_id)
 
     def run(self, *, tenant: str, district: str, export_id: str) -> ExportRecord:
         """Build one export; progress is written as files are added."""
