@@ -177,6 +177,11 @@ class IdempotentConsumer:
         self.max_retries = max_retries
         self._processed.create_index([("consumer", 1), ("event_id", 1)], unique=True)
 
+    @property
+    def table(self) -> HandlerTable:
+        """The handler table it dispatches through (empty for a bare handler)."""
+        return getattr(self._handler, "handlers", {})
+
     def already_processed(self, event_id: str) -> bool:
         return self._processed.find_one({"consumer": self.name, "event_id": event_id}, {"_id": 1}) is not None
 

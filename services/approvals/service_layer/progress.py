@@ -20,7 +20,7 @@ from services.approvals.events import (
 )
 from services.approvals.service_layer.common import progress_period
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
-from services.kernel.events import Event, declared
+from services.kernel.events import Event
 from services.kernel.messaging import reads
 from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, PHO_HIEU_TRUONG, require_principal
 from services.kernel.principal import Principal
@@ -64,12 +64,11 @@ def merged(updates: list[tuple[dict, dict]]) -> list[tuple[dict, dict]]:
     return list(out.values())
 
 
-def updates_for_event(event: Event) -> list[tuple[dict, dict]]:
-    """The counter updates of one approvals event, read through its declaration."""
-    data = declared(event.type).read(event)
-    if isinstance(data, Recomputed):
-        return recomputed_updates(event, data)
-    return submission_updates(event, data)
+def updates_for_event(event: Event, data: SubmissionEvent | Overdue | Recomputed) -> list[tuple[dict, dict]]:
+    """The counter updates of one approvals event, from the typed view of its data."""
+    if event.type == RECOMPUTED.type:
+        return recomputed_updates(event, data)  # type: ignore[arg-type]
+    return submission_updates(event, data)  # type: ignore[arg-type]
 
 
 def submission_updates(event: Event, data: SubmissionEvent | Overdue) -> list[tuple[dict, dict]]:
@@ -111,7 +110,7 @@ class ProgressProjection:
     @reads(RECOMPUTED, "deltas")
     def apply(self, event: Event, data: SubmissionEvent | Overdue | Recomputed) -> None:
         """Apply an event's counters (a submission's ``progress``, a recomputation's ``deltas``)."""
-        self._apply(event.id, updates_for_event(event))
+        self._apply(event.id, updates_for_event(event, data))
 
     @staticmethod
     def _apply(event_id: str, updates: list[tuple[dict, dict]]) -> None:
