@@ -140,7 +140,7 @@ class ObligationService:
                            {"outbox": 0}).limit(limit):
             event = make_event(OVERDUE, {
                 "obligation_id": d["_id"], "book_type": d["book_type"], "item": d["item"],
-                "period_key": d["period_key"], **labels(d["book_type"], d["period_key"]), "owner": d["owner"],
+                "period_key": d["period_key"], **labels(d["book_type"], d["period_key"], d.get("period_label")), "owner": d["owner"],
                 "unit": d.get("unit"),
                 "school_year": d["year"], "due_at": aware(d["due_at"]).isoformat(), "progress": {"missing": 1},
             }, tenant=d["tenant_id"], district=d["district_id"], acting=None, now=now)

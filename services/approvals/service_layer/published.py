@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from services.approvals import events as published
+from services.approvals.adapters.documents import ObligationDoc
 from services.approvals.adapters.repositories import SchoolDirectory
 from services.approvals.domain.catalog import BOOKS
 from services.approvals.domain.submissions import Acting, Submission
@@ -22,12 +23,22 @@ from services.kernel.periods import period_label
 UNKNOWN_BOOK = "Hồ sơ"
 
 
-def labels(book_type: str, period_key: str) -> dict[str, str]:
-    """``book_name``, ``period_label`` and ``title`` of a book's period, in Vietnamese."""
+def labels(book_type: str, period_key: str, known_label: str | None = None) -> dict[str, str]:
+    """``book_name``, ``period_label`` and ``title`` of a book's period, in Vietnamese.
+
+    ``known_label`` is the label the obligation was derived with (its calendar's words, e.g.
+    «Tuần 2 (15/09/2025)»); without one, the kernel's label of the period key.
+    """
     book = BOOKS.get(book_type)
     name = book.name if book else UNKNOWN_BOOK
-    label = period_label(period_key)
-    return {"book_name": name, "period_label": label, "title": f"{name} ({label})"}
+    label = known_label or period_label(period_key)
+    return {"book_name": name, "period_label": label, "title": f"{name} – {label}"}
+
+
+def obligation_label(obligation_id: str) -> str | None:
+    """The period label an obligation was derived with (one primary-key read)."""
+    doc = ObligationDoc.objects(id=obligation_id).only("period_label").first()
+    return doc.period_label if doc else None
 
 
 def approvers(sub: Submission, directory: SchoolDirectory, now: datetime) -> list[str]:
@@ -52,7 +63,7 @@ def next_signers(sub: Submission, directory: SchoolDirectory, now: datetime) -> 
 def submission_event(type_: str, data: dict[str, Any], sub: Submission, *, directory: SchoolDirectory,
                      acting: Acting | None, now: datetime) -> Event:
     """The declared event of one submission transition (``InvalidEvent`` when it misses a field)."""
-    payload = {**data, **labels(sub.book_type, sub.period_key)}
+    payload = {**data, **labels(sub.book_type, sub.period_key, obligation_label(sub.obligation_id))}
     if type_ in (published.SUBMITTED.type, published.ADVANCED.type):
         payload["approvers"] = approvers(sub, directory, now)
     elif type_ in (published.SIGNING_REQUESTED.type, published.SIGNING_ADVANCED.type):

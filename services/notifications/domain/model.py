@@ -1,7 +1,7 @@
 """What a person is told about each event, in Vietnamese, and to whom.
 
 Every message names the book and the period as people read them (the producer's
-``title``, e.g. «Kế hoạch bài dạy (Tuần 5 năm học 2025-2026)»), never a slug; the people
+``title``, e.g. «Kế hoạch bài dạy – Tuần 2 (15/09/2025)»), never a slug; the people
 told are those the producer names (submitter, approvers, signers, owner, principal).
 """
 from __future__ import annotations
@@ -69,7 +69,7 @@ def overdue(data: approvals.Overdue) -> list[Message]:
 
 def signature_overdue(data: approvals.SignatureOverdue) -> list[Message]:
     """The signers are told; the principal too (once, even when also a signer)."""
-    subject = data.title or f"{data.book_name} ({data.period_label})"
+    subject = data.title or f"{data.book_name} – {data.period_label}"
     link = _link(data.submission_id)
     out = _each(data.signers, "Chữ ký quá hạn", f"«{subject}» đã quá hạn ký. Vui lòng ký sớm nhất có thể.", link)
     if data.principal and data.principal not in data.signers:

@@ -9,7 +9,7 @@ import kombu
 import pytest
 from mongoengine import StringField
 
-from services.kernel.events import EventData, declare, declared
+from services.kernel.events import Event, EventData, declare, declared
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, KombuPublisher, consumer_queue, declare_queues
 from services.kernel.mongo import connect_database
 from services.kernel.outbox import OutboxMixin, OutboxRelay
