@@ -67,7 +67,7 @@ CONSUMERS: tuple[Consumer, ...] = (
                   "approvals.submission.returned", "approvals.submission.commented", "approvals.submission.approved",
                   "approvals.submission.signing_requested", "approvals.submission.signing_advanced",
                   "approvals.submission.signed", "approvals.submission.issued", "approvals.submission.recalled",
-                  "approvals.submission.corrected", "approvals.submission.overdue",
+                  "approvals.submission.corrected", "approvals.submission.overdue", "approvals.signature.overdue",
                   "approvals.obligations.recomputed"),
         purpose="Advance submissions and obligations through their steps.",
     ),

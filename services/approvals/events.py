@@ -142,7 +142,11 @@ class Overdue(EventData):
 
 
 class SignatureOverdue(EventData):
-    """A signature not made by its deadline: told to the signers (or, when any holder may sign, the role) and the principal."""
+    """Signatures not made by the signing deadline: told to the signers of the waiting order and the principal.
+
+    ``signers`` may be empty when any holder of the order's ``roles`` may sign (then the principal
+    is told that no holder has signed).
+    """
 
     submission_id: str
     book_type: str
@@ -151,10 +155,20 @@ class SignatureOverdue(EventData):
     period_label: str
     signers: list[str]
     due_at: str
-    role: str | None = None
     principal: str | None = None
+    roles: list[str] = []
     order: int | None = None
     title: str | None = None
+    obligation_id: str | None = None
+    item: str | None = None
+    school_year: str | None = None
+    unit: str | None = None
+    submitter: str | None = None
+    signing_due_at: str | None = None
+    #: approvals-internal
+    progress: dict[str, int] | None = None
+
+    internal: ClassVar[frozenset[str]] = frozenset({"progress"})
 
 
 class Recomputed(EventData):
@@ -213,4 +227,4 @@ CORRECTION_APPLIED = declare("approvals.correction.applied", CorrectionConfirmed
 
 #: the progress projection's events (submission events with counters, and recomputations)
 SUBMISSION_EVENTS = (SUBMITTED, ADVANCED, WITHDRAWN, RETURNED, COMMENTED, APPROVED, SIGNING_REQUESTED,
-                     SIGNING_ADVANCED, SIGNED, ISSUED, RECALLED, CORRECTED, OVERDUE)
+                     SIGNING_ADVANCED, SIGNED, ISSUED, RECALLED, CORRECTED, OVERDUE, SIGNATURE_OVERDUE)

@@ -43,6 +43,8 @@ class Unit(EventData):
     slug: str
     name: str
     kind: str
+    #: in a school of several levels, the one the unit serves (None: every level)
+    level: str | None = None
 
 
 class SchoolOnboarded(EventData):

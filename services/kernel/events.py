@@ -101,8 +101,9 @@ class EventSpec(Generic[D]):
         """The envelope of ``data``, checked against the declaration (``InvalidEvent`` when it does not match)."""
         model = data if isinstance(data, self.model) else self.check(data)
         extra = {"occurred_at": occurred_at} if occurred_at else {}
-        return Event(type=self.type, data=model.model_dump(mode="json"), tenant=tenant, district=district,
-                     actor=actor, on_behalf_of=on_behalf_of, version=self.version, **extra)
+        # optional fields at their default are left out (as protobuf does): the typed view restores them
+        return Event(type=self.type, data=model.model_dump(mode="json", exclude_defaults=True), tenant=tenant,
+                     district=district, actor=actor, on_behalf_of=on_behalf_of, version=self.version, **extra)
 
     def check(self, data: Mapping[str, Any]) -> D:
         try:

@@ -16,7 +16,8 @@ from pymongo.errors import DuplicateKeyError
 from services.approvals.adapters.documents import ProgressDoc
 from services.approvals.events import (
     ADVANCED, APPROVED, COMMENTED, CORRECTED, ISSUED, OVERDUE, RECALLED, RECOMPUTED, RETURNED, SIGNING_ADVANCED,
-    SIGNED, SIGNING_REQUESTED, SUBMITTED, WITHDRAWN, Overdue, Recomputed, SubmissionEvent,
+    SIGNATURE_OVERDUE, SIGNED, SIGNING_REQUESTED, SUBMITTED, WITHDRAWN, Overdue, Recomputed, SignatureOverdue,
+    SubmissionEvent,
 )
 from services.approvals.service_layer.common import progress_period
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
@@ -64,20 +65,22 @@ def merged(updates: list[tuple[dict, dict]]) -> list[tuple[dict, dict]]:
     return list(out.values())
 
 
-def updates_for_event(event: Event, data: SubmissionEvent | Overdue | Recomputed) -> list[tuple[dict, dict]]:
+def updates_for_event(event: Event,
+                      data: SubmissionEvent | Overdue | SignatureOverdue | Recomputed) -> list[tuple[dict, dict]]:
     """The counter updates of one approvals event, from the typed view of its data."""
     if event.type == RECOMPUTED.type:
         return recomputed_updates(event, data)  # type: ignore[arg-type]
     return submission_updates(event, data)  # type: ignore[arg-type]
 
 
-def submission_updates(event: Event, data: SubmissionEvent | Overdue) -> list[tuple[dict, dict]]:
+def submission_updates(event: Event, data: SubmissionEvent | Overdue | SignatureOverdue) -> list[tuple[dict, dict]]:
     """The counter updates of a submission (or overdue) event: its approvals-internal ``progress``."""
     if not data.progress:
         return []
     month = progress_period(datetime.fromisoformat(data.due_at))
     return merged(counter_updates(tenant=event.tenant or "", district=event.district or "", unit=data.unit,
-                                  periods=(month, data.school_year), deltas=data.progress))
+                                  periods=tuple(p for p in (month, data.school_year) if p),
+                                  deltas=data.progress))
 
 
 def recomputed_updates(event: Event, data: Recomputed) -> list[tuple[dict, dict]]:
@@ -95,6 +98,7 @@ class ProgressProjection:
     """The consumer side (apply events) and the read side (one lookup) of progress."""
 
     @reads(OVERDUE, "progress", "due_at", "unit", "school_year")
+    @reads(SIGNATURE_OVERDUE, "progress", "due_at", "unit", "school_year")
     @reads(SUBMITTED, "progress", "due_at", "unit", "school_year")
     @reads(ADVANCED, "progress", "due_at", "unit", "school_year")
     @reads(WITHDRAWN, "progress", "due_at", "unit", "school_year")
@@ -108,7 +112,7 @@ class ProgressProjection:
     @reads(RECALLED, "progress", "due_at", "unit", "school_year")
     @reads(CORRECTED, "progress", "due_at", "unit", "school_year")
     @reads(RECOMPUTED, "deltas")
-    def apply(self, event: Event, data: SubmissionEvent | Overdue | Recomputed) -> None:
+    def apply(self, event: Event, data: SubmissionEvent | Overdue | SignatureOverdue | Recomputed) -> None:
         """Apply an event's counters (a submission's ``progress``, a recomputation's ``deltas``)."""
         self._apply(event.id, updates_for_event(event, data))
 

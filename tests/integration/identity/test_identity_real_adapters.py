@@ -64,8 +64,7 @@ def test_identity_events_are_published_to_rabbitmq(amqp_url):
     assert {"id": "th-hoa-phong/lop-4a", "slug": "lop-4a", "name": "Lớp 4A", "kind": "lop"} in hoa_phong.data["units"]
     granted = [e for e in received if e.type == "identity.membership.granted"]
     assert any(e.data == {"membership": "thhp.giaovien|giao_vien|th-hoa-phong/lop-4a", "person": "thhp.giaovien",
-                          "school": "th-hoa-phong", "role": "giao_vien", "unit": "th-hoa-phong/lop-4a",
-                          "district": None, "province": None} for e in granted)
+                          "school": "th-hoa-phong", "role": "giao_vien", "unit": "th-hoa-phong/lop-4a"} for e in granted)
 
 
 @pytest.fixture

@@ -110,7 +110,7 @@ def test_a_late_signature_tells_the_signers_and_the_principal(inbox):
 
 def test_a_late_signature_any_holder_may_make_tells_the_principal_who_has_not_signed(inbox):
     event = example_event(SIGNATURE_OVERDUE, submission_id="s2", book_name="Bảng tổng hợp kết quả",
-                          period_label="Năm học 2025-2026", signers=[], role="hieu_truong",
+                          period_label="Năm học 2025-2026", signers=[], roles=["hieu_truong"],
                           principal="thhp.hieutruong")
     [message] = told(inbox, [event])
     assert message.recipient == "thhp.hieutruong" and "người giữ vai trò ký chưa ký" in message.body
