@@ -20,10 +20,11 @@ from services.kernel.service_auth import ClientCredentials
 from services.kernel.settings import load_settings
 from services.kernel.tokens import TokenVerifier
 
+from . import events as published
 from .adapters.documents import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
 from .adapters.documents_service import DocumentsPort, HttpDocuments
 from .service_layer.corrections import CorrectionService
-from .service_layer.handlers import IdentityHandlers, progress_table
+from .service_layer.handlers import IdentityHandlers
 from .service_layer.obligations import ObligationService
 from .service_layer.progress import ProgressProjection
 from .service_layer.setup import SetupService
@@ -62,15 +63,6 @@ class Container:
         return [(self.settings.scheduler_interval_seconds, lambda: self.obligations.scan_overdue())]
 
 
-def identity_handlers(identity: IdentityHandlers) -> HandlerTable:
-    """What approvals does on identity's events: keep its projection of schools and role holders."""
-    return {
-        SCHOOL_ONBOARDED.type: identity.school_onboarded,
-        MEMBERSHIP_GRANTED.type: identity.membership_granted,
-        MEMBERSHIP_REVOKED.type: identity.membership_revoked,
-    }
-
-
 class _NotConfigured(requests.auth.AuthBase):
     """Calls to documents fail with a clear message when no client secret is configured."""
 
@@ -107,10 +99,18 @@ def bootstrap(
     submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup, documents=documents)
     corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
     progress = ProgressProjection()
+    identity = IdentityHandlers(setup)
+    identity_table: HandlerTable = {  # the school/membership projection
+        SCHOOL_ONBOARDED.type: identity.school_onboarded,
+        MEMBERSHIP_GRANTED.type: identity.membership_granted,
+        MEMBERSHIP_REVOKED.type: identity.membership_revoked,
+    }
+    progress_table: HandlerTable = {spec.type: progress.apply for spec in (*published.SUBMISSION_EVENTS,
+                                                                          published.RECOMPUTED)}
     return Container(
         runtime=runtime, settings=settings, documents=documents, setup=setup, obligations=obligations, submissions=submissions,
         corrections=corrections, progress=progress,
-        identity_consumer=runtime.consumer(IDENTITY_CONSUMER, identity_handlers(IdentityHandlers(setup))),
-        progress_consumer=runtime.consumer(PROGRESS_CONSUMER, progress_table(progress)),
+        identity_consumer=runtime.consumer(IDENTITY_CONSUMER, identity_table),
+        progress_consumer=runtime.consumer(PROGRESS_CONSUMER, progress_table),
         relay=runtime.relay([d._get_collection() for d in OUTBOX_DOCUMENTS]),
     )

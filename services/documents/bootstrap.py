@@ -24,9 +24,9 @@ from .adapters.records import ALL_RECORDS, OUTBOX_RECORDS
 from .adapters.s3_store import S3ObjectStore
 from .adapters.signed_urls import SignedUrls
 from .adapters.soffice import LibreOfficeConverter
+from .events import EXPORT_REQUESTED, VERSION_UPLOADED
 from .service_layer.access import current_school_year
 from .service_layer.exports import Exports
-from .events import EXPORT_REQUESTED, VERSION_UPLOADED
 from .service_layer.folders import Folders
 from .service_layer.handlers import OnboardingHandler
 from .service_layer.internal import Internal

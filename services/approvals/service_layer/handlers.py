@@ -1,16 +1,14 @@
-"""Approvals' handlers of the events it consumes; ``bootstrap()`` puts them in its handler tables.
+"""Approvals' handlers of identity's events; ``bootstrap()`` puts them in its handler table.
 
-Each handler receives the envelope and the typed view of the producer's declaration, and
+(The progress projection's handler is ``ProgressProjection.apply``.) Each handler receives the envelope and the typed view of the producer's declaration, and
 says with ``@reads`` which declared fields it reads (the event contract test checks them).
 """
 from __future__ import annotations
 
-from services.approvals import events as own
-from services.approvals.service_layer.progress import ProgressProjection
 from services.approvals.service_layer.setup import SetupService
 from services.identity import events as identity
 from services.kernel.events import Event
-from services.kernel.messaging import HandlerTable, reads
+from services.kernel.messaging import reads
 
 ONBOARDED_FIELDS = ("school_id", "slug", "name", "levels", "district_id", "province_id", "units", "principal_id")
 MEMBERSHIP_FIELDS = ("person", "school", "role", "unit")
@@ -33,8 +31,3 @@ class IdentityHandlers:
     @reads(identity.MEMBERSHIP_REVOKED, *MEMBERSHIP_FIELDS)
     def membership_revoked(self, event: Event, data: identity.MembershipRevoked) -> None:
         self.setup.membership_revoked(data.model_dump(include=set(MEMBERSHIP_FIELDS)), event.occurred_at)
-
-
-def progress_table(progress: ProgressProjection) -> HandlerTable:
-    """The progress projection's table: every submission event, the overdue scan and recomputations."""
-    return {spec.type: progress.apply for spec in (*own.SUBMISSION_EVENTS, own.RECOMPUTED)}

@@ -9,7 +9,7 @@ from services.identity import events as identity
 from services.kernel.clock import Clock
 from services.kernel.events import Event
 from services.kernel.ids import new_id
-from services.kernel.messaging import HandlerTable, reads
+from services.kernel.messaging import reads
 
 from ..adapters.inbox import InboxRepository, NotificationDoc
 from ..adapters.mailer import Mailer
@@ -25,21 +25,6 @@ SUBMISSION = ("title", "submission_id")
 class NotificationHandlers:
     clock: Clock
     mailer: Mailer
-
-    def table(self) -> HandlerTable:
-        """What the inbox consumer does on each event type it is bound to."""
-        return {
-            identity.SIGNIN_NEW_DEVICE.type: self.new_device,
-            approvals.SUBMITTED.type: self.submitted,
-            approvals.ADVANCED.type: self.advanced,
-            approvals.RETURNED.type: self.returned,
-            approvals.APPROVED.type: self.approved,
-            approvals.SIGNING_REQUESTED.type: self.signing_requested,
-            approvals.SIGNING_ADVANCED.type: self.signing_advanced,
-            approvals.RECALLED.type: self.recalled,
-            approvals.OVERDUE.type: self.overdue,
-            approvals.SIGNATURE_OVERDUE.type: self.signature_overdue,
-        }
 
     @reads(identity.SIGNIN_NEW_DEVICE, "person", "device", "email")
     def new_device(self, event: Event, data: identity.NewDevice) -> int:
