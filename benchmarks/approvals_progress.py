@@ -29,7 +29,9 @@ from datetime import datetime
 from services.approvals.adapters.documents import ProgressDoc
 from services.approvals.domain.calendar import TIMEZONE
 from services.approvals.service_layer.progress import ProgressProjection, updates_for_event
-from services.kernel.events import Event
+from services.approvals.events import APPROVED, RECOMPUTED, SUBMITTED
+from services.kernel.events import declared
+from services.kernel.testing import example_event
 from services.kernel.principal import Principal
 
 MONTHS = [(2025, m) for m in range(9, 13)] + [(2026, m) for m in range(1, 6)]
@@ -41,8 +43,7 @@ def synthetic_events(n: int, seed: int = 7):
     for s in range(SCHOOLS):
         deltas = [{"unit": f"truong-{s:03d}/to-{t}", "period": f"{y}-{m:02d}", "year": "2025-2026", "owed": 150}
                   for t in range(1, 5) for y, m in MONTHS]
-        yield Event(type="approvals.obligations.recomputed", tenant=f"truong-{s:03d}", district="pgd-bench",
-                    data={"deltas": deltas})
+        yield example_event(RECOMPUTED, tenant=f"truong-{s:03d}", district="pgd-bench", deltas=deltas)
     rnd = random.Random(seed)
     for i in range(n):
         s, t = rnd.randrange(SCHOOLS), rnd.randrange(1, 5)
@@ -50,21 +51,22 @@ def synthetic_events(n: int, seed: int = 7):
         on_time = rnd.random() < 0.8
         due = datetime(y, m, 28, 23, 59, 59, tzinfo=TIMEZONE).isoformat()
         base = {"submission_id": f"s{i}", "unit": f"truong-{s:03d}/to-{t}", "school_year": "2025-2026", "due_at": due}
-        yield Event(type="approvals.submission.submitted", tenant=f"truong-{s:03d}", district="pgd-bench",
-                    data={**base, "progress": {"on_time" if on_time else "late": 1, "awaiting": 1}})
+        yield example_event(SUBMITTED, tenant=f"truong-{s:03d}", district="pgd-bench", **base,
+                            progress={"on_time" if on_time else "late": 1, "awaiting": 1})
         if rnd.random() < 0.9:
-            yield Event(type="approvals.submission.approved", tenant=f"truong-{s:03d}", district="pgd-bench",
-                        data={**base, "progress": {"awaiting": -1}})
+            yield example_event(APPROVED, tenant=f"truong-{s:03d}", district="pgd-bench", **base,
+                                progress={"awaiting": -1})
 
 
 def load(n: int, coll) -> tuple[float, int]:
     """Fold n submissions' events through the consumer's update function and write them in bulk."""
     coll.delete_many({})
+    events = [(e, declared(e.type).read(e)) for e in synthetic_events(n)]  # the typed views the consumer gets
     start = time.perf_counter()
     sums: dict[str, dict] = {}
     inc: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for event in synthetic_events(n):
-        for flt, update in updates_for_event(event):
+    for event, data in events:
+        for flt, update in updates_for_event(event, data):
             key = flt["_id"]
             sums.setdefault(key, update["$setOnInsert"])
             for k, v in update["$inc"].items():

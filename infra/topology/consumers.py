@@ -4,8 +4,9 @@ This is data: the topology command declares one queue per entry. Each service's 
 declares the same queue through kombu (``services.kernel.messaging.consumer_queue``), so the
 queue arguments are taken from there: RabbitMQ refuses a redeclaration that differs. A unit
 test checks that every worker a service runs is listed here with the same name and bindings.
-Routing keys are ``<service>.<aggregate>.<event>``; patterns use AMQP topic syntax (``*`` one
-word, ``#`` zero or more words).
+Routing keys are ``<service>.<aggregate>.<event>``; each binding names one declared event type
+exactly (the handler tables of the services; no wildcards), though the matcher below still
+understands AMQP topic syntax (``*`` one word, ``#`` zero or more words).
 """
 from __future__ import annotations
 
@@ -68,7 +69,12 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         service="approvals",
         queue="approvals.progress",
-        bindings=("approvals.submission.*", "approvals.signature.overdue", "approvals.obligations.recomputed"),
+        bindings=("approvals.submission.submitted", "approvals.submission.advanced", "approvals.submission.withdrawn",
+                  "approvals.submission.returned", "approvals.submission.commented", "approvals.submission.approved",
+                  "approvals.submission.signing_requested", "approvals.submission.signing_advanced",
+                  "approvals.submission.signed", "approvals.submission.issued", "approvals.submission.recalled",
+                  "approvals.submission.corrected", "approvals.submission.overdue", "approvals.signature.overdue",
+                  "approvals.obligations.recomputed"),
         purpose="Advance submissions and obligations through their steps.",
     ),
     Consumer(
@@ -80,7 +86,10 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         service="notifications",
         queue="notifications.inbox",
-        bindings=("identity.signin.*", "approvals.submission.*"),
+        bindings=("identity.signin.new_device", "approvals.submission.submitted", "approvals.submission.advanced",
+                  "approvals.submission.returned", "approvals.submission.approved",
+                  "approvals.submission.signing_requested", "approvals.submission.signing_advanced",
+                  "approvals.submission.recalled", "approvals.submission.overdue", "approvals.signature.overdue"),
         purpose="Turn events people must know about into inbox entries and e-mails.",
     ),
 )

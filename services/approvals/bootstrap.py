@@ -11,8 +11,9 @@ from pymongo.collection import Collection
 
 from services.kernel.errors import BadGateway
 from services.kernel.clock import Clock
-from services.kernel.events import Event
-from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
+from services.documents.events import CATALOG_CHANGED
+from services.identity.events import MEMBERSHIP_GRANTED, MEMBERSHIP_REVOKED, SCHOOL_ONBOARDED
+from services.kernel.messaging import ConsumerWorker, HandlerTable, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
 from services.kernel.outbox import OutboxRelay
 from services.kernel.runtime import Runtime, build_runtime
@@ -20,9 +21,11 @@ from services.kernel.service_auth import ClientCredentials
 from services.kernel.settings import load_settings
 from services.kernel.tokens import TokenVerifier
 
+from . import events as published
 from .adapters.documents import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
 from .adapters.documents_service import DocumentsPort, HttpDocuments
 from .service_layer.corrections import CorrectionService
+from .service_layer.handlers import CatalogHandlers, IdentityHandlers
 from .service_layer.obligations import ObligationService
 from .service_layer.progress import ProgressProjection
 from .service_layer.setup import SetupService
@@ -30,11 +33,8 @@ from .service_layer.submissions import SubmissionService
 from .settings import ApprovalsSettings
 
 IDENTITY_CONSUMER = "approvals.identity"
-IDENTITY_BINDINGS = ("identity.school.onboarded", "identity.membership.granted", "identity.membership.revoked")
 CATALOG_CONSUMER = "approvals.catalog"
-CATALOG_BINDINGS = ("documents.catalog.changed",)
 PROGRESS_CONSUMER = "approvals.progress"
-PROGRESS_BINDINGS = ("approvals.submission.*", "approvals.signature.overdue", "approvals.obligations.recomputed")
 
 
 @dataclass
@@ -55,9 +55,9 @@ class Container:
     def workers(self) -> list[ConsumerWorker]:
         """The identity projection and the progress projection, each on its own queue."""
         quorum = self.settings.queue_quorum or None
-        return [self.runtime.worker(self.identity_consumer, IDENTITY_BINDINGS, quorum=quorum),
-                self.runtime.worker(self.catalog_consumer, CATALOG_BINDINGS, quorum=quorum),
-                self.runtime.worker(self.progress_consumer, PROGRESS_BINDINGS, quorum=quorum)]
+        return [self.runtime.worker(self.identity_consumer, quorum=quorum),
+                self.runtime.worker(self.catalog_consumer, quorum=quorum),
+                self.runtime.worker(self.progress_consumer, quorum=quorum)]
 
     def outbox_collections(self) -> list[Collection]:
         return [d._get_collection() for d in OUTBOX_DOCUMENTS]
@@ -66,32 +66,6 @@ class Container:
         """Jobs the all-in-one runner repeats: the overdue scans (obligations, then signatures)."""
         return [(self.settings.scheduler_interval_seconds, lambda: self.obligations.scan_overdue()),
                 (self.settings.scheduler_interval_seconds, lambda: self.submissions.scan_signing_overdue())]
-
-
-def _identity_handler(setup: SetupService):
-    def handle(event: Event) -> None:
-        data = dict(event.data)
-        if event.type == "identity.school.onboarded":
-            setup.school_onboarded(data)
-        elif event.type == "identity.membership.granted":
-            setup.membership_granted(data, event.occurred_at)
-        elif event.type == "identity.membership.revoked":
-            setup.membership_revoked(data, event.occurred_at)
-    return handle
-
-
-def _catalog_handler(setup: SetupService):
-    def handle(event: Event) -> None:
-        if event.type == "documents.catalog.changed":
-            setup.catalog_changed(dict(event.data))
-    return handle
-
-
-def _progress_handler(progress: ProgressProjection):
-    def handle(event: Event) -> None:
-        if event.type.startswith("approvals."):
-            progress.apply(event)
-    return handle
 
 
 class _NotConfigured(requests.auth.AuthBase):
@@ -123,21 +97,27 @@ def bootstrap(
     settings = load_settings(ApprovalsSettings, os.environ if environ is None else environ, config)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
     ensure_indexes(*ALL_DOCUMENTS)
-    holder: dict[str, ObligationService] = {}
     documents = documents or _documents(settings)
-    setup = SetupService(clock=runtime.clock, audit_log=runtime.audit, documents=documents,
-                         recompute=lambda school, reason, person=None: holder["o"].recompute(school, reason,
-                                                                                            person=person))
+    setup = SetupService(clock=runtime.clock, audit_log=runtime.audit, documents=documents)
     obligations = ObligationService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)
-    holder["o"] = obligations
+    setup.recompute = obligations.recompute  # setup's changes re-derive obligations, which read setup
     submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup, documents=documents)
     corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
     progress = ProgressProjection()
+    identity = IdentityHandlers(setup)
+    identity_table: HandlerTable = {  # the school/membership projection
+        SCHOOL_ONBOARDED.type: identity.school_onboarded,
+        MEMBERSHIP_GRANTED.type: identity.membership_granted,
+        MEMBERSHIP_REVOKED.type: identity.membership_revoked,
+    }
+    catalog_table: HandlerTable = {CATALOG_CHANGED.type: CatalogHandlers(setup).catalog_changed}  # template changes
+    progress_table: HandlerTable = {spec.type: progress.apply for spec in (*published.SUBMISSION_EVENTS,
+                                                                          published.RECOMPUTED)}
     return Container(
         runtime=runtime, settings=settings, documents=documents, setup=setup, obligations=obligations, submissions=submissions,
         corrections=corrections, progress=progress,
-        identity_consumer=runtime.consumer(IDENTITY_CONSUMER, _identity_handler(setup)),
-        catalog_consumer=runtime.consumer(CATALOG_CONSUMER, _catalog_handler(setup)),
-        progress_consumer=runtime.consumer(PROGRESS_CONSUMER, _progress_handler(progress)),
+        identity_consumer=runtime.consumer(IDENTITY_CONSUMER, identity_table),
+        catalog_consumer=runtime.consumer(CATALOG_CONSUMER, catalog_table),
+        progress_consumer=runtime.consumer(PROGRESS_CONSUMER, progress_table),
         relay=runtime.relay([d._get_collection() for d in OUTBOX_DOCUMENTS]),
     )

@@ -9,6 +9,8 @@ from typing import Any
 
 from pymongo.collection import Collection
 
+from services.approvals.events import APPROVED
+from services.identity.events import SCHOOL_ONBOARDED
 from services.kernel.clock import Clock
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
@@ -22,9 +24,11 @@ from .adapters.records import ALL_RECORDS, OUTBOX_RECORDS
 from .adapters.s3_store import S3ObjectStore
 from .adapters.signed_urls import SignedUrls
 from .adapters.soffice import LibreOfficeConverter
+from .events import EXPORT_REQUESTED, VERSION_UPLOADED
 from .service_layer.access import current_school_year
 from .service_layer.exports import Exports
 from .service_layer.folders import Folders
+from .service_layer.handlers import OnboardingHandler
 from .service_layer.internal import Internal
 from .service_layer.locks import Locks
 from .service_layer.reads import Reads
@@ -33,10 +37,10 @@ from .service_layer.templates import Templates
 from .service_layer.uploads import Uploads
 from .settings import DocumentsSettings
 
-ONBOARDING = ("documents.onboarding", ("identity.school.onboarded",))
-RENDITIONS = ("documents.renditions", ("documents.version.uploaded",))
-EXPORTS = ("documents.exports", ("documents.export.requested",))
-APPROVALS = ("documents.approvals", ("approvals.submission.approved",))
+ONBOARDING = "documents.onboarding"
+RENDITIONS = "documents.renditions"
+EXPORTS = "documents.exports"
+APPROVALS = "documents.approvals"
 
 
 @dataclass
@@ -56,9 +60,7 @@ class Container:
 
     def workers(self) -> list[ConsumerWorker]:
         """One broker worker per consumer: onboarding, renditions, exports, approvals."""
-        bindings = dict([ONBOARDING, RENDITIONS, EXPORTS, APPROVALS])
-        return [self.runtime.worker(c, bindings[name], quorum=self.settings.queue_quorum or None)
-                for name, c in self.consumers.items()]
+        return [self.runtime.worker(c, quorum=self.settings.queue_quorum or None) for c in self.consumers.values()]
 
     def outbox_collections(self) -> list[Collection]:
         """Collections whose records carry pending events (versions, locks, exports)."""
@@ -70,9 +72,6 @@ class Container:
 
     def ensure_current_year_folders(self) -> None:
         self.folders.ensure_year(current_school_year(self.runtime.clock.now()))
-
-    def on_school_onboarded(self, event: Any) -> None:
-        self.folders.onboard(event.data, current_school_year(self.runtime.clock.now()))
 
 
 def build_store(settings: DocumentsSettings) -> ObjectStore:
@@ -124,10 +123,11 @@ def bootstrap(
         templates=Templates(clock=clk, audit=audit),
         consumers={},
     )
+    onboarding = OnboardingHandler(folders=container.folders, clock=clk)
     container.consumers = {
-        ONBOARDING[0]: runtime.consumer(ONBOARDING[0], container.on_school_onboarded),
-        RENDITIONS[0]: runtime.consumer(RENDITIONS[0], container.renditions.on_event),
-        EXPORTS[0]: runtime.consumer(EXPORTS[0], container.exports.on_event),
-        APPROVALS[0]: runtime.consumer(APPROVALS[0], container.internal.on_approvals_event),
+        ONBOARDING: runtime.consumer(ONBOARDING, {SCHOOL_ONBOARDED.type: onboarding.school_onboarded}),
+        RENDITIONS: runtime.consumer(RENDITIONS, {VERSION_UPLOADED.type: container.renditions.on_version_uploaded}),
+        EXPORTS: runtime.consumer(EXPORTS, {EXPORT_REQUESTED.type: container.exports.on_export_requested}),
+        APPROVALS: runtime.consumer(APPROVALS, {APPROVED.type: container.internal.on_submission_approved}),
     }
     return container

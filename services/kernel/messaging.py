@@ -11,15 +11,15 @@ import contextlib
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import kombu
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
-from .events import DEAD_LETTER_EXCHANGE, EXCHANGE, Event
+from .events import DEAD_LETTER_EXCHANGE, EXCHANGE, Event, EventSpec, declared, validate
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +49,63 @@ def consumer_queue(name: str, bindings: Sequence[str], *, quorum: bool) -> kombu
     )
 
 
+#: A handler takes the envelope and the typed view of its declared data (``EventSpec.read``).
+Handler = Callable[[Event, Any], None]
+#: A service's table of what it does on each event type it consumes (cosmicpython's ``EVENT_HANDLERS``).
+HandlerTable = Mapping[str, Handler]
+
+
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def reads(spec: EventSpec[Any], *fields: str) -> Callable[[H], H]:
+    """Mark a handler as reading ``fields`` of ``spec``'s data (checked by the event contract test)."""
+
+    def mark(handler: H) -> H:
+        handler.__dict__.setdefault("event_reads", {})[spec.type] = frozenset(fields)
+        return handler
+
+    return mark
+
+
+def reads_of(handler: Handler) -> dict[str, frozenset[str]]:
+    """What a handler said it reads, by event type (empty when it said nothing)."""
+    return dict(getattr(getattr(handler, "__func__", handler), "event_reads", {}))
+
+
+class Dispatcher:
+    """Runs the handler of an event's type with the typed view of its data; the one dispatch shape."""
+
+    def __init__(self, handlers: HandlerTable) -> None:
+        self.handlers = dict(handlers)
+
+    @property
+    def bindings(self) -> tuple[str, ...]:
+        """The event types the table handles: exactly the routing keys its queue binds."""
+        return tuple(self.handlers)
+
+    def __call__(self, event: Event) -> None:
+        handler = self.handlers.get(event.type)
+        if handler is None:  # a binding left over on the broker: nothing here wants it
+            log.info("no handler for %s; ignored", event.type)
+            return
+        handler(event, declared(event.type).read(event))
+
+
 class Publisher(Protocol):
     def publish_many(self, events: Sequence[Event]) -> None:
         """Publish all ``events``; return only once the broker has confirmed them."""
 
 
 class InMemoryPublisher:
-    """A fake publisher for unit tests: keeps what was published."""
+    """A fake publisher for unit tests: keeps what was published, refusing undeclared events."""
 
     def __init__(self) -> None:
         self.published: list[Event] = []
 
     def publish_many(self, events: Sequence[Event]) -> None:
+        for event in events:
+            validate(event)
         self.published.extend(events)
 
     def types(self) -> list[str]:
@@ -122,13 +167,20 @@ class IdempotentConsumer:
         processed: Collection,
         dead_letters: Collection,
         max_retries: int = 5,
+        bindings: Sequence[str] = (),
     ) -> None:
         self.name = name
+        self.bindings = tuple(bindings)
         self._handler = handler
         self._processed = processed
         self._dead = dead_letters
         self.max_retries = max_retries
         self._processed.create_index([("consumer", 1), ("event_id", 1)], unique=True)
+
+    @property
+    def table(self) -> HandlerTable:
+        """The handler table it dispatches through (empty for a bare handler)."""
+        return getattr(self._handler, "handlers", {})
 
     def already_processed(self, event_id: str) -> bool:
         return self._processed.find_one({"consumer": self.name, "event_id": event_id}, {"_id": 1}) is not None

@@ -26,7 +26,7 @@ import mongoengine
 from mongoengine import BooleanField, DictField, ListField
 from pymongo.collection import Collection
 
-from .events import Event
+from .events import Event, validate
 from .messaging import Publisher
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,12 @@ class OutboxMixin(mongoengine.Document):
     outbox_pending = BooleanField(default=False)
 
     def record_event(self, event: Event) -> None:
-        """Queue ``event``; it is written with the next ``save()`` of this document."""
+        """Queue ``event``; it is written with the next ``save()`` of this document.
+
+        An event of an undeclared type or with undeclared data raises ``InvalidEvent`` here, at
+        the producer, before anything is saved (in production too: see the kernel README).
+        """
+        validate(event)
         entry = event.to_dict()
         self.outbox.append(entry)
         self.outbox_pending = True

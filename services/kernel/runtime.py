@@ -5,7 +5,7 @@ event publisher, audit log and token verifier. Tests pass fakes for any of them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pymongo.collection import Collection
@@ -14,8 +14,8 @@ from pymongo.database import Database
 from .anchors import AnchorStore, AuditAnchoring, DevelopmentTimeStamper, HttpTimeStamper, LocalAnchorStore, S3AnchorStore, TimeStamper
 from .audit import AuditLog
 from .clock import Clock, SystemClock
-from .events import Event
-from .messaging import ConsumerWorker, IdempotentConsumer, KombuPublisher, Publisher, broker_check, consumer_queue
+from .messaging import (ConsumerWorker, Dispatcher, HandlerTable, IdempotentConsumer, KombuPublisher, Publisher,
+                        broker_check, consumer_queue)
 from .mongo import connect_database, mongo_check
 from .outbox import OutboxRelay
 from .settings import ServiceSettings, SettingsError
@@ -48,18 +48,21 @@ class Runtime:
     def relay(self, collections: Iterable[Collection]) -> OutboxRelay:
         return OutboxRelay(collections=collections, publisher=self.publisher)
 
-    def consumer(self, name: str, handler: Callable[[Event], None], *, max_retries: int = 5) -> IdempotentConsumer:
+    def consumer(self, name: str, handlers: HandlerTable, *, max_retries: int = 5) -> IdempotentConsumer:
+        """An idempotent consumer dispatching through ``handlers``; its queue binds exactly their types."""
+        dispatch = Dispatcher(handlers)
         return IdempotentConsumer(
             name=name,
-            handler=handler,
+            handler=dispatch,
+            bindings=dispatch.bindings,
             processed=self.db["processed_events"],
             dead_letters=self.db["dead_letters"],
             max_retries=max_retries,
         )
 
-    def worker(self, consumer: IdempotentConsumer, bindings: Sequence[str], *, quorum: bool | None = None) -> ConsumerWorker:
-        """A broker worker feeding ``consumer`` from its own queue (named after the consumer)."""
-        q = consumer_queue(consumer.name, bindings, quorum=self.settings.mode == "production" if quorum is None else quorum)
+    def worker(self, consumer: IdempotentConsumer, *, quorum: bool | None = None) -> ConsumerWorker:
+        """A broker worker feeding ``consumer`` from its own queue (named after it, bound to its table's types)."""
+        q = consumer_queue(consumer.name, consumer.bindings, quorum=self.settings.mode == "production" if quorum is None else quorum)
         return ConsumerWorker(url=self.settings.amqp_url, queue=q, consumer=consumer)
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from .clock import Clock, SystemClock
+from .events import Event, EventData, EventSpec
 from .principal import SERVICE_ROLE
 from .tokens import StaticKeySource, TokenVerifier
 
@@ -74,3 +76,44 @@ class TokenFactory:
 
     def service_token(self, client_id: str, **kw: Any) -> str:
         return self.issue(client_id, roles=[SERVICE_ROLE], extra={"client_id": client_id}, **kw)
+
+
+# ----- declared events -------------------------------------------------------------------------------
+EXAMPLE_INSTANT = "2025-09-08T07:00:00+07:00"
+
+
+def _example(name: str, annotation: Any) -> Any:
+    """The smallest value of a declared field's type: None when allowed, empty containers, first literal."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, UnionType):
+        return None if type(None) in args else _example(name, args[0])
+    if origin is Literal:
+        return args[0]
+    if origin in (list, tuple, set, frozenset) or annotation in (list, tuple):
+        return []
+    if origin is dict or annotation is dict:
+        return {}
+    if isinstance(annotation, type) and issubclass(annotation, EventData):
+        return example_data(annotation)
+    if annotation is bool:
+        return False
+    if annotation is int:
+        return 1
+    if annotation is float:
+        return 1.0
+    if annotation is str:
+        return EXAMPLE_INSTANT if name.endswith("_at") else f"{name}-1"
+    return None
+
+
+def example_data(model: type[EventData], **overrides: Any) -> dict[str, Any]:
+    """A declared-minimal payload of ``model``: every required field at its smallest value, ``overrides`` on top."""
+    data = {name: _example(name, f.annotation) for name, f in model.model_fields.items() if f.is_required()}
+    data.update(overrides)
+    return data
+
+
+def example_event(spec: EventSpec[Any], *, tenant: str | None = "th-hoa-phong", district: str | None = "pgd-hoa-vang",
+                  actor: str | None = None, **overrides: Any) -> Event:
+    """A validated event of ``spec`` built from its declaration (tests of consumers feed these)."""
+    return spec.event(example_data(spec.model, **overrides), tenant=tenant, district=district, actor=actor)

@@ -8,8 +8,10 @@ from typing import Any
 
 from pymongo.collection import Collection
 
+from services.approvals import events as approvals
+from services.identity import events as identity
 from services.kernel.clock import Clock
-from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
+from services.kernel.messaging import ConsumerWorker, HandlerTable, IdempotentConsumer, Publisher
 from services.kernel.runtime import Runtime, build_runtime
 from services.kernel.settings import load_settings
 from services.kernel.tokens import TokenVerifier
@@ -20,7 +22,6 @@ from .service_layer.handlers import NotificationHandlers
 from .settings import NotificationsSettings
 
 CONSUMER_NAME = "notifications.inbox"
-BINDINGS = ("identity.signin.*", "approvals.submission.*")
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Container:
     consumer: IdempotentConsumer
 
     def workers(self) -> list[ConsumerWorker]:
-        return [self.runtime.worker(self.consumer, BINDINGS, quorum=self.settings.queue_quorum or None)]
+        return [self.runtime.worker(self.consumer, quorum=self.settings.queue_quorum or None)]
 
     def outbox_collections(self) -> list[Collection]:
         return []
@@ -56,5 +57,17 @@ def bootstrap(
             else OutboxFolderMailer(folder=settings.mail_outbox_dir, sender=settings.mail_from)
         )
     handlers = NotificationHandlers(clock=runtime.clock, mailer=mailer)
-    consumer = runtime.consumer(CONSUMER_NAME, handlers.on_event)
+    table: HandlerTable = {  # what people are told, by event
+        identity.SIGNIN_NEW_DEVICE.type: handlers.new_device,
+        approvals.SUBMITTED.type: handlers.submitted,
+        approvals.ADVANCED.type: handlers.advanced,
+        approvals.RETURNED.type: handlers.returned,
+        approvals.APPROVED.type: handlers.approved,
+        approvals.SIGNING_REQUESTED.type: handlers.signing_requested,
+        approvals.SIGNING_ADVANCED.type: handlers.signing_advanced,
+        approvals.RECALLED.type: handlers.recalled,
+        approvals.OVERDUE.type: handlers.overdue,
+        approvals.SIGNATURE_OVERDUE.type: handlers.signature_overdue,
+    }
+    consumer = runtime.consumer(CONSUMER_NAME, table)
     return Container(runtime=runtime, settings=settings, handlers=handlers, consumer=consumer)

@@ -11,9 +11,9 @@ from typing import Any
 import requests
 from pymongo.collection import Collection
 
+from services.approvals.events import RECALLED
 from services.kernel.clock import Clock
 from services.kernel.errors import BadGateway
-from services.kernel.events import Event
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
 from services.kernel.runtime import Runtime, build_runtime
@@ -40,7 +40,6 @@ from .service_layer.verification import VerificationService
 from .settings import SigningSettings
 
 RECALL_CONSUMER = "signing.recalls"
-RECALL_BINDINGS = ("approvals.submission.recalled",)
 
 
 @dataclass
@@ -56,7 +55,7 @@ class Container:
     recall_consumer: IdempotentConsumer
 
     def workers(self) -> list[ConsumerWorker]:
-        return [self.runtime.worker(self.recall_consumer, RECALL_BINDINGS, quorum=self.settings.queue_quorum or None)]
+        return [self.runtime.worker(self.recall_consumer, quorum=self.settings.queue_quorum or None)]
 
     def outbox_collections(self) -> list[Collection]:
         return [d._get_collection() for d in OUTBOX_DOCUMENTS]
@@ -144,12 +143,8 @@ def bootstrap(
     verification = VerificationService(authority=authority, documents=documents, audit=runtime.audit,
                                        clock=runtime.clock, max_bytes=settings.verify_max_bytes)
 
-    def on_event(event: Event) -> None:
-        if event.type == "approvals.submission.recalled":
-            verification.on_recalled(event)
-
     return Container(
         runtime=runtime, settings=settings, authority=authority, credentials=credentials, signing=signing,
         verification=verification, external_jobs=jobs, simulated_provider=simulated,
-        recall_consumer=runtime.consumer(RECALL_CONSUMER, on_event),
+        recall_consumer=runtime.consumer(RECALL_CONSUMER, {RECALLED.type: verification.on_recalled}),
     )

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import pytest
 from mongoengine import StringField
 
-from services.kernel.events import Event
+from services.kernel.events import Event, EventData, declare
 from services.kernel.messaging import InMemoryPublisher
 from services.kernel.mongo import connect_database
 from services.kernel.outbox import OutboxMixin, OutboxRelay
@@ -46,8 +46,15 @@ def database() -> None:
     connect_database(alias="trust-outbox", db_name=f"trust_outbox_{uuid.uuid4().hex[:8]}", uri=None)
 
 
+class LessonRenamed(EventData):
+    title: str
+
+
+LESSON_RENAMED = declare("documents.lesson.renamed", LessonRenamed)  # a test event, declared like any service's
+
+
 def _event(title: str) -> Event:
-    return Event(type="documents.lesson.renamed", data={"title": title}, tenant="th-hoa-phong")
+    return LESSON_RENAMED.event({"title": title}, tenant="th-hoa-phong")
 
 
 def _published(publisher: InMemoryPublisher) -> list[str]:

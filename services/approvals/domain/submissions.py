@@ -252,6 +252,9 @@ class Submission:
             else:
                 self.state = IN_REVIEW
                 self._finish_review_if_done(acting, now)
+                opened = self.current_stage()
+                if self.state == IN_REVIEW and opened is not None and opened != state.step.stage:
+                    self._emit("advanced", acting, stage=opened, version_id=self.current_version.version_id)
             return acting
         raise NotPermitted("Bạn không phải người duyệt ở bước hiện tại của hồ sơ này.")
 
@@ -319,6 +322,8 @@ class Submission:
         if self.next_signing_order() is None:
             self.state = SIGNED
             self._emit("signed", acting, version_id=version_id, sha256=sha256)
+        elif self.next_signing_order() != order:
+            self._emit("signing_advanced", acting, signed_order=order)
         return acting
 
     def issue(self, actor: Principal, now: datetime) -> Acting:

@@ -11,7 +11,8 @@ from services.approvals.domain.submissions import Acting
 from services.kernel.audit import AuditLog
 from services.kernel.context import current_request_id
 from services.kernel.errors import Conflict, Forbidden, ValidationFailed
-from services.kernel.events import Event
+from services.approvals import events as _declarations  # noqa: F401  (registers approvals' events)
+from services.kernel.events import Event, declared
 from services.kernel.outbox import OutboxMixin
 
 
@@ -34,9 +35,9 @@ def progress_period(due_at: datetime) -> str:
 
 
 def make_event(type_: str, data: dict, *, tenant: str, district: str, acting: Acting | None, now: datetime) -> Event:
-    return Event(type=type_, data=data, tenant=tenant, district=district,
-                 actor=acting.person if acting else None, on_behalf_of=acting.on_behalf_of if acting else None,
-                 occurred_at=now.isoformat())
+    """A declared approvals event (``services/approvals/events.py``); ``InvalidEvent`` when ``data`` does not match."""
+    return declared(type_).event(data, tenant=tenant, district=district, actor=acting.person if acting else None,
+                                 on_behalf_of=acting.on_behalf_of if acting else None, occurred_at=now.isoformat())
 
 
 def record(doc: OutboxMixin, event: Event) -> None:

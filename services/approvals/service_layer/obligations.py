@@ -19,11 +19,12 @@ from services.approvals.adapters.repositories import (
 )
 from services.approvals.domain.obligations import Obligation, compute_obligations
 from services.approvals.service_layer.common import audit, make_event, progress_period, record
+from services.approvals.service_layer.published import labels
 from services.approvals.service_layer.setup import SetupService
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.ids import new_id
-from services.kernel.errors import NotFound
+from services.kernel.errors import BadGateway, NotFound
 from services.kernel.tenancy import TenantScope
 
 log = logging.getLogger(__name__)
@@ -144,11 +145,13 @@ class ObligationService:
         now = now or self.clock.now()
         coll = ObligationDoc._get_collection()
         emitted = 0
+        names: dict[tuple[str, str], str | None] = {}  # (school, book) → catalog name, one catalog read per school
         for d in coll.find({"active": True, "overdue_emitted": False, "satisfied": False, "due_at": {"$lt": now}},
                            {"outbox": 0}).limit(limit):
             event = make_event(OVERDUE, {
                 "obligation_id": d["_id"], "book_type": d["book_type"], "item": d["item"],
-                "period_key": d["period_key"], "owner": d["owner"], "unit": d.get("unit"),
+                "period_key": d["period_key"], **labels(self._book_name(names, d["tenant_id"], d["book_type"]), d["period_key"], d.get("period_label")), "owner": d["owner"],
+                "unit": d.get("unit"),
                 "school_year": d["year"], "due_at": aware(d["due_at"]).isoformat(), "progress": {"missing": 1},
             }, tenant=d["tenant_id"], district=d["district_id"], acting=None, now=now)
             res = coll.update_one({"_id": d["_id"], "overdue_emitted": False, "satisfied": False},
@@ -159,6 +162,14 @@ class ObligationService:
                 audit(self.audit, OVERDUE, None, tenant=d["tenant_id"], district=d["district_id"], target=d["_id"],
                       data={"due_at": aware(d["due_at"]).isoformat()})
         return emitted
+
+    def _book_name(self, names: dict[tuple[str, str], str | None], school: str, book: str) -> str | None:
+        if (school, book) not in names:
+            try:
+                names[(school, book)] = self.setup.known_book_name(school, book)
+            except (NotFound, BadGateway):  # documents unreachable: the event still names the period
+                names[(school, book)] = None
+        return names[(school, book)]
 
     def mine(self, person: str, scope: TenantScope, year: str | None, *, cursor: str | None = None,
              limit: int = 200) -> tuple[list[ObligationDoc], str | None]:

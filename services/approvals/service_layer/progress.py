@@ -2,7 +2,7 @@
 
 The projection is fed by the service's own events through an idempotent consumer: each
 event carries its ``progress`` deltas (or, for a recomputation, ``owed`` deltas per tổ and
-month) and is applied as ``$inc`` upserts on at most six counter documents (tổ, school,
+month) in fields its declaration marks approvals-internal (no other service reads them) and is applied as ``$inc`` upserts on at most six counter documents (tổ, school,
 district × month, year). Reading one scope and period is one primary-key lookup, whatever
 the number of submissions.
 """
@@ -14,9 +14,15 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from services.approvals.adapters.documents import ProgressDoc
+from services.approvals.events import (
+    ADVANCED, APPROVED, COMMENTED, CORRECTED, ISSUED, OVERDUE, RECALLED, RECOMPUTED, RETURNED, SIGNING_ADVANCED,
+    SIGNATURE_OVERDUE, SIGNED, SIGNING_REQUESTED, SUBMITTED, WITHDRAWN, Overdue, Recomputed, SignatureOverdue,
+    SubmissionEvent,
+)
 from services.approvals.service_layer.common import progress_period
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
 from services.kernel.events import Event
+from services.kernel.messaging import reads
 from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, PHO_HIEU_TRUONG, require_principal
 from services.kernel.principal import Principal
 
@@ -46,50 +52,82 @@ def counter_updates(*, tenant: str, district: str, unit: str | None, periods: tu
     return out
 
 
-def updates_for_event(event: Event) -> list[tuple[dict, dict]]:
-    """The counter updates of one event, one per counter document (deltas to the same one summed)."""
-    merged: dict[str, tuple[dict, dict]] = {}
-    for flt, update in _raw_updates(event):
-        if flt["_id"] in merged:
-            inc = merged[flt["_id"]][1]["$inc"]
+def merged(updates: list[tuple[dict, dict]]) -> list[tuple[dict, dict]]:
+    """One update per counter document (deltas to the same one summed)."""
+    out: dict[str, tuple[dict, dict]] = {}
+    for flt, update in updates:
+        if flt["_id"] in out:
+            inc = out[flt["_id"]][1]["$inc"]
             for k, v in update["$inc"].items():
                 inc[k] = inc.get(k, 0) + v
         else:
-            merged[flt["_id"]] = (flt, {**update, "$inc": dict(update["$inc"])})
-    return list(merged.values())
+            out[flt["_id"]] = (flt, {**update, "$inc": dict(update["$inc"])})
+    return list(out.values())
 
 
-def _raw_updates(event: Event) -> list[tuple[dict, dict]]:
-    data = event.data
-    tenant, district = event.tenant or "", event.district or ""
-    if event.type == "approvals.obligations.recomputed":
-        out = []
-        for d in data.get("deltas") or []:
-            out += counter_updates(tenant=tenant, district=district, unit=d.get("unit"),
-                                   periods=(d["period"], d["year"]), deltas={k: d.get(k, 0) for k in COUNTERS})
-        return out
-    progress = data.get("progress")
-    if not progress or not data.get("due_at"):
+def updates_for_event(event: Event,
+                      data: SubmissionEvent | Overdue | SignatureOverdue | Recomputed) -> list[tuple[dict, dict]]:
+    """The counter updates of one approvals event, from the typed view of its data."""
+    if event.type == RECOMPUTED.type:
+        return recomputed_updates(event, data)  # type: ignore[arg-type]
+    return submission_updates(event, data)  # type: ignore[arg-type]
+
+
+def submission_updates(event: Event, data: SubmissionEvent | Overdue | SignatureOverdue) -> list[tuple[dict, dict]]:
+    """The counter updates of a submission (or overdue) event: its approvals-internal ``progress``."""
+    if not data.progress:
         return []
-    month = progress_period(datetime.fromisoformat(data["due_at"]))
-    return counter_updates(tenant=tenant, district=district, unit=data.get("unit"),
-                           periods=(month, data["school_year"]), deltas=progress)
+    month = progress_period(datetime.fromisoformat(data.due_at))
+    return merged(counter_updates(tenant=event.tenant or "", district=event.district or "", unit=data.unit,
+                                  periods=tuple(p for p in (month, data.school_year) if p),
+                                  deltas=data.progress))
+
+
+def recomputed_updates(event: Event, data: Recomputed) -> list[tuple[dict, dict]]:
+    """The owed/missing deltas of a recomputation, per tổ, month and school year."""
+    out: list[tuple[dict, dict]] = []
+    for d in data.deltas:
+        out += counter_updates(tenant=event.tenant or "", district=event.district or "",
+                               unit=str(d["unit"]) if d.get("unit") else None,
+                               periods=(str(d["period"]), str(d["year"])),
+                               deltas={k: int(d.get(k) or 0) for k in COUNTERS})
+    return merged(out)
 
 
 class ProgressProjection:
     """The consumer side (apply events) and the read side (one lookup) of progress."""
 
-    def apply(self, event: Event) -> None:
-        """Apply an event's deltas; each counter document remembers the last events it applied.
+    @reads(OVERDUE, "progress", "due_at", "unit", "school_year")
+    @reads(SIGNATURE_OVERDUE, "progress", "due_at", "unit", "school_year")
+    @reads(SUBMITTED, "progress", "due_at", "unit", "school_year")
+    @reads(ADVANCED, "progress", "due_at", "unit", "school_year")
+    @reads(WITHDRAWN, "progress", "due_at", "unit", "school_year")
+    @reads(RETURNED, "progress", "due_at", "unit", "school_year")
+    @reads(COMMENTED, "progress", "due_at", "unit", "school_year")
+    @reads(APPROVED, "progress", "due_at", "unit", "school_year")
+    @reads(SIGNING_REQUESTED, "progress", "due_at", "unit", "school_year")
+    @reads(SIGNING_ADVANCED, "progress", "due_at", "unit", "school_year")
+    @reads(SIGNED, "progress", "due_at", "unit", "school_year")
+    @reads(ISSUED, "progress", "due_at", "unit", "school_year")
+    @reads(RECALLED, "progress", "due_at", "unit", "school_year")
+    @reads(CORRECTED, "progress", "due_at", "unit", "school_year")
+    @reads(RECOMPUTED, "deltas")
+    def apply(self, event: Event, data: SubmissionEvent | Overdue | SignatureOverdue | Recomputed) -> None:
+        """Apply an event's counters (a submission's ``progress``, a recomputation's ``deltas``)."""
+        self._apply(event.id, updates_for_event(event, data))
+
+    @staticmethod
+    def _apply(event_id: str, updates: list[tuple[dict, dict]]) -> None:
+        """Apply an event's updates; each counter document remembers the last events it applied.
 
         The consumer marks an event processed only after this returns, so a failure half-way is
         retried: counters that already took the event skip it (the filter excludes them and the
         upsert then collides on ``_id``), the others take it. Exactly once per counter document.
         """
         coll = ProgressDoc._get_collection()
-        for flt, update in updates_for_event(event):
-            guarded = {**flt, "applied": {"$ne": event.id}}
-            update = {**update, "$push": {"applied": {"$each": [event.id], "$slice": -APPLIED_WINDOW}}}
+        for flt, update in updates:
+            guarded = {**flt, "applied": {"$ne": event_id}}
+            update = {**update, "$push": {"applied": {"$each": [event_id], "$slice": -APPLIED_WINDOW}}}
             try:
                 coll.update_one(guarded, update, upsert=True)
             except DuplicateKeyError:

@@ -40,6 +40,7 @@ from services.kernel.tenancy import TenantScope
 Recompute = Callable[..., None]  # (school id, reason, person=None): person narrows it to their obligations
 
 log = logging.getLogger(__name__)
+REMOVED_BOOK = "Hồ sơ không còn trong danh mục"  # what people read for a book a template has since removed
 
 
 def stored_rule(data: dict | None, default: DeadlineRule) -> DeadlineRule:
@@ -70,12 +71,18 @@ def book_and_item(catalog: SchoolCatalog, book_type: str, item: str | None = Non
     return book, found
 
 
+def _not_wired(school_id: str, reason: str, person: str | None = None) -> object:
+    raise RuntimeError("SetupService.recompute is not wired (bootstrap() sets it)")
+
+
 class SetupService:
-    def __init__(self, *, clock: Clock, audit_log: AuditLog, recompute: Recompute, documents: DocumentsPort) -> None:
+    def __init__(self, *, clock: Clock, audit_log: AuditLog, documents: DocumentsPort,
+                 recompute: Recompute | None = None) -> None:
         self.clock = clock
         self.audit = audit_log
-        self.recompute = recompute
         self.documents = documents
+        #: re-derives a school's obligations; ``bootstrap()`` sets it once the obligation service exists
+        self.recompute: Recompute = recompute or _not_wired
         self.directory = SchoolDirectory()
         self.frames = FrameRepository()
 
@@ -87,7 +94,12 @@ class SetupService:
     def book(self, school_id: str, slug: str) -> Book:
         """A book of the school's catalog; one a template has since removed keeps its slug as name."""
         found = self.catalog(school_id).get(slug)
-        return found or Book(slug, slug, BookOwner(slug, "person", ()), (), "khong")
+        return found or Book(slug, REMOVED_BOOK, BookOwner(slug, "person", ()), (), "khong")
+
+    def known_book_name(self, school_id: str, slug: str) -> str | None:
+        """The catalog's name of a book, ``None`` when the catalog no longer has it (never the slug)."""
+        found = self.catalog(school_id).get(slug)
+        return found.name if found else None
 
     def district_catalog(self, district: str) -> SchoolCatalog:
         """Every book any school of the district owes (what the Phòng's floors range over), each once."""

@@ -25,6 +25,7 @@ from services.approvals.adapters.repositories import (
 )
 from services.approvals.domain.calendar import TIMEZONE
 from services.approvals.domain.catalog import Book
+from services.approvals.service_layer.published import submission_event
 from services.approvals.domain.chains import resolve_chain
 from services.kernel.ownership import UnitInfo, is_gvcn_holding
 from services.approvals.domain.submissions import (
@@ -129,7 +130,8 @@ class SubmissionService:
                 data["progress"] = {"signing_overdue": 1}
             elif name in PROGRESS:
                 data["progress"] = PROGRESS[name]
-            record(doc, make_event(type_, data, tenant=sub.tenant, district=sub.district, acting=acting, now=now))
+            record(doc, submission_event(type_, data, sub, book_name=self.setup.known_book_name(sub.tenant, sub.book_type),
+                                         directory=self.directory, acting=acting, now=now))
         submission_to_doc(sub, doc)
         save_with_revision(doc)
         for type_, data, acting in pending:

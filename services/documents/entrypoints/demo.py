@@ -20,7 +20,7 @@ from services.documents.domain.obligations import find_slot
 from services.documents.domain.periods import check_period
 from services.kernel.periods import parse_period
 from services.documents.service_layer.access import CallerContext, current_school_year, school_context
-from services.kernel.events import Event
+from services.documents.events import VERSION_UPLOADED
 from services.kernel.principal import Principal
 
 
@@ -47,8 +47,8 @@ def _store(container: Container, ctx: CallerContext, demo: DemoDocument, now: da
         id=demo.version_id, document_id=demo.document_id, number=1, kind="upload", storage_key=key,
         file_name=demo.file_name, format=fmt, content_type=CONTENT_TYPES[fmt], size=reader.size, sha256=reader.sha256,
         uploaded_by=principal.sub, uploaded_at=now, idempotency_key=f"demo-{demo.version_id}")
-    version.record_event(Event(
-        type="documents.version.uploaded", tenant=principal.tenant, district=principal.district, actor=principal.sub,
+    version.record_event(VERSION_UPLOADED.event(
+        tenant=principal.tenant, district=principal.district, actor=principal.sub,
         data={"version_id": version.id, "document_id": demo.document_id, "book": book.slug, "period": period,
               "school_year": parse_period(period).school_year, "owner_key": slot.owner_key, "unit_id": slot.unit_id,
               "format": fmt, "size": reader.size, "sha256": reader.sha256, "number": 1, "rendition_needed": False}))

@@ -32,7 +32,9 @@ from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.documents.events import EXPORT_COMPLETED, EXPORT_REQUESTED, ExportRequested
 from services.kernel.events import Event
+from services.kernel.messaging import reads
 from services.kernel.ids import new_id
 from services.kernel.tenancy import TenantScope
 
@@ -78,8 +80,8 @@ class Exports:
                                      "period__in": sorted(set(periods))}.items() if v}
         record = ExportRecord(id=new_id(), kind=kind, filters=filters, requested_by=p.sub,
                               requested_at=self._clock.now())
-        record.record_event(Event(type="documents.export.requested", tenant=p.tenant, district=p.district, actor=p.sub,
-                                  data={"export_id": record.id, "kind": kind, "filters": filters}))
+        record.record_event(EXPORT_REQUESTED.event({"export_id": record.id, "kind": kind, "filters": filters},
+                                                   tenant=p.tenant, district=p.district, actor=p.sub))
         ctx.repos.exports.add(record)
         self._audit.append(action="documents.export.requested", actor=p.sub, tenant=p.tenant, district=p.district,
                            target=record.id, data={"kind": kind, "filters": filters})
@@ -97,9 +99,10 @@ class Exports:
             raise Conflict("Tệp xuất chưa sẵn sàng.", code="export-not-ready", extra={"status": record.status})
         return record
 
-    def on_event(self, event: Event) -> None:
-        if event.type == "documents.export.requested":
-            self.run(tenant=event.tenant or "", district=event.district or "", export_id=str(event.data["export_id"]))
+    @reads(EXPORT_REQUESTED, "export_id")
+    def on_export_requested(self, event: Event, data: ExportRequested) -> None:
+        """Build the requested export in the background."""
+        self.run(tenant=event.tenant or "", district=event.district or "", export_id=data.export_id)
 
     def run(self, *, tenant: str, district: str, export_id: str) -> ExportRecord:
         """Build one export; progress is written as files are added."""
@@ -131,10 +134,9 @@ class Exports:
             Path(tmp).unlink(missing_ok=True)
         record.status, record.storage_key, record.size = "done", key, stored.size
         record.sha256, record.finished_at, record.done = sha256, self._clock.now(), record.total
-        record.record_event(Event(type="documents.export.completed", tenant=tenant, district=district,
-                                  actor=record.requested_by,
-                                  data={"export_id": record.id, "kind": record.kind, "sha256": record.sha256,
-                                        "size": stored.size, "files": record.total}))
+        record.record_event(EXPORT_COMPLETED.event({"export_id": record.id, "kind": record.kind, "sha256": record.sha256,
+                                                    "size": stored.size, "files": record.total},
+                                                   tenant=tenant, district=district, actor=record.requested_by))
         record.save()
         self._audit.append(action="documents.export.completed", actor=record.requested_by, tenant=tenant,
                            district=district, target=record.id, data={"sha256": record.sha256, "files": record.total})

@@ -13,6 +13,7 @@ import logging
 from dataclasses import replace
 from typing import BinaryIO
 
+from services.approvals.events import APPROVED, Approved
 from services.documents.adapters.file_types import CONTENT_TYPES
 from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, VersionRecord
@@ -20,6 +21,7 @@ from services.documents.adapters.repositories import Repositories
 from services.documents.domain.locks import WriteTarget
 from services.documents.domain.obligations import find_slot
 from services.documents.domain.people import Actor
+from services.documents.events import VERSION_UPLOADED
 from services.documents.service_layer.templates import effective_catalog, school_catalog
 from services.documents.service_layer.reads import Download
 from services.documents.service_layer.uploads import Uploads, decode_file_name, refuse_if_locked
@@ -28,6 +30,7 @@ from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.kernel.events import Event
+from services.kernel.messaging import reads
 from services.kernel.ids import new_id
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope
@@ -116,8 +119,8 @@ class Internal:
                 uploaded_by=ctx.principal.sub, uploaded_at=now, derived_from=base.id if base else None,
                 correction_id=correction_id, signers=signers or [], status=status if kind == "signed" else "uploaded",
                 rendition_status="pending" if fmt in ("docx", "xlsx") else "not_needed")
-            version.record_event(Event(
-                type="documents.version.uploaded", tenant=document.tenant_id, district=document.district_id,
+            version.record_event(VERSION_UPLOADED.event(
+                tenant=document.tenant_id, district=document.district_id,
                 actor=ctx.principal.sub,
                 data={"version_id": version_id, "document_id": document.id, "book": document.book,
                       "period": document.period, "kind": kind, "derived_from": version.derived_from,
@@ -133,18 +136,17 @@ class Internal:
                                  "correction_id": correction_id, "sha256": reader.sha256})
         return version
 
-    def on_approvals_event(self, event: Event) -> None:
+    @reads(APPROVED, "version_id", "document_id", "submission_id")
+    def on_submission_approved(self, event: Event, data: Approved) -> None:
         """``approvals.submission.approved``: freeze the approved version (a backstop of approvals' own call)."""
-        version_id = event.data.get("version_id")
-        if event.type != "approvals.submission.approved" or not version_id or not event.tenant:
+        if not event.tenant:
             return
+        version_id, document_id = data.version_id, data.document_id
         service = Principal(sub=event.actor or "approvals", tenant=None, district=event.district,
                             roles=frozenset({"service"}), client_id="approvals", is_service=True)
-        document_id = event.data.get("document_id")
         try:
-            self.mark_approved(self.context(service, event.tenant), str(version_id),
-                               document_id=str(document_id) if document_id else None,
-                               decision_id=str(event.data.get("submission_id") or event.id))
+            self.mark_approved(self.context(service, event.tenant), version_id, document_id=document_id,
+                               decision_id=data.submission_id)
         except NotFound:
             # A version this service never stored (another system's id): nothing to protect here,
             # and retrying would not make it appear.

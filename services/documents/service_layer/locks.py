@@ -9,7 +9,7 @@ from services.documents.service_layer.access import CallerContext, require_schoo
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, ValidationFailed
-from services.kernel.events import Event
+from services.documents.events import LOCK_CREATED, LOCK_REMOVED
 from services.kernel.ids import new_id
 
 
@@ -39,7 +39,7 @@ class Locks:
                           created_by=p.sub, created_at=self._clock.now())
         data = {"lock_id": lock.id, "scope": scope.__dict__, "starts_at": starts_at.isoformat(),
                 "ends_at": ends_at.isoformat(), "reason": lock.reason}
-        lock.record_event(Event(type="documents.lock.created", tenant=p.tenant, district=p.district, actor=p.sub, data=data))
+        lock.record_event(LOCK_CREATED.event(data, tenant=p.tenant, district=p.district, actor=p.sub))
         ctx.repos.locks.add(lock)
         self._audit.append(action="documents.lock.created", actor=p.sub, tenant=p.tenant, district=p.district,
                            target=lock.id, data=data)
@@ -52,8 +52,7 @@ class Locks:
             raise Conflict("Khóa này đã được mở trước đó.")
         p = ctx.principal
         lock.removed, lock.removed_by, lock.removed_at = True, p.sub, self._clock.now()
-        lock.record_event(Event(type="documents.lock.removed", tenant=p.tenant, district=p.district, actor=p.sub,
-                                data={"lock_id": lock.id}))
+        lock.record_event(LOCK_REMOVED.event({"lock_id": lock.id}, tenant=p.tenant, district=p.district, actor=p.sub))
         lock.save()
         self._audit.append(action="documents.lock.removed", actor=p.sub, tenant=p.tenant, district=p.district,
                            target=lock.id, data={"reason": lock.reason})

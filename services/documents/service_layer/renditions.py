@@ -15,7 +15,9 @@ from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.repositories import Repositories
 from services.documents.adapters.soffice import ConversionError, LibreOfficeConverter
 from services.kernel.audit import AuditLog
+from services.documents.events import RENDITION_READY, VERSION_UPLOADED, VersionUploaded
 from services.kernel.events import Event
+from services.kernel.messaging import reads
 from services.kernel.tenancy import TenantScope
 
 log = logging.getLogger(__name__)
@@ -28,10 +30,11 @@ class Renditions:
         self._audit = audit
         self._work_dir = Path(work_dir)
 
-    def on_event(self, event: Event) -> None:
-        if event.type != "documents.version.uploaded" or not event.data.get("rendition_needed"):
-            return
-        self.render(tenant=event.tenant or "", district=event.district or "", version_id=str(event.data["version_id"]))
+    @reads(VERSION_UPLOADED, "rendition_needed", "version_id")
+    def on_version_uploaded(self, event: Event, data: VersionUploaded) -> None:
+        """An office file was uploaded: make its PDF."""
+        if data.rendition_needed:
+            self.render(tenant=event.tenant or "", district=event.district or "", version_id=data.version_id)
 
     def render(self, *, tenant: str, district: str, version_id: str) -> str:
         """Make the PDF of one version; returns the resulting ``rendition_status``."""
@@ -60,9 +63,9 @@ class Renditions:
             shutil.rmtree(work, ignore_errors=True)
         version.rendition_status, version.rendition_key = "ready", key
         version.rendition_size, version.rendition_sha256, version.rendition_error = stored.size, sha256, None
-        version.record_event(Event(type="documents.version.rendition_ready", tenant=tenant, district=district,
-                                   data={"version_id": version.id, "document_id": version.document_id,
-                                         "sha256": version.rendition_sha256, "size": stored.size}))
+        version.record_event(RENDITION_READY.event({"version_id": version.id, "document_id": version.document_id,
+                                                     "sha256": version.rendition_sha256, "size": stored.size},
+                                                    tenant=tenant, district=district))
         version.save()
         self._audit.append(action="documents.rendition.ready", actor=None, tenant=tenant, district=district,
                            target=version.id, data={"sha256": version.rendition_sha256})

@@ -35,7 +35,7 @@ from services.kernel.errors import (
     BadRequest, Conflict, Forbidden, Locked, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType,
     ValidationFailed,
 )
-from services.kernel.events import Event
+from services.documents.events import VERSION_UPLOADED
 from services.kernel.pdfcheck import UnsignablePdf, check_signable, rewrite
 from services.kernel.ids import new_id
 
@@ -320,8 +320,8 @@ class Uploads:
             file_name=file_name, format=fmt, content_type=CONTENT_TYPES[fmt], size=reader.size, sha256=reader.sha256,
             uploaded_by=principal.sub, uploaded_at=now, idempotency_key=req.idempotency_key or None,
             rendition_status="pending" if fmt in OFFICE else "not_needed")
-        version.record_event(Event(
-            type="documents.version.uploaded", tenant=principal.tenant, district=principal.district, actor=principal.sub,
+        version.record_event(VERSION_UPLOADED.event(
+            tenant=principal.tenant, district=principal.district, actor=principal.sub,
             data={"version_id": version_id, "document_id": document.id, "book": book.slug, "period": period,
                   "school_year": school_year, "owner_key": owner_key, "unit_id": unit_id, "format": fmt,
                   "size": reader.size, "sha256": reader.sha256, "number": number,

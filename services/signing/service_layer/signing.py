@@ -40,7 +40,7 @@ from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, NotFound, Problem
-from services.kernel.events import Event
+from services.signing.events import DOCUMENT_SIGNED
 from services.kernel.ids import new_id
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantRepository, TenantScope
@@ -462,8 +462,8 @@ class SigningService:
                      "certificate_serial": serial, "field_name": item["field_name"], "version_id": version_id,
                      "sha256": sha256, "signed_at": signed_at, "level": level}
         record.signatures.append(signature)
-        record.record_event(Event(
-            type="signing.document.signed", tenant=batch.tenant_id, district=batch.district_id, actor=principal.sub,
+        record.record_event(DOCUMENT_SIGNED.event(
+            tenant=batch.tenant_id, district=batch.district_id, actor=principal.sub,
             on_behalf_of=batch.on_behalf_of,
             data={"submission_id": item["submission_id"], "document_id": item["document_id"], "code": record.code,
                   "order": item["order"], "role": item["role"], "version_id": version_id, "sha256": sha256,

@@ -11,10 +11,12 @@ import tempfile
 from datetime import datetime
 from typing import IO, Any
 
+from services.approvals.events import RECALLED, Recalled
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import NotFound, PayloadTooLarge
 from services.kernel.events import Event
+from services.kernel.messaging import reads
 from services.kernel.vntime import format_vn
 from services.signing.adapters.documents_client import DocumentsPort
 from services.signing.adapters.records import SignedDocumentDoc
@@ -107,14 +109,14 @@ class VerificationService:
             self._documents.fetch_pdf(record.tenant_id, record.latest_version_id, spool)
             return self._report(self._inspect(spool), record)
 
-    def on_recalled(self, event: Event) -> None:
+    @reads(RECALLED, "submission_id", "reason")
+    def on_recalled(self, event: Event, data: Recalled) -> None:
         """Projection of ``approvals.submission.recalled``: mark the signed document recalled."""
-        data = dict(event.data)
-        record = SignedDocumentDoc.objects(submission_id=data["submission_id"], tenant_id=event.tenant).first()
+        record = SignedDocumentDoc.objects(submission_id=data.submission_id, tenant_id=event.tenant).first()
         if record is None or record.recalled_at is not None:
             return
         record.recalled_at = datetime.fromisoformat(event.occurred_at)
-        record.recall_reason = data.get("reason")
+        record.recall_reason = data.reason
         record.save()
         self._audit.append(action="signing.document.recalled", actor=event.actor or "approvals", tenant=event.tenant,
                            district=event.district, target=record.submission_id,

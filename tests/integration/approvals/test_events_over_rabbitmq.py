@@ -12,7 +12,7 @@ from services.approvals.adapters.documents_service import FakeDocuments
 from services.approvals.bootstrap import bootstrap
 from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFrame
 from services.kernel.clock import FixedClock
-from services.kernel.events import Event
+from services.identity.events import MEMBERSHIP_GRANTED, SCHOOL_ONBOARDED
 from services.kernel.messaging import KombuPublisher, declare_queues
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope
@@ -41,14 +41,15 @@ def test_identity_events_in_and_progress_out_through_the_broker(amqp_url):
     c.setup.publish_frame(boss, FRAME)
     identity = KombuPublisher(url=amqp_url)
     units = [{"id": f"{SCHOOL.slug}/{u.slug}", "slug": u.slug, "name": u.name, "kind": u.kind} for u in SCHOOL.units]
-    events = [Event(type="identity.school.onboarded", tenant=SCHOOL.slug, district="pgd-hoa-vang", data={
+    at = "2025-08-01T00:00:00+07:00"
+    events = [SCHOOL_ONBOARDED.event({
         "school_id": SCHOOL.slug, "slug": SCHOOL.slug, "name": SCHOOL.name, "levels": ["tieu_hoc"],
         "district_id": "pgd-hoa-vang", "province_id": "so-da-nang", "units": units,
-        "principal_id": "thhp.hieutruong"}, occurred_at="2025-08-01T00:00:00+07:00")]
+        "principal_id": "thhp.hieutruong"}, tenant=SCHOOL.slug, district="pgd-hoa-vang", occurred_at=at)]
     for person, role, unit in (("thhp.giaovien", "giao_vien", "to-4"), ("thhp.totruong", "to_truong", "to-4")):
-        events.append(Event(type="identity.membership.granted", tenant=SCHOOL.slug, district="pgd-hoa-vang",
-                            occurred_at="2025-08-01T00:00:00+07:00",
-                            data={"person": person, "school": SCHOOL.slug, "role": role, "unit": f"{SCHOOL.slug}/{unit}"}))
+        events.append(MEMBERSHIP_GRANTED.event(
+            {"membership": f"{person}:{role}", "person": person, "school": SCHOOL.slug, "role": role,
+             "unit": f"{SCHOOL.slug}/{unit}"}, tenant=SCHOOL.slug, district="pgd-hoa-vang", occurred_at=at))
     identity.publish_many(events)
     identity.publish_many(events[1:2])  # a redelivered event is processed once
     assert identity_worker.drain(timeout=2.0) == 4

@@ -46,7 +46,7 @@ def test_an_uploaded_spreadsheet_gets_a_pdf_rendition_through_the_broker(tmp_pat
     assert c.runtime.relay(c.outbox_collections()).relay_once() == 1  # the school's documents.catalog.changed
     renditions = c.consumers["documents.renditions"]
     renditions.name = f"documents.renditions.test-{suffix}"  # a private queue for this run
-    worker = c.runtime.worker(renditions, ("documents.version.uploaded",), quorum=False)
+    worker = c.runtime.worker(renditions, quorum=False)
     declare_queues(amqp_url, [worker.queue])
     client = create_app(container=c).test_client()
     resp = upload(client, people.teacher_a(), xlsx_bytes(), name="Bảng điểm.xlsx", book="bang_tong_hop",

@@ -9,12 +9,16 @@ import kombu
 import pytest
 from mongoengine import StringField
 
-from services.kernel.events import Event
+from services.kernel.events import Event, EventData, declare, declared
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, KombuPublisher, consumer_queue, declare_queues
 from services.kernel.mongo import connect_database
 from services.kernel.outbox import OutboxMixin, OutboxRelay
 
 pytestmark = pytest.mark.integration
+
+
+class LessonUploaded(EventData):
+    title: str
 
 
 class Lesson(OutboxMixin):
@@ -28,6 +32,7 @@ def setup(amqp_url):
     db = connect_database(alias="kernel-outbox", db_name="outbox_it", uri=None)
     name = f"test.kernel.{uuid.uuid4().hex[:8]}"
     routing = f"documents.lesson{uuid.uuid4().hex[:6]}.uploaded"
+    declare(routing, LessonUploaded)  # a test event, declared like any service's
     queue = consumer_queue(name, [routing], quorum=False)
     declare_queues(amqp_url, [queue])
     seen: list[str] = []
@@ -40,7 +45,7 @@ def setup(amqp_url):
 
 def _save_with_event(routing: str, title: str) -> Lesson:
     lesson = Lesson(id=uuid.uuid4().hex, title=title)
-    lesson.record_event(Event(type=routing, data={"title": title}, tenant="th-hoa-phong"))
+    lesson.record_event(declared(routing).event({"title": title}, tenant="th-hoa-phong"))
     lesson.save()
     return lesson
 

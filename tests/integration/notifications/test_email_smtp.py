@@ -8,8 +8,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from infra.allinone import free_port
-from services.kernel.events import Event
+from services.identity.events import SIGNIN_NEW_DEVICE
 from services.kernel.messaging import InMemoryPublisher
+from services.kernel.testing import example_event
 from services.notifications.bootstrap import bootstrap
 
 pytestmark = pytest.mark.integration
@@ -31,7 +32,8 @@ def test_new_device_mail_is_delivered_over_smtp(tokens):
     controller.start()
     try:
         c = bootstrap({"mode": "test", "smtp_host": "127.0.0.1", "smtp_port": port}, environ={}, verifier=tokens.verifier(), publisher=InMemoryPublisher())
-        c.handlers.on_event(Event(type="identity.signin.new_device", data={"person": "thhp.hieutruong", "email": "hieutruong@hoaphong.edu.vn", "device": "Safari trên iPhone"}))
+        c.consumer.handle(example_event(SIGNIN_NEW_DEVICE, person="thhp.hieutruong", email="hieutruong@hoaphong.edu.vn",
+                                        device="Safari trên iPhone"))
     finally:
         controller.stop()
     assert len(handler.messages) == 1

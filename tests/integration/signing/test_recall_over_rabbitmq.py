@@ -5,9 +5,9 @@ from __future__ import annotations
 import kombu
 import pytest
 
-from services.kernel.events import Event
+from services.approvals.events import RECALLED
 from services.kernel.messaging import KombuPublisher, consumer_queue, declare_queues
-from services.kernel.testing import TokenFactory
+from services.kernel.testing import TokenFactory, example_event
 from services.signing.adapters.approvals_client import FakeApprovals, FakeSubmission
 from services.signing.adapters.documents_client import FakeDocuments
 from services.signing.bootstrap import bootstrap
@@ -56,10 +56,8 @@ def test_recall_arrives_through_the_broker_and_signed_events_leave_through_it(am
     assert message.payload["data"]["code"] == code
 
     approvals_out = KombuPublisher(url=amqp_url)
-    recalled = Event(type="approvals.submission.recalled", tenant="th-hoa-phong", district="pgd-hoa-vang",
-                     actor="thhp.vanthu", data={"submission_id": "sub-1", "document_id": "hb-1",
-                                                "reason": "Sai họ tên học sinh", "version_ids": [version.id],
-                                                "approved_version_id": version.id})
+    recalled = example_event(RECALLED, actor="thhp.vanthu", submission_id="sub-1", document_id="hb-1",
+                             reason="Sai họ tên học sinh", version_ids=[version.id], approved_version_id=version.id)
     approvals_out.publish_many([recalled, recalled])  # delivered twice, projected once
     assert worker.drain(timeout=2.0) >= 1
     approvals_out.close()

@@ -102,6 +102,7 @@ def test_signature_by_delegation_is_recorded_for_whom_it_was_made():
                          version_id="v1", sha256="a" * 64, signed_at=NOW, service="signing")
     assert sub.state == "signed"
     assert [e[0].rsplit(".", 1)[1] for e in sub.pending_events] == ["submitted", "approved", "signing_requested",
+                                                                    "signing_advanced", "signing_advanced",
                                                                     "signed"]
 
 

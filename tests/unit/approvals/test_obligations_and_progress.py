@@ -5,6 +5,7 @@ import hashlib
 from datetime import datetime
 
 from services.approvals.domain.calendar import TIMEZONE
+from services.approvals.events import SUBMITTED
 from services.approvals.entrypoints.scheduler import tick
 
 
@@ -134,12 +135,13 @@ def test_a_progress_event_retried_after_a_partial_failure_counts_once(api):
     projection = api.container.progress
     from services.approvals.service_layer import progress as module
     real = module.updates_for_event
-    module.updates_for_event = lambda e: real(e)[:2]  # the first two counters, then a crash
+    module.updates_for_event = lambda e, d: real(e, d)[:2]  # the first two counters, then a crash
+    data = SUBMITTED.read(submitted)
     try:
-        projection.apply(submitted)
+        projection.apply(submitted, data)
     finally:
         module.updates_for_event = real
-    projection.apply(submitted)  # the retry
+    projection.apply(submitted, data)  # the retry
     for scope, sid in (("to", "th-hoa-phong/to-4"), ("school", "th-hoa-phong")):
         for period in ("2025-09", "2025-2026"):
             p = api.ok("GET", f"/progress?scope={scope}&id={sid}&period={period}", "thhp.hieutruong")

@@ -10,7 +10,9 @@ from documents_testkit import NOW, SCHOOL_B, auth, pdf_bytes, upload  # type: ig
 from pypdf import PdfReader
 
 from services.documents.adapters.records import ExportRecord, FolderRecord, LockRecord
+from services.identity.events import SCHOOL_ONBOARDED
 from services.kernel.events import Event
+from services.kernel.testing import example_event
 
 
 def test_the_catalog_is_served_with_slugs_chains_and_deadlines(client, people) -> None:
@@ -32,9 +34,9 @@ def test_onboarding_generates_the_default_tree_of_the_year(container) -> None:
     assert by_book["so_chu_nhiem"] == ["th-hoa-phong/lop-4a"]
     assert len(FolderRecord.objects.get(id="th-hoa-phong:2025-2026:so_hoat_dong_to:th-hoa-phong/to-4").periods) == 9
     # The onboarding consumer is idempotent per event and per folder.
-    event = Event(type="identity.school.onboarded", data={"school_id": "th-hoa-phong", "slug": "th-hoa-phong",
-                  "name": "Trường Tiểu học Hòa Phong", "levels": ["tieu_hoc"], "district_id": "pgd-hoa-vang",
-                  "province_id": "so-da-nang", "units": []})
+    event = example_event(SCHOOL_ONBOARDED, school_id="th-hoa-phong", slug="th-hoa-phong",
+                          name="Trường Tiểu học Hòa Phong", levels=["tieu_hoc"], district_id="pgd-hoa-vang",
+                          province_id="so-da-nang", units=[])
     before = FolderRecord.objects.count()
     container.consumers["documents.onboarding"].handle(event)
     assert container.consumers["documents.onboarding"].handle(event) is False

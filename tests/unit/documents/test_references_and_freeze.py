@@ -105,11 +105,11 @@ def test_the_freeze_names_the_approved_version_and_a_later_upload_never_becomes_
 
 
 def test_an_approval_event_freezes_the_named_version_once(client, container, people) -> None:
-    from services.kernel.events import Event
+    from services.approvals.events import APPROVED
+    from services.kernel.testing import example_event
     first = upload(client, people.teacher_a(), pdf_bytes()).get_json()
     doc, v1 = first["document"]["id"], first["version"]["id"]
-    event = Event(type="approvals.submission.approved", tenant="th-hoa-phong", district="pgd-hoa-vang",
-                  actor="thhp.totruong", data={"submission_id": "s1", "version_id": v1, "document_id": doc})
+    event = example_event(APPROVED, actor="thhp.totruong", submission_id="s1", version_id=v1, document_id=doc)
     assert container.consumers["documents.approvals"].handle(event) is True
     view = client.get(f"/api/v1/documents/{doc}", headers=auth(people.teacher_a())).get_json()
     assert (view["approved_version_id"], view["status"], view["write_once"]) == (v1, "approved", True)

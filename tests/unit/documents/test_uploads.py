@@ -222,10 +222,11 @@ def test_the_signing_service_fetches_a_pdf_and_stores_a_signed_version(client, c
 
 
 def test_an_approval_event_makes_the_version_write_once(client, container, people) -> None:
-    from services.kernel.events import Event
+    from services.approvals.events import APPROVED
+    from services.kernel.testing import example_event
     first = upload(client, people.teacher_a(), pdf_bytes()).get_json()
-    event = Event(type="approvals.submission.approved", tenant="th-hoa-phong", district="pgd-hoa-vang",
-                  actor="thhp.totruong", data={"submission_id": "s1", "version_id": first["version"]["id"]})
+    event = example_event(APPROVED, actor="thhp.totruong", submission_id="s1", version_id=first["version"]["id"],
+                          document_id=first["document"]["id"])
     container.consumers["documents.approvals"].handle(event)
     version = client.get(f"/api/v1/versions/{first['version']['id']}", headers=auth(people.teacher_a())).get_json()
     assert version["status"] == "approved"
@@ -250,9 +251,9 @@ def test_a_decomposed_vietnamese_name_is_stored_in_nfc(client, people) -> None:
 
 
 def test_an_approval_of_an_unknown_version_is_ignored_not_retried(container) -> None:
-    from services.kernel.events import Event
-    event = Event(type="approvals.submission.approved", tenant="th-hoa-phong", district="pgd-hoa-vang",
-                  data={"version_id": "khong-co"})
+    from services.approvals.events import APPROVED
+    from services.kernel.testing import example_event
+    event = example_event(APPROVED, version_id="khong-co")
     assert container.consumers["documents.approvals"].handle(event) is True
 
 

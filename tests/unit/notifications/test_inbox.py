@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.kernel.events import Event
+from services.approvals.events import APPROVED, RETURNED
+from services.identity.events import SIGNIN_NEW_DEVICE
 from services.kernel.messaging import InMemoryPublisher
+from services.kernel.testing import example_event
 from services.notifications.bootstrap import bootstrap
 from services.notifications.entrypoints.app import create_app
 
@@ -30,8 +32,9 @@ def _auth(tokens, sub):
 
 def test_returned_submission_reaches_only_the_submitter(env, tokens):
     c, client, _ = env
-    ev = Event(type="approvals.submission.returned", data={"submitter": "thhp.giaovien", "title": "Kế hoạch bài dạy tuần 3", "comment": "Bổ sung mục tiêu bài học.", "submission_id": "s1"})
-    assert c.handlers.on_event(ev) == 1
+    ev = example_event(RETURNED, submitter="thhp.giaovien", title="Kế hoạch bài dạy (Tuần 3 năm học 2025-2026)",
+                       comment="Bổ sung mục tiêu bài học.", submission_id="s1")
+    assert c.consumer.handle(ev) is True
     mine = client.get("/api/v1/inbox", headers=_auth(tokens, "thhp.giaovien")).get_json()
     assert mine["unread"] == 1 and mine["items"][0]["title"] == "Hồ sơ bị trả lại"
     assert "Bổ sung mục tiêu bài học." in mine["items"][0]["body"]
@@ -41,15 +44,15 @@ def test_returned_submission_reaches_only_the_submitter(env, tokens):
 
 def test_same_event_twice_notifies_once(env):
     c, _, _ = env
-    ev = Event(type="approvals.submission.approved", data={"submitter": "u", "title": "Sổ chủ nhiệm"})
+    ev = example_event(APPROVED, submitter="u", title="Sổ chủ nhiệm (Năm học 2025-2026)")
     assert c.consumer.handle(ev) is True
     assert c.consumer.handle(ev) is False
-    assert c.handlers.on_event(ev) == 0
+    assert c.handlers.approved(ev, APPROVED.read(ev)) == 0
 
 
 def test_mark_read_and_someone_elses_notification_is_not_found(env, tokens):
     c, client, _ = env
-    c.handlers.on_event(Event(type="approvals.submission.approved", data={"submitter": "a", "title": "Sổ"}))
+    c.consumer.handle(example_event(APPROVED, submitter="a", title="Sổ chủ nhiệm (Năm học 2025-2026)"))
     item = client.get("/api/v1/inbox", headers=_auth(tokens, "a")).get_json()["items"][0]
     assert client.post(f"/api/v1/inbox/{item['id']}/read", headers=_auth(tokens, "b")).status_code == 404
     r = client.post(f"/api/v1/inbox/{item['id']}/read", headers=_auth(tokens, "a"))
@@ -59,7 +62,7 @@ def test_mark_read_and_someone_elses_notification_is_not_found(env, tokens):
 
 def test_new_device_sign_in_sends_an_email(env):
     c, _, mailer = env
-    c.handlers.on_event(Event(type="identity.signin.new_device", data={"person": "a", "email": "a@truong.edu.vn", "device": "Chrome trên Android"}))
+    c.consumer.handle(example_event(SIGNIN_NEW_DEVICE, person="a", email="a@truong.edu.vn", device="Chrome trên Android"))
     assert mailer.sent[0]["to"] == "a@truong.edu.vn" and "thiết bị mới" in mailer.sent[0]["subject"]
 
 

@@ -13,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from services.kernel.events import Event
+from services.approvals.events import RECALLED
 from services.kernel.messaging import InMemoryPublisher
-from services.kernel.testing import TokenFactory
+from services.kernel.testing import TokenFactory, example_event
 from services.signing.adapters.approvals_client import FakeApprovals, FakeSubmission
 from services.signing.adapters.documents_client import FakeDocuments
 from services.signing.adapters.records import SignedDocumentDoc
@@ -285,10 +285,9 @@ def test_verification_by_code_and_upload_then_recall(world):
     assert report["known"] is False
     assert all(s["changed_after_signing"] and not s["valid"] for s in report["signatures"])
 
-    world.container.recall_consumer.handle(Event(
-        type="approvals.submission.recalled", tenant=SCHOOL, district=DISTRICT, actor=CLERK,
-        data={"submission_id": "sub-1", "document_id": "doc-sub-1", "reason": "Sai ngày sinh của học sinh",
-              "version_ids": [], "approved_version_id": None}))
+    world.container.recall_consumer.handle(example_event(
+        RECALLED, tenant=SCHOOL, district=DISTRICT, actor=CLERK, submission_id="sub-1", document_id="doc-sub-1",
+        reason="Sai ngày sinh của học sinh"))
     report = world.client.post("/api/v1/verify", data=pdf, content_type="application/pdf").json
     assert report["recalled"] is True and report["recall_reason"] == "Sai ngày sinh của học sinh"
     page = world.client.get(f"/verify/{record.code}")

@@ -1,0 +1,230 @@
+"""The events the approvals service publishes: names, versions and typed payloads (its contract).
+
+Every submission event carries what a consumer needs to speak to people: the book's
+Vietnamese name, the period's label, a ready ``title`` and, where someone must act next,
+the people to tell (``approvers``, ``signers``). Fields listed in a model's ``internal``
+(``progress``, ``deltas``) are approvals' own counters for its progress projection: no
+other service may read them (the event contract test enforces it).
+"""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from services.kernel.events import EventData, declare
+
+
+class SubmissionEvent(EventData):
+    """What every ``approvals.submission.*`` event says about the submission."""
+
+    submission_id: str
+    obligation_id: str
+    book_type: str
+    book_name: str
+    item: str
+    period_key: str
+    period_label: str
+    title: str
+    unit: str | None
+    submitter: str
+    document_id: str
+    state: str
+    school_year: str
+    due_at: str
+    on_time: bool | None
+    #: approvals-internal: deltas of the progress counters (on_time, late, missing, awaiting).
+    progress: dict[str, int] | None = None
+
+    internal: ClassVar[frozenset[str]] = frozenset({"progress"})
+
+
+class Submitted(SubmissionEvent):
+    version_id: str
+    submitted_at: str
+    resubmission: bool
+    #: people who may decide the first open stage now (holders of its roles)
+    approvers: list[str]
+
+
+class Advanced(SubmissionEvent):
+    """A stage approved and the next one opened: its approvers are told."""
+
+    stage: int
+    version_id: str
+    approvers: list[str]
+
+
+class Withdrawn(SubmissionEvent):
+    pass
+
+
+class Returned(SubmissionEvent):
+    comment: str | None
+    stage: int
+    version_id: str
+
+
+class Commented(SubmissionEvent):
+    comment: str
+
+
+class Approved(SubmissionEvent):
+    version_id: str
+    approved_at: str
+    approved_in_time: bool
+
+
+class SigningStep(EventData):
+    order: int
+    role: str
+    signer: str | None = None
+    organisation: bool = False
+
+
+class SigningRequested(SubmissionEvent):
+    version_id: str
+    sha256: str
+    steps: list[SigningStep]
+    #: the first signing order to sign, the people who may sign it, and its role
+    order: int
+    signers: list[str]
+    signer_role: str
+
+
+class SigningAdvanced(SubmissionEvent):
+    """One signature of several made; the next order's signers are told."""
+
+    signed_order: int
+    order: int
+    signers: list[str]
+    signer_role: str
+
+
+class Signed(SubmissionEvent):
+    version_id: str
+    sha256: str
+
+
+class Issued(SubmissionEvent):
+    version_id: str | None
+    sha256: str | None
+
+
+class Recalled(SubmissionEvent):
+    reason: str
+    version_ids: list[str]
+    approved_version_id: str | None
+
+
+class Corrected(SubmissionEvent):
+    correction_id: str
+    version_id: str
+    superseded_version_id: str
+
+
+class Overdue(EventData):
+    """An obligation past its due time with nothing submitted (told to its owner)."""
+
+    obligation_id: str
+    book_type: str
+    book_name: str
+    item: str
+    period_key: str
+    period_label: str
+    title: str
+    owner: str
+    unit: str | None
+    school_year: str
+    due_at: str
+    #: approvals-internal
+    progress: dict[str, int] | None = None
+
+    internal: ClassVar[frozenset[str]] = frozenset({"progress"})
+
+
+class SignatureOverdue(EventData):
+    """Signatures not made by the signing deadline: told to the signers of the waiting order and the principal.
+
+    ``signers`` may be empty when any holder of the order's ``roles`` may sign (then the principal
+    is told that no holder has signed).
+    """
+
+    submission_id: str
+    book_type: str
+    book_name: str
+    period_key: str
+    period_label: str
+    signers: list[str]
+    due_at: str
+    principal: str | None = None
+    roles: list[str] = []
+    order: int | None = None
+    title: str | None = None
+    obligation_id: str | None = None
+    item: str | None = None
+    school_year: str | None = None
+    unit: str | None = None
+    submitter: str | None = None
+    signing_due_at: str | None = None
+    #: approvals-internal
+    progress: dict[str, int] | None = None
+
+    internal: ClassVar[frozenset[str]] = frozenset({"progress"})
+
+
+class Recomputed(EventData):
+    """A school's obligations were derived again (after a rule, frame, catalog or role change)."""
+
+    school: str
+    reason: str
+    added: int
+    removed: int
+    changed: int
+    #: approvals-internal: owed/missing deltas per tổ, month and year for the progress projection
+    deltas: list[dict[str, int | str | None]] = []
+
+    internal: ClassVar[frozenset[str]] = frozenset({"deltas"})
+
+
+class CorrectionEvent(EventData):
+    correction_id: str
+    submission_id: str
+    state: str
+
+
+class CorrectionRequested(CorrectionEvent):
+    reason: str
+    version_id: str
+
+
+class CorrectionDecided(CorrectionEvent):
+    comment: str | None
+
+
+class CorrectionConfirmed(CorrectionEvent):
+    role: str | None
+
+
+SUBMITTED = declare("approvals.submission.submitted", Submitted)
+ADVANCED = declare("approvals.submission.advanced", Advanced)
+WITHDRAWN = declare("approvals.submission.withdrawn", Withdrawn)
+RETURNED = declare("approvals.submission.returned", Returned)
+COMMENTED = declare("approvals.submission.commented", Commented)
+APPROVED = declare("approvals.submission.approved", Approved)
+SIGNING_REQUESTED = declare("approvals.submission.signing_requested", SigningRequested)
+SIGNING_ADVANCED = declare("approvals.submission.signing_advanced", SigningAdvanced)
+SIGNED = declare("approvals.submission.signed", Signed)
+ISSUED = declare("approvals.submission.issued", Issued)
+RECALLED = declare("approvals.submission.recalled", Recalled)
+CORRECTED = declare("approvals.submission.corrected", Corrected)
+OVERDUE = declare("approvals.submission.overdue", Overdue)
+SIGNATURE_OVERDUE = declare("approvals.signature.overdue", SignatureOverdue)
+RECOMPUTED = declare("approvals.obligations.recomputed", Recomputed)
+CORRECTION_REQUESTED = declare("approvals.correction.requested", CorrectionRequested)
+CORRECTION_CONSENTED = declare("approvals.correction.consented", CorrectionDecided)
+CORRECTION_REFUSED = declare("approvals.correction.refused", CorrectionDecided)
+CORRECTION_CONFIRMED = declare("approvals.correction.confirmed", CorrectionConfirmed)
+CORRECTION_APPLIED = declare("approvals.correction.applied", CorrectionConfirmed)
+
+#: the progress projection's events (submission events with counters, and recomputations)
+SUBMISSION_EVENTS = (SUBMITTED, ADVANCED, WITHDRAWN, RETURNED, COMMENTED, APPROVED, SIGNING_REQUESTED,
+                     SIGNING_ADVANCED, SIGNED, ISSUED, RECALLED, CORRECTED, OVERDUE, SIGNATURE_OVERDUE)

@@ -1,0 +1,128 @@
+"""Approvals' published events name the book, the period and the people to tell; notifications says it in Vietnamese.
+
+Events are those approvals really publishes in a flow through its HTTP API, fed to the
+notifications service's own consumer: no message may show a slug.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from services.approvals.events import SIGNATURE_OVERDUE
+from services.kernel.events import Event, InvalidEvent, declared
+from services.kernel.messaging import InMemoryPublisher
+from services.kernel.testing import TokenFactory, example_event
+from services.notifications.adapters.inbox import NotificationDoc
+from services.notifications.bootstrap import bootstrap as notifications
+
+SLUG = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")  # ke_hoach_bai_day, hang_tuan, so_chu_nhiem…
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    c = notifications({"mode": "test", "mail_outbox_dir": str(tmp_path / "mail")}, environ={},
+                      verifier=TokenFactory().verifier(), publisher=InMemoryPublisher())
+    return c
+
+
+def told(inbox, events: list[Event]) -> list[NotificationDoc]:
+    for e in events:
+        inbox.consumer.handle(e)
+    return list(NotificationDoc.objects.order_by("created_at"))
+
+
+def published(api, type_: str, sid: str) -> list[Event]:
+    return [e for e in api.events() if e.type == type_ and e.data.get("submission_id") == sid]
+
+
+def test_a_submitted_plan_names_its_book_and_period_and_tells_the_to_truong(api, inbox):
+    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t02")
+    sub = api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": ob["id"], "document_id": "kh-2",
+                                                          "version_id": "v1", "sha256": sha("v1")})
+    [event] = published(api, "approvals.submission.submitted", sub["id"])
+    assert event.data["book_name"] == "Kế hoạch bài dạy"
+    assert event.data["period_label"] == ob["period_label"] and event.data["period_label"].startswith("Tuần 2")
+    assert event.data["title"] == f"Kế hoạch bài dạy – {ob['period_label']}"
+    assert event.data["approvers"] == ["thhp.totruong"]  # the tổ trưởng of tổ 4, not the submitter
+
+    api.ok("POST", f"/submissions/{sub['id']}/decision", "thhp.totruong",
+           {"decision": "return", "comment": "Bổ sung mục tiêu bài học."})
+    messages = told(inbox, api.events())
+    assert [(m.recipient, m.title) for m in messages] == [("thhp.totruong", "Có hồ sơ chờ duyệt"),
+                                                          ("thhp.giaovien", "Hồ sơ bị trả lại")]
+    for m in messages:
+        assert "«Kế hoạch bài dạy – Tuần 2" in m.body and not SLUG.search(m.title + m.body), m.body
+
+
+def test_hoc_ba_tells_the_principal_then_each_signing_order_its_signers(api, inbox):
+    ob = api.obligation("thhp.giaovien", "hoc_ba", "cuoi_hk1", "2025-2026")
+    sid = api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": ob["id"], "document_id": "hb-4a",
+                                                          "version_id": "hb-v1", "sha256": sha("hb-v1")})["id"]
+    [submitted] = published(api, "approvals.submission.submitted", sid)
+    assert submitted.data["approvers"] == ["thhp.hieutruong"]
+    api.ok("POST", f"/submissions/{sid}/decision", "thhp.hieutruong", {"decision": "approve"})
+    [requested] = published(api, "approvals.submission.signing_requested", sid)
+    assert (requested.data["order"], requested.data["signers"], requested.data["signer_role"]) == (
+        1, ["thhp.giaovien"], "gvcn")
+
+    service = api.tokens.service_token("signing")
+    api.ok("POST", f"/submissions/{sid}/signatures", "", {
+        "signer": "thhp.giaovien", "on_behalf_of": None, "role": "gvcn", "order": 1, "signed_version_id": "hb-v1",
+        "signed_sha256": sha("hb-v1"), "signed_at": "2026-01-12T09:00:00+07:00"}, token=service)
+    [advanced] = published(api, "approvals.submission.signing_advanced", sid)
+    assert (advanced.data["order"], advanced.data["signers"], advanced.data["signer_role"]) == (
+        2, ["thhp.hieutruong"], "hieu_truong")
+
+    messages = told(inbox, api.events())
+    by = {(m.recipient, m.title) for m in messages}
+    assert {("thhp.hieutruong", "Có hồ sơ chờ duyệt"), ("thhp.giaovien", "Hồ sơ đã được duyệt"),
+            ("thhp.giaovien", "Có hồ sơ chờ ký"), ("thhp.hieutruong", "Có hồ sơ chờ ký")} <= by
+    for m in messages:
+        assert "Học bạ" in m.body and not SLUG.search(m.title + m.body), m.body
+
+
+def test_an_overdue_obligation_tells_its_owner_by_book_name(api, inbox):
+    from datetime import datetime
+
+    from services.approvals.domain.calendar import TIMEZONE
+    api.container.obligations.scan_overdue(datetime(2025, 9, 20, tzinfo=TIMEZONE))
+    overdue = [e for e in api.events() if e.type == "approvals.submission.overdue"]
+    assert overdue and all(e.data["book_name"] and e.data["period_label"] for e in overdue)
+    messages = told(inbox, overdue)
+    assert messages and all(m.title == "Hồ sơ quá hạn" and not SLUG.search(m.body) for m in messages)
+
+
+def test_a_late_signature_tells_the_signers_and_the_principal(inbox):
+    event = example_event(SIGNATURE_OVERDUE, submission_id="s1", book_type="hoc_ba", book_name="Học bạ",
+                          period_key="2025-2026", period_label="Năm học 2025-2026", signers=["thhp.giaovien"],
+                          principal="thhp.hieutruong", due_at="2026-05-30T23:59:59+07:00")
+    messages = told(inbox, [event])
+    assert sorted((m.recipient, m.title) for m in messages) == [("thhp.giaovien", "Chữ ký quá hạn"),
+                                                                ("thhp.hieutruong", "Chữ ký quá hạn")]
+    assert all("«Học bạ – Năm học 2025-2026»" in m.body for m in messages)
+
+
+def test_a_late_signature_any_holder_may_make_tells_the_principal_who_has_not_signed(inbox):
+    event = example_event(SIGNATURE_OVERDUE, submission_id="s2", book_name="Bảng tổng hợp kết quả",
+                          period_label="Năm học 2025-2026", signers=[], roles=["hieu_truong"],
+                          principal="thhp.hieutruong")
+    [message] = told(inbox, [event])
+    assert message.recipient == "thhp.hieutruong" and "người giữ vai trò ký chưa ký" in message.body
+
+
+@pytest.mark.parametrize("change", [
+    {"approvers": "thhp.totruong"},          # mistyped: a string, not a list of people
+    {"book_name": None},                      # missing the book's name
+    {"counter": 3},                           # a field nobody declared
+])
+def test_approvals_cannot_build_an_event_its_declaration_does_not_allow(change):
+    spec = declared("approvals.submission.submitted")
+    data = {**example_event(spec).data, **change}
+    with pytest.raises(InvalidEvent):
+        spec.event(data)
