@@ -148,7 +148,7 @@ def test_principal_tightens_a_deadline_and_is_refused_a_looser_one(new_page, sig
     sign_in(page, PRINCIPAL)
     page.goto("/truong/quy-che")
     row = page.locator("li[data-book=ke_hoach_day_hoc_gv]").first
-    expect(row.locator(".district-rule")).to_have_text("trước hết ngày 20/09 hằng năm")
+    expect(row.locator(".district-rule")).to_have_text("trước ngày 20/09 hằng năm (hạn: hết ngày hôm trước)")
     capture(page, "quy-che")
     row.locator("summary").click()
     row.get_by_label("Cách tính hạn").select_option("fixed_date")
@@ -157,14 +157,14 @@ def test_principal_tightens_a_deadline_and_is_refused_a_looser_one(new_page, sig
     row.get_by_role("button", name="Lưu hạn nộp").click()
     expect(page.locator("#rules-out")).to_contain_text("Đã lưu hạn nộp mới")
     row = page.locator("li[data-book=ke_hoach_day_hoc_gv]").first
-    expect(row.locator(".school-rule")).to_have_text("trước hết ngày 15/09 hằng năm")
+    expect(row.locator(".school-rule")).to_have_text("trước ngày 15/09 hằng năm (hạn: hết ngày hôm trước)")
     row.locator("summary").click()
     row.get_by_label("Ngày", exact=True).fill("25")
     row.get_by_role("button", name="Lưu hạn nộp").click()
     refusal = row.get_by_role("alert")
     expect(refusal).to_be_visible()
     expect(refusal).to_contain_text(re.compile("Phòng|lỏng|muộn"))
-    expect(row.locator(".school-rule")).to_have_text("trước hết ngày 15/09 hằng năm")
+    expect(row.locator(".school-rule")).to_have_text("trước ngày 15/09 hằng năm (hạn: hết ngày hôm trước)")
 
 
 def test_admin_locks_a_period_and_the_teachers_upload_is_refused_with_the_reason(new_page, sign_in, capture):

@@ -12,6 +12,7 @@ own domain builds).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -61,6 +62,9 @@ class DocumentsPort(Protocol):
     def catalog(self, school_id: str) -> SchoolCatalog:
         """The catalog the school is held to (documents' ``GET /internal/schools/<id>/catalog``)."""
 
+    def forget(self, school_id: str) -> None:
+        """Drop what is held of the school's catalog (documents said it changed): the next read asks again."""
+
     def verify_reference(self, ref: Reference) -> None:
         """Accept ``ref`` or raise the problem naming the field (unknown-document, not-document-owner,
         unknown-version, digest-mismatch)."""
@@ -77,18 +81,37 @@ class HttpDocuments:
     """Documents' internal routes over HTTP, with a service token; refusals are told apart by ``code``."""
 
     def __init__(self, *, base_url: str, auth: requests.auth.AuthBase, session: requests.Session | None = None,
-                 timeout: float = 15.0) -> None:
+                 timeout: float = 15.0, max_age: float = 30.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._client = ServiceClient(base_url=base_url.rstrip("/") + "/api/v1/internal", auth=auth,
                                      service_name="tài liệu", session=session, timeout=timeout)
-        self._catalogs: dict[str, SchoolCatalog] = {}  # school id -> the last version documents sent
+        self._catalogs: dict[str, tuple[SchoolCatalog, float]] = {}  # school id -> last version sent, when checked
         self._lock = threading.Lock()
+        self._max_age = max_age
+        self._monotonic = monotonic
+
+    def forget(self, school_id: str) -> None:
+        with self._lock:
+            self._catalogs.pop(school_id, None)
 
     def catalog(self, school_id: str) -> SchoolCatalog:
-        held = self._catalogs.get(school_id)
+        """The school's catalog: held for ``max_age`` seconds, then revalidated with its version.
+
+        A list of 200 obligations names a book 200 times: within the window no request is made;
+        after it, one conditional request (304, no body) while nothing changed. The consumer of
+        ``documents.catalog.changed`` calls :meth:`forget`, so a recompute never reads a stale one.
+        """
+        entry = self._catalogs.get(school_id)
+        now = self._monotonic()
+        if entry is not None and now - entry[1] < self._max_age:
+            return entry[0]
+        held = entry[0] if entry else None
         headers = {"If-None-Match": f'"{held.version}"'} if held else {}
         resp = self._client.request("GET", f"/schools/{requests.utils.quote(school_id, safe='')}/catalog",
                                     headers=headers)
         if resp.status_code == 304 and held is not None:
+            with self._lock:
+                self._catalogs[school_id] = (held, now)
             return held
         if resp.status_code == 404:  # documents has not onboarded the school yet: the recompute waits
             raise NotFound("Dịch vụ tài liệu chưa có danh mục hồ sơ của trường này.", field="school",
@@ -97,7 +120,7 @@ class HttpDocuments:
             raise self._client.unexpected(resp)
         catalog = parse_catalog(resp.json())
         with self._lock:
-            self._catalogs[school_id] = catalog
+            self._catalogs[school_id] = (catalog, now)
         return catalog
 
     def _post(self, path: str, tenant: str, body: dict) -> requests.Response:
@@ -180,6 +203,9 @@ class FakeDocuments:
 
     def catalog(self, school_id: str) -> SchoolCatalog:
         return parse_catalog(self.catalogs(school_id))
+
+    def forget(self, school_id: str) -> None:
+        """Nothing is held: every read builds the catalog afresh."""
 
     def add(self, tenant: str, document_id: str, version_id: str, sha256: str, *, owners: set[str] | frozenset[str]
             ) -> None:

@@ -13,6 +13,7 @@ from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFram
 from services.kernel.periods import week_period
 from services.approvals.domain.deadlines import rule_to_data
 from services.approvals.service_layer.common import domain_errors
+from services.approvals.service_layer.setup import REMOVED_BOOK
 from services.kernel.api import Api
 from services.kernel.context import current_principal
 from services.kernel.permissions import require_principal
@@ -267,15 +268,19 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         now = c.runtime.clock.now()
         docs, next_cursor = c.obligations.mine(p.sub, TenantScope.for_principal(p), query.year, cursor=query.cursor,
                                                limit=query.limit)
+        catalog = c.setup.catalog(p.tenant) if docs and p.tenant else None  # one read for the whole page
         out = []
         for d in docs:
+            book = catalog.get(d.book_type) if catalog else None
+            item = next((i for i in book.items if i.slug == d.item), None) if book else None
             due, appr = aware(d.due_at).astimezone(TIMEZONE), aware(d.approval_due_at)
             appr = appr.astimezone(TIMEZONE) if appr else None
-            out.append({"id": d.id, "book_type": d.book_type, "item": d.item, "period_key": d.period_key,
+            out.append({"id": d.id, "book_type": d.book_type, "book_name": book.name if book else REMOVED_BOOK,
+                        "item": d.item, "item_label": item.label if item else None, "period_key": d.period_key,
                         "period_label": d.period_label, "due_at": due.isoformat(), "unit": d.unit,
                         "approval_due_at": appr.isoformat() if appr else None,
                         "approval_possible": appr is None or now <= appr, "submission_id": d.submission_id,
-                        "per_document": c.setup.book(d.tenant_id, d.book_type).per_document,
+                        "per_document": bool(book and book.per_document),
                         "overdue": not d.satisfied and now > due})
         return {"items": out, "next_cursor": next_cursor}
 

@@ -119,6 +119,7 @@ class SetupService:
         if field is None or not owner:
             return
         for school in SchoolDoc.objects(**{field: owner}).only("id"):
+            self.documents.forget(school.id)
             self.recompute(school.id, "documents.catalog.changed")
 
     # ----- identity projection ------------------------------------------------------------------

@@ -98,7 +98,7 @@ export default {
       const addr = addrByBook.get(ob.book_type) || null;
       const done = ob.per_document ? mine.filter((s) => s.obligation_id === ob.id)
         .sort((a, b) => new Date(a.submitted_at || 0) - new Date(b.submitted_at || 0)) : [];
-      return { ob, sub, addr, done, titles, status: statusOf(ob, sub), bookName: (addr && addr.book_name) || (sub && sub.book_name) || ob.book_type };
+      return { ob, sub, addr, done, titles, status: statusOf(ob, sub), bookName: ob.book_name || (addr && addr.book_name) || (sub && sub.book_name) };
     });
     const perDocumentIds = [...new Set(rows.flatMap((r) => r.done.map((s) => s.document_id)))];
     const docs = await Promise.all(perDocumentIds.map((id) => svc.document(id).catch(() => null)));

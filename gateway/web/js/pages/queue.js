@@ -28,7 +28,7 @@ function checkItem(s, names, rerender) {
       } catch (err) { mount(out, errorAlert(err)); }
     });
   });
-  const title = s.book_name || s.book_type;
+  const title = s.book_name;
   return h('li', { 'data-submission': s.id },
     h('div', { class: 'grow' },
       h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, title),
@@ -78,7 +78,7 @@ export default {
     }));
 
     const selectAll = h('input', { type: 'checkbox', id: 'q-all', onchange: (ev) => { for (const c of checks.values()) c.checked = ev.target.checked; refreshBulk(); } });
-    const nameOf = (s) => s.book_name || s.book_type;
+    const nameOf = (s) => s.book_name;
     const rows = list.map((s) => {
       const box = h('input', { type: 'checkbox', id: `q-${s.id}`, onchange: refreshBulk, 'aria-label': t('queue.pick', { title: `${nameOf(s)} — ${names.get(s.submitter) || s.submitter}` }) });
       checks.set(s.id, box);

@@ -80,7 +80,7 @@ export default {
     const signing = await signPanel(sub, user, names, reload);
     mount(el,
       h('div', { class: 'page-head' }, h('div', {},
-        h('h1', {}, sub.book_name || sub.book_type),
+        h('h1', {}, sub.book_name),
         h('p', {}, [names.get(sub.submitter) || sub.submitter, sub.period_label].filter(Boolean).join(' · '))),
       stateBadge(sub.state)),
       why ? alertBox('warn', t('submission.returnedBecause'), why) : null,
