@@ -26,6 +26,7 @@ from datetime import date, datetime
 from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolCalendar, SchoolYearFrame
 from services.approvals.domain.catalog import parse_catalog
 from services.approvals.domain.obligations import Membership, SchoolInfo, compute_obligations
+from services.approvals.service_layer.setup import SetupService
 
 REFERENCE_SECONDS = 60.0
 FRAME = SchoolYearFrame(
@@ -77,7 +78,7 @@ def compute_district(schools: int) -> tuple[float, int]:
     catalog = _catalog()
     books = catalog.owed_books()
     rules = {(b.slug, i.slug): i.default_for(("tieu_hoc",)) for b in books for i in b.items}
-    approvals = {(b.slug, i.slug): i.approval_floor for b in books for i in b.items if i.approval_floor}
+    approvals = SetupService.approval_rules(catalog, ("tieu_hoc",))
     data = [school(n) for n in range(schools)]
     start = time.perf_counter()
     total = 0
