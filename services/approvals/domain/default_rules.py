@@ -56,6 +56,7 @@ def _r(**data: object) -> DeadlineRule:
 _SIGNED_BEFORE_31_5 = _r(kind="fixed_date", month=5, day=31)
 # Mầm non: plans uploaded and approved on Saturday or Sunday before the week is used (004 Điều 5.1, 7.1).
 _MAM_NON_WEEKEND = _r(kind="weekday_window", start_weekday=5, end_weekday=6)
+_MAM_NON_MONTH_WEEKEND = _r(kind="monthly_weekday_window", start_weekday=5, end_weekday=6)
 # Mầm non: “được BGH phê duyệt (tháng 9)” (004 Điều 7.2): before 01/10, i.e. by the end of 30/9.
 _WITHIN_SEPTEMBER = _r(kind="fixed_date", month=10, day=1)
 
@@ -106,10 +107,9 @@ RULES: dict[tuple[str, str], ItemRules] = {
     # The year plan: completed after the school's and the tổ's plans, approved by tổ trưởng and BGH before it
     # is carried out (003 §II.3.b), so within September like the tổ plan it follows (004 Điều 7.2).
     ("ke_hoach_giao_duc", "ke_hoach_nam"): ItemRules(floor=_WITHIN_SEPTEMBER, approval_floor=_WITHIN_SEPTEMBER),
-    # The theme/month plan: uploaded and approved before it is used (004 Điều 5.1, 7.1), so by the month's
-    # first day (September's: by the opening day).
-    ("ke_hoach_giao_duc", "chu_de_thang"): ItemRules(floor=_r(kind="monthly_day", day=1),
-                                                     approval_floor=_r(kind="monthly_day", day=1)),
+    # The theme/month plan: uploaded and approved on the Saturday or Sunday before it is used (004 Điều 5.1,
+    # 7.1), i.e. the weekend before the teaching week holding the month's first school day.
+    ("ke_hoach_giao_duc", "chu_de_thang"): ItemRules(floor=_MAM_NON_MONTH_WEEKEND, approval_floor=_MAM_NON_MONTH_WEEKEND),
     # The week plan (with its day plans): uploaded and approved on the weekend before the week (004 Điều 5.1, 7.1).
     ("ke_hoach_giao_duc", "hang_tuan"): ItemRules(floor=_MAM_NON_WEEKEND, approval_floor=_MAM_NON_WEEKEND),
     ("so_shcm", "hang_thang"): ItemRules(floor=_r(kind="monthly_last_day")),

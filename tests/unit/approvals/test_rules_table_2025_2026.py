@@ -90,13 +90,18 @@ TABLE = [
     ("ke_hoach_giao_duc", "ke_hoach_nam", "floor", MN, Y, date(2025, 9, 30), "003 §II.3.b, 004 Điều 7.2: trong tháng 9"),
     ("ke_hoach_giao_duc", "ke_hoach_nam", "approval", MN, Y, date(2025, 9, 30),
      "003 §II.3.b: được ký duyệt trước khi triển khai thực hiện"),
-    # the theme/month plan: “kế hoạch giáo dục chủ đề … được ký duyệt trước khi đưa vào thực hiện” (004 Điều 5.1, 7.1)
-    ("ke_hoach_giao_duc", "chu_de_thang", "floor", MN, "2025-09", date(2025, 9, 5),
-     "004 Điều 7.1: before use; September's is due on the opening day (05/9)"),
-    ("ke_hoach_giao_duc", "chu_de_thang", "floor", MN, "2025-12", date(2025, 12, 1), "004 Điều 7.1: by the month's first day"),
-    ("ke_hoach_giao_duc", "chu_de_thang", "approval", MN, "2025-10", date(2025, 10, 1),
-     "004 Điều 5.1: ký duyệt trước khi đưa vào thực hiện"),
-    ("ke_hoach_giao_duc", "chu_de_thang", "approval", MN, "2026-01", date(2025, 12, 31), "004 Điều 5.1; 01/01 is a holiday"),
+    # the theme/month plan: “cập nhật kế hoạch giáo dục chủ đề … trong ngày thứ 7 hoặc chủ nhật … được ký duyệt
+    # trước khi đưa vào thực hiện” (004 Điều 7.1, 5.1): the weekend before the week of the month's first school day
+    ("ke_hoach_giao_duc", "chu_de_thang", "floor", MN, "2025-09", date(2025, 9, 7),
+     "004 Điều 7.1: weekend 06–07/9 before tuần 1 (08/9)"),
+    ("ke_hoach_giao_duc", "chu_de_thang", "floor", MN, "2025-12", date(2025, 11, 30),
+     "004 Điều 7.1: December starts on Monday 01/12, so the weekend 29–30/11"),
+    ("ke_hoach_giao_duc", "chu_de_thang", "floor", MN, "2026-03", date(2026, 3, 1),
+     "004 Điều 7.1: Sunday 01/3 is the weekend before Monday 02/3"),
+    ("ke_hoach_giao_duc", "chu_de_thang", "approval", MN, "2026-01", date(2025, 12, 28),
+     "004 Điều 5.1: 01/01 off, first school day Fri 02/01 in the week of 29/12"),
+    ("ke_hoach_giao_duc", "chu_de_thang", "approval", MN, "2026-05", date(2026, 5, 3),
+     "004 Điều 5.1: 26/4–01/5 off, first school day Mon 04/5"),
     ("ke_hoach_giao_duc", "hang_tuan", "floor", MN, wk(1), date(2025, 9, 7), "004 Điều 7.1: thứ 7 hoặc chủ nhật"),
     ("ke_hoach_giao_duc", "hang_tuan", "approval", MN, wk(1), date(2025, 9, 7), "004 Điều 5.1: duyệt thứ bảy, chủ nhật"),
     ("ke_hoach_giao_duc", "hang_tuan", "approval", MN, wk(25), date(2026, 2, 13), "004: 22/02 in Tết → Fri 13/02"),
@@ -142,7 +147,7 @@ def test_table_covers_every_scheduled_item_and_every_rule_kind():
     kinds = {_rule(*r[:4]).kind for r in TABLE}
     assert kinds == {"fixed_date", "weekly_before_teaching", "days_before_teaching", "weekday_window",
                      "monthly_last_day", "monthly_first_weekday", "monthly_day", "monthly_end_of_week",
-                     "school_week", "after_event"}
+                     "monthly_weekday_window", "school_week", "after_event"}
 
 
 def test_the_school_means_tuan_1_from_the_monday_after_the_friday_opening(cal_2025_2026):
@@ -171,6 +176,17 @@ def test_mam_non_approval_is_never_due_before_its_upload_window_opens(book, cal_
         assert approvals[key].due_at < start_of_day(upload.taught_on), key  # approved before the week is used
     assert uploads[wk(1)].opens_at == start_of_day(date(2025, 9, 6))  # Saturday
     assert uploads[wk(25)].opens_at == start_of_day(date(2026, 2, 12))  # the window moved with its due day
+
+
+def test_mam_non_month_plan_is_uploaded_and_approved_before_the_month_is_first_taught(cal_2025_2026):
+    uploads = {p.key: p for p in _rule("ke_hoach_giao_duc", "chu_de_thang", "floor", MN).periods(cal_2025_2026)}
+    approvals = {p.key: p for p in _rule("ke_hoach_giao_duc", "chu_de_thang", "approval", MN).periods(cal_2025_2026)}
+    assert list(uploads) == [f"{y}-{m:02d}" for y, m in cal_2025_2026.months()]  # every month of the year, 09 to 05
+    for key, upload in uploads.items():
+        assert upload.opens_at is not None and upload.opens_at.weekday() == 5, key  # opens on the Saturday
+        assert approvals[key].due_at < start_of_day(upload.taught_on), key
+        assert upload.taught_on.strftime("%Y-%m") == key
+    assert uploads["2026-01"].taught_on == date(2026, 1, 2)
 
 
 def test_a_principal_may_keep_due_days_inside_a_holiday(frame_2025_2026):
@@ -302,6 +318,7 @@ def test_monthly_rule_restricted_to_fewer_months_is_refused(cal_2025_2026):
     ({"kind": "every_full_moon"}, "rule"),
     ({"kind": "after_event", "event": "Đại hội"}, "rule.event"),
     ({"kind": "fixed_date", "month": 9}, "rule.day"),
+    ({"kind": "monthly_weekday_window", "start_weekday": 6, "end_weekday": 5}, "rule"),
 ])
 def test_malformed_rules_are_refused_in_vietnamese_naming_the_field(data, field):
     with pytest.raises(InvalidRule) as exc:
