@@ -76,9 +76,12 @@ RULES: dict[tuple[str, str], ItemRules] = {
     ("bang_tong_hop", "cuoi_nam"): ItemRules(floor=_r(kind="fixed_date", month=5, day=31),
                                              signing_floor=_SIGNED_BEFORE_31_5),
     ("ke_hoach_chien_luoc", "ra_soat"): ItemRules(floor=_r(kind="fixed_date", month=11, day=1)),
-    # 001 Điều 12: “kế hoạch giáo dục của nhà trường … phải được nộp và duyệt trên hệ thống trước ngày 05/9”.
+    # 001 Điều 12 (tiểu học only, Điều 1): “kế hoạch giáo dục của nhà trường … phải được nộp và duyệt trên hệ
+    # thống trước ngày 05/9”. Mầm non's year plan of the school has no date in 003/004: within September,
+    # before the tổ plan that follows it is approved (004 Điều 7.2).
     ("ke_hoach_giao_duc_truong", "ke_hoach_nam"): ItemRules(floor=_r(kind="fixed_date", month=9, day=5), school_default=_r(kind="fixed_date", month=8, day=31),
-                                                            approval_floor=_r(kind="fixed_date", month=9, day=5)),
+                                                            level_floors={"mam_non": _WITHIN_SEPTEMBER},
+                                                            level_approval_floors={"tieu_hoc": _r(kind="fixed_date", month=9, day=5)}),
     ("so_quan_ly_can_bo", "dau_nam"): ItemRules(floor=_r(kind="fixed_date", month=10, day=1)),
     ("so_quan_ly_can_bo", "giua_nam"): ItemRules(floor=_r(kind="after_event", event=END_OF_SEMESTER_1, days=0)),
     ("so_quan_ly_can_bo", "cuoi_nam"): ItemRules(floor=_r(kind="after_event", event=CLOSING, days=0)),

@@ -50,6 +50,8 @@ TABLE = [
     ("ke_hoach_giao_duc_truong", "ke_hoach_nam", "school", TH, Y, date(2025, 8, 30), "000: báo cáo trước 31/8/2025"),
     ("ke_hoach_giao_duc_truong", "ke_hoach_nam", "approval", TH, Y, date(2025, 9, 4),
      "001 Điều 12: kế hoạch giáo dục của nhà trường được nộp và duyệt trước ngày 05/9"),
+    ("ke_hoach_giao_duc_truong", "ke_hoach_nam", "floor", MN, Y, date(2025, 9, 30),
+     "001 is tiểu học's; 003/004 name no date: within September, before the tổ plan (004 Điều 7.2)"),
     ("so_quan_ly_can_bo", "dau_nam", "floor", TH, Y, date(2025, 9, 30), "000 §đ: đầu năm học"),
     ("so_quan_ly_can_bo", "giua_nam", "floor", TH, Y, date(2026, 1, 10), "000 §đ: giữa năm"),
     ("so_quan_ly_can_bo", "cuoi_nam", "floor", TH, Y, date(2026, 5, 29), "000 §đ: cuối năm học"),
@@ -187,6 +189,12 @@ def test_mam_non_month_plan_is_uploaded_and_approved_before_the_month_is_first_t
         assert approvals[key].due_at < start_of_day(upload.taught_on), key
         assert upload.taught_on.strftime("%Y-%m") == key
     assert uploads["2026-01"].taught_on == date(2026, 1, 2)
+
+
+def test_the_district_rules_of_001_bind_tieu_hoc_not_mam_non():
+    plan = RULES[("ke_hoach_giao_duc_truong", "ke_hoach_nam")]
+    assert plan.approval_for(TH) == parse_rule({"kind": "fixed_date", "month": 9, "day": 5})
+    assert plan.approval_for(MN) is None and plan.floor_for(MN) != plan.floor_for(TH)
 
 
 def test_a_principal_may_keep_due_days_inside_a_holiday(frame_2025_2026):
