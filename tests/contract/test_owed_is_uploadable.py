@@ -214,3 +214,6 @@ def test_every_obligation_of_a_school_year_is_uploaded_and_submitted_without_ref
         assert owed_by[f"{school}.vt"]["so_dang_bo"] == 3  # shared by both levels: owed once per item
     if school == "mn-sen-hong":  # a mầm non teacher owes no primary-school book
         assert set(owed_by[f"{school}.gv"]) == {"ke_hoach_giao_duc"}
+        # its year plan, one theme/month plan per month of the year and one plan per teaching week (003, 004)
+        plans = Counter(o["item"] for o in platform.owed(f"{school}.gv"))
+        assert plans["ke_hoach_nam"] == 1 and plans["chu_de_thang"] == 9 and plans["hang_tuan"] >= 35, plans

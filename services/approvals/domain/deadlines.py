@@ -18,6 +18,9 @@ Kinds (``kind`` tag):
   Monday (any weekday), a day of the month (clamped to the month's last day), the end
   of the N-th week of the month (day 7·N). ``months`` restricts to some months and
   ``not_before`` skips periods due before a day-month (“first upload from 20/9”).
+* ``monthly_weekday_window`` — per month: upload between two weekdays of the week before the
+  teaching week that holds the month's first school day (“the month's plan on the Saturday or
+  Sunday before it is used”); due at the end of the window.
 * ``school_week`` — a weekday of school-year week N (“week 19”); one period.
 * ``after_event`` — N days after (negative: before) a calendar point or school event
   (“2 days after Đại hội Liên đội”; “by the year-end ceremony” is 0); one period, none
@@ -274,6 +277,42 @@ class MonthlyEndOfWeek(_Monthly):
         return f"trước hết tuần thứ {self.week} của tháng (ngày {7 * self.week})" + self._suffix()
 
 
+class MonthlyWeekdayWindow(_Rule):
+    """A month's plan uploaded in a weekday window before the month is first taught (mầm non, 004 Điều 7.1)."""
+
+    kind: Literal["monthly_weekday_window"] = "monthly_weekday_window"
+    cadence: Literal["month"] = "month"
+    start_weekday: Weekday = 5
+    end_weekday: Weekday = 6
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MonthlyWeekdayWindow":
+        if self.start_weekday > self.end_weekday:
+            raise ValueError("Ngày bắt đầu của khung phải trước hoặc trùng ngày kết thúc.")
+        return self
+
+    def periods(self, cal: SchoolCalendar) -> list[Period]:
+        firsts: dict[tuple[int, int], tuple[date, date]] = {}  # month → (its first school day, that week's Monday)
+        for week in cal.weeks():
+            for day in week.school_days:
+                firsts.setdefault((day.year, day.month), (day, week.monday))
+        out = []
+        for y, m in cal.months():
+            if (y, m) not in firsts:
+                continue
+            first_day, monday = firsts[(y, m)]
+            base = monday - timedelta(weeks=1)
+            due, opens = base + timedelta(days=self.end_weekday), base + timedelta(days=self.start_weekday)
+            moved = cal.due_day(due)
+            month = month_period(y, m)
+            out.append(Period(month.key, month.label, end_of_day(moved), start_of_day(opens - (due - moved)), first_day))
+        return out
+
+    def describe(self) -> str:
+        return (f"từ {WEEKDAY_NAMES[self.start_weekday]} đến hết {WEEKDAY_NAMES[self.end_weekday]} "
+                "tuần trước tuần có ngày học đầu tiên của tháng")
+
+
 class SchoolWeek(_Rule):
     kind: Literal["school_week"] = "school_week"
     cadence: Literal["year"] = "year"
@@ -319,7 +358,7 @@ class OnDemand(_Rule):
 
 DeadlineRule = Annotated[
     Union[FixedDate, WeeklyBeforeTeaching, DaysBeforeTeaching, WeekdayWindow, MonthlyLastDay,
-          MonthlyFirstWeekday, MonthlyDay, MonthlyEndOfWeek, SchoolWeek, AfterEvent, OnDemand],
+          MonthlyFirstWeekday, MonthlyDay, MonthlyEndOfWeek, MonthlyWeekdayWindow, SchoolWeek, AfterEvent, OnDemand],
     Field(discriminator="kind"),
 ]
 _RULE_ADAPTER: TypeAdapter[DeadlineRule] = TypeAdapter(DeadlineRule)
@@ -353,7 +392,8 @@ def parse_rule(data: object, *, field: str = "rule") -> DeadlineRule:
 
 
 _RULE_KINDS = {"fixed_date", "weekly_before_teaching", "days_before_teaching", "weekday_window", "monthly_last_day",
-               "monthly_first_weekday", "monthly_day", "monthly_end_of_week", "school_week", "after_event", "on_demand"}
+               "monthly_first_weekday", "monthly_day", "monthly_end_of_week", "monthly_weekday_window", "school_week",
+               "after_event", "on_demand"}
 
 
 def rule_to_data(rule: DeadlineRule) -> dict:

@@ -56,6 +56,9 @@ def _r(**data: object) -> DeadlineRule:
 _SIGNED_BEFORE_31_5 = _r(kind="fixed_date", month=5, day=31)
 # Mầm non: plans uploaded and approved on Saturday or Sunday before the week is used (004 Điều 5.1, 7.1).
 _MAM_NON_WEEKEND = _r(kind="weekday_window", start_weekday=5, end_weekday=6)
+_MAM_NON_MONTH_WEEKEND = _r(kind="monthly_weekday_window", start_weekday=5, end_weekday=6)
+# Mầm non: “được BGH phê duyệt (tháng 9)” (004 Điều 7.2): before 01/10, i.e. by the end of 30/9.
+_WITHIN_SEPTEMBER = _r(kind="fixed_date", month=10, day=1)
 
 RULES: dict[tuple[str, str], ItemRules] = {
     ("so_dang_bo", "dau_nam"): ItemRules(floor=_r(kind="fixed_date", month=10, day=1)),
@@ -73,7 +76,12 @@ RULES: dict[tuple[str, str], ItemRules] = {
     ("bang_tong_hop", "cuoi_nam"): ItemRules(floor=_r(kind="fixed_date", month=5, day=31),
                                              signing_floor=_SIGNED_BEFORE_31_5),
     ("ke_hoach_chien_luoc", "ra_soat"): ItemRules(floor=_r(kind="fixed_date", month=11, day=1)),
-    ("ke_hoach_giao_duc_truong", "ke_hoach_nam"): ItemRules(floor=_r(kind="fixed_date", month=9, day=5), school_default=_r(kind="fixed_date", month=8, day=31)),
+    # 001 Điều 12 (tiểu học only, Điều 1): “kế hoạch giáo dục của nhà trường … phải được nộp và duyệt trên hệ
+    # thống trước ngày 05/9”. Mầm non's year plan of the school has no date in 003/004: within September,
+    # before the tổ plan that follows it is approved (004 Điều 7.2).
+    ("ke_hoach_giao_duc_truong", "ke_hoach_nam"): ItemRules(floor=_r(kind="fixed_date", month=9, day=5), school_default=_r(kind="fixed_date", month=8, day=31),
+                                                            level_floors={"mam_non": _WITHIN_SEPTEMBER},
+                                                            level_approval_floors={"tieu_hoc": _r(kind="fixed_date", month=9, day=5)}),
     ("so_quan_ly_can_bo", "dau_nam"): ItemRules(floor=_r(kind="fixed_date", month=10, day=1)),
     ("so_quan_ly_can_bo", "giua_nam"): ItemRules(floor=_r(kind="after_event", event=END_OF_SEMESTER_1, days=0)),
     ("so_quan_ly_can_bo", "cuoi_nam"): ItemRules(floor=_r(kind="after_event", event=CLOSING, days=0)),
@@ -86,14 +94,26 @@ RULES: dict[tuple[str, str], ItemRules] = {
     # report date (000, 002: trước ngày 03/9) is the submission default.
     ("ke_hoach_to", "bao_cao"): ItemRules(floor=_r(kind="fixed_date", month=9, day=5), school_default=_r(kind="fixed_date", month=9, day=3),
                                           approval_floor=_r(kind="fixed_date", month=9, day=5)),
-    ("ke_hoach_to", "hoan_thien"): ItemRules(floor=_r(kind="fixed_date", month=9, day=20)),
+    # mầm non: the tổ plan is approved by the BGH in September and then kept on the system (004 Điều 7.2).
+    ("ke_hoach_to", "hoan_thien"): ItemRules(floor=_r(kind="fixed_date", month=9, day=20),
+                                             level_floors={"mam_non": _WITHIN_SEPTEMBER},
+                                             level_approval_floors={"mam_non": _WITHIN_SEPTEMBER}),
+    # mầm non: minutes kept right after each meeting (004 Điều 7.2), owed when a meeting is held.
+    ("so_hoat_dong_to", "bien_ban_hop"): ItemRules(floor=_r(kind="on_demand")),
     ("so_hoat_dong_to", "ke_hoach_thang"): ItemRules(floor=_r(kind="monthly_end_of_week", week=1)),
     ("so_hoat_dong_to", "bien_ban_giua_thang"): ItemRules(floor=_r(kind="monthly_end_of_week", week=2)),
     ("so_hoat_dong_to", "bien_ban_cuoi_thang"): ItemRules(floor=_r(kind="monthly_last_day")),
     ("ke_hoach_day_hoc_gv", "ke_hoach_nam"): ItemRules(floor=_r(kind="fixed_date", month=9, day=20)),
     ("ke_hoach_bai_day", "hang_tuan"): ItemRules(floor=_r(kind="weekly_before_teaching", weekday=4, weeks_before=1), approval_floor=_r(kind="days_before_teaching", days=3),
         level_floors={"mam_non": _MAM_NON_WEEKEND}, level_approval_floors={"mam_non": _MAM_NON_WEEKEND}),
-    # mầm non's weekly education plan (documents' catalog: ke_hoach_giao_duc): uploaded and approved on the weekend
+    # mầm non's education plan (documents' catalog: ke_hoach_giao_duc, Thông tư 52/2020 Điều 21 khoản 3 điểm a).
+    # The year plan: completed after the school's and the tổ's plans, approved by tổ trưởng and BGH before it
+    # is carried out (003 §II.3.b), so within September like the tổ plan it follows (004 Điều 7.2).
+    ("ke_hoach_giao_duc", "ke_hoach_nam"): ItemRules(floor=_WITHIN_SEPTEMBER, approval_floor=_WITHIN_SEPTEMBER),
+    # The theme/month plan: uploaded and approved on the Saturday or Sunday before it is used (004 Điều 5.1,
+    # 7.1), i.e. the weekend before the teaching week holding the month's first school day.
+    ("ke_hoach_giao_duc", "chu_de_thang"): ItemRules(floor=_MAM_NON_MONTH_WEEKEND, approval_floor=_MAM_NON_MONTH_WEEKEND),
+    # The week plan (with its day plans): uploaded and approved on the weekend before the week (004 Điều 5.1, 7.1).
     ("ke_hoach_giao_duc", "hang_tuan"): ItemRules(floor=_MAM_NON_WEEKEND, approval_floor=_MAM_NON_WEEKEND),
     ("so_shcm", "hang_thang"): ItemRules(floor=_r(kind="monthly_last_day")),
     ("so_chu_nhiem", "hang_thang"): ItemRules(floor=_r(kind="monthly_first_weekday", weekday=0, not_before={"month": 9, "day": 20})),

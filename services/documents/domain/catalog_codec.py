@@ -5,21 +5,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.documents.domain.catalog_model import (
-    BookOverride, BookType, Cadence, CatalogError, CatalogTemplate, Deadline, DeadlineKind, Item, OwnerKind, PeriodKind,
-    Signer,
+    BookOverride, BookType, Cadence, CatalogError, CatalogTemplate, Item, OwnerKind, PeriodKind, Signer,
 )
 
 
 def book_from_dict(d: Mapping[str, Any]) -> BookType:
-    """A book added by a template; ``CatalogError`` (Vietnamese) when a field is not valid."""
+    """A book added by a template; ``CatalogError`` (Vietnamese) when a field is not valid.
+
+    A ``deadlines`` key (stored by templates saved before deadlines moved to approvals) is not read.
+    """
     try:
         return BookType(
             slug=str(d["slug"]), name=str(d["name"]), legal_basis=str(d.get("legal_basis") or ""),
             owner_kind=OwnerKind(d["owner_kind"]), owner_roles=tuple(d["owner_roles"]),
             owner_text=str(d.get("owner_text") or ""), cadence=Cadence(d["cadence"]),
-            deadlines=tuple(Deadline(DeadlineKind(x.get("kind", "when_asked")), str(x["text"]),
-                                     tuple(sorted((x.get("params") or {}).items())), str(x.get("set_by", "truong")))
-                            for x in d.get("deadlines") or []),
             approval_chain=str(d.get("approval_chain") or "khong"),
             signers=tuple(Signer(int(x["order"]), str(x["role"]), str(x.get("kind", "personal")))
                           for x in d.get("signers") or []),

@@ -56,19 +56,6 @@ class OwnerKind(str, Enum):
     PERSON = "person"      # one book per person holding the owner role
 
 
-class DeadlineKind(str, Enum):
-    """The kinds of deadline rule seen in the seeds (DOMAIN.md, "Deadlines are per school")."""
-
-    FIXED_DATE = "fixed_date"            # day/month each year
-    WEEKLY_RELATIVE = "weekly_relative"  # relative to the teaching week
-    MONTHLY = "monthly"                  # a day of each month
-    SCHOOL_WEEK = "school_week"          # school-year week number
-    EVENT_RELATIVE = "event_relative"    # N days after a named event
-    WEEKDAY_WINDOW = "weekday_window"    # a window of weekdays
-    ON_EVENT = "on_event"                # at once when something happens
-    WHEN_ASKED = "when_asked"            # when the upper level asks
-
-
 FORMATS = ("pdf", "docx", "xlsx", "jpeg", "png")
 MIB = 1024 * 1024
 GIB = 1024 * MIB
@@ -81,27 +68,6 @@ def size_text(size: int) -> str:
     if size >= MIB:
         return f"{size / MIB:g} MB"
     return f"{size / 1024:g} KB"
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """One deadline rule of a book, with the Vietnamese text of the seed it comes from.
-
-    ``params`` holds the rule's figures: ``day``/``month`` for a fixed date,
-    ``weekday`` (0 = Monday) / ``weeks_before`` / ``days_before`` for weekly rules,
-    ``day`` (``"last"``, ``1``) / ``weekday`` + ``nth`` / ``week_of_month`` for
-    monthly rules, ``week`` for a school week, ``event`` + ``days_after`` for event
-    rules. ``set_by`` says whose rule it is: the school (``truong``) or the
-    district floor (``phong``).
-    """
-
-    kind: DeadlineKind
-    text: str
-    params: tuple[tuple[str, object], ...] = ()
-    set_by: str = "truong"
-
-    def param(self, name: str) -> object:
-        return dict(self.params).get(name)
 
 
 @dataclass(frozen=True)
@@ -136,7 +102,11 @@ class Signer:
 
 @dataclass(frozen=True)
 class BookType:
-    """A loại hồ sơ of the catalog."""
+    """A loại hồ sơ of the catalog: what is kept, by whom, in which items, signed by whom.
+
+    When an item is due is not here: deadlines are approvals' (its rules, keyed by book and
+    item slug), so a due date is written in one place only.
+    """
 
     slug: str
     name: str
@@ -145,7 +115,6 @@ class BookType:
     owner_roles: tuple[str, ...]
     owner_text: str
     cadence: Cadence
-    deadlines: tuple[Deadline, ...]
     approval_chain: str
     signers: tuple[Signer, ...]
     formats: frozenset[str]
@@ -176,8 +145,6 @@ class BookType:
             "owner": {"kind": self.owner_kind.value, "roles": list(self.owner_roles),
                       "text": self.owner_text, "contributors": list(self.contributors)},
             "cadence": self.cadence.value,
-            "deadlines": [{"kind": d.kind.value, "text": d.text, "params": dict(d.params), "set_by": d.set_by}
-                          for d in self.deadlines],
             "approval_chain": self.approval_chain,
             "signers": [{"order": s.order, "role": s.role, "kind": s.kind} for s in self.signers],
             "formats": sorted(self.formats),

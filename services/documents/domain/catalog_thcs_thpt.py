@@ -1,15 +1,14 @@
 """Seeded catalog for THCS and THPT: Thông tư 32/2020/TT-BGDĐT Điều 21, the same shape
 as tiểu học (school, tổ and teacher books) with the secondary school's books: the
 class assessment book (sổ theo dõi và đánh giá học sinh) replaces the tiểu học summary
-table, and there is no Sổ công tác Đội deadline floor from the district. Slugs shared
-with tiểu học mean the same book.
+table. Slugs shared with tiểu học mean the same book.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
 from services.documents.domain.catalog_model import (
-    MIB, BookType, Cadence, Catalog, Deadline, DeadlineKind as K, Item, OwnerKind as O, PeriodKind as P, Signer,
+    MIB, BookType, Cadence, Catalog, Item, OwnerKind as O, PeriodKind as P, Signer,
 )
 from services.documents.domain.catalog_tieu_hoc import BOOKS as TIEU_HOC_BOOKS, CHAIN_HIEU_TRUONG, OFFICE
 
@@ -37,7 +36,6 @@ BOOKS: tuple[BookType, ...] = tuple(_rebased(_BY_SLUG[s]) for s in _SHARED) + (
         legal_basis=f"{TT32} khoản 1 điểm c; Thông tư 22/2021/TT-BGDĐT",
         owner_kind=O.CLASS, owner_roles=("gvcn",), owner_text="Giáo viên chủ nhiệm, giáo viên bộ môn nhập điểm",
         contributors=("giao_vien",), cadence=Cadence.SEMESTER,
-        deadlines=(Deadline(K.ON_EVENT, "Cuối học kỳ I và cuối năm học", (("moments", ("cuoi_hk1", "cuoi_nam")),)),),
         approval_chain=CHAIN_HIEU_TRUONG, signers=(Signer(1, "gvcn"), Signer(2, "hieu_truong")),
         formats=OFFICE, max_bytes=30 * MIB, retention_years=None,
         # event-relative items named like the calendar's points: due on the day the frame dates them

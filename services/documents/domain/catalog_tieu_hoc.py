@@ -1,7 +1,8 @@
 """Seeded catalog for tiểu học: Thông tư 28/2020/TT-BGDĐT Điều 21 and the district/school
 guidance in seeds 000, 001, 002 (every row of DOMAIN.md's table).
 
-Slugs are identical to DOMAIN.md's; item slugs are the keys of approvals' deadline rules.
+Slugs are identical to DOMAIN.md's; item slugs are the keys of approvals' deadline rules (when an
+item is due is approvals' fact, ``services/approvals/domain/default_rules.py``, not the catalog's).
 Approvals derives obligations and default chains from ``GET /api/v1/internal/schools/<id>/catalog``.
 ``signers`` are the digital signatures a book needs after approval (học bạ, bảng tổng hợp, sổ
 đăng bộ); a book only approved lists none.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from services.documents.domain.catalog_model import (
-    GIB, MIB, BookType, Cadence, Catalog, Deadline, DeadlineKind as K, Item, OwnerKind as O, PeriodKind as P, Signer,
+    GIB, MIB, BookType, Cadence, Catalog, Item, OwnerKind as O, PeriodKind as P, Signer,
 )
 
 TT28 = "Thông tư 28/2020/TT-BGDĐT, Điều 21"
@@ -29,20 +30,11 @@ CHAIN_HOI_DONG = "hoi_dong_truong"     # school council, then district approval
 CHAIN_NONE = "khong"                   # no approval
 
 
-def fixed(text: str, day: int, month: int, set_by: str = "truong") -> Deadline:
-    return Deadline(K.FIXED_DATE, text, (("day", day), ("month", month)), set_by)
-
-
 BOOKS: tuple[BookType, ...] = (
     BookType(
         slug="so_dang_bo", name="Sổ đăng bộ", legal_basis=TT28 + " khoản 1 điểm a",
         owner_kind=O.SCHOOL, owner_roles=("van_thu",), owner_text="Văn thư, cùng các giáo viên chủ nhiệm",
         contributors=("gvcn",), cadence=Cadence.EVENT,
-        deadlines=(
-            Deadline(K.ON_EVENT, "Cập nhật đầu năm, giữa năm, cuối năm học và khi có thay đổi",
-                     (("moments", ("dau_nam", "giua_nam", "cuoi_nam", "thay_doi")),)),
-            Deadline(K.ON_EVENT, "In trên khổ A3 khi kết thúc khóa học", (("event", "ket_thuc_khoa"),)),
-        ),
         approval_chain=CHAIN_HIEU_TRUONG,
         signers=(Signer(1, "hieu_truong"), Signer(2, "van_thu", "organisation")),
         formats=SCANS | {"xlsx"}, max_bytes=2 * GIB, retention_years=None, print_format="A3",
@@ -51,13 +43,6 @@ BOOKS: tuple[BookType, ...] = (
         slug="hoc_ba", name="Học bạ", legal_basis=TT28 + " khoản 1 điểm b; Thông tư 27/2020/TT-BGDĐT",
         owner_kind=O.CLASS, owner_roles=("gvcn",), owner_text="Giáo viên chủ nhiệm nhập",
         cadence=Cadence.EVENT,
-        deadlines=(
-            Deadline(K.ON_EVENT, "Thông tin học sinh đầu năm học", (("event", "dau_nam"),)),
-            Deadline(K.ON_EVENT, "Đánh giá cuối học kỳ I, cuối năm học và khi chuyển trường",
-                     (("moments", ("cuoi_hk1", "cuoi_nam", "chuyen_truong")),)),
-            Deadline(K.ON_EVENT, "Phê duyệt cuối năm học", (("event", "cuoi_nam"),)),
-            fixed("Ký số trước ngày 31/5", 31, 5, set_by="phong"),
-        ),
         approval_chain=CHAIN_HOC_BA,
         signers=(Signer(1, "gvcn"), Signer(2, "hieu_truong"), Signer(3, "van_thu", "organisation")),
         formats=PDF, max_bytes=50 * MIB, retention_years=None,
@@ -67,11 +52,6 @@ BOOKS: tuple[BookType, ...] = (
         legal_basis=TT28 + " khoản 1 điểm c; Thông tư 27/2020/TT-BGDĐT",
         owner_kind=O.CLASS, owner_roles=("gvcn",), owner_text="Giáo viên chủ nhiệm",
         cadence=Cadence.EVENT,
-        deadlines=(
-            Deadline(K.ON_EVENT, "Giữa HK I, cuối HK I, giữa HK II và cuối năm học; xuất PDF sau mỗi lần",
-                     (("moments", ("giua_hk1", "cuoi_hk1", "giua_hk2", "cuoi_nam")),)),
-            fixed("Ký số trước ngày 31/5", 31, 5, set_by="phong"),
-        ),
         approval_chain=CHAIN_HIEU_TRUONG,
         signers=(Signer(1, "gvcn"), Signer(2, "hieu_truong")),
         formats=OFFICE, max_bytes=20 * MIB, retention_years=None,
@@ -81,8 +61,6 @@ BOOKS: tuple[BookType, ...] = (
         legal_basis=TT28 + " khoản 1 điểm d",
         owner_kind=O.SCHOOL, owner_roles=("hieu_truong",), owner_text="Hiệu trưởng",
         cadence=Cadence.SCHOOL_YEAR,
-        deadlines=(Deadline(K.FIXED_DATE, "Rà soát hằng năm vào đầu năm học (tháng 9 – tháng 10)",
-                            (("day", 31), ("month", 10), ("window_start", (1, 9)))),),
         approval_chain=CHAIN_NONE, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=None,
     ),
@@ -91,10 +69,6 @@ BOOKS: tuple[BookType, ...] = (
         legal_basis=TT28 + " khoản 1 điểm d; Thông tư 32/2020",
         owner_kind=O.SCHOOL, owner_roles=("hieu_truong",), owner_text="Hiệu trưởng",
         cadence=Cadence.SCHOOL_YEAR,
-        deadlines=(
-            fixed("Hoàn thành trước ngày 31/8", 31, 8),
-            fixed("Nộp và được Phòng phê duyệt trước ngày 05/9", 5, 9, set_by="phong"),
-        ),
         approval_chain=CHAIN_HOI_DONG, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=20,
     ),
@@ -103,8 +77,6 @@ BOOKS: tuple[BookType, ...] = (
         legal_basis=TT28 + " khoản 1 điểm đ",
         owner_kind=O.SCHOOL, owner_roles=("van_thu",), owner_text="Văn thư",
         cadence=Cadence.EVENT,
-        deadlines=(Deadline(K.ON_EVENT, "Cập nhật đầu năm, giữa năm, cuối năm học và khi có thay đổi",
-                            (("moments", ("dau_nam", "giua_nam", "cuoi_nam", "thay_doi")),)),),
         approval_chain=CHAIN_HIEU_TRUONG, signers=(),
         formats=OFFICE, max_bytes=50 * MIB, retention_years=None,
     ),
@@ -112,8 +84,6 @@ BOOKS: tuple[BookType, ...] = (
         slug="ho_so_pho_cap", name="Hồ sơ phổ cập giáo dục", legal_basis=TT28 + " khoản 1 điểm e",
         owner_kind=O.SCHOOL, owner_roles=("pho_hieu_truong",), owner_text="Phó hiệu trưởng",
         cadence=Cadence.EVENT,
-        deadlines=(Deadline(K.WHEN_ASKED, "Khi cấp trên yêu cầu; sao lưu ngay sau khi báo cáo",
-                            (("backup_after_report", True),)),),
         approval_chain=CHAIN_NONE, signers=(),
         formats=OFFICE, max_bytes=100 * MIB, retention_years=20,
     ),
@@ -121,8 +91,6 @@ BOOKS: tuple[BookType, ...] = (
         slug="ho_so_tai_chinh", name="Hồ sơ quản lý tài sản, tài chính", legal_basis=TT28 + " khoản 1 điểm g",
         owner_kind=O.SCHOOL, owner_roles=("ke_toan",), owner_text="Kế toán",
         cadence=Cadence.MONTH,
-        deadlines=(Deadline(K.ON_EVENT, "Hằng tháng, hằng quý, cuối năm tài chính và khi có thay đổi",
-                            (("moments", ("thang", "quy", "cuoi_nam_tai_chinh", "thay_doi")),)),),
         approval_chain=CHAIN_HIEU_TRUONG, signers=(),
         formats=OFFICE | {"jpeg", "png"}, max_bytes=100 * MIB, retention_years=10,
     ),
@@ -130,7 +98,6 @@ BOOKS: tuple[BookType, ...] = (
         slug="so_van_ban", name="Sổ quản lý văn bản đi, đến", legal_basis=TT28 + " khoản 1 điểm h",
         owner_kind=O.SCHOOL, owner_roles=("van_thu",), owner_text="Văn thư",
         cadence=Cadence.CONTINUOUS,
-        deadlines=(Deadline(K.ON_EVENT, "Mỗi khi có văn bản đến hoặc đi", (("event", "van_ban_den_di"),)),),
         approval_chain=CHAIN_NONE, signers=(),
         formats=OFFICE | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=20,
     ),
@@ -138,13 +105,6 @@ BOOKS: tuple[BookType, ...] = (
         slug="ho_so_khuyet_tat", name="Hồ sơ giáo dục học sinh khuyết tật", legal_basis=TT28 + " khoản 1 điểm i",
         owner_kind=O.PERSON, owner_roles=("giao_vien",), owner_text="Giáo viên; Phó hiệu trưởng quản lý",
         contributors=("pho_hieu_truong",), cadence=Cadence.SEMESTER,
-        deadlines=(
-            Deadline(K.SCHOOL_WEEK, "Danh sách, kế hoạch năm và HK I trong tuần 3 của tháng 9 (hướng dẫn 000)",
-                     (("month", 9), ("week_of_month", 3), ("source", "000"))),
-            Deadline(K.SCHOOL_WEEK, "Danh sách, kế hoạch năm và HK I trong tuần 2 của tháng 9 (hướng dẫn 002)",
-                     (("month", 9), ("week_of_month", 2), ("source", "002"))),
-            Deadline(K.SCHOOL_WEEK, "Kế hoạch HK II lên hệ thống trong tuần 19", (("week", 19),)),
-        ),
         approval_chain=CHAIN_PHT, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=10,
     ),
@@ -152,22 +112,12 @@ BOOKS: tuple[BookType, ...] = (
         slug="ke_hoach_to", name="Kế hoạch dạy học môn học, hoạt động giáo dục của tổ",
         legal_basis=TT28 + " khoản 2 điểm a",
         owner_kind=O.UNIT, owner_roles=("to_truong",), owner_text="Tổ trưởng", cadence=Cadence.SCHOOL_YEAR,
-        deadlines=(
-            fixed("Báo cáo trước ngày 03/9", 3, 9),
-            fixed("Hoàn thiện trên hệ thống trước ngày 20/9", 20, 9),
-            fixed("Phòng: phê duyệt trước ngày 05/9", 5, 9, set_by="phong"),
-        ),
         approval_chain=CHAIN_PHT, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=10,
     ),
     BookType(
         slug="so_hoat_dong_to", name="Sổ ghi chép hoạt động của tổ", legal_basis=TT28 + " khoản 2 điểm b",
         owner_kind=O.UNIT, owner_roles=("to_truong",), owner_text="Tổ trưởng", cadence=Cadence.MONTH,
-        deadlines=(
-            Deadline(K.MONTHLY, "Kế hoạch tháng trong tuần 1 của tháng", (("week_of_month", 1),)),
-            Deadline(K.MONTHLY, "Biên bản cuối tuần 2 của tháng", (("week_of_month", 2), ("at", "end"))),
-            Deadline(K.MONTHLY, "Biên bản vào ngày cuối tháng", (("day", "last"),)),
-        ),
         approval_chain=CHAIN_PHT, signers=(),
         formats=DOCS | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=10,
     ),
@@ -175,19 +125,12 @@ BOOKS: tuple[BookType, ...] = (
         slug="ke_hoach_day_hoc_gv", name="Kế hoạch dạy học (phân phối chương trình) của giáo viên",
         legal_basis=TT28 + " khoản 3 điểm a",
         owner_kind=O.PERSON, owner_roles=("giao_vien",), owner_text="Giáo viên", cadence=Cadence.SCHOOL_YEAR,
-        deadlines=(fixed("Trước ngày 20/9", 20, 9),),
         approval_chain=CHAIN_TO_TRUONG, signers=(),
         formats=DOCS, max_bytes=50 * MIB, retention_years=5,
     ),
     BookType(
         slug="ke_hoach_bai_day", name="Kế hoạch bài dạy", legal_basis=TT28 + " khoản 3 điểm b",
         owner_kind=O.PERSON, owner_roles=("giao_vien",), owner_text="Giáo viên", cadence=Cadence.WEEK,
-        deadlines=(
-            Deadline(K.WEEKLY_RELATIVE, "Hằng tuần, chậm nhất thứ Sáu của tuần trước tuần dạy",
-                     (("weekday", 4), ("weeks_before", 1))),
-            Deadline(K.WEEKLY_RELATIVE, "Phòng: được duyệt ít nhất 3 ngày trước khi dạy",
-                     (("days_before", 3),), set_by="phong"),
-        ),
         approval_chain=CHAIN_TO_TRUONG, signers=(),
         formats=DOCS, max_bytes=30 * MIB, retention_years=5,
     ),
@@ -195,18 +138,12 @@ BOOKS: tuple[BookType, ...] = (
         slug="so_shcm", name="Sổ ghi chép sinh hoạt chuyên môn, dự giờ, theo dõi đánh giá",
         legal_basis=TT28 + " khoản 3 điểm c",
         owner_kind=O.PERSON, owner_roles=("giao_vien",), owner_text="Giáo viên", cadence=Cadence.MONTH,
-        deadlines=(Deadline(K.MONTHLY, "Scan hằng tháng, chậm nhất ngày cuối tháng", (("day", "last"),)),),
         approval_chain=CHAIN_TO_TRUONG, signers=(),
         formats=SCANS, max_bytes=200 * MIB, retention_years=5,
     ),
     BookType(
         slug="so_chu_nhiem", name="Sổ chủ nhiệm", legal_basis=TT28 + " khoản 3 điểm d",
         owner_kind=O.CLASS, owner_roles=("gvcn",), owner_text="Giáo viên chủ nhiệm", cadence=Cadence.MONTH,
-        deadlines=(
-            Deadline(K.MONTHLY, "Hằng tháng vào thứ Hai đầu tiên của tháng", (("weekday", 0), ("nth", 1))),
-            fixed("Lần đầu tải lên từ ngày 20/9", 20, 9),
-            Deadline(K.ON_EVENT, "Ngay khi có sự việc xảy ra", (("event", "su_viec"),)),
-        ),
         approval_chain=CHAIN_TO_TRUONG, signers=(),
         formats=DOCS | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=5,
     ),
@@ -214,13 +151,6 @@ BOOKS: tuple[BookType, ...] = (
         slug="so_cong_tac_doi", name="Sổ công tác Đội", legal_basis=TT28 + "; Điều lệ Đội TNTP Hồ Chí Minh",
         owner_kind=O.SCHOOL, owner_roles=("tong_phu_trach",), owner_text="Tổng phụ trách Đội",
         cadence=Cadence.MONTH,
-        deadlines=(
-            Deadline(K.EVENT_RELATIVE, "Chương trình năm: 2 ngày sau Đại hội Liên đội",
-                     (("event", "dai_hoi_lien_doi"), ("days_after", 2))),
-            Deadline(K.MONTHLY, "Kế hoạch tháng vào ngày 1", (("day", 1),)),
-            Deadline(K.EVENT_RELATIVE, "Bàn giao trước lễ tổng kết năm học",
-                     (("event", "tong_ket_nam_hoc"), ("days_after", 0))),
-        ),
         approval_chain=CHAIN_HIEU_TRUONG, signers=(),
         formats=DOCS | {"jpeg", "png"}, max_bytes=50 * MIB, retention_years=5,
     ),

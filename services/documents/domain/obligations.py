@@ -49,7 +49,6 @@ def addresses(actor: Actor, catalog: Catalog, units: dict[str, Unit], school_yea
                 "cadence": book.cadence.value,
                 "items": [i.to_dict() for i in book.owed_items()],
                 "periods": [{"key": p.key, "label": p.label} for p in listed_periods(book, school_year)],
-                "deadlines": [d.text for d in book.deadlines],
                 "formats": sorted(book.formats),
                 "max_bytes": book.max_bytes,
             })

@@ -4,7 +4,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
+
+#: Why a template may not carry deadlines (the 422's message after the field name).
+DEADLINES_NOT_IN_CATALOG = ("không thuộc danh mục hồ sơ: hạn nộp của từng mục được đặt trong quy chế hạn nộp "
+                            "(phân hệ phê duyệt, trang Quy chế), không gửi kèm loại hồ sơ")
 
 
 class _Strict(BaseModel):
@@ -119,13 +124,6 @@ class BookOverrideBody(_Strict):
     permanent: bool = False
 
 
-class DeadlineBody(_Strict):
-    kind: str = "when_asked"
-    text: str = Field(min_length=1, max_length=300)
-    params: dict[str, object] = Field(default_factory=dict)
-    set_by: str = "truong"
-
-
 class SignerBody(_Strict):
     order: int = Field(ge=1, le=10)
     role: str
@@ -148,7 +146,8 @@ class BookAdditionBody(_Strict):
     owner_roles: list[str] = Field(min_length=1)
     owner_text: str = ""
     cadence: Literal["school_year", "semester", "month", "week", "event", "continuous"]
-    deadlines: list[DeadlineBody] = Field(default_factory=list)
+    # Not part of the API: a client still sending ``deadlines`` is told where deadlines are set.
+    deadlines: SkipJsonSchema[object] = Field(default=None, exclude=True)
     approval_chain: str = "khong"
     signers: list[SignerBody] = Field(default_factory=list)
     formats: list[Literal["pdf", "docx", "xlsx", "jpeg", "png"]] = Field(min_length=1)
@@ -157,6 +156,12 @@ class BookAdditionBody(_Strict):
     print_format: Literal["A4", "A3"] = "A4"
     items: list[ItemBody] = Field(default_factory=list, max_length=20)
     per_document: bool = False
+
+    @field_validator("deadlines", mode="before")
+    @classmethod
+    def _deadlines_are_set_in_the_rules(cls, value: object) -> object:
+        """Refuse a deadline sent with a book: when an item is due is approvals' fact (its quy chế)."""
+        raise ValueError(DEADLINES_NOT_IN_CATALOG)
 
 
 class TemplateBody(_Strict):

@@ -48,6 +48,10 @@ TABLE = [
     ("ke_hoach_chien_luoc", "ra_soat", "floor", TH, Y, date(2025, 10, 31), "000 §a: rà soát đầu năm học (tháng 9–10)"),
     ("ke_hoach_giao_duc_truong", "ke_hoach_nam", "floor", TH, Y, date(2025, 9, 4), "001 Điều 12: nộp và duyệt trước ngày 05/9"),
     ("ke_hoach_giao_duc_truong", "ke_hoach_nam", "school", TH, Y, date(2025, 8, 30), "000: báo cáo trước 31/8/2025"),
+    ("ke_hoach_giao_duc_truong", "ke_hoach_nam", "approval", TH, Y, date(2025, 9, 4),
+     "001 Điều 12: kế hoạch giáo dục của nhà trường được nộp và duyệt trước ngày 05/9"),
+    ("ke_hoach_giao_duc_truong", "ke_hoach_nam", "floor", MN, Y, date(2025, 9, 30),
+     "001 is tiểu học's; 003/004 name no date: within September, before the tổ plan (004 Điều 7.2)"),
     ("so_quan_ly_can_bo", "dau_nam", "floor", TH, Y, date(2025, 9, 30), "000 §đ: đầu năm học"),
     ("so_quan_ly_can_bo", "giua_nam", "floor", TH, Y, date(2026, 1, 10), "000 §đ: giữa năm"),
     ("so_quan_ly_can_bo", "cuoi_nam", "floor", TH, Y, date(2026, 5, 29), "000 §đ: cuối năm học"),
@@ -61,6 +65,8 @@ TABLE = [
     ("ke_hoach_to", "bao_cao", "school", TH, Y, date(2025, 9, 2), "000, 002: báo cáo trước ngày 03/9"),
     ("ke_hoach_to", "bao_cao", "approval", TH, Y, date(2025, 9, 4), "001 Điều 12: duyệt trước ngày 05/9"),
     ("ke_hoach_to", "hoan_thien", "floor", TH, Y, date(2025, 9, 19), "000, 002: hoàn thiện trước 20/9"),
+    ("ke_hoach_to", "hoan_thien", "floor", MN, Y, date(2025, 9, 30), "004 Điều 7.2: kế hoạch tổ được BGH phê duyệt (tháng 9)"),
+    ("ke_hoach_to", "hoan_thien", "approval", MN, Y, date(2025, 9, 30), "004 Điều 7.2: BGH phê duyệt trong tháng 9"),
     ("so_hoat_dong_to", "ke_hoach_thang", "floor", TH, "2025-12", date(2025, 12, 7), "000: kế hoạch nộp tuần đầu của tháng"),
     ("so_hoat_dong_to", "bien_ban_giua_thang", "floor", TH, "2025-12", date(2025, 12, 14), "000: cuối tuần thứ hai"),
     ("so_hoat_dong_to", "bien_ban_cuoi_thang", "floor", TH, "2026-02", date(2026, 2, 28), "000: ngày cuối của tháng"),
@@ -82,6 +88,22 @@ TABLE = [
     ("ke_hoach_bai_day", "hang_tuan", "approval", MN, wk(1), date(2025, 9, 7), "004 Điều 5.1: ký duyệt thứ bảy, chủ nhật"),
     ("ke_hoach_bai_day", "hang_tuan", "floor", MN, wk(25), date(2026, 2, 13), "004: weekend 21–22/02 in Tết → Fri 13/02"),
     ("ke_hoach_bai_day", "hang_tuan", "approval", MN, wk(25), date(2026, 2, 13), "004: approval moves with it"),
+    # mầm non's education plan for the year: “trình tổ trưởng và lãnh đạo ký duyệt” (003 §II.3.b), in September
+    ("ke_hoach_giao_duc", "ke_hoach_nam", "floor", MN, Y, date(2025, 9, 30), "003 §II.3.b, 004 Điều 7.2: trong tháng 9"),
+    ("ke_hoach_giao_duc", "ke_hoach_nam", "approval", MN, Y, date(2025, 9, 30),
+     "003 §II.3.b: được ký duyệt trước khi triển khai thực hiện"),
+    # the theme/month plan: “cập nhật kế hoạch giáo dục chủ đề … trong ngày thứ 7 hoặc chủ nhật … được ký duyệt
+    # trước khi đưa vào thực hiện” (004 Điều 7.1, 5.1): the weekend before the week of the month's first school day
+    ("ke_hoach_giao_duc", "chu_de_thang", "floor", MN, "2025-09", date(2025, 9, 7),
+     "004 Điều 7.1: weekend 06–07/9 before tuần 1 (08/9)"),
+    ("ke_hoach_giao_duc", "chu_de_thang", "floor", MN, "2025-12", date(2025, 11, 30),
+     "004 Điều 7.1: December starts on Monday 01/12, so the weekend 29–30/11"),
+    ("ke_hoach_giao_duc", "chu_de_thang", "floor", MN, "2026-03", date(2026, 3, 1),
+     "004 Điều 7.1: Sunday 01/3 is the weekend before Monday 02/3"),
+    ("ke_hoach_giao_duc", "chu_de_thang", "approval", MN, "2026-01", date(2025, 12, 28),
+     "004 Điều 5.1: 01/01 off, first school day Fri 02/01 in the week of 29/12"),
+    ("ke_hoach_giao_duc", "chu_de_thang", "approval", MN, "2026-05", date(2026, 5, 3),
+     "004 Điều 5.1: 26/4–01/5 off, first school day Mon 04/5"),
     ("ke_hoach_giao_duc", "hang_tuan", "floor", MN, wk(1), date(2025, 9, 7), "004 Điều 7.1: thứ 7 hoặc chủ nhật"),
     ("ke_hoach_giao_duc", "hang_tuan", "approval", MN, wk(1), date(2025, 9, 7), "004 Điều 5.1: duyệt thứ bảy, chủ nhật"),
     ("ke_hoach_giao_duc", "hang_tuan", "approval", MN, wk(25), date(2026, 2, 13), "004: 22/02 in Tết → Fri 13/02"),
@@ -127,7 +149,7 @@ def test_table_covers_every_scheduled_item_and_every_rule_kind():
     kinds = {_rule(*r[:4]).kind for r in TABLE}
     assert kinds == {"fixed_date", "weekly_before_teaching", "days_before_teaching", "weekday_window",
                      "monthly_last_day", "monthly_first_weekday", "monthly_day", "monthly_end_of_week",
-                     "school_week", "after_event"}
+                     "monthly_weekday_window", "school_week", "after_event"}
 
 
 def test_the_school_means_tuan_1_from_the_monday_after_the_friday_opening(cal_2025_2026):
@@ -156,6 +178,23 @@ def test_mam_non_approval_is_never_due_before_its_upload_window_opens(book, cal_
         assert approvals[key].due_at < start_of_day(upload.taught_on), key  # approved before the week is used
     assert uploads[wk(1)].opens_at == start_of_day(date(2025, 9, 6))  # Saturday
     assert uploads[wk(25)].opens_at == start_of_day(date(2026, 2, 12))  # the window moved with its due day
+
+
+def test_mam_non_month_plan_is_uploaded_and_approved_before_the_month_is_first_taught(cal_2025_2026):
+    uploads = {p.key: p for p in _rule("ke_hoach_giao_duc", "chu_de_thang", "floor", MN).periods(cal_2025_2026)}
+    approvals = {p.key: p for p in _rule("ke_hoach_giao_duc", "chu_de_thang", "approval", MN).periods(cal_2025_2026)}
+    assert list(uploads) == [f"{y}-{m:02d}" for y, m in cal_2025_2026.months()]  # every month of the year, 09 to 05
+    for key, upload in uploads.items():
+        assert upload.opens_at is not None and upload.opens_at.weekday() == 5, key  # opens on the Saturday
+        assert approvals[key].due_at < start_of_day(upload.taught_on), key
+        assert upload.taught_on.strftime("%Y-%m") == key
+    assert uploads["2026-01"].taught_on == date(2026, 1, 2)
+
+
+def test_the_district_rules_of_001_bind_tieu_hoc_not_mam_non():
+    plan = RULES[("ke_hoach_giao_duc_truong", "ke_hoach_nam")]
+    assert plan.approval_for(TH) == parse_rule({"kind": "fixed_date", "month": 9, "day": 5})
+    assert plan.approval_for(MN) is None and plan.floor_for(MN) != plan.floor_for(TH)
 
 
 def test_a_principal_may_keep_due_days_inside_a_holiday(frame_2025_2026):
@@ -287,6 +326,7 @@ def test_monthly_rule_restricted_to_fewer_months_is_refused(cal_2025_2026):
     ({"kind": "every_full_moon"}, "rule"),
     ({"kind": "after_event", "event": "Đại hội"}, "rule.event"),
     ({"kind": "fixed_date", "month": 9}, "rule.day"),
+    ({"kind": "monthly_weekday_window", "start_weekday": 6, "end_weekday": 5}, "rule"),
 ])
 def test_malformed_rules_are_refused_in_vietnamese_naming_the_field(data, field):
     with pytest.raises(InvalidRule) as exc:

@@ -1,14 +1,17 @@
-"""The seeded catalogs carry every book and deadline of DOMAIN.md, and layering only tightens."""
+"""The seeded catalogs carry every book of DOMAIN.md with its owner, items and chain; layering only tightens.
+
+When an item is due is approvals' fact: its dates are checked against DOMAIN.md in
+``tests/unit/approvals/test_rules_hold_domain_dates.py``; the catalog carries none.
+"""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from services.documents.domain.catalog import BASE_CATALOGS, base_catalog
 from services.documents.domain.catalog_model import (
-    MIB, BookOverride, BookType, CatalogError, CatalogTemplate, DeadlineKind, layer,
+    MIB, BookOverride, BookType, CatalogError, CatalogTemplate, layer,
 )
 
 # The table of ../shared/DOMAIN.md ("What is recorded"), copied verbatim so the test runs
@@ -52,10 +55,6 @@ def _rows(text: str) -> list[list[str]]:
     return rows
 
 
-def _deadline_params(book: BookType, kind: DeadlineKind) -> list[dict]:
-    return [dict(d.params) for d in book.deadlines if d.kind is kind]
-
-
 def test_the_copied_table_matches_domain_md_when_present() -> None:
     domain = Path(__file__).resolve().parents[3].parent / "shared" / "DOMAIN.md"
     if domain.exists():
@@ -63,35 +62,33 @@ def test_the_copied_table_matches_domain_md_when_present() -> None:
 
 
 @pytest.mark.parametrize("row", _rows(DOMAIN_TABLE), ids=lambda r: r[0].strip("`"))
-def test_every_book_of_domain_md_is_seeded_with_owner_chain_and_dated_deadlines(row: list[str]) -> None:
-    slug, _name, owner, cadence_text, approved_by = row
+def test_every_book_of_domain_md_is_seeded_with_owner_chain_and_items(row: list[str]) -> None:
+    slug, _name, owner, _when, approved_by = row
     book = base_catalog("tieu_hoc").get(slug.strip("`"))
     assert OWNER_ROLES[owner] in book.owner_roles
     assert book.approval_chain == CHAINS[approved_by]
-    assert book.deadlines, "every book carries its deadline rules"
-    # Every fixed date of the row (31/5, 05/9, 20/9 ...) is a structured fixed-date rule.
-    fixed = {(p["day"], p["month"]) for p in _deadline_params(book, DeadlineKind.FIXED_DATE)}
-    for day, month in re.findall(r"\b(\d{1,2})/(\d{1,2})\b", cadence_text):
-        assert (int(day), int(month)) in fixed, f"{slug}: {day}/{month} missing"
+    assert book.owed_items(), "every book names what is owed (the keys of approvals' deadline rules)"
     assert book.formats and book.max_bytes > 0 and book.print_format in ("A4", "A3")
-    assert all(d.text == d.text.strip() and d.text for d in book.deadlines)
 
 
-def test_relative_deadlines_of_domain_md_are_structured() -> None:
+@pytest.mark.parametrize("level", sorted(BASE_CATALOGS))
+def test_no_catalog_carries_a_deadline_of_its_own(level: str) -> None:
+    """Deadlines are approvals' (one owner per fact): no book, no API shape of documents holds one."""
+    for book in base_catalog(level).books:
+        assert not hasattr(book, "deadlines")
+        data = book.to_dict()
+        assert "deadlines" not in data
+        assert set(data["items"][0]) == {"slug", "label", "period_kind"}
+
+
+def test_the_items_of_domain_md_rows_are_the_keys_approvals_dates() -> None:
     cat = base_catalog("tieu_hoc")
-    assert {"weekday": 4, "weeks_before": 1} in _deadline_params(cat.get("ke_hoach_bai_day"), DeadlineKind.WEEKLY_RELATIVE)
-    assert {"days_before": 3} in _deadline_params(cat.get("ke_hoach_bai_day"), DeadlineKind.WEEKLY_RELATIVE)
-    assert {"day": "last"} in _deadline_params(cat.get("so_shcm"), DeadlineKind.MONTHLY)
-    assert {"weekday": 0, "nth": 1} in _deadline_params(cat.get("so_chu_nhiem"), DeadlineKind.MONTHLY)
-    monthly_to = _deadline_params(cat.get("so_hoat_dong_to"), DeadlineKind.MONTHLY)
-    assert {"week_of_month": 1} in monthly_to and {"day": "last"} in monthly_to
-    assert {"week_of_month": 2, "at": "end"} in monthly_to
-    assert {"week": 19} in _deadline_params(cat.get("ho_so_khuyet_tat"), DeadlineKind.SCHOOL_WEEK)
-    weeks = [p.get("week_of_month") for p in _deadline_params(cat.get("ho_so_khuyet_tat"), DeadlineKind.SCHOOL_WEEK)]
-    assert 3 in weeks and 2 in weeks
-    doi = cat.get("so_cong_tac_doi")
-    assert {"event": "dai_hoi_lien_doi", "days_after": 2} in _deadline_params(doi, DeadlineKind.EVENT_RELATIVE)
-    assert {"day": 1} in _deadline_params(doi, DeadlineKind.MONTHLY)
+    assert [i.slug for i in cat.get("so_hoat_dong_to").owed_items()] == [
+        "ke_hoach_thang", "bien_ban_giua_thang", "bien_ban_cuoi_thang"]
+    assert [i.slug for i in cat.get("ho_so_khuyet_tat").owed_items()] == ["ke_hoach_nam", "ke_hoach_hk2"]
+    assert [i.slug for i in cat.get("so_cong_tac_doi").owed_items()] == [
+        "chuong_trinh_nam", "ke_hoach_thang", "ban_giao"]
+    assert [i.slug for i in cat.get("ke_hoach_to").owed_items()] == ["bao_cao", "hoan_thien"]
     assert cat.get("so_dang_bo").print_format == "A3"
 
 
@@ -110,8 +107,9 @@ def test_mam_non_has_the_eleven_books_of_thong_tu_52_and_thcs_thpt_follow_thong_
     mn = base_catalog("mam_non")
     assert len(mn.books) == 11
     assert all("52/2020" in b.legal_basis for b in mn.books)
-    plan = mn.get("ke_hoach_giao_duc")
-    assert plan.deadlines[0].kind is DeadlineKind.WEEKDAY_WINDOW and dict(plan.deadlines[0].params)["weekdays"] == (5, 6)
+    plan = mn.get("ke_hoach_giao_duc")  # “Kế hoạch giáo dục (năm, chủ đề/tháng, tuần, ngày)” (003, 004)
+    assert [(i.slug, i.period_kind.value) for i in plan.owed_items()] == [
+        ("ke_hoach_nam", "year"), ("chu_de_thang", "month"), ("hang_tuan", "week")]
     assert {b.external_system for b in mn.books} >= {"CSDL ngành", "pcgd.moet.gov.vn", "vnEdu"}
     for level in ("thcs", "thpt"):
         cat = base_catalog(level)

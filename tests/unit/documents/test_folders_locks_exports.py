@@ -15,7 +15,7 @@ from services.kernel.events import Event
 from services.kernel.testing import example_event
 
 
-def test_the_catalog_is_served_with_slugs_chains_and_deadlines(client, people) -> None:
+def test_the_catalog_is_served_with_slugs_chains_and_signers(client, people) -> None:
     body = client.get("/api/v1/catalog/tieu_hoc", headers=auth(people.service())).get_json()
     books = {b["slug"]: b for b in body["books"]}
     assert books["ke_hoach_bai_day"]["approval_chain"] == "to_truong"

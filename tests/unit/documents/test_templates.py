@@ -16,8 +16,7 @@ def test_district_tightens_school_adds_and_uploads_follow_the_effective_catalog(
     assert resp.status_code == 200, resp.get_json()
     school = _template(client, people.hieu_truong_a(), "truong", {"additions": [{
         "slug": "so_ban_tru", "name": "Sổ theo dõi bán trú", "owner_kind": "school", "owner_roles": ["ke_toan"],
-        "cadence": "month", "formats": ["pdf", "xlsx"], "max_bytes": 10 * MIB,
-        "deadlines": [{"kind": "monthly", "text": "Ngày cuối tháng", "params": {"day": "last"}}]}],
+        "cadence": "month", "formats": ["pdf", "xlsx"], "max_bytes": 10 * MIB}],
         "overrides": {"ke_hoach_bai_day": {"max_bytes": MIB // 2}}})
     assert school.status_code == 200, school.get_json()
     effective = {b["slug"]: b for b in client.get("/api/v1/catalog/tieu_hoc/effective",

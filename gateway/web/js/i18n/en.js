@@ -125,7 +125,8 @@ export default {
     kind: {
       fixed_date: 'Fixed date each year', weekly_before_teaching: 'A weekday of the week before teaching', days_before_teaching: 'Days before teaching',
       weekday_window: 'Weekday window', monthly_last_day: 'Last day of the month', monthly_first_weekday: 'First weekday of the month', monthly_day: 'A day of the month',
-      monthly_end_of_week: 'End of week N of the month', school_week: 'School-year week N', after_event: 'After a school event', on_demand: 'When it happens',
+      monthly_end_of_week: 'End of week N of the month',
+      monthly_weekday_window: 'Weekday window before the month starts', school_week: 'School-year week N', after_event: 'After a school event', on_demand: 'When it happens',
     },
     param: { month: 'Month', day: 'Day', weekday: 'Weekday', weeks_before: 'Weeks before teaching', days: 'Days', start_weekday: 'From', end_weekday: 'To', week: 'Week', event: 'Event code' },
   },

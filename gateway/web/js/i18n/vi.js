@@ -162,7 +162,8 @@ export default {
     kind: {
       fixed_date: 'Ngày cố định hằng năm', weekly_before_teaching: 'Một thứ trong tuần trước tuần dạy', days_before_teaching: 'Số ngày trước ngày dạy',
       weekday_window: 'Khoảng ngày trong tuần', monthly_last_day: 'Ngày cuối tháng', monthly_first_weekday: 'Thứ đầu tiên của tháng',
-      monthly_day: 'Một ngày trong tháng', monthly_end_of_week: 'Cuối tuần thứ N của tháng', school_week: 'Tuần thứ N của năm học',
+      monthly_day: 'Một ngày trong tháng', monthly_end_of_week: 'Cuối tuần thứ N của tháng',
+      monthly_weekday_window: 'Khoảng ngày trong tuần trước khi tháng bắt đầu', school_week: 'Tuần thứ N của năm học',
       after_event: 'Sau một sự kiện của trường', on_demand: 'Khi phát sinh',
     },
     param: {

@@ -27,6 +27,7 @@ const KIND_FIELDS = {
   monthly_first_weekday: ['weekday'],
   monthly_day: ['day'],
   monthly_end_of_week: ['week'],
+  monthly_weekday_window: ['start_weekday', 'end_weekday'],
   school_week: ['week', 'weekday'],
   after_event: ['event', 'days'],
   on_demand: [],
