@@ -87,6 +87,10 @@ RULES: dict[tuple[str, str], ItemRules] = {
     ("so_quan_ly_can_bo", "cuoi_nam"): ItemRules(floor=_r(kind="after_event", event=CLOSING, days=0)),
     ("ho_so_pho_cap", "khi_co_yeu_cau"): ItemRules(floor=_r(kind="on_demand")),
     ("ho_so_tai_chinh", "hang_thang"): ItemRules(floor=_r(kind="monthly_last_day")),
+    # 000/002 §f: "cập nhật hàng tháng, quý, cuối năm tài chính": the quarters that end inside the school
+    # year (30/9, 31/12, 31/3) and the fiscal year, which ends on 31/12 ("before 01/01": the end of 31/12)
+    ("ho_so_tai_chinh", "hang_quy"): ItemRules(floor=_r(kind="monthly_last_day", months=[9, 12, 3])),
+    ("ho_so_tai_chinh", "cuoi_nam_tai_chinh"): ItemRules(floor=_r(kind="fixed_date", month=1, day=1)),
     ("so_van_ban", "khi_phat_sinh"): ItemRules(floor=_r(kind="on_demand")),
     ("ho_so_khuyet_tat", "ke_hoach_nam"): ItemRules(floor=_r(kind="monthly_end_of_week", week=3, months=[9]), school_default=_r(kind="monthly_end_of_week", week=2, months=[9])),
     ("ho_so_khuyet_tat", "ke_hoach_hk2"): ItemRules(floor=_r(kind="school_week", week=19)),

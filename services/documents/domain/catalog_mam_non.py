@@ -78,7 +78,8 @@ ITEMS: dict[str, tuple[Item, ...]] = {
                           Item("cuoi_nam", "Cuối năm học", P.EVENT)),
     "ke_hoach_giao_duc_truong": (Item("ke_hoach_nam", "Kế hoạch năm học", P.YEAR),),
     "so_van_ban": (Item("khi_phat_sinh", "Khi có công văn đi, đến", P.EVENT),),
-    "ho_so_tai_chinh": (Item("hang_thang", "Hằng tháng", P.MONTH),),
+    "ho_so_tai_chinh": (Item("hang_thang", "Hằng tháng", P.MONTH), Item("hang_quy", "Báo cáo quý", P.MONTH),
+                        Item("cuoi_nam_tai_chinh", "Cuối năm tài chính", P.YEAR)),
     "ke_hoach_to": (Item("hoan_thien", "Kế hoạch năm học của tổ", P.YEAR),),
     "so_hoat_dong_to": (Item("bien_ban_hop", "Biên bản sau mỗi buổi họp", P.EVENT),),
     # 003 (“Kế hoạch giáo dục năm học … trình tổ trưởng và lãnh đạo ký duyệt”), 004 Điều 5.1, 7.1 (“kế hoạch
