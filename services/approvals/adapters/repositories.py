@@ -70,6 +70,16 @@ class FrameRepository:
     def years(self, district: str) -> list[str]:
         return sorted(d.year for d in CalendarFrameDoc.objects(district_id=district).only("year"))
 
+    def every(self) -> list[tuple[str, SchoolYearFrame]]:
+        """Every stored frame with its district (a system task: republishing the weeks)."""
+        return [(d.district_id, frame_from_doc(d)) for d in CalendarFrameDoc.objects.order_by("district_id", "year")]
+
+    def record(self, district: str, year: str, event: Event) -> None:
+        """Queue ``event`` in the outbox of a stored frame, leaving the frame as it is."""
+        doc = CalendarFrameDoc.objects.get(district_id=district, year=year)
+        doc.record_event(event)
+        doc.save()
+
     def put(self, district: str, frame: SchoolYearFrame, *, by: str, at: datetime, event: Event) -> None:
         """Store the district's frame with ``event`` (its weeks for other services) in the same write."""
         doc = CalendarFrameDoc.objects(district_id=district, year=frame.year).first() \

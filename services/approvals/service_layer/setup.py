@@ -194,6 +194,14 @@ class SetupService:
         for school in self.directory.schools_of(p.district):
             self.recompute(school.id, "calendar.frame")
 
+    def republish_frames(self) -> int:
+        """Publish the weeks of every stored frame again (for consumers that came after it); how many."""
+        frames = self.frames.every()
+        for district, frame in frames:
+            self.frames.record(district, frame.year, calendar_published(district, frame, actor=None,
+                                                                        now=self.clock.now()))
+        return len(frames)
+
     def calendar(self, actor: Principal, year: str) -> SchoolCalendar:
         scope = TenantScope.for_principal(actor)
         cal = school_calendar(self.frames, SchoolEventsRepository(scope=scope), scope.district or "", year)

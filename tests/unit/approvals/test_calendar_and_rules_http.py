@@ -126,3 +126,12 @@ def test_a_published_frame_publishes_its_weeks_in_the_same_write(api, frame_body
     assert data["weeks"][0]["label"] == "Tuần 1 (08/09/2025)" and data["weeks"][-1]["key"] == "2025-2026.t37"
     tet = next(w for w in data["weeks"] if w["number"] == 24)
     assert tet["monday"] == "2026-02-16" and tet["teaching"] is False
+
+
+def test_the_migration_publishes_the_weeks_of_frames_stored_before(api):
+    """Frames published before documents listened reach it when the migration runs."""
+    api.events()
+    before = len(api.publisher.published)
+    assert api.container.setup.republish_frames() == 1
+    again = [e for e in api.events()[before:] if e.type == "approvals.calendar.published"]
+    assert [(e.district, e.data["school_year"], len(e.data["weeks"])) for e in again] == [("pgd-hoa-vang", "2025-2026", 38)]
