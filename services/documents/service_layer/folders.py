@@ -8,7 +8,7 @@ from services.documents.adapters.records import FolderRecord, SchoolRecord
 from services.documents.adapters.repositories import Repositories
 from services.documents.domain.catalog_model import BookType, OwnerKind
 from services.documents.domain.obligations import SCHOOL_OWNER, addresses
-from services.documents.domain.periods import PeriodError, SchoolWeeks, listed_periods, parse_school_year
+from services.documents.domain.periods import PeriodError, SchoolWeeks, listed_periods, parse_school_year, takes_weeks
 from services.documents.service_layer.access import (
     CallerContext, require_school_staff, units_of, visibility,
 )
@@ -127,6 +127,14 @@ class Folders:
                              item["unit_id"], ctx.principal.name or ctx.principal.sub, weeks)
             item["folder_id"] = _folder_id(ctx.principal.tenant or "", school_year, item["book"], item["owner_key"])
         return result
+
+    @staticmethod
+    def weeks_notice(ctx: CallerContext, school_year: str) -> str | None:
+        """Why no week is listed: the district has not published the year's frame (None once it has)."""
+        if ctx.repos.calendars.get(school_year) is not None or not any(takes_weeks(b) for b in ctx.catalog.books):
+            return None
+        return (f"Phòng GD&ĐT chưa công bố khung kế hoạch năm học {school_year}: các tuần học sẽ hiện khi "
+                "khung được công bố. Vẫn có thể nộp hồ sơ theo tuần (tuần 1 đến tuần 53).")
 
     def list(self, ctx: CallerContext, *, school_year: str, book: str | None) -> list[FolderRecord]:
         filters = {"school_year": school_year}

@@ -25,6 +25,8 @@ def test_documents_weeks_are_approvals_calendar_weeks_of_2025_2026(client, conta
     calendar = SchoolCalendar(FRAME_2025_2026)
     teaching = [w for w in calendar.weeks() if w.is_teaching]
     periods = _lesson_periods(client, people)
+    assert client.get("/api/v1/me/addresses", query_string={"school_year": "2025-2026"},
+                      headers=auth(people.teacher_a())).get_json()["weeks_notice"] is None
     assert periods == [{"key": week_period("2025-2026", w.number).key, "label": w.label} for w in teaching]
     keys = [p["key"] for p in periods]
     # tuần 1 is the week of Monday 08/9 (the Friday opening's week is not a teaching week)
@@ -79,6 +81,9 @@ def test_the_calendar_consumer_is_idempotent_and_per_district(client, container,
 
 def test_without_a_frame_no_week_is_listed_but_uploads_take_any_week_of_the_grammar(client, container, people) -> None:
     assert _lesson_periods(client, people) == []
+    body = client.get("/api/v1/me/addresses", query_string={"school_year": "2025-2026"},
+                      headers=auth(people.teacher_a())).get_json()
+    assert body["weeks_notice"].startswith("Phòng GD&ĐT chưa công bố khung kế hoạch năm học 2025-2026")
     assert upload(client, people.teacher_a(), pdf_bytes(), period="2025-2026.t40").status_code == 201
     assert upload(client, people.teacher_a(), pdf_bytes(), period="2025-2026.t54").status_code == 422
 
