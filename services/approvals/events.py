@@ -198,8 +198,10 @@ class CalendarWeek(EventData):
 class CalendarPublished(EventData):
     """A district published (or changed) the frame of a school year: its dates and every week, tuần 1 first.
 
-    ``weeks`` runs from the school's tuần 1 to the week of the closing day; keys and labels are the
-    kernel's (``services.kernel.periods``). Documents projects it to list and export weeks.
+    ``first_teaching_day`` / ``last_teaching_day`` are the opening and closing days; ``weeks`` runs
+    from the school's tuần 1 to the week of the closing day, keys of ``services.kernel.periods`` and
+    labels as obligations name the weeks («Tuần 1 (08/09/2025)»). Documents projects it to list and
+    export weeks.
     """
 
     district_id: str

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from services.documents.domain.periods import SchoolWeeks, Week
 from services.kernel.tenancy import TenantRepository, TenantScope
@@ -59,7 +59,7 @@ class CalendarRepository:
         if not self.district:
             return False
         held = CalendarRecord.objects(district_id=self.district, school_year=school_year).first()
-        if held is not None and held.published_at > published_at:
+        if held is not None and datetime.fromisoformat(held.published_at) > datetime.fromisoformat(published_at):
             return False
         record = held or CalendarRecord(id=f"{self.district}:{school_year}", district_id=self.district,
                                         school_year=school_year)
