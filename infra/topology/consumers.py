@@ -55,6 +55,12 @@ CONSUMERS: tuple[Consumer, ...] = (
         purpose="Make the approved version of a document write-once.",
     ),
     Consumer(
+        service="documents",
+        queue="documents.calendar",
+        bindings=("approvals.calendar.published",),
+        purpose="Keep each district's teaching weeks (approvals' frame) for folders, addresses and exports.",
+    ),
+    Consumer(
         service="approvals",
         queue="approvals.identity",
         bindings=("identity.school.onboarded", "identity.membership.granted", "identity.membership.revoked"),

@@ -185,6 +185,32 @@ class Recomputed(EventData):
     internal: ClassVar[frozenset[str]] = frozenset({"deltas"})
 
 
+class CalendarWeek(EventData):
+    """One week of a school year by the district's frame: a holiday week keeps its number (``teaching`` false)."""
+
+    key: str
+    number: int
+    monday: str
+    teaching: bool
+    label: str
+
+
+class CalendarPublished(EventData):
+    """A district published (or changed) the frame of a school year: its dates and every week, tuần 1 first.
+
+    ``first_teaching_day`` / ``last_teaching_day`` are the opening and closing days; ``weeks`` runs
+    from the school's tuần 1 to the week of the closing day, keys of ``services.kernel.periods`` and
+    labels as obligations name the weeks («Tuần 1 (08/09/2025)»). Documents projects it to list and
+    export weeks.
+    """
+
+    district_id: str
+    school_year: str
+    first_teaching_day: str
+    last_teaching_day: str
+    weeks: list[CalendarWeek]
+
+
 class CorrectionEvent(EventData):
     correction_id: str
     submission_id: str
@@ -219,6 +245,7 @@ CORRECTED = declare("approvals.submission.corrected", Corrected)
 OVERDUE = declare("approvals.submission.overdue", Overdue)
 SIGNATURE_OVERDUE = declare("approvals.signature.overdue", SignatureOverdue)
 RECOMPUTED = declare("approvals.obligations.recomputed", Recomputed)
+CALENDAR_PUBLISHED = declare("approvals.calendar.published", CalendarPublished)
 CORRECTION_REQUESTED = declare("approvals.correction.requested", CorrectionRequested)
 CORRECTION_CONSENTED = declare("approvals.correction.consented", CorrectionDecided)
 CORRECTION_REFUSED = declare("approvals.correction.refused", CorrectionDecided)

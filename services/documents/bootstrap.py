@@ -9,7 +9,7 @@ from typing import Any
 
 from pymongo.collection import Collection
 
-from services.approvals.events import APPROVED
+from services.approvals.events import APPROVED, CALENDAR_PUBLISHED
 from services.identity.events import SCHOOL_ONBOARDED
 from services.kernel.clock import Clock
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
@@ -26,6 +26,7 @@ from .adapters.signed_urls import SignedUrls
 from .adapters.soffice import LibreOfficeConverter
 from .events import EXPORT_REQUESTED, VERSION_UPLOADED
 from .service_layer.access import current_school_year
+from .service_layer.calendar import CalendarProjection
 from .service_layer.exports import Exports
 from .service_layer.folders import Folders
 from .service_layer.handlers import OnboardingHandler
@@ -41,6 +42,7 @@ ONBOARDING = "documents.onboarding"
 RENDITIONS = "documents.renditions"
 EXPORTS = "documents.exports"
 APPROVALS = "documents.approvals"
+CALENDAR = "documents.calendar"
 
 
 @dataclass
@@ -59,7 +61,7 @@ class Container:
     consumers: dict[str, IdempotentConsumer]
 
     def workers(self) -> list[ConsumerWorker]:
-        """One broker worker per consumer: onboarding, renditions, exports, approvals."""
+        """One broker worker per consumer: onboarding, renditions, exports, approvals, calendar."""
         return [self.runtime.worker(c, quorum=self.settings.queue_quorum or None) for c in self.consumers.values()]
 
     def outbox_collections(self) -> list[Collection]:
@@ -124,10 +126,12 @@ def bootstrap(
         consumers={},
     )
     onboarding = OnboardingHandler(folders=container.folders, clock=clk)
+    calendar = CalendarProjection(audit=audit)
     container.consumers = {
         ONBOARDING: runtime.consumer(ONBOARDING, {SCHOOL_ONBOARDED.type: onboarding.school_onboarded}),
         RENDITIONS: runtime.consumer(RENDITIONS, {VERSION_UPLOADED.type: container.renditions.on_version_uploaded}),
         EXPORTS: runtime.consumer(EXPORTS, {EXPORT_REQUESTED.type: container.exports.on_export_requested}),
         APPROVALS: runtime.consumer(APPROVALS, {APPROVED.type: container.internal.on_submission_approved}),
+        CALENDAR: runtime.consumer(CALENDAR, {CALENDAR_PUBLISHED.type: calendar.calendar_published}),
     }
     return container

@@ -21,6 +21,7 @@ import pytest
 import requests
 from pypdf import PdfWriter
 
+from services.approvals.adapters.documents import CalendarFrameDoc
 from services.approvals.adapters.documents_service import HttpDocuments
 from services.approvals.bootstrap import bootstrap as approvals_bootstrap
 from services.approvals.domain.calendar import Holiday, SchoolYearFrame
@@ -28,6 +29,7 @@ from services.approvals.entrypoints.app import create_app as approvals_app
 from services.documents.bootstrap import bootstrap as documents_bootstrap
 from services.documents.entrypoints.app import create_app as documents_app
 from services.kernel.clock import FixedClock
+from services.kernel.events import Event
 from services.kernel.principal import Principal
 from services.kernel.testing import TokenFactory
 
@@ -142,6 +144,8 @@ class Platform:
                                                          "unit": unit, "at": "2025-08-01T00:00:00+07:00"})
         self.approvals.setup.publish_frame(
             Principal(sub="pgd.tp", district=DISTRICT, roles=frozenset({"truong_phong"})), SchoolYearFrame(**FRAME))
+        for entry in CalendarFrameDoc.objects.get(district_id=DISTRICT, year=YEAR).outbox:  # the frame's weeks
+            self.documents.consumers["documents.calendar"].handle(Event.from_dict(entry))
         resp = self.appr.put(f"/api/v1/calendar/{YEAR}/events", json={"events": EVENTS},
                              headers=self.auth(f"{school}.ht"))
         assert resp.status_code == 200, resp.get_json()
@@ -165,6 +169,15 @@ class Platform:
             cursor = body.get("next_cursor")
             if not cursor:
                 return items
+
+    def listed(self, person: str) -> dict[str, set[str]]:
+        """The period keys documents lists for each book ``person`` owes (``GET /me/addresses``)."""
+        resp = self.docs.get("/api/v1/me/addresses", query_string={"school_year": YEAR}, headers=self.auth(person))
+        assert resp.status_code == 200, resp.get_json()
+        listed: dict[str, set[str]] = {}
+        for item in resp.get_json()["items"]:
+            listed.setdefault(item["book"], set()).update(p["key"] for p in item["periods"])
+        return listed
 
     def owner_key(self, person: str, obligation: dict) -> str:
         kind = self.approvals.setup.catalog(self.school).get(obligation["book_type"]).owner.kind
@@ -196,6 +209,10 @@ def test_every_obligation_of_a_school_year_is_uploaded_and_submitted_without_ref
     for person in platform.people:
         owed = platform.owed(person)
         owed_by[person] = Counter(o["book_type"] for o in owed)
+        listed = platform.listed(person)  # documents lists every week approvals owes (the same calendar)
+        unlisted = sorted({f"{o['book_type']} {o['period_key']}" for o in owed if ".t" in o["period_key"]
+                           and o["period_key"] not in listed.get(o["book_type"], set())})
+        assert not unlisted, f"{person}: weeks owed that documents does not list: {unlisted[:10]}"
         for ob in owed:
             subject = ob["id"].split("|")[-1]
             refusal = platform.upload_and_submit(person, ob, platform.owner_key(person, {**ob, "subject": subject}))

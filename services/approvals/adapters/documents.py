@@ -45,11 +45,12 @@ class MembershipDoc(Document):
     until = DateTimeField(null=True)
 
 
-class CalendarFrameDoc(Document):
-    """A district's school-year frame (khung kế hoạch thời gian năm học)."""
+class CalendarFrameDoc(OutboxMixin):
+    """A district's school-year frame (khung kế hoạch thời gian năm học); its outbox carries ``approvals.calendar.published``."""
 
     meta = {"db_alias": ALIAS, "collection": "calendar_frames",
-            "indexes": [{"fields": ["district_id", "year"], "unique": True}]}
+            "indexes": [{"fields": ["district_id", "year"], "unique": True},
+                        {"fields": ["outbox_pending"], "partialFilterExpression": {"outbox_pending": True}}]}
     district_id = StringField(required=True)
     year = StringField(required=True)
     opening_day = StringField(required=True)
@@ -238,4 +239,4 @@ class ProgressDoc(Document):
 
 ALL_DOCUMENTS = (SchoolDoc, MembershipDoc, CalendarFrameDoc, SchoolEventsDoc, DistrictRuleDoc, SchoolRuleDoc,
                  SchoolChainDoc, ObligationDoc, RecomputeRunDoc, SubmissionDoc, CorrectionDoc, ProgressDoc)
-OUTBOX_DOCUMENTS = (SubmissionDoc, CorrectionDoc, ObligationDoc, RecomputeRunDoc)
+OUTBOX_DOCUMENTS = (CalendarFrameDoc, SubmissionDoc, CorrectionDoc, ObligationDoc, RecomputeRunDoc)

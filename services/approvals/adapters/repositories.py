@@ -21,6 +21,7 @@ from services.approvals.domain.chains import ResolvedSigning, ResolvedStep
 from services.approvals.domain.obligations import Membership, SchoolInfo
 from services.approvals.domain.submissions import SignatureState, StepState, Submission, Version
 from services.kernel.errors import Conflict, ValidationFailed
+from services.kernel.events import Event
 from services.kernel.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from services.kernel.tenancy import TenantRepository
 
@@ -69,10 +70,25 @@ class FrameRepository:
     def years(self, district: str) -> list[str]:
         return sorted(d.year for d in CalendarFrameDoc.objects(district_id=district).only("year"))
 
-    def put(self, district: str, frame: SchoolYearFrame, *, by: str, at: datetime) -> None:
-        CalendarFrameDoc.objects(district_id=district, year=frame.year).update_one(
-            upsert=True, set__published_by=by, set__published_at=at,
-            **{f"set__{k}": v for k, v in frame_to_fields(frame).items()})
+    def every(self) -> list[tuple[str, SchoolYearFrame]]:
+        """Every stored frame with its district (a system task: republishing the weeks)."""
+        return [(d.district_id, frame_from_doc(d)) for d in CalendarFrameDoc.objects.order_by("district_id", "year")]
+
+    def record(self, district: str, year: str, event: Event) -> None:
+        """Queue ``event`` in the outbox of a stored frame, leaving the frame as it is."""
+        doc = CalendarFrameDoc.objects.get(district_id=district, year=year)
+        doc.record_event(event)
+        doc.save()
+
+    def put(self, district: str, frame: SchoolYearFrame, *, by: str, at: datetime, event: Event) -> None:
+        """Store the district's frame with ``event`` (its weeks for other services) in the same write."""
+        doc = CalendarFrameDoc.objects(district_id=district, year=frame.year).first() \
+            or CalendarFrameDoc(district_id=district, year=frame.year)
+        for key, value in frame_to_fields(frame).items():
+            setattr(doc, key, value)
+        doc.published_by, doc.published_at = by, at
+        doc.record_event(event)
+        doc.save()
 
 
 class SchoolEventsRepository(TenantRepository[SchoolEventsDoc]):

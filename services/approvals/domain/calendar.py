@@ -172,6 +172,11 @@ class TeachingWeek:
     def first_school_day(self) -> date:
         return self.school_days[0]
 
+    @property
+    def label(self) -> str:
+        """How obligations and other services name the week: «Tuần 2 (15/09/2025)»."""
+        return f"Tuần {self.number} ({self.monday:%d/%m/%Y})"
+
 
 @dataclass(frozen=True)
 class SchoolCalendar:

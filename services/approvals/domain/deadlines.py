@@ -139,7 +139,7 @@ def _teaching_week_period(cal: SchoolCalendar, number: int, due: date, opens: da
         opens = opens - (due - moved)
     return Period(
         week_period(cal.year, number).key,
-        f"Tuần {number} ({week.monday:%d/%m/%Y})",
+        week.label,
         end_of_day(moved),
         start_of_day(opens) if opens else None,
         week.first_school_day,

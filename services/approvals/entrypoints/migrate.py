@@ -5,6 +5,10 @@ Approvals once named teaching weeks ``2025-2026/tuan-07``; every service now use
 stored the same number under the kernel form, so both services keep agreeing on what was
 uploaded and submitted. Obligations are re-keyed (their id holds the key) and the
 submissions answering them follow. Running it again changes nothing.
+
+It also publishes the weeks of every stored frame again (``approvals.calendar.published``), so
+documents, which now takes its teaching weeks from approvals' calendar, learns the frames
+published before it listened; documents keeps the newest, so running it again is harmless.
 """
 from __future__ import annotations
 
@@ -55,6 +59,7 @@ def main() -> None:
     container = bootstrap()
     configure_logging("approvals-migrate", level=container.settings.log_level)
     log.info("period keys migrated", extra={"result": rekey_weeks()})
+    log.info("calendar frames republished", extra={"frames": container.setup.republish_frames()})
 
 
 if __name__ == "__main__":

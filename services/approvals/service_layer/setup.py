@@ -32,7 +32,10 @@ from services.approvals.domain.submissions import Acting
 from services.approvals.service_layer.common import audit, domain_errors
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
+from services.approvals.events import CALENDAR_PUBLISHED
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
+from services.kernel.events import Event
+from services.kernel.periods import week_period
 from services.kernel.permissions import DISTRICT_ROLES, HIEU_TRUONG, TRUONG_PHONG, require_principal
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope
@@ -69,6 +72,17 @@ def book_and_item(catalog: SchoolCatalog, book_type: str, item: str | None = Non
     if found is None:
         raise NotFound(f"Loại hồ sơ “{book_type}” không có mục “{item}”.", field="item")
     return book, found
+
+
+def calendar_published(district: str, frame: SchoolYearFrame, *, actor: str | None, now: datetime) -> Event:
+    """``approvals.calendar.published``: the frame's dates and every week from tuần 1 to the closing week."""
+    cal = SchoolCalendar(frame)
+    weeks = [{"key": week_period(frame.year, w.number).key, "number": w.number, "monday": w.monday.isoformat(),
+              "teaching": w.is_teaching, "label": w.label} for w in cal.weeks()]
+    return CALENDAR_PUBLISHED.event(
+        {"district_id": district, "school_year": frame.year, "first_teaching_day": frame.opening_day.isoformat(),
+         "last_teaching_day": frame.closing_day.isoformat(), "weeks": weeks},
+        tenant=None, district=district, actor=actor, occurred_at=now.isoformat())
 
 
 def _not_wired(school_id: str, reason: str, person: str | None = None) -> object:
@@ -173,11 +187,21 @@ class SetupService:
     def publish_frame(self, actor: Principal, frame: SchoolYearFrame) -> None:
         """Trưởng phòng / chuyên viên publish the district's frame; every school recomputes."""
         p = self.require_district_staff(actor)
-        self.frames.put(p.district, frame, by=p.sub, at=self.clock.now())
+        now = self.clock.now()
+        self.frames.put(p.district, frame, by=p.sub, at=now, event=calendar_published(p.district, frame, actor=p.sub,
+                                                                                     now=now))
         audit(self.audit, "approvals.calendar.frame_published", Acting(p.sub), tenant=None, district=p.district,
               target=f"{p.district}/{frame.year}", data={"year": frame.year})
         for school in self.directory.schools_of(p.district):
             self.recompute(school.id, "calendar.frame")
+
+    def republish_frames(self) -> int:
+        """Publish the weeks of every stored frame again (for consumers that came after it); how many."""
+        frames = self.frames.every()
+        for district, frame in frames:
+            self.frames.record(district, frame.year, calendar_published(district, frame, actor=None,
+                                                                        now=self.clock.now()))
+        return len(frames)
 
     def calendar(self, actor: Principal, year: str) -> SchoolCalendar:
         scope = TenantScope.for_principal(actor)

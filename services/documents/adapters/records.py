@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import mongoengine
 from mongoengine import (
     BooleanField, DateTimeField, DictField, IntField, ListField, StringField,
 )
@@ -184,6 +185,26 @@ class CatalogTemplateRecord(OutboxMixin):
     updated_at = DateTimeField(required=True)
 
 
+class CalendarRecord(mongoengine.Document):
+    """Projection of ``approvals.calendar.published``: the weeks of one school year of one district.
+
+    Not tenant-owned: a district's frame holds for every school of the district, and a school
+    reads only its own district's (``repositories.CalendarRepository``). ``published_at`` is the
+    event's time: an older event arriving late never replaces a newer frame.
+    """
+
+    meta: ClassVar[dict[str, Any]] = {"collection": "calendars", "db_alias": ALIAS, "indexes": [
+        {"fields": ["district_id", "school_year"], "unique": True},
+    ]}
+    id = StringField(primary_key=True)  # "<district>:<school year>"
+    district_id = StringField(required=True)
+    school_year = StringField(required=True)
+    first_teaching_day = StringField(required=True)
+    last_teaching_day = StringField(required=True)
+    weeks = ListField(DictField())  # {key, number, monday, teaching, label}
+    published_at = StringField(required=True)
+
+
 ALL_RECORDS = (SchoolRecord, FolderRecord, DocumentRecord, VersionRecord, LockRecord, ExportRecord,
-               CatalogTemplateRecord)
+               CatalogTemplateRecord, CalendarRecord)
 OUTBOX_RECORDS = (VersionRecord, LockRecord, ExportRecord, CatalogTemplateRecord, SchoolRecord)

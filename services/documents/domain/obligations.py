@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from services.documents.domain.catalog_model import BookType, Catalog
 from services.documents.domain.catalog_view import book_owner
 from services.documents.domain.people import Actor, Unit
-from services.documents.domain.periods import listed_periods
+from services.documents.domain.periods import SchoolWeeks, listed_periods
 from services.kernel.ownership import SCHOOL_OWNER, Slot, UnitInfo, slots_of
 
 __all__ = ["SCHOOL_OWNER", "Slot", "addresses", "find_slot", "slots_owed"]
@@ -33,8 +33,12 @@ def slots_owed(actor: Actor, book: BookType, units: dict[str, Unit], school_leve
                     school_levels or book.levels)
 
 
-def addresses(actor: Actor, catalog: Catalog, units: dict[str, Unit], school_year: str) -> list[dict]:
-    """"My submission addresses": every book the caller owes, with its slot and periods (key and label)."""
+def addresses(actor: Actor, catalog: Catalog, units: dict[str, Unit], school_year: str,
+              weeks: SchoolWeeks | None) -> list[dict]:
+    """"My submission addresses": every book the caller owes, with its slot and periods (key and label).
+
+    Weeks are the teaching weeks of ``weeks`` (approvals' calendar); none while no frame is published.
+    """
     result = []
     for book in catalog.books:
         if book.external_system:
@@ -48,7 +52,7 @@ def addresses(actor: Actor, catalog: Catalog, units: dict[str, Unit], school_yea
                 "unit_id": slot.unit_id,
                 "cadence": book.cadence.value,
                 "items": [i.to_dict() for i in book.owed_items()],
-                "periods": [{"key": p.key, "label": p.label} for p in listed_periods(book, school_year)],
+                "periods": [{"key": p.key, "label": p.label} for p in listed_periods(book, school_year, weeks)],
                 "formats": sorted(book.formats),
                 "max_bytes": book.max_bytes,
             })

@@ -92,7 +92,7 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         ctx = school_context(current_principal())
         school_year = year(query.school_year)
         items = c.folders.my_addresses(ctx, school_year)
-        return {"school_year": school_year, "items": items}
+        return {"school_year": school_year, "items": items, "weeks_notice": c.folders.weeks_notice(ctx, school_year)}
 
     @api.route(bp, "/folders", query=s.FolderQuery, tags=["folders"])
     def list_folders(query: s.FolderQuery) -> dict:

@@ -24,9 +24,8 @@ from services.documents.adapters.metered_reader import put_hashed
 from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, ExportRecord, VersionRecord
 from services.documents.adapters.repositories import Repositories
-from services.documents.domain.catalog_model import PeriodKind
 from services.documents.domain.file_names import download_name
-from services.documents.domain.periods import PeriodError, weeks_of_month
+from services.documents.domain.periods import PeriodError, takes_weeks
 from services.documents.service_layer.access import CallerContext, require_school_staff
 from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
@@ -70,11 +69,8 @@ class Exports:
             raise ValidationFailed("Bản in gộp cần chọn loại hồ sơ.", field="book")
         if book and not ctx.catalog.has(book):
             raise ValidationFailed("Loại hồ sơ không có trong danh mục của trường.", field="book")
-        if book and any(i.period_kind is PeriodKind.WEEK for i in ctx.catalog.get(book).owed_items()):
-            try:
-                periods = [w for x in periods for w in (weeks_of_month(school_year, x) if MONTH.match(x) else [x])]
-            except PeriodError as exc:
-                raise ValidationFailed(str(exc), field="period") from None
+        if book and takes_weeks(ctx.catalog.get(book)) and any(MONTH.match(x) for x in periods):
+            periods = self._weeks_of_months(ctx, school_year, periods)
         p = ctx.principal
         filters = {k: v for k, v in {"school_year": school_year, "book": book, "unit_id": unit_id,
                                      "period__in": sorted(set(periods))}.items() if v}
@@ -86,6 +82,21 @@ class Exports:
         self._audit.append(action="documents.export.requested", actor=p.sub, tenant=p.tenant, district=p.district,
                            target=record.id, data={"kind": kind, "filters": filters})
         return record
+
+    @staticmethod
+    def _weeks_of_months(ctx: CallerContext, school_year: str, periods: list[str]) -> list[str]:
+        """A weekly book's months as the weeks of the school's calendar whose Monday falls in them.
+
+        Without the district's frame the weeks of a month are unknown: refused, never guessed.
+        """
+        weeks = ctx.repos.calendars.get(school_year)
+        if weeks is None:
+            raise ValidationFailed(f"Phòng GD&ĐT chưa công bố khung kế hoạch năm học {school_year}: chưa biết "
+                                   "các tuần của tháng. Hãy chọn các tuần cần xuất.", field="period")
+        try:
+            return [w for x in periods for w in (weeks.of_month(x) if MONTH.match(x) else [x])]
+        except PeriodError as exc:
+            raise ValidationFailed(str(exc), field="period") from None
 
     def get(self, ctx: CallerContext, export_id: str) -> ExportRecord:
         record = ctx.repos.exports.get(export_id)

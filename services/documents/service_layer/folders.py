@@ -8,7 +8,7 @@ from services.documents.adapters.records import FolderRecord, SchoolRecord
 from services.documents.adapters.repositories import Repositories
 from services.documents.domain.catalog_model import BookType, OwnerKind
 from services.documents.domain.obligations import SCHOOL_OWNER, addresses
-from services.documents.domain.periods import PeriodError, listed_periods, parse_school_year
+from services.documents.domain.periods import PeriodError, SchoolWeeks, listed_periods, parse_school_year, takes_weeks
 from services.documents.service_layer.access import (
     CallerContext, require_school_staff, units_of, visibility,
 )
@@ -64,6 +64,7 @@ class Folders:
         except PeriodError as exc:
             raise ValidationFailed(str(exc), field="school_year") from None
         units = units_of(school)
+        weeks = repos.calendars.get(school_year)
         created = 0
         for book in effective_catalog(school).books:
             if book.external_system:
@@ -77,18 +78,18 @@ class Folders:
                 owners += [(u.id, u.id, u.name) for u in units.values() if u.kind == "lop"]
             for owner_key, unit_id, owner_name in owners:
                 created += self._ensure(repos, school, school_year, book, book.owner_kind.value, owner_key, unit_id,
-                                        owner_name)
+                                        owner_name, weeks)
         return created
 
     @staticmethod
     def _ensure(repos: Repositories, school: SchoolRecord, school_year: str, book: BookType, owner_kind: str,
-                owner_key: str, unit_id: str | None, owner_name: str) -> int:
+                owner_key: str, unit_id: str | None, owner_name: str, weeks: SchoolWeeks | None) -> int:
         folder_id = _folder_id(school.id, school_year, book.slug, owner_key)
         if repos.folders.query(id=folder_id).first() is not None:
             return 0
         repos.folders.add(FolderRecord(id=folder_id, school_year=school_year, book=book.slug, book_name=book.name,
                                        owner_kind=owner_kind, owner_key=owner_key, owner_name=owner_name,
-                                       unit_id=unit_id, periods=[p.key for p in listed_periods(book, school_year)]))
+                                       unit_id=unit_id, periods=[p.key for p in listed_periods(book, school_year, weeks)]))
         return 1
 
     def ensure_year(self, school_year: str) -> int:
@@ -117,14 +118,23 @@ class Folders:
             parse_school_year(school_year)
         except PeriodError as exc:
             raise ValidationFailed(str(exc), field="school_year") from None
-        result = addresses(ctx.actor, ctx.catalog, ctx.units, school_year)
+        weeks = ctx.repos.calendars.get(school_year)
+        result = addresses(ctx.actor, ctx.catalog, ctx.units, school_year, weeks)
         for item in result:
             if item["owner_kind"] == OwnerKind.PERSON.value:
                 book = ctx.catalog.get(item["book"])
                 self._ensure(ctx.repos, ctx.school, school_year, book, item["owner_kind"], item["owner_key"],  # type: ignore[arg-type]
-                             item["unit_id"], ctx.principal.name or ctx.principal.sub)
+                             item["unit_id"], ctx.principal.name or ctx.principal.sub, weeks)
             item["folder_id"] = _folder_id(ctx.principal.tenant or "", school_year, item["book"], item["owner_key"])
         return result
+
+    @staticmethod
+    def weeks_notice(ctx: CallerContext, school_year: str) -> str | None:
+        """Why no week is listed: the district has not published the year's frame (None once it has)."""
+        if ctx.repos.calendars.get(school_year) is not None or not any(takes_weeks(b) for b in ctx.catalog.books):
+            return None
+        return (f"Phòng GD&ĐT chưa công bố khung kế hoạch năm học {school_year}: các tuần học sẽ hiện khi "
+                "khung được công bố. Vẫn có thể nộp hồ sơ theo tuần (tuần 1 đến tuần 53).")
 
     def list(self, ctx: CallerContext, *, school_year: str, book: str | None) -> list[FolderRecord]:
         filters = {"school_year": school_year}

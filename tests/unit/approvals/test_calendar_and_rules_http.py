@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from services.approvals.adapters.documents import CalendarFrameDoc
 from services.approvals.domain.calendar import TIMEZONE
 
 from .conftest import onboard
@@ -105,3 +106,32 @@ def test_between_the_closing_day_and_the_next_frame_the_principal_prepares_next_
                  "points": {}}
     api.ok("PUT", "/calendar/frames/2026-2027", "pgd.truongphong", next_year)
     assert api.obligation("thhp.giaovien", "so_shcm", "hang_thang", "2026-10")["due_at"] == "2026-10-20T23:59:59+07:00"
+
+
+def test_a_published_frame_publishes_its_weeks_in_the_same_write(api, frame_body):
+    """``approvals.calendar.published`` carries the weeks the calendar shows (documents lists and exports them)."""
+    api.events()
+    before = len(api.publisher.published)
+    moved = {**frame_body, "closing_day": "2026-05-22"}
+    api.ok("PUT", "/calendar/frames/2025-2026", "pgd.truongphong", moved)
+    doc = CalendarFrameDoc.objects.get(district_id="pgd-hoa-vang", year="2025-2026")
+    assert [e["type"] for e in doc.outbox][-1:] == ["approvals.calendar.published"]
+    published = [e for e in api.events()[before:] if e.type == "approvals.calendar.published"]
+    assert len(published) == 1 and published[0].district == "pgd-hoa-vang" and published[0].tenant is None
+    data = published[0].data
+    assert (data["district_id"], data["school_year"]) == ("pgd-hoa-vang", "2025-2026")
+    assert (data["first_teaching_day"], data["last_teaching_day"]) == ("2025-09-05", "2026-05-22")
+    shown = api.ok("GET", "/calendar/2025-2026", "thhp.giaovien")["weeks"]
+    assert [{k: w[k] for k in ("number", "key", "monday", "teaching")} for w in data["weeks"]] == shown
+    assert data["weeks"][0]["label"] == "Tuần 1 (08/09/2025)" and data["weeks"][-1]["key"] == "2025-2026.t37"
+    tet = next(w for w in data["weeks"] if w["number"] == 24)
+    assert tet["monday"] == "2026-02-16" and tet["teaching"] is False
+
+
+def test_the_migration_publishes_the_weeks_of_frames_stored_before(api):
+    """Frames published before documents listened reach it when the migration runs."""
+    api.events()
+    before = len(api.publisher.published)
+    assert api.container.setup.republish_frames() == 1
+    again = [e for e in api.events()[before:] if e.type == "approvals.calendar.published"]
+    assert [(e.district, e.data["school_year"], len(e.data["weeks"])) for e in again] == [("pgd-hoa-vang", "2025-2026", 38)]

@@ -96,3 +96,27 @@ def upload(client: Any, token: str, data: bytes, *, name: str = "ke-hoach.pdf", 
         headers["Idempotency-Key"] = extra["idempotency_key"]
     return client.post("/api/v1/documents/upload", query_string=query, data=data, headers=headers,
                        content_type="application/octet-stream")
+
+
+# ----- approvals' calendar, as documents receives it --------------------------------------------
+from datetime import date  # noqa: E402
+
+from services.approvals.domain.calendar import Holiday, SchoolYearFrame  # noqa: E402
+from services.approvals.service_layer.setup import calendar_published  # noqa: E402
+
+FRAME_2025_2026 = SchoolYearFrame(
+    year="2025-2026", opening_day=date(2025, 9, 5), semester_1_end=date(2026, 1, 10), closing_day=date(2026, 5, 29),
+    holidays=(Holiday("Tết Dương lịch", date(2026, 1, 1), date(2026, 1, 1)),
+              Holiday("Nghỉ Tết Nguyên đán Bính Ngọ", date(2026, 2, 14), date(2026, 2, 22)),
+              Holiday("Giỗ Tổ Hùng Vương, 30/4 và 1/5", date(2026, 4, 26), date(2026, 5, 1))),
+    first_teaching_week=date(2025, 9, 8),
+)
+"""The district frame of 2025–2026: opens Fri 05/9, tuần 1 is Mon 08/9, Tết 14–22/02, closes 29/5."""
+
+
+def publish_frame(container: Any, frame: SchoolYearFrame = FRAME_2025_2026, *, district: str = "pgd-hoa-vang",
+                  at: datetime = NOW) -> Any:
+    """The event approvals records when ``district`` publishes ``frame``, delivered to documents' consumer."""
+    event = calendar_published(district, frame, actor="pgd.truongphong", now=at)
+    container.consumers["documents.calendar"].handle(event)
+    return event

@@ -6,7 +6,7 @@ import json
 import zipfile
 from datetime import timedelta
 
-from documents_testkit import NOW, SCHOOL_B, auth, pdf_bytes, upload  # type: ignore[import-not-found]
+from documents_testkit import NOW, SCHOOL_B, auth, pdf_bytes, publish_frame, upload  # type: ignore[import-not-found]
 from pypdf import PdfReader
 
 from services.documents.adapters.records import ExportRecord, FolderRecord, LockRecord
@@ -43,7 +43,8 @@ def test_onboarding_generates_the_default_tree_of_the_year(container) -> None:
     assert FolderRecord.objects.count() == before
 
 
-def test_my_addresses_are_exactly_the_books_i_owe(client, people) -> None:
+def test_my_addresses_are_exactly_the_books_i_owe(client, container, people) -> None:
+    publish_frame(container)
     teacher = client.get("/api/v1/me/addresses", query_string={"school_year": "2025-2026"},
                          headers=auth(people.teacher_a())).get_json()["items"]
     owed = {(i["book"], i["owner_key"]) for i in teacher}
@@ -52,9 +53,9 @@ def test_my_addresses_are_exactly_the_books_i_owe(client, people) -> None:
                     ("hoc_ba", "th-hoa-phong/lop-4a"), ("bang_tong_hop", "th-hoa-phong/lop-4a"),
                     ("so_chu_nhiem", "th-hoa-phong/lop-4a"), ("so_dang_bo", "school")}
     lesson = next(i for i in teacher if i["book"] == "ke_hoach_bai_day")
-    # the weeks of a usual year are listed (week of 5/9 to 31/5), each with its key and its label
-    assert len(lesson["periods"]) == 39
-    assert {"key": "2025-2026.t05", "label": "Tuần 5 năm học 2025-2026"} in lesson["periods"]
+    # the teaching weeks of the district's frame are listed (tuần 1 = 08/9; Tết and 27/4–1/5 have no school day)
+    assert len(lesson["periods"]) == 36
+    assert {"key": "2025-2026.t05", "label": "Tuần 5 (06/10/2025)"} in lesson["periods"]
     van_thu = {i["book"] for i in client.get("/api/v1/me/addresses", headers=auth(people.van_thu_a())).get_json()["items"]}
     assert van_thu == {"so_dang_bo", "so_quan_ly_can_bo", "so_van_ban"}
     folders = client.get("/api/v1/folders", query_string={"school_year": "2025-2026"},
@@ -128,13 +129,14 @@ def test_zip_export_with_manifest_runs_in_the_background_with_progress(client, c
 
 
 def test_print_export_merges_a_tos_lesson_plans_and_puts_so_dang_bo_on_a3(client, container, people) -> None:
+    publish_frame(container)
     for week in (5, 6, 9):
         upload(client, people.teacher_a(), pdf_bytes(2), period=f"2025-2026.t{week:02d}")
-    # October 2025: teaching weeks 6-9 (week 1 is the week of 5 September).
+    # October 2025 by the district's calendar: tuần 5-8 (tuần 1 is the week of Mon 08/9; tuần 9 starts 03/11).
     job = client.post("/api/v1/exports", json={"kind": "print", "school_year": "2025-2026", "book": "ke_hoach_bai_day",
                                                "unit_id": "th-hoa-phong/to-4", "period": "2025-10"},
                       headers=auth(people.to_truong_a())).get_json()
-    assert job["filters"]["period__in"] == ["2025-2026.t06", "2025-2026.t07", "2025-2026.t08", "2025-2026.t09"]
+    assert job["filters"]["period__in"] == ["2025-2026.t05", "2025-2026.t06", "2025-2026.t07", "2025-2026.t08"]
     assert client.post("/api/v1/exports", json={"kind": "print", "school_year": "2025-2026", "book": "ke_hoach_bai_day",
                                                 "unit_id": "th-hoa-phong/to-1"},
                        headers=auth(people.to_truong_a())).status_code == 403, "another tổ"

@@ -38,7 +38,7 @@ def test_queue_names_are_unique_and_looked_up_by_service() -> None:
     names = [c.queue for c in CONSUMERS]
     assert len(names) == len(set(names))
     assert {c.queue for c in consumers_of("documents")} == {
-        "documents.onboarding", "documents.renditions", "documents.exports", "documents.approvals"}
+        "documents.onboarding", "documents.renditions", "documents.exports", "documents.approvals", "documents.calendar"}
     assert consumer("signing.recalls").service == "signing"
 
 
