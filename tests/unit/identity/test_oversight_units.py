@@ -136,6 +136,10 @@ def test_so_commune_school_shape_onboarded_through_the_api_and_isolated(client, 
     staff_grants = [e for e in seeded.runtime.audit.entries(limit=500) if e["action"] == "membership.granted"
                     and e["data"].get("person") == "hc.vanhoaxahoi"]
     assert [e["actor"] for e in staff_grants] == [SO]
+    # the officer's reads of the ward's schools are cross-school reads, each in the audit chain
+    reads = [e for e in seeded.runtime.audit.entries(limit=1000) if e["action"] == "cross_tenant.read"
+             and e["actor"] == "hc.vanhoaxahoi"]
+    assert reads and all(e["district"] == "ubnd-phuong-hai-chau" for e in reads)
 
 
 def test_another_provinces_id_in_the_body_creates_nothing(client, tokens_for, seeded, other_province):
