@@ -29,6 +29,7 @@ from .domain.throttle import LockoutPolicy
 from .service_layer.access import Access
 from .service_layer.admin import AdminService
 from .service_layer.delegations import DelegationService
+from .service_layer.oversight import OversightService
 from .service_layer.signin import SignInService
 from .service_layer.staff_import import StaffImportService
 from .service_layer.tokens import TokenService
@@ -51,6 +52,7 @@ class Container:
     signin: SignInService
     admin: AdminService
     delegations: DelegationService
+    oversight: OversightService
     staff_import: StaffImportService
 
     def outbox_collections(self) -> list[Collection]:
@@ -108,5 +110,6 @@ def bootstrap(
         runtime=runtime, settings=settings, keys=keys, hasher=hasher, box=box, mailer=mailer, directory=directory,
         tokens=tokens, signin=signin, admin=admin,
         delegations=DelegationService(access=access, audit=runtime.audit, clock=runtime.clock),
+        oversight=OversightService(admin=admin, audit=runtime.audit, clock=runtime.clock),
         staff_import=StaffImportService(admin=admin, access=access, clock=runtime.clock),
     )

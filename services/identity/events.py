@@ -47,6 +47,15 @@ class Unit(EventData):
     level: str | None = None
 
 
+class DistrictOnboarded(EventData):
+    """An oversight unit added to a province: a legacy Phòng GD&ĐT or a UBND xã/phường (``kind``)."""
+
+    district_id: str
+    province_id: str
+    kind: str
+    name: str
+
+
 class SchoolOnboarded(EventData):
     school_id: str
     slug: str
@@ -56,6 +65,9 @@ class SchoolOnboarded(EventData):
     province_id: str | None
     units: list[Unit]
     principal_id: str
+    #: the oversight unit the school belongs to, as the school's pages name it
+    district_kind: str | None = None
+    district_name: str | None = None
 
 
 class Delegation(EventData):
@@ -85,6 +97,7 @@ PERSON_DEACTIVATED = declare("identity.person.deactivated", PersonActivity)
 PERSON_REACTIVATED = declare("identity.person.reactivated", PersonActivity)
 MEMBERSHIP_GRANTED = declare("identity.membership.granted", MembershipGranted)
 MEMBERSHIP_REVOKED = declare("identity.membership.revoked", MembershipRevoked)
+DISTRICT_ONBOARDED = declare("identity.district.onboarded", DistrictOnboarded)
 SCHOOL_ONBOARDED = declare("identity.school.onboarded", SchoolOnboarded)
 DELEGATION_GRANTED = declare("identity.delegation.granted", Delegation)
 DELEGATION_REVOKED = declare("identity.delegation.revoked", Delegation)

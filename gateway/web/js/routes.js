@@ -8,6 +8,7 @@ import signing from './pages/signing.js';
 import clerk from './pages/clerk.js';
 import { rulesPage, staffPage, locksPage, progressPage, delegationPage } from './pages/school.js';
 import { districtPage, schoolDrillPage, onboardPage } from './pages/district.js';
+import { provincePage, unitPage } from './pages/oversight.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -19,7 +20,9 @@ export const R = {
   schoolLeaders: ['hieu_truong', 'pho_hieu_truong', 'quan_tri', 'to_truong'],
   delegators: ['hieu_truong', 'to_truong'],
   district: ['truong_phong', 'chuyen_vien', 'chuyen_vien_so'],
-  onboard: ['truong_phong'],
+  onboard: ['truong_phong', 'chuyen_vien_so'],
+  unitStaff: ['truong_phong', 'chuyen_vien'],
+  province: ['chuyen_vien_so'],
 };
 
 export const ROUTES = [
@@ -39,6 +42,9 @@ export const ROUTES = [
   ['/phong', districtPage],
   ['/phong/truong/:school', schoolDrillPage],
   ['/phong/them-truong', onboardPage],
+  ['/so', provincePage],
+  ['/don-vi', unitPage],
+  ['/don-vi/:unit', unitPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -59,6 +65,8 @@ export const NAV = [
   { label: 'nav.district', items: [
     { path: '/phong', label: 'nav.schools', roles: R.district },
     { path: '/phong/them-truong', label: 'nav.onboard', roles: R.onboard },
+    { path: '/don-vi', label: 'nav.unit', roles: R.unitStaff },
+    { path: '/so', label: 'nav.province', roles: R.province },
   ] },
   { label: 'nav.public', items: [
     { path: '/tra-cuu', label: 'nav.verify' },

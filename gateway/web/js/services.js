@@ -156,7 +156,18 @@ export function createDelegation(schoolId, body) { return api('identity', `/scho
 export function revokeDelegation(schoolId, id) {
   return api('identity', `/schools/${encodeURIComponent(schoolId)}/delegations/${encodeURIComponent(id)}/revoke`, { method: 'POST', body: {} });
 }
+/** body: {slug, name, levels, units, principal: {username, full_name, email}, district_id?} (district_id: the unit; default mine) */
 export function onboardSchool(body) { return api('identity', '/schools', { method: 'POST', body }); }
+
+// oversight units (Phòng GD&ĐT, UBND xã/phường): {id, name, kind, kind_name, province_id, school_count}
+export async function provinceUnits(provinceId) { return items(await api('identity', `/provinces/${encodeURIComponent(provinceId)}/districts`)); }
+export function onboardUnit({ province_id, slug, name, kind }) { return api('identity', '/districts', { method: 'POST', body: { province_id, slug, name, kind } }); }
+export function unit(id) { return api('identity', `/districts/${encodeURIComponent(id)}`); }
+export async function unitSchools(id) { return items(await api('identity', `/districts/${encodeURIComponent(id)}/schools`)); }
+/** Staff of a unit: {person_id, full_name, email, phone, active, role, role_name, granted_at} */
+export async function unitStaff(id) { return items(await api('identity', `/districts/${encodeURIComponent(id)}/staff`)); }
+/** → {staff, created, temporary_password} */
+export function addUnitStaff(id, body) { return api('identity', `/districts/${encodeURIComponent(id)}/staff`, { method: 'POST', body }); }
 
 // ---------- documents: district reads (audited with a reason) ----------
 /** Documents of a school the caller may see; district staff give the reason of the read. */

@@ -27,11 +27,16 @@ class IdentityProvinceDoc(Document):
     name = StringField(required=True)
 
 
-class IdentityDistrictDoc(Document):
-    meta = {"collection": "districts", "db_alias": ALIAS, "indexes": ["province_id"]}
+class IdentityDistrictDoc(OutboxMixin):
+    """An oversight unit (legacy Phòng GD&ĐT or UBND xã/phường); ``kind`` says which."""
+
+    meta = {"collection": "districts", "db_alias": ALIAS, "indexes": [("province_id", "name")]}
     id = StringField(primary_key=True)
     name = StringField(required=True)
     province_id = StringField(required=True)
+    kind = StringField(default="phong_gddt")
+    created_at = DateTimeField()
+    created_by = StringField()
 
 
 class IdentitySchoolDoc(TenantOwned, OutboxMixin):
@@ -248,4 +253,4 @@ ALL_DOCUMENTS = (
     IdentityProvinceDoc, IdentityDistrictDoc, IdentitySchoolDoc, IdentityUnitDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc,
     IdentityInvitationDoc, IdentitySigningKeyDoc, IdentitySessionDoc, IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentityThrottleDoc, IdentityPasswordResetDoc,
 )
-OUTBOX_DOCUMENTS = (IdentitySchoolDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc)
+OUTBOX_DOCUMENTS = (IdentityDistrictDoc, IdentitySchoolDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc)

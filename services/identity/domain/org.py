@@ -1,4 +1,9 @@
-"""The organisation tree: province (Sở) → district (Phòng GD&ĐT) → school (tenant) → units.
+"""The organisation tree: province (Sở) → oversight unit → school (tenant) → units.
+
+The oversight unit is what the code calls a *district*: a legacy district office (Phòng GD&ĐT)
+or, since the two-tier local government of 1 July 2025, the People's Committee of a commune or
+ward (UBND xã/phường, through its culture–society office). Its ``kind`` says which; its name is
+the one people use ("Phòng GD&ĐT huyện Hòa Vang", "UBND phường Hải Châu").
 
 Identifiers are deterministic and readable: a province, district or school id is its slug and a
 unit id is ``"<school slug>/<unit slug>"``, so every service's demo seed refers to the same ids.
@@ -22,6 +27,31 @@ class Level(str, Enum):
     TIEU_HOC = "tieu_hoc"
     THCS = "thcs"
     THPT = "thpt"
+
+
+class OversightKind(str, Enum):
+    """What an oversight unit is: a legacy district office, or a commune's or ward's People's Committee."""
+
+    PHONG_GDDT = "phong_gddt"
+    UBND_XA = "ubnd_xa"
+    UBND_PHUONG = "ubnd_phuong"
+
+
+#: How the pages name each kind of oversight unit.
+OVERSIGHT_KIND_NAMES: dict[OversightKind, str] = {
+    OversightKind.PHONG_GDDT: "Phòng GD&ĐT",
+    OversightKind.UBND_XA: "UBND xã",
+    OversightKind.UBND_PHUONG: "UBND phường",
+}
+
+
+def oversight_kind(value: str) -> OversightKind:
+    """The kind named by ``value``; refuses anything else."""
+    try:
+        return OversightKind(value)
+    except ValueError:
+        raise InvalidValue("Loại đơn vị quản lý không hợp lệ (Phòng GD&ĐT, UBND xã hoặc UBND phường).",
+                           field="kind") from None
 
 
 class UnitKind(str, Enum):
@@ -69,13 +99,16 @@ class Province:
 
 @dataclass(frozen=True)
 class District:
+    """An oversight unit of a province (see the module docstring); ``name`` is its display name."""
+
     id: str
     name: str
     province_id: str
+    kind: OversightKind = OversightKind.PHONG_GDDT
 
     @classmethod
-    def create(cls, slug: str, name: str, province_id: str) -> "District":
-        return cls(id=check_slug(slug), name=clean_name(name), province_id=province_id)
+    def create(cls, slug: str, name: str, province_id: str, kind: str = OversightKind.PHONG_GDDT.value) -> "District":
+        return cls(id=check_slug(slug), name=clean_name(name), province_id=province_id, kind=oversight_kind(kind))
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,27 @@ SCHOOL_ADMIN_ROLES: frozenset[str] = frozenset({"hieu_truong", "quan_tri"})
 DISTRICT_READ_ROLES: frozenset[str] = frozenset({"truong_phong", "chuyen_vien"})
 PROVINCE_READ_ROLES: frozenset[str] = frozenset({"chuyen_vien_so"})
 
-#: District roles that may onboard schools of their district.
+#: District roles that may onboard schools of their district and add its staff.
 DISTRICT_ONBOARD_ROLES: frozenset[str] = frozenset({"truong_phong"})
+
+#: Province roles that may onboard oversight units of their province, their staff and their schools.
+PROVINCE_ONBOARD_ROLES: frozenset[str] = frozenset({"chuyen_vien_so"})
+
+#: The roles an oversight unit's staff hold (given by the unit's head or by the Sở).
+UNIT_STAFF_ROLES: tuple[str, ...] = ("truong_phong", "chuyen_vien")
+
+#: How a unit role is called in a commune or ward (its culture–society office, Phòng Văn hóa – Xã hội).
+COMMUNE_ROLE_NAMES: dict[str, str] = {
+    "truong_phong": "Trưởng phòng Văn hóa – Xã hội",
+    "chuyen_vien": "Công chức văn hóa – xã hội phụ trách giáo dục",
+}
+
+
+def staff_role_name(role: str, unit_kind: str) -> str:
+    """The Vietnamese name of a unit role as people of that kind of unit call it."""
+    if unit_kind != "phong_gddt" and role in COMMUNE_ROLE_NAMES:
+        return COMMUNE_ROLE_NAMES[role]
+    return ROLE_NAMES.get(role, role)
 
 
 def level_of(slug: str) -> RoleLevel:

@@ -12,10 +12,12 @@ from pydantic import BaseModel, Field
 from typing import Literal
 
 from services.identity.adapters.documents import (
-    IdentityDelegationDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityUnitDoc,
+    IdentityDelegationDoc, IdentityDistrictDoc, IdentityStaffRoleDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityUnitDoc,
 )
 from services.identity.bootstrap import Container
 from services.identity.domain.claims import standing
+from services.identity.domain.org import OVERSIGHT_KIND_NAMES, oversight_kind
+from services.identity.domain.roles import staff_role_name
 from services.identity.service_layer.admin import NewPerson, ProfileChange
 from services.kernel.api import Api
 from services.kernel.context import current_principal
@@ -66,6 +68,53 @@ class SchoolIn(BaseModel):
     levels: list[str]
     units: list[UnitIn] = Field(default_factory=list)
     principal: PersonIn
+    district_id: str | None = Field(default=None, description="the oversight unit of the school (default: "
+                                    "the caller's own unit; province staff name one of their province)")
+
+
+class DistrictIn(BaseModel):
+    province_id: str = Field(description="the caller's own province")
+    slug: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200, description="as people call it: “UBND phường Hải Châu”")
+    kind: Literal["phong_gddt", "ubnd_xa", "ubnd_phuong"]
+
+
+class DistrictOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    kind_name: str
+    province_id: str
+    school_count: int | None = Field(default=None, description="in the province's list: schools of the unit")
+
+
+class DistrictList(BaseModel):
+    items: list[DistrictOut]
+
+
+class StaffIn(PersonIn):
+    role: Literal["truong_phong", "chuyen_vien"]
+
+
+class StaffOut(BaseModel):
+    person_id: str
+    full_name: str
+    email: str | None
+    phone: str | None
+    active: bool
+    role: str
+    role_name: str
+    granted_at: str | None
+
+
+class CreatedStaffOut(BaseModel):
+    staff: StaffOut
+    created: bool
+    temporary_password: str | None = Field(description="only for a new account: hand it over; changed at first sign-in")
+
+
+class StaffList(BaseModel):
+    items: list[StaffOut]
 
 
 class SchoolOut(BaseModel):
@@ -246,6 +295,18 @@ def school_out(doc: IdentitySchoolDoc) -> SchoolOut:
                      province_id=doc.province_id, principal_id=doc.principal_id)
 
 
+def district_out(doc: IdentityDistrictDoc, school_count: int | None = None) -> DistrictOut:
+    kind = oversight_kind(doc.kind or "phong_gddt")
+    return DistrictOut(id=doc.id, name=doc.name, kind=kind.value, kind_name=OVERSIGHT_KIND_NAMES[kind],
+                       province_id=doc.province_id, school_count=school_count)
+
+
+def staff_out(person: IdentityPersonDoc, role: IdentityStaffRoleDoc, unit_kind: str) -> StaffOut:
+    return StaffOut(person_id=person.id, full_name=person.full_name, email=person.email, phone=person.phone,
+                    active=bool(person.active), role=role.role, role_name=staff_role_name(role.role, unit_kind),
+                    granted_at=_iso(role.granted_at))
+
+
 def unit_out(doc: IdentityUnitDoc) -> UnitOut:
     return UnitOut(id=doc.id, slug=doc.slug, name=doc.name, kind=doc.kind, level=doc.level)
 
@@ -274,7 +335,7 @@ def delegation_out(doc: IdentityDelegationDoc) -> DelegationOut:
 
 def api_blueprint(container: Container, api: Api) -> Blueprint:
     bp = Blueprint("identity_api", __name__, url_prefix="/api/v1")
-    admin, delegations = container.admin, container.delegations
+    admin, delegations, oversight = container.admin, container.delegations, container.oversight
 
     def me():
         return require_principal(current_principal())
@@ -315,15 +376,55 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
 
     @api.route(bp, "/schools", methods=["POST"], body=SchoolIn, response=OnboardedOut, status=201, tags=["schools"])
     def onboard_school(body: SchoolIn) -> OnboardedOut:
-        """Onboard a school of my district with its units, and invite its principal (trưởng phòng)."""
+        """Onboard a school of an oversight unit with its units, and invite its principal (the
+        unit's trưởng phòng for their unit, province staff for any unit of their province)."""
         principal = me()
         head = NewPerson(**body.principal.model_dump())
         doc, created = admin.onboard_school(principal, slug=body.slug, name=body.name, levels=body.levels,
-                                            units=[(u.slug, u.name, u.kind, u.level or "") for u in body.units], head=head)
+                                            units=[(u.slug, u.name, u.kind, u.level or "") for u in body.units], head=head,
+                                            district_id=body.district_id)
         invited = created.created and container.signin.invite(
             created.person, school_name=doc.name, link_base=container.settings.issuer + "/auth/reset", actor=principal.sub)
         return OnboardedOut(school=school_out(doc), principal_id=created.person.id, principal_invited=invited,
                             principal_temporary_password=None if invited else created.temporary_password)
+
+    @api.route(bp, "/provinces/<province_id>/districts", response=DistrictList, tags=["oversight"])
+    def list_districts(province_id: str) -> DistrictList:
+        """The oversight units of my province (Phòng GD&ĐT, UBND xã/phường) with their number of schools."""
+        return DistrictList(items=[district_out(s.unit, s.schools) for s in oversight.units_of(me(), province_id)])
+
+    @api.route(bp, "/districts", methods=["POST"], body=DistrictIn, response=DistrictOut, status=201, tags=["oversight"])
+    def onboard_district(body: DistrictIn) -> DistrictOut:
+        """Add an oversight unit to my province (province staff)."""
+        return district_out(oversight.onboard_unit(me(), province_id=body.province_id, slug=body.slug, name=body.name,
+                                                   kind=body.kind), 0)
+
+    @api.route(bp, "/districts/<district_id>", response=DistrictOut, tags=["oversight"])
+    def get_district(district_id: str) -> DistrictOut:
+        """One oversight unit: mine, or one of my province."""
+        return district_out(oversight.unit(me(), district_id))
+
+    @api.route(bp, "/districts/<district_id>/schools", query=ReadQuery, response=SchoolList, tags=["oversight"])
+    def list_district_schools(district_id: str, query: ReadQuery) -> SchoolList:
+        """The schools of an oversight unit I oversee (an audited cross-school read)."""
+        return SchoolList(items=[school_out(s) for s in oversight.schools_of(me(), district_id, reason=query.reason)])
+
+    @api.route(bp, "/districts/<district_id>/staff", response=StaffList, tags=["oversight"])
+    def list_district_staff(district_id: str) -> StaffList:
+        """The staff of an oversight unit and their roles."""
+        principal = me()
+        unit = oversight.unit(principal, district_id)
+        return StaffList(items=[staff_out(s.person, s.role, unit.kind or "phong_gddt")
+                                for s in oversight.staff_of(principal, district_id)])
+
+    @api.route(bp, "/districts/<district_id>/staff", methods=["POST"], body=StaffIn, response=CreatedStaffOut,
+               status=201, tags=["oversight"])
+    def add_district_staff(district_id: str, body: StaffIn) -> CreatedStaffOut:
+        """Give someone a role in an oversight unit (its head, or province staff)."""
+        unit, created, role = oversight.add_staff(me(), district_id, NewPerson(**body.model_dump(exclude={"role"})),
+                                                  body.role)
+        return CreatedStaffOut(staff=staff_out(created.person, role, unit.kind or "phong_gddt"),
+                               created=created.created, temporary_password=created.temporary_password)
 
     @api.route(bp, "/schools/<school_id>", query=ReadQuery, response=SchoolOut, tags=["schools"])
     def get_school(school_id: str, query: ReadQuery) -> SchoolOut:

@@ -2,7 +2,7 @@
 
     python -m services.identity.entrypoints.cli add-district --province-slug so-da-nang \\
         --province-name "Sở Giáo dục và Đào tạo thành phố Đà Nẵng" --slug pgd-hoa-vang \\
-        --name "Phòng Giáo dục và Đào tạo huyện Hòa Vang"
+        --name "Phòng Giáo dục và Đào tạo huyện Hòa Vang" [--kind phong_gddt|ubnd_xa|ubnd_phuong]
     python -m services.identity.entrypoints.cli add-staff --district pgd-hoa-vang --role truong_phong \\
         --username pgd.truongphong --full-name "Nguyễn Thị Thu Hương" --email pgd.truongphong@hoavang.edu.vn
     python -m services.identity.entrypoints.cli rotate-key [--immediate]
@@ -18,7 +18,7 @@ import sys
 from services.identity.adapters.documents import IdentityDistrictDoc, IdentityProvinceDoc
 from services.identity.bootstrap import Container, bootstrap
 from services.identity.domain.errors import IdentityError
-from services.identity.domain.org import District, Province
+from services.identity.domain.org import District, OversightKind, Province
 from services.identity.domain.people import Membership, PersonProfile
 from services.identity.domain.roles import RoleLevel, level_of
 from services.identity.service_layer.access import Actor
@@ -29,17 +29,20 @@ OPERATOR = Actor("system:operator", None)
 
 def add_district(c: Container, args: argparse.Namespace) -> str:
     province = Province.create(args.province_slug, args.province_name)
-    district = District.create(args.slug, args.name, province.id)
+    # the kind of unit (Phòng GD&ĐT, UBND xã/phường); callers building the arguments by hand may omit it
+    district = District.create(args.slug, args.name, province.id, getattr(args, "kind", None) or "phong_gddt")
     for org_id in (province.id, district.id):  # ids of different kinds never share a value
         if IdentityDistrictDoc.objects(id=org_id).first() is None and IdentityProvinceDoc.objects(id=org_id).first() is None:
             c.admin.check_org_id_kind(org_id)
     if IdentityProvinceDoc.objects(id=province.id).first() is None:
         IdentityProvinceDoc(id=province.id, name=province.name).save()
     if IdentityDistrictDoc.objects(id=district.id).first() is None:
-        IdentityDistrictDoc(id=district.id, name=district.name, province_id=province.id).save()
+        IdentityDistrictDoc(id=district.id, name=district.name, province_id=province.id, kind=district.kind.value,
+                            created_by=OPERATOR.sub).save()
     c.runtime.audit.append(action="district.added", actor=OPERATOR.sub, tenant=None, district=district.id,
-                           target=district.id, data={"name": district.name, "province": province.id})
-    return f"Phòng GD&ĐT {district.id} thuộc {province.id} đã sẵn sàng."
+                           target=district.id, data={"name": district.name, "province": province.id,
+                                                     "kind": district.kind.value})
+    return f"{district.name} ({district.id}) thuộc {province.id} đã sẵn sàng."
 
 
 def add_staff(c: Container, args: argparse.Namespace) -> str:
@@ -72,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("add-district")
     for flag in ("--province-slug", "--province-name", "--slug", "--name"):
         d.add_argument(flag, required=True)
+    d.add_argument("--kind", choices=[k.value for k in OversightKind], default=OversightKind.PHONG_GDDT.value)
     s = sub.add_parser("add-staff")
     for flag in ("--district", "--role", "--username", "--full-name"):
         s.add_argument(flag, required=True)

@@ -29,7 +29,9 @@ from services.identity.domain.org import District, Level, School, Unit, clean_na
 from services.identity.domain.people import (
     Membership, PersonProfile, normalise_email, normalise_phone, normalise_staff_id,
 )
-from services.identity.domain.roles import DISTRICT_ONBOARD_ROLES, ROLE_LEVELS, ROLE_NAMES, RoleLevel
+from services.identity.domain.roles import (
+    DISTRICT_ONBOARD_ROLES, PROVINCE_ONBOARD_ROLES, ROLE_LEVELS, ROLE_NAMES, RoleLevel,
+)
 from services.identity.service_layer.access import DISTRICT_APPOINTED, Access, Actor, is_reader
 from services.identity.service_layer.events import make_event
 from services.identity.service_layer.tokens import TokenService
@@ -236,14 +238,12 @@ class AdminService:
     # -- schools -----------------------------------------------------------------------------------
     def onboard_school(
         self, principal: Principal, *, slug: str, name: str, levels: list[str], units: list[tuple[str, str, str]],
-        head: NewPerson,
+        head: NewPerson, district_id: str | None = None,
     ) -> tuple[IdentitySchoolDoc, CreatedPerson]:
-        """A district (trưởng phòng) creates a school with its units and its principal's account."""
-        if not (principal.roles & DISTRICT_ONBOARD_ROLES) or not principal.district:
-            raise Forbidden("Chỉ trưởng phòng GD&ĐT mới được đưa trường mới vào hệ thống.")
-        district_doc = IdentityDistrictDoc.objects(id=principal.district).first()
-        if district_doc is None:
-            raise NotFound("Không tìm thấy phòng GD&ĐT của bạn.")
+        """The head of an oversight unit (trưởng phòng) creates a school of their unit, or province
+        staff one of any unit of their province, with its units and its principal's account.
+        ``district_id`` (default: the caller's own unit) outside the caller's authority is 404."""
+        district_doc = self.onboarding_unit(principal, district_id or principal.district)
         actor = Actor(principal.sub, None)
         try:
             school = School.create(slug=slug, name=name, levels=levels, units=units,
@@ -254,12 +254,32 @@ class AdminService:
             raise as_problem(exc) from None
         existing = self.find_existing(profile)
         if existing is not None:
-            # linking an existing account as principal is the district's consent only when its
+            # linking an existing account as principal is the unit's consent only when its
             # authority covers every role that person holds
             memberships = self._directory.memberships_of(existing.id)
             if memberships and not all(self._access.covers(principal, m) for m in memberships):
-                raise Conflict("Thông tin liên hệ này đã thuộc về một tài khoản ngoài phòng GD&ĐT của bạn.", field="principal")
+                raise Conflict("Thông tin liên hệ này đã thuộc về một tài khoản ngoài đơn vị quản lý của bạn.",
+                               field="principal")
         return self.create_school(school, profile, actor=actor, position="Hiệu trưởng")
+
+    @staticmethod
+    def onboarding_unit(principal: Principal, district_id: str | None) -> IdentityDistrictDoc:
+        """The oversight unit ``district_id`` when the caller may onboard schools and staff in it:
+        its own head (trưởng phòng) or province staff of its province. 403 for anyone else of the
+        tree's staff roles; 404 when the unit is another's (nothing about it is told)."""
+        is_head = bool(principal.roles & DISTRICT_ONBOARD_ROLES) and bool(principal.district)
+        is_province = bool(principal.roles & PROVINCE_ONBOARD_ROLES) and bool(principal.province)
+        if not (is_head or is_province):
+            raise Forbidden("Chỉ trưởng phòng của đơn vị quản lý hoặc chuyên viên Sở GD&ĐT mới được đưa trường "
+                            "và cán bộ mới vào hệ thống.")
+        doc = IdentityDistrictDoc.objects(id=district_id).first() if district_id else None
+        if doc is None:
+            raise NotFound("Không tìm thấy đơn vị quản lý.")
+        if is_head and doc.id == principal.district:
+            return doc
+        if is_province and doc.province_id == principal.province:
+            return doc
+        raise NotFound("Không tìm thấy đơn vị quản lý.")
 
     def create_school(self, school: School, head: PersonProfile, *, actor: Actor, position: str | None,
                       head_password: str | None = None, head_must_change: bool = True) -> tuple[IdentitySchoolDoc, CreatedPerson]:
@@ -276,8 +296,10 @@ class AdminService:
         doc = IdentitySchoolDoc(id=school.id, name=school.name, levels=[lv.value for lv in school.levels],
                         principal_id=created.person.id, created_at=now, created_by=actor.sub, tenant_id=school.id,
                         district_id=school.district_id, province_id=school.province_id)
+        unit = IdentityDistrictDoc.objects(id=school.district_id).only("kind", "name").first()
         doc.record_event(make_event("identity.school.onboarded", clock=self._clock, tenant=school.id,
-                                    district=school.district_id, actor=actor.sub, data=onboarded_data(school, created.person.id)))
+                                    district=school.district_id, actor=actor.sub,
+                                    data=onboarded_data(school, created.person.id, unit)))
         try:
             doc.save(force_insert=True)
         except NotUniqueError:
@@ -599,9 +621,11 @@ class AdminService:
         return person
 
 
-def onboarded_data(school: School, principal_id: str) -> dict:
-    """Data of ``identity.school.onboarded`` (documented in the README)."""
+def onboarded_data(school: School, principal_id: str, unit: IdentityDistrictDoc | None = None) -> dict:
+    """Data of ``identity.school.onboarded`` (documented in the README); ``unit`` is the school's
+    oversight unit, whose kind and name the event carries."""
     return {
+        "district_kind": (unit.kind or "phong_gddt") if unit else None, "district_name": unit.name if unit else None,
         "school_id": school.id, "slug": school.slug, "name": school.name,
         "levels": [lv.value for lv in school.levels], "district_id": school.district_id,
         "province_id": school.province_id,

@@ -128,6 +128,7 @@ def test_onboarding_by_the_district_emits_the_event_other_services_consume(clien
     assert event.data == {
         "school_id": "thpt-hoa-vang", "slug": "thpt-hoa-vang", "name": "Trường THPT Hòa Vang", "levels": ["thpt"],
         "district_id": "pgd-hoa-vang", "province_id": "so-da-nang",
+        "district_kind": "phong_gddt", "district_name": "Phòng Giáo dục và Đào tạo huyện Hòa Vang",
         "units": [{"id": "thpt-hoa-vang/to-toan", "slug": "to-toan", "name": "Tổ Toán", "kind": "to_chuyen_mon"}],
         "principal_id": "thpthv.hieutruong"}
     assert event.actor == "pgd.truongphong" and event.district == "pgd-hoa-vang"

@@ -88,15 +88,22 @@ export const schoolDrillPage = {
   },
 };
 
+/** ?don-vi=<unit id>: a school of that unit (province staff name one of their province's units). */
 export const onboardPage = {
   title: 'onboard.title',
-  roles: ['truong_phong'],
-  async render(el) {
+  roles: ['truong_phong', 'chuyen_vien_so'],
+  async render(el, ctx, user) {
+    const unitId = ctx.query.get('don-vi');
+    const unit = unitId ? await svc.unit(unitId) : null;
+    // the Sở names the unit; a unit's head onboards in their own unit
+    const choices = !unit && !user.district && user.province ? await svc.provinceUnits(user.province) : [];
     const out = h('div', { 'aria-live': 'polite' });
     const levels = ['mam_non', 'tieu_hoc', 'thcs', 'thpt'];
     const btn = h('button', { type: 'submit', class: 'btn' }, t('onboard.submit'));
     const form = h('form', { class: 'card', 'aria-labelledby': 'ob-form' },
       h('h2', { id: 'ob-form' }, t('onboard.school')),
+      choices.length ? field(t('onboard.unit'), h('select', { name: 'district_id', required: true },
+        choices.map((c) => h('option', { value: c.id }, c.name)))) : null,
       field(t('onboard.name'), h('input', { type: 'text', name: 'name', required: true, autocomplete: 'off' }), t('onboard.nameHint')),
       field(t('onboard.slug'), h('input', { type: 'text', name: 'slug', required: true, pattern: '[a-z0-9-]+', autocomplete: 'off' }), t('onboard.slugHint')),
       h('fieldset', { class: 'field' }, h('legend', {}, t('onboard.levels')),
@@ -116,12 +123,14 @@ export const onboardPage = {
           const school = await svc.onboardSchool({
             name: v.name, slug: v.slug, levels: chosen,
             principal: { username: v.principal_username, full_name: v.principal_name, email: v.principal_email },
+            ...(unit || v.district_id ? { district_id: unit ? unit.id : v.district_id } : {}),
           });
           form.reset();
           mount(out, alertBox('ok', t('onboard.done', { name: school.name || v.name }), t('onboard.doneDetail')));
         } catch (err) { mount(out, errorAlert(err)); }
       });
     });
-    mount(el, h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('onboard.title')), h('p', {}, t('onboard.intro')))), form);
+    mount(el, h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('onboard.title')),
+      unit ? h('p', {}, t('onboard.forUnit', { name: unit.name })) : null, h('p', {}, t('onboard.intro')))), form);
   },
 };
