@@ -86,8 +86,8 @@ class SimilarPlans:
         """Keep the signature of ``text`` as ``document``'s (replacing an older one); a text too short
         to compare removes it. Whether a signature is now kept."""
         hashes = shingles(text)
-        held = repos.plan_signatures.query(id=document.id).first()
         if not hashes:
+            held = repos.plan_signatures.query(id=document.id).first()
             if held is not None:
                 held.delete()
                 self._audit.append(action="documents.plan_signature.removed", actor=None, tenant=document.tenant_id,
