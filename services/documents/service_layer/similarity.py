@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 from services.documents.adapters.minhash import candidate_pairs, estimate, signature
 from services.documents.adapters.object_store import ObjectStore
@@ -124,7 +125,7 @@ class SimilarPlans:
         threshold = max(MIN_THRESHOLD - LSH_MARGIN, query.minimum - LSH_MARGIN)
         pairs = [(a, b) for a, b in candidate_pairs({k: r.minhash for k, r in pool.items()}, probes, threshold)
                  if _comparable(pool[a], pool[b])]
-        items = self._refine(repos, pairs, query.minimum)
+        items = self._refine(repos, pairs, query.minimum, grant.reason)
         offset = int(decode_cursor(query.cursor)) if query.cursor else 0
         if query.limit < 1 or query.limit > MAX_LIMIT:
             raise ValidationFailed(f"Số bản ghi mỗi trang phải từ 1 đến {MAX_LIMIT}.", field="limit")
@@ -137,7 +138,7 @@ class SimilarPlans:
         return {"school_year": query.school_year, "min": query.minimum, "total": len(items), "items": page,
                 "next_cursor": encode_cursor(following) if following < len(items) else None}
 
-    def _refine(self, repos: Repositories, pairs: list[tuple[str, str]], minimum: float) -> list[dict]:
+    def _refine(self, repos: Repositories, pairs: list[tuple[str, str]], minimum: float, reason: str) -> list[dict]:
         ids = sorted({k for pair in pairs for k in pair})
         full = {r.id: r for r in repos.plan_signatures.query(id__in=ids)} if ids else {}
         schools = {s.id: s.name for s in repos.schools.query(id__in=sorted({r.tenant_id for r in full.values()}))} \
@@ -149,7 +150,7 @@ class SimilarPlans:
             if exact < minimum:
                 continue
             newer, older = (a, b) if (a.school_year, a.indexed_at, a.id) >= (b.school_year, b.indexed_at, b.id) else (b, a)
-            items.append(_pair_view(newer, older, exact, estimate(a.minhash, b.minhash), schools))
+            items.append(_pair_view(newer, older, exact, estimate(a.minhash, b.minhash), schools, reason))
         items.sort(key=lambda item: (-item["similarity"], item["a"]["document_id"], item["b"]["document_id"]))
         return items
 
@@ -159,9 +160,10 @@ def _comparable(a: PlanSignatureRecord, b: PlanSignatureRecord) -> bool:
     return a.owner_key != b.owner_key or a.school_year != b.school_year
 
 
-def _side(record: PlanSignatureRecord, schools: dict[str, str]) -> dict:
-    rendition = "pdf" if record.format != "pdf" else None
-    query = f"school={record.tenant_id}" + ("&rendition=pdf" if rendition else "")
+def _side(record: PlanSignatureRecord, schools: dict[str, str], reason: str) -> dict:
+    """One plan of a pair; ``viewer`` opens its PDF (an office file's rendition) under the list's reason."""
+    params = {"school": record.tenant_id, **({"rendition": "pdf"} if record.format != "pdf" else {}), "reason": reason}
+    query = urlencode(params, quote_via=quote)
     return {"document_id": record.id, "version_id": record.version_id, "school_id": record.tenant_id,
             "school_name": schools.get(record.tenant_id, record.tenant_id), "school_year": record.school_year,
             "book": record.book, "period": record.period, "title": record.title, "owner_key": record.owner_key,
@@ -170,8 +172,8 @@ def _side(record: PlanSignatureRecord, schools: dict[str, str]) -> dict:
 
 
 def _pair_view(newer: PlanSignatureRecord, older: PlanSignatureRecord, exact: float, estimated: float,
-               schools: dict[str, str]) -> dict:
-    a, b = _side(newer, schools), _side(older, schools)
+               schools: dict[str, str], reason: str) -> dict:
+    a, b = _side(newer, schools, reason), _side(older, schools, reason)
     text = wording(PlanSide(a["teacher"], a["school_name"], a["school_year"]),
                    PlanSide(b["teacher"], b["school_name"], b["school_year"]), exact)
     relation = "earlier_year" if newer.school_year != older.school_year else "other_teacher"

@@ -95,3 +95,52 @@ def lightly_edited(text: str, seed: int, *, changes: int = 4) -> str:
     for ix in rng.sample(range(len(words)), changes):
         words[ix] = rng.choice(("các em", "nhanh chóng", "tích cực", "cụ thể"))
     return " ".join(words)
+
+
+# ----- real files of a plan's text ----------------------------------------------------------------
+import io  # noqa: E402
+import textwrap  # noqa: E402
+import zipfile  # noqa: E402
+from xml.sax.saxutils import escape  # noqa: E402
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+
+def text_pdf(text: str) -> bytes:
+    """A PDF whose text layer is ``text`` (DejaVu Sans embedded, so Vietnamese letters extract as written)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.layout import BoxConstraints
+    from pyhanko.pdf_utils.text import TextBox, TextBoxStyle
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    writer = PdfFileWriter()
+    lines = [line for paragraph in text.split("\n") for line in (textwrap.wrap(paragraph, 95) or [""])]
+    for page_ix, start in enumerate(range(0, len(lines), 60)):
+        writer.insert_page(generic.DictionaryObject({
+            generic.pdf_name("/Type"): generic.pdf_name("/Page"),
+            generic.pdf_name("/MediaBox"): generic.ArrayObject([generic.NumberObject(n) for n in (0, 0, 595, 842)]),
+            generic.pdf_name("/Resources"): generic.DictionaryObject(),
+            generic.pdf_name("/Contents"): writer.add_object(generic.StreamObject(stream_data=b""))}))
+        box = TextBox(TextBoxStyle(font=GlyphAccumulatorFactory(FONT), font_size=9, leading=12), writer=writer,
+                      box=BoxConstraints(width=540, height=800))
+        box.content = "\n".join(lines[start:start + 60])
+        box.add_to_page(writer, page_ix)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def text_docx(text: str) -> bytes:
+    """A minimal DOCX with one paragraph per line of ``text``, each split over two runs as Word does."""
+    paragraphs = "".join(
+        f'<w:p><w:r><w:t xml:space="preserve">{escape(line[:len(line) // 2])}</w:t></w:r>'
+        f'<w:r><w:rPr><w:b/></w:rPr><w:t>{escape(line[len(line) // 2:])}</w:t></w:r></w:p>'
+        for line in text.split("\n"))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+        z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        z.writestr("word/document.xml", '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+                   f"{paragraphs}</w:body></w:document>")
+    return out.getvalue()
