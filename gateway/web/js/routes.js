@@ -8,6 +8,7 @@ import signing from './pages/signing.js';
 import clerk from './pages/clerk.js';
 import { rulesPage, staffPage, locksPage, progressPage, delegationPage } from './pages/school.js';
 import { districtPage, schoolDrillPage, onboardPage } from './pages/district.js';
+import { similarPage } from './pages/similar.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -39,6 +40,7 @@ export const ROUTES = [
   ['/phong', districtPage],
   ['/phong/truong/:school', schoolDrillPage],
   ['/phong/them-truong', onboardPage],
+  ['/phong/ke-hoach-giong-nhau', similarPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -59,6 +61,7 @@ export const NAV = [
   { label: 'nav.district', items: [
     { path: '/phong', label: 'nav.schools', roles: R.district },
     { path: '/phong/them-truong', label: 'nav.onboard', roles: R.onboard },
+    { path: '/phong/ke-hoach-giong-nhau', label: 'nav.similar', roles: R.district },
   ] },
   { label: 'nav.public', items: [
     { path: '/tra-cuu', label: 'nav.verify' },

@@ -31,6 +31,7 @@ from services.kernel.clock import Clock
 from services.kernel.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from services.kernel.events import Event
 from services.kernel.messaging import reads
+from services.kernel.periods import period_label
 from services.kernel.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope, grant_cross_tenant
@@ -166,7 +167,7 @@ def _side(record: PlanSignatureRecord, schools: dict[str, str], reason: str) -> 
     query = urlencode(params, quote_via=quote)
     return {"document_id": record.id, "version_id": record.version_id, "school_id": record.tenant_id,
             "school_name": schools.get(record.tenant_id, record.tenant_id), "school_year": record.school_year,
-            "book": record.book, "period": record.period, "title": record.title, "owner_key": record.owner_key,
+            "book": record.book, "period": record.period, "period_label": period_label(record.period), "title": record.title, "owner_key": record.owner_key,
             "teacher": record.owner_name or record.owner_key, "format": record.format,
             "viewer": f"/api/documents/v1/versions/{record.version_id}/content?{query}"}
 

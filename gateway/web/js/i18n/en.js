@@ -15,6 +15,7 @@ export default {
     delegation: 'Delegation', delegationDesc: 'Let a deputy approve in your place for a time window.',
     schools: 'Schools', schoolsDesc: 'Every school’s progress, worst first.',
     onboard: 'Add a school', onboardDesc: 'Create a school and invite its principal.',
+    similar: 'Similar lesson plans', similarDesc: 'Pairs of lesson plans much alike, between two teachers or with an earlier year.',
     verify: 'Verify a signed document', verifyDesc: 'Check the digital signatures of a PDF or a look-up code.',
   },
   landing: {
@@ -161,6 +162,18 @@ export default {
   district: {
     title: 'Schools’ progress', intro: 'Every school of the district, the worst share of late and missing first.', ranked: 'Ranking: worst first', chart: 'Progress of the schools',
     table: 'Figures', tableCaption: 'Schools’ progress, worst first', school: 'School progress', breadcrumb: 'Breadcrumb', chartUnits: 'Progress by team', teachers: 'Teachers of the team', updated: 'updated {time}', noRows: 'No figures yet.', noDocs: 'This teacher owes nothing yet.', empty: 'No school has figures yet.', emptyText: 'Figures appear once schools start submitting.',
+  },
+  similar: {
+    title: 'Similar lesson plans',
+    intro: 'Pairs of lesson plans (and preschool education plans) much alike, between two teachers or with an earlier year’s plan. The similarity is the share of word sequences in common, for reference during inspection.',
+    filters: 'Filter the list', year: 'School year', yearHint: 'E.g. 2025-2026', min: 'Minimum similarity', atLeast: '{percent}% or more',
+    school: 'School', allSchools: 'Every school in scope', show: 'Show the list', results: 'Results',
+    count: '{count} pairs of similar plans, most alike first.',
+    newer: 'Newer plan', older: 'Plan compared with', open: 'Open the plan',
+    who: '{teacher} – {school}', when: '{period} · school year {year}',
+    relation: { other_teacher: 'Between two teachers', earlier_year: 'With an earlier year’s plan' },
+    estimate: 'Quick estimate: {percent}%',
+    empty: 'No pair of plans is that alike.', emptyText: 'Try a lower minimum or another school year.',
   },
   onboard: {
     title: 'Add a school', intro: 'Create the school and invite its principal. It receives folders, catalog and rules from the district’s templates.', school: 'School',

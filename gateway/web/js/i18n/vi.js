@@ -17,6 +17,7 @@ export default {
     delegation: 'Ủy quyền', delegationDesc: 'Ủy quyền duyệt cho tổ phó hoặc phó hiệu trưởng trong một khoảng thời gian.',
     schools: 'Các trường', schoolsDesc: 'Tiến độ hồ sơ của mọi trường, trường chậm nhất ở trên.',
     onboard: 'Thêm trường', onboardDesc: 'Tạo trường mới và mời hiệu trưởng.',
+    similar: 'Kế hoạch bài dạy giống nhau', similarDesc: 'Các cặp kế hoạch bài dạy có nội dung giống nhau nhiều, giữa hai giáo viên hoặc với năm học trước.',
     verify: 'Tra cứu văn bản đã ký', verifyDesc: 'Kiểm tra chữ ký số của một tệp PDF hoặc mã tra cứu.',
   },
   landing: {
@@ -213,6 +214,18 @@ export default {
     tableCaption: 'Tiến độ hồ sơ của các trường, xếp từ chậm nhất', school: 'Tiến độ của trường', breadcrumb: 'Vị trí',
     chartUnits: 'Tiến độ theo tổ', teachers: 'Giáo viên của tổ', updated: 'cập nhật {time}', noRows: 'Chưa có số liệu.', noDocs: 'Giáo viên này chưa có hồ sơ phải nộp.',
     empty: 'Chưa có số liệu của trường nào.', emptyText: 'Số liệu xuất hiện khi các trường bắt đầu nộp hồ sơ.',
+  },
+  similar: {
+    title: 'Kế hoạch bài dạy giống nhau',
+    intro: 'Các cặp kế hoạch bài dạy (và kế hoạch giáo dục mầm non) có nội dung giống nhau nhiều, giữa hai giáo viên hoặc với kế hoạch của năm học trước. Mức giống là tỉ lệ các cụm từ trùng nhau, chỉ để tham khảo khi kiểm tra.',
+    filters: 'Lọc danh sách', year: 'Năm học', yearHint: 'Ví dụ: 2025-2026', min: 'Mức giống tối thiểu', atLeast: 'Từ {percent}% trở lên',
+    school: 'Trường', allSchools: 'Mọi trường trong phạm vi', show: 'Xem danh sách', results: 'Kết quả',
+    count: 'Có {count} cặp kế hoạch giống nhau, cặp giống nhiều nhất ở trên.',
+    newer: 'Kế hoạch mới hơn', older: 'Kế hoạch được so sánh', open: 'Xem kế hoạch',
+    who: '{teacher} – {school}', when: '{period} · năm học {year}',
+    relation: { other_teacher: 'Giữa hai giáo viên', earlier_year: 'Với kế hoạch của năm học trước' },
+    estimate: 'Ước lượng nhanh: {percent}%',
+    empty: 'Không có cặp kế hoạch nào giống nhau đến mức này.', emptyText: 'Thử hạ mức giống tối thiểu hoặc chọn năm học khác.',
   },
   onboard: {
     title: 'Thêm trường mới', intro: 'Tạo trường, cấp học và mời hiệu trưởng. Trường nhận thư mục, danh mục hồ sơ và quy chế theo mẫu của Phòng.',
