@@ -170,7 +170,7 @@ export default {
     school: 'School', allSchools: 'Every school in scope', show: 'Show the list', results: 'Results',
     count: '{count} pairs of similar plans, most alike first.',
     newer: 'Newer plan', older: 'Plan compared with', open: 'Open the plan',
-    who: '{teacher} – {school}', when: '{period} · school year {year}',
+    who: '{teacher} – {school}', when: '{period}',
     relation: { other_teacher: 'Between two teachers', earlier_year: 'With an earlier year’s plan' },
     estimate: 'Quick estimate: {percent}%',
     empty: 'No pair of plans is that alike.', emptyText: 'Try a lower minimum or another school year.',

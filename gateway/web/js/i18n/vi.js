@@ -222,7 +222,7 @@ export default {
     school: 'Trường', allSchools: 'Mọi trường trong phạm vi', show: 'Xem danh sách', results: 'Kết quả',
     count: 'Có {count} cặp kế hoạch giống nhau, cặp giống nhiều nhất ở trên.',
     newer: 'Kế hoạch mới hơn', older: 'Kế hoạch được so sánh', open: 'Xem kế hoạch',
-    who: '{teacher} – {school}', when: '{period} · năm học {year}',
+    who: '{teacher} – {school}', when: '{period}',
     relation: { other_teacher: 'Giữa hai giáo viên', earlier_year: 'Với kế hoạch của năm học trước' },
     estimate: 'Ước lượng nhanh: {percent}%',
     empty: 'Không có cặp kế hoạch nào giống nhau đến mức này.', emptyText: 'Thử hạ mức giống tối thiểu hoặc chọn năm học khác.',

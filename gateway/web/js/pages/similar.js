@@ -23,7 +23,7 @@ function planCard(side, heading) {
     h('h3', {}, heading),
     h('p', { class: 'title' }, side.title),
     h('p', { class: 'meta' }, t('similar.who', { teacher: side.teacher, school: side.school_name })),
-    h('p', { class: 'meta' }, t('similar.when', { year: side.school_year, period: side.period_label || side.period })),
+    h('p', { class: 'meta' }, t('similar.when', { period: side.period_label || side.period })),
     h('div', { class: 'actions' }, open), out);
 }
 
