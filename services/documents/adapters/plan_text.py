@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 #: text beyond this is not needed to recognise a copied plan, and bounds the work per version
 MAX_CHARS = 400_000
+#: a main part larger than this when unpacked is not read (a ZIP bomb, or a book, not a plan)
+MAX_XML_BYTES = 32 * 1024 * 1024
 
 
 def pdf_text(data: bytes) -> str:
@@ -43,6 +45,9 @@ def docx_text(data: bytes) -> str:
     """The paragraphs of a DOCX's main document part."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if archive.getinfo("word/document.xml").file_size > MAX_XML_BYTES:
+                log.info("DOCX main part too large to compare")
+                return ""
             xml = archive.read("word/document.xml")
         root = ElementTree.fromstring(xml)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
@@ -50,7 +55,7 @@ def docx_text(data: bytes) -> str:
         return ""
     lines: list[str] = []
     for paragraph in root.iter(f"{_W}p"):
-        parts = [node.text or "" if node.tag == f"{_W}t" else " "
+        parts = [(node.text or "") if node.tag == f"{_W}t" else " "
                  for node in paragraph.iter() if node.tag in (f"{_W}t", f"{_W}tab", f"{_W}br")]
         lines.append("".join(parts))
     return "\n".join(lines)[:MAX_CHARS]

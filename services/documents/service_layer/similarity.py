@@ -13,7 +13,6 @@ as a measure, never an accusation.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
@@ -36,7 +35,6 @@ from services.kernel.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope, grant_cross_tenant
 
-log = logging.getLogger(__name__)
 READ_REASON = "Rà soát kế hoạch bài dạy giống nhau"
 #: LSH looks a little below the asked minimum so that the exact Jaccard, not banding luck, decides
 LSH_MARGIN = 0.1
@@ -115,6 +113,9 @@ class SimilarPlans:
             raise Forbidden("Danh sách kế hoạch bài dạy giống nhau chỉ dành cho cán bộ quản lý, kiểm tra.")
         if not MIN_THRESHOLD <= query.minimum <= 1.0:
             raise ValidationFailed(f"Mức giống tối thiểu phải từ {MIN_THRESHOLD:g} đến 1.", field="min")
+        if query.limit < 1 or query.limit > MAX_LIMIT:
+            raise ValidationFailed(f"Số bản ghi mỗi trang phải từ 1 đến {MAX_LIMIT}.", field="limit")
+        offset = _offset(query.cursor)
         grant = grant_cross_tenant(principal, reason=query.reason or READ_REASON, audit=self._audit)
         repos = Repositories(TenantScope.across(grant))
         if query.school and repos.schools.query(id=query.school).first() is None:
@@ -127,9 +128,6 @@ class SimilarPlans:
         pairs = [(a, b) for a, b in candidate_pairs({k: r.minhash for k, r in pool.items()}, probes, threshold)
                  if _comparable(pool[a], pool[b])]
         items = self._refine(repos, pairs, query.minimum, grant.reason)
-        offset = int(decode_cursor(query.cursor)) if query.cursor else 0
-        if query.limit < 1 or query.limit > MAX_LIMIT:
-            raise ValidationFailed(f"Số bản ghi mỗi trang phải từ 1 đến {MAX_LIMIT}.", field="limit")
         page = items[offset:offset + query.limit]
         following = offset + query.limit
         self._audit.append(action="documents.similar_plans.read", actor=principal.sub, tenant=None,
@@ -156,6 +154,16 @@ class SimilarPlans:
         return items
 
 
+def _offset(cursor: str | None) -> int:
+    """The list is ranked by similarity, not by id: its cursor is the position of the next page."""
+    if not cursor:
+        return 0
+    value = decode_cursor(cursor)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValidationFailed("Con trỏ phân trang không hợp lệ.", field="cursor")
+    return value
+
+
 def _comparable(a: PlanSignatureRecord, b: PlanSignatureRecord) -> bool:
     """Another teacher's plan, or an earlier year's; one teacher's plans of one year are not compared."""
     return a.owner_key != b.owner_key or a.school_year != b.school_year
@@ -167,8 +175,8 @@ def _side(record: PlanSignatureRecord, schools: dict[str, str], reason: str) -> 
     query = urlencode(params, quote_via=quote)
     return {"document_id": record.id, "version_id": record.version_id, "school_id": record.tenant_id,
             "school_name": schools.get(record.tenant_id, record.tenant_id), "school_year": record.school_year,
-            "book": record.book, "period": record.period, "period_label": period_label(record.period), "title": record.title, "owner_key": record.owner_key,
-            "teacher": record.owner_name or record.owner_key, "format": record.format,
+            "book": record.book, "period": record.period, "period_label": period_label(record.period),
+            "title": record.title, "owner_key": record.owner_key, "teacher": record.owner_name or record.owner_key, "format": record.format,
             "viewer": f"/api/documents/v1/versions/{record.version_id}/content?{query}"}
 
 

@@ -9,6 +9,7 @@ from services.documents.adapters.minhash import signature
 from services.documents.adapters.records import DocumentRecord, PlanSignatureRecord
 from services.documents.domain.similarity import shingles
 from services.documents.adapters.repositories import Repositories
+from services.kernel.pagination import encode_cursor
 from services.kernel.tenancy import TenantScope
 
 from documents_testkit import NOW, SCHOOL_A, SCHOOL_B, SCHOOL_C, auth  # type: ignore[import-not-found]
@@ -161,3 +162,4 @@ def test_the_list_pages_with_a_cursor(client, people, few) -> None:
     second = get(client, people.chuyen_vien(), school_year=YEAR, limit=1, cursor=first["next_cursor"]).get_json()
     assert len(second["items"]) == 1 and second["next_cursor"] is None
     assert pairs(first) | pairs(second) == pairs(get(client, people.chuyen_vien(), school_year=YEAR).get_json())
+    assert get(client, people.chuyen_vien(), school_year=YEAR, cursor=encode_cursor("x")).status_code == 422
