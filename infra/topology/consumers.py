@@ -44,6 +44,12 @@ CONSUMERS: tuple[Consumer, ...] = (
     ),
     Consumer(
         service="documents",
+        queue="documents.similarity",
+        bindings=("documents.version.uploaded",),
+        purpose="Keep the MinHash signature of a stored lesson plan for the near-duplicate finding list.",
+    ),
+    Consumer(
+        service="documents",
         queue="documents.exports",
         bindings=("documents.export.requested",),
         purpose="Build a requested export archive in the background.",

@@ -34,12 +34,14 @@ from .service_layer.internal import Internal
 from .service_layer.locks import Locks
 from .service_layer.reads import Reads
 from .service_layer.renditions import Renditions
+from .service_layer.similarity import SimilarPlans
 from .service_layer.templates import Templates
 from .service_layer.uploads import Uploads
 from .settings import DocumentsSettings
 
 ONBOARDING = "documents.onboarding"
 RENDITIONS = "documents.renditions"
+SIMILARITY = "documents.similarity"
 EXPORTS = "documents.exports"
 APPROVALS = "documents.approvals"
 CALENDAR = "documents.calendar"
@@ -58,10 +60,11 @@ class Container:
     renditions: Renditions
     exports: Exports
     templates: Templates
+    similar_plans: SimilarPlans
     consumers: dict[str, IdempotentConsumer]
 
     def workers(self) -> list[ConsumerWorker]:
-        """One broker worker per consumer: onboarding, renditions, exports, approvals, calendar."""
+        """One broker worker per consumer: onboarding, renditions, similarity, exports, approvals, calendar."""
         return [self.runtime.worker(c, quorum=self.settings.queue_quorum or None) for c in self.consumers.values()]
 
     def outbox_collections(self) -> list[Collection]:
@@ -123,6 +126,7 @@ def bootstrap(
         renditions=Renditions(store=store, converter=converter, audit=audit, work_dir=settings.work_dir),
         exports=Exports(store=store, clock=clk, audit=audit, work_dir=settings.work_dir),
         templates=Templates(clock=clk, audit=audit),
+        similar_plans=SimilarPlans(store=store, clock=clk, audit=audit),
         consumers={},
     )
     onboarding = OnboardingHandler(folders=container.folders, clock=clk)
@@ -130,6 +134,7 @@ def bootstrap(
     container.consumers = {
         ONBOARDING: runtime.consumer(ONBOARDING, {SCHOOL_ONBOARDED.type: onboarding.school_onboarded}),
         RENDITIONS: runtime.consumer(RENDITIONS, {VERSION_UPLOADED.type: container.renditions.on_version_uploaded}),
+        SIMILARITY: runtime.consumer(SIMILARITY, {VERSION_UPLOADED.type: container.similar_plans.on_version_uploaded}),
         EXPORTS: runtime.consumer(EXPORTS, {EXPORT_REQUESTED.type: container.exports.on_export_requested}),
         APPROVALS: runtime.consumer(APPROVALS, {APPROVED.type: container.internal.on_submission_approved}),
         CALENDAR: runtime.consumer(CALENDAR, {CALENDAR_PUBLISHED.type: calendar.calendar_published}),

@@ -9,6 +9,7 @@ import clerk from './pages/clerk.js';
 import { rulesPage, staffPage, locksPage, progressPage, delegationPage } from './pages/school.js';
 import { districtPage, schoolDrillPage, onboardPage } from './pages/district.js';
 import { provincePage, unitPage } from './pages/oversight.js';
+import { similarPage } from './pages/similar.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -45,6 +46,7 @@ export const ROUTES = [
   ['/so', provincePage],
   ['/don-vi', unitPage],
   ['/don-vi/:unit', unitPage],
+  ['/phong/ke-hoach-giong-nhau', similarPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -67,6 +69,7 @@ export const NAV = [
     { path: '/phong/them-truong', label: 'nav.onboard', roles: R.onboard },
     { path: '/don-vi', label: 'nav.unit', roles: R.unitStaff },
     { path: '/so', label: 'nav.province', roles: R.province },
+    { path: '/phong/ke-hoach-giong-nhau', label: 'nav.similar', roles: R.district },
   ] },
   { label: 'nav.public', items: [
     { path: '/tra-cuu', label: 'nav.verify' },

@@ -52,6 +52,17 @@ export function uploadFile({ file, book, period, ownerKey, title, documentId, id
 export function document(id) { return api('documents', `/documents/${encodeURIComponent(id)}`); }
 export function versionPdfUrl(versionId) { return blobUrl('documents', `/versions/${encodeURIComponent(versionId)}/content`, { rendition: 'pdf' }); }
 export function catalog(level) { return api('documents', `/catalog/${encodeURIComponent(level)}`); }
+/**
+ * Lesson plans much alike another teacher's or an earlier year's (oversight staff) →
+ * [{similarity, percent, estimate, relation: other_teacher|earlier_year, text, a, b}], most alike first;
+ * a side: {document_id, version_id, school_id, school_name, school_year, book, period, title, teacher, format, viewer}.
+ */
+export function similarPlans({ school_year, min, school }) { return allPages('documents', '/similar-plans', { school_year, min, ...(school ? { school } : {}) }); }
+/** An object URL of one side's PDF, from its `viewer` path (gateway path with school, reason, rendition). */
+export function similarPlanPdfUrl(viewer) {
+  const [path, query] = viewer.replace(/^\/api\/documents\/v1/, '').split('?');
+  return blobUrl('documents', path, Object.fromEntries(new URLSearchParams(query || '')));
+}
 // locks: {id, book, unit_id, period, school_year, starts_at, ends_at, reason, created_by, removed}
 export async function locks() { return items(await api('documents', '/locks')); }
 export function createLock(body) { return api('documents', '/locks', { method: 'POST', body }); }

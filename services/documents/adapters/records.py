@@ -82,6 +82,8 @@ class DocumentRecord(TenantOwned):
     approved_version_id = StringField()
     # the version that stands for the record: the approved one, then its signed successors
     record_version_id = StringField()
+    # the owner's name as the uploader's token gave it, when the owner uploaded it themselves
+    owner_name = StringField()
 
 
 class VersionRecord(TenantOwned, OutboxMixin):
@@ -185,6 +187,33 @@ class CatalogTemplateRecord(OutboxMixin):
     updated_at = DateTimeField(required=True)
 
 
+class PlanSignatureRecord(TenantOwned):
+    """The MinHash signature and shingles of a lesson plan's latest text, one per document.
+
+    Written when a version of a plan book is stored (``service_layer.similarity``); read
+    across schools only through an inspector's grant, by school year.
+    """
+
+    meta: ClassVar[dict[str, Any]] = {"collection": "plan_signatures", "db_alias": ALIAS, "indexes": [
+        ["tenant_id", "school_year"],
+        ["district_id", "school_year"],
+        ["province_id", "school_year"],
+    ]}
+    id = StringField(primary_key=True)  # the document's id
+    version_id = StringField(required=True)
+    format = StringField(required=True)
+    school_year = StringField(required=True)
+    book = StringField(required=True)
+    period = StringField(required=True)
+    owner_key = StringField(required=True)
+    owner_name = StringField()
+    title = StringField(required=True)
+    words = IntField(required=True)
+    minhash = ListField(IntField())
+    shingles = ListField(IntField())
+    indexed_at = DateTimeField(required=True)
+
+
 class CalendarRecord(mongoengine.Document):
     """Projection of ``approvals.calendar.published``: the weeks of one school year of one district.
 
@@ -206,5 +235,5 @@ class CalendarRecord(mongoengine.Document):
 
 
 ALL_RECORDS = (SchoolRecord, FolderRecord, DocumentRecord, VersionRecord, LockRecord, ExportRecord,
-               CatalogTemplateRecord, CalendarRecord)
+               CatalogTemplateRecord, CalendarRecord, PlanSignatureRecord)
 OUTBOX_RECORDS = (VersionRecord, LockRecord, ExportRecord, CatalogTemplateRecord, SchoolRecord)

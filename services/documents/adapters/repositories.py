@@ -7,7 +7,10 @@ from datetime import date, datetime
 from services.documents.domain.periods import SchoolWeeks, Week
 from services.kernel.tenancy import TenantRepository, TenantScope
 
-from .records import CalendarRecord, DocumentRecord, ExportRecord, FolderRecord, LockRecord, SchoolRecord, VersionRecord
+from .records import (
+    CalendarRecord, DocumentRecord, ExportRecord, FolderRecord, LockRecord, PlanSignatureRecord, SchoolRecord,
+    VersionRecord,
+)
 
 
 class SchoolRepository(TenantRepository[SchoolRecord]):
@@ -32,6 +35,10 @@ class LockRepository(TenantRepository[LockRecord]):
 
 class ExportRepository(TenantRepository[ExportRecord]):
     document = ExportRecord
+
+
+class PlanSignatureRepository(TenantRepository[PlanSignatureRecord]):
+    document = PlanSignatureRecord
 
 
 def _weeks(record: CalendarRecord) -> SchoolWeeks:
@@ -102,3 +109,7 @@ class Repositories:
     @property
     def exports(self) -> ExportRepository:
         return ExportRepository(scope=self.scope)
+
+    @property
+    def plan_signatures(self) -> PlanSignatureRepository:
+        return PlanSignatureRepository(scope=self.scope)

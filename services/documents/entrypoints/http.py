@@ -17,6 +17,7 @@ from services.documents.domain.locks import LockScope
 from services.documents.service_layer.access import current_school_year, read_context, school_context
 from services.documents.service_layer.locks import lock_dict
 from services.documents.service_layer.reads import Download, SearchFilters, safe_ascii
+from services.documents.service_layer.similarity import SimilarQuery
 from services.documents.service_layer.templates import effective_level_catalog
 from services.documents.service_layer.uploads import UploadRequest, UploadResult
 from services.kernel.api import Api, json_depth_exceeds
@@ -179,6 +180,13 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         rendition = query.rendition == "pdf"
         c.reads.check_link(ctx, version_id, expires=query.expires, sig=query.sig, rendition=rendition)
         return stream_download(c.reads.download(ctx, version_id, rendition=rendition))
+
+    @api.route(bp, "/similar-plans", query=s.SimilarPlansQuery, tags=["oversight"])
+    def similar_plans(query: s.SimilarPlansQuery) -> dict:
+        """Lesson plans much alike another teacher's or an earlier year's, in the caller's oversight scope."""
+        return c.similar_plans.find(current_principal(), SimilarQuery(
+            school_year=year(query.school_year), school=query.school, minimum=query.min, cursor=query.cursor,
+            limit=query.limit, reason=_reason(query.reason)))
 
     @api.route(bp, "/locks", tags=["locks"])
     def list_locks() -> dict:

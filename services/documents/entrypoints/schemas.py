@@ -50,6 +50,15 @@ class SearchQuery(_Strict):
     reason: str | None = Field(default=None, max_length=300)
 
 
+class SimilarPlansQuery(_Strict):
+    school_year: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}$")
+    school: str | None = Field(default=None, max_length=128)
+    min: float = Field(default=0.8, ge=0.5, le=1.0)
+    reason: str | None = Field(default=None, max_length=300)
+    cursor: str | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
 class ReadQuery(_Strict):
     school: str | None = None
     reason: str | None = Field(default=None, max_length=300)

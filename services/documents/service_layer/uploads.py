@@ -305,7 +305,8 @@ class Uploads:
             document = DocumentRecord(id=new_id(), school_year=school_year, book=book.slug, owner_kind=book.owner_kind.value,
                                       owner_key=owner_key, unit_id=unit_id, period=period, title=title,
                                       title_search=title.casefold(), created_by=principal.sub, created_at=now,
-                                      updated_at=now, version_count=1, latest_version_id=version_id)
+                                      updated_at=now, version_count=1, latest_version_id=version_id,
+                                      owner_name=principal.name if owner_key == principal.sub and principal.name else None)
             number = 1
             new_document = True
         else:

@@ -24,7 +24,7 @@ def test_topic_patterns_match_like_rabbitmq() -> None:
 
 def test_each_event_reaches_the_consumers_that_need_it() -> None:
     queues = lambda key: sorted(c.queue for c in consumers_receiving(key))  # noqa: E731
-    assert queues("documents.version.uploaded") == ["documents.renditions"]
+    assert queues("documents.version.uploaded") == ["documents.renditions", "documents.similarity"]
     assert queues("identity.membership.granted") == ["approvals.identity"]
     assert queues("approvals.submission.recalled") == [
         "approvals.progress",
@@ -38,7 +38,8 @@ def test_queue_names_are_unique_and_looked_up_by_service() -> None:
     names = [c.queue for c in CONSUMERS]
     assert len(names) == len(set(names))
     assert {c.queue for c in consumers_of("documents")} == {
-        "documents.onboarding", "documents.renditions", "documents.exports", "documents.approvals", "documents.calendar"}
+        "documents.onboarding", "documents.renditions", "documents.similarity", "documents.exports", "documents.approvals",
+        "documents.calendar"}
     assert consumer("signing.recalls").service == "signing"
 
 

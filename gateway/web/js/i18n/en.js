@@ -17,6 +17,7 @@ export default {
     unit: 'My unit', unitDesc: 'The schools and staff of the oversight unit.',
     province: 'Oversight units', provinceDesc: 'District offices, communes and wards of the province and their schools.',
     onboard: 'Add a school', onboardDesc: 'Create a school and invite its principal.',
+    similar: 'Similar lesson plans', similarDesc: 'Pairs of lesson plans much alike, between two teachers or with an earlier year.',
     verify: 'Verify a signed document', verifyDesc: 'Check the digital signatures of a PDF or a look-up code.',
   },
   landing: {
@@ -181,6 +182,18 @@ export default {
       commune: { truong_phong: 'Head of the culture–society office', chuyen_vien: 'Culture–society officer for education' },
     },
     addStaff: 'Add', staffDone: '{name} added.', temporaryPassword: 'Temporary password: {password} — hand it over in person; it is changed at first sign-in.',
+  },
+  similar: {
+    title: 'Similar lesson plans',
+    intro: 'Pairs of lesson plans (and preschool education plans) much alike, between two teachers or with an earlier year’s plan. The similarity is the share of word sequences in common, for reference during inspection.',
+    filters: 'Filter the list', year: 'School year', yearHint: 'E.g. 2025-2026', min: 'Minimum similarity', atLeast: '{percent}% or more',
+    school: 'School', allSchools: 'Every school in scope', show: 'Show the list', results: 'Results',
+    count: '{count} pairs of similar plans, most alike first.',
+    newer: 'Newer plan', older: 'Plan compared with', open: 'Open the plan',
+    who: '{teacher} – {school}', when: '{period}',
+    relation: { other_teacher: 'Between two teachers', earlier_year: 'With an earlier year’s plan' },
+    estimate: 'Quick estimate: {percent}%',
+    empty: 'No pair of plans is that alike.', emptyText: 'Try a lower minimum or another school year.',
   },
   onboard: {
     unit: 'Unit', forUnit: 'A school of {name}.',

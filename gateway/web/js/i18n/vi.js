@@ -19,6 +19,7 @@ export default {
     unit: 'Đơn vị của tôi', unitDesc: 'Các trường và cán bộ của đơn vị quản lý.',
     province: 'Các đơn vị quản lý', provinceDesc: 'Phòng GD&ĐT, UBND xã, phường trong tỉnh và các trường của từng đơn vị.',
     onboard: 'Thêm trường', onboardDesc: 'Tạo trường mới và mời hiệu trưởng.',
+    similar: 'Kế hoạch bài dạy giống nhau', similarDesc: 'Các cặp kế hoạch bài dạy có nội dung giống nhau nhiều, giữa hai giáo viên hoặc với năm học trước.',
     verify: 'Tra cứu văn bản đã ký', verifyDesc: 'Kiểm tra chữ ký số của một tệp PDF hoặc mã tra cứu.',
   },
   landing: {
@@ -233,6 +234,18 @@ export default {
       commune: { truong_phong: 'Trưởng phòng Văn hóa – Xã hội', chuyen_vien: 'Công chức văn hóa – xã hội phụ trách giáo dục' },
     },
     addStaff: 'Thêm cán bộ', staffDone: 'Đã thêm {name}.', temporaryPassword: 'Mật khẩu tạm thời: {password} — hãy trao tận tay; người dùng đổi mật khẩu ở lần đăng nhập đầu.',
+  },
+  similar: {
+    title: 'Kế hoạch bài dạy giống nhau',
+    intro: 'Các cặp kế hoạch bài dạy (và kế hoạch giáo dục mầm non) có nội dung giống nhau nhiều, giữa hai giáo viên hoặc với kế hoạch của năm học trước. Mức giống là tỉ lệ các cụm từ trùng nhau, chỉ để tham khảo khi kiểm tra.',
+    filters: 'Lọc danh sách', year: 'Năm học', yearHint: 'Ví dụ: 2025-2026', min: 'Mức giống tối thiểu', atLeast: 'Từ {percent}% trở lên',
+    school: 'Trường', allSchools: 'Mọi trường trong phạm vi', show: 'Xem danh sách', results: 'Kết quả',
+    count: 'Có {count} cặp kế hoạch giống nhau, cặp giống nhiều nhất ở trên.',
+    newer: 'Kế hoạch mới hơn', older: 'Kế hoạch được so sánh', open: 'Xem kế hoạch',
+    who: '{teacher} – {school}', when: '{period}',
+    relation: { other_teacher: 'Giữa hai giáo viên', earlier_year: 'Với kế hoạch của năm học trước' },
+    estimate: 'Ước lượng nhanh: {percent}%',
+    empty: 'Không có cặp kế hoạch nào giống nhau đến mức này.', emptyText: 'Thử hạ mức giống tối thiểu hoặc chọn năm học khác.',
   },
   onboard: {
     unit: 'Đơn vị', forUnit: 'Trường thuộc {name}.',
