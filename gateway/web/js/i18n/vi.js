@@ -204,7 +204,7 @@ export default {
   progress: {
     title: 'Tiến độ nhà trường', intro: 'Số hồ sơ phải nộp, nộp đúng hạn, trễ hạn, còn thiếu và đang chờ duyệt.',
     wholeSchool: 'Toàn trường', rank: 'Hạng', period: 'Kỳ', wholeYear: 'Cả năm học {year}', month: 'Tháng {month}/{year}', byUnit: 'Theo tổ', chartUnits: 'Tiến độ hồ sơ theo tổ', name: 'Tên',
-    col: { owed: 'Phải nộp', on_time: 'Đúng hạn', late: 'Trễ hạn', missing: 'Còn thiếu', awaiting_approval: 'Chờ duyệt', bad: 'Trễ hoặc thiếu', rest: 'Chưa đến hạn' },
+    col: { owed: 'Phải nộp', on_time: 'Đúng hạn', late: 'Trễ hạn', missing: 'Còn thiếu', awaiting_approval: 'Chờ duyệt', awaiting_signature: 'Chờ ký', avg_approval_hours: 'Duyệt TB (giờ)', bad: 'Trễ hoặc thiếu', rest: 'Chưa đến hạn' },
     empty: 'Chưa có số liệu tiến độ.', emptyText: 'Số liệu xuất hiện khi giáo viên bắt đầu nộp hồ sơ.',
   },
   district: {
@@ -213,6 +213,14 @@ export default {
     tableCaption: 'Tiến độ hồ sơ của các trường, xếp từ chậm nhất', school: 'Tiến độ của trường', breadcrumb: 'Vị trí',
     chartUnits: 'Tiến độ theo tổ', teachers: 'Giáo viên của tổ', updated: 'cập nhật {time}', noRows: 'Chưa có số liệu.', noDocs: 'Giáo viên này chưa có hồ sơ phải nộp.',
     empty: 'Chưa có số liệu của trường nào.', emptyText: 'Số liệu xuất hiện khi các trường bắt đầu nộp hồ sơ.',
+  },
+  dashboard: {
+    province: 'Tiến độ các đơn vị trong tỉnh', provinceIntro: 'Mọi xã, phường (hoặc Phòng GD&ĐT) của Sở, đơn vị có tỉ lệ trễ hạn và còn thiếu cao nhất ở trên.',
+    unitIntro: 'Mọi trường của đơn vị, trường có tỉ lệ trễ hạn và còn thiếu cao nhất ở trên.',
+    units: 'Xếp hạng: đơn vị chậm nhất ở trên', unitsChart: 'Biểu đồ tiến độ hồ sơ của các đơn vị', unitsCaption: 'Tiến độ hồ sơ của các đơn vị, xếp từ chậm nhất',
+    total: 'Tổng cộng', trend: 'Diễn biến theo tháng trong năm học {year}', export: 'Tải bảng Excel', exporting: 'Đang tạo tệp…',
+    monthWords: 'tháng {month}: phải nộp {owed}, đúng hạn {on_time}, trễ hạn {late}, còn thiếu {missing}', province_crumb: 'Toàn tỉnh',
+    teachersRanked: 'Giáo viên của tổ, chậm nhất ở trên',
   },
   onboard: {
     title: 'Thêm trường mới', intro: 'Tạo trường, cấp học và mời hiệu trưởng. Trường nhận thư mục, danh mục hồ sơ và quy chế theo mẫu của Phòng.',
