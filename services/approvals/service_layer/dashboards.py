@@ -8,7 +8,7 @@ schools or submissions: the child rows are one indexed query on the progress cou
 identity projection for names and for the caller's right to the scope.
 
 Who sees what: province staff (chuyên viên Sở) their province and every unit and school in
-it; unit staff their unit and its schools; a principal (or vice-principal) their school.
+it; unit staff their unit and its schools; a principal, vice-principal or quản trị their school.
 Any other scope id is 404. Every view by oversight staff is written to the audit log.
 """
 from __future__ import annotations
@@ -24,19 +24,18 @@ from services.kernel.clock import Clock
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
 from services.kernel.periods import PeriodError, parse_school_year, school_year_of_month
 from services.kernel.permissions import (
-    DISTRICT_ROLES, HIEU_TRUONG, PHO_HIEU_TRUONG, PROVINCE_ROLES, require_principal,
+    DISTRICT_ROLES, HIEU_TRUONG, PHO_HIEU_TRUONG, PROVINCE_ROLES, QUAN_TRI, require_principal,
 )
 from services.kernel.principal import Principal
 
-LEVELS = ("province", "unit", "school")
 READ_ACTION = "approvals.dashboard.read"
+SCHOOL_VIEWERS = (HIEU_TRUONG, PHO_HIEU_TRUONG, QUAN_TRI)  # who in a school sees the whole school's view
 #: level → (its own counter kind, the child kinds, the field the children carry the scope id in)
 _SHAPE = {
     "province": ("province", ("district",), "province_id"),
     "unit": ("district", ("school",), "district_id"),
     "school": ("school", ("to", "teacher"), "tenant_id"),
 }
-_ROW_KIND = {"district": "unit", "school": "school", "to": "to", "teacher": "teacher"}
 FIGURES = ("owed", "on_time", "late", "missing", "awaiting", "awaiting_signature", "signing_overdue", "signed_late",
            "approved", "approval_seconds")
 
@@ -111,9 +110,9 @@ class DashboardService:
                 province_staff and p.province and school.get("province_id") == p.province):
             return Scope(level, scope_id, school)
         if p.tenant == scope_id:
-            if p.has_role(HIEU_TRUONG) or p.has_role(PHO_HIEU_TRUONG):
+            if any(p.has_role(r) for r in SCHOOL_VIEWERS):
                 return Scope(level, scope_id, school)
-            raise Forbidden("Chỉ hiệu trưởng, phó hiệu trưởng mới xem được bảng theo dõi của trường.")
+            raise Forbidden("Chỉ hiệu trưởng, phó hiệu trưởng, quản trị mới xem được bảng theo dõi của trường.")
         raise NotFound()
 
     # ----- the view ------------------------------------------------------------------------------
@@ -155,13 +154,15 @@ class DashboardService:
 
     def _rows(self, scope: Scope, children: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One row per child; a unit's schools with nothing counted yet are listed with zeros."""
-        if scope.level == "school":
-            units = {u["id"]: u.get("name") or u["id"] for u in (scope.school or {}).get("units") or []}
-            return [{"kind": _ROW_KIND[d["scope_kind"]], "id": d["scope_id"],
-                     "name": units.get(d["scope_id"], d["scope_id"]) if d["scope_kind"] == "to" else d["scope_id"],
-                     **({"unit": d.get("unit_id"), "unit_name": units.get(d.get("unit_id") or "")}
-                        if d["scope_kind"] == "teacher" else {}),
-                     **figures(d)} for d in children]
+        if scope.level == "school":  # every tổ (not a class) of the school, zeros included, then its teachers
+            all_units = (scope.school or {}).get("units") or []
+            units = {u["id"]: u.get("name") or u["id"] for u in all_units}
+            teams = {d["scope_id"]: d for d in children if d["scope_kind"] == "to"}
+            team_ids = [u["id"] for u in all_units if u.get("kind") != "lop"] + [t for t in teams if t not in units]
+            return [{"kind": "to", "id": tid, "name": units.get(tid, tid), **figures(teams.get(tid))} for tid in team_ids] + [
+                {"kind": "teacher", "id": d["scope_id"], "name": d["scope_id"], "unit": d.get("unit_id"),
+                 "unit_name": units.get(d.get("unit_id") or ""), **figures(d)}
+                for d in children if d["scope_kind"] == "teacher"]
         if scope.level == "unit":
             names = {s["_id"]: s.get("name") or s["_id"]
                      for s in SchoolDoc._get_collection().find({"district_id": scope.id}, {"name": 1})}
@@ -170,5 +171,3 @@ class DashboardService:
                     for sid in sorted(set(names) | set(seen))]
         return [{"kind": "unit", "id": d["scope_id"], "name": d["scope_id"], **figures(d)} for d in children]
 
-
-__all__ = ["DashboardService", "LEVELS", "READ_ACTION", "figures", "worst_first", "year_months"]
