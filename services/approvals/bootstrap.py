@@ -27,6 +27,7 @@ from .adapters.documents_service import DocumentsPort, HttpDocuments
 from .service_layer.corrections import CorrectionService
 from .service_layer.handlers import CatalogHandlers, IdentityHandlers
 from .service_layer.obligations import ObligationService
+from .service_layer.dashboards import DashboardService
 from .service_layer.progress import ProgressProjection
 from .service_layer.setup import SetupService
 from .service_layer.submissions import SubmissionService
@@ -47,6 +48,7 @@ class Container:
     submissions: SubmissionService
     corrections: CorrectionService
     progress: ProgressProjection
+    dashboards: DashboardService
     identity_consumer: IdempotentConsumer
     catalog_consumer: IdempotentConsumer
     progress_consumer: IdempotentConsumer
@@ -103,7 +105,8 @@ def bootstrap(
     setup.recompute = obligations.recompute  # setup's changes re-derive obligations, which read setup
     submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup, documents=documents)
     corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
-    progress = ProgressProjection()
+    progress = ProgressProjection(audit_log=runtime.audit)
+    dashboards = DashboardService(clock=runtime.clock, audit_log=runtime.audit)
     identity = IdentityHandlers(setup)
     identity_table: HandlerTable = {  # the school/membership projection
         SCHOOL_ONBOARDED.type: identity.school_onboarded,
@@ -115,7 +118,7 @@ def bootstrap(
                                                                           published.RECOMPUTED)}
     return Container(
         runtime=runtime, settings=settings, documents=documents, setup=setup, obligations=obligations, submissions=submissions,
-        corrections=corrections, progress=progress,
+        corrections=corrections, progress=progress, dashboards=dashboards,
         identity_consumer=runtime.consumer(IDENTITY_CONSUMER, identity_table),
         catalog_consumer=runtime.consumer(CATALOG_CONSUMER, catalog_table),
         progress_consumer=runtime.consumer(PROGRESS_CONSUMER, progress_table),

@@ -132,6 +132,19 @@ export async function progress(scope, id, period) {
   return { ...r, awaiting_approval: r.awaiting_approval ?? r.awaiting ?? 0 };
 }
 
+/**
+ * One dashboard view in one request: level province|unit|school and its id; {year, period, book}.
+ * → {level, id, name, year, period, book, total, rows (worst first: {kind, id, name, owed, on_time, late,
+ * missing, awaiting_approval, awaiting_signature, avg_approval_hours, late_or_missing_share, unit?}), trend: [{period, …}]}
+ */
+export function dashboard(level, id, { year, period, book } = {}) {
+  return api('approvals', `/dashboards/${level}/${encodeURIComponent(id)}`, { query: { year, period, book } });
+}
+/** The same view as an Excel workbook (object URL to download). */
+export function dashboardXlsx(level, id, { year, period, book } = {}) {
+  return blobUrl('approvals', `/dashboards/${level}/${encodeURIComponent(id)}`, { year, period, book, format: 'xlsx' });
+}
+
 // ---------- signing ----------
 /** My signing credentials (and, for the văn thư, the school's seal): {id, owner_kind, kind, subject, organisation, not_after, locked, revoked} */
 export async function credentials() { return items(await api('signing', '/credentials')); }

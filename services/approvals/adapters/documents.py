@@ -220,20 +220,37 @@ class CorrectionDoc(TenantOwned, OutboxMixin):
 
 
 class ProgressDoc(Document):
-    """Running totals for one scope (tổ, school, district) and period (month or school year)."""
+    """Running totals for one scope (teacher, tổ, school, unit, province), period (month or school year) and book.
 
-    meta = {"db_alias": ALIAS, "collection": "progress"}
-    id = StringField(primary_key=True)  # scope_kind:scope_id:period
+    A dashboard view reads every child of one scope in one query: the unit's schools by
+    ``district_id``, the province's units by ``province_id``, a school's tổ and teachers by
+    ``tenant_id`` (each with ``scope_kind``, ``period`` and ``book``).
+    """
+
+    meta = {"db_alias": ALIAS, "collection": "progress", "indexes": [
+        ("scope_kind", "district_id", "period", "book"),
+        ("scope_kind", "province_id", "period", "book"),
+        ("scope_kind", "tenant_id", "period", "book"),
+    ]}
+    id = StringField(primary_key=True)  # scope_kind:scope_id:period[:book]
     scope_kind = StringField()
     scope_id = StringField()
     period = StringField()
-    district_id = StringField()
+    book = StringField(default="*")  # a book type, or "*" for all books
+    district_id = StringField(null=True)
+    province_id = StringField(null=True)
     tenant_id = StringField(null=True)
+    unit_id = StringField(null=True)  # a teacher's tổ
     owed = IntField(default=0)
     on_time = IntField(default=0)
     late = IntField(default=0)
     missing = IntField(default=0)
     awaiting = IntField(default=0)
+    signing_overdue = IntField(default=0)
+    signed_late = IntField(default=0)
+    awaiting_signature = IntField(default=0)
+    approved = IntField(default=0)
+    approval_seconds = IntField(default=0)  # summed submission → approval delays (average = / approved)
     applied = ListField(StringField())  # the last event ids applied (bounded), for exactly-once retries
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.approvals.bootstrap import Container
+from services.approvals.entrypoints.xlsx import xlsx_response
 from services.approvals.adapters.repositories import aware
 from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFrame
 from services.kernel.periods import week_period
@@ -143,6 +144,13 @@ class ProgressQuery(_In):
     scope: Literal["to", "school", "district"] = "school"
     id: str | None = None
     period: str = Field(min_length=4, max_length=20)
+
+
+class DashboardQuery(_In):
+    year: str | None = Field(default=None, min_length=9, max_length=9)  # school year, e.g. 2025-2026
+    period: str | None = Field(default=None, min_length=4, max_length=20)  # the year or one of its months
+    book: str | None = Field(default=None, min_length=1, max_length=100)  # a book type; all books when absent
+    format: Literal["json", "xlsx"] = "json"
 
 
 class SigningStepOut(BaseModel):
@@ -403,6 +411,15 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
     def progress(query: ProgressQuery) -> dict:
         """Owed, on time, late, missing and awaiting approval for one tổ, school or district and period."""
         return c.progress.read(_me(), query.scope, query.id, query.period)
+
+    # ----- dashboards --------------------------------------------------------------------------------------------
+    @route(bp, "/dashboards/<any(province, unit, school):level>/<scope_id>", query=DashboardQuery, tags=["dashboards"],
+           raw_response="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    def dashboard(level: str, scope_id: str, query: DashboardQuery) -> Any:
+        """A province's units, a unit's schools or a school's tổ and teachers, worst first, with the year's trend."""
+        view = c.dashboards.view(_me(), level, scope_id, year=query.year, period=query.period, book=query.book,
+                                 export=query.format)
+        return xlsx_response(view) if query.format == "xlsx" else view
 
     return bp
 

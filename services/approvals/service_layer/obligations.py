@@ -77,7 +77,7 @@ class ObligationService:
         floors = self.setup.floors(school.district_id, info.levels, catalog)
         events = SchoolEventsRepository(scope=TenantScope.school(school_id, school.district_id))
         coll = ObligationDoc._get_collection()
-        deltas: dict[tuple[str | None, str, str], Counter[str]] = defaultdict(Counter)
+        deltas: dict[tuple[str | None, str | None, str | None, str, str], Counter[str]] = defaultdict(Counter)
         added = removed = changed = 0
         for year in self.setup.open_years(school.district_id):
             cal = school_calendar(self.frames, events, school.district_id, year)
@@ -91,29 +91,29 @@ class ObligationService:
                 scope["$or"] = [{"owner": person}, {"subject": {"$in": sorted({o.subject for o in desired.values()})}}]
             stored = {d["_id"]: d for d in coll.find(
                 scope,
-                {"due_at": 1, "active": 1, "satisfied": 1, "unit": 1, "owner": 1, "approval_due_at": 1,
+                {"due_at": 1, "active": 1, "satisfied": 1, "unit": 1, "owner": 1, "book_type": 1, "approval_due_at": 1,
                  "overdue_emitted": 1})}
             inserts = []
             for oid, o in desired.items():
                 d = stored.get(oid)
                 if d is None:
                     inserts.append(_new_doc(o, school.district_id))
-                    deltas[(o.unit, progress_period(o.due_at), year)]["owed"] += 1
+                    deltas[(o.unit, o.owner, o.book_type, progress_period(o.due_at), year)]["owed"] += 1
                     added += 1
                 elif d.get("satisfied"):
                     continue
                 elif not d.get("active"):
                     coll.update_one({"_id": oid}, {"$set": {"active": True, "overdue_emitted": False, **_moving(o)}})
-                    deltas[(o.unit, progress_period(o.due_at), year)]["owed"] += 1
+                    deltas[(o.unit, o.owner, o.book_type, progress_period(o.due_at), year)]["owed"] += 1
                     added += 1
                 elif (aware(d["due_at"]), aware(d.get("approval_due_at")), d.get("owner"), d.get("unit")) != (
                         o.due_at, o.approval_due_at, o.owner, o.unit):
                     # a moved due time, or a new tổ trưởng / GVCN taking over the tổ's or class's book
                     coll.update_one({"_id": oid}, {"$set": {"overdue_emitted": False, **_moving(o)}})
-                    old = deltas[(d.get("unit"), progress_period(aware(d["due_at"])), year)]
+                    old = deltas[(d.get("unit"), d.get("owner"), d.get("book_type"), progress_period(aware(d["due_at"])), year)]
                     old["owed"] -= 1
                     old["missing"] -= 1 if d.get("overdue_emitted") else 0
-                    deltas[(o.unit, progress_period(o.due_at), year)]["owed"] += 1
+                    deltas[(o.unit, o.owner, o.book_type, progress_period(o.due_at), year)]["owed"] += 1
                     changed += 1
             if inserts:
                 coll.insert_many(inserts, ordered=False)
@@ -123,7 +123,7 @@ class ObligationService:
                 coll.update_many({"_id": {"$in": gone}}, {"$set": {"active": False}})
                 for oid in gone:
                     d = stored[oid]
-                    old = deltas[(d.get("unit"), progress_period(aware(d["due_at"])), year)]
+                    old = deltas[(d.get("unit"), d.get("owner"), d.get("book_type"), progress_period(aware(d["due_at"])), year)]
                     old["owed"] -= 1
                     old["missing"] -= 1 if d.get("overdue_emitted") else 0
                 removed += len(gone)
@@ -134,8 +134,8 @@ class ObligationService:
                                   at=now, **counts)
             record(run, make_event(RECOMPUTED, {
                 "school": school_id, "reason": reason, **counts,
-                "deltas": [{"unit": u, "period": p, "year": y, **{k: v for k, v in n.items() if v}}
-                           for (u, p, y), n in deltas.items() if any(n.values())],
+                "deltas": [{"unit": u, "owner": who, "book": b, "period": p, "year": y, **{k: v for k, v in n.items() if v}}
+                           for (u, who, b, p, y), n in deltas.items() if any(n.values())],
             }, tenant=school_id, district=school.district_id, acting=None, now=now))
             run.save(force_insert=True)
         return counts

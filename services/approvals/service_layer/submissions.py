@@ -110,6 +110,7 @@ class SubmissionService:
         student's học bạ): it adds to what awaits approval, not to on time / late / missing.
         """
         now = self.clock.now()
+        was_signing = doc.state == "signing"  # the stored state, before this save
         pending, sub.pending_events = sub.pending_events, []
         for type_, data, acting in pending:
             name = type_.rsplit(".", 1)[1]
@@ -125,9 +126,16 @@ class SubmissionService:
                 data["progress"] = {"on_time" if sub.on_time else "late": -1, "awaiting": -1,
                                     **({"missing": 1} if overdue else {})}
             elif name == "signed" and sub.signing_overdue_emitted:
-                data["progress"] = {"signing_overdue": -1, "signed_late": 1}
+                data["progress"] = {"signing_overdue": -1, "signed_late": 1, "awaiting_signature": -1}
+            elif name == "signed":
+                data["progress"] = {"awaiting_signature": -1}
+            elif name == "signing_requested":  # a correction while signing asks again: still one awaiting
+                data["progress"] = {"awaiting_signature": 0 if was_signing else 1}
             elif type_ == SIGNATURE_OVERDUE:
                 data["progress"] = {"signing_overdue": 1}
+            elif name == "approved":
+                delay = (now - sub.submitted_at).total_seconds() if sub.submitted_at else 0
+                data["progress"] = {**PROGRESS[name], "approved": 1, "approval_seconds": max(0, int(delay))}
             elif name in PROGRESS:
                 data["progress"] = PROGRESS[name]
             record(doc, submission_event(type_, data, sub, book_name=self.setup.known_book_name(sub.tenant, sub.book_type),

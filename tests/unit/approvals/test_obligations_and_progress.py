@@ -135,7 +135,7 @@ def test_a_progress_event_retried_after_a_partial_failure_counts_once(api):
     projection = api.container.progress
     from services.approvals.service_layer import progress as module
     real = module.updates_for_event
-    module.updates_for_event = lambda e, d: real(e, d)[:2]  # the first two counters, then a crash
+    module.updates_for_event = lambda e, d, province=None: real(e, d, province)[:2]  # the first two, then a crash
     data = SUBMITTED.read(submitted)
     try:
         projection.apply(submitted, data)

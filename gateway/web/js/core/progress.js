@@ -24,18 +24,29 @@ export function rankWorstFirst(rows) {
   return [...rows].sort((a, b) => badness(b) - badness(a) || n(b.missing) - n(a.missing) || String(a.name).localeCompare(String(b.name), 'vi'));
 }
 
-export function progressTable(rows, { caption, link, ranked = false } = {}) {
+const BASIC = ['owed', 'on_time', 'late', 'missing', 'awaiting_approval'];
+const DASHBOARD = [...BASIC, 'awaiting_signature', 'avg_approval_hours'];
+
+/** avg_approval_hours is shown with one decimal (a dash when nothing was approved yet). */
+function cellText(r, k) {
+  if (k === 'avg_approval_hours') return r[k] === null || r[k] === undefined ? '–' : Number(r[k]).toLocaleString('vi-VN');
+  return String(n(r[k]));
+}
+
+/** A table of figures; ``full`` adds awaiting signature and the average approval delay (dashboards). */
+export function progressTable(rows, { caption, link, ranked = false, full = false } = {}) {
+  const cols = full ? DASHBOARD : BASIC;
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('app.scrollTable') }, h('table', {},
     caption ? h('caption', {}, caption) : null,
     h('thead', {}, h('tr', {},
       ranked ? h('th', { scope: 'col', class: 'num' }, t('progress.rank')) : null,
       h('th', { scope: 'col' }, t('progress.name')),
-      ['owed', 'on_time', 'late', 'missing', 'awaiting_approval'].map((k) => h('th', { scope: 'col', class: 'num' }, t(`progress.col.${k}`))),
+      cols.map((k) => h('th', { scope: 'col', class: 'num' }, t(`progress.col.${k}`))),
       h('th', { scope: 'col', class: 'num' }, t('progress.col.bad')))),
     h('tbody', {}, rows.map((r, i) => h('tr', {},
       ranked ? h('td', { class: 'num' }, String(i + 1)) : null,
       h('th', { scope: 'row' }, link ? h('a', { href: link(r) }, r.name || r.id) : (r.name || r.id)),
-      ['owed', 'on_time', 'late', 'missing', 'awaiting_approval'].map((k) => h('td', { class: 'num' }, String(n(r[k])))),
+      cols.map((k) => h('td', { class: 'num' }, cellText(r, k))),
       h('td', { class: 'num' }, `${Math.round(badness(r) * 100)}%`))))));
 }
 
@@ -71,6 +82,34 @@ export function progressChart(rows, title) {
       h('span', { class: 'bar-label' }, r.name || r.id,
         h('span', { class: 'visually-hidden' }, `: ${PARTS.map(([k]) => `${t(`progress.col.${k}`)} ${n(r[k])}`).join(', ')}, ${t('progress.col.owed')} ${n(r.owed)}`)),
       bar(r)))),
+    h('p', { class: 'legend', 'aria-hidden': 'true' }, PARTS.map(([k]) => h('span', { class: `sw-${k}` }, t(`progress.col.${k}`))),
+      h('span', { class: 'sw-rest' }, t('progress.col.rest'))));
+}
+
+/**
+ * The school year's trend: one stacked column per month (on time, awaiting approval, late, missing),
+ * scaled to the month with most owed; inline SVG that shrinks with the screen, summed up in words.
+ */
+export function trendChart(trend, title) {
+  const W = 600, H = 180, bw = W / Math.max(1, trend.length);
+  const max = Math.max(1, ...trend.map((m) => Math.max(n(m.owed), PARTS.reduce((acc, [k]) => acc + n(m[k]), 0))));
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H + 22}`, class: 'trend', width: '100%', role: 'img', 'aria-label': title });
+  trend.forEach((m, i) => {
+    const x = i * bw + 4;
+    svg.append(s('rect', { x, y: H - (H * n(m.owed)) / max, width: bw - 8, height: (H * n(m.owed)) / max, fill: '#e6eaf0' }));
+    let y = H;
+    for (const [k, colour] of PARTS) {
+      const hgt = (H * n(m[k])) / max;
+      if (hgt > 0) { y -= hgt; svg.append(s('rect', { x, y, width: bw - 8, height: hgt, fill: colour })); }
+    }
+    const label = s('text', { x: i * bw + bw / 2, y: H + 16, 'text-anchor': 'middle', 'font-size': 12, fill: '#333' });
+    label.textContent = `${Number(m.period.slice(5))}/${m.period.slice(2, 4)}`;
+    svg.append(label);
+  });
+  const words = trend.filter((m) => n(m.owed)).map((m) => t('dashboard.monthWords', {
+    month: `${Number(m.period.slice(5))}/${m.period.slice(0, 4)}`, owed: n(m.owed), on_time: n(m.on_time), late: n(m.late), missing: n(m.missing) }));
+  return h('figure', { class: 'chart' }, h('figcaption', { class: 'chart-title' }, title), svg,
+    h('p', { class: 'visually-hidden' }, words.join('; ')),
     h('p', { class: 'legend', 'aria-hidden': 'true' }, PARTS.map(([k]) => h('span', { class: `sw-${k}` }, t(`progress.col.${k}`))),
       h('span', { class: 'sw-rest' }, t('progress.col.rest'))));
 }

@@ -158,7 +158,7 @@ export default {
   },
   progress: {
     title: 'School progress', intro: 'Books owed, on time, late, missing and awaiting approval.', wholeSchool: 'Whole school', rank: 'Rank', period: 'Period', wholeYear: 'Whole school year {year}', month: '{month}/{year}', byUnit: 'By team', chartUnits: 'Progress by team', name: 'Name',
-    col: { owed: 'Owed', on_time: 'On time', late: 'Late', missing: 'Missing', awaiting_approval: 'Awaiting approval', bad: 'Late or missing', rest: 'Not yet due' },
+    col: { owed: 'Owed', on_time: 'On time', late: 'Late', missing: 'Missing', awaiting_approval: 'Awaiting approval', awaiting_signature: 'Awaiting signature', avg_approval_hours: 'Avg. approval (h)', bad: 'Late or missing', rest: 'Not yet due' },
     empty: 'No progress figures yet.', emptyText: 'Figures appear once teachers start submitting.',
   },
   district: {
@@ -194,6 +194,14 @@ export default {
     relation: { other_teacher: 'Between two teachers', earlier_year: 'With an earlier year’s plan' },
     estimate: 'Quick estimate: {percent}%',
     empty: 'No pair of plans is that alike.', emptyText: 'Try a lower minimum or another school year.',
+  },
+  dashboard: {
+    province: 'Progress of the province’s units', provinceIntro: 'Every commune, ward (or district office) of the province, the worst share of late and missing first.',
+    unitIntro: 'Every school of the unit, the worst share of late and missing first.',
+    units: 'Ranking: worst unit first', unitsChart: 'Progress of the units', unitsCaption: 'Units’ progress, worst first',
+    total: 'Total', trend: 'Month by month in school year {year}', export: 'Download as Excel', exporting: 'Preparing the file…',
+    monthWords: '{month}: owed {owed}, on time {on_time}, late {late}, missing {missing}', province_crumb: 'Whole province',
+    teachersRanked: 'Teachers of the team, worst first',
   },
   onboard: {
     unit: 'Unit', forUnit: 'A school of {name}.',

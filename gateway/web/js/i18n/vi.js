@@ -207,7 +207,7 @@ export default {
   progress: {
     title: 'Tiến độ nhà trường', intro: 'Số hồ sơ phải nộp, nộp đúng hạn, trễ hạn, còn thiếu và đang chờ duyệt.',
     wholeSchool: 'Toàn trường', rank: 'Hạng', period: 'Kỳ', wholeYear: 'Cả năm học {year}', month: 'Tháng {month}/{year}', byUnit: 'Theo tổ', chartUnits: 'Tiến độ hồ sơ theo tổ', name: 'Tên',
-    col: { owed: 'Phải nộp', on_time: 'Đúng hạn', late: 'Trễ hạn', missing: 'Còn thiếu', awaiting_approval: 'Chờ duyệt', bad: 'Trễ hoặc thiếu', rest: 'Chưa đến hạn' },
+    col: { owed: 'Phải nộp', on_time: 'Đúng hạn', late: 'Trễ hạn', missing: 'Còn thiếu', awaiting_approval: 'Chờ duyệt', awaiting_signature: 'Chờ ký', avg_approval_hours: 'Duyệt TB (giờ)', bad: 'Trễ hoặc thiếu', rest: 'Chưa đến hạn' },
     empty: 'Chưa có số liệu tiến độ.', emptyText: 'Số liệu xuất hiện khi giáo viên bắt đầu nộp hồ sơ.',
   },
   district: {
@@ -246,6 +246,14 @@ export default {
     relation: { other_teacher: 'Giữa hai giáo viên', earlier_year: 'Với kế hoạch của năm học trước' },
     estimate: 'Ước lượng nhanh: {percent}%',
     empty: 'Không có cặp kế hoạch nào giống nhau đến mức này.', emptyText: 'Thử hạ mức giống tối thiểu hoặc chọn năm học khác.',
+  },
+  dashboard: {
+    province: 'Tiến độ các đơn vị trong tỉnh', provinceIntro: 'Mọi xã, phường (hoặc Phòng GD&ĐT) của Sở, đơn vị có tỉ lệ trễ hạn và còn thiếu cao nhất ở trên.',
+    unitIntro: 'Mọi trường của đơn vị, trường có tỉ lệ trễ hạn và còn thiếu cao nhất ở trên.',
+    units: 'Xếp hạng: đơn vị chậm nhất ở trên', unitsChart: 'Biểu đồ tiến độ hồ sơ của các đơn vị', unitsCaption: 'Tiến độ hồ sơ của các đơn vị, xếp từ chậm nhất',
+    total: 'Tổng cộng', trend: 'Diễn biến theo tháng trong năm học {year}', export: 'Tải bảng Excel', exporting: 'Đang tạo tệp…',
+    monthWords: 'tháng {month}: phải nộp {owed}, đúng hạn {on_time}, trễ hạn {late}, còn thiếu {missing}', province_crumb: 'Toàn tỉnh',
+    teachersRanked: 'Giáo viên của tổ, chậm nhất ở trên',
   },
   onboard: {
     unit: 'Đơn vị', forUnit: 'Trường thuộc {name}.',

@@ -1,10 +1,11 @@
 /**
- * District pages: every school's progress ranked worst first with a chart, drilling down
- * school → tổ → teacher → document; onboarding a new school.
+ * Oversight pages: the province's units or the unit's schools ranked worst first with the year's
+ * trend, each view one request (``GET /dashboards/…``); drilling down school → tổ → teacher →
+ * document; an Excel export of any view; onboarding a new school.
  */
 import { h, mount, emptyState, field, errorAlert, busy, alertBox, stateBadge, fmtDateTime, formValues } from '../core/dom.js';
 import { t } from '../core/i18n.js';
-import { progressTable, progressChart, rankWorstFirst } from '../core/progress.js';
+import { progressTable, progressChart, trendChart } from '../core/progress.js';
 import { navigate } from '../core/router.js';
 import { periodPicker } from './school.js';
 import * as svc from '../services.js';
@@ -12,24 +13,66 @@ import * as svc from '../services.js';
 const DISTRICT = ['truong_phong', 'chuyen_vien', 'chuyen_vien_so'];
 const READ_REASON = 'Phòng GD&ĐT theo dõi tiến độ hồ sơ';
 
+/** A button that downloads the view as XLSX (the file is fetched with the bearer token). */
+function exportButton(level, id, query, fileName) {
+  const btn = h('button', { type: 'button', class: 'btn secondary' }, t('dashboard.export'));
+  const out = h('span', { 'aria-live': 'polite' });
+  btn.addEventListener('click', () => busy(btn, async () => {
+    try {
+      const href = await svc.dashboardXlsx(level, id, query);
+      const a = h('a', { href, download: fileName });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(href), 10000);
+      mount(out);
+    } catch (err) { mount(out, errorAlert(err)); }
+  }));
+  return h('div', { class: 'actions' }, btn, out);
+}
+
+/** Totals, ranked chart, table and the year's trend of one view. */
+function viewSections(view, { rowsTitle, chartTitle, caption, link }) {
+  const rows = view.rows;
+  return [
+    h('section', { class: 'card', 'aria-labelledby': 'dv-total' }, h('h2', { id: 'dv-total' }, t('dashboard.total')),
+      progressTable([{ ...view.total, name: view.name }], { full: true })),
+    rows.length ? [
+      h('section', { class: 'card', 'aria-labelledby': 'ds-chart' }, h('h2', { id: 'ds-chart' }, rowsTitle), progressChart(rows, chartTitle)),
+      h('section', { class: 'card', 'aria-labelledby': 'ds-table' }, h('h2', { id: 'ds-table' }, t('district.table')),
+        progressTable(rows, { ranked: true, full: true, caption, link }))]
+      : h('section', { class: 'card' }, emptyState(t('district.empty'), t('district.emptyText'))),
+    h('section', { class: 'card', 'aria-labelledby': 'dv-trend' }, h('h2', { id: 'dv-trend' }, t('dashboard.trend', { year: view.year })),
+      trendChart(view.trend, t('dashboard.trend', { year: view.year }))),
+  ];
+}
+
 export const districtPage = {
   title: 'district.title',
   roles: DISTRICT,
-  async render(el, ctx) {
-    const period = ctx.query.get('ky') || svc.schoolYearOf();
-    const schools = await svc.schools();
-    const rows = await Promise.all(schools.map((s) => svc.progress('school', s.id, period)
-      .then((r) => ({ ...r, id: s.id, name: s.name }))
-      .catch(() => ({ id: s.id, name: s.name, owed: 0 }))));
-    const ranked = rankWorstFirst(rows);
+  async render(el, ctx, user) {
+    const year = svc.schoolYearOf();
+    const period = ctx.query.get('ky') || year;
+    const unitId = ctx.query.get('don-vi');
+    const province = !unitId && user.roles.has('chuyen_vien_so') && user.province;
+    const level = province ? 'province' : 'unit';
+    const id = province ? user.province : (unitId || user.district);
+    const view = await svc.dashboard(level, id, { year, period });
+    const q = (extra) => `?ky=${encodeURIComponent(period)}${extra || ''}`;
+    const here = (p) => `/phong?ky=${encodeURIComponent(p)}${unitId ? `&don-vi=${encodeURIComponent(unitId)}` : ''}`;
     mount(el,
-      h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('district.title')), h('p', {}, t('district.intro')))),
-      periodPicker(period, (p) => navigate(`/phong?ky=${encodeURIComponent(p)}`)),
-      ranked.length ? [
-        h('section', { class: 'card', 'aria-labelledby': 'ds-chart' }, h('h2', { id: 'ds-chart' }, t('district.ranked')), progressChart(ranked, t('district.chart'))),
-        h('section', { class: 'card', 'aria-labelledby': 'ds-table' }, h('h2', { id: 'ds-table' }, t('district.table')),
-          progressTable(ranked, { ranked: true, caption: t('district.tableCaption'), link: (r) => `/phong/truong/${encodeURIComponent(r.id)}?ky=${encodeURIComponent(period)}` }))]
-        : h('section', { class: 'card' }, emptyState(t('district.empty'), t('district.emptyText'))));
+      unitId && user.roles.has('chuyen_vien_so') ? h('nav', { 'aria-label': t('district.breadcrumb') }, h('ol', { class: 'crumbs' },
+        h('li', {}, h('a', { href: `/phong${q()}` }, t('dashboard.province_crumb'))), h('li', {}, view.name))) : null,
+      h('div', { class: 'page-head' }, h('div', {},
+        h('h1', {}, province ? t('dashboard.province') : t('district.title')),
+        h('p', {}, province ? t('dashboard.provinceIntro') : t('dashboard.unitIntro')))),
+      periodPicker(period, (p) => navigate(here(p))),
+      exportButton(level, id, { year, period }, `bang-theo-doi-${id}-${period}.xlsx`),
+      province
+        ? viewSections(view, { rowsTitle: t('dashboard.units'), chartTitle: t('dashboard.unitsChart'), caption: t('dashboard.unitsCaption'),
+          link: (r) => `/phong${q(`&don-vi=${encodeURIComponent(r.id)}`)}` })
+        : viewSections(view, { rowsTitle: t('district.ranked'), chartTitle: t('district.chart'), caption: t('district.tableCaption'),
+          link: (r) => `/phong/truong/${encodeURIComponent(r.id)}${q()}` }));
   },
 };
 
@@ -41,17 +84,19 @@ export const schoolDrillPage = {
     const schoolId = ctx.params.school;
     const unitId = ctx.query.get('to');
     const person = ctx.query.get('gv');
-    const period = ctx.query.get('ky') || svc.schoolYearOf();
-    const school = await svc.school(schoolId);
+    const year = svc.schoolYearOf();
+    const period = ctx.query.get('ky') || year;
+    const view = await svc.dashboard('school', schoolId, { year, period });  // tổ and teachers in one answer
     const unitList = (await svc.units(schoolId)).filter((u) => u.kind !== 'lop');
     const unit = unitId ? unitList.find((u) => u.id === unitId) : null;
     if (unitId && !unit) ctx.notFound();
     const base = `/phong/truong/${encodeURIComponent(schoolId)}`;
     const q = (extra) => `?ky=${encodeURIComponent(period)}${extra || ''}`;
     const crumbs = [h('li', {}, h('a', { href: `/phong${q()}` }, t('district.title'))),
-      h('li', {}, unit ? h('a', { href: base + q() }, school.name) : school.name)];
-    let title = school.name;
+      h('li', {}, unit ? h('a', { href: base + q() }, view.name) : view.name)];
+    let title = view.name;
     let body;
+    const teams = view.rows.filter((r) => r.kind === 'to');
     if (unit && person) {
       const staff = await svc.people(schoolId).catch(() => []);
       const who = staff.find((p) => p.id === person);
@@ -67,23 +112,24 @@ export const schoolDrillPage = {
     } else if (unit) {
       title = unit.name;
       crumbs.push(h('li', {}, unit.name));
-      const staff = (await svc.people(schoolId).catch(() => [])).filter((p) => (p.memberships || []).some((m) => m.unit === unit.id || m.unit === unit.slug));
-      const totals = await svc.progress('to', unit.id, period).catch(() => null);
+      const staff = await svc.people(schoolId).catch(() => []);
+      const names = new Map(staff.flatMap((p) => [[p.id, p.full_name], [p.username, p.full_name]]));
+      const totals = teams.find((r) => r.id === unit.id);
+      const teachers = view.rows.filter((r) => r.kind === 'teacher' && r.unit === unit.id).map((r) => ({ ...r, name: names.get(r.id) || r.id }));
       body = [
-        totals ? progressTable([{ ...totals, name: unit.name }]) : null,
-        h('h2', {}, t('district.teachers')),
-        staff.length ? h('ul', { class: 'list' }, staff.map((p) => h('li', {},
-          h('a', { class: 'title', href: `${base}${q(`&to=${encodeURIComponent(unit.id)}&gv=${encodeURIComponent(p.id)}`)}` }, p.full_name),
-          h('span', { class: 'meta' }, p.position || '')))) : emptyState(t('district.noRows'))];
+        totals ? progressTable([{ ...totals, name: unit.name }], { full: true }) : null,
+        h('h2', {}, t('dashboard.teachersRanked')),
+        teachers.length ? progressTable(teachers, { ranked: true, full: true,
+          link: (r) => `${base}${q(`&to=${encodeURIComponent(unit.id)}&gv=${encodeURIComponent(r.id)}`)}` }) : emptyState(t('district.noRows'))];
     } else {
-      const rows = rankWorstFirst(await Promise.all(unitList.map((u) => svc.progress('to', u.id, period)
-        .then((r) => ({ ...r, id: u.id, name: u.name })).catch(() => ({ id: u.id, name: u.name, owed: 0 })))));
-      body = rows.length ? [progressChart(rows, t('district.chartUnits')),
-        progressTable(rows, { ranked: true, link: (r) => `${base}${q(`&to=${encodeURIComponent(r.id)}`)}` })] : emptyState(t('district.noRows'));
+      body = teams.length ? [progressChart(teams, t('district.chartUnits')),
+        progressTable(teams, { ranked: true, full: true, link: (r) => `${base}${q(`&to=${encodeURIComponent(r.id)}`)}` }),
+        trendChart(view.trend, t('dashboard.trend', { year: view.year }))] : emptyState(t('district.noRows'));
     }
     mount(el,
       h('nav', { 'aria-label': t('district.breadcrumb') }, h('ol', { class: 'crumbs' }, crumbs)),
       h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, title))),
+      unit || person ? null : exportButton('school', schoolId, { year, period }, `bang-theo-doi-${schoolId}-${period}.xlsx`),
       h('section', { class: 'card' }, body));
   },
 };

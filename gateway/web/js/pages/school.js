@@ -391,10 +391,12 @@ export const progressPage = {
     const unitList = (await svc.units(school).catch(() => [])).filter((u) => u.kind !== 'lop');
     const mayAll = user.roles.has('hieu_truong') || user.roles.has('pho_hieu_truong') || user.roles.has('quan_tri');
     const visible = mayAll ? unitList : unitList.filter((u) => user.unitRoles.some(([, uid]) => uid === u.id));
-    const [totals, ...perUnit] = await Promise.all([
-      mayAll ? svc.progress('school', school, period) : Promise.resolve(null),
-      ...visible.map((u) => svc.progress('to', u.id, period).then((r) => ({ ...r, id: u.id, name: u.name })).catch(() => null))]);
-    const rows = rankWorstFirst(perUnit.filter(Boolean));
+    // leaders: the school's dashboard, every tổ in one answer; a tổ trưởng: their own tổ
+    const view = mayAll ? await svc.dashboard('school', school, { year: svc.schoolYearOf(), period }) : null;
+    const totals = view ? view.total : null;
+    const rows = view ? view.rows.filter((r) => r.kind === 'to')
+      : rankWorstFirst((await Promise.all(visible.map((u) => svc.progress('to', u.id, period)
+        .then((r) => ({ ...r, id: u.id, name: u.name })).catch(() => null)))).filter(Boolean));
     mount(el, head('progress.title', 'progress.intro'),
       periodPicker(period, (p) => navigate(`/truong/tien-do?ky=${encodeURIComponent(p)}`)),
       totals ? h('section', { class: 'card', 'aria-labelledby': 'pg-all' }, h('h2', { id: 'pg-all' }, t('progress.wholeSchool')),
