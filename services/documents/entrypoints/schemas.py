@@ -1,7 +1,7 @@
 """Request and response models of the documents API (they also generate /openapi.json)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -23,6 +23,9 @@ class YearQuery(_Strict):
 class FolderQuery(_Strict):
     school_year: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}$")
     book: str | None = None
+    school: str | None = None
+    campaign: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=300)
 
 
 class GenerateFolders(_Strict):
@@ -47,11 +50,13 @@ class SearchQuery(_Strict):
     cursor: str | None = None
     limit: int = Field(default=50, ge=1, le=200)
     school: str | None = None
+    campaign: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=300)
 
 
 class ReadQuery(_Strict):
     school: str | None = None
+    campaign: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=300)
     rendition: Literal["pdf"] | None = None
 
@@ -69,6 +74,7 @@ class LinkQuery(_Strict):
     sig: str = Field(pattern=SIGNATURE_PATTERN)
     rendition: Literal["pdf"] | None = None
     school: str | None = None
+    campaign: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=300)
 
 
@@ -209,3 +215,14 @@ class SchoolCatalog(BaseModel):
     version: str
     levels: list[str]
     books: list[CatalogBook]
+
+
+class ReadLogQuery(_Strict):
+    """Filters of the school's read log (``GET /access-reads``)."""
+
+    person: str | None = Field(default=None, max_length=120)
+    unit: str | None = Field(default=None, max_length=120)
+    campaign: str | None = Field(default=None, max_length=64)
+    since: date | None = None
+    until: date | None = None
+    format: Literal["csv"] | None = None
