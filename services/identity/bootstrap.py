@@ -28,6 +28,7 @@ from .adapters.throttle_store import ThrottleStore
 from .domain.throttle import LockoutPolicy
 from .service_layer.access import Access
 from .service_layer.admin import AdminService
+from .service_layer.campaigns import CampaignService
 from .service_layer.delegations import DelegationService
 from .service_layer.signin import SignInService
 from .service_layer.staff_import import StaffImportService
@@ -51,6 +52,7 @@ class Container:
     signin: SignInService
     admin: AdminService
     delegations: DelegationService
+    campaigns: CampaignService
     staff_import: StaffImportService
 
     def outbox_collections(self) -> list[Collection]:
@@ -108,5 +110,6 @@ def bootstrap(
         runtime=runtime, settings=settings, keys=keys, hasher=hasher, box=box, mailer=mailer, directory=directory,
         tokens=tokens, signin=signin, admin=admin,
         delegations=DelegationService(access=access, audit=runtime.audit, clock=runtime.clock),
+        campaigns=CampaignService(audit=runtime.audit, clock=runtime.clock),
         staff_import=StaffImportService(admin=admin, access=access, clock=runtime.clock),
     )
