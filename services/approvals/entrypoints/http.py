@@ -127,6 +127,8 @@ class TurnQuery(_In):
 
 
 class InspectQuery(_In):
+    campaign: str | None = Field(default=None, max_length=64)
+    school: str | None = Field(default=None, max_length=120)
     reason: str | None = Field(default=None, max_length=500)
 
 
@@ -299,8 +301,8 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
 
     @route(bp, "/submissions/<submission_id>", query=InspectQuery, response=SubmissionOut, tags=["submissions"])
     def get_submission(submission_id: str, query: InspectQuery) -> dict:
-        """A submission with its steps, history and signing state (district staff give a reason)."""
-        return c.submissions.get(_me(), submission_id, reason=query.reason)
+        """A submission with its steps, history and signing state (inspectors name their campaign)."""
+        return c.submissions.get(_me(), submission_id, campaign=query.campaign, school=query.school, reason=query.reason)
 
     @route(bp, "/submissions/<submission_id>/submit", methods=["POST"], response=SubmissionOut, tags=["submissions"])
     def submit_draft(submission_id: str) -> dict:
