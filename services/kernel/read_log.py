@@ -2,25 +2,34 @@
 
 ``CrossTenantGrant.record_read`` writes one ``cross_tenant.read`` entry per read with the school as
 ``tenant``; this module lists one school's entries (tenant-isolated: the school is the caller's own)
-with the filters of the page "Ai đã xem hồ sơ của trường" and writes them as CSV.
+with the filters of the page "Ai đã xem hồ sơ của trường" (which merges the lists of the services
+and exports them).
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from .audit import AuditLog
 from .tenancy import READ_ACTION
 
-#: Column headers of the export, in the order of ``ReadRow`` fields.
-CSV_HEADERS = ("Thời điểm", "Người xem", "Tài khoản", "Đơn vị", "Đối tượng", "Mã đối tượng", "Căn cứ", "Đợt kiểm tra",
-               "Lý do")
+class ReadLogQuery(BaseModel):
+    """The query string of ``GET /access-reads`` (each service that serves cross-school reads)."""
 
-BASIS_LABELS = {"campaign": "Đợt kiểm tra", "standing": "Quyền quản lý thường xuyên"}
+    model_config = ConfigDict(extra="forbid")
+
+    person: str | None = Field(default=None, max_length=120)
+    unit: str | None = Field(default=None, max_length=120)
+    campaign: str | None = Field(default=None, max_length=64)
+    since: date | None = None
+    until: date | None = None
+
+    def filters(self) -> "ReadFilters":
+        return ReadFilters(self.person, self.unit, self.campaign, self.since, self.until)
 
 
 @dataclass(frozen=True)
@@ -34,10 +43,17 @@ class ReadFilters:
     until: date | None = None
 
 
-def school_reads(audit: AuditLog, school: str, filters: ReadFilters, *, labels: Mapping[str, str],
-                 limit: int = 500) -> list[dict[str, Any]]:
-    """The reads of ``school``'s records, newest first; ``labels`` names each record kind in Vietnamese."""
-    match: dict[str, Any] = {"action": READ_ACTION}
+#: The ``what`` of reads that cover every school of a unit at once (a unit's progress view): each of
+#: the unit's schools sees them in its log.
+UNIT_WIDE = "unit_progress"
+
+
+def school_reads(audit: AuditLog, school: str, district: str | None, filters: ReadFilters, *,
+                 labels: Mapping[str, str], limit: int = 500) -> list[dict[str, Any]]:
+    """The reads of ``school``'s records (and of views over its whole unit ``district``), newest
+    first; ``labels`` names each record kind in Vietnamese."""
+    match: dict[str, Any] = {"action": READ_ACTION, "$or": [
+        {"tenant": school}, {"tenant": None, "district": district or school, "data.what": UNIT_WIDE}]}
     if filters.person:
         match["actor"] = filters.person
     if filters.unit:
@@ -51,7 +67,7 @@ def school_reads(audit: AuditLog, school: str, filters: ReadFilters, *, labels: 
         span["$lt"] = (filters.until + timedelta(days=1)).isoformat()
     if span:
         match["at"] = span
-    return [_row(e, labels) for e in audit.entries(tenant=school, match=match, limit=limit)]
+    return [_row(e, labels) for e in audit.entries(match=match, limit=limit)]
 
 
 def _row(entry: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, Any]:
@@ -62,14 +78,3 @@ def _row(entry: Mapping[str, Any], labels: Mapping[str, str]) -> dict[str, Any]:
         "unit": data.get("unit"), "what": what, "what_label": labels.get(what, what), "object": entry.get("target"),
         "basis": data.get("basis") or "standing", "campaign": data.get("campaign"), "reason": data.get("reason"),
     }
-
-
-def reads_csv(rows: list[dict[str, Any]]) -> str:
-    """The rows as CSV (UTF-8 with BOM added by the caller for spreadsheet programs)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADERS)
-    for r in rows:
-        writer.writerow([r["at"], r["person_name"], r["person"], r["unit"] or "", r["what_label"], r["object"] or "",
-                         BASIS_LABELS.get(r["basis"], r["basis"]), r["campaign"] or "", r["reason"] or ""])
-    return out.getvalue()

@@ -13,10 +13,12 @@ from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFram
 from services.kernel.periods import week_period
 from services.approvals.domain.deadlines import rule_to_data
 from services.approvals.service_layer.common import domain_errors
+from services.approvals.service_layer.read_log import record_progress_read, school_log
 from services.approvals.service_layer.setup import REMOVED_BOOK
 from services.kernel.api import Api
 from services.kernel.context import current_principal
 from services.kernel.permissions import require_principal
+from services.kernel.read_log import ReadLogQuery
 from services.kernel.tenancy import TenantScope
 
 Sha256 = Field(pattern=r"^[0-9a-f]{64}$")
@@ -404,7 +406,14 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
     @route(bp, "/progress", query=ProgressQuery, tags=["progress"])
     def progress(query: ProgressQuery) -> dict:
         """Owed, on time, late, missing and awaiting approval for one tổ, school or district and period."""
-        return c.progress.read(_me(), query.scope, query.id, query.period)
+        totals = c.progress.read(_me(), query.scope, query.id, query.period)
+        record_progress_read(c.runtime.audit, _me(), query.scope, totals["id"], query.period)
+        return totals
+
+    @route(bp, "/access-reads", query=ReadLogQuery, tags=["access"])
+    def access_reads(query: ReadLogQuery) -> dict:
+        """Who of an oversight unit read this school's submissions and progress, when, and on what basis."""
+        return {"items": school_log(c.runtime.audit, _me(), query.filters())}
 
     return bp
 

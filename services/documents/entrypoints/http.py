@@ -22,7 +22,7 @@ from services.documents.service_layer.uploads import UploadRequest, UploadResult
 from services.kernel.api import Api, json_depth_exceeds
 from services.kernel.context import current_principal
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
-from services.kernel.read_log import ReadFilters, reads_csv, school_reads
+from services.kernel.read_log import ReadLogQuery, school_reads
 from services.kernel.permissions import require_principal, require_service
 
 from . import schemas as s
@@ -191,18 +191,14 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         c.reads.check_link(ctx, version_id, expires=query.expires, sig=query.sig, rendition=rendition)
         return stream_download(c.reads.download(ctx, version_id, rendition=rendition))
 
-    @api.route(bp, "/access-reads", query=s.ReadLogQuery, tags=["access"], raw_response="text/csv")
-    def access_reads(query: s.ReadLogQuery) -> dict | Response:
+    @api.route(bp, "/access-reads", query=ReadLogQuery, tags=["access"])
+    def access_reads(query: ReadLogQuery) -> dict:
         """Who of an oversight unit read this school's records, when, and under which campaign
-        (the school's leadership only; ``?format=csv`` exports it)."""
+        (the school's leadership only)."""
         ctx = school_context(current_principal())
         if not ctx.actor.is_leadership:
             raise Forbidden("Chỉ lãnh đạo nhà trường mới xem được nhật ký truy cập hồ sơ.")
-        rows = school_reads(audit, ctx.school.id, ReadFilters(query.person, query.unit, query.campaign, query.since,
-                                                              query.until), labels=READ_LABELS)
-        if query.format == "csv":
-            return Response("\ufeff" + reads_csv(rows), mimetype="text/csv", headers={
-                "Content-Disposition": "attachment; filename=\"nhat-ky-truy-cap.csv\"", "Cache-Control": "private, no-store"})
+        rows = school_reads(audit, ctx.school.id, ctx.school.district_id, query.filters(), labels=READ_LABELS)
         return {"items": rows}
 
     @api.route(bp, "/locks", tags=["locks"])

@@ -1,7 +1,7 @@
 """Request and response models of the documents API (they also generate /openapi.json)."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -216,13 +216,3 @@ class SchoolCatalog(BaseModel):
     levels: list[str]
     books: list[CatalogBook]
 
-
-class ReadLogQuery(_Strict):
-    """Filters of the school's read log (``GET /access-reads``)."""
-
-    person: str | None = Field(default=None, max_length=120)
-    unit: str | None = Field(default=None, max_length=120)
-    campaign: str | None = Field(default=None, max_length=64)
-    since: date | None = None
-    until: date | None = None
-    format: Literal["csv"] | None = None
