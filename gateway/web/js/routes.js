@@ -8,6 +8,7 @@ import signing from './pages/signing.js';
 import clerk from './pages/clerk.js';
 import { rulesPage, staffPage, locksPage, progressPage, delegationPage } from './pages/school.js';
 import { districtPage, schoolDrillPage, onboardPage } from './pages/district.js';
+import { campaignsPage, readLogPage } from './pages/inspection.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -20,6 +21,7 @@ export const R = {
   delegators: ['hieu_truong', 'to_truong'],
   district: ['truong_phong', 'chuyen_vien', 'chuyen_vien_so'],
   onboard: ['truong_phong'],
+  readLog: ['hieu_truong', 'pho_hieu_truong', 'quan_tri'],
 };
 
 export const ROUTES = [
@@ -39,6 +41,8 @@ export const ROUTES = [
   ['/phong', districtPage],
   ['/phong/truong/:school', schoolDrillPage],
   ['/phong/them-truong', onboardPage],
+  ['/truong/ai-da-xem', readLogPage],
+  ['/phong/dot-kiem-tra', campaignsPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -55,9 +59,11 @@ export const NAV = [
     { path: '/truong/nhan-su', label: 'nav.staff', roles: R.schoolAdmin },
     { path: '/truong/khoa-so', label: 'nav.locks', roles: R.schoolAdmin },
     { path: '/uy-quyen', label: 'nav.delegation', roles: R.delegators },
+    { path: '/truong/ai-da-xem', label: 'nav.reads', roles: R.readLog },
   ] },
   { label: 'nav.district', items: [
     { path: '/phong', label: 'nav.schools', roles: R.district },
+    { path: '/phong/dot-kiem-tra', label: 'nav.campaigns', roles: R.district },
     { path: '/phong/them-truong', label: 'nav.onboard', roles: R.onboard },
   ] },
   { label: 'nav.public', items: [
