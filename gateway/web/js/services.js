@@ -158,8 +158,8 @@ export function revokeDelegation(schoolId, id) {
 }
 export function onboardSchool(body) { return api('identity', '/schools', { method: 'POST', body }); }
 
-// ---------- documents: district reads (audited with a reason) ----------
-/** Documents of a school the caller may see; district staff give the reason of the read. */
+// ---------- documents: inspectors' reads (inside a campaign: {school, campaign}) ----------
+/** Documents of a school the caller may see; inspectors name the school and their campaign. */
 export async function searchDocuments(query) { return items(await api('documents', '/documents', { query })); }
 
 // ---------- inspection campaigns and the school's read log ----------

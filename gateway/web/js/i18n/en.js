@@ -181,7 +181,7 @@ export default {
   },
   district: {
     title: 'Schools’ progress', intro: 'Every school of the district, the worst share of late and missing first.', ranked: 'Ranking: worst first', chart: 'Progress of the schools',
-    table: 'Figures', tableCaption: 'Schools’ progress, worst first', school: 'School progress', breadcrumb: 'Breadcrumb', chartUnits: 'Progress by team', teachers: 'Teachers of the team', updated: 'updated {time}', noRows: 'No figures yet.', noDocs: 'This teacher owes nothing yet.', empty: 'No school has figures yet.', emptyText: 'Figures appear once schools start submitting.',
+    table: 'Figures', tableCaption: 'Schools’ progress, worst first', school: 'School progress', breadcrumb: 'Breadcrumb', chartUnits: 'Progress by team', teachers: 'Teachers of the team', updated: 'updated {time}', noRows: 'No figures yet.', noDocs: 'This teacher owes nothing yet.', needCampaign: 'A school’s records can only be read inside a running inspection campaign that includes the school.', openCampaign: 'Open a campaign', empty: 'No school has figures yet.', emptyText: 'Figures appear once schools start submitting.',
   },
   onboard: {
     title: 'Add a school', intro: 'Create the school and invite its principal. It receives folders, catalog and rules from the district’s templates.', school: 'School',

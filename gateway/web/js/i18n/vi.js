@@ -232,7 +232,7 @@ export default {
     title: 'Tiến độ các trường', intro: 'Mọi trường trong huyện, trường có tỉ lệ trễ hạn và còn thiếu cao nhất ở trên.',
     ranked: 'Xếp hạng: trường chậm nhất ở trên', chart: 'Biểu đồ tiến độ hồ sơ của các trường', table: 'Số liệu chi tiết',
     tableCaption: 'Tiến độ hồ sơ của các trường, xếp từ chậm nhất', school: 'Tiến độ của trường', breadcrumb: 'Vị trí',
-    chartUnits: 'Tiến độ theo tổ', teachers: 'Giáo viên của tổ', updated: 'cập nhật {time}', noRows: 'Chưa có số liệu.', noDocs: 'Giáo viên này chưa có hồ sơ phải nộp.',
+    chartUnits: 'Tiến độ theo tổ', teachers: 'Giáo viên của tổ', updated: 'cập nhật {time}', noRows: 'Chưa có số liệu.', noDocs: 'Giáo viên này chưa có hồ sơ phải nộp.', needCampaign: 'Hồ sơ của trường chỉ xem được trong một đợt kiểm tra đang diễn ra có trường này.', openCampaign: 'Mở đợt kiểm tra',
     empty: 'Chưa có số liệu của trường nào.', emptyText: 'Số liệu xuất hiện khi các trường bắt đầu nộp hồ sơ.',
   },
   onboard: {
