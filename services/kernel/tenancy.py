@@ -23,6 +23,7 @@ import mongoengine
 from mongoengine import StringField
 
 from .audit import AuditLog
+from .clock import SystemClock
 from .errors import Forbidden, NotFound
 from .permissions import CHUYEN_VIEN_SO, DISTRICT_ROLES
 from .principal import CampaignGrant, Principal
@@ -91,7 +92,7 @@ def grant_cross_tenant(principal: Principal, *, reason: str | None, audit: Audit
     """
     held: CampaignGrant | None = None
     if campaign:
-        stamp = int((now or datetime.now().astimezone()).timestamp())
+        stamp = int((now or SystemClock().now()).timestamp())
         held = next((g for g in principal.grants if g.campaign == campaign and g.active(stamp)), None)
         if held is None:
             raise NotFound("Không có đợt kiểm tra này hoặc đợt kiểm tra đã kết thúc.")

@@ -2,10 +2,18 @@
 campaign and progress views under the standing right; nothing of another school appears there."""
 from __future__ import annotations
 
-from test_hoc_ba_flow import hoc_ba  # noqa: F401  (fixture)  # type: ignore[import-not-found]
+import hashlib
 
 
-def test_the_school_log_lists_campaign_and_progress_reads_and_nothing_of_another_school(api, hoc_ba) -> None:  # noqa: F811
+def _hoc_ba(api) -> dict:
+    ob = api.obligation("thhp.giaovien", "hoc_ba", "cuoi_hk1", "2025-2026")
+    return api.ok("POST", "/submissions", "thhp.giaovien", {
+        "obligation_id": ob["id"], "document_id": "hoc-ba-4a", "version_id": "hb-v1",
+        "sha256": hashlib.sha256(b"hb-v1").hexdigest()})
+
+
+def test_the_school_log_lists_campaign_and_progress_reads_and_nothing_of_another_school(api) -> None:
+    hoc_ba = _hoc_ba(api)
     until = int(api.clock.now().timestamp()) + 7 * 86400
     grant = {"campaign": "dkt-hb", "schools": ["th-hoa-phong"], "books": ["hoc_ba"], "year": None, "until": until}
     inspector = api.inspector_token("pgd.chuyenvien", grant)
