@@ -28,6 +28,7 @@ from .adapters.throttle_store import ThrottleStore
 from .domain.throttle import LockoutPolicy
 from .service_layer.access import Access
 from .service_layer.admin import AdminService
+from .service_layer.campaigns import CampaignService
 from .service_layer.delegations import DelegationService
 from .service_layer.oversight import OversightService
 from .service_layer.signin import SignInService
@@ -53,6 +54,7 @@ class Container:
     admin: AdminService
     delegations: DelegationService
     oversight: OversightService
+    campaigns: CampaignService
     staff_import: StaffImportService
 
     def outbox_collections(self) -> list[Collection]:
@@ -111,5 +113,6 @@ def bootstrap(
         tokens=tokens, signin=signin, admin=admin,
         delegations=DelegationService(access=access, audit=runtime.audit, clock=runtime.clock),
         oversight=OversightService(admin=admin, audit=runtime.audit, clock=runtime.clock),
+        campaigns=CampaignService(audit=runtime.audit, clock=runtime.clock),
         staff_import=StaffImportService(admin=admin, access=access, clock=runtime.clock),
     )

@@ -101,9 +101,11 @@ class AuditLog:
         except DuplicateKeyError:
             pass  # a later entry already moved the head
 
-    def entries(self, *, tenant: str | None = None, target: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        """Latest entries first, optionally for one tenant or one target."""
-        q: dict[str, Any] = {}
+    def entries(self, *, tenant: str | None = None, target: str | None = None, limit: int = 100,
+                match: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Latest entries first, optionally for one tenant or one target and matching ``match``
+        (a MongoDB filter on the entries' fields, e.g. ``{"action": ..., "data.campaign": ...}``)."""
+        q: dict[str, Any] = dict(match or {})
         if tenant is not None:
             q["tenant"] = tenant
         if target is not None:

@@ -29,6 +29,21 @@ class Delegation:
 
 
 @dataclass(frozen=True)
+class CampaignGrant:
+    """Read access an inspection campaign (đợt kiểm tra) gives its team: these schools, these book
+    types (empty: every book) and this school year (None: every year), until ``until`` (epoch s)."""
+
+    campaign: str
+    schools: tuple[str, ...]
+    books: tuple[str, ...] = ()
+    year: str | None = None
+    until: int = 0
+
+    def active(self, now: int) -> bool:
+        return now < self.until
+
+
+@dataclass(frozen=True)
 class Principal:
     """The verified caller. ``tenant`` is the school (None for district/province staff and services)."""
 
@@ -40,6 +55,7 @@ class Principal:
     roles: frozenset[str] = frozenset()
     unit_roles: frozenset[tuple[str, str]] = frozenset()
     act: tuple[Delegation, ...] = ()
+    grants: tuple[CampaignGrant, ...] = ()
     client_id: str | None = None
     is_service: bool = False
     claims: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -85,6 +101,17 @@ class Principal:
                 )
                 for d in (claims.get("act") or [])
                 if isinstance(d, Mapping)
+            ),
+            grants=tuple(
+                CampaignGrant(
+                    campaign=str(g["campaign"]),
+                    schools=tuple(str(x) for x in g.get("schools") or ()),
+                    books=tuple(str(x) for x in g.get("books") or ()),
+                    year=g.get("year"),
+                    until=int(g.get("until") or 0),
+                )
+                for g in (claims.get("grants") or [])
+                if isinstance(g, Mapping) and g.get("campaign")
             ),
             client_id=claims.get("client_id"),
             is_service=SERVICE_ROLE in roles,

@@ -228,6 +228,16 @@ def test_district_user_sees_the_schools_ranked_worst_first(new_page, sign_in, ca
     assert len(shares) >= 3 and shares == sorted(shares, reverse=True)
     expect(page.locator("figure.chart svg.bar")).to_have_count(len(shares))
     capture(page, "phong-cac-truong")
+    # Reading a school's books (down to a teacher's documents) needs an inspection campaign: open one,
+    # and sign in again so the token carries it.
+    page.goto("/phong/dot-kiem-tra")
+    page.get_by_label("Tên đợt kiểm tra").fill("Kiểm tra hồ sơ chuyên môn Hòa Phong")
+    page.get_by_label("Trường Tiểu học Hòa Phong").check()
+    page.get_by_label("Kết thúc").fill((date.today() + timedelta(days=14)).isoformat())
+    page.get_by_role("button", name="Mở đợt kiểm tra").click()
+    expect(page.get_by_role("status").filter(has_text="Đã mở đợt kiểm tra")).to_be_visible()
+    page = new_page()
+    sign_in(page, DISTRICT)
     page.goto("/phong/truong/th-hoa-phong")
     crumbs = page.get_by_role("navigation", name="Vị trí")
     expect(crumbs).to_contain_text("Trường Tiểu học Hòa Phong")

@@ -10,6 +10,7 @@ import { rulesPage, staffPage, locksPage, progressPage, delegationPage } from '.
 import { districtPage, schoolDrillPage, onboardPage } from './pages/district.js';
 import { provincePage, unitPage } from './pages/oversight.js';
 import { similarPage } from './pages/similar.js';
+import { campaignsPage, readLogPage } from './pages/inspection.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -24,6 +25,7 @@ export const R = {
   onboard: ['truong_phong', 'chuyen_vien_so'],
   unitStaff: ['truong_phong', 'chuyen_vien'],
   province: ['chuyen_vien_so'],
+  readLog: ['hieu_truong', 'pho_hieu_truong', 'quan_tri'],
 };
 
 export const ROUTES = [
@@ -47,6 +49,8 @@ export const ROUTES = [
   ['/don-vi', unitPage],
   ['/don-vi/:unit', unitPage],
   ['/phong/ke-hoach-giong-nhau', similarPage],
+  ['/truong/ai-da-xem', readLogPage],
+  ['/phong/dot-kiem-tra', campaignsPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -63,9 +67,11 @@ export const NAV = [
     { path: '/truong/nhan-su', label: 'nav.staff', roles: R.schoolAdmin },
     { path: '/truong/khoa-so', label: 'nav.locks', roles: R.schoolAdmin },
     { path: '/uy-quyen', label: 'nav.delegation', roles: R.delegators },
+    { path: '/truong/ai-da-xem', label: 'nav.reads', roles: R.readLog },
   ] },
   { label: 'nav.district', items: [
     { path: '/phong', label: 'nav.schools', roles: R.district },
+    { path: '/phong/dot-kiem-tra', label: 'nav.campaigns', roles: R.district },
     { path: '/phong/them-truong', label: 'nav.onboard', roles: R.onboard },
     { path: '/don-vi', label: 'nav.unit', roles: R.unitStaff },
     { path: '/so', label: 'nav.province', roles: R.province },

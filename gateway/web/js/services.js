@@ -193,6 +193,19 @@ export async function unitStaff(id) { return items(await api('identity', `/distr
 /** → {staff, created, temporary_password} */
 export function addUnitStaff(id, body) { return api('identity', `/districts/${encodeURIComponent(id)}/staff`, { method: 'POST', body }); }
 
-// ---------- documents: district reads (audited with a reason) ----------
-/** Documents of a school the caller may see; district staff give the reason of the read. */
+// ---------- documents: inspectors' reads (inside a campaign: {school, campaign}) ----------
+/** Documents of a school the caller may see; inspectors name the school and their campaign. */
 export async function searchDocuments(query) { return items(await api('documents', '/documents', { query })); }
+
+// ---------- inspection campaigns and the school's read log ----------
+// campaign: {id, name, district_id, province_id, schools, books, school_year, team, starts_at, until, opened_by, active}
+export async function campaigns() { return items(await api('identity', '/campaigns')); }
+export function openCampaign(body) { return api('identity', '/campaigns', { method: 'POST', body }); }
+/**
+ * Every cross-school read of the caller's school, newest first: documents' and approvals' lists
+ * merged. row: {at, person, person_name, unit, what, what_label, object, basis, campaign, reason}
+ */
+export async function schoolReads(filters = {}) {
+  const lists = await Promise.all(['documents', 'approvals'].map(async (s) => items(await api(s, '/access-reads', { query: filters }))));
+  return lists.flat().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+}

@@ -335,6 +335,7 @@ def save_with_revision(doc: SubmissionDoc | CorrectionDoc) -> None:
 
 class SubmissionRepository(TenantRepository[SubmissionDoc]):
     document = SubmissionDoc
+    campaign_fields = {"book": "book_type", "year": "school_year"}
 
     def waiting_for(self, keys: list[str], *, cursor: str | None, limit: int) -> tuple[list[SubmissionDoc], str | None]:
         return keyset_page(self.query(waiting__in=keys), "waiting_since", cursor=cursor, limit=limit)

@@ -14,10 +14,12 @@ from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFram
 from services.kernel.periods import week_period
 from services.approvals.domain.deadlines import rule_to_data
 from services.approvals.service_layer.common import domain_errors
+from services.approvals.service_layer.read_log import record_progress_read, school_log
 from services.approvals.service_layer.setup import REMOVED_BOOK
 from services.kernel.api import Api
 from services.kernel.context import current_principal
 from services.kernel.permissions import require_principal
+from services.kernel.read_log import ReadLogQuery
 from services.kernel.tenancy import TenantScope
 
 Sha256 = Field(pattern=r"^[0-9a-f]{64}$")
@@ -128,6 +130,8 @@ class TurnQuery(_In):
 
 
 class InspectQuery(_In):
+    campaign: str | None = Field(default=None, max_length=64)
+    school: str | None = Field(default=None, max_length=120)
     reason: str | None = Field(default=None, max_length=500)
 
 
@@ -307,8 +311,8 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
 
     @route(bp, "/submissions/<submission_id>", query=InspectQuery, response=SubmissionOut, tags=["submissions"])
     def get_submission(submission_id: str, query: InspectQuery) -> dict:
-        """A submission with its steps, history and signing state (district staff give a reason)."""
-        return c.submissions.get(_me(), submission_id, reason=query.reason)
+        """A submission with its steps, history and signing state (inspectors name their campaign)."""
+        return c.submissions.get(_me(), submission_id, campaign=query.campaign, school=query.school, reason=query.reason)
 
     @route(bp, "/submissions/<submission_id>/submit", methods=["POST"], response=SubmissionOut, tags=["submissions"])
     def submit_draft(submission_id: str) -> dict:
@@ -410,7 +414,14 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
     @route(bp, "/progress", query=ProgressQuery, tags=["progress"])
     def progress(query: ProgressQuery) -> dict:
         """Owed, on time, late, missing and awaiting approval for one tổ, school or district and period."""
-        return c.progress.read(_me(), query.scope, query.id, query.period)
+        totals = c.progress.read(_me(), query.scope, query.id, query.period)
+        record_progress_read(c.runtime.audit, _me(), query.scope, totals["id"], query.period)
+        return totals
+
+    @route(bp, "/access-reads", query=ReadLogQuery, tags=["access"])
+    def access_reads(query: ReadLogQuery) -> dict:
+        """Who of an oversight unit read this school's submissions and progress, when, and on what basis."""
+        return {"items": school_log(c.runtime.audit, _me(), query.filters())}
 
     # ----- dashboards --------------------------------------------------------------------------------------------
     @route(bp, "/dashboards/<any(province, unit, school):level>/<scope_id>", query=DashboardQuery, tags=["dashboards"],

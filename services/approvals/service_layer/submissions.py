@@ -193,8 +193,10 @@ class SubmissionService:
         holders += [(sub.issue_role, None)] if sub.issue_role else []
         return any(p.may_act_as(role, unit, sub.book_type, now=now)[0] for role, unit in holders)
 
-    def get(self, actor: Principal, submission_id: str, *, reason: str | None = None) -> dict[str, Any]:
-        """A submission for its participants; services by id; district staff by an audited inspection grant."""
+    def get(self, actor: Principal, submission_id: str, *, campaign: str | None = None, school: str | None = None,
+            reason: str | None = None) -> dict[str, Any]:
+        """A submission for its participants; services by id; oversight staff inside the scope of an
+        inspection campaign their token carries, on one school of it (404 outside the scope or after its end)."""
         p = require_principal(actor)
         if p.is_service:
             doc = find_submission_for_service(submission_id)
@@ -202,8 +204,16 @@ class SubmissionService:
                 raise NotFound()
             return self.view(submission_from_doc(doc))
         if is_district_staff(p) and not p.tenant:
-            grant = grant_cross_tenant(p, reason=reason or "", audit=self.audit)
-            return self.view(submission_from_doc(SubmissionRepository(scope=TenantScope.across(grant)).get(submission_id)))
+            if not campaign:
+                raise Forbidden("Cán bộ Phòng/Sở xem hồ sơ của trường trong một đợt kiểm tra: hãy chọn đợt kiểm tra.",
+                                field="campaign")
+            grant = grant_cross_tenant(p, reason=reason, audit=self.audit, campaign=campaign, now=self.clock.now())
+            held = grant.campaign
+            school = school or (held.schools[0] if held is not None and len(held.schools) == 1 else None)
+            if not school:
+                raise ValidationFailed("Hãy chọn trường cần xem trong đợt kiểm tra.", field="school")
+            scope = TenantScope.across(grant, tenant=school)
+            return self.view(submission_from_doc(SubmissionRepository(scope=scope).get(submission_id)))
         sub = self.load(p, submission_id)[1]
         if not self.may_read(p, sub):
             raise Forbidden("Bạn không tham gia hồ sơ này nên không được xem.")

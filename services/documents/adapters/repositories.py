@@ -19,10 +19,12 @@ class SchoolRepository(TenantRepository[SchoolRecord]):
 
 class FolderRepository(TenantRepository[FolderRecord]):
     document = FolderRecord
+    campaign_fields = {"book": "book", "year": "school_year"}
 
 
 class DocumentRepository(TenantRepository[DocumentRecord]):
     document = DocumentRecord
+    campaign_fields = {"book": "book", "year": "school_year"}
 
 
 class VersionRepository(TenantRepository[VersionRecord]):

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, request, stream_with_context
 from services.documents.bootstrap import Container
 from services.documents.domain.catalog import BASE_CATALOGS
 from services.documents.domain.locks import LockScope
-from services.documents.service_layer.access import current_school_year, read_context, school_context
+from services.documents.service_layer.access import CallerContext, current_school_year, read_context, school_context
 from services.documents.service_layer.locks import lock_dict
 from services.documents.service_layer.reads import Download, SearchFilters, safe_ascii
 from services.documents.service_layer.similarity import SimilarQuery
@@ -22,13 +22,18 @@ from services.documents.service_layer.templates import effective_level_catalog
 from services.documents.service_layer.uploads import UploadRequest, UploadResult
 from services.kernel.api import Api, json_depth_exceeds
 from services.kernel.context import current_principal
-from services.kernel.errors import NotFound, ValidationFailed
+from services.kernel.errors import Forbidden, NotFound, ValidationFailed
+from services.kernel.read_log import ReadLogQuery, school_reads
 from services.kernel.permissions import require_principal, require_service
 
 from . import schemas as s
 from .views import document_view, export_view, folder_view, version_view
 
 BASE = "/api/v1"
+
+#: What each record kind is called in the school's read log.
+READ_LABELS = {"SchoolRecord": "Thông tin trường", "FolderRecord": "Thư mục hồ sơ", "DocumentRecord": "Hồ sơ",
+               "VersionRecord": "Phiên bản tệp"}
 
 
 def _reason(query_reason: str | None) -> str | None:
@@ -53,6 +58,12 @@ def _upload_request(query: s.UploadQuery, document_id: str | None = None) -> Upl
 def documents_blueprint(c: Container, api: Api) -> Blueprint:
     bp = Blueprint("documents", __name__, url_prefix=BASE)
     audit = c.runtime.audit
+
+    def read(query: s.SearchQuery | s.ReadQuery | s.LinkQuery | s.FolderQuery) -> CallerContext:
+        """The caller's read context for a query naming (for inspectors) the school and campaign."""
+        return read_context(current_principal(), school=query.school, campaign=query.campaign or
+                            request.headers.get("X-Campaign"), reason=_reason(query.reason), audit=audit,
+                            now=c.runtime.clock.now())
 
     def year(value: str | None) -> str:
         return value or current_school_year(c.runtime.clock.now())
@@ -97,8 +108,8 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
 
     @api.route(bp, "/folders", query=s.FolderQuery, tags=["folders"])
     def list_folders(query: s.FolderQuery) -> dict:
-        """Folders of the default tree the caller may see."""
-        ctx = school_context(current_principal())
+        """Folders of the default tree the caller may see (inspectors: of a school in their campaign)."""
+        ctx = read(query)
         folders = c.folders.list(ctx, school_year=year(query.school_year), book=query.book)
         return {"items": [folder_view(f) for f in folders]}
 
@@ -137,7 +148,7 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
     @api.route(bp, "/documents", query=s.SearchQuery, tags=["documents"])
     def search(query: s.SearchQuery) -> dict:
         """Find documents by year, book, period, unit, owner, status and title text."""
-        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        ctx = read(query)
         items, cursor = c.reads.search(ctx, SearchFilters(query.school_year, query.book, query.period, query.unit_id,
                                                           query.owner, query.status, query.q),
                                        cursor=query.cursor, limit=query.limit)
@@ -145,38 +156,38 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
 
     @api.route(bp, "/documents/<document_id>", query=s.ReadQuery, tags=["documents"])
     def get_document(document_id: str, query: s.ReadQuery) -> dict:
-        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        ctx = read(query)
         return document_view(c.reads.document(ctx, document_id))
 
     @api.route(bp, "/documents/<document_id>/versions", query=s.ReadQuery, tags=["documents"])
     def list_versions(document_id: str, query: s.ReadQuery) -> dict:
-        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        ctx = read(query)
         return {"items": [version_view(v) for v in c.reads.versions(ctx, document_id)]}
 
     @api.route(bp, "/versions/<version_id>", query=s.ReadQuery, tags=["documents"])
     def get_version(version_id: str, query: s.ReadQuery) -> dict:
-        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        ctx = read(query)
         return version_view(c.reads.version(ctx, version_id))
 
     @api.route(bp, "/versions/<version_id>/content", query=s.ReadQuery, tags=["documents"],
                raw_response="application/octet-stream")
     def download(version_id: str, query: s.ReadQuery) -> Response:
         """Stream a version (or its PDF rendition with ?rendition=pdf) through the service."""
-        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        ctx = read(query)
         return stream_download(c.reads.download(ctx, version_id, rendition=query.rendition == "pdf"))
 
     @api.route(bp, "/versions/<version_id>/download-url", methods=["POST"], body=s.LinkRequest, query=s.ReadQuery,
                tags=["documents"])
     def download_url(version_id: str, body: s.LinkRequest, query: s.ReadQuery) -> dict:
         """A short-lived download link valid only for the caller."""
-        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        ctx = read(query)
         return c.reads.signed_link(ctx, version_id, rendition=body.rendition)
 
     @api.route(bp, "/downloads/<version_id>", query=s.LinkQuery, tags=["documents"],
                raw_response="application/octet-stream")
     def signed_download(version_id: str, query: s.LinkQuery) -> Response:
         """Follow a signed link: checked for the caller, the school and the expiry."""
-        ctx = read_context(current_principal(), school=query.school, reason=_reason(query.reason), audit=audit)
+        ctx = read(query)
         rendition = query.rendition == "pdf"
         c.reads.check_link(ctx, version_id, expires=query.expires, sig=query.sig, rendition=rendition)
         return stream_download(c.reads.download(ctx, version_id, rendition=rendition))
@@ -187,6 +198,16 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         return c.similar_plans.find(current_principal(), SimilarQuery(
             school_year=year(query.school_year), school=query.school, minimum=query.min, cursor=query.cursor,
             limit=query.limit, reason=_reason(query.reason)))
+
+    @api.route(bp, "/access-reads", query=ReadLogQuery, tags=["access"])
+    def access_reads(query: ReadLogQuery) -> dict:
+        """Who of an oversight unit read this school's records, when, and under which campaign
+        (the school's leadership only)."""
+        ctx = school_context(current_principal())
+        if not ctx.actor.is_leadership:
+            raise Forbidden("Chỉ lãnh đạo nhà trường mới xem được nhật ký truy cập hồ sơ.")
+        rows = school_reads(audit, ctx.school.id, ctx.school.district_id, query.filters(), labels=READ_LABELS)
+        return {"items": rows}
 
     @api.route(bp, "/locks", tags=["locks"])
     def list_locks() -> dict:

@@ -23,6 +23,9 @@ class YearQuery(_Strict):
 class FolderQuery(_Strict):
     school_year: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}$")
     book: str | None = None
+    school: str | None = None
+    campaign: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=300)
 
 
 class GenerateFolders(_Strict):
@@ -47,6 +50,7 @@ class SearchQuery(_Strict):
     cursor: str | None = None
     limit: int = Field(default=50, ge=1, le=200)
     school: str | None = None
+    campaign: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=300)
 
 
@@ -61,6 +65,7 @@ class SimilarPlansQuery(_Strict):
 
 class ReadQuery(_Strict):
     school: str | None = None
+    campaign: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=300)
     rendition: Literal["pdf"] | None = None
 
@@ -78,6 +83,7 @@ class LinkQuery(_Strict):
     sig: str = Field(pattern=SIGNATURE_PATTERN)
     rendition: Literal["pdf"] | None = None
     school: str | None = None
+    campaign: str | None = Field(default=None, max_length=64)
     reason: str | None = Field(default=None, max_length=300)
 
 
@@ -218,3 +224,4 @@ class SchoolCatalog(BaseModel):
     version: str
     levels: list[str]
     books: list[CatalogBook]
+

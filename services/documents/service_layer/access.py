@@ -14,7 +14,7 @@ from services.documents.domain.obligations import SCHOOL_OWNER, slots_owed
 from services.documents.domain.people import Actor, Unit
 from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
-from services.kernel.errors import Forbidden, NotFound, Unauthorized
+from services.kernel.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope, grant_cross_tenant
 
@@ -47,6 +47,8 @@ class CallerContext:
     repos: Repositories
     school: SchoolRecord | None
     cross_tenant: bool
+    #: the inspection campaign a cross-school read rests on
+    campaign: str | None = None
 
     @cached_property
     def units(self) -> dict[str, Unit]:
@@ -69,22 +71,32 @@ def school_context(principal: Principal | None) -> CallerContext:
     return CallerContext(principal, actor_of(principal), repos, school, cross_tenant=False)
 
 
-def read_context(principal: Principal | None, *, school: str | None, reason: str | None,
-                 audit: AuditLog) -> CallerContext:
-    """A context for reading: the caller's school, or for district/province staff an audited
-    cross-tenant grant (``reason`` names the inspection) narrowed to ``school`` when given."""
+def read_context(principal: Principal | None, *, school: str | None, campaign: str | None, reason: str | None,
+                 audit: AuditLog, now: datetime) -> CallerContext:
+    """A context for reading: the caller's school, or for oversight staff the audited grant of an
+    inspection campaign their token carries, on one school of its scope (the only school when the
+    campaign has one). A school, book type or year outside the campaign, and any read after its
+    end, is not found; a read without a campaign is refused (the standing right covers progress)."""
     if principal is None:
         raise Unauthorized()
     if principal.tenant:
         if school and school != principal.tenant:
             raise NotFound()
         return school_context(principal)
-    grant = grant_cross_tenant(principal, reason=reason or "", audit=audit)
+    if not campaign:
+        raise Forbidden("Cán bộ Phòng/Sở xem hồ sơ của trường trong một đợt kiểm tra: hãy chọn đợt kiểm tra.",
+                        field="campaign")
+    grant = grant_cross_tenant(principal, reason=reason, audit=audit, campaign=campaign, now=now)
+    held = grant.campaign
+    if not school and held is not None and len(held.schools) == 1:
+        school = held.schools[0]
+    if not school:
+        raise ValidationFailed("Hãy chọn trường cần xem trong đợt kiểm tra.", field="school")
     repos = Repositories(TenantScope.across(grant, tenant=school))
-    record = repos.schools.query(id=school).first() if school else None
-    if school and record is None:
+    record = repos.schools.query(id=school).first()
+    if record is None:
         raise NotFound()
-    return CallerContext(principal, actor_of(principal), repos, record, cross_tenant=True)
+    return CallerContext(principal, actor_of(principal), repos, record, cross_tenant=True, campaign=campaign)
 
 
 def visibility(ctx: CallerContext) -> Q | None:

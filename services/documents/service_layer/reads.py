@@ -117,7 +117,9 @@ class Reads:
                               expires=expires, rendition=rendition)
         query = f"expires={expires}&sig={sig}" + ("&rendition=pdf" if rendition else "")
         if ctx.cross_tenant:
-            query += f"&school={version.tenant_id}"  # district staff add their ?reason= when following it
+            query += f"&school={version.tenant_id}"
+            if ctx.campaign:
+                query += f"&campaign={ctx.campaign}"
         return {"url": f"/api/v1/downloads/{version.id}?{query}", "expires": expires}
 
     def check_link(self, ctx: CallerContext, version_id: str, *, expires: int, sig: str, rendition: bool) -> None:

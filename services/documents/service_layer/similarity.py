@@ -32,7 +32,7 @@ from services.kernel.events import Event
 from services.kernel.messaging import reads
 from services.kernel.periods import period_label
 from services.kernel.pagination import MAX_LIMIT, decode_cursor, encode_cursor
-from services.kernel.principal import Principal
+from services.kernel.principal import CampaignGrant, Principal
 from services.kernel.tenancy import TenantScope, grant_cross_tenant
 
 READ_REASON = "Rà soát kế hoạch bài dạy giống nhau"
@@ -127,7 +127,9 @@ class SimilarPlans:
         threshold = max(MIN_THRESHOLD - LSH_MARGIN, query.minimum - LSH_MARGIN)
         pairs = [(a, b) for a, b in candidate_pairs({k: r.minhash for k, r in pool.items()}, probes, threshold)
                  if _comparable(pool[a], pool[b])]
-        items = self._refine(repos, pairs, query.minimum, grant.reason)
+        now = int(self._clock.now().timestamp())
+        campaigns = [g for g in principal.grants if g.active(now)]
+        items = self._refine(repos, pairs, query.minimum, campaigns)
         page = items[offset:offset + query.limit]
         following = offset + query.limit
         self._audit.append(action="documents.similar_plans.read", actor=principal.sub, tenant=None,
@@ -137,7 +139,8 @@ class SimilarPlans:
         return {"school_year": query.school_year, "min": query.minimum, "total": len(items), "items": page,
                 "next_cursor": encode_cursor(following) if following < len(items) else None}
 
-    def _refine(self, repos: Repositories, pairs: list[tuple[str, str]], minimum: float, reason: str) -> list[dict]:
+    def _refine(self, repos: Repositories, pairs: list[tuple[str, str]], minimum: float,
+                campaigns: list[CampaignGrant]) -> list[dict]:
         ids = sorted({k for pair in pairs for k in pair})
         full = {r.id: r for r in repos.plan_signatures.query(id__in=ids)} if ids else {}
         schools = {s.id: s.name for s in repos.schools.query(id__in=sorted({r.tenant_id for r in full.values()}))} \
@@ -149,7 +152,7 @@ class SimilarPlans:
             if exact < minimum:
                 continue
             newer, older = (a, b) if (a.school_year, a.indexed_at, a.id) >= (b.school_year, b.indexed_at, b.id) else (b, a)
-            items.append(_pair_view(newer, older, exact, estimate(a.minhash, b.minhash), schools, reason))
+            items.append(_pair_view(newer, older, exact, estimate(a.minhash, b.minhash), schools, campaigns))
         items.sort(key=lambda item: (-item["similarity"], item["a"]["document_id"], item["b"]["document_id"]))
         return items
 
@@ -169,20 +172,35 @@ def _comparable(a: PlanSignatureRecord, b: PlanSignatureRecord) -> bool:
     return a.owner_key != b.owner_key or a.school_year != b.school_year
 
 
-def _side(record: PlanSignatureRecord, schools: dict[str, str], reason: str) -> dict:
-    """One plan of a pair; ``viewer`` opens its PDF (an office file's rendition) under the list's reason."""
-    params = {"school": record.tenant_id, **({"rendition": "pdf"} if record.format != "pdf" else {}), "reason": reason}
-    query = urlencode(params, quote_via=quote)
+NO_CAMPAIGN = ("Muốn mở kế hoạch này, cần một đợt kiểm tra đang diễn ra có trường và loại hồ sơ này "
+               "trong phạm vi (trang Đợt kiểm tra).")
+
+
+def _covering(campaigns: list[CampaignGrant], record: PlanSignatureRecord) -> CampaignGrant | None:
+    """A running campaign of the caller whose scope holds this plan (school, book type, year)."""
+    return next((g for g in campaigns if record.tenant_id in g.schools and (not g.books or record.book in g.books)
+                 and (g.year is None or g.year == record.school_year)), None)
+
+
+def _side(record: PlanSignatureRecord, schools: dict[str, str], campaigns: list[CampaignGrant]) -> dict:
+    """One plan of a pair. The list is read under the standing right (titles, teachers, the measure);
+    opening a plan is reading a school's book, so ``viewer`` exists only inside a covering campaign."""
+    grant = _covering(campaigns, record)
+    viewer = None
+    if grant is not None:
+        params = {"school": record.tenant_id, "campaign": grant.campaign,
+                  **({"rendition": "pdf"} if record.format != "pdf" else {})}
+        viewer = f"/api/documents/v1/versions/{record.version_id}/content?{urlencode(params, quote_via=quote)}"
     return {"document_id": record.id, "version_id": record.version_id, "school_id": record.tenant_id,
             "school_name": schools.get(record.tenant_id, record.tenant_id), "school_year": record.school_year,
             "book": record.book, "period": record.period, "period_label": period_label(record.period),
             "title": record.title, "owner_key": record.owner_key, "teacher": record.owner_name or record.owner_key, "format": record.format,
-            "viewer": f"/api/documents/v1/versions/{record.version_id}/content?{query}"}
+            "viewer": viewer, "viewer_notice": None if viewer else NO_CAMPAIGN}
 
 
 def _pair_view(newer: PlanSignatureRecord, older: PlanSignatureRecord, exact: float, estimated: float,
-               schools: dict[str, str], reason: str) -> dict:
-    a, b = _side(newer, schools, reason), _side(older, schools, reason)
+               schools: dict[str, str], campaigns: list[CampaignGrant]) -> dict:
+    a, b = _side(newer, schools, campaigns), _side(older, schools, campaigns)
     text = wording(PlanSide(a["teacher"], a["school_name"], a["school_year"]),
                    PlanSide(b["teacher"], b["school_name"], b["school_year"]), exact)
     relation = "earlier_year" if newer.school_year != older.school_year else "other_teacher"

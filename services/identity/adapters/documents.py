@@ -135,6 +135,25 @@ class IdentityDelegationDoc(TenantOwned, OutboxMixin):
     created_at = DateTimeField()
 
 
+class IdentityCampaignDoc(Document):
+    """An inspection campaign of an oversight unit (not tenant-owned: it spans the unit's schools)."""
+
+    meta = {"collection": "campaigns", "db_alias": ALIAS, "indexes": [("team", "until"), ("district_id", "-created_at"),
+                                                                       ("province_id", "-created_at")]}
+    id = StringField(primary_key=True)
+    name = StringField(required=True)
+    district_id = StringField()
+    province_id = StringField()
+    schools = ListField(StringField())
+    books = ListField(StringField())
+    school_year = StringField()
+    team = ListField(StringField())
+    starts_at = DateTimeField(required=True)
+    until = DateTimeField(required=True)
+    opened_by = StringField(required=True)
+    created_at = DateTimeField()
+
+
 class IdentityInvitationDoc(TenantOwned):
     """A school's invitation to someone whose account already exists to take roles there.
     Nothing is granted until the person accepts (or the district approves); ``tenant_id`` is the
@@ -250,7 +269,7 @@ class IdentityPasswordResetDoc(Document):
 
 
 ALL_DOCUMENTS = (
-    IdentityProvinceDoc, IdentityDistrictDoc, IdentitySchoolDoc, IdentityUnitDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc,
+    IdentityProvinceDoc, IdentityDistrictDoc, IdentitySchoolDoc, IdentityUnitDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc, IdentityCampaignDoc,
     IdentityInvitationDoc, IdentitySigningKeyDoc, IdentitySessionDoc, IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentityThrottleDoc, IdentityPasswordResetDoc,
 )
 OUTBOX_DOCUMENTS = (IdentityDistrictDoc, IdentitySchoolDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.identity.adapters.documents import (
-    IdentityDelegationDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityStaffRoleDoc, IdentityUnitDoc,
+    IdentityCampaignDoc, IdentityDelegationDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityStaffRoleDoc, IdentityUnitDoc,
 )
+from services.identity.domain.campaigns import Campaign
 from services.identity.domain.delegation import Delegation
 from services.identity.domain.people import Membership, normalise_login
 from services.kernel.tenancy import TenantRepository
@@ -38,6 +39,13 @@ class InvitationRepository(TenantRepository[IdentityInvitationDoc]):
 
 def membership_from_doc(doc: IdentityMembershipDoc) -> Membership:
     return Membership(doc.person_id, doc.role, doc.tenant_id, doc.unit_id, doc.district_id, doc.province_id)
+
+
+def campaign_from_doc(doc: IdentityCampaignDoc) -> Campaign:
+    return Campaign(id=doc.id, name=doc.name, district_id=doc.district_id, province_id=doc.province_id,
+                    schools=tuple(doc.schools or ()), books=tuple(doc.books or ()), school_year=doc.school_year,
+                    team=tuple(doc.team or ()), starts_at=doc.starts_at, until=doc.until,
+                    opened_by=doc.opened_by)
 
 
 def delegation_from_doc(doc: IdentityDelegationDoc) -> Delegation:
@@ -75,3 +83,8 @@ class PersonDirectory:
     def delegations_held(self, person_id: str, now: datetime) -> list[Delegation]:
         """Delegations the person holds that have not ended (one indexed query)."""
         return [delegation_from_doc(d) for d in IdentityDelegationDoc.objects(delegate_id=person_id, until__gt=now, revoked_at=None)]
+
+    def campaigns_held(self, person_id: str, now: datetime) -> list[Campaign]:
+        """Campaigns running at ``now`` whose team the person is on (one indexed query)."""
+        found = IdentityCampaignDoc.objects(team=person_id, until__gt=now, starts_at__lte=now)
+        return [campaign_from_doc(d) for d in found]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.identity.domain.campaigns import Campaign
 from services.identity.domain.delegation import Delegation
 from services.identity.domain.people import Membership
 
@@ -53,10 +54,11 @@ def standing(memberships: list[Membership], tenant: str | None = None, *, home: 
 
 def access_claims(
     *, subject: str, name: str, standing: Standing, delegations: list[Delegation], client_id: str,
-    issuer: str, audience: str, now: datetime, lifetime_seconds: int, jti: str,
+    issuer: str, audience: str, now: datetime, lifetime_seconds: int, jti: str, campaigns: tuple[Campaign, ...] | list[Campaign] = (),
 ) -> dict:
     """The JWT claims of a person's access token; ``act`` lists the delegations active at ``now``
-    in the token's school."""
+    in the token's school, ``grants`` the inspection campaigns running at ``now`` whose team the
+    person is on (only for district and province staff: a school's token never carries one)."""
     issued = int(now.timestamp())
     act = [d.act_claim() for d in delegations if d.is_active(now) and d.school_id == standing.tenant]
     return {
@@ -73,6 +75,7 @@ def access_claims(
         "roles": list(standing.roles),
         "unit_roles": [list(pair) for pair in standing.unit_roles],
         "act": act,
+        "grants": [c.grant_claim() for c in campaigns if c.is_active(now)] if standing.tenant is None else [],
         "client_id": client_id,
     }
 

@@ -15,6 +15,7 @@ from services.identity.adapters.documents import (
     IdentityDelegationDoc, IdentityDistrictDoc, IdentityStaffRoleDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityUnitDoc,
 )
 from services.identity.bootstrap import Container
+from services.identity.domain.campaigns import Campaign
 from services.identity.domain.claims import standing
 from services.identity.domain.org import OVERSIGHT_KIND_NAMES, oversight_kind
 from services.identity.domain.roles import staff_role_name
@@ -207,6 +208,35 @@ class DelegationIn(BaseModel):
     until: datetime
 
 
+class CampaignIn(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    schools: list[str] = Field(min_length=1, max_length=5000)
+    books: list[str] = Field(default_factory=list, description="book types (slugs); empty: every book")
+    school_year: str | None = Field(default=None, description="e.g. 2025-2026; empty: every year")
+    team: list[str] = Field(default_factory=list, description="person ids of the team (the opener is added)")
+    starts_at: datetime | None = None
+    until: datetime
+
+
+class CampaignOut(BaseModel):
+    id: str
+    name: str
+    district_id: str | None
+    province_id: str | None
+    schools: list[str]
+    books: list[str]
+    school_year: str | None
+    team: list[str]
+    starts_at: str
+    until: str
+    opened_by: str
+    active: bool
+
+
+class CampaignList(BaseModel):
+    items: list[CampaignOut]
+
+
 class DelegationOut(BaseModel):
     id: str
     delegator_id: str
@@ -331,6 +361,13 @@ def delegation_out(doc: IdentityDelegationDoc) -> DelegationOut:
     return DelegationOut(id=doc.id, delegator_id=doc.delegator_id, delegate_id=doc.delegate_id, role=doc.role,
                          unit=doc.unit_id, book_types=list(doc.book_types or ()), starts_at=doc.starts_at.isoformat(),
                          until=doc.until.isoformat(), revoked_at=_iso(doc.revoked_at))
+
+
+def campaign_out(c: Campaign, now: datetime) -> CampaignOut:
+    return CampaignOut(id=c.id, name=c.name, district_id=c.district_id, province_id=c.province_id,
+                       schools=list(c.schools), books=list(c.books), school_year=c.school_year, team=list(c.team),
+                       starts_at=c.starts_at.isoformat(), until=c.until.isoformat(), opened_by=c.opened_by,
+                       active=c.is_active(now))
 
 
 def api_blueprint(container: Container, api: Api) -> Blueprint:
@@ -552,6 +589,25 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
     def revoke_delegation(school_id: str, delegation_id: str) -> DelegationOut:
         """End a delegation early."""
         return delegation_out(delegations.revoke(me(), school_id, delegation_id))
+
+    @api.route(bp, "/campaigns", methods=["POST"], body=CampaignIn, response=CampaignOut, status=201, tags=["campaigns"])
+    def open_campaign(body: CampaignIn) -> CampaignOut:
+        """Open an inspection campaign (đợt kiểm tra): its team reads exactly its scope until it ends."""
+        campaign = container.campaigns.open(me(), name=body.name, schools=body.schools, books=body.books,
+                                            school_year=body.school_year, team=body.team, starts_at=body.starts_at,
+                                            until=body.until)
+        return campaign_out(campaign, container.runtime.clock.now())
+
+    @api.route(bp, "/campaigns", response=CampaignList, tags=["campaigns"])
+    def list_campaigns() -> CampaignList:
+        """The inspection campaigns of my oversight unit, newest first."""
+        now = container.runtime.clock.now()
+        return CampaignList(items=[campaign_out(c, now) for c in container.campaigns.list(me())])
+
+    @api.route(bp, "/campaigns/<campaign_id>", response=CampaignOut, tags=["campaigns"])
+    def get_campaign(campaign_id: str) -> CampaignOut:
+        """One campaign of my unit: its scope, team and window."""
+        return campaign_out(container.campaigns.get(me(), campaign_id), container.runtime.clock.now())
 
     @api.route(bp, "/schools/<school_id>/staff-import", methods=["POST"], query=ImportQuery, response=ImportOut,
                raw_body=XLSX, tags=["people"])

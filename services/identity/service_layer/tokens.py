@@ -1,7 +1,8 @@
 """Issuing access tokens (signed JWTs) and managing refresh-token families.
 
 Reads per issuance, whatever the number of schools: the person (by id), their school
-memberships and district/province roles (by person id), their delegations (by delegate id).
+memberships and district/province roles (by person id), their delegations (by delegate id) and
+the inspection campaigns they are on (by team member).
 Refresh tokens rotate: each use marks the token used and issues the next one of the same
 family; presenting a used token again is treated as theft and revokes the whole family.
 """
@@ -74,6 +75,7 @@ class TokenService:
             subject=person.id, name=person.full_name,
             standing=standing(self._directory.memberships_of(person.id), user.tenant, home=person.home_school),
             delegations=self._directory.delegations_held(person.id, now), client_id=client_id,
+            campaigns=self._directory.campaigns_held(person.id, now),
             issuer=self.issuer, audience=self._audience, now=now, lifetime_seconds=self.access_seconds, jti=new_id(),
         )
         return self._keys.sign(claims)

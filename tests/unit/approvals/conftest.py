@@ -108,6 +108,12 @@ class Api:
         return self.tokens.issue(username, tenant=school.slug, district=DISTRICT, province=DEMO_DISTRICT.province_slug,
                                  roles=roles, unit_roles=unit_roles, act=act or [])
 
+    def inspector_token(self, username: str, *grants: dict) -> str:
+        """A (long-lived) token of district staff carrying the campaign grants identity issued."""
+        person = next(p for p in DEMO_DISTRICT.staff if p.username == username)
+        return self.tokens.issue(username, district=DISTRICT, province=DEMO_DISTRICT.province_slug,
+                                 roles=[r for r, _ in person.roles], ttl=90 * 86400, extra={"grants": list(grants)})
+
     documents: FakeDocuments
 
     def upload(self, who: str, document_id: str, version_id: str, sha256: str, *, school: str | None = None) -> None:

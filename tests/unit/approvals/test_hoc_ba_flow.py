@@ -137,11 +137,24 @@ def test_reading_a_hoc_ba_is_least_access_and_inspection_is_audited(api, hoc_ba)
     for who in ("thhp.giaovien2", "thhp.quantri", "thhp.ketoan", "thhp.totruong"):
         r = api.call("GET", f"/submissions/{sid}", who)
         assert r.status_code == 403 and r.get_json()["detail"] == "Bạn không tham gia hồ sơ này nên không được xem."
-    assert api.call("GET", f"/submissions/{sid}", "pgd.chuyenvien").status_code == 403  # no reason given
-    seen = api.ok("GET", f"/submissions/{sid}?reason=Kiểm tra hồ sơ học bạ học kỳ I", "pgd.chuyenvien")
-    assert seen["state"] == "submitted"
+    assert api.call("GET", f"/submissions/{sid}?reason=Kiểm tra", "pgd.chuyenvien").status_code == 403  # no campaign
+    until = int(api.clock.now().timestamp()) + 7 * 86400
+    grant = {"campaign": "dkt-hb", "schools": ["th-hoa-phong"], "books": ["hoc_ba"], "year": "2025-2026", "until": until}
+    inspector = api.inspector_token("pgd.chuyenvien", grant)
+    seen = api.call("GET", f"/submissions/{sid}?campaign=dkt-hb", "pgd.chuyenvien", token=inspector)
+    assert seen.status_code == 200 and seen.get_json()["state"] == "submitted"
     reads = [e for e in api.container.runtime.audit.entries(limit=20) if e["action"] == "cross_tenant.read"]
-    assert reads[0]["actor"] == "pgd.chuyenvien" and reads[0]["data"]["reason"] == "Kiểm tra hồ sơ học bạ học kỳ I"
+    assert reads[0]["actor"] == "pgd.chuyenvien" and reads[0]["data"]["campaign"] == "dkt-hb"
+    assert reads[0]["tenant"] == "th-hoa-phong"
+    # Another book type, another school, another year, and after the window: not found.
+    for other in ({**grant, "books": ["so_chu_nhiem"]}, {**grant, "schools": ["mn-hoa-chau"]},
+                  {**grant, "year": "2024-2025"}):
+        token = api.inspector_token("pgd.chuyenvien", other)
+        assert api.call("GET", f"/submissions/{sid}?campaign=dkt-hb", "pgd.chuyenvien", token=token).status_code == 404
+    assert api.call("GET", f"/submissions/{sid}?campaign=dkt-hb&school=mn-hoa-chau", "pgd.chuyenvien",
+                    token=inspector).status_code == 404
+    api.clock.advance(seconds=7 * 86400)
+    assert api.call("GET", f"/submissions/{sid}?campaign=dkt-hb", "pgd.chuyenvien", token=inspector).status_code == 404
 
 
 def test_pht_acting_for_the_principal_approves_and_is_recorded_as_such(api, hoc_ba):

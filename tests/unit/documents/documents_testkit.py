@@ -80,6 +80,11 @@ class People:
     def chuyen_vien(self, district: str = "pgd-hoa-vang") -> str:
         return self.tokens.issue("pgd.chuyenvien", district=district, province="so-da-nang", roles=("chuyen_vien",))
 
+    def inspector(self, sub: str, *grants: dict, district: str = "pgd-hoa-vang", name: str = "") -> str:
+        """An oversight inspector whose (long-lived) token carries the campaign grants identity issued."""
+        return self.tokens.issue(sub, district=district, province="so-da-nang", roles=("chuyen_vien",), name=name,
+                                 ttl=90 * 86400, extra={"grants": list(grants)})
+
     def service(self) -> str:
         return self.tokens.service_token("signing")
 

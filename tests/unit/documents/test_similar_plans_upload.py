@@ -5,7 +5,9 @@ from __future__ import annotations
 from services.documents.adapters.records import PlanSignatureRecord, VersionRecord
 from services.kernel.events import Event
 
-from documents_testkit import SCHOOL_B, auth, pdf_bytes, upload  # type: ignore[import-not-found]
+from datetime import timedelta
+
+from documents_testkit import NOW, SCHOOL_A, SCHOOL_B, auth, pdf_bytes, upload  # type: ignore[import-not-found]
 from plan_corpus import lesson_plan, lightly_edited, text_docx, text_pdf  # type: ignore[import-not-found]
 
 
@@ -44,11 +46,18 @@ def test_uploaded_pdf_and_docx_plans_are_compared_and_open_in_the_viewer(client,
     assert {pair["a"]["document_id"], pair["b"]["document_id"]} == {original["document"]["id"], copied["document"]["id"]}
     assert pair["percent"] >= 80 and pair["text"].endswith(f"đến {pair['percent']}%")
     docx_side = next(side for side in (pair["a"], pair["b"]) if side["format"] == "docx")
-    assert docx_side["school_name"] == SCHOOL_B["name"] and "rendition=pdf" in docx_side["viewer"]
+    assert docx_side["school_name"] == SCHOOL_B["name"] and docx_side["viewer"] is None  # no campaign: list only
 
+    # An inspector of a running campaign over both schools gets viewer links inside its scope, and they open.
+    grant = {"campaign": "dkt-giong", "schools": [SCHOOL_A["school_id"], SCHOOL_B["school_id"]],
+             "books": ["ke_hoach_bai_day"], "year": "2025-2026", "until": int((NOW + timedelta(days=3)).timestamp())}
+    member = people.inspector("pgd.thanhtra", grant)
+    pair = client.get("/api/v1/similar-plans", query_string={"school_year": "2025-2026"},
+                      headers=auth(member)).get_json()["items"][0]
+    docx_side = next(side for side in (pair["a"], pair["b"]) if side["format"] == "docx")
+    assert "rendition=pdf" in docx_side["viewer"] and "campaign=dkt-giong" in docx_side["viewer"]
     pdf_side = next(side for side in (pair["a"], pair["b"]) if side["format"] == "pdf")
-    path = pdf_side["viewer"].replace("/api/documents/v1", "/api/v1")
-    opened = client.get(path, headers=auth(people.chuyen_vien()))
+    opened = client.get(pdf_side["viewer"].replace("/api/documents/v1", "/api/v1"), headers=auth(member))
     assert opened.status_code == 200 and opened.data.startswith(b"%PDF-")
 
 

@@ -1,6 +1,6 @@
 """A teacher of school A cannot list, read, download or guess any document of school B,
 not even through a signed link made for someone else or expired; district staff read
-across schools only with a reason, and every such read is logged."""
+across schools only in an inspection campaign, and every such read is logged."""
 from __future__ import annotations
 
 from documents_testkit import auth, pdf_bytes, upload  # type: ignore[import-not-found]
@@ -57,37 +57,42 @@ def test_within_a_school_people_see_only_what_they_may(client, people) -> None:
     assert set(principal) == {mine, other}
 
 
-def test_district_staff_read_across_schools_only_with_a_reason_and_each_read_is_logged(client, container, people) -> None:
+CAMPAIGN = {"campaign": "dkt-1", "schools": ["th-hoa-nhon", "th-hoa-phong"], "until": 1_900_000_000}
+
+
+def test_district_staff_read_across_schools_only_in_a_campaign_and_each_read_is_logged(client, container, people) -> None:
     b = _b_document(client, people)
-    staff = auth(people.chuyen_vien())
-    assert client.get("/api/v1/documents", headers=staff).status_code == 403, "a reason is required"
+    staff = auth(people.inspector("pgd.chuyenvien", CAMPAIGN))
     reason = "Kiểm tra hồ sơ chuyên môn đợt 1, QĐ 12/PGD"
-    listed = client.get("/api/v1/documents", query_string={"reason": reason}, headers=staff).get_json()["items"]
+    assert client.get("/api/v1/documents", query_string={"school": "th-hoa-nhon", "reason": reason},
+                      headers=staff).status_code == 403, "a reason alone no longer opens a school's books"
+    q = {"campaign": "dkt-1", "school": "th-hoa-nhon"}
+    listed = client.get("/api/v1/documents", query_string=q, headers=staff).get_json()["items"]
     assert [d["id"] for d in listed] == [b["document"]["id"]]
-    content = client.get(f"/api/v1/versions/{b['version']['id']}/content",
-                         query_string={"school": "th-hoa-nhon", "reason": reason}, headers=staff)
+    assert client.get("/api/v1/documents", query_string={"campaign": "dkt-1"}, headers=staff).status_code == 422, \
+        "a campaign of several schools reads one school at a time"
+    content = client.get(f"/api/v1/versions/{b['version']['id']}/content", query_string=q, headers=staff)
     assert content.status_code == 200 and content.data == pdf_bytes()
     entries = container.runtime.audit.entries(limit=50)
     reads = [e for e in entries if e["action"] == "cross_tenant.read"]
-    assert reads and all(e["data"]["reason"] == reason and e["actor"] == "pgd.chuyenvien" for e in reads)
+    assert reads and all(e["data"]["campaign"] == "dkt-1" and e["actor"] == "pgd.chuyenvien" and e["tenant"] == "th-hoa-nhon"
+                         for e in reads)
     assert any(e["action"] == "documents.version.read" and e["data"]["cross_tenant"] for e in entries)
-    other_district = auth(people.chuyen_vien("pgd-lien-chieu"))
-    assert client.get("/api/v1/documents", query_string={"reason": reason}, headers=other_district).get_json()["items"] == []
-    assert client.get(f"/api/v1/versions/{b['version']['id']}", query_string={"reason": reason},
-                      headers=other_district).status_code == 404
+    other_district = auth(people.inspector("pgd.chuyenvien", CAMPAIGN, district="pgd-lien-chieu"))
+    assert client.get("/api/v1/documents", query_string=q, headers=other_district).status_code == 404
+    assert client.get(f"/api/v1/versions/{b['version']['id']}", query_string=q, headers=other_district).status_code == 404
     # District staff read; they never write.
     assert client.post("/api/v1/locks", json={"starts_at": "2025-10-01T00:00:00+07:00", "ends_at": "2025-10-09T00:00:00+07:00",
                                               "reason": "khóa"}, headers=staff).status_code == 403
     assert VersionRecord.objects.count() == 1
 
 
-def test_district_staff_signed_links_carry_the_school_and_still_need_the_reason(client, people) -> None:
+def test_district_staff_signed_links_carry_the_school_and_the_campaign(client, people) -> None:
     b = _b_document(client, people)
-    reason = "Kiểm tra hồ sơ chuyên môn đợt 1"
-    staff = auth(people.chuyen_vien())
+    staff = auth(people.inspector("pgd.chuyenvien", CAMPAIGN))
     link = client.post(f"/api/v1/versions/{b['version']['id']}/download-url", json={},
-                       query_string={"school": "th-hoa-nhon", "reason": reason}, headers=staff).get_json()
-    assert "school=th-hoa-nhon" in link["url"]
-    assert client.get(link["url"], headers=staff).status_code == 403, "no reason, no cross-school read"
-    assert client.get(link["url"] + "&reason=" + reason, headers=staff).data == pdf_bytes()
+                       query_string={"school": "th-hoa-nhon", "campaign": "dkt-1"}, headers=staff).get_json()
+    assert "school=th-hoa-nhon" in link["url"] and "campaign=dkt-1" in link["url"]
+    assert client.get(link["url"], headers=staff).data == pdf_bytes()
+    assert client.get(link["url"].replace("&campaign=dkt-1", ""), headers=staff).status_code == 403, "no campaign, no read"
     assert client.get(link["url"], headers=auth(people.teacher_b())).status_code == 404

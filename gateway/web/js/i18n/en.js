@@ -19,6 +19,8 @@ export default {
     onboard: 'Add a school', onboardDesc: 'Create a school and invite its principal.',
     similar: 'Similar lesson plans', similarDesc: 'Pairs of lesson plans much alike, between two teachers or with an earlier year.',
     verify: 'Verify a signed document', verifyDesc: 'Check the digital signatures of a PDF or a look-up code.',
+    reads: 'Who viewed our records', readsDesc: 'Every view of the school’s records by oversight staff: who, when, under which campaign.',
+    campaigns: 'Inspection campaigns', campaignsDesc: 'Open a campaign: schools, book types, school year, team and window.',
   },
   landing: {
     title: 'Electronic school records',
@@ -150,6 +152,25 @@ export default {
     lock: 'Lock', locked: 'Locked.', current: 'Locks', active: 'Locked', ended: 'Open', unlock: 'Unlock', unlocked: 'Unlocked.',
     window: 'From {from} until {until}', because: 'Reason: {reason}', empty: 'Nothing is locked.', emptyText: 'Every book is open for submission.',
   },
+  campaign: {
+    title: 'Inspection campaigns', intro: 'The team reads exactly the schools, book types and school year of the campaign, within its window; afterwards the access ends by itself. Every read is recorded and shown to the school.',
+    new: 'Open a new campaign', name: 'Campaign name', schools: 'Schools inspected', books: 'Book types',
+    booksHint: 'No book type chosen means every book type.', year: 'School year', yearHint: 'Empty: every school year.',
+    team: 'Team members (accounts)', teamHint: 'Accounts of staff of your unit, separated by commas; you are a member.',
+    from: 'Starts', until: 'Ends', open: 'Open campaign', needFields: 'Choose at least one school and an end date.',
+    opened: 'Campaign opened. Team members sign in again (or wait a few minutes) to get access.',
+    list: 'Campaigns of your unit', window: 'From {from} to {until}', scopeSchools: 'Schools: {schools}',
+    scopeBooks: 'Book types: {books}', scopeYear: 'School year: {year}', teamLine: 'Team: {team}',
+    allBooks: 'every book type', allYears: 'every school year', active: 'Running', ended: 'No longer in force',
+    empty: 'No campaign yet', emptyText: 'Open a campaign so the team can read the schools’ records.',
+  },
+  reads: {
+    title: 'Who viewed our records', intro: 'Every view of the school’s records and progress by oversight staff: who, from which unit, what, when, under which campaign or the standing right.',
+    filters: 'Filter the log', person: 'Viewer (account)', unit: 'Unit', campaign: 'Campaign (id)', since: 'From', until: 'To',
+    apply: 'Filter', export: 'Download (CSV)', count: '{n} views', byCampaign: 'Campaign {campaign}', standing: 'Standing oversight right',
+    empty: 'No views yet', emptyText: 'No one outside the school viewed its records in the chosen range.',
+    col: { at: 'When', person: 'Viewer', account: 'Account', unit: 'Unit', object: 'Viewed', objectId: 'Object id', basis: 'Basis', campaign: 'Campaign', reason: 'Reason' },
+  },
   delegation: {
     title: 'Delegation', intro: 'Let someone approve in your place for a scope and time window. Their actions are recorded as “B on behalf of A”.', new: 'New delegation',
     to: 'Delegate', toHint: 'The delegate’s user name, e.g. thhp.topho', pick: 'Choose a person', role: 'Role', books: 'Books', allBooks: 'Every book', unit: 'team {unit}', from: 'From', until: 'Until',
@@ -163,7 +184,7 @@ export default {
   },
   district: {
     title: 'Schools’ progress', intro: 'Every school of the district, the worst share of late and missing first.', ranked: 'Ranking: worst first', chart: 'Progress of the schools',
-    table: 'Figures', tableCaption: 'Schools’ progress, worst first', school: 'School progress', breadcrumb: 'Breadcrumb', chartUnits: 'Progress by team', teachers: 'Teachers of the team', updated: 'updated {time}', noRows: 'No figures yet.', noDocs: 'This teacher owes nothing yet.', empty: 'No school has figures yet.', emptyText: 'Figures appear once schools start submitting.',
+    table: 'Figures', tableCaption: 'Schools’ progress, worst first', school: 'School progress', breadcrumb: 'Breadcrumb', chartUnits: 'Progress by team', teachers: 'Teachers of the team', updated: 'updated {time}', noRows: 'No figures yet.', noDocs: 'This teacher owes nothing yet.', needCampaign: 'A school’s records can only be read inside a running inspection campaign that includes the school.', openCampaign: 'Open a campaign', empty: 'No school has figures yet.', emptyText: 'Figures appear once schools start submitting.',
   },
   oversight: {
     provinceTitle: 'Oversight units', provinceIntro: 'District offices, communes and wards manage the province’s pre-schools, primary and lower-secondary schools; the Sở oversees every unit.',

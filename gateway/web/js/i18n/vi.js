@@ -21,6 +21,8 @@ export default {
     onboard: 'Thêm trường', onboardDesc: 'Tạo trường mới và mời hiệu trưởng.',
     similar: 'Kế hoạch bài dạy giống nhau', similarDesc: 'Các cặp kế hoạch bài dạy có nội dung giống nhau nhiều, giữa hai giáo viên hoặc với năm học trước.',
     verify: 'Tra cứu văn bản đã ký', verifyDesc: 'Kiểm tra chữ ký số của một tệp PDF hoặc mã tra cứu.',
+    reads: 'Ai đã xem hồ sơ của trường', readsDesc: 'Mọi lần cán bộ Phòng, xã/phường hoặc Sở xem hồ sơ của trường: ai, khi nào, theo đợt kiểm tra nào.',
+    campaigns: 'Đợt kiểm tra', campaignsDesc: 'Mở đợt kiểm tra: trường, loại hồ sơ, năm học, đoàn kiểm tra và thời hạn.',
   },
   landing: {
     title: 'Hồ sơ sổ sách điện tử của nhà trường',
@@ -196,6 +198,25 @@ export default {
     window: 'Từ {from} đến {until}', because: 'Lý do: {reason}',
     empty: 'Không có phạm vi nào đang bị khóa.', emptyText: 'Mọi hồ sơ đang mở để nộp và chỉnh sửa.',
   },
+  campaign: {
+    title: 'Đợt kiểm tra', intro: 'Đoàn kiểm tra chỉ xem được đúng các trường, loại hồ sơ và năm học của đợt, trong thời hạn của đợt; hết hạn, quyền xem tự chấm dứt. Mỗi lần xem đều được ghi lại và nhà trường xem được.',
+    new: 'Mở đợt kiểm tra mới', name: 'Tên đợt kiểm tra', schools: 'Trường được kiểm tra', books: 'Loại hồ sơ',
+    booksHint: 'Không chọn loại hồ sơ nào nghĩa là mọi loại hồ sơ.', year: 'Năm học', yearHint: 'Để trống: mọi năm học.',
+    team: 'Thành viên đoàn (tài khoản)', teamHint: 'Tài khoản cán bộ cùng đơn vị, cách nhau bằng dấu phẩy; bạn là thành viên.',
+    from: 'Bắt đầu', until: 'Kết thúc', open: 'Mở đợt kiểm tra', needFields: 'Hãy chọn ít nhất một trường và ngày kết thúc.',
+    opened: 'Đã mở đợt kiểm tra. Thành viên đoàn đăng nhập lại (hoặc chờ vài phút) để có quyền xem.',
+    list: 'Các đợt kiểm tra của đơn vị', window: 'Từ {from} đến {until}', scopeSchools: 'Trường: {schools}',
+    scopeBooks: 'Loại hồ sơ: {books}', scopeYear: 'Năm học: {year}', teamLine: 'Đoàn: {team}',
+    allBooks: 'mọi loại hồ sơ', allYears: 'mọi năm học', active: 'Đang diễn ra', ended: 'Không còn hiệu lực',
+    empty: 'Chưa có đợt kiểm tra nào', emptyText: 'Mở một đợt kiểm tra để đoàn xem hồ sơ của các trường.',
+  },
+  reads: {
+    title: 'Ai đã xem hồ sơ của trường', intro: 'Mọi lần cán bộ của đơn vị quản lý (Phòng, xã/phường, Sở) xem hồ sơ, tiến độ của trường: ai, thuộc đơn vị nào, xem gì, khi nào, theo đợt kiểm tra nào hay theo quyền quản lý thường xuyên.',
+    filters: 'Lọc nhật ký', person: 'Người xem (tài khoản)', unit: 'Đơn vị', campaign: 'Đợt kiểm tra (mã)', since: 'Từ ngày', until: 'Đến ngày',
+    apply: 'Lọc', export: 'Tải về (CSV)', count: '{n} lượt xem', byCampaign: 'Đợt kiểm tra {campaign}', standing: 'Quyền quản lý thường xuyên',
+    empty: 'Chưa có lượt xem nào', emptyText: 'Chưa có cán bộ nào ngoài trường xem hồ sơ của trường trong phạm vi đã chọn.',
+    col: { at: 'Thời điểm', person: 'Người xem', account: 'Tài khoản', unit: 'Đơn vị', object: 'Đã xem', objectId: 'Mã đối tượng', basis: 'Căn cứ', campaign: 'Đợt kiểm tra', reason: 'Lý do' },
+  },
   delegation: {
     title: 'Ủy quyền', intro: 'Ủy quyền cho người khác duyệt thay trong một phạm vi và khoảng thời gian. Mọi thao tác được ghi “B thay mặt A”.',
     new: 'Ủy quyền mới', to: 'Người được ủy quyền', toHint: 'Tên đăng nhập của người được ủy quyền, ví dụ: thhp.topho', pick: 'Chọn người', role: 'Vai trò ủy quyền', books: 'Loại hồ sơ',
@@ -214,7 +235,7 @@ export default {
     title: 'Tiến độ các trường', intro: 'Mọi trường trong huyện, trường có tỉ lệ trễ hạn và còn thiếu cao nhất ở trên.',
     ranked: 'Xếp hạng: trường chậm nhất ở trên', chart: 'Biểu đồ tiến độ hồ sơ của các trường', table: 'Số liệu chi tiết',
     tableCaption: 'Tiến độ hồ sơ của các trường, xếp từ chậm nhất', school: 'Tiến độ của trường', breadcrumb: 'Vị trí',
-    chartUnits: 'Tiến độ theo tổ', teachers: 'Giáo viên của tổ', updated: 'cập nhật {time}', noRows: 'Chưa có số liệu.', noDocs: 'Giáo viên này chưa có hồ sơ phải nộp.',
+    chartUnits: 'Tiến độ theo tổ', teachers: 'Giáo viên của tổ', updated: 'cập nhật {time}', noRows: 'Chưa có số liệu.', noDocs: 'Giáo viên này chưa có hồ sơ phải nộp.', needCampaign: 'Hồ sơ của trường chỉ xem được trong một đợt kiểm tra đang diễn ra có trường này.', openCampaign: 'Mở đợt kiểm tra',
     empty: 'Chưa có số liệu của trường nào.', emptyText: 'Số liệu xuất hiện khi các trường bắt đầu nộp hồ sơ.',
   },
   oversight: {

@@ -11,7 +11,6 @@ import { periodPicker } from './school.js';
 import * as svc from '../services.js';
 
 const DISTRICT = ['truong_phong', 'chuyen_vien', 'chuyen_vien_so'];
-const READ_REASON = 'Phòng GD&ĐT theo dõi tiến độ hồ sơ';
 
 /** A button that downloads the view as XLSX (the file is fetched with the bearer token). */
 function exportButton(level, id, query, fileName) {
@@ -103,12 +102,16 @@ export const schoolDrillPage = {
       if (!who) ctx.notFound();
       title = who.full_name;
       crumbs.push(h('li', {}, h('a', { href: `${base}${q(`&to=${encodeURIComponent(unit.id)}`)}` }, unit.name)), h('li', {}, who.full_name));
-      const docs = await svc.searchDocuments({ school: schoolId, owner: person, school_year: period.length === 9 ? period : undefined, reason: READ_REASON });
-      body = docs.length ? h('ul', { class: 'list' }, docs.map((d) => h('li', {},
-        h('div', { class: 'grow' }, h('span', { class: 'title' }, d.title || d.book),
-          h('span', { class: 'meta' }, [d.period, t('district.updated', { time: fmtDateTime(d.updated_at) })].join(' · '))),
-        stateBadge(d.status))))
-        : emptyState(t('district.noDocs'));
+      // A school's books are read inside an inspection campaign covering the school (its scope applies).
+      const campaign = (await svc.campaigns().catch(() => [])).find((c) => c.active && c.schools.includes(schoolId));
+      const docs = campaign ? await svc.searchDocuments({ school: schoolId, owner: person, campaign: campaign.id,
+        school_year: period.length === 9 ? period : undefined }) : [];
+      body = !campaign ? alertBox('info', t('district.needCampaign'), h('a', { href: '/phong/dot-kiem-tra' }, t('district.openCampaign')))
+        : docs.length ? h('ul', { class: 'list' }, docs.map((d) => h('li', {},
+          h('div', { class: 'grow' }, h('span', { class: 'title' }, d.title || d.book),
+            h('span', { class: 'meta' }, [d.period, t('district.updated', { time: fmtDateTime(d.updated_at) })].join(' · '))),
+          stateBadge(d.status))))
+          : emptyState(t('district.noDocs'));
     } else if (unit) {
       title = unit.name;
       crumbs.push(h('li', {}, unit.name));

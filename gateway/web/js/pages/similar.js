@@ -24,7 +24,7 @@ function planCard(side, heading) {
     h('p', { class: 'title' }, side.title),
     h('p', { class: 'meta' }, t('similar.who', { teacher: side.teacher, school: side.school_name })),
     h('p', { class: 'meta' }, t('similar.when', { period: side.period_label || side.period })),
-    h('div', { class: 'actions' }, open), out);
+    side.viewer ? h('div', { class: 'actions' }, open) : h('p', { class: 'meta' }, side.viewer_notice), out);
 }
 
 function pairRow(item) {
