@@ -46,6 +46,9 @@ function viewSections(view, { rowsTitle, chartTitle, caption, link }) {
   ];
 }
 
+const ZERO = { owed: 0, on_time: 0, late: 0, missing: 0, awaiting_approval: 0, awaiting_signature: 0, signing_overdue: 0,
+  signed_late: 0, approved: 0, avg_approval_hours: null, late_or_missing_share: null };
+
 export const districtPage = {
   title: 'district.title',
   roles: DISTRICT,
@@ -56,7 +59,13 @@ export const districtPage = {
     const province = !unitId && user.roles.has('chuyen_vien_so') && user.province;
     const level = province ? 'province' : 'unit';
     const id = province ? user.province : (unitId || user.district);
-    const view = await svc.dashboard(level, id, { year, period });
+    const [view, unitSchools] = await Promise.all([svc.dashboard(level, id, { year, period }),
+      province ? Promise.resolve([]) : svc.unitSchools(id).catch(() => [])]);
+    // A school onboarded a moment ago is listed at once (identity's list), with no figures yet.
+    const listed = new Set(view.rows.map((r) => r.id));
+    for (const s of unitSchools) {
+      if (!listed.has(s.id)) view.rows.push({ kind: 'school', id: s.id, name: s.name, ...ZERO });
+    }
     const q = (extra) => `?ky=${encodeURIComponent(period)}${extra || ''}`;
     const here = (p) => `/phong?ky=${encodeURIComponent(p)}${unitId ? `&don-vi=${encodeURIComponent(unitId)}` : ''}`;
     mount(el,
