@@ -13,7 +13,16 @@ from typing import ClassVar
 from services.kernel.events import EventData, declare
 
 
-class SubmissionEvent(EventData):
+class Counted(EventData):
+    """An event the progress projection counts: ``progress`` is approvals-internal (no other service reads it)."""
+
+    #: deltas of the progress counters (on_time, late, missing, awaiting, signing_overdue…)
+    progress: dict[str, int] | None = None
+
+    internal: ClassVar[frozenset[str]] = frozenset({"progress"})
+
+
+class SubmissionEvent(Counted):
     """What every ``approvals.submission.*`` event says about the submission."""
 
     submission_id: str
@@ -31,10 +40,6 @@ class SubmissionEvent(EventData):
     school_year: str
     due_at: str
     on_time: bool | None
-    #: approvals-internal: deltas of the progress counters (on_time, late, missing, awaiting).
-    progress: dict[str, int] | None = None
-
-    internal: ClassVar[frozenset[str]] = frozenset({"progress"})
 
 
 class Submitted(SubmissionEvent):
@@ -54,7 +59,7 @@ class Advanced(SubmissionEvent):
 
 
 class Withdrawn(SubmissionEvent):
-    pass
+    """The submitter took the submission back; it says no more than every submission event."""
 
 
 class Returned(SubmissionEvent):
@@ -121,7 +126,7 @@ class Corrected(SubmissionEvent):
     superseded_version_id: str
 
 
-class Overdue(EventData):
+class Overdue(Counted):
     """An obligation past its due time with nothing submitted (told to its owner)."""
 
     obligation_id: str
@@ -135,13 +140,9 @@ class Overdue(EventData):
     unit: str | None
     school_year: str
     due_at: str
-    #: approvals-internal
-    progress: dict[str, int] | None = None
-
-    internal: ClassVar[frozenset[str]] = frozenset({"progress"})
 
 
-class SignatureOverdue(EventData):
+class SignatureOverdue(Counted):
     """Signatures not made by the signing deadline: told to the signers of the waiting order and the principal.
 
     ``signers`` may be empty when any holder of the order's ``roles`` may sign (then the principal
@@ -165,10 +166,6 @@ class SignatureOverdue(EventData):
     unit: str | None = None
     submitter: str | None = None
     signing_due_at: str | None = None
-    #: approvals-internal
-    progress: dict[str, int] | None = None
-
-    internal: ClassVar[frozenset[str]] = frozenset({"progress"})
 
 
 class Recomputed(EventData):

@@ -92,7 +92,7 @@ class _App(requests.adapters.BaseAdapter):
         return resp
 
     def close(self) -> None:
-        pass
+        """Nothing to release: no connection is held."""
 
 
 class _ServiceToken(requests.auth.AuthBase):

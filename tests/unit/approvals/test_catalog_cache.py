@@ -37,7 +37,7 @@ class _Documents(BaseAdapter):
         return resp
 
     def close(self) -> None:
-        pass
+        """Nothing to release: no connection is held."""
 
 
 def _port(clock: list[float]) -> tuple[HttpDocuments, _Documents]:
