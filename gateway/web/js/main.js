@@ -10,6 +10,7 @@ import { restore, currentUser, signIn, signOut, completeSignIn, onAuthChange } f
 import { ApiError } from './core/api.js';
 import { ROUTES, NAV } from './routes.js';
 import notFoundPage from './pages/notfound.js';
+import { bell } from './core/bell.js';
 
 const main = () => document.getElementById('main');
 let lastRender = null;
@@ -42,6 +43,7 @@ function renderHeader(user) {
   mount(header,
     h('a', { class: 'brand', href: '/' }, logo(), 'HoSo', h('small', {}, t('app.tagline'))),
     h('div', { class: 'header-tools' },
+      user ? bell() : null,
       user ? menu : null,
       h('div', { class: 'lang-switch', role: 'group', 'aria-label': t('app.language') }, langButton('vi', 'VI'), langButton('en', 'EN')),
       user ? h('span', { class: 'who', title: user.name }, user.name) : null,

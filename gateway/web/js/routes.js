@@ -11,6 +11,7 @@ import { districtPage, schoolDrillPage, onboardPage } from './pages/district.js'
 import { provincePage, unitPage } from './pages/oversight.js';
 import { similarPage } from './pages/similar.js';
 import { campaignsPage, readLogPage } from './pages/inspection.js';
+import { inboxPage } from './pages/inbox.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -51,6 +52,7 @@ export const ROUTES = [
   ['/phong/ke-hoach-giong-nhau', similarPage],
   ['/truong/ai-da-xem', readLogPage],
   ['/phong/dot-kiem-tra', campaignsPage],
+  ['/thong-bao', inboxPage],
   ['/khong-tim-thay', notfound],
 ];
 

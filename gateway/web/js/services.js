@@ -209,3 +209,13 @@ export async function schoolReads(filters = {}) {
   const lists = await Promise.all(['documents', 'approvals'].map(async (s) => items(await api(s, '/access-reads', { query: filters }))));
   return lists.flat().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 }
+
+// ---------- notifications: my inbox ----------
+// page: {items: [{id, title, body, link, created_at, read_at}], next_cursor, unread}
+export function inbox({ unread = false, cursor } = {}) {
+  return api('notifications', '/inbox', { query: { unread: unread ? 'true' : undefined, cursor } });
+}
+/** The number on the bell. */
+export async function unreadCount() { return (await api('notifications', '/inbox/unread-count')).unread; }
+export function markRead(id) { return api('notifications', `/inbox/${encodeURIComponent(id)}/read`, { method: 'POST' }); }
+export function markAllRead() { return api('notifications', '/inbox/read-all', { method: 'POST' }); }

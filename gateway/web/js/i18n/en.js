@@ -164,6 +164,12 @@ export default {
     allBooks: 'every book type', allYears: 'every school year', active: 'Running', ended: 'No longer in force',
     empty: 'No campaign yet', emptyText: 'Open a campaign so the team can read the schools’ records.',
   },
+  inbox: {
+    title: 'Notifications', bell: 'Notifications', bellUnread: 'Notifications: {count} unread', new: 'New', more: 'Show more',
+    markAll: 'Mark all as read', showAll: 'Show all', showUnread: 'Unread only', settings: 'Notification settings',
+    unreadCount: '{count} unread notifications.', allRead: 'You have read every notification.',
+    emptyTitle: 'No notifications yet', emptyText: 'Submissions waiting for you, returns and coming deadlines will appear here.',
+  },
   reads: {
     title: 'Who viewed our records', intro: 'Every view of the school’s records and progress by oversight staff: who, from which unit, what, when, under which campaign or the standing right.',
     filters: 'Filter the log', person: 'Viewer (account)', unit: 'Unit', campaign: 'Campaign (id)', since: 'From', until: 'To',
