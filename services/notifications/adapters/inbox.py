@@ -74,3 +74,7 @@ class InboxRepository:
             doc.read_at = at
             doc.save()
         return doc
+
+    def mark_all_read(self, at: datetime) -> int:
+        """Mark every unread notification read in one update; returns how many changed."""
+        return NotificationDoc.objects(recipient=self.recipient, read_at=None).update(set__read_at=at)

@@ -24,7 +24,7 @@ class Message:
 
 
 def _link(submission_id: str) -> str:
-    return f"/submissions/{submission_id}"
+    return f"/bai-nop/{submission_id}"
 
 
 def _each(people: list[str], title: str, body: str, link: str | None) -> list[Message]:
@@ -36,7 +36,7 @@ def new_device(data: identity.NewDevice) -> list[Message]:
         recipient=data.person, title="Đăng nhập từ thiết bị mới",
         body=(f"Tài khoản của bạn vừa đăng nhập từ một thiết bị mới ({data.device or 'không rõ'}). "
               "Nếu không phải bạn, hãy đổi mật khẩu ngay và báo cho quản trị của trường."),
-        link="/account/sessions", email=data.email)]
+        link=None, email=data.email)]
 
 
 def awaiting_decision(data: approvals.Submitted | approvals.Advanced) -> list[Message]:

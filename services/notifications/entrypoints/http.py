@@ -33,6 +33,15 @@ class InboxPage(BaseModel):
     unread: int
 
 
+class UnreadOut(BaseModel):
+    unread: int
+
+
+class ReadAllOut(BaseModel):
+    marked: int
+    unread: int
+
+
 def inbox_blueprint(container: Container, api: Api) -> Blueprint:
     bp = Blueprint("inbox", __name__, url_prefix="/api/v1")
 
@@ -50,5 +59,19 @@ def inbox_blueprint(container: Container, api: Api) -> Blueprint:
         me = require_principal(current_principal())
         doc = InboxRepository(recipient=me.sub).mark_read(notification_id, container.runtime.clock.now())
         return NotificationOut(**doc.as_dict())
+
+    @api.route(bp, "/inbox/unread-count", response=UnreadOut, tags=["inbox"])
+    def unread_count() -> UnreadOut:
+        """How many of my notifications are unread: the number on the web app's bell (one count query)."""
+        me = require_principal(current_principal())
+        return UnreadOut(unread=InboxRepository(recipient=me.sub).unread_count())
+
+    @api.route(bp, "/inbox/read-all", methods=["POST"], response=ReadAllOut, tags=["inbox"])
+    def mark_all_read() -> ReadAllOut:
+        """Mark all my notifications read (only mine: the update is scoped by recipient)."""
+        me = require_principal(current_principal())
+        repo = InboxRepository(recipient=me.sub)
+        marked = repo.mark_all_read(container.runtime.clock.now())
+        return ReadAllOut(marked=marked, unread=repo.unread_count())
 
     return bp

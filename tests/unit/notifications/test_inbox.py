@@ -70,3 +70,16 @@ def test_inbox_needs_sign_in(env):
     _, client, _ = env
     r = client.get("/api/v1/inbox")
     assert r.status_code == 401 and r.mimetype == "application/problem+json"
+
+
+def test_bell_count_and_mark_all_read_touch_only_my_inbox(env, tokens):
+    c, client, _ = env
+    for n in range(3):
+        c.consumer.handle(example_event(APPROVED, submitter="a", title=f"Kế hoạch bài dạy (Tuần {n + 1})", submission_id=f"s{n}"))
+    c.consumer.handle(example_event(APPROVED, submitter="b", title="Sổ chủ nhiệm (Năm học 2025-2026)"))
+    assert client.get("/api/v1/inbox/unread-count", headers=_auth(tokens, "a")).get_json() == {"unread": 3}
+    r = client.post("/api/v1/inbox/read-all", headers=_auth(tokens, "a"))
+    assert r.status_code == 200 and r.get_json() == {"marked": 3, "unread": 0}
+    assert client.post("/api/v1/inbox/read-all", headers=_auth(tokens, "a")).get_json() == {"marked": 0, "unread": 0}
+    assert client.get("/api/v1/inbox/unread-count", headers=_auth(tokens, "b")).get_json() == {"unread": 1}
+    assert client.get("/api/v1/inbox/unread-count").status_code == 401
