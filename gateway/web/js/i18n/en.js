@@ -167,7 +167,7 @@ export default {
   inbox: {
     title: 'Notifications', bell: 'Notifications', bellUnread: 'Notifications: {count} unread', new: 'New', more: 'Show more',
     markAll: 'Mark all as read', showAll: 'Show all', showUnread: 'Unread only', settings: 'Notification settings',
-    unreadCount: '{count} unread notifications.', allRead: 'You have read every notification.',
+    unreadCount: '{count} unread notifications.', allRead: 'You have read every notification.', markOne: 'Mark as read',
     emptyTitle: 'No notifications yet', emptyText: 'Submissions waiting for you, returns and coming deadlines will appear here.',
   },
   reads: {

@@ -213,8 +213,8 @@ export default {
   inbox: {
     title: 'Thông báo', bell: 'Thông báo', bellUnread: 'Thông báo: {count} chưa đọc', new: 'Mới', more: 'Xem thêm',
     markAll: 'Đánh dấu tất cả là đã đọc', showAll: 'Xem tất cả', showUnread: 'Chỉ xem chưa đọc', settings: 'Cài đặt thông báo',
-    unreadCount: 'Có {count} thông báo chưa đọc.', allRead: 'Thầy/Cô đã đọc hết thông báo.',
-    emptyTitle: 'Chưa có thông báo nào', emptyText: 'Khi có hồ sơ chờ Thầy/Cô duyệt, bị trả lại hay sắp đến hạn, thông báo sẽ hiện ở đây.',
+    unreadCount: 'Có {count} thông báo chưa đọc.', allRead: 'Đã đọc hết thông báo.', markOne: 'Đánh dấu đã đọc',
+    emptyTitle: 'Chưa có thông báo nào', emptyText: 'Khi có hồ sơ chờ duyệt, bị trả lại hay sắp đến hạn, thông báo sẽ hiện ở đây.',
   },
   reads: {
     title: 'Ai đã xem hồ sơ của trường', intro: 'Mọi lần cán bộ của đơn vị quản lý (Phòng, xã/phường, Sở) xem hồ sơ, tiến độ của trường: ai, thuộc đơn vị nào, xem gì, khi nào, theo đợt kiểm tra nào hay theo quyền quản lý thường xuyên.',

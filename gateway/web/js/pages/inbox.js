@@ -2,7 +2,7 @@
  * The inbox (Thông báo): my notifications newest first, unread ones marked; opening one marks it
  * read and goes to the exact page it names; "mark all read"; more on demand.
  */
-import { h, mount, emptyState, errorAlert, busy, fmtDateTime } from '../core/dom.js';
+import { h, mount, emptyState, errorAlert, busy, fmtDateTime, toast } from '../core/dom.js';
 import { t } from '../core/i18n.js';
 import { navigate } from '../core/router.js';
 import { bellChanged } from '../core/bell.js';
@@ -13,17 +13,31 @@ function row(item, state) {
   const open = async (ev) => {
     ev.preventDefault();
     if (unread) {
-      try { state.unread = (await svc.markRead(item.id)).unread ?? Math.max(0, state.unread - 1); bellChanged(state.unread); } catch { /* the link still opens */ }
+      try { await svc.markRead(item.id); state.unread = Math.max(0, state.unread - 1); bellChanged(state.unread); } catch { /* the link still opens */ }
     }
     if (item.link) navigate(item.link);
   };
   const title = item.link
     ? h('a', { href: item.link, onclick: open }, item.title)
     : h('span', {}, item.title);
-  return h('li', { class: `card inbox-item${unread ? ' unread' : ''}`, 'data-testid': 'inbox-item' },
+  const li = h('li', { class: `card inbox-item${unread ? ' unread' : ''}`, 'data-testid': 'inbox-item' },
     h('p', { class: 'title' }, unread ? h('span', { class: 'badge info' }, t('inbox.new')) : null, ' ', title),
     h('p', {}, item.body),
     h('p', { class: 'meta' }, fmtDateTime(item.created_at)));
+  if (unread && !item.link) {
+    // a notice with nowhere to go (e.g. a new-device sign-in) is marked read by its own button
+    const done = h('button', { type: 'button', class: 'btn secondary' }, t('inbox.markOne'));
+    done.addEventListener('click', () => busy(done, async () => {
+      await svc.markRead(item.id);
+      state.unread = Math.max(0, state.unread - 1);
+      bellChanged(state.unread);
+      li.classList.remove('unread');
+      li.querySelector('.badge')?.remove();
+      done.remove();
+    }).catch(() => toast(t('error.generic'), 'error')));
+    li.append(h('div', { class: 'actions' }, done));
+  }
+  return li;
 }
 
 export const inboxPage = {
