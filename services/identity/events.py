@@ -92,6 +92,36 @@ class NewDevice(EventData):
     at: str
 
 
+class CampaignMember(EventData):
+    person: str
+    full_name: str
+
+
+class Campaign(EventData):
+    """An inspection campaign (đợt kiểm tra) as it stands after the change the event names.
+
+    ``head`` is the head of the team (trưởng đoàn), who signs the campaign's biên bản; ``team``
+    includes the head. ``closed_at`` is set once the campaign was closed before ``until``.
+    Times are ISO 8601 with offset.
+    """
+
+    campaign: str
+    name: str
+    district_id: str | None
+    province_id: str | None
+    #: the oversight unit as people call it ("Phòng GD&ĐT Ba Đình", "UBND phường Hoàn Kiếm", "Sở GD&ĐT Hà Nội")
+    unit_name: str
+    schools: list[str]
+    books: list[str]
+    school_year: str | None
+    team: list[CampaignMember]
+    head: str
+    head_name: str
+    starts_at: str
+    until: str
+    closed_at: str | None = None
+
+
 PERSON_CREATED = declare("identity.person.created", PersonCreated)
 PERSON_DEACTIVATED = declare("identity.person.deactivated", PersonActivity)
 PERSON_REACTIVATED = declare("identity.person.reactivated", PersonActivity)
@@ -102,3 +132,8 @@ SCHOOL_ONBOARDED = declare("identity.school.onboarded", SchoolOnboarded)
 DELEGATION_GRANTED = declare("identity.delegation.granted", Delegation)
 DELEGATION_REVOKED = declare("identity.delegation.revoked", Delegation)
 SIGNIN_NEW_DEVICE = declare("identity.signin.new_device", NewDevice)
+CAMPAIGN_OPENED = declare("identity.campaign.opened", Campaign)
+#: the team, its head or the end of the window changed
+CAMPAIGN_CHANGED = declare("identity.campaign.changed", Campaign)
+#: closed early by the unit; a campaign that simply reaches ``until`` publishes nothing
+CAMPAIGN_CLOSED = declare("identity.campaign.closed", Campaign)
