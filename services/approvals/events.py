@@ -227,6 +227,23 @@ class CorrectionConfirmed(CorrectionEvent):
     role: str | None
 
 
+class MonthlyReport(EventData):
+    """An oversight unit's monthly compliance report is ready (PDF with charts, and XLSX) at ``link``.
+
+    ``district_id`` names the unit (a Phòng or a UBND xã/phường; None with ``province_id`` for the
+    Sở's report); notifications tells the unit's staff.
+    """
+
+    district_id: str | None
+    province_id: str | None
+    unit_name: str
+    month: str
+    month_label: str
+    link: str
+    schools: int
+    on_time_percent: float
+
+
 SUBMITTED = declare("approvals.submission.submitted", Submitted)
 ADVANCED = declare("approvals.submission.advanced", Advanced)
 WITHDRAWN = declare("approvals.submission.withdrawn", Withdrawn)
@@ -252,3 +269,4 @@ CORRECTION_APPLIED = declare("approvals.correction.applied", CorrectionConfirmed
 #: the progress projection's events (submission events with counters, and recomputations)
 SUBMISSION_EVENTS = (SUBMITTED, ADVANCED, WITHDRAWN, RETURNED, COMMENTED, APPROVED, SIGNING_REQUESTED,
                      SIGNING_ADVANCED, SIGNED, ISSUED, RECALLED, CORRECTED, OVERDUE, SIGNATURE_OVERDUE)
+MONTHLY_REPORT = declare("approvals.report.monthly", MonthlyReport)

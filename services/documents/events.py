@@ -68,6 +68,44 @@ class CatalogChanged(EventData):
     version: str
 
 
+class Finding(EventData):
+    """An inspection finding (kết luận kiểm tra) on a document, a book, a teacher or the school.
+
+    ``target_label`` is what people read ("Kế hoạch bài dạy — tuần 13 (24–28/11) — Nguyễn Thị Lan");
+    ``notify`` the people this change concerns (for an opened or closed finding: the principal and
+    the teacher concerned; for an answer: the inspector who wrote it).
+    """
+
+    finding: str
+    campaign: str
+    campaign_name: str
+    school: str
+    school_name: str
+    target_kind: Literal["document", "book", "teacher", "school"]
+    target_label: str
+    severity: Literal["info", "minor", "major"]
+    text: str
+    due_on: str | None
+    inspector: str
+    inspector_name: str
+    notify: list[str]
+    state: Literal["open", "answered", "closed"]
+
+
+class InspectionRecord(EventData):
+    """The biên bản kiểm tra of one school in a campaign: drafted, then signed by the team head."""
+
+    record: str
+    campaign: str
+    campaign_name: str
+    school: str
+    school_name: str
+    version_id: str
+    head: str
+    state: Literal["draft", "signed"]
+    notify: list[str]
+
+
 VERSION_UPLOADED = declare("documents.version.uploaded", VersionUploaded)
 RENDITION_READY = declare("documents.version.rendition_ready", RenditionReady)
 EXPORT_REQUESTED = declare("documents.export.requested", ExportRequested)
@@ -75,3 +113,9 @@ EXPORT_COMPLETED = declare("documents.export.completed", ExportCompleted)
 LOCK_CREATED = declare("documents.lock.created", LockCreated)
 LOCK_REMOVED = declare("documents.lock.removed", LockRemoved)
 CATALOG_CHANGED = declare("documents.catalog.changed", CatalogChanged)
+FINDING_OPENED = declare("documents.finding.opened", Finding)
+FINDING_ANSWERED = declare("documents.finding.answered", Finding)
+FINDING_CLOSED = declare("documents.finding.closed", Finding)
+#: drafted: the team head is asked to sign; signed: the school is told its biên bản is ready
+RECORD_DRAFTED = declare("documents.inspection_record.drafted", InspectionRecord)
+RECORD_SIGNED = declare("documents.inspection_record.signed", InspectionRecord)
