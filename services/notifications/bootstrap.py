@@ -18,6 +18,7 @@ from services.kernel.tokens import TokenVerifier
 
 from .adapters.inbox import NotificationDoc
 from .adapters.mailer import Mailer, OutboxFolderMailer, SmtpMailer
+from .service_layer.dispatcher import Dispatcher
 from .service_layer.handlers import NotificationHandlers
 from .settings import NotificationsSettings
 
@@ -28,6 +29,7 @@ CONSUMER_NAME = "notifications.inbox"
 class Container:
     runtime: Runtime
     settings: NotificationsSettings
+    dispatcher: Dispatcher
     handlers: NotificationHandlers
     consumer: IdempotentConsumer
 
@@ -56,7 +58,8 @@ def bootstrap(
             if settings.smtp_host
             else OutboxFolderMailer(folder=settings.mail_outbox_dir, sender=settings.mail_from)
         )
-    handlers = NotificationHandlers(clock=runtime.clock, mailer=mailer)
+    dispatcher = Dispatcher(clock=runtime.clock, mailer=mailer)
+    handlers = NotificationHandlers(dispatcher=dispatcher)
     table: HandlerTable = {  # what people are told, by event
         identity.SIGNIN_NEW_DEVICE.type: handlers.new_device,
         approvals.SUBMITTED.type: handlers.submitted,
@@ -70,4 +73,4 @@ def bootstrap(
         approvals.SIGNATURE_OVERDUE.type: handlers.signature_overdue,
     }
     consumer = runtime.consumer(CONSUMER_NAME, table)
-    return Container(runtime=runtime, settings=settings, handlers=handlers, consumer=consumer)
+    return Container(runtime=runtime, settings=settings, dispatcher=dispatcher, handlers=handlers, consumer=consumer)

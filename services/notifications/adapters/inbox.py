@@ -17,7 +17,7 @@ class NotificationDoc(mongoengine.Document):
         "collection": "inbox",
         "indexes": [
             {"fields": ["recipient", "-id"]},
-            {"fields": ["recipient", "source_event", "title"], "unique": True},
+            {"fields": ["recipient", "key"], "unique": True},
         ],
     }
 
@@ -26,7 +26,9 @@ class NotificationDoc(mongoengine.Document):
     title = StringField(required=True)
     body = StringField(required=True)
     link = StringField()
-    source_event = StringField(required=True)
+    kind = StringField(required=True)
+    #: the notice's idempotency key: one inbox entry per (recipient, key)
+    key = StringField(required=True)
     created_at = DateTimeField(required=True)
     read_at = DateTimeField()
 
@@ -48,7 +50,7 @@ class InboxRepository:
         self.recipient = recipient
 
     def add(self, doc: NotificationDoc) -> bool:
-        """Store ``doc`` unless that event already told this person the same thing."""
+        """Store ``doc`` unless this person already has the notice with its key."""
         if doc.recipient != self.recipient:
             raise ValueError("notification for another recipient")
         try:
