@@ -87,6 +87,30 @@ def test_teacher_uploads_and_submits_a_lesson_plan(new_page, sign_in, capture, s
     capture(page, "bai-nop")
 
 
+def test_the_to_truong_bell_counts_the_submission_and_its_link_opens_it(new_page, sign_in, capture, story):
+    page = new_page()
+    sign_in(page, TO_TRUONG)
+    bell = page.get_by_test_id("bell")
+    expect(bell.locator(".bell-count")).to_be_visible()
+    count = int(bell.locator(".bell-count").inner_text().rstrip("+"))
+    assert count >= 1
+    expect(bell).to_have_attribute("aria-label", f"Thông báo: {count} chưa đọc")
+    bell.click()
+    page.wait_for_url(re.compile(r".*/thong-bao$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Thông báo")
+    item = page.get_by_test_id("inbox-item").filter(has=page.locator(f'a[href="{story["submission_url"]}"]'))
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Có hồ sơ chờ duyệt")
+    expect(item).to_contain_text("Kế hoạch bài dạy")
+    capture(page, "thong-bao")
+    item.get_by_role("link").click()
+    page.wait_for_url(re.compile(re.escape(story["submission_url"]) + "$"))
+    expect(page.locator(".timeline")).to_contain_text("Nộp hồ sơ")
+    # opening it marked it read: the bell counts one less
+    expect(page.get_by_test_id("bell")).to_have_attribute(
+        "aria-label", f"Thông báo: {count - 1} chưa đọc" if count > 1 else "Thông báo")
+
+
 def test_to_truong_delegates_to_the_to_pho(new_page, sign_in, capture):
     page = new_page()
     sign_in(page, TO_TRUONG)
