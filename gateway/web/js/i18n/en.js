@@ -122,6 +122,7 @@ export default {
     makePrint: 'Make the print PDF',
   },
   rules: {
+    addStage: 'Add a stage', addParallel: 'Add a parallel reviewer', removeStep: 'Remove', firstStep: 'Main reviewer', parallelStep: 'Parallel reviewer {n}',
     changeChain: 'Change the approval chain', chainFor: 'Approval chain of {book}', stage: 'Step {n}', stageRole: 'Who', stageMode: 'How', noStep: '— no such step —', mode: { approve: 'Approve (required)', check: 'Read and comment (non-blocking)' }, saveChain: 'Save the chain', chainSaved: 'Approval chain of {book} saved; it applies to submissions from now on.',
     title: 'School rules', intro: 'The school’s deadline must be as early as or earlier than the district’s, never later.', deadlines: 'Deadlines per book',
     district: 'District bound', school: 'School rule', inherits: 'Same as the district', none: 'Not set', change: 'Change the deadline', editFor: 'Deadline for {book}',

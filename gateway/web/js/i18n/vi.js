@@ -157,6 +157,7 @@ export default {
     makePrint: 'Tạo bản in',
   },
   rules: {
+    addStage: 'Thêm bước', addParallel: 'Thêm người xử lý song song', removeStep: 'Bỏ người này', firstStep: 'Người xử lý chính', parallelStep: 'Xử lý song song {n}',
     changeChain: 'Thay đổi quy trình duyệt', chainFor: 'Quy trình duyệt {book}', stage: 'Bước {n}', stageRole: 'Người xử lý', stageMode: 'Cách xử lý', noStep: '— không có bước này —', mode: { approve: 'Duyệt (bắt buộc)', check: 'Xem và góp ý (không chặn)' }, saveChain: 'Lưu quy trình', chainSaved: 'Đã lưu quy trình duyệt {book}; áp dụng cho hồ sơ nộp từ nay.',
     title: 'Quy chế nhà trường', intro: 'Hạn nộp của nhà trường phải sớm hơn hoặc bằng hạn của Phòng GD&ĐT; không được nới lỏng hơn.',
     deadlines: 'Hạn nộp từng loại hồ sơ', district: 'Khung của Phòng', school: 'Quy định của trường', inherits: 'Theo khung của Phòng',

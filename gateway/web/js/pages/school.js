@@ -85,28 +85,76 @@ function chainSteps(chainData) {
 }
 
 const APPROVER_ROLES = ['to_truong', 'pho_hieu_truong', 'hieu_truong'];
-const MAX_STAGES = 3;
+const MAX_STAGES = 4;
+const MAX_PARALLEL = 3;
 
-/** Edit the review stages of a book's chain (signing order and issuing stay as they are). */
+/**
+ * Edit the review stages of a book's chain: stages run one after another, the people of one stage
+ * in parallel (e.g. tổ trưởng approves while the PHT checks). Every step the chain has is shown and
+ * kept; signing order and issuing stay as they are.
+ */
 function chainEditor(slug, name, current, onSaved) {
-  const stages = (current && current.stages) || [];
-  const rows = [];
-  for (let i = 0; i < MAX_STAGES; i += 1) {
-    const step = (stages[i] || [])[0] || {};
-    const role = h('select', { name: `role-${i}` }, h('option', { value: '' }, t('rules.noStep')),
-      APPROVER_ROLES.map((r) => h('option', { value: r, selected: step.role === r }, roleName(r))));
-    const mode = h('select', { name: `mode-${i}` }, ['approve', 'check'].map((m) => h('option', { value: m, selected: (step.mode || 'approve') === m }, t(`rules.mode.${m}`))));
-    rows.push({ role, mode, el: h('fieldset', { class: 'field' }, h('legend', {}, t('rules.stage', { n: i + 1 })), h('div', { class: 'row' }, field(t('rules.stageRole'), role), field(t('rules.stageMode'), mode))) });
-  }
+  const roles = [...new Set([...APPROVER_ROLES, ...((current && current.stages) || []).flat().map((s) => s.role)])];
+  const stagesBox = h('div', { class: 'stages' });
+  const addStage = h('button', { type: 'button', class: 'btn secondary small' }, t('rules.addStage'));
+
+  const renumber = () => {
+    [...stagesBox.children].forEach((fs, i) => {
+      fs.querySelector(':scope > legend').textContent = t('rules.stage', { n: i + 1 });
+      [...fs.querySelectorAll(':scope > .steps > fieldset')].forEach((stepFs, j) => {
+        stepFs.querySelector(':scope > legend').textContent = j === 0 ? t('rules.firstStep') : t('rules.parallelStep', { n: j + 1 });
+        stepFs.querySelector('[data-remove]').hidden = fs.querySelectorAll(':scope > .steps > fieldset').length === 1 && stagesBox.children.length === 1;
+      });
+      fs.querySelector('[data-add-parallel]').hidden = fs.querySelectorAll(':scope > .steps > fieldset').length >= MAX_PARALLEL;
+    });
+    addStage.hidden = stagesBox.children.length >= MAX_STAGES;
+  };
+
+  const stepRow = (step) => {
+    const role = h('select', { 'data-role': '' }, roles.map((r) => h('option', { value: r, selected: step.role === r }, roleName(r))));
+    const mode = h('select', { 'data-mode': '' }, ['approve', 'check'].map((m) => h('option', { value: m, selected: (step.mode || 'approve') === m }, t(`rules.mode.${m}`))));
+    const remove = h('button', { type: 'button', class: 'btn secondary small', 'data-remove': '' }, t('rules.removeStep'));
+    const fs = h('fieldset', { class: 'field step' }, h('legend', {}, ''),
+      h('div', { class: 'row' }, field(t('rules.stageRole'), role), field(t('rules.stageMode'), mode)), remove);
+    fs.step = step; // the stored step: its other fields (scope) are kept when its role is unchanged
+    remove.addEventListener('click', () => {
+      const stage = fs.closest('fieldset.stage');
+      fs.remove();
+      if (!stage.querySelector('fieldset.step')) stage.remove();
+      renumber();
+    });
+    return fs;
+  };
+
+  const stageBox = (steps) => {
+    const list = h('div', { class: 'steps' }, steps.map(stepRow));
+    const addParallel = h('button', { type: 'button', class: 'btn secondary small', 'data-add-parallel': '' }, t('rules.addParallel'));
+    addParallel.addEventListener('click', () => { list.append(stepRow({ role: 'pho_hieu_truong', mode: 'check' })); renumber(); });
+    return h('fieldset', { class: 'field stage' }, h('legend', {}, ''), list, h('div', { class: 'actions' }, addParallel));
+  };
+
+  const initial = (current && current.stages && current.stages.length) ? current.stages : [[{ role: 'to_truong', scope: 'unit', mode: 'approve' }]];
+  initial.forEach((stage) => stagesBox.append(stageBox(stage)));
+  addStage.addEventListener('click', () => { stagesBox.append(stageBox([{ role: 'hieu_truong', mode: 'approve' }])); renumber(); });
+  renumber();
+
   const out = h('div', { 'aria-live': 'polite' });
   const btn = h('button', { type: 'submit', class: 'btn small' }, t('rules.saveChain'));
-  const form = h('form', { 'aria-label': t('rules.chainFor', { book: name }) }, rows.map((r) => r.el), out, h('div', { class: 'actions' }, btn));
+  const form = h('form', { 'aria-label': t('rules.chainFor', { book: name }) }, stagesBox, h('div', { class: 'actions' }, addStage), out, h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const newStages = rows.filter((r) => r.role.value).map((r) => [{ role: r.role.value, scope: r.role.value === 'to_truong' ? 'unit' : 'school', mode: r.mode.value }]);
+    const newStages = [...stagesBox.querySelectorAll('fieldset.stage')].map((stage) => [...stage.querySelectorAll('fieldset.step')].map((fs) => {
+      const role = fs.querySelector('[data-role]').value;
+      const scope = fs.step.role === role && fs.step.scope ? fs.step.scope : (role === 'to_truong' ? 'unit' : 'school');
+      return { role, scope, mode: fs.querySelector('[data-mode]').value };
+    }));
     const body = { stages: newStages, signing: (current && current.signing) || [], issue_role: (current && current.issue_role) || null };
     busy(btn, async () => {
-      try { await svc.setChain(slug, body); onSaved(t('rules.chainSaved', { book: name })); } catch (err) { mount(out, errorAlert(err)); }
+      try {
+        await svc.setChain(slug, body);
+        toast(t('rules.chainSaved', { book: name }));
+        onSaved(t('rules.chainSaved', { book: name }));
+      } catch (err) { mount(out, errorAlert(err)); }
     });
   });
   return form;
