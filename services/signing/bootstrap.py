@@ -35,6 +35,7 @@ from .domain.credentials import KeyPathKind
 from .service_layer.authority import CertificateAuthority, load_roots
 from .service_layer.credentials import CredentialService, MongoPinCounter
 from .service_layer.scheduler import ExecutorRunner, FairScheduler
+from .service_layer.signed_copies import SignedCopies
 from .service_layer.signing import EngineChoice, SigningService
 from .service_layer.verification import VerificationService
 from .settings import SigningSettings
@@ -50,6 +51,7 @@ class Container:
     credentials: CredentialService
     signing: SigningService
     verification: VerificationService
+    copies: SignedCopies
     external_jobs: MongoExternalJobs
     simulated_provider: SimulatedRemoteProvider | None
     recall_consumer: IdempotentConsumer
@@ -145,6 +147,6 @@ def bootstrap(
 
     return Container(
         runtime=runtime, settings=settings, authority=authority, credentials=credentials, signing=signing,
-        verification=verification, external_jobs=jobs, simulated_provider=simulated,
+        verification=verification, copies=SignedCopies(verify_page=f"{public}/tra-cuu"), external_jobs=jobs, simulated_provider=simulated,
         recall_consumer=runtime.consumer(RECALL_CONSUMER, {RECALLED.type: verification.on_recalled}),
     )

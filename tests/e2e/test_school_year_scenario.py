@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import subprocess
 from datetime import date, timedelta
 
 import pytest
@@ -346,6 +347,49 @@ def test_three_hoc_ba_are_batch_signed_sealed_and_issued_in_batch_and_a_visitor_
     expect(verdict.locator("ol.signatures > li")).to_have_count(3)
     expect(verdict).to_contain_text("Trường Tiểu học Hòa Phong")
     capture(visitor, "tra-cuu-ket-qua")
+
+
+def _pdfsig(path) -> str:
+    run = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True)
+    return run.stdout + run.stderr
+
+
+def test_the_van_thu_gvcn_and_principal_hold_the_signed_hoc_ba_and_pdfsig_validates_it(new_page, sign_in, capture, tmp_path):
+    """"Đã phát hành" comes from the server (a fresh browser sees it); the file downloaded is the signed
+    copy with the GVCN's, the principal's and the school's signatures, each valid for pdfsig."""
+    clerk = new_page()
+    sign_in(clerk, CLERK)
+    clerk.goto("/van-thu?muc=da-phat-hanh")
+    rows = clerk.locator("section[aria-labelledby=issued-title] ul.list > li").filter(has_text="Học bạ")
+    expect(rows).to_have_count(3)
+    capture(clerk, "van-thu-da-phat-hanh-tu-may-chu")
+    with clerk.expect_download() as info:
+        rows.first.get_by_role("button", name="Tải bản đã ký (PDF)").click()
+    download = info.value
+    assert download.suggested_filename.endswith("(đã ký).pdf")
+    assert download.suggested_filename.startswith("Học bạ — Nguyễn Thị Lệ Thủy")
+    path = tmp_path / "hoc-ba-da-ky.pdf"
+    download.save_as(path)
+    report = _pdfsig(path)
+    assert report.count("Signature Validation: Signature is Valid.") == 3, report
+    submission_url = rows.first.get_by_role("link").first.get_attribute("href")
+
+    for who in (TEACHER, PRINCIPAL):
+        page = new_page()
+        sign_in(page, who)
+        page.goto(submission_url)
+        card = page.locator("section").filter(has=page.get_by_role("heading", name="Bản đã ký số"))
+        expect(card).to_be_visible()
+        expect(card.locator("ol.signatures > li")).to_have_count(3)
+        expect(card).to_contain_text("Chữ ký số của nhà trường")
+        expect(card.get_by_role("link")).to_have_attribute("href", re.compile(r"^/tra-cuu/"))
+        with page.expect_download() as info:
+            card.get_by_role("button", name="Tải bản đã ký (PDF)").click()
+        mine = tmp_path / f"{who}.pdf"
+        info.value.save_as(mine)
+        assert mine.read_bytes() == path.read_bytes()
+        if who == PRINCIPAL:
+            capture(page, "bai-nop-ban-da-ky")
 
 
 def test_hoc_ba_is_signed_in_turn_issued_by_the_van_thu_verified_and_recalled(new_page, sign_in, capture):

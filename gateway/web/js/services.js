@@ -107,6 +107,10 @@ export function comment(id, text) {
 }
 /** My own submissions, newest first. */
 export function mySubmissions() { return allPages('approvals', '/submissions'); }
+/** The school's issued and recalled documents, last issued first (văn thư, leaders). */
+export function issuedList() { return allPages('approvals', '/issued'); }
+/** The signed copy of a submission: {version_id, code, signatures, recalled, verify_url}; 404 before any signature. */
+export function signedCopy(id) { return api('signing', `/signed-documents/${encodeURIComponent(id)}`); }
 export function decide(id, decision, comment) {
   return api('approvals', `/submissions/${encodeURIComponent(id)}/decision`, { method: 'POST', body: { decision, comment: comment ? comment.normalize('NFC') : null } });
 }
@@ -161,6 +165,8 @@ export async function schools() { return items(await api('identity', '/schools')
 export function school(id) { return api('identity', `/schools/${encodeURIComponent(id)}`); }
 export async function units(schoolId) { return items(await api('identity', `/schools/${encodeURIComponent(schoolId)}/units`)); }
 /** People of a school: {id, full_name, email, position, memberships: [{id, role, unit}]} */
+/** Full names of my school's people: [{id, full_name}] (any colleague; names only). */
+export async function colleagueNames(schoolId) { return items(await api('identity', `/schools/${encodeURIComponent(schoolId)}/names`)); }
 export async function people(schoolId) { return items(await api('identity', `/schools/${encodeURIComponent(schoolId)}/people`)); }
 /** Check (apply=false) or apply a staff workbook → {rows, problems: [{row, column, problem}], new_people, existing_people, new_roles, applied} */
 export function importStaff(schoolId, file, apply, onProgress) {

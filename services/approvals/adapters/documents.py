@@ -165,6 +165,7 @@ class SubmissionDoc(TenantOwned, OutboxMixin):
         ("tenant_id", "obligation_id"),
         ("tenant_id", "submitter", "created_at"),
         ("tenant_id", "waiting", "waiting_since"),
+        ("tenant_id", "state", "issued_at"),
         {"fields": ["state", "signing_overdue_emitted", "signing_due_at"],
          "partialFilterExpression": {"signing_overdue_emitted": False}},
     ]}

@@ -309,6 +309,12 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         items, next_cursor = c.submissions.mine(_me(), cursor=query.cursor, limit=query.limit)
         return {"items": items, "next_cursor": next_cursor}
 
+    @route(bp, "/issued", query=PageQuery, tags=["submissions"])
+    def issued(query: PageQuery) -> dict:
+        """The school's issued and recalled documents, last issued first (văn thư and leaders)."""
+        items, next_cursor = c.submissions.issued(_me(), cursor=query.cursor, limit=query.limit)
+        return {"items": items, "next_cursor": next_cursor}
+
     @route(bp, "/submissions/<submission_id>", query=InspectQuery, response=SubmissionOut, tags=["submissions"])
     def get_submission(submission_id: str, query: InspectQuery) -> dict:
         """A submission with its steps, history and signing state (inspectors name their campaign)."""

@@ -39,15 +39,16 @@ from services.kernel.errors import BadGateway, Conflict, Forbidden, NotFound, Va
 from services.kernel.ids import new_id
 from services.kernel.periods import period_label
 from services.kernel.permissions import (
-    HIEU_TRUONG, PHO_HIEU_TRUONG, is_district_staff, require_principal, require_service,
+    HIEU_TRUONG, PHO_HIEU_TRUONG, VAN_THU, is_district_staff, require_principal, require_service,
 )
-from services.kernel.periods import period_label
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope, grant_cross_tenant
 
 log = logging.getLogger(__name__)
 
 SIGNATURE_OVERDUE = "approvals.signature.overdue"
+#: who reads the school's list of issued documents
+ISSUED_READERS = frozenset({VAN_THU, HIEU_TRUONG, PHO_HIEU_TRUONG})
 
 PROGRESS = {
     "returned": {"awaiting": -1},
@@ -224,6 +225,17 @@ class SubmissionService:
         p = require_principal(actor)
         docs, nxt = keyset_page(self._repo(p).query(submitter=p.sub), "created_at", cursor=cursor, limit=limit,
                                 descending=True)
+        return [self.view(submission_from_doc(d)) for d in docs], nxt
+
+    def issued(self, actor: Principal, *, cursor: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+        """The school's issued (and recalled) documents, last issued first: the văn thư's and leaders' "Đã phát hành"."""
+        p = require_principal(actor)
+        if not set(p.roles) & ISSUED_READERS:
+            raise Forbidden("Chỉ văn thư và lãnh đạo nhà trường xem được danh sách hồ sơ đã phát hành.")
+        qs = self._repo(p).query(state__in=["issued", "recalled"], issued_at__ne=None)
+        if not (p.has_role(HIEU_TRUONG) or p.has_role(PHO_HIEU_TRUONG)):
+            qs = qs.filter(issue_role__in=sorted(p.roles))  # the văn thư: what their role issues
+        docs, nxt = keyset_page(qs, "issued_at", cursor=cursor, limit=limit, descending=True)
         return [self.view(submission_from_doc(d)) for d in docs], nxt
 
     # ----- submitting ------------------------------------------------------------------------------

@@ -104,7 +104,8 @@ def visibility(ctx: CallerContext) -> Q | None:
 
     Leadership (hiệu trưởng, phó hiệu trưởng, quản trị) and district staff with a grant see
     everything in scope; tổ trưởng/tổ phó their tổ; GVCN their classes; everyone the slots
-    they owe (their own books, school books of their role).
+    they owe (their own books, school books of their role); the holder of a book's organisation
+    signature (the văn thư, who seals and issues học bạ) that book, whose signed copies they print.
     """
     actor = ctx.actor
     if ctx.cross_tenant or actor.is_leadership:
@@ -114,7 +115,11 @@ def visibility(ctx: CallerContext) -> Q | None:
     school_books = [b.slug for b in ctx.catalog.books
                     if any(s.owner_key == SCHOOL_OWNER for s in slots_owed(actor, b, units))]
     led = actor.units_with({"to_truong", "to_pho"})
+    sealed = sorted(b.slug for b in ctx.catalog.books
+                    if any(s.kind == "organisation" and s.role in actor.roles for s in b.signers))
     query = Q(owner_key__in=sorted(owner_keys))
+    if sealed:
+        query |= Q(book__in=sealed)
     if led:
         query |= Q(unit_id__in=sorted(led))
     if school_books:

@@ -312,6 +312,15 @@ class PersonList(BaseModel):
     items: list[PersonOut]
 
 
+class PersonName(BaseModel):
+    id: str
+    full_name: str
+
+
+class NameList(BaseModel):
+    items: list[PersonName]
+
+
 class DelegationList(BaseModel):
     items: list[DelegationOut]
 
@@ -483,6 +492,11 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
     def list_people(school_id: str, query: ReadQuery) -> PersonList:
         """People of a school with their roles there."""
         return PersonList(items=[person_out(p, ms) for p, ms in admin.people(me(), school_id, reason=query.reason)])
+
+    @api.route(bp, "/schools/<school_id>/names", response=NameList, tags=["people"])
+    def colleague_names(school_id: str) -> NameList:
+        """Full names of my school's people (for lists and histories; nothing else of their accounts)."""
+        return NameList(items=[PersonName(id=i, full_name=n) for i, n in admin.colleague_names(me(), school_id)])
 
     @api.route(bp, "/schools/<school_id>/people", methods=["POST"], body=NewPersonIn, response=CreatedPersonOut,
                status=201, tags=["people"])

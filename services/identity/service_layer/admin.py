@@ -359,6 +359,17 @@ class AdminService:
         people = IdentityPersonDoc.objects(id__in=list(by_person)).exclude("password_hash", "totp_secret", "outbox")
         return sorted(((p, by_person[p.id]) for p in people), key=lambda pair: pair[0].full_name)
 
+    def colleague_names(self, principal: Principal, school_id: str) -> list[tuple[str, str]]:
+        """(id, full name) of the school's people, for anyone of that school: lists and histories show
+        colleagues by name, never by login id. Nothing else of the accounts is shown; another
+        school's id is not found (oversight staff use the full list, audited)."""
+        if principal.tenant != school_id:
+            raise NotFound()
+        scope = TenantScope.school(school_id, principal.district or "", principal.province)
+        ids = MembershipRepository(scope=scope).query(active=True).distinct("person_id")
+        people = IdentityPersonDoc.objects(id__in=ids).only("id", "full_name")
+        return sorted(((p.id, p.full_name) for p in people), key=lambda pair: pair[1])
+
     def person(self, principal: Principal, school_id: str, person_id: str, *, reason: str | None) -> tuple[IdentityPersonDoc, list[IdentityMembershipDoc]]:
         """One person of the school; 404 when they hold no role in it (or the school is not the caller's)."""
         scope = self._access.read_scope(principal, school_id, reason=reason)

@@ -190,6 +190,12 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
         c.signing.resume_remote(transaction_id)  # the phone answered: the parked batch resumes now
         return {"transaction_id": transaction_id, "decision": decision}
 
+    # ----- signed copies ------------------------------------------------------------------------
+    @route(bp, "/signed-documents/<submission_id>", tags=["signing"])
+    def signed_copy(submission_id: str) -> dict:
+        """The signed PDF of one of my school's submissions (its version, code and signatures so far)."""
+        return c.copies.of_submission(_me(), submission_id)
+
     # ----- verification (public) ----------------------------------------------------------------
     @route(bp, "/verify", methods=["POST"], tags=["verify"], public=True, raw_body="application/pdf")
     def verify_upload() -> dict:

@@ -271,6 +271,25 @@ def test_hoc_ba_flow_to_its_end(platform, signing_pki, tmp_path):
     # the signed PDF: three PAdES signatures valid for the named signers (pyHanko and pdfsig)
     code = done["items"][0]["code"]
     latest_version = done["items"][0]["version_id"]
+
+    # the signed copy in hand: the GVCN, the principal and the văn thư are pointed at the signed
+    # version (not the unsigned original), and the văn thư's "Đã phát hành" comes from the server
+    for who in (GVCN, PRINCIPAL, CLERK):
+        copy = p.ok(p.signing_url, "GET", f"/api/v1/signed-documents/{sids[0]}", who)
+        assert copy["version_id"] == latest_version and copy["code"] == code
+        assert [s["order"] for s in copy["signatures"]] == [1, 2, 3] and copy["signatures"][2]["organisation"] is True
+        assert copy["verify_url"].endswith(f"/tra-cuu/{code}")
+        content = p.call(p.documents_url, "GET", f"/api/v1/versions/{latest_version}/content", who)
+        assert content.status_code == 200 and content.content.startswith(b"%PDF")
+    other_school = {"Authorization": "Bearer " + p.tokens.issue(
+        "mnhc.hieutruong", name="Trần Thị Mai", tenant="mn-hoa-chau", district=DISTRICT,
+        province=DEMO_DISTRICT.province_slug, roles=["hieu_truong"], ttl=3600)}
+    assert p.http.get(f"{p.signing_url}/api/v1/signed-documents/{sids[0]}", headers=other_school,
+                      timeout=30).status_code == 404
+    listed = p.ok(p.approvals_url, "GET", "/api/v1/issued", CLERK)["items"]
+    assert {i["id"] for i in listed} == set(sids) and all(i["issued_at"] for i in listed)
+    assert p.call(p.approvals_url, "GET", "/api/v1/issued", GVCN).status_code == 403
+    assert p.http.get(f"{p.approvals_url}/api/v1/issued", headers=other_school, timeout=30).json()["items"] == []
     pdf = io.BytesIO()
     HttpDocuments(base_url=p.documents_url, auth=ServiceToken(p.tokens)).fetch_pdf(
         SCHOOL.slug, latest_version, pdf)

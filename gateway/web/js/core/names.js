@@ -1,7 +1,7 @@
 /**
- * People's names for ids shown in histories and lists. The school's directory is read once per
- * page load when the caller may read it (principal, quản trị, district); otherwise people are
- * shown by their account name, except the signed-in person, whose name the token carries.
+ * People's names for ids shown in histories and lists, read once per page load: my own school's
+ * names list (any colleague may read it: names only), or for oversight staff the school's
+ * directory. The signed-in person's name comes from the token.
  */
 import * as svc from '../services.js';
 
@@ -9,7 +9,8 @@ const cache = new Map();
 
 export async function namesOf(schoolId, user) {
   if (schoolId && !cache.has(schoolId)) {
-    cache.set(schoolId, svc.people(schoolId)
+    const read = user && user.tenant === schoolId ? svc.colleagueNames(schoolId) : svc.people(schoolId);
+    cache.set(schoolId, read
       .then((list) => new Map(list.map((p) => [p.id, p.full_name])))
       .catch(() => new Map()));
   }

@@ -78,6 +78,9 @@ export default {
     noSubmissions: 'You have not submitted anything yet.', noSubmissionsText: 'Pick an item above, choose its file and press “Upload and submit”.',
   },
   submission: { title: 'Submission', document: 'Document', history: 'History', returnedBecause: 'Returned', submittedAt: 'Submitted', dueAt: 'Due', timeliness: 'Timeliness', submitter: 'Submitted by', period: 'Period', waitingFor: 'Waiting for' },
+  signed: {
+    title: 'Signed copy', download: 'Download the signed PDF', print: 'Print the signed copy', code: 'Lookup code', signatures: 'Digital signatures', seal: 'The school’s seal',
+  },
   history: {
     empty: 'No activity yet.', onBehalf: '(on behalf of {who}{role})', loadingPdf: 'Loading the PDF…', noPdf: 'No PDF to show yet.', pdfTitle: 'PDF: {title}', download: 'Download the PDF',
     action: { submitted: 'Submitted', resubmitted: 'Resubmitted', approved: 'Approved', returned: 'Returned', checked: 'Checked', withdrawn: 'Withdrawn', signed: 'Signed', issued: 'Issued', recalled: 'Recalled', commented: 'Commented' },
@@ -103,7 +106,6 @@ export default {
     empty: 'Nothing waits for your signature.', emptyText: 'Documents appear here once approved and your turn comes.',
     panel: 'Signatures', order: 'Order {n}', seal: 'the school’s seal', signedBy: 'signed by {who}, {time}', notYet: 'not signed yet',
     signNow: 'Sign', code: 'look-up code {code}', sealNow: 'Sign with the school’s certificate',
-    addTitle: 'Add a document to sign', addLabel: 'Link or id of the submission', addHint: 'Paste the submission link (…/bai-nop/…) sent to you.', add: 'Add to the list', added: 'Added to the list.',
   },
   clerk: {
     title: 'Clerk', intro: 'Sign with the school’s certificate and issue school records, recall a wrong one, export and print.',

@@ -107,6 +107,9 @@ export default {
     title: 'Hồ sơ đã nộp', document: 'Nội dung hồ sơ', history: 'Lịch sử xử lý', returnedBecause: 'Hồ sơ bị trả lại',
     submittedAt: 'Nộp lúc', dueAt: 'Hạn nộp', timeliness: 'Thời hạn', submitter: 'Người nộp', period: 'Kỳ', waitingFor: 'Đang chờ',
   },
+  signed: {
+    title: 'Bản đã ký số', download: 'Tải bản đã ký (PDF)', print: 'In bản đã ký', code: 'Mã tra cứu', signatures: 'Chữ ký số', seal: 'Chữ ký số của nhà trường',
+  },
   history: {
     empty: 'Chưa có hoạt động nào.', onBehalf: '(thay mặt {who}{role})', loadingPdf: 'Đang tải bản PDF…',
     noPdf: 'Chưa có bản PDF để xem.', pdfTitle: 'Bản PDF: {title}', download: 'Tải bản PDF về máy',
@@ -138,7 +141,6 @@ export default {
     empty: 'Không có hồ sơ nào chờ bạn ký.', emptyText: 'Hồ sơ sẽ hiện ở đây khi đã được duyệt và đến lượt bạn ký.',
     panel: 'Ký số', order: 'Lượt {n}', seal: 'chữ ký số của nhà trường', signedBy: 'đã ký: {who}, {time}', notYet: 'chưa ký',
     signNow: 'Ký số', code: 'mã tra cứu {code}', sealNow: 'Ký bằng chứng thư số của nhà trường',
-    addTitle: 'Thêm hồ sơ cần ký', addLabel: 'Đường dẫn hoặc mã hồ sơ', addHint: 'Dán đường dẫn hồ sơ (…/bai-nop/…) được gửi cho bạn.', add: 'Thêm vào danh sách', added: 'Đã thêm hồ sơ vào danh sách.',
   },
   clerk: {
     title: 'Văn thư', intro: 'Ký bằng chứng thư số của nhà trường và phát hành học bạ, thu hồi khi có sai sót, xuất và in hồ sơ.',

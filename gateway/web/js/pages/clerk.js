@@ -9,38 +9,12 @@ import { t } from '../core/i18n.js';
 import { runBatch } from '../core/batch.js';
 import { progressBar } from '../core/dropzone.js';
 import { credentialFields } from '../core/signpanel.js';
-import { worklist, rememberId, forget, idFrom } from '../core/worklist.js';
 import { myTurns, myStep, pickList } from './signing.js';
 import { namesOf } from '../core/names.js';
+import { downloadSigned, signedFileName } from '../core/signedcopy.js';
 import * as svc from '../services.js';
 
 const TABS = ['phat-hanh', 'da-phat-hanh', 'xuat-in'];
-
-/** Issued or recalled học bạ this văn thư issued, opened or added by link in this browser, each re-read. */
-async function issuedHere(user) {
-  const subs = await Promise.all(worklist(user).map((id) => svc.submission(id).catch((err) => {
-    if (err.status === 404) forget(user, id);
-    return null;
-  })));
-  return subs.filter((s) => s && ['issued', 'recalled'].includes(s.state));
-}
-
-function addByLink(user, onAdded) {
-  const input = h('input', { type: 'text', name: 'link', autocomplete: 'off', spellcheck: 'false' });
-  const out = h('div', { 'aria-live': 'polite' });
-  const form = h('form', { class: 'card', 'aria-labelledby': 'add-link' },
-    h('h2', { id: 'add-link' }, t('signing.addTitle')),
-    field(t('signing.addLabel'), input, t('signing.addHint')), out,
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn secondary' }, t('signing.add'))));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const id = idFrom(input.value);
-    if (!id) return;
-    try { await svc.submission(id); rememberId(user, id); onAdded(); } catch (err) { mount(out, errorAlert(err)); }
-  });
-  return form;
-}
-
 
 async function issueTab(page, el, ctx, user, notice) {
   const sealable = (s) => s.action === 'sign' && Boolean(myStep(s) && myStep(s).organisation);
@@ -71,7 +45,7 @@ async function issueTab(page, el, ctx, user, notice) {
         const toIssue = chosen.filter((id) => sealed.has(id) || issuable(byId.get(id)));
         const failures = [];
         for (const id of toIssue) {
-          try { await svc.issueSubmission(id); rememberId(user, id); } catch (err) { failures.push(`${byId.get(id).book_name} — ${names.get(byId.get(id).submitter) || ''}: ${err.detail || err.title}`); }
+          try { await svc.issueSubmission(id); } catch (err) { failures.push(`${byId.get(id).book_name} — ${names.get(byId.get(id).submitter) || ''}: ${err.detail || err.title}`); }
         }
         report.append(failures.length
           ? alertBox('error', t('clerk.issuePartial', { ok: toIssue.length - failures.length, n: toIssue.length }), failures.join('; '))
@@ -84,7 +58,7 @@ async function issueTab(page, el, ctx, user, notice) {
 }
 
 async function issuedTab(page, el, ctx, user) {
-  const list = await issuedHere(user);
+  const list = await svc.issuedList();
   const names = await namesOf(user.tenant, user);
   return [h('section', { class: 'card', 'aria-labelledby': 'issued-title' },
     h('h2', { id: 'issued-title' }, t('clerk.issued', { n: list.length })),
@@ -101,15 +75,19 @@ async function issuedTab(page, el, ctx, user) {
           try { await svc.recallSubmission(s.id, reason.value.trim()); toast(t('clerk.recalled')); page.render(el, ctx, user); } catch (err) { mount(out, errorAlert(err)); }
         });
       });
+      const get = h('button', { type: 'button', class: 'btn secondary small' }, t('signed.download'));
+      get.addEventListener('click', () => busy(get, async () => {
+        try { await downloadSigned(await svc.signedCopy(s.id), signedFileName(s, names)); } catch (err) { mount(out, errorAlert(err)); }
+      }));
       return h('li', {},
         h('div', { class: 'grow' },
           h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, `${s.book_name} — ${names.get(s.submitter) || s.submitter}`),
           h('span', { class: 'meta' }, t('clerk.issuedAt', { time: fmtDateTime(s.issued_at) })),
           recalled && s.recall_reason ? h('div', { class: 'meta' }, t('verify.recallReason', { reason: s.recall_reason })) : null),
         stateBadge(s.state),
+        h('div', { class: 'actions' }, get),
         recalled ? null : h('details', { class: 'full' }, h('summary', {}, t('clerk.recall')), form));
-    })) : emptyState(t('clerk.noneIssued'), t('clerk.noneIssuedText'))),
-  addByLink(user, () => page.render(el, ctx, user))];
+    })) : emptyState(t('clerk.noneIssued'), t('clerk.noneIssuedText')))];
 }
 
 async function exportJob(out, body, fileName) {

@@ -9,7 +9,6 @@ import { t } from '../core/i18n.js';
 import { historyView, pdfPreview } from '../core/history.js';
 import { decisionForm, facts, waitsFor } from './submission.js';
 import { namesOf } from '../core/names.js';
-import { remember } from '../core/worklist.js';
 import * as svc from '../services.js';
 
 /** One item to check: what it is, whose, since when, and a comment form behind a disclosure. */
@@ -104,7 +103,6 @@ export default {
         : h('section', { class: 'card' }, emptyState(t('queue.empty'), t('queue.emptyText'))),
       toCheck.length || user.roles.has('pho_hieu_truong') ? checkSection(toCheck, names, rerender) : null);
 
-    for (const s of list) remember(user, s);
     if (selected) {
       const turn = waitsFor(selected, user) || { role: null };
       mount(detail,

@@ -1,6 +1,7 @@
 /**
  * One submission: its state, the PDF beside its history, and what I may do now
  * (approve / return with a comment when it waits for me; resubmit when it was returned to me).
+ * Once anything is signed the PDF shown is the signed copy, with its code and a download and print.
  * A submission of another school is a 404 from the service, shown as the "not found" page.
  */
 import { h, mount, stateBadge, fmtDateTime, field, errorAlert, alertBox, busy, toast } from '../core/dom.js';
@@ -10,7 +11,7 @@ import { submitForm } from '../core/submitfile.js';
 import { returnComment } from './mywork.js';
 import { namesOf } from '../core/names.js';
 import { signPanel } from '../core/signpanel.js';
-import { remember } from '../core/worklist.js';
+import { signedCopyOf, signedCopyCard } from '../core/signedcopy.js';
 import * as svc from '../services.js';
 
 const WAITING = new Set(['submitted', 'in_review']);
@@ -72,12 +73,12 @@ export default {
   async render(el, ctx, user) {
     const sub = await svc.submission(ctx.params.id);
     const names = await namesOf(sub.tenant, user);
-    remember(user, sub);
     const reload = () => this.render(el, ctx, user);
     const mine = sub.submitter === user.sub;
     const turn = waitsFor(sub, user);
     const why = sub.state === 'returned' ? returnComment(sub) : null;
     const signing = await signPanel(sub, user, names, reload);
+    const copy = await signedCopyOf(sub);
     mount(el,
       h('div', { class: 'page-head' }, h('div', {},
         h('h1', {}, sub.book_name),
@@ -86,8 +87,10 @@ export default {
       why ? alertBox('warn', t('submission.returnedBecause'), why) : null,
       sub.recall_reason ? alertBox('error', t('verify.recalled'), t('verify.recallReason', { reason: sub.recall_reason })) : null,
       h('div', { class: 'split' },
-        h('section', { class: 'card', 'aria-label': t('submission.document') }, pdfPreview(sub.approved_version_id || sub.current_version_id, sub.book_name)),
+        h('section', { class: 'card', 'aria-label': t('submission.document') },
+          pdfPreview(copy ? copy.version_id : (sub.approved_version_id || sub.current_version_id), sub.book_name)),
         h('div', {},
+          copy ? signedCopyCard(sub, copy, names) : null,
           turn ? decisionForm(sub, turn, names, reload) : null,
           signing,
           mine && sub.state === 'returned' ? h('section', { class: 'card', 'aria-labelledby': 'resub' }, h('h2', { id: 'resub' }, t('mywork.resubmit')),
