@@ -136,7 +136,7 @@ def _school_documents(school: DemoSchool) -> list[DemoDocument]:
     students = HOC_BA_STUDENTS if s == "th-hoa-phong" else HOC_BA_STUDENTS[:1]
     for n, student in enumerate(students, start=1):
         docs.append(DemoDocument(s, people["giaovien"], "hoc_ba", SCHOOL_YEAR, f"hoc-ba-{n}",
-                                 f"Học bạ {student} – {lop.name}", f"Học bạ {student} – {lop.name}.pdf",
+                                 student, f"Học bạ {student} – {lop.name}.pdf",
                                  DemoSubmission("hoc_ba", "cuoi_nam", SCHOOL_YEAR, TO_SIGN)))
     return docs
 

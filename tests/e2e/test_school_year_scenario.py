@@ -305,6 +305,11 @@ def _select_all_and_sign(page: Page, owner_text: str, only_url: str | None = Non
     for row in rows.all():
         row.locator("input[type=checkbox]").check()
     form.get_by_role("button", name=re.compile(r"^Ký \d+ hồ sơ")).click()
+    # nothing is signed before the person reads what and confirms
+    summary = form.get_by_role("alertdialog")
+    expect(summary).to_contain_text("Chữ ký số có giá trị pháp lý")
+    expect(summary.locator("li")).to_have_count(rows.count())
+    summary.get_by_role("button", name=re.compile(r"^Xác nhận ký \d+ hồ sơ")).click()
     result = page.locator("#sign-out")
     expect(result.get_by_role("status").filter(has_text="Đã ký xong")).to_be_visible(timeout=60_000)
     return result
@@ -316,7 +321,11 @@ def test_three_hoc_ba_are_batch_signed_sealed_and_issued_in_batch_and_a_visitor_
         signer = new_page()
         sign_in(signer, who)
         signer.goto("/ky-so")
-        expect(signer.locator("form[aria-labelledby=sign-list] ul.list > li").filter(has_text="Học bạ")).to_have_count(3)
+        hoc_ba = signer.locator("form[aria-labelledby=sign-list] ul.list > li").filter(has_text="Học bạ")
+        expect(hoc_ba).to_have_count(3)
+        # three different students of Lớp 4A, never three identical rows
+        titles = [t.inner_text() for t in hoc_ba.locator("a.title").all()]
+        assert len(set(titles)) == 3 and all(t.startswith("Học bạ — ") and t.endswith(" — Lớp 4A") for t in titles), titles
         result = _select_all_and_sign(signer, "Học bạ")
         expect(result).to_contain_text("Đã xong: 3/3 hồ sơ.")
         capture(signer, shot)
@@ -331,6 +340,7 @@ def test_three_hoc_ba_are_batch_signed_sealed_and_issued_in_batch_and_a_visitor_
     for row in rows.all():
         row.locator("input[type=checkbox]").check()
     form.get_by_role("button", name="Ký và phát hành 3 hồ sơ").click()
+    form.get_by_role("alertdialog").get_by_role("button", name="Xác nhận phát hành 3 hồ sơ").click()
     out = clerk.locator("#clerk-out")
     expect(out).to_contain_text("Đã phát hành 3 hồ sơ.", timeout=90_000)
     capture(clerk, "van-thu-da-phat-hanh-ba-hoc-ba")
@@ -436,6 +446,7 @@ def test_hoc_ba_is_signed_in_turn_issued_by_the_van_thu_verified_and_recalled(ne
     expect(item).to_be_visible()
     item.locator("input[type=checkbox]").check()
     form.get_by_role("button", name="Ký và phát hành 1 hồ sơ").click()
+    form.get_by_role("alertdialog").get_by_role("button", name="Xác nhận phát hành 1 hồ sơ").click()
     out = clerk.locator("#clerk-out")
     expect(out).to_contain_text("Đã phát hành 1 hồ sơ.", timeout=60_000)
     capture(clerk, "van-thu-da-phat-hanh")

@@ -200,6 +200,8 @@ class SubmissionDoc(TenantOwned, OutboxMixin):
     signing_overdue_emitted = BooleanField(default=False)
     waiting = ListField(StringField())  # "role@unit" keys of who must decide now (queue index)
     waiting_since = DateTimeField(null=True)
+    document_title = StringField(null=True)
+    unit_name = StringField(null=True)
 
 
 class CorrectionDoc(TenantOwned, OutboxMixin):

@@ -37,6 +37,15 @@ class Reference:
     unit_roles: frozenset[tuple[str, str]] = frozenset()
 
 
+@dataclass(frozen=True)
+class Referenced:
+    """What documents says of a reference it accepted: the document as people call it (a học bạ:
+    the student's name) and its owner slot (a học bạ: its class), for the rows people sign from."""
+
+    title: str | None = None
+    owner_key: str | None = None
+
+
 def unknown_document() -> ValidationFailed:
     return ValidationFailed("Không tìm thấy tài liệu này trong hồ sơ của trường.", field="document_id",
                             code="unknown-document")
@@ -65,9 +74,9 @@ class DocumentsPort(Protocol):
     def forget(self, school_id: str) -> None:
         """Drop what is held of the school's catalog (documents said it changed): the next read asks again."""
 
-    def verify_reference(self, ref: Reference) -> None:
-        """Accept ``ref`` or raise the problem naming the field (unknown-document, not-document-owner,
-        unknown-version, digest-mismatch)."""
+    def verify_reference(self, ref: Reference) -> Referenced:
+        """Accept ``ref`` and say what the document is, or raise the problem naming the field
+        (unknown-document, not-document-owner, unknown-version, digest-mismatch)."""
 
     def freeze(self, tenant: str, document_id: str, version_id: str, *, decision_id: str) -> None:
         """Make ``version_id`` the document's approved version and refuse later uploads (idempotent)."""
@@ -126,12 +135,13 @@ class HttpDocuments:
     def _post(self, path: str, tenant: str, body: dict) -> requests.Response:
         return self._client.request("POST", path, params={"tenant": tenant}, json=body)
 
-    def verify_reference(self, ref: Reference) -> None:
+    def verify_reference(self, ref: Reference) -> Referenced:
         resp = self._post(f"/documents/{requests.utils.quote(ref.document_id, safe='')}/references", ref.tenant,
                           {"version_id": ref.version_id, "sha256": ref.sha256, "person": ref.person,
                            "roles": sorted(ref.roles), "unit_roles": [list(u) for u in sorted(ref.unit_roles)]})
         if resp.status_code == 200:
-            return
+            body = resp.json()
+            return Referenced(title=body.get("title"), owner_key=body.get("owner_key"))
         code = problem_code(resp)
         if code in _REFUSALS:
             raise _REFUSALS[code]()
@@ -167,6 +177,7 @@ class _Doc:
     owners: frozenset[str]
     versions: dict[str, str] = field(default_factory=dict)  # version id -> sha256
     approved_version_id: str | None = None
+    title: str | None = None
 
 
 CatalogSource = Callable[[str], Mapping[str, Any]]
@@ -207,13 +218,13 @@ class FakeDocuments:
     def forget(self, school_id: str) -> None:
         """Nothing is held: every read builds the catalog afresh."""
 
-    def add(self, tenant: str, document_id: str, version_id: str, sha256: str, *, owners: set[str] | frozenset[str]
-            ) -> None:
+    def add(self, tenant: str, document_id: str, version_id: str, sha256: str, *, owners: set[str] | frozenset[str],
+            title: str | None = None) -> None:
         """A version uploaded to a document whose slot ``owners`` owe (the owner and allowed co-owners)."""
-        doc = self.documents.setdefault(document_id, _Doc(tenant, frozenset(owners)))
+        doc = self.documents.setdefault(document_id, _Doc(tenant, frozenset(owners), title=title))
         doc.versions[version_id] = sha256
 
-    def verify_reference(self, ref: Reference) -> None:
+    def verify_reference(self, ref: Reference) -> Referenced:
         doc = self.documents.get(ref.document_id)
         if doc is None or doc.tenant != ref.tenant:
             raise unknown_document()
@@ -223,6 +234,7 @@ class FakeDocuments:
             raise unknown_version()
         if doc.versions[ref.version_id] != ref.sha256:
             raise digest_mismatch()
+        return Referenced(title=doc.title)
 
     def freeze(self, tenant: str, document_id: str, version_id: str, *, decision_id: str) -> None:
         doc = self.documents.get(document_id)
@@ -234,4 +246,4 @@ class FakeDocuments:
         self.freezes.append((tenant, document_id, version_id))
 
 
-__all__ = ["DocumentsPort", "FakeDocuments", "HttpDocuments", "Reference"]
+__all__ = ["DocumentsPort", "FakeDocuments", "HttpDocuments", "Reference", "Referenced"]

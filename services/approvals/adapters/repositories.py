@@ -268,7 +268,7 @@ def submission_to_doc(sub: Submission, doc: SubmissionDoc | None = None) -> Subm
     for name in ("obligation_id", "book_type", "item", "period_key", "school_year", "unit", "submitter",
                  "document_id", "due_at", "approval_due_at", "issue_role", "created_at", "state", "round",
                  "submitted_at", "on_time", "approved_version_id", "approved_sha256", "issued_by", "issued_at",
-                 "recall_reason", "signing_due_at", "signing_overdue_emitted"):
+                 "recall_reason", "signing_due_at", "signing_overdue_emitted", "document_title", "unit_name"):
         setattr(doc, name, getattr(sub, name))
     doc.tenant_id, doc.district_id = sub.tenant, sub.district
     doc.steps = [_step_to_doc(s) for s in sub.steps]
@@ -294,6 +294,7 @@ def submission_from_doc(doc: SubmissionDoc) -> Submission:
         history=[{**h, "at": aware(h.get("at"))} for h in doc.history], issued_by=doc.issued_by,
         issued_at=aware(doc.issued_at), recall_reason=doc.recall_reason,
         signing_due_at=aware(doc.signing_due_at), signing_overdue_emitted=bool(doc.signing_overdue_emitted),
+        document_title=doc.document_title, unit_name=doc.unit_name,
     )
 
 

@@ -100,6 +100,10 @@ class Submission:
     recall_reason: str | None = None
     signing_due_at: datetime | None = None  # every signing order signs by then (học bạ, bảng tổng hợp: 30/5)
     signing_overdue_emitted: bool = False
+    #: what people call the document (a học bạ: the student's name) and its class or tổ, as named
+    #: when it was submitted: signing and issuing lists name each row by them
+    document_title: str | None = None
+    unit_name: str | None = None
     pending_events: list[tuple[str, dict, Acting]] = field(default_factory=list)
 
     # ----- reading -------------------------------------------------------------------------

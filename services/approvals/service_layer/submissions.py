@@ -18,7 +18,7 @@ from typing import Any
 import logging
 
 from services.approvals.adapters.documents import ObligationDoc, SubmissionDoc
-from services.approvals.adapters.documents_service import DocumentsPort, Reference
+from services.approvals.adapters.documents_service import DocumentsPort, Reference, Referenced
 from services.approvals.adapters.repositories import (
     ObligationRepository, SchoolDirectory, SubmissionRepository, aware, find_submission_for_service, keyset_page,
     save_with_revision, submission_from_doc, submission_to_doc,
@@ -69,9 +69,10 @@ class SubmissionService:
         self.documents = documents
         self.directory = SchoolDirectory()
 
-    def _verify_reference(self, p: Principal, document_id: str, version_id: str, sha256: str) -> None:
-        """Documents confirms the person's document, school, version and digest (problem naming the field)."""
-        self.documents.verify_reference(Reference(
+    def _verify_reference(self, p: Principal, document_id: str, version_id: str, sha256: str) -> Referenced:
+        """Documents confirms the person's document, school, version and digest (problem naming the field)
+        and says what the document is (its title, its owner: a học bạ's class)."""
+        return self.documents.verify_reference(Reference(
             tenant=p.tenant or "", document_id=document_id, version_id=version_id, sha256=sha256, person=p.sub,
             roles=frozenset(p.roles), unit_roles=frozenset(p.unit_roles)))
 
@@ -181,6 +182,8 @@ class SubmissionService:
                         "due_at": _fmt(sub.signing_due_at), "overdue": sub.signing_overdue(now)},
             "issue_role": sub.issue_role, "issued_by": sub.issued_by, "issued_at": _fmt(sub.issued_at),
             "recall_reason": sub.recall_reason,
+            "document_title": sub.document_title, "unit_name": sub.unit_name,
+            "per_document": self.book(sub.tenant, sub.book_type).per_document,
             "history": [{**h, "at": _fmt(h.get("at"))} for h in sub.history],
         }
 
@@ -253,11 +256,13 @@ class SubmissionService:
             raise Conflict("Đã có hồ sơ nộp cho nghĩa vụ này.", field="obligation_id")
         if per_document and self._live_for_document(obligation.id, document_id):
             raise Conflict("Hồ sơ (tài liệu) này đã được nộp cho nghĩa vụ này.", field="document_id")
-        self._verify_reference(p, document_id, version_id, sha256)
+        facts = self._verify_reference(p, document_id, version_id, sha256)
         now = self.clock.now()
         school = self.directory.school(p.tenant or "")
         kinds = {u["id"]: u["kind"] for u in (school.units if school else [])}
         unit = obligation.unit
+        names = {u["id"]: u.get("name") for u in (school.units if school else [])}
+        unit_name = names.get(facts.owner_key or "") or names.get(unit or "")  # a học bạ's class, else the tổ
         chain = self.setup.chain_for(p.tenant or "", p.district or "", obligation.book_type, kinds.get(unit or ""))
         steps, signing = resolve_chain(chain, submitter=p.sub, unit=unit, submitter_unit_roles=frozenset(
             (r, u) for r, u in self.directory.roles_of(p.tenant or "", p.sub, now) if u))
@@ -267,7 +272,7 @@ class SubmissionService:
             school_year=obligation.year, unit=unit, submitter=p.sub, document_id=document_id,
             due_at=aware(obligation.due_at), approval_due_at=aware(obligation.approval_due_at),
             steps=[StepState(s) for s in steps], signatures=[SignatureState(s) for s in signing],
-            issue_role=chain.issue_role, created_at=now,
+            issue_role=chain.issue_role, created_at=now, document_title=facts.title, unit_name=unit_name,
             signing_due_at=self.setup.signing_due(p.tenant or "", p.district or "", obligation.book_type,
                                                   obligation.item, obligation.year, obligation.period_key)
             if signing else None)
@@ -329,7 +334,7 @@ class SubmissionService:
     def resubmit(self, actor: Principal, submission_id: str, *, version_id: str, sha256: str) -> dict[str, Any]:
         doc, sub = self.load(actor, submission_id)
         if actor.sub == sub.submitter and sub.state == "returned":  # the domain refuses anyone else first
-            self._verify_reference(actor, sub.document_id, version_id, sha256)
+            sub.document_title = self._verify_reference(actor, sub.document_id, version_id, sha256).title or sub.document_title
         with domain_errors():
             sub.resubmit(actor, version_id, sha256, self.clock.now())
         self.save(doc, sub)

@@ -215,4 +215,4 @@ class Internal:
                                    code="digest-mismatch")
         return {"document_id": document.id, "version_id": version.id, "sha256": version.sha256,
                 "book": document.book, "period": document.period, "owner_key": document.owner_key,
-                "approved_version_id": document.approved_version_id}
+                "approved_version_id": document.approved_version_id, "title": document.title}

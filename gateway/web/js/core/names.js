@@ -20,3 +20,14 @@ export async function namesOf(schoolId, user) {
 }
 
 export function forgetNames() { cache.clear(); }
+
+/**
+ * What a submission is, as people say it: the book and, for a book kept per document (a học bạ
+ * per student), the document's title and its class: "Học bạ — Lê Gia Huy — Lớp 4A".
+ */
+export function subjectOf(sub) {
+  const parts = [sub.book_name];
+  if (sub.per_document && sub.document_title) parts.push(sub.document_title);
+  if (sub.per_document && sub.unit_name) parts.push(sub.unit_name);
+  return parts.filter(Boolean).join(' — ');
+}

@@ -81,6 +81,7 @@ export default {
   signed: {
     title: 'Signed copy', download: 'Download the signed PDF', print: 'Print the signed copy', code: 'Lookup code', signatures: 'Digital signatures', seal: 'The school’s seal',
   },
+  confirm: { back: 'Back' },
   history: {
     empty: 'No activity yet.', onBehalf: '(on behalf of {who}{role})', loadingPdf: 'Loading the PDF…', noPdf: 'No PDF to show yet.', pdfTitle: 'PDF: {title}', download: 'Download the PDF',
     action: { submitted: 'Submitted', resubmitted: 'Resubmitted', approved: 'Approved', returned: 'Returned', checked: 'Checked', withdrawn: 'Withdrawn', signed: 'Signed', issued: 'Issued', recalled: 'Recalled', commented: 'Commented' },
@@ -96,6 +97,7 @@ export default {
     needComment: 'Please say why you return it.', approvedOne: 'Approved.', returnedOne: 'Returned with your comment.', actingFor: 'You are deciding on behalf of {who} ({role}).',
   },
   signing: {
+    confirmTitle: '{signer} will digitally sign these {n} documents. A digital signature has the legal force of a handwritten one:', confirmSign: 'Confirm: sign {n}',
     title: 'Signing', intro: 'Documents whose signature is your turn. Pick one or more and sign once with your certificate.',
     waiting: 'Waiting for your signature ({n})', signN: 'Sign {n} selected', credential: 'Certificate', sealCredential: 'School certificate',
     pin: 'Signing PIN', pinHint: 'Leave empty for a platform-issued certificate; with remote signing, confirm on your phone after pressing sign.',
@@ -108,6 +110,7 @@ export default {
     signNow: 'Sign', code: 'look-up code {code}', sealNow: 'Sign with the school’s certificate',
   },
   clerk: {
+    confirmTitle: 'These {n} documents will be sealed with the school’s certificate (where needed) and issued:', confirmIssue: 'Confirm: issue {n}',
     title: 'Clerk', intro: 'Sign with the school’s certificate and issue school records, recall a wrong one, export and print.',
     sections: 'Clerk sections', tab: { 'phat-hanh': 'Issue', 'da-phat-hanh': 'Issued', 'xuat-in': 'Export and print' },
     ready: 'Waiting for the seal and issue ({n})', issueN: 'Sign and issue {n}', issueOne: 'Issue', issuedOne: 'Issued.',

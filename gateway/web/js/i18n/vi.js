@@ -110,6 +110,7 @@ export default {
   signed: {
     title: 'Bản đã ký số', download: 'Tải bản đã ký (PDF)', print: 'In bản đã ký', code: 'Mã tra cứu', signatures: 'Chữ ký số', seal: 'Chữ ký số của nhà trường',
   },
+  confirm: { back: 'Quay lại' },
   history: {
     empty: 'Chưa có hoạt động nào.', onBehalf: '(thay mặt {who}{role})', loadingPdf: 'Đang tải bản PDF…',
     noPdf: 'Chưa có bản PDF để xem.', pdfTitle: 'Bản PDF: {title}', download: 'Tải bản PDF về máy',
@@ -131,6 +132,7 @@ export default {
     approvedOne: 'Đã duyệt hồ sơ.', returnedOne: 'Đã trả lại hồ sơ kèm nhận xét.', actingFor: 'Bạn đang duyệt thay {who} ({role}) theo ủy quyền.',
   },
   signing: {
+    confirmTitle: '{signer} sẽ ký số {n} hồ sơ sau đây. Chữ ký số có giá trị pháp lý như chữ ký tay:', confirmSign: 'Xác nhận ký {n} hồ sơ',
     title: 'Ký số', intro: 'Hồ sơ đã đến lượt bạn ký. Chọn một hoặc nhiều hồ sơ rồi ký một lần bằng chứng thư số của bạn.',
     waiting: 'Chờ bạn ký ({n})', signN: 'Ký {n} hồ sơ đã chọn', credential: 'Chứng thư số', sealCredential: 'Chứng thư số của nhà trường',
     pin: 'Mã PIN chữ ký số', pinHint: 'Để trống nếu chứng thư do hệ thống cấp; với chữ ký số từ xa, hãy xác nhận trên điện thoại sau khi bấm ký.',
@@ -143,6 +145,7 @@ export default {
     signNow: 'Ký số', code: 'mã tra cứu {code}', sealNow: 'Ký bằng chứng thư số của nhà trường',
   },
   clerk: {
+    confirmTitle: 'Sẽ ký bằng chứng thư số của nhà trường (nếu cần) và phát hành {n} hồ sơ sau đây:', confirmIssue: 'Xác nhận phát hành {n} hồ sơ',
     title: 'Văn thư', intro: 'Ký bằng chứng thư số của nhà trường và phát hành học bạ, thu hồi khi có sai sót, xuất và in hồ sơ.',
     sections: 'Các mục của văn thư', tab: { 'phat-hanh': 'Phát hành', 'da-phat-hanh': 'Đã phát hành', 'xuat-in': 'Xuất và in' },
     ready: 'Chờ đóng dấu số và phát hành ({n})', issueN: 'Ký và phát hành {n} hồ sơ', issueOne: 'Phát hành', issuedOne: 'Đã phát hành.',

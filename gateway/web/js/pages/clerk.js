@@ -10,7 +10,8 @@ import { runBatch } from '../core/batch.js';
 import { progressBar } from '../core/dropzone.js';
 import { credentialFields } from '../core/signpanel.js';
 import { myTurns, myStep, pickList } from './signing.js';
-import { namesOf } from '../core/names.js';
+import { namesOf, subjectOf } from '../core/names.js';
+import { confirmSummary } from '../core/confirm.js';
 import { downloadSigned, signedFileName } from '../core/signedcopy.js';
 import * as svc from '../services.js';
 
@@ -28,10 +29,16 @@ async function issueTab(page, el, ctx, user, notice) {
   const form = h('form', { class: 'card', 'aria-labelledby': 'issue-title' },
     h('h2', { id: 'issue-title' }, t('clerk.ready', { n: ready.length })),
     ready.length ? [picker.el, cf.fields, out, h('div', { class: 'actions' }, btn)] : emptyState(t('clerk.noneReady'), t('clerk.noneReadyText')));
-  form.addEventListener('submit', (ev) => {
+  form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const chosen = picker.chosen();
     const byId = new Map(ready.map((s) => [s.id, s]));
+    const ok = await confirmSummary(out, {
+      title: t('clerk.confirmTitle', { n: chosen.length }),
+      lines: chosen.map((id) => `${subjectOf(byId.get(id))} — ${names.get(byId.get(id).submitter) || byId.get(id).submitter}`),
+      confirmLabel: t('clerk.confirmIssue', { n: chosen.length }),
+    });
+    if (!ok) return;
     busy(btn, async () => {
       try {
         const report = h('div');
@@ -39,13 +46,13 @@ async function issueTab(page, el, ctx, user, notice) {
         let sealed = new Set();
         if (toSeal.length) {
           const b = await runBatch(report, { submissionIds: toSeal, credentialId: cf.select.value, pin: cf.pin.value },
-            new Map(ready.map((s) => [s.id, `${s.book_name} — ${names.get(s.submitter) || s.submitter}`])));
+            new Map(ready.map((s) => [s.id, `${subjectOf(s)} — ${names.get(s.submitter) || s.submitter}`])));
           sealed = new Set((b.items || []).filter((i) => i.status === 'signed').map((i) => i.submission_id));
         }
         const toIssue = chosen.filter((id) => sealed.has(id) || issuable(byId.get(id)));
         const failures = [];
         for (const id of toIssue) {
-          try { await svc.issueSubmission(id); } catch (err) { failures.push(`${byId.get(id).book_name} — ${names.get(byId.get(id).submitter) || ''}: ${err.detail || err.title}`); }
+          try { await svc.issueSubmission(id); } catch (err) { failures.push(`${subjectOf(byId.get(id))}: ${err.detail || err.title}`); }
         }
         report.append(failures.length
           ? alertBox('error', t('clerk.issuePartial', { ok: toIssue.length - failures.length, n: toIssue.length }), failures.join('; '))
@@ -67,7 +74,7 @@ async function issuedTab(page, el, ctx, user) {
       const reason = h('input', { type: 'text', name: 'reason', autocomplete: 'off' });
       const out = h('div', { 'aria-live': 'polite' });
       const btn = h('button', { type: 'submit', class: 'btn danger small' }, t('clerk.recall'));
-      const form = h('form', { 'aria-label': t('clerk.recallOf', { title: `${s.book_name} — ${names.get(s.submitter) || s.submitter}` }) }, field(t('clerk.reason'), reason), out, btn);
+      const form = h('form', { 'aria-label': t('clerk.recallOf', { title: `${subjectOf(s)} — ${names.get(s.submitter) || s.submitter}` }) }, field(t('clerk.reason'), reason), out, btn);
       form.addEventListener('submit', (ev) => {
         ev.preventDefault();
         if (!reason.value.trim()) { reason.setAttribute('aria-invalid', 'true'); mount(out, alertBox('error', t('clerk.needReason'))); reason.focus(); return; }
@@ -81,7 +88,7 @@ async function issuedTab(page, el, ctx, user) {
       }));
       return h('li', {},
         h('div', { class: 'grow' },
-          h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, `${s.book_name} — ${names.get(s.submitter) || s.submitter}`),
+          h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, `${subjectOf(s)} — ${names.get(s.submitter) || s.submitter}`),
           h('span', { class: 'meta' }, t('clerk.issuedAt', { time: fmtDateTime(s.issued_at) })),
           recalled && s.recall_reason ? h('div', { class: 'meta' }, t('verify.recallReason', { reason: s.recall_reason })) : null),
         stateBadge(s.state),

@@ -8,7 +8,7 @@ import { h, mount, emptyState, fmtDateTime, alertBox, busy, stateBadge, field, e
 import { t } from '../core/i18n.js';
 import { historyView, pdfPreview } from '../core/history.js';
 import { decisionForm, facts, waitsFor } from './submission.js';
-import { namesOf } from '../core/names.js';
+import { namesOf, subjectOf } from '../core/names.js';
 import * as svc from '../services.js';
 
 /** One item to check: what it is, whose, since when, and a comment form behind a disclosure. */
@@ -77,7 +77,7 @@ export default {
     }));
 
     const selectAll = h('input', { type: 'checkbox', id: 'q-all', onchange: (ev) => { for (const c of checks.values()) c.checked = ev.target.checked; refreshBulk(); } });
-    const nameOf = (s) => s.book_name;
+    const nameOf = subjectOf;
     const rows = list.map((s) => {
       const box = h('input', { type: 'checkbox', id: `q-${s.id}`, onchange: refreshBulk, 'aria-label': t('queue.pick', { title: `${nameOf(s)} — ${names.get(s.submitter) || s.submitter}` }) });
       checks.set(s.id, box);

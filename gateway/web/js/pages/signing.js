@@ -6,7 +6,8 @@ import { h, mount, emptyState, errorAlert, busy, stateBadge } from '../core/dom.
 import { t } from '../core/i18n.js';
 import { runBatch } from '../core/batch.js';
 import { credentialFields } from '../core/signpanel.js';
-import { namesOf } from '../core/names.js';
+import { namesOf, subjectOf } from '../core/names.js';
+import { confirmSummary } from '../core/confirm.js';
 import * as svc from '../services.js';
 
 /** My signing step on a queue item (the step of my order), or undefined. */
@@ -23,11 +24,11 @@ export function pickList(subs, names, onChange) {
   const checks = new Map();
   const all = h('input', { type: 'checkbox', onchange: (ev) => { for (const c of checks.values()) c.checked = ev.target.checked; onChange(); } });
   const list = h('ul', { class: 'list' }, subs.map((s) => {
-    const label = `${s.book_name} — ${names.get(s.submitter) || s.submitter} — ${s.period_label}`;
+    const label = `${subjectOf(s)} — ${names.get(s.submitter) || s.submitter} — ${s.period_label}`;
     const box = h('input', { type: 'checkbox', onchange: onChange, 'aria-label': t('queue.pick', { title: label }) });
     checks.set(s.id, box);
     return h('li', {}, box, h('div', { class: 'grow' },
-      h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, s.book_name),
+      h('a', { class: 'title', href: `/bai-nop/${encodeURIComponent(s.id)}` }, subjectOf(s)),
       h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, s.period_label].join(' · '))),
     stateBadge(s.state));
   }));
@@ -47,12 +48,19 @@ export default {
     const form = h('form', { class: 'card', 'aria-labelledby': 'sign-list' },
       h('h2', { id: 'sign-list' }, t('signing.waiting', { n: subs.length })),
       picker.el, cf.fields, out, cf.creds.length ? h('div', { class: 'actions' }, btn) : null);
-    form.addEventListener('submit', (ev) => {
+    const labels = new Map(subs.map((s) => [s.id, `${subjectOf(s)} — ${names.get(s.submitter) || s.submitter} — ${s.period_label}`]));
+    form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
+      const chosen = picker.chosen();
+      const ok = await confirmSummary(out, {
+        title: t('signing.confirmTitle', { n: chosen.length, signer: user.name }),
+        lines: chosen.map((id) => labels.get(id)), confirmLabel: t('signing.confirmSign', { n: chosen.length }),
+      });
+      if (!ok) return;
       busy(btn, async () => {
         try {
           const node = h('div');
-          await runBatch(node, { submissionIds: picker.chosen(), credentialId: cf.select.value, pin: cf.pin.value }, new Map(subs.map((s) => [s.id, `${s.book_name} — ${names.get(s.submitter) || s.submitter}`])));
+          await runBatch(node, { submissionIds: chosen, credentialId: cf.select.value, pin: cf.pin.value }, labels);
           await this.render(el, ctx, user, node);
         } catch (err) { mount(out, errorAlert(err)); }
       });

@@ -9,7 +9,7 @@ import { t, roleName } from '../core/i18n.js';
 import { historyView, pdfPreview } from '../core/history.js';
 import { submitForm } from '../core/submitfile.js';
 import { returnComment } from './mywork.js';
-import { namesOf } from '../core/names.js';
+import { namesOf, subjectOf } from '../core/names.js';
 import { signPanel } from '../core/signpanel.js';
 import { signedCopyOf, signedCopyCard } from '../core/signedcopy.js';
 import * as svc from '../services.js';
@@ -81,7 +81,7 @@ export default {
     const copy = await signedCopyOf(sub);
     mount(el,
       h('div', { class: 'page-head' }, h('div', {},
-        h('h1', {}, sub.book_name),
+        h('h1', {}, subjectOf(sub)),
         h('p', {}, [names.get(sub.submitter) || sub.submitter, sub.period_label].filter(Boolean).join(' · '))),
       stateBadge(sub.state)),
       why ? alertBox('warn', t('submission.returnedBecause'), why) : null,
