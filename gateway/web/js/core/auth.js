@@ -171,7 +171,7 @@ function safeReturn(path) {
  */
 export async function completeSignIn(query) {
   const pending = JSON.parse(sessionStorage.getItem(PENDING) || 'null');
-  const signedIn = Boolean(tokens) && tokens.expires_at > Date.now();
+  const signedIn = Boolean(tokens); // an expired access token is refreshed (or the session's end shown) on the page
   const used = !pending || query.get('state') !== pending.state;
   if (signedIn && used) return safeReturn(sessionStorage.getItem(LAST_RETURN));
   sessionStorage.removeItem(PENDING);
