@@ -3,9 +3,15 @@
  * with the bearer token added, JSON in and out, and RFC 9457 problem+json turned into an
  * ApiError whose title/detail are shown to the user (Vietnamese from the services; the
  * UI's own wording when a service gave none or the English switch is on).
+ *
+ * A 401 is retried once with a fresh token (one refresh for all requests that got it at the
+ * same time); when none can be had, the session has ended: every such request fails with the
+ * "Phiên đăng nhập đã hết hạn" wording (never the service's "Authorization: Bearer" text)
+ * and the page shows the notice with "Đăng nhập lại".
  */
-import { accessToken, refresh, signIn } from './auth.js';
+import { accessToken, refreshAfter, endSession, sessionEnded } from './auth.js';
 import { t, currentLang } from './i18n.js';
+import { sessionErrorFields, showSessionEnded } from './session.js';
 
 export class ApiError extends Error {
   constructor({ status, title, detail, code, type, field, errors }) {
@@ -34,6 +40,7 @@ export async function problemFrom(res) {
 }
 
 export function problemFromBody(status, body = {}) {
+  if (status === 401) return new ApiError({ ...sessionErrorFields(), type: body.type });
   const serverTitle = typeof body.title === 'string' ? body.title : (typeof body.error_description === 'string' ? body.error_description : null);
   const useServer = currentLang() === 'vi' && serverTitle;
   return new ApiError({
@@ -50,19 +57,31 @@ export function url(service, path, query) {
   return u.pathname + u.search;
 }
 
-async function authHeaders() {
-  const token = await accessToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
+/** The session is over for this request: make sure the person is told, and fail with the notice's words. */
+function ended() {
+  endSession();
+  if (sessionEnded()) showSessionEnded();
+  return new ApiError(sessionErrorFields());
+}
+
+/** A fresh token after a 401 sent with `used`, or null when the session cannot go on. */
+async function retryToken(used) {
+  if (!used) return null;
+  try { return await refreshAfter(used); } catch (err) {
+    if (err.refused) return null;
+    throw new ApiError({ status: 0, title: t('error.network'), detail: t('error.networkDetail') });
+  }
 }
 
 /**
  * Call a service. opts: {method, body (JSON), form (FormData), query, raw (return Response), anonymous}.
- * A 401 is retried once after a refresh; then the user is sent to sign in.
+ * A 401 is retried once after a refresh; then the session has ended (see the module's doc).
  */
 export async function api(service, path, opts = {}) {
   const { method = 'GET', body, form, query, raw = false, anonymous = false, headers = {} } = opts;
-  const send = async () => {
-    const h = { Accept: 'application/json, application/problem+json', 'Accept-Language': currentLang(), ...headers, ...(anonymous ? {} : await authHeaders()) };
+  const send = async (token) => {
+    const h = { Accept: 'application/json, application/problem+json', 'Accept-Language': currentLang(), ...headers };
+    if (token) h.Authorization = `Bearer ${token}`;
     let payload;
     if (form) payload = form;
     else if (body !== undefined) { h['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
@@ -72,10 +91,13 @@ export async function api(service, path, opts = {}) {
       throw new ApiError({ status: 0, title: t('error.network'), detail: t('error.networkDetail') });
     }
   };
-  let res = await send();
+  const token = anonymous ? null : await accessToken();
+  if (!anonymous && !token && sessionEnded()) throw ended();
+  let res = await send(token);
   if (res.status === 401 && !anonymous) {
-    try { await refresh(); res = await send(); } catch { /* fall through */ }
-    if (res.status === 401) { await signIn(); throw new ApiError({ status: 401, title: t('error.status.401') }); }
+    const fresh = await retryToken(token);
+    if (fresh) res = await send(fresh);
+    if (res.status === 401) throw ended();
   }
   if (!res.ok) throw await problemFrom(res);
   if (raw) return res;
@@ -97,8 +119,7 @@ export function items(page) {
  * onProgress(loaded, total). Resolves with the parsed JSON body; rejects with an ApiError.
  */
 export async function upload(service, path, body, { onProgress, method = 'POST', headers = {}, query, anonymous = false } = {}) {
-  const token = anonymous ? null : await accessToken();
-  return new Promise((resolve, reject) => {
+  const send = (token) => new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, url(service, path, query));
     xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
@@ -108,13 +129,22 @@ export async function upload(service, path, body, { onProgress, method = 'POST',
     xhr.upload.onprogress = (ev) => { if (onProgress && ev.lengthComputable) onProgress(ev.loaded, ev.total); };
     xhr.onerror = () => reject(new ApiError({ status: 0, title: t('error.network'), detail: t('error.networkDetail') }));
     xhr.onload = () => {
-      let body = {};
-      try { body = xhr.responseText ? JSON.parse(xhr.responseText) : {}; } catch { body = {}; }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(body);
-      else reject(problemFromBody(xhr.status, body));
+      let parsed = {};
+      try { parsed = xhr.responseText ? JSON.parse(xhr.responseText) : {}; } catch { parsed = {}; }
+      resolve({ status: xhr.status, body: parsed });
     };
     xhr.send(body);
   });
+  const token = anonymous ? null : await accessToken();
+  if (!anonymous && !token && sessionEnded()) throw ended();
+  let res = await send(token);
+  if (res.status === 401 && !anonymous) {
+    const fresh = await retryToken(token);
+    if (fresh) res = await send(fresh);
+    if (res.status === 401) throw ended();
+  }
+  if (res.status >= 200 && res.status < 300) return res.body;
+  throw problemFromBody(res.status, res.body);
 }
 
 /** Fetch a file with the bearer token and return an object URL (for PDF previews and downloads). */

@@ -2,23 +2,44 @@
  * Sign-in with OpenID Connect: authorization code + PKCE (S256 via WebCrypto) against the
  * identity service behind the gateway. Tokens live in memory and in sessionStorage: they
  * survive a reload of the tab but not its closing, and are never shared with other tabs or
- * written to localStorage or cookies readable by scripts of other pages. The access token is
- * refreshed a minute before it expires; a failed refresh signs the user out.
+ * written to localStorage or cookies readable by scripts of other pages.
+ *
+ * The access token is refreshed a minute before it expires, and on a 401 once; one refresh is
+ * in flight at a time whatever the number of requests waiting for it (identity rotates refresh
+ * tokens and ends the whole family when one is used twice). When identity refuses the refresh,
+ * the session has ended: `onSessionEnd` listeners hear who it was (to keep their forms and say
+ * so); a network failure is not an ending (the refresh is tried again).
  */
 const ISSUER_PATH = '/api/identity';
 const CLIENT_ID = 'hoso-web';
 const STORE = 'hoso.tokens';
 const PENDING = 'hoso.pkce';
+const LAST_RETURN = 'hoso.returned-to';
 const REFRESH_MARGIN_MS = 60_000;
+const RETRY_MS = 15_000;
 
 let discovery = null;
 let tokens = null;
 let refreshTimer = null;
 let refreshing = null;
+let ended = false;
 const listeners = new Set();
+const endListeners = new Set();
+const signInListeners = new Set();
+const signOutListeners = new Set();
 
 export function onAuthChange(fn) { listeners.add(fn); }
 function emit() { for (const fn of listeners) fn(currentUser()); }
+
+/** fn(user) when identity refused to refresh: the session of `user` ended while the page was open. */
+export function onSessionEnd(fn) { endListeners.add(fn); }
+/** fn(user) after a completed sign-in. */
+export function onSignIn(fn) { signInListeners.add(fn); }
+/** fn() before signing out; a returned promise is awaited before the page leaves. */
+export function onSignOut(fn) { signOutListeners.add(fn); }
+
+/** True once this page's session ended (until the next sign-in). */
+export function sessionEnded() { return ended; }
 
 function b64url(bytes) {
   let s = '';
@@ -65,7 +86,23 @@ function schedule() {
   clearTimeout(refreshTimer);
   if (!tokens || !tokens.refresh_token) return;
   const wait = Math.max(5_000, tokens.expires_at - Date.now() - REFRESH_MARGIN_MS);
-  refreshTimer = setTimeout(() => { refresh().catch(() => {}); }, wait);
+  refreshTimer = setTimeout(() => {
+    refresh().catch((err) => {
+      if (!err.refused && tokens) refreshTimer = setTimeout(() => schedule(), RETRY_MS);
+    });
+  }, wait);
+}
+
+/**
+ * The session is over: forget the tokens and tell the listeners whose session it was.
+ * Idempotent: a second call (another request failing the same way) changes nothing.
+ */
+export function endSession() {
+  const who = currentUser();
+  if (!tokens) return;
+  ended = true;
+  save(null);
+  for (const fn of endListeners) fn(who);
 }
 
 function fromResponse(body) {
@@ -85,7 +122,12 @@ async function tokenRequest(params) {
     body: new URLSearchParams({ client_id: CLIENT_ID, ...params }),
   });
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) { const err = new Error(body.error_description || body.error || 'token'); err.body = body; throw err; }
+  if (!res.ok) {
+    const err = new Error(body.error_description || body.error || 'token');
+    err.body = body;
+    err.refused = res.status >= 400 && res.status < 500; // identity said no: not a network hiccup
+    throw err;
+  }
   return body;
 }
 
@@ -117,9 +159,21 @@ export async function signIn(returnTo = location.pathname + location.search) {
   location.assign(url.toString());
 }
 
-/** Finish sign-in on /auth/callback: check state, exchange the code; returns where to go next. */
+function safeReturn(path) {
+  return typeof path === 'string' && path.startsWith('/') && !path.startsWith('//') && !path.startsWith('/auth/') ? path : '/';
+}
+
+/**
+ * Finish sign-in on /auth/callback: check state, exchange the code; returns where to go next.
+ * A callback visited again while signed in (the back button after sign-in brings the browser
+ * through identity back to a callback whose round trip is over) is not a failure: it returns
+ * the page the last sign-in went to.
+ */
 export async function completeSignIn(query) {
   const pending = JSON.parse(sessionStorage.getItem(PENDING) || 'null');
+  const signedIn = Boolean(tokens); // an expired access token is refreshed (or the session's end shown) on the page
+  const used = !pending || query.get('state') !== pending.state;
+  if (signedIn && used) return safeReturn(sessionStorage.getItem(LAST_RETURN));
   sessionStorage.removeItem(PENDING);
   if (query.get('error')) { const err = new Error(query.get('error_description') || query.get('error')); err.code = 'denied'; throw err; }
   if (!pending || !query.get('code') || query.get('state') !== pending.state) {
@@ -129,27 +183,45 @@ export async function completeSignIn(query) {
     grant_type: 'authorization_code', code: query.get('code'),
     redirect_uri: redirectUri(), code_verifier: pending.verifier,
   });
+  ended = false;
   save(fromResponse(body));
-  return pending.returnTo && pending.returnTo.startsWith('/') && !pending.returnTo.startsWith('/auth/') ? pending.returnTo : '/';
+  const next = safeReturn(pending.returnTo);
+  sessionStorage.setItem(LAST_RETURN, next);
+  const user = currentUser();
+  await Promise.all([...signInListeners].map((fn) => fn(user)));
+  return next;
 }
 
-/** Exchange the refresh token for new tokens; concurrent callers share one request. */
+/**
+ * Exchange the refresh token for new tokens; concurrent callers share one request. A refusal
+ * by identity ends the session (rejects with err.refused); a network failure keeps the tokens.
+ */
 export function refresh() {
-  if (!tokens || !tokens.refresh_token) return Promise.reject(new Error('no refresh token'));
+  if (!tokens || !tokens.refresh_token) return Promise.reject(Object.assign(new Error('no refresh token'), { refused: true }));
   if (!refreshing) {
     refreshing = tokenRequest({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
       .then((body) => { save(fromResponse(body)); })
-      .catch((err) => { save(null); throw err; })
+      .catch((err) => { if (err.refused) endSession(); throw err; })
       .finally(() => { refreshing = null; });
   }
   return refreshing;
+}
+
+/**
+ * After a 401 for a request sent with `usedToken`: refresh unless another request already did
+ * (then the current token is newer and is simply used). Resolves to the token to retry with.
+ */
+export async function refreshAfter(usedToken) {
+  if (tokens && usedToken && tokens.access_token !== usedToken) return tokens.access_token;
+  await refresh();
+  return tokens ? tokens.access_token : null;
 }
 
 /** A valid access token, refreshing first when it is about to expire; null when signed out. */
 export async function accessToken() {
   if (!tokens) return null;
   if (tokens.expires_at - Date.now() < 10_000) {
-    try { await refresh(); } catch { return null; }
+    try { await refresh(); } catch { /* ended: no tokens left; offline: the old token, the request says why */ }
   }
   return tokens ? tokens.access_token : null;
 }
@@ -157,6 +229,8 @@ export async function accessToken() {
 /** Sign out: revoke the refresh token, forget everything, and end the identity session. */
 export async function signOut() {
   const old = tokens;
+  await Promise.all([...signOutListeners].map((fn) => Promise.resolve(fn()).catch(() => null)));
+  sessionStorage.removeItem(LAST_RETURN);
   save(null);
   try {
     const cfg = await config();

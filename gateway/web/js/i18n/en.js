@@ -243,4 +243,12 @@ export default {
     levels: 'Levels', principal: 'Principal', principalName: 'Principal’s full name', principalUsername: 'Principal’s user name', principalUsernameHint: 'Lower case without accents, e.g. thhn.hieutruong', principalEmail: 'Principal’s e-mail', submit: 'Add the school',
     needLevel: 'Please choose at least one level.', done: '{name} added.', doneDetail: 'The principal will receive an invitation.',
   },
+  session: {
+    expired: 'Your session has expired',
+    expiredText: 'For your safety, please sign in again. After signing in you come back to this page.',
+    keptText: 'What you typed and the file you chose are kept.',
+    signInAgain: 'Sign in again',
+    restored: 'What you typed before the session expired has been restored.',
+    restoredFile: 'What you typed and the file {name} chosen before the session expired have been restored.',
+  },
 };

@@ -297,4 +297,12 @@ export default {
     submit: 'Thêm trường', needLevel: 'Vui lòng chọn ít nhất một cấp học.', done: 'Đã thêm {name}.',
     doneDetail: 'Hiệu trưởng sẽ nhận thư mời đăng nhập.',
   },
+  session: {
+    expired: 'Phiên đăng nhập đã hết hạn',
+    expiredText: 'Vì an toàn, vui lòng đăng nhập lại. Sau khi đăng nhập, bạn sẽ quay về đúng trang này.',
+    keptText: 'Nội dung bạn đã nhập và tệp đã chọn được giữ lại.',
+    signInAgain: 'Đăng nhập lại',
+    restored: 'Đã khôi phục nội dung bạn nhập trước khi phiên đăng nhập hết hạn.',
+    restoredFile: 'Đã khôi phục nội dung bạn nhập và tệp {name} trước khi phiên đăng nhập hết hạn.',
+  },
 };

@@ -6,7 +6,7 @@
  */
 import { h, mount, emptyState, stateBadge, fmtDateTime, alertBox } from '../core/dom.js';
 import { t } from '../core/i18n.js';
-import { submitForm } from '../core/submitfile.js';
+import { submitForm, reopenKept } from '../core/submitfile.js';
 import * as svc from '../services.js';
 
 const VIEWS = ['week', 'month', 'late', 'returned', 'all'];
@@ -66,6 +66,7 @@ function obligationItem(row, reload) {
     type: 'button', class: 'btn small', 'aria-expanded': 'false',
     onclick: (ev) => toggleForm(ev, { returned: null, perDocument: true }),
   }, t('mywork.addDocument')) : null;
+  reopenKept(ob, [toggle, returned], [addToggle, null]);
   const comment = returned ? returnComment(sub) : null;
   mount(li,
     h('div', { class: 'grow' },
