@@ -74,6 +74,7 @@ def seed_demo(container: Container) -> None:
                 "district_id": DEMO_DISTRICT.slug, "province_id": DEMO_DISTRICT.province_slug,
                 "units": [{"id": f"{school.slug}/{u.slug}", "slug": u.slug, "name": u.name, "kind": u.kind}
                           for u in school.units],
+                "principal_id": next((p.username for p in school.people if ("hieu_truong", None) in p.roles), None),
             }, year)
     people = {p.username: (school, p) for school in DEMO_DISTRICT.schools for p in school.people}
     for demo in demo_documents():
