@@ -57,7 +57,8 @@ def _store(container: Container, ctx: CallerContext, demo: DemoDocument, now: da
         id=demo.document_id, school_year=parse_period(period).school_year, book=book.slug,
         owner_kind=book.owner_kind.value, owner_key=slot.owner_key, unit_id=slot.unit_id, period=period,
         title=demo.title, title_search=demo.title.casefold(), created_by=principal.sub, created_at=now,
-        updated_at=now, version_count=1, latest_version_id=version.id))
+        updated_at=now, version_count=1, latest_version_id=version.id,
+        owner_name=principal.name if slot.owner_key == principal.sub else None))
     container.runtime.audit.append(action="documents.version.uploaded", actor=principal.sub, tenant=principal.tenant,
                                    district=principal.district, target=version.id,
                                    data={"document_id": demo.document_id, "book": book.slug, "period": period,
