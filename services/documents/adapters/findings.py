@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from mongoengine import DateTimeField, DictField, ListField, StringField
+from mongoengine import DateTimeField, DictField, IntField, ListField, StringField
+from mongoengine.errors import SaveConditionError
 
-from services.kernel.errors import Forbidden
+from services.kernel.errors import Conflict, Forbidden
 from services.kernel.outbox import OutboxMixin
 from services.kernel.tenancy import TenantOwned, TenantRepository, TenantScope
 
@@ -52,6 +53,8 @@ class FindingDoc(TenantOwned, OutboxMixin):
     closed_at = DateTimeField()
     close_note = StringField()
     updated_at = DateTimeField(required=True)
+    #: bumped by every change: a change saved on a stale copy is refused
+    rev = IntField(default=0)
 
 
 class FindingRepository(TenantRepository[FindingDoc]):
@@ -71,4 +74,14 @@ class FindingRepository(TenantRepository[FindingDoc]):
             raise Forbidden("Chỉ thành viên đoàn kiểm tra mới ghi được kết luận kiểm tra.")
         finding.tenant_id, finding.district_id, finding.province_id = school.id, school.district_id, school.province_id
         finding.save(force_insert=True)
+        return finding
+
+    def save_change(self, finding: FindingDoc) -> FindingDoc:
+        """Save a change made on a loaded finding unless it changed since it was read (409 then)."""
+        expected = finding.rev or 0
+        finding.rev = expected + 1
+        try:
+            finding.save(save_condition={"rev": expected})
+        except SaveConditionError:
+            raise Conflict("Kết luận vừa được thay đổi; hãy tải lại trang rồi thử lại.") from None
         return finding

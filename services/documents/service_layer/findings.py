@@ -151,7 +151,7 @@ class Findings:
         school = self._school_of(finding, grant)
         self._publish(finding, school, FINDING_CLOSED, actor=principal.sub,
                       notify=notify_school(self._principal_of(school), finding.teacher))
-        finding.save()
+        FindingRepository(scope=TenantScope.across(grant, tenant=finding.tenant_id)).save_change(finding)
         self._audited("documents.finding.closed", finding, principal.sub, {"note": finding.close_note})
         return finding
 
@@ -186,7 +186,7 @@ class Findings:
         school = ctx.school
         assert school is not None
         self._publish(finding, school, FINDING_ANSWERED, actor=ctx.principal.sub, notify=[finding.inspector])
-        finding.save()
+        FindingRepository(scope=ctx.repos.scope).save_change(finding)
         self._audited("documents.finding.answered", finding, ctx.principal.sub,
                       {"version_id": answer.get("version_id"), "on_behalf_of": on_behalf_of})
         return finding

@@ -9,6 +9,10 @@ from typing import Any
 import pytest
 from documents_testkit import NOW, SCHOOL_A, SCHOOL_B, auth, pdf_bytes, publish_frame, upload  # type: ignore[import-not-found]
 
+from services.documents.adapters.findings import FindingRepository
+from services.kernel.errors import Conflict
+from services.kernel.tenancy import TenantScope
+
 UNTIL = int((NOW + timedelta(days=7)).timestamp())
 GRANT = {"campaign": "dkt-1", "schools": ["th-hoa-phong"], "books": ["ke_hoach_bai_day", "hoc_ba"], "year": "2025-2026",
          "until": UNTIL}
@@ -206,3 +210,15 @@ def test_who_answers_and_who_closes(client, people, school) -> None:
                          headers=colleague)
     assert closed.status_code == 200
     assert closed.get_json()["closed_by_name"] == "Phạm Minh Đức" and closed.get_json()["close_note"] == "Đã trao đổi trực tiếp."
+
+
+def test_an_answer_saved_on_a_copy_read_before_the_close_is_refused(client, people, school) -> None:
+    finding = client.post("/api/v1/findings", json=_finding({"kind": "school"}), headers=_inspector(people, GRANT)).get_json()
+    repo = FindingRepository(scope=TenantScope.school("th-hoa-phong", "pgd-hoa-vang", "so-da-nang"))
+    answering, closing = repo.query(id=finding["id"]).first(), repo.query(id=finding["id"]).first()
+    closing.state = "closed"
+    repo.save_change(closing)
+    answering.state = "answered"
+    with pytest.raises(Conflict):
+        repo.save_change(answering)
+    assert client.get(f"/api/v1/findings/{finding['id']}", headers=_principal(people)).get_json()["state"] == "closed"
