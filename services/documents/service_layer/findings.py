@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from mongoengine import QuerySet
+
 from services.documents.adapters.findings import FindingDoc, FindingRepository
 from services.documents.adapters.records import DocumentRecord, SchoolRecord
 from services.documents.adapters.repositories import Repositories
@@ -139,20 +141,20 @@ class Findings:
     def close(self, principal: Principal | None, finding_id: str, *, note: str | None) -> FindingDoc:
         """An inspector of the finding's campaign closes it (with a note when the school has not answered)."""
         finding, grant = self._inspector_find(principal, finding_id)
+        actor = grant.principal
         note = clean_text(note)
         try:
             finding.state = state_after_close(finding.state, note)
         except FindingRuleError as exc:
             raise _rule(exc) from None
-        assert principal is not None
         now = self._clock.now()
-        finding.closed_by, finding.closed_by_name = principal.sub, principal.name or None
+        finding.closed_by, finding.closed_by_name = actor.sub, actor.name or None
         finding.closed_at, finding.close_note, finding.updated_at = now, note or None, now
         school = self._school_of(finding, grant)
-        self._publish(finding, school, FINDING_CLOSED, actor=principal.sub,
+        self._publish(finding, school, FINDING_CLOSED, actor=actor.sub,
                       notify=notify_school(self._principal_of(school), finding.teacher))
         FindingRepository(scope=TenantScope.across(grant, tenant=finding.tenant_id)).save_change(finding)
-        self._audited("documents.finding.closed", finding, principal.sub, {"note": finding.close_note})
+        self._audited("documents.finding.closed", finding, actor.sub, {"note": finding.close_note})
         return finding
 
     # -- the school ---------------------------------------------------------------------------
@@ -232,7 +234,7 @@ class Findings:
         return ctx
 
     @staticmethod
-    def _school_query(ctx: CallerContext, **filters: str):  # noqa: ANN205 - a mongoengine QuerySet
+    def _school_query(ctx: CallerContext, **filters: str) -> QuerySet:
         """The school's findings the caller may see: leadership all, others those concerning them."""
         qs = FindingRepository(scope=ctx.repos.scope).query(**filters)
         return qs if ctx.actor.is_leadership else qs.filter(teacher=ctx.principal.sub)
@@ -241,7 +243,9 @@ class Findings:
         return grant_cross_tenant(principal, reason=None, audit=self._audit, campaign=campaign,
                                   now=self._clock.now())
 
-    def _campaign_query(self, principal: Principal, campaign: str, school: str | None, wanted: dict[str, str]):  # noqa: ANN202
+    def _campaign_query(self, principal: Principal, campaign: str, school: str | None,
+                        wanted: dict[str, str]) -> QuerySet:
+        """The findings of one running campaign of the caller (of one school of it when named)."""
         scope = TenantScope.across(self._grant(principal, campaign), tenant=school or None)
         return FindingRepository(scope=scope).query(**wanted)
 
