@@ -54,8 +54,8 @@ function findingCard(f, { scope, actions } = {}) {
       h('ol', { class: 'list' }, f.answers.map((a) => h('li', {},
         h('div', { class: 'grow' },
           h('span', { class: 'title' }, a.text),
-          h('span', { class: 'meta' }, t('finding.answeredBy', { name: a.by_name || a.by, time: fmtDateTime(a.at) })),
-          a.version_id ? h('span', { class: 'meta' }, t('finding.attached', { file: a.file_name || a.version_id })) : null),
+          h('span', { class: 'meta' }, [t('finding.answeredBy', { name: a.by_name || a.by, time: fmtDateTime(a.at) }),
+            a.version_id ? t('finding.attached', { file: a.file_name || a.version_id }) : null].filter(Boolean).join(' · '))),
         a.version_id && scope ? h('button', { type: 'button', class: 'btn secondary', onclick: () => viewVersion(a.version_id, scope) },
           t('finding.viewFix')) : null)))) : null,
     f.state === 'closed' ? h('p', { class: 'meta' }, t('finding.closedBy', {
