@@ -25,4 +25,7 @@ PROBLEM_CODES: dict[str, str] = {
     "storage-unavailable": "The object store cannot be reached.",
     "encrypted-pdf": "The uploaded PDF is password-protected, so it could never be signed.",
     "broken-pdf": "The uploaded PDF is broken beyond repair.",
+    "finding-closed": "The inspection finding is closed: it takes no answer and cannot be closed again.",
+    "finding-note-required": "Closing a finding the school has not answered needs a note.",
+    "not-finding-answerer": "Only the principal, or the teacher the finding concerns, answers it.",
 }

@@ -11,6 +11,7 @@ import { districtPage, schoolDrillPage, onboardPage } from './pages/district.js'
 import { provincePage, unitPage } from './pages/oversight.js';
 import { similarPage } from './pages/similar.js';
 import { campaignsPage, readLogPage } from './pages/inspection.js';
+import { campaignFindingsPage, schoolFindingsPage } from './pages/findings.js';
 import { inboxPage } from './pages/inbox.js';
 import notfound from './pages/notfound.js';
 
@@ -52,6 +53,8 @@ export const ROUTES = [
   ['/phong/ke-hoach-giong-nhau', similarPage],
   ['/truong/ai-da-xem', readLogPage],
   ['/phong/dot-kiem-tra', campaignsPage],
+  ['/phong/dot-kiem-tra/:campaign/ket-luan', campaignFindingsPage],
+  ['/truong/ket-luan-kiem-tra', schoolFindingsPage],
   ['/thong-bao', inboxPage],
   ['/khong-tim-thay', notfound],
 ];
@@ -70,6 +73,7 @@ export const NAV = [
     { path: '/truong/khoa-so', label: 'nav.locks', roles: R.schoolAdmin },
     { path: '/uy-quyen', label: 'nav.delegation', roles: R.delegators },
     { path: '/truong/ai-da-xem', label: 'nav.reads', roles: R.readLog },
+    { path: '/truong/ket-luan-kiem-tra', label: 'nav.findings', roles: [...R.teacher, 'quan_tri'] },
   ] },
   { label: 'nav.district', items: [
     { path: '/phong', label: 'nav.schools', roles: R.district },

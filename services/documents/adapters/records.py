@@ -31,6 +31,8 @@ class SchoolRecord(TenantOwned, OutboxMixin):
     name = StringField(required=True)
     levels = ListField(StringField())
     units = ListField(DictField())
+    #: the principal identity named at onboarding (whom a finding on the school concerns)
+    principal_id = StringField()
 
 
 class FolderRecord(TenantOwned):

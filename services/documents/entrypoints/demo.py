@@ -57,7 +57,8 @@ def _store(container: Container, ctx: CallerContext, demo: DemoDocument, now: da
         id=demo.document_id, school_year=parse_period(period).school_year, book=book.slug,
         owner_kind=book.owner_kind.value, owner_key=slot.owner_key, unit_id=slot.unit_id, period=period,
         title=demo.title, title_search=demo.title.casefold(), created_by=principal.sub, created_at=now,
-        updated_at=now, version_count=1, latest_version_id=version.id))
+        updated_at=now, version_count=1, latest_version_id=version.id,
+        owner_name=principal.name if slot.owner_key == principal.sub else None))
     container.runtime.audit.append(action="documents.version.uploaded", actor=principal.sub, tenant=principal.tenant,
                                    district=principal.district, target=version.id,
                                    data={"document_id": demo.document_id, "book": book.slug, "period": period,
@@ -74,6 +75,7 @@ def seed_demo(container: Container) -> None:
                 "district_id": DEMO_DISTRICT.slug, "province_id": DEMO_DISTRICT.province_slug,
                 "units": [{"id": f"{school.slug}/{u.slug}", "slug": u.slug, "name": u.name, "kind": u.kind}
                           for u in school.units],
+                "principal_id": next((p.username for p in school.people if ("hieu_truong", None) in p.roles), None),
             }, year)
     people = {p.username: (school, p) for school in DEMO_DISTRICT.schools for p in school.people}
     for demo in demo_documents():

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request, stream_with_context
 from services.documents.bootstrap import Container
 from services.documents.domain.catalog import BASE_CATALOGS
 from services.documents.domain.locks import LockScope
+from services.documents.service_layer.findings import FindingFilters, FindingTarget, NewFinding, finding_dict
 from services.documents.service_layer.access import CallerContext, current_school_year, read_context, school_context
 from services.documents.service_layer.locks import lock_dict
 from services.documents.service_layer.reads import Download, SearchFilters, safe_ascii
@@ -33,7 +34,7 @@ BASE = "/api/v1"
 
 #: What each record kind is called in the school's read log.
 READ_LABELS = {"SchoolRecord": "Thông tin trường", "FolderRecord": "Thư mục hồ sơ", "DocumentRecord": "Hồ sơ",
-               "VersionRecord": "Phiên bản tệp"}
+               "VersionRecord": "Phiên bản tệp", "FindingDoc": "Kết luận kiểm tra"}
 
 
 def _reason(query_reason: str | None) -> str | None:
@@ -250,6 +251,39 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         return stream_download(Download(c.store.iter_chunks(record.storage_key), record.size,
                                          f"xuat-ho-so-{record.id}.{ext}",
                                          "application/zip" if ext == "zip" else "application/pdf", record.sha256))
+
+    # -- inspection findings (kết luận kiểm tra) ------------------------------------------------------
+    @api.route(bp, "/findings", methods=["POST"], body=s.FindingBody, status=201, tags=["findings"])
+    def open_finding(body: s.FindingBody) -> dict:
+        """A campaign member leaves a finding on a document, a book, a teacher or the school."""
+        t = body.target
+        finding = c.findings.open(current_principal(), NewFinding(
+            school=body.school, campaign=body.campaign,
+            target=FindingTarget(kind=t.kind, document=t.document, book=t.book, period=t.period, teacher=t.teacher),
+            severity=body.severity, text=body.text, requested_fix=body.requested_fix, due_on=body.due_on))
+        return finding_dict(finding)
+
+    @api.route(bp, "/findings", query=s.FindingQuery, tags=["findings"])
+    def list_findings(query: s.FindingQuery) -> dict:
+        """Inspectors: the findings of their running campaigns; school staff: their school's, newest first."""
+        items, cursor = c.findings.list(current_principal(), FindingFilters(query.campaign, query.school, query.state),
+                                        cursor=query.cursor, limit=query.limit)
+        return {"items": [finding_dict(f) for f in items], "next_cursor": cursor}
+
+    @api.route(bp, "/findings/<finding_id>", tags=["findings"])
+    def get_finding(finding_id: str) -> dict:
+        return finding_dict(c.findings.get(current_principal(), finding_id))
+
+    @api.route(bp, "/findings/<finding_id>/answer", methods=["POST"], body=s.FindingAnswerBody, tags=["findings"])
+    def answer_finding(finding_id: str, body: s.FindingAnswerBody) -> dict:
+        """The principal (or the teacher concerned) answers, optionally attaching a version as the fix."""
+        return finding_dict(c.findings.answer(current_principal(), finding_id, text=body.text,
+                                              version_id=body.version_id))
+
+    @api.route(bp, "/findings/<finding_id>/close", methods=["POST"], body=s.FindingCloseBody, tags=["findings"])
+    def close_finding(finding_id: str, body: s.FindingCloseBody) -> dict:
+        """An inspector of the finding's campaign closes it (a note is needed when it was never answered)."""
+        return finding_dict(c.findings.close(current_principal(), finding_id, note=body.note))
 
     # -- internal: other services with client-credentials tokens ---------------------------------
     @api.route(bp, "/internal/schools/<school_id>/catalog", response=s.SchoolCatalog, tags=["internal"])

@@ -1,7 +1,7 @@
 """Request and response models of the documents API (they also generate /openapi.json)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -225,3 +225,43 @@ class SchoolCatalog(BaseModel):
     levels: list[str]
     books: list[CatalogBook]
 
+
+
+# ----- inspection findings (kết luận kiểm tra) ----------------------------------------------------
+class FindingTargetBody(_Strict):
+    """What a finding is about: a document, a book (book type + period, of a teacher), a teacher or the school."""
+
+    kind: Literal["document", "book", "teacher", "school"]
+    document: str | None = Field(default=None, max_length=128)
+    book: str | None = Field(default=None, max_length=64)
+    period: str | None = Field(default=None, max_length=32)
+    teacher: str | None = Field(default=None, max_length=128)
+
+
+class FindingBody(_Strict):
+    school: str = Field(min_length=1, max_length=128)
+    campaign: str = Field(min_length=1, max_length=64)
+    target: FindingTargetBody
+    severity: Literal["info", "minor", "major"]
+    text: str = Field(min_length=3, max_length=4000)
+    requested_fix: str | None = Field(default=None, max_length=2000)
+    due_on: date | None = None
+
+
+class FindingQuery(_Strict):
+    campaign: str | None = Field(default=None, max_length=64)
+    school: str | None = Field(default=None, max_length=128)
+    state: Literal["open", "answered", "closed"] | None = None
+    cursor: str | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class FindingAnswerBody(_Strict):
+    text: str = Field(min_length=3, max_length=4000)
+    #: a version of the school's records attached as the fix
+    version_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class FindingCloseBody(_Strict):
+    #: required when the school has not answered
+    note: str | None = Field(default=None, max_length=2000)

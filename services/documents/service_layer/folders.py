@@ -40,6 +40,7 @@ class Folders:
         school.slug = str(data.get("slug") or data["school_id"])
         school.name = str(data.get("name") or school.slug)
         school.levels = list(data.get("levels") or [])
+        school.principal_id = data.get("principal_id") or school.principal_id
         school.units = [{"id": str(u["id"]), "slug": str(u.get("slug") or u["id"]), "name": str(u.get("name") or ""),
                          "kind": str(u.get("kind") or ""), **({"level": str(u["level"])} if u.get("level") else {})}
                         for u in data.get("units") or []]

@@ -8,7 +8,7 @@ from services.kernel.clock import Clock
 from services.kernel.events import Event
 from services.kernel.messaging import reads
 
-ONBOARDED_FIELDS = ("school_id", "district_id", "province_id", "slug", "name", "levels", "units")
+ONBOARDED_FIELDS = ("school_id", "district_id", "province_id", "slug", "name", "levels", "units", "principal_id")
 
 
 class OnboardingHandler:

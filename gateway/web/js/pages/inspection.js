@@ -80,6 +80,7 @@ export const campaignsPage = {
             h('div', { class: 'meta' }, t('campaign.scopeBooks', { books: c.books.length ? c.books.map((b) => bookNames.get(b) || b).join(', ') : t('campaign.allBooks') })),
             h('div', { class: 'meta' }, t('campaign.scopeYear', { year: c.school_year || t('campaign.allYears') })),
             h('div', { class: 'meta' }, t('campaign.teamLine', { team: c.team.join(', ') }))),
+          c.active ? h('a', { class: 'btn secondary', href: `/phong/dot-kiem-tra/${encodeURIComponent(c.id)}/ket-luan` }, t('finding.open')) : null,
           h('span', { class: `badge ${c.active ? 'ok' : 'muted'}` }, t(c.active ? 'campaign.active' : 'campaign.ended')))))
           : emptyState(t('campaign.empty'), t('campaign.emptyText'))));
   },
