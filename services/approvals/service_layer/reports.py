@@ -29,7 +29,7 @@ from services.kernel.clock import Clock
 from services.kernel.errors import NotFound
 from services.kernel.ids import new_id
 from services.kernel.pagination import paginate
-from services.kernel.periods import period_label, school_year_of_month
+from services.kernel.periods import period_label
 from services.kernel.principal import Principal
 from services.kernel.permissions import require_principal
 from services.kernel.vntime import to_vn
@@ -45,6 +45,13 @@ def previous_month(now: datetime) -> str:
     """``YYYY-MM`` of the month before ``now``'s month in Vietnam."""
     first = to_vn(now).date().replace(day=1)
     return (first - timedelta(days=1)).strftime("%Y-%m")
+
+
+def dashboard_year(month: str) -> str:
+    """The school year whose dashboard months (August to July) hold ``month``: August opens the next one."""
+    year, mm = (int(x) for x in month.split("-"))
+    first = year if mm >= 8 else year - 1
+    return f"{first}-{first + 1}"
 
 
 def month_label(month: str) -> str:
@@ -98,8 +105,7 @@ class ReportService:
     def _build(self, level: str, scope_id: str, district: str | None, province: str | None, schools: int,
                month: str, now: datetime) -> int:
         """Render and claim one report (1), or 0 when another run claimed it first."""
-        year, mm = (int(x) for x in month.split("-"))
-        school_year = school_year_of_month(year, mm)
+        school_year = dashboard_year(month)
         view = self.dashboards.compute(Scope(level, scope_id), year=school_year, period=month)
         name, total, label = view["name"], view["total"], month_label(month)
         percent = on_time_percent(total) or 0.0

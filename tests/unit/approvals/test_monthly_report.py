@@ -107,3 +107,10 @@ def test_the_files_open_and_only_the_units_staff_and_the_so_may_download(api, tm
 def test_the_list_needs_exactly_one_scope(api):
     assert api.call("GET", "/reports", "pgd.chuyenvien").status_code == 422
     assert api.call("GET", f"/reports?unit={DISTRICT}&province={PROVINCE}", "pgd.chuyenvien").status_code == 422
+
+
+def test_augusts_report_belongs_to_the_school_year_it_opens(api):
+    api.clock.set(datetime(2025, 8, 31, 17, 30, tzinfo=timezone.utc))  # 1 September 2025, 00:30 in Vietnam
+    assert api.container.reports.run_monthly() == 2
+    [report] = listed(api, f"unit={DISTRICT}")
+    assert (report["month"], report["month_label"], report["school_year"]) == ("2025-08", "tháng 8/2025", "2025-2026")

@@ -234,6 +234,7 @@ export default {
     title: 'Monthly reports', intro: 'On the 1st of each month the previous month’s report is made: a PDF with charts and an Excel workbook.',
     empty: 'No monthly report yet.', unavailable: 'The monthly reports could not be loaded.',
     item: 'Report of {key}', meta: '{schools} schools · {percent}% on time · made {time}', pdf: 'Download PDF', xlsx: 'Download Excel',
+    pdfOf: 'Download PDF of {key}', xlsxOf: 'Download Excel of {key}',
   },
   onboard: {
     unit: 'Unit', forUnit: 'A school of {name}.',

@@ -286,6 +286,7 @@ export default {
     title: 'Báo cáo hằng tháng', intro: 'Ngày 1 hằng tháng, hệ thống lập báo cáo của tháng trước: tệp PDF có biểu đồ và bảng Excel.',
     empty: 'Chưa có báo cáo tháng nào.', unavailable: 'Chưa tải được danh sách báo cáo tháng.',
     item: 'Báo cáo {month}', meta: '{schools} trường · đúng hạn {percent}% · lập lúc {time}', pdf: 'Tải PDF', xlsx: 'Tải Excel',
+    pdfOf: 'Tải PDF báo cáo {month}', xlsxOf: 'Tải Excel báo cáo {month}',
   },
   onboard: {
     unit: 'Đơn vị', forUnit: 'Trường thuộc {name}.',

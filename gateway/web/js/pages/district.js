@@ -13,8 +13,8 @@ import * as svc from '../services.js';
 const DISTRICT = ['truong_phong', 'chuyen_vien', 'chuyen_vien_so'];
 
 /** A button that fetches a file with the bearer token and hands it to the browser as a download. */
-function downloadButton(label, fetchUrl, fileName, out) {
-  const btn = h('button', { type: 'button', class: 'btn secondary' }, label);
+function downloadButton(label, fetchUrl, fileName, out, ariaLabel = null) {
+  const btn = h('button', { type: 'button', class: 'btn secondary', 'aria-label': ariaLabel }, label);
   btn.addEventListener('click', () => busy(btn, async () => {
     try {
       const href = await fetchUrl();
@@ -51,8 +51,10 @@ async function monthlyReportsSection(level, id, current) {
             h('span', { class: 'meta' }, t('reports.meta', { schools: r.schools, percent: r.on_time_percent,
               time: fmtDateTime(r.built_at) }))),
           h('div', { class: 'actions' },
-            downloadButton(t('reports.pdf'), () => svc.monthlyReportFile(r.id, 'pdf'), `${name}.pdf`, out),
-            downloadButton(t('reports.xlsx'), () => svc.monthlyReportFile(r.id, 'xlsx'), `${name}.xlsx`, out)));
+            downloadButton(t('reports.pdf'), () => svc.monthlyReportFile(r.id, 'pdf'), `${name}.pdf`, out,
+              t('reports.pdfOf', { month: r.month_label, key: r.month })),
+            downloadButton(t('reports.xlsx'), () => svc.monthlyReportFile(r.id, 'xlsx'), `${name}.xlsx`, out,
+              t('reports.xlsxOf', { month: r.month_label, key: r.month }))));
       }));
   const section = h('section', { class: 'card', id: 'bao-cao-hang-thang', 'aria-labelledby': 'mr-title' },
     h('h2', { id: 'mr-title' }, t('reports.title')), reports && reports.length ? h('p', {}, t('reports.intro')) : null, body, out);
