@@ -24,13 +24,16 @@ from services.kernel.tokens import TokenVerifier
 from . import events as published
 from .adapters.documents import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
 from .adapters.documents_service import DocumentsPort, HttpDocuments
+from .adapters.reports import MonthlyReportDoc
 from .service_layer.corrections import CorrectionService
 from .service_layer.handlers import CatalogHandlers, IdentityHandlers
 from .service_layer.obligations import ObligationService
 from .service_layer.dashboards import DashboardService
 from .service_layer.progress import ProgressProjection
+from .service_layer.reports import ReportService
 from .service_layer.setup import SetupService
 from .service_layer.submissions import SubmissionService
+from .entrypoints.xlsx import workbook_bytes
 from .settings import ApprovalsSettings
 
 IDENTITY_CONSUMER = "approvals.identity"
@@ -49,6 +52,7 @@ class Container:
     corrections: CorrectionService
     progress: ProgressProjection
     dashboards: DashboardService
+    reports: ReportService
     identity_consumer: IdempotentConsumer
     catalog_consumer: IdempotentConsumer
     progress_consumer: IdempotentConsumer
@@ -62,12 +66,13 @@ class Container:
                 self.runtime.worker(self.progress_consumer, quorum=quorum)]
 
     def outbox_collections(self) -> list[Collection]:
-        return [d._get_collection() for d in OUTBOX_DOCUMENTS]
+        return [d._get_collection() for d in (*OUTBOX_DOCUMENTS, MonthlyReportDoc)]
 
     def periodic(self) -> list[tuple[float, Callable[[], object]]]:
-        """Jobs the all-in-one runner repeats: the overdue scans (obligations, then signatures)."""
+        """Jobs the all-in-one runner repeats: the overdue scans (obligations, then signatures), the monthly reports."""
         return [(self.settings.scheduler_interval_seconds, lambda: self.obligations.scan_overdue()),
-                (self.settings.scheduler_interval_seconds, lambda: self.submissions.scan_signing_overdue())]
+                (self.settings.scheduler_interval_seconds, lambda: self.submissions.scan_signing_overdue()),
+                (self.settings.scheduler_interval_seconds, lambda: self.reports.run_monthly())]
 
 
 class _NotConfigured(requests.auth.AuthBase):
@@ -98,7 +103,7 @@ def bootstrap(
     """Wire the service; ``documents`` replaces the HTTP adapter (tests pass a ``FakeDocuments``)."""
     settings = load_settings(ApprovalsSettings, os.environ if environ is None else environ, config)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
-    ensure_indexes(*ALL_DOCUMENTS)
+    ensure_indexes(*ALL_DOCUMENTS, MonthlyReportDoc)
     documents = documents or _documents(settings)
     setup = SetupService(clock=runtime.clock, audit_log=runtime.audit, documents=documents)
     obligations = ObligationService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)
@@ -107,6 +112,7 @@ def bootstrap(
     corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
     progress = ProgressProjection(audit_log=runtime.audit)
     dashboards = DashboardService(clock=runtime.clock, audit_log=runtime.audit)
+    reports = ReportService(clock=runtime.clock, audit_log=runtime.audit, dashboards=dashboards, workbook=workbook_bytes)
     identity = IdentityHandlers(setup)
     identity_table: HandlerTable = {  # the school/membership projection
         SCHOOL_ONBOARDED.type: identity.school_onboarded,
@@ -118,9 +124,9 @@ def bootstrap(
                                                                           published.RECOMPUTED)}
     return Container(
         runtime=runtime, settings=settings, documents=documents, setup=setup, obligations=obligations, submissions=submissions,
-        corrections=corrections, progress=progress, dashboards=dashboards,
+        corrections=corrections, progress=progress, dashboards=dashboards, reports=reports,
         identity_consumer=runtime.consumer(IDENTITY_CONSUMER, identity_table),
         catalog_consumer=runtime.consumer(CATALOG_CONSUMER, catalog_table),
         progress_consumer=runtime.consumer(PROGRESS_CONSUMER, progress_table),
-        relay=runtime.relay([d._get_collection() for d in OUTBOX_DOCUMENTS]),
+        relay=runtime.relay([d._get_collection() for d in (*OUTBOX_DOCUMENTS, MonthlyReportDoc)]),
     )

@@ -148,6 +148,21 @@ export function dashboard(level, id, { year, period, book } = {}) {
 export function dashboardXlsx(level, id, { year, period, book } = {}) {
   return blobUrl('approvals', `/dashboards/${level}/${encodeURIComponent(id)}`, { year, period, book, format: 'xlsx' });
 }
+/** The same view as a PDF report with charts (object URL to download). */
+export function dashboardPdf(level, id, { year, period, book } = {}) {
+  return blobUrl('approvals', `/dashboards/${level}/${encodeURIComponent(id)}`, { year, period, book, format: 'pdf' });
+}
+/**
+ * The monthly reports of an oversight unit (level 'unit') or of the Sở (level 'province'), newest first
+ * → [{id, month, month_label, unit_name, schools, on_time_percent, built_at}]
+ */
+export async function monthlyReports(level, id) {
+  return items(await api('approvals', '/reports', { query: level === 'province' ? { province: id } : { unit: id } }));
+}
+/** One monthly report's file, format 'pdf' or 'xlsx' (object URL to download). */
+export function monthlyReportFile(id, format) {
+  return blobUrl('approvals', `/reports/${encodeURIComponent(id)}/file`, { format });
+}
 
 // ---------- signing ----------
 /** My signing credentials (and, for the văn thư, the school's seal): {id, owner_kind, kind, subject, organisation, not_after, locked, revoked} */

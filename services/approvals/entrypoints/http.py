@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Literal
+from urllib.parse import quote
 
-from flask import Blueprint
+from flask import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.approvals.bootstrap import Container
-from services.approvals.entrypoints.xlsx import xlsx_response
+from services.approvals.adapters.report_pdf import PDF, report_pdf
+from services.approvals.entrypoints.xlsx import XLSX, xlsx_response
 from services.approvals.adapters.repositories import aware
 from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFrame
 from services.kernel.periods import week_period
@@ -18,6 +20,7 @@ from services.approvals.service_layer.read_log import record_progress_read, scho
 from services.approvals.service_layer.setup import REMOVED_BOOK
 from services.kernel.api import Api
 from services.kernel.context import current_principal
+from services.kernel.errors import ValidationFailed
 from services.kernel.permissions import require_principal
 from services.kernel.read_log import ReadLogQuery
 from services.kernel.tenancy import TenantScope
@@ -154,7 +157,16 @@ class DashboardQuery(_In):
     year: str | None = Field(default=None, min_length=9, max_length=9)  # school year, e.g. 2025-2026
     period: str | None = Field(default=None, min_length=4, max_length=20)  # the year or one of its months
     book: str | None = Field(default=None, min_length=1, max_length=100)  # a book type; all books when absent
-    format: Literal["json", "xlsx"] = "json"
+    format: Literal["json", "xlsx", "pdf"] = "json"
+
+
+class ReportsQuery(PageQuery):
+    unit: str | None = Field(default=None, min_length=1, max_length=200)  # an oversight unit's id
+    province: str | None = Field(default=None, min_length=1, max_length=200)  # the Sở's own reports
+
+
+class ReportFileQuery(_In):
+    format: Literal["pdf", "xlsx"] = "pdf"
 
 
 class SigningStepOut(BaseModel):
@@ -190,6 +202,14 @@ class SubmissionOut(BaseModel):
 
 def _me():
     return require_principal(current_principal())
+
+
+def _download(data: bytes, mimetype: str, name: str) -> Response:
+    """A private download whose file name keeps its diacritics (RFC 6266 ``filename*``)."""
+    name = name.replace("/", "-")
+    disposition = f"attachment; filename=\"{quote(name, safe='-.')}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": disposition,
+                                                      "Cache-Control": "private, no-store"})
 
 
 def approvals_blueprint(c: Container, api: Api) -> Blueprint:
@@ -436,7 +456,26 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         """A province's units, a unit's schools or a school's tổ and teachers, worst first, with the year's trend."""
         view = c.dashboards.view(_me(), level, scope_id, year=query.year, period=query.period, book=query.book,
                                  export=query.format)
+        if query.format == "pdf":
+            return _download(report_pdf(view, made_at=c.runtime.clock.now()), PDF,
+                             f"bao-cao-{view['level']}-{view['id']}-{view['period']}.pdf")
         return xlsx_response(view) if query.format == "xlsx" else view
+
+    # ----- monthly reports ---------------------------------------------------------------------------------------
+    @route(bp, "/reports", query=ReportsQuery, tags=["reports"])
+    def monthly_reports(query: ReportsQuery) -> dict:
+        """An oversight unit's (``unit``) or the Sở's (``province``) monthly reports, newest first."""
+        if bool(query.unit) == bool(query.province):
+            raise ValidationFailed("Cần chọn đúng một đơn vị (unit) hoặc một tỉnh (province).", field="unit")
+        level, scope_id = ("unit", query.unit) if query.unit else ("province", query.province)
+        return c.reports.reports(_me(), level, str(scope_id), cursor=query.cursor, limit=query.limit)
+
+    @route(bp, "/reports/<report_id>/file", query=ReportFileQuery, tags=["reports"], raw_response=PDF)
+    def monthly_report_file(report_id: str, query: ReportFileQuery) -> Any:
+        """The monthly report as PDF (with charts) or XLSX; another unit's report is 404."""
+        doc, data = c.reports.file(_me(), report_id, query.format)
+        return _download(data, PDF if query.format == "pdf" else XLSX,
+                         f"bao-cao-thang-{doc.scope_id}-{doc.month}.{query.format}")
 
     return bp
 

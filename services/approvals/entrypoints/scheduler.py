@@ -1,8 +1,9 @@
 """Scheduler of the approvals service: ``python -m services.approvals.entrypoints.scheduler``.
 
-``tick(container)`` is one pass (the overdue scan, then the outbox relay) and is what tests
+``tick(container)`` is one pass (the overdue scans, the monthly reports, then the outbox relay) and is what tests
 call with an injected clock; ``main()`` runs it every ``HOSO_APPROVALS_SCHEDULER_INTERVAL_SECONDS``.
-Running two schedulers is safe: an overdue event is claimed by a conditional update, once.
+Running two schedulers is safe: an overdue event is claimed by a conditional update, once, and
+a monthly report by a unique index.
 """
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ log = logging.getLogger(__name__)
 
 
 def tick(container: Container) -> dict[str, int]:
-    """One scheduler pass: emit overdue obligations and signatures, then publish what the outbox holds."""
+    """One scheduler pass: overdue obligations and signatures, last month's reports, then the outbox."""
     now = container.runtime.clock.now()
     overdue = container.obligations.scan_overdue(now)
     signing = container.submissions.scan_signing_overdue(now)
+    reports = container.reports.run_monthly(now)
     relayed = container.relay.relay_once()
-    return {"overdue": overdue, "signing_overdue": signing, "relayed": relayed}
+    return {"overdue": overdue, "signing_overdue": signing, "monthly_reports": reports, "relayed": relayed}
 
 
 def main() -> None:

@@ -120,6 +120,20 @@ class DashboardService:
              period: str | None = None, book: str | None = None, export: str = "json") -> dict[str, Any]:
         """One dashboard view: totals, child rows worst first, and the year's trend per month."""
         scope = self.allowed(actor, level, scope_id)
+        answer = self.compute(scope, year=year, period=period, book=book)
+        p = require_principal(actor)
+        if p.tenant is None:  # oversight staff: the read is logged (the school sees it in its read log)
+            self.audit.append(action=READ_ACTION, actor=p.sub, tenant=scope.id if level == "school" else None,
+                              district=p.district, target=f"{level}:{scope.id}",
+                              data={"year": answer["year"], "period": answer["period"], "book": answer["book"],
+                                    "format": export},
+                              request_id=current_request_id())
+        return answer
+
+    def compute(self, scope: Scope, *, year: str | None = None, period: str | None = None,
+                book: str | None = None) -> dict[str, Any]:
+        """The view of a scope already allowed (the caller's check, or the monthly report job's own)."""
+        level = scope.level
         year = year or self.default_year()
         try:
             months = year_months(year)
@@ -138,12 +152,6 @@ class DashboardService:
         own = {d["_id"]: d for d in coll.find(
             {"_id": {"$in": [progress_id(own_kind, scope.id, m, book) for m in [year, *months]]}}, hide)}
         rows = self._rows(scope, children)
-        p = require_principal(actor)
-        if p.tenant is None:  # oversight staff: the read is logged (the school sees it in its read log)
-            self.audit.append(action=READ_ACTION, actor=p.sub, tenant=scope.id if level == "school" else None,
-                              district=p.district, target=f"{level}:{scope.id}",
-                              data={"year": year, "period": period, "book": book, "format": export},
-                              request_id=current_request_id())
         return {
             "level": level, "id": scope.id, "name": (scope.school or {}).get("name") or scope.id,
             "year": year, "period": period, "book": book,

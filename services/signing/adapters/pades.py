@@ -34,11 +34,11 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from services.kernel.vntime import format_vn
+from services.kernel.fonts import DEJAVU_SANS
 from services.signing.adapters.stamp_font import PreparedFontFactory
 from services.signing.adapters.stamp_style import VerifiableStampStyle
 
 DIGEST_ALGORITHM = "sha256"
-DEJAVU_SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 STAMP_TEXT = (
     "Ký bởi: %(signer)s\n"
     "Chức vụ: %(role)s\n"

@@ -257,9 +257,15 @@ export default {
     province: 'Progress of the province’s units', provinceIntro: 'Every commune, ward (or district office) of the province, the worst share of late and missing first.',
     unitIntro: 'Every school of the unit, the worst share of late and missing first.',
     units: 'Ranking: worst unit first', unitsChart: 'Progress of the units', unitsCaption: 'Units’ progress, worst first',
-    total: 'Total', trend: 'Month by month in school year {year}', export: 'Download as Excel', exporting: 'Preparing the file…',
+    total: 'Total', trend: 'Month by month in school year {year}', exportPdf: 'Download as PDF', export: 'Download as Excel', exporting: 'Preparing the file…',
     monthWords: '{month}: owed {owed}, on time {on_time}, late {late}, missing {missing}', province_crumb: 'Whole province',
     teachersRanked: 'Teachers of the team, worst first',
+  },
+  reports: {
+    title: 'Monthly reports', intro: 'On the 1st of each month the previous month’s report is made: a PDF with charts and an Excel workbook.',
+    empty: 'No monthly report yet.', unavailable: 'The monthly reports could not be loaded.',
+    item: 'Report of {key}', meta: '{schools} schools · {percent}% on time · made {time}', pdf: 'Download PDF', xlsx: 'Download Excel',
+    pdfOf: 'Download PDF of {key}', xlsxOf: 'Download Excel of {key}',
   },
   onboard: {
     unit: 'Unit', forUnit: 'A school of {name}.',

@@ -309,9 +309,15 @@ export default {
     province: 'Tiến độ các đơn vị trong tỉnh', provinceIntro: 'Mọi xã, phường (hoặc Phòng GD&ĐT) của Sở, đơn vị có tỉ lệ trễ hạn và còn thiếu cao nhất ở trên.',
     unitIntro: 'Mọi trường của đơn vị, trường có tỉ lệ trễ hạn và còn thiếu cao nhất ở trên.',
     units: 'Xếp hạng: đơn vị chậm nhất ở trên', unitsChart: 'Biểu đồ tiến độ hồ sơ của các đơn vị', unitsCaption: 'Tiến độ hồ sơ của các đơn vị, xếp từ chậm nhất',
-    total: 'Tổng cộng', trend: 'Diễn biến theo tháng trong năm học {year}', export: 'Tải bảng Excel', exporting: 'Đang tạo tệp…',
+    total: 'Tổng cộng', trend: 'Diễn biến theo tháng trong năm học {year}', exportPdf: 'Tải PDF', export: 'Tải bảng Excel', exporting: 'Đang tạo tệp…',
     monthWords: 'tháng {month}: phải nộp {owed}, đúng hạn {on_time}, trễ hạn {late}, còn thiếu {missing}', province_crumb: 'Toàn tỉnh',
     teachersRanked: 'Giáo viên của tổ, chậm nhất ở trên',
+  },
+  reports: {
+    title: 'Báo cáo hằng tháng', intro: 'Ngày 1 hằng tháng, hệ thống lập báo cáo của tháng trước: tệp PDF có biểu đồ và bảng Excel.',
+    empty: 'Chưa có báo cáo tháng nào.', unavailable: 'Chưa tải được danh sách báo cáo tháng.',
+    item: 'Báo cáo {month}', meta: '{schools} trường · đúng hạn {percent}% · lập lúc {time}', pdf: 'Tải PDF', xlsx: 'Tải Excel',
+    pdfOf: 'Tải PDF báo cáo {month}', xlsxOf: 'Tải Excel báo cáo {month}',
   },
   onboard: {
     unit: 'Đơn vị', forUnit: 'Trường thuộc {name}.',

@@ -1,7 +1,7 @@
 /**
  * Oversight pages: the province's units or the unit's schools ranked worst first with the year's
  * trend, each view one request (``GET /dashboards/…``); drilling down school → tổ → teacher →
- * document; an Excel export of any view; onboarding a new school.
+ * document; any view as Excel or as a PDF report with charts; the monthly reports; onboarding a new school.
  */
 import { h, mount, emptyState, field, errorAlert, busy, alertBox, stateBadge, fmtDateTime, formValues } from '../core/dom.js';
 import { t } from '../core/i18n.js';
@@ -12,13 +12,12 @@ import * as svc from '../services.js';
 
 const DISTRICT = ['truong_phong', 'chuyen_vien', 'chuyen_vien_so'];
 
-/** A button that downloads the view as XLSX (the file is fetched with the bearer token). */
-function exportButton(level, id, query, fileName) {
-  const btn = h('button', { type: 'button', class: 'btn secondary' }, t('dashboard.export'));
-  const out = h('span', { 'aria-live': 'polite' });
+/** A button that fetches a file with the bearer token and hands it to the browser as a download. */
+function downloadButton(label, fetchUrl, fileName, out, ariaLabel = null) {
+  const btn = h('button', { type: 'button', class: 'btn secondary', 'aria-label': ariaLabel }, label);
   btn.addEventListener('click', () => busy(btn, async () => {
     try {
-      const href = await svc.dashboardXlsx(level, id, query);
+      const href = await fetchUrl();
       const a = h('a', { href, download: fileName });
       document.body.append(a);
       a.click();
@@ -27,7 +26,40 @@ function exportButton(level, id, query, fileName) {
       mount(out);
     } catch (err) { mount(out, errorAlert(err)); }
   }));
-  return h('div', { class: 'actions' }, btn, out);
+  return btn;
+}
+
+/** The view as XLSX and as a PDF report with charts; ``baseName`` without extension. */
+function exportButton(level, id, query, baseName) {
+  const out = h('span', { 'aria-live': 'polite' });
+  return h('div', { class: 'actions' },
+    downloadButton(t('dashboard.export'), () => svc.dashboardXlsx(level, id, query), `${baseName}.xlsx`, out),
+    downloadButton(t('dashboard.exportPdf'), () => svc.dashboardPdf(level, id, query), `${baseName}.pdf`, out),
+    out);
+}
+
+/** “Báo cáo hằng tháng”: the scope's monthly reports, each as PDF and Excel; ``current`` is the one a notice linked. */
+async function monthlyReportsSection(level, id, current) {
+  const reports = await svc.monthlyReports(level, id).catch(() => null);
+  const out = h('span', { 'aria-live': 'polite' });
+  const body = reports === null ? emptyState(t('reports.unavailable'))
+    : !reports.length ? emptyState(t('reports.empty'), t('reports.intro'))
+      : h('ul', { class: 'list' }, reports.map((r) => {
+        const name = `bao-cao-thang-${r.scope_id}-${r.month}`;
+        return h('li', { 'data-report': r.id, 'aria-current': r.id === current ? 'true' : null },
+          h('div', { class: 'grow' }, h('span', { class: 'title' }, t('reports.item', { month: r.month_label, key: r.month })),
+            h('span', { class: 'meta' }, t('reports.meta', { schools: r.schools, percent: r.on_time_percent,
+              time: fmtDateTime(r.built_at) }))),
+          h('div', { class: 'actions' },
+            downloadButton(t('reports.pdf'), () => svc.monthlyReportFile(r.id, 'pdf'), `${name}.pdf`, out,
+              t('reports.pdfOf', { month: r.month_label, key: r.month })),
+            downloadButton(t('reports.xlsx'), () => svc.monthlyReportFile(r.id, 'xlsx'), `${name}.xlsx`, out,
+              t('reports.xlsxOf', { month: r.month_label, key: r.month }))));
+      }));
+  const section = h('section', { class: 'card', id: 'bao-cao-hang-thang', 'aria-labelledby': 'mr-title' },
+    h('h2', { id: 'mr-title' }, t('reports.title')), reports && reports.length ? h('p', {}, t('reports.intro')) : null, body, out);
+  if (current) setTimeout(() => section.scrollIntoView({ block: 'start' }), 0);
+  return section;
 }
 
 /** Totals, ranked chart, table and the year's trend of one view. */
@@ -59,8 +91,9 @@ export const districtPage = {
     const province = !unitId && user.roles.has('chuyen_vien_so') && user.province;
     const level = province ? 'province' : 'unit';
     const id = province ? user.province : (unitId || user.district);
-    const [view, unitSchools] = await Promise.all([svc.dashboard(level, id, { year, period }),
-      province ? Promise.resolve([]) : svc.unitSchools(id).catch(() => [])]);
+    const [view, unitSchools, monthly] = await Promise.all([svc.dashboard(level, id, { year, period }),
+      province ? Promise.resolve([]) : svc.unitSchools(id).catch(() => []),
+      monthlyReportsSection(level, id, ctx.query.get('bao-cao'))]);
     // A school onboarded a moment ago is listed at once (identity's list), with no figures yet.
     const listed = new Set(view.rows.map((r) => r.id));
     for (const s of unitSchools) {
@@ -75,12 +108,13 @@ export const districtPage = {
         h('h1', {}, province ? t('dashboard.province') : t('district.title')),
         h('p', {}, province ? t('dashboard.provinceIntro') : t('dashboard.unitIntro')))),
       periodPicker(period, (p) => navigate(here(p))),
-      exportButton(level, id, { year, period }, `bang-theo-doi-${id}-${period}.xlsx`),
+      exportButton(level, id, { year, period }, `bang-theo-doi-${id}-${period}`),
       province
         ? viewSections(view, { rowsTitle: t('dashboard.units'), chartTitle: t('dashboard.unitsChart'), caption: t('dashboard.unitsCaption'),
           link: (r) => `/phong${q(`&don-vi=${encodeURIComponent(r.id)}`)}` })
         : viewSections(view, { rowsTitle: t('district.ranked'), chartTitle: t('district.chart'), caption: t('district.tableCaption'),
-          link: (r) => `/phong/truong/${encodeURIComponent(r.id)}${q()}` }));
+          link: (r) => `/phong/truong/${encodeURIComponent(r.id)}${q()}` }),
+      monthly);
   },
 };
 
@@ -141,7 +175,7 @@ export const schoolDrillPage = {
     mount(el,
       h('nav', { 'aria-label': t('district.breadcrumb') }, h('ol', { class: 'crumbs' }, crumbs)),
       h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, title))),
-      unit || person ? null : exportButton('school', schoolId, { year, period }, `bang-theo-doi-${schoolId}-${period}.xlsx`),
+      unit || person ? null : exportButton('school', schoolId, { year, period }, `bang-theo-doi-${schoolId}-${period}`),
       h('section', { class: 'card' }, body));
   },
 };
