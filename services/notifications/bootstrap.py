@@ -27,9 +27,11 @@ from .adapters.inbox import NotificationDoc
 from .adapters.people import PeopleDirectory
 from .adapters.preferences import PreferencesRepository
 from .adapters.webhooks import WebhookDoc, WebhookTargets
+from .service_layer.dead_letters import DeadLetters
 from .service_layer.directory import DirectoryHandlers
 from .service_layer.dispatcher import Dispatcher
 from .service_layer.handlers import NotificationHandlers
+from .service_layer.settings_page import NotificationSettings
 from .settings import NotificationsSettings
 
 CONSUMER_NAME = "notifications.inbox"
@@ -48,6 +50,8 @@ class Container:
     people: PeopleDirectory
     preferences: PreferencesRepository
     deliveries: DeliveryStore
+    settings_page: NotificationSettings
+    dead_letters: DeadLetters
 
     def workers(self) -> list[ConsumerWorker]:
         quorum = self.settings.queue_quorum or None
@@ -119,4 +123,7 @@ def bootstrap(
     return Container(runtime=runtime, settings=settings, dispatcher=dispatcher, handlers=handlers,
                      consumer=runtime.consumer(CONSUMER_NAME, table),
                      people_consumer=runtime.consumer(PEOPLE_CONSUMER_NAME, people_table),
-                     people=people, preferences=preferences, deliveries=deliveries)
+                     people=people, preferences=preferences, deliveries=deliveries,
+                     settings_page=NotificationSettings(preferences=preferences, people=people, audit=runtime.audit),
+                     dead_letters=DeadLetters(deliveries=deliveries, audit=runtime.audit, clock=runtime.clock,
+                                              allow_loopback=settings.mode == "test"))
