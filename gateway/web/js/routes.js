@@ -12,6 +12,8 @@ import { provincePage, unitPage } from './pages/oversight.js';
 import { similarPage } from './pages/similar.js';
 import { campaignsPage, readLogPage } from './pages/inspection.js';
 import { inboxPage } from './pages/inbox.js';
+import { notificationSettingsPage } from './pages/notification-settings.js';
+import { deadLettersPage } from './pages/dead-letters.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -53,6 +55,8 @@ export const ROUTES = [
   ['/truong/ai-da-xem', readLogPage],
   ['/phong/dot-kiem-tra', campaignsPage],
   ['/thong-bao', inboxPage],
+  ['/cai-dat-thong-bao', notificationSettingsPage],
+  ['/quan-tri/thu-loi', deadLettersPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -70,6 +74,7 @@ export const NAV = [
     { path: '/truong/khoa-so', label: 'nav.locks', roles: R.schoolAdmin },
     { path: '/uy-quyen', label: 'nav.delegation', roles: R.delegators },
     { path: '/truong/ai-da-xem', label: 'nav.reads', roles: R.readLog },
+    { path: '/quan-tri/thu-loi', label: 'nav.deadLetters', roles: R.schoolAdmin },
   ] },
   { label: 'nav.district', items: [
     { path: '/phong', label: 'nav.schools', roles: R.district },
