@@ -21,12 +21,21 @@ from ..adapters.channels import DeliveryFailed
 from ..adapters.channels.email import INVALID_ADDRESS
 from ..adapters.channels.inbox import InboxChannel
 from ..adapters.deliveries import DeliveryDoc, DeliveryStore
-from ..adapters.people import PeopleDirectory
+from ..adapters.people import PeopleDirectory, PersonDoc
 from ..adapters.preferences import PreferencesRepository
 from ..adapters.webhooks import WebhookTargets
 from ..domain import quiet_hours
 from ..domain.delivery import Channel, State, after_failure
 from ..domain.notices import Notice
+
+
+@dataclass(frozen=True)
+class Place:
+    """The recipient's school and its district and province: the tenant fields of their delivery records."""
+
+    school: str
+    district: str
+    province: str | None
 
 
 @dataclass(frozen=True)
@@ -55,26 +64,23 @@ class Dispatcher:
         """Deliver each notice that is new for its recipient; returns how many were new."""
         created = 0
         for notice in notices:
-            school = self._school_of(notice)
             now = self._clock.now()
+            person = self._people.person(notice.recipient)
+            school = notice.school or (person.school if person else None)
+            place = self._people.school(school) if school else None
+            where = Place(school=school or "", district=place.district_id if place else "",
+                          province=place.province_id if place else None)
             due = quiet_hours.send_at(max(now, notice.not_before or now), notice.kind)
-            for route in self._routes(notice, school):
-                self._deliveries.open(self._record(notice, school, route, State.PENDING, now, due))
+            for route in self._routes(notice, person, school):
+                self._deliveries.open(self._record(notice, where, route, State.PENDING, now, due))
             self._inbox.send(notice, notice.recipient)
-            inbox = self._record(notice, school, Route(Channel.INBOX, notice.recipient), State.SENT, now, None)
+            inbox = self._record(notice, where, Route(Channel.INBOX, notice.recipient), State.SENT, now, None)
             inbox.sent_at = now
             created += self._deliveries.open(inbox)
         return created
 
-    def _school_of(self, notice: Notice) -> str | None:
-        if notice.school:
-            return notice.school
-        person = self._people.person(notice.recipient)
-        return person.school if person else None
-
-    def _routes(self, notice: Notice, school: str | None) -> list[Route]:
+    def _routes(self, notice: Notice, person: PersonDoc | None, school: str | None) -> list[Route]:
         """The push channels this notice goes to: the person's choices, then the school's webhooks."""
-        person = self._people.person(notice.recipient)
         if person is not None and not person.active:
             return []
         prefs = self._prefs.get(notice.recipient)
@@ -88,14 +94,14 @@ class Dispatcher:
             routes += [Route(Channel.WEBHOOK, sub, sub) for sub in self._webhooks.for_school(school, notice.kind.value)]
         return [r for r in routes if r.channel.value in self._channels]
 
-    def _record(self, notice: Notice, school: str | None, route: Route, state: State, now: datetime,
+    @staticmethod
+    def _record(notice: Notice, where: Place, route: Route, state: State, now: datetime,
                 due: datetime | None) -> DeliveryDoc:
-        place = self._people.school(school) if school else None
         return DeliveryDoc(
             id=new_id(), key=notice.key, recipient=notice.recipient, channel=route.channel.value, target=route.target,
             address=route.address, kind=notice.kind.value, title=notice.title, body=notice.body, link=notice.link,
-            state=state.value, next_attempt_at=due, created_at=now, tenant_id=school or "",
-            district_id=place.district_id if place else "", province_id=place.province_id if place else None)
+            state=state.value, next_attempt_at=due, created_at=now, tenant_id=where.school,
+            district_id=where.district, province_id=where.province)
 
     # ----- the scheduler job --------------------------------------------------------------------------
     def deliver_due(self, *, limit: int = 500) -> int:

@@ -171,7 +171,7 @@ export default {
     cellLabel: '{kind} by {channel}', saved: 'Notification settings saved.', undeliverable: 'Could not deliver',
     email: 'E-mail goes to {email} (the address on your account).',
     zaloTitle: 'Notifications on Zalo', zaloHint: 'Enter the phone number you use Zalo with. Save it empty to stop Zalo messages.',
-    zaloPhone: 'Zalo phone number', zaloSave: 'Save Zalo number',
+    zaloPhone: 'Zalo phone number', zaloSave: 'Save Zalo number', zaloOff: 'The Zalo column can be switched on once you enter your Zalo phone number below.',
     channel: { inbox: 'HoSo inbox', email: 'E-mail', zalo: 'Zalo', webhook: 'Webhook' },
   },
   delivery: { pending: 'waiting', sending: 'sending', sent: 'sent', dead: 'failed' },

@@ -217,7 +217,7 @@ export default {
     cellLabel: '{kind} qua {channel}', saved: 'Đã lưu cài đặt thông báo.', undeliverable: 'Không gửi được',
     email: 'Thư được gửi tới {email} (địa chỉ trong hồ sơ tài khoản của bạn).',
     zaloTitle: 'Nhận thông báo qua Zalo', zaloHint: 'Nhập số điện thoại dùng Zalo. Để trống rồi lưu để ngừng nhận qua Zalo.',
-    zaloPhone: 'Số điện thoại Zalo', zaloSave: 'Lưu số Zalo',
+    zaloPhone: 'Số điện thoại Zalo', zaloSave: 'Lưu số Zalo', zaloOff: 'Cột Zalo chỉ bật được sau khi bạn nhập số điện thoại Zalo bên dưới.',
     channel: { inbox: 'Hộp thư HoSo', email: 'E-mail', zalo: 'Zalo', webhook: 'Webhook' },
   },
   delivery: { pending: 'đang chờ gửi', sending: 'đang gửi', sent: 'đã gửi', dead: 'không gửi được' },

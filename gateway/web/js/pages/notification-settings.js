@@ -71,6 +71,7 @@ export const notificationSettingsPage = {
       settings.email ? h('p', {}, t('notifySettings.email', { email: settings.email })) : null,
       out,
       grid(settings, out),
+      settings.zalo_phone ? null : h('p', { class: 'meta' }, t('notifySettings.zaloOff')),
       zaloForm(settings, draw, out));
     draw(await svc.notificationSettings());
   },
