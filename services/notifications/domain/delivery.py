@@ -31,9 +31,6 @@ class Channel(str, enum.Enum):
     WEBHOOK = "webhook"
 
 
-PUSH_CHANNELS: tuple[Channel, ...] = (Channel.EMAIL, Channel.ZALO, Channel.WEBHOOK)
-
-
 def after_failure(attempts: int, now: datetime, *, permanent: bool) -> datetime | None:
     """When to try again after ``attempts`` failed attempts, or None when the delivery is dead."""
     if permanent or attempts >= MAX_ATTEMPTS:
