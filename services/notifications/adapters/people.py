@@ -13,7 +13,7 @@ import mongoengine
 from mongoengine import DictField, ListField, StringField
 
 
-class PersonDoc(mongoengine.Document):
+class RecipientDoc(mongoengine.Document):
     meta: ClassVar[dict[str, Any]] = {"db_alias": "notifications", "collection": "people"}
 
     id = StringField(primary_key=True)
@@ -31,7 +31,7 @@ class PersonDoc(mongoengine.Document):
         return not self.school or self.school not in self.inactive_in
 
 
-class SchoolDoc(mongoengine.Document):
+class RecipientSchoolDoc(mongoengine.Document):
     meta: ClassVar[dict[str, Any]] = {"db_alias": "notifications", "collection": "schools"}
 
     id = StringField(primary_key=True)
@@ -42,27 +42,27 @@ class SchoolDoc(mongoengine.Document):
 class PeopleDirectory:
     """Reads and upserts of the projection (one document per person, one per school)."""
 
-    def person(self, person: str) -> PersonDoc | None:
-        return PersonDoc.objects(id=person).first()
+    def person(self, person: str) -> RecipientDoc | None:
+        return RecipientDoc.objects(id=person).first()
 
-    def school(self, school: str) -> SchoolDoc | None:
-        return SchoolDoc.objects(id=school).first()
+    def school(self, school: str) -> RecipientSchoolDoc | None:
+        return RecipientSchoolDoc.objects(id=school).first()
 
     def person_created(self, person: str, *, full_name: str, email: str | None, school: str | None) -> None:
-        PersonDoc.objects(id=person).update_one(upsert=True, set__full_name=full_name, set__email=email,
+        RecipientDoc.objects(id=person).update_one(upsert=True, set__full_name=full_name, set__email=email,
                                                 set__school=school, pull__undeliverable={"channel": "email"})
 
     def set_active(self, person: str, school: str, active: bool) -> None:
         if active:
-            PersonDoc.objects(id=person).update_one(pull__inactive_in=school)
+            RecipientDoc.objects(id=person).update_one(pull__inactive_in=school)
         else:
-            PersonDoc.objects(id=person).update_one(upsert=True, add_to_set__inactive_in=school)
+            RecipientDoc.objects(id=person).update_one(upsert=True, add_to_set__inactive_in=school)
 
     def school_onboarded(self, school: str, *, district: str, province: str | None) -> None:
-        SchoolDoc.objects(id=school).update_one(upsert=True, set__district_id=district, set__province_id=province)
+        RecipientSchoolDoc.objects(id=school).update_one(upsert=True, set__district_id=district, set__province_id=province)
 
     def report_undeliverable(self, person: str, *, channel: str, address: str, reason: str) -> None:
         """Remember that ``address`` cannot be used (one entry per channel and address)."""
-        PersonDoc.objects(id=person).update_one(upsert=True, pull__undeliverable={"channel": channel, "address": address})
-        PersonDoc.objects(id=person).update_one(
+        RecipientDoc.objects(id=person).update_one(upsert=True, pull__undeliverable={"channel": channel, "address": address})
+        RecipientDoc.objects(id=person).update_one(
             push__undeliverable={"channel": channel, "address": address, "reason": reason})

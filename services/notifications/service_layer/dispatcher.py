@@ -21,7 +21,7 @@ from ..adapters.channels import DeliveryFailed
 from ..adapters.channels.email import INVALID_ADDRESS
 from ..adapters.channels.inbox import InboxChannel
 from ..adapters.deliveries import DeliveryDoc, DeliveryStore
-from ..adapters.people import PeopleDirectory, PersonDoc
+from ..adapters.people import PeopleDirectory, RecipientDoc
 from ..adapters.preferences import PreferencesRepository
 from ..adapters.webhooks import WebhookTargets
 from ..domain import quiet_hours
@@ -79,7 +79,7 @@ class Dispatcher:
             created += self._deliveries.open(inbox)
         return created
 
-    def _routes(self, notice: Notice, person: PersonDoc | None, school: str | None) -> list[Route]:
+    def _routes(self, notice: Notice, person: RecipientDoc | None, school: str | None) -> list[Route]:
         """The push channels this notice goes to: the person's choices, then the school's webhooks."""
         if person is not None and not person.active:
             return []
