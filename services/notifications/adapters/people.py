@@ -66,3 +66,7 @@ class PeopleDirectory:
         RecipientDoc.objects(id=person).update_one(upsert=True, pull__undeliverable={"channel": channel, "address": address})
         RecipientDoc.objects(id=person).update_one(
             push__undeliverable={"channel": channel, "address": address, "reason": reason})
+
+    def clear_undeliverable(self, person: str, *, channel: str) -> None:
+        """Forget the unusable addresses of ``channel`` (the person entered a new one)."""
+        RecipientDoc.objects(id=person).update_one(pull__undeliverable={"channel": channel})

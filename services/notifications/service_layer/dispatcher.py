@@ -18,7 +18,6 @@ from services.kernel.ids import new_id
 
 from ..adapters.channels import Channel as ChannelPort
 from ..adapters.channels import DeliveryFailed
-from ..adapters.channels.email import INVALID_ADDRESS
 from ..adapters.channels.inbox import InboxChannel
 from ..adapters.deliveries import DeliveryDoc, DeliveryStore
 from ..adapters.people import PeopleDirectory, RecipientDoc
@@ -129,7 +128,7 @@ class Dispatcher:
         except DeliveryFailed as failure:
             retry = after_failure(doc.attempts, now, permanent=failure.permanent)
             self._deliveries.failed(doc, failure.reason, quiet_hours.send_at(retry, notice.kind) if retry else None)
-            if retry is None and failure.reason == INVALID_ADDRESS:
+            if failure.bad_address:
                 self._people.report_undeliverable(doc.recipient, channel=doc.channel, address=doc.address,
                                                   reason=failure.reason)
             return False

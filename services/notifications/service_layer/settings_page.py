@@ -84,6 +84,7 @@ class NotificationSettings:
         except InvalidPhone as exc:
             raise InvalidZaloPhone("Nhập số di động Việt Nam, ví dụ 0905 123 456.", field="phone") from exc
         self.preferences.save(prefs)
+        self.people.clear_undeliverable(me.sub, channel="zalo")
         self.audit.append(action="notifications.zalo_phone.changed", actor=me.sub, tenant=me.tenant,
                           district=me.district, target=me.sub, data={"set": prefs.zalo_phone is not None})
         return self.view(me)

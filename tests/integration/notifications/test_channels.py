@@ -202,3 +202,16 @@ def test_zalo_gets_the_zns_template_body_and_an_error_in_the_body_is_a_failure(s
     assert sent["template_data"]["title"] == TITLE and sent["template_data"]["link"].endswith("/bai-nop/s1")
     items = client.get("/api/v1/inbox", headers=auth("gv")).get_json()["items"]
     assert {"channel": "zalo", "state": "sent"} in items[0]["deliveries"]
+
+
+def test_a_phone_zalo_says_has_no_account_is_dead_and_shown_on_the_persons_page(smtp, receiver):
+    _, port = smtp
+    receiver.answers = [(200, {"error": -118, "message": "Zalo account not existed"})]
+    c, client, _, auth = platform(port, zalo_base_url=receiver.url, zalo_access_token="oa-token", zalo_template_id="tpl-1")
+    client.put("/api/v1/notification-settings/zalo", headers=auth("gv"), json={"phone": "+84 905 123 456"})
+    c.dispatcher.dispatch([returned()])
+    c.dispatcher.deliver_due()
+    [problem] = client.get("/api/v1/notification-settings", headers=auth("gv")).get_json()["problems"]
+    assert problem["channel"] == "zalo" and problem["message"].startswith("Số Zalo 84905123456 không nhận được tin")
+    client.put("/api/v1/notification-settings/zalo", headers=auth("gv"), json={"phone": "0912 345 678"})
+    assert client.get("/api/v1/notification-settings", headers=auth("gv")).get_json()["problems"] == []

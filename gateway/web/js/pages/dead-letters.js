@@ -20,7 +20,7 @@ function row(d) {
   }));
   return h('tr', { 'data-testid': 'dead-letter' },
     h('td', {}, d.title, h('p', { class: 'meta' }, fmtDateTime(d.created_at))),
-    h('td', {}, d.recipient),
+    h('td', {}, d.recipient, d.school ? h('p', { class: 'meta' }, d.school) : null),
     h('td', {}, t(`notifySettings.channel.${d.channel}`, {}, d.channel), h('p', { class: 'meta' }, d.address)),
     h('td', {}, d.last_error || '', h('p', { class: 'meta' }, t('deadLetters.attempts', { count: d.attempts }))),
     h('td', {}, state, ' ', again));

@@ -13,12 +13,17 @@ from ...domain.notices import Notice
 
 
 class DeliveryFailed(Exception):
-    """The channel could not deliver: ``reason`` in Vietnamese for the admin's dead-letter page."""
+    """The channel could not deliver: ``reason`` in Vietnamese for the admin's dead-letter page.
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    ``permanent``: trying again cannot help. ``bad_address``: the address itself is unusable
+    (malformed, refused by the recipient's server), to be shown to the person.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool, bad_address: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.permanent = permanent
+        self.permanent = permanent or bad_address
+        self.bad_address = bad_address
 
 
 class Channel(Protocol):

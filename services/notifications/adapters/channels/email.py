@@ -86,11 +86,12 @@ class EmailChannel:
 
     def send(self, notice: Notice, address: str) -> None:
         if not valid_address(address):
-            raise DeliveryFailed(INVALID_ADDRESS, permanent=True)
+            raise DeliveryFailed(INVALID_ADDRESS, permanent=True, bad_address=True)
         try:
             self._mailer.send(self.compose(notice, address))
         except smtplib.SMTPRecipientsRefused as exc:
-            raise DeliveryFailed(f"Máy chủ thư từ chối người nhận: {_first(exc.recipients)}", permanent=True) from exc
+            raise DeliveryFailed(f"Máy chủ thư từ chối người nhận: {_first(exc.recipients)}", permanent=True,
+                                 bad_address=True) from exc
         except smtplib.SMTPResponseException as exc:
             permanent = 500 <= exc.smtp_code < 600
             raise DeliveryFailed(f"Máy chủ thư trả lời {exc.smtp_code}", permanent=permanent) from exc

@@ -15,6 +15,8 @@ from . import DeliveryFailed, absolute
 
 #: ZNS error codes worth trying again (rate limits, Zalo-side failures); others are final.
 RETRYABLE_ERRORS = frozenset({-32, -124, -133, -1})
+#: ZNS error codes saying the phone cannot receive (invalid number, no Zalo account): shown to the person.
+BAD_PHONE_ERRORS = frozenset({-108, -118})
 
 
 class ZaloChannel:
@@ -47,4 +49,5 @@ class ZaloChannel:
         error = int(answer.get("error", -1)) if isinstance(answer, dict) else -1
         if error != 0:
             message = answer.get("message", "") if isinstance(answer, dict) else ""
-            raise DeliveryFailed(f"Zalo từ chối (mã {error}): {message}".strip(), permanent=error not in RETRYABLE_ERRORS)
+            raise DeliveryFailed(f"Zalo từ chối (mã {error}): {message}".strip(), permanent=error not in RETRYABLE_ERRORS,
+                                 bad_address=error in BAD_PHONE_ERRORS)
