@@ -228,4 +228,10 @@ def admin_blueprint(container: Container, api: Api) -> Blueprint:
         doc, secret = admin.subscribe(require_principal(current_principal()), url=body.url, kinds=body.kinds)
         return WebhookOut(**doc.as_dict(), secret=secret)
 
+    @api.route(bp, "/webhook-subscriptions/<subscription_id>", methods=["DELETE"], status=204, tags=["deliveries"])
+    def unsubscribe(subscription_id: str) -> tuple[str, int]:
+        """Remove one of my school's webhooks (audited); another school's is not found."""
+        admin.unsubscribe(require_principal(current_principal()), subscription_id)
+        return "", 204
+
     return bp

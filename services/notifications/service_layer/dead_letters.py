@@ -94,6 +94,13 @@ class DeadLetters:
                           district=me.district, target=doc.id, data={"url": url, "kinds": kinds})
         return doc, secret
 
+    def unsubscribe(self, me: Principal, subscription: str) -> None:
+        """Remove one of the school's webhooks (another school's is not found); its pending deliveries die."""
+        doc = self._webhooks(me).get(subscription)
+        doc.delete()
+        self.audit.append(action="notifications.webhook.unsubscribed", actor=me.sub, tenant=me.tenant,
+                          district=me.district, target=doc.id, data={"url": doc.url})
+
     def _webhooks(self, me: Principal) -> WebhookRepository:
         """Only the school's administrator subscribes the school (the person never chooses a URL)."""
         me = require_principal(me)

@@ -89,8 +89,8 @@ def platform(smtp_port: int, **config):
     c.people_consumer.handle(example_event(PERSON_CREATED, person="gv", full_name="Nguyễn Thị Lan",
                                            email="lan@hoaphong.edu.vn", school=SCHOOL))
 
-    def auth(sub: str, roles: tuple[str, ...] = (GIAO_VIEN,)) -> dict[str, str]:
-        return {"Authorization": "Bearer " + tokens.issue(sub, tenant=SCHOOL, district=DISTRICT, roles=roles)}
+    def auth(sub: str, roles: tuple[str, ...] = (GIAO_VIEN,), tenant: str = SCHOOL) -> dict[str, str]:
+        return {"Authorization": "Bearer " + tokens.issue(sub, tenant=tenant, district=DISTRICT, roles=roles)}
 
     return c, create_app(container=c).test_client(), clock, auth
 
@@ -215,3 +215,22 @@ def test_a_phone_zalo_says_has_no_account_is_dead_and_shown_on_the_persons_page(
     assert problem["channel"] == "zalo" and problem["message"].startswith("Số Zalo 84905123456 không nhận được tin")
     client.put("/api/v1/notification-settings/zalo", headers=auth("gv"), json={"phone": "0912 345 678"})
     assert client.get("/api/v1/notification-settings", headers=auth("gv")).get_json()["problems"] == []
+
+
+def test_webhook_subscriptions_belong_to_one_school_and_a_removed_one_gets_nothing(smtp, receiver):
+    _, port = smtp
+    c, client, _, auth = platform(port)
+    admin, other = auth("qt", (QUAN_TRI,)), auth("qt2", (QUAN_TRI,), tenant="th-hoa-lien")
+    sub = client.post("/api/v1/webhook-subscriptions", headers=admin, json={"url": receiver.url}).get_json()
+    assert client.get("/api/v1/webhook-subscriptions", headers=other).get_json()["items"] == []
+    assert client.delete(f"/api/v1/webhook-subscriptions/{sub['id']}", headers=other).status_code == 404
+    assert [w["url"] for w in client.get("/api/v1/webhook-subscriptions", headers=admin).get_json()["items"]] == [receiver.url]
+    assert client.get("/api/v1/webhook-subscriptions", headers=admin).get_json()["items"][0]["secret"] is None  # shown once
+    c.dispatcher.dispatch([returned()])
+    assert client.delete(f"/api/v1/webhook-subscriptions/{sub['id']}", headers=admin).status_code == 204
+    c.dispatcher.deliver_due()
+    assert receiver.requests == []
+    [dead] = client.get("/api/v1/deliveries?state=dead", headers=admin).get_json()["items"]
+    assert dead["channel"] == "webhook" and dead["last_error"] == "Đăng ký webhook đã bị xoá"
+    assert [e["action"] for e in c.runtime.audit.entries(target=sub["id"])] == [
+        "notifications.webhook.unsubscribed", "notifications.webhook.subscribed"]
