@@ -20,6 +20,8 @@ class RecipientDoc(mongoengine.Document):
     full_name = StringField(default="")
     email = StringField()
     school = StringField()
+    #: the district of the event that created the person (until the school's onboarding is known)
+    district = StringField()
     #: schools that deactivated the person's account there
     inactive_in = ListField(StringField())
     #: ``[{channel, address, reason}]``: addresses a delivery found unusable
@@ -48,9 +50,11 @@ class PeopleDirectory:
     def school(self, school: str) -> RecipientSchoolDoc | None:
         return RecipientSchoolDoc.objects(id=school).first()
 
-    def person_created(self, person: str, *, full_name: str, email: str | None, school: str | None) -> None:
+    def person_created(self, person: str, *, full_name: str, email: str | None, school: str | None,
+                       district: str | None) -> None:
         RecipientDoc.objects(id=person).update_one(upsert=True, set__full_name=full_name, set__email=email,
-                                                set__school=school, pull__undeliverable={"channel": "email"})
+                                                   set__school=school, set__district=district,
+                                                   pull__undeliverable={"channel": "email"})
 
     def set_active(self, person: str, school: str, active: bool) -> None:
         if active:

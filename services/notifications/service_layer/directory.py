@@ -16,7 +16,8 @@ class DirectoryHandlers:
 
     @reads(identity.PERSON_CREATED, "person", "full_name", "email", "school")
     def person_created(self, event: Event, data: identity.PersonCreated) -> None:
-        self.people.person_created(data.person, full_name=data.full_name, email=data.email, school=data.school)
+        self.people.person_created(data.person, full_name=data.full_name, email=data.email, school=data.school,
+                                   district=event.district)
 
     @reads(identity.PERSON_DEACTIVATED, "person", "school")
     def person_deactivated(self, event: Event, data: identity.PersonActivity) -> None:

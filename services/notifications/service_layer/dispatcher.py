@@ -67,8 +67,8 @@ class Dispatcher:
             person = self._people.person(notice.recipient)
             school = notice.school or (person.school if person else None)
             place = self._people.school(school) if school else None
-            where = Place(school=school or "", district=place.district_id if place else "",
-                          province=place.province_id if place else None)
+            district = place.district_id if place else (person.district if person and school == person.school else None)
+            where = Place(school=school or "", district=district or "", province=place.province_id if place else None)
             due = quiet_hours.send_at(max(now, notice.not_before or now), notice.kind)
             for route in self._routes(notice, person, school):
                 self._deliveries.open(self._record(notice, where, route, State.PENDING, now, due))

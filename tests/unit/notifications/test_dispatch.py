@@ -199,3 +199,13 @@ def test_zalo_needs_a_valid_phone_and_only_mine(world):
     assert next(k for k in ok["kinds"] if k["kind"] == "overdue")["channels"]["zalo"] == {"on": True, "locked": True,
                                                                                           "available": True}
     assert client.get("/api/v1/notification-settings", headers=auth("gv2")).get_json()["zalo_phone"] is None
+
+
+def test_a_school_whose_onboarding_was_not_seen_still_sees_its_dead_letters(world):
+    c, client, _, _, auth = world
+    c.people_consumer.handle(example_event(PERSON_CREATED, person="gv4", full_name="Phạm Thu Hà", email="ha@", school="th-moi",
+                                           tenant="th-moi", district=DISTRICT))
+    c.dispatcher.dispatch([notice(recipient="gv4")])
+    c.dispatcher.deliver_due()
+    dead = client.get("/api/v1/deliveries?state=dead", headers=auth("qt", tenant="th-moi", roles=(QUAN_TRI,))).get_json()
+    assert [(d["recipient"], d["school"]) for d in dead["items"]] == [("gv4", "th-moi")]
