@@ -104,6 +104,13 @@ CONSUMERS: tuple[Consumer, ...] = (
                   "approvals.submission.recalled", "approvals.submission.overdue", "approvals.signature.overdue"),
         purpose="Turn events people must know about into inbox entries and e-mails.",
     ),
+    Consumer(
+        service="notifications",
+        queue="notifications.people",
+        bindings=("identity.person.created", "identity.person.deactivated", "identity.person.reactivated",
+                  "identity.school.onboarded"),
+        purpose="Keep who is who for notifications: names, e-mail addresses, schools and their districts.",
+    ),
 )
 
 

@@ -1,11 +1,13 @@
-"""Composition root of the notifications service: used by create_app, the consumer and tests."""
+"""Composition root of the notifications service: used by create_app, the consumers and tests."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+import mongoengine
 from pymongo.collection import Collection
 
 from services.approvals import events as approvals
@@ -16,13 +18,25 @@ from services.kernel.runtime import Runtime, build_runtime
 from services.kernel.settings import load_settings
 from services.kernel.tokens import TokenVerifier
 
+from .adapters.channels import Channel
+from .adapters.channels.email import EmailChannel, Mailer, OutboxFolderMailer, SmtpMailer
+from .adapters.channels.webhook import WebhookChannel
+from .adapters.channels.zalo import ZaloChannel
+from .adapters.deliveries import DeliveryDoc, DeliveryStore
 from .adapters.inbox import NotificationDoc
-from .adapters.mailer import Mailer, OutboxFolderMailer, SmtpMailer
+from .adapters.people import PeopleDirectory
+from .adapters.preferences import PreferencesRepository
+from .adapters.webhooks import WebhookDoc, WebhookTargets
+from .service_layer.dead_letters import DeadLetters
+from .service_layer.directory import DirectoryHandlers
 from .service_layer.dispatcher import Dispatcher
 from .service_layer.handlers import NotificationHandlers
+from .service_layer.settings_page import NotificationSettings
 from .settings import NotificationsSettings
 
 CONSUMER_NAME = "notifications.inbox"
+PEOPLE_CONSUMER_NAME = "notifications.people"
+INDEXED: tuple[type[mongoengine.Document], ...] = (NotificationDoc, DeliveryDoc, WebhookDoc)
 
 
 @dataclass
@@ -32,12 +46,40 @@ class Container:
     dispatcher: Dispatcher
     handlers: NotificationHandlers
     consumer: IdempotentConsumer
+    people_consumer: IdempotentConsumer
+    people: PeopleDirectory
+    preferences: PreferencesRepository
+    deliveries: DeliveryStore
+    settings_page: NotificationSettings
+    dead_letters: DeadLetters
 
     def workers(self) -> list[ConsumerWorker]:
-        return [self.runtime.worker(self.consumer, quorum=self.settings.queue_quorum or None)]
+        quorum = self.settings.queue_quorum or None
+        return [self.runtime.worker(self.consumer, quorum=quorum), self.runtime.worker(self.people_consumer, quorum=quorum)]
 
     def outbox_collections(self) -> list[Collection]:
         return []
+
+    def periodic(self) -> list[tuple[float, Callable[[], object]]]:
+        """Jobs the all-in-one runner and the production scheduler repeat: sending due deliveries."""
+        return [(self.settings.scheduler_interval_seconds, self.dispatcher.deliver_due)]
+
+
+def channels_for(settings: NotificationsSettings, *, clock: Clock, mailer: Mailer | None,
+                 webhooks: WebhookTargets) -> dict[str, Channel]:
+    """The push channels by name, with the transports the settings choose."""
+    if mailer is None:
+        mailer = (SmtpMailer(host=settings.smtp_host, port=settings.smtp_port, timeout=settings.smtp_timeout_seconds)
+                  if settings.smtp_host else OutboxFolderMailer(folder=settings.mail_outbox_dir))
+    channels: list[Channel] = [
+        EmailChannel(mailer=mailer, sender=settings.mail_from, public_base_url=settings.public_url),
+        WebhookChannel(targets=webhooks.target, clock=clock, public_base_url=settings.public_url,
+                       allow_loopback=settings.mode == "test", timeout=settings.webhook_timeout_seconds),
+        ZaloChannel(base_url=settings.zalo_base_url, access_token=settings.zalo_access_token,
+                    template_id=settings.zalo_template_id, public_base_url=settings.public_url,
+                    timeout=settings.webhook_timeout_seconds),
+    ]
+    return {c.name: c for c in channels}
 
 
 def bootstrap(
@@ -51,14 +93,13 @@ def bootstrap(
 ) -> Container:
     settings = load_settings(NotificationsSettings, os.environ if environ is None else environ, config)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
-    NotificationDoc.ensure_indexes()
-    if mailer is None:
-        mailer = (
-            SmtpMailer(host=settings.smtp_host, port=settings.smtp_port, sender=settings.mail_from)
-            if settings.smtp_host
-            else OutboxFolderMailer(folder=settings.mail_outbox_dir, sender=settings.mail_from)
-        )
-    dispatcher = Dispatcher(clock=runtime.clock, mailer=mailer)
+    for document in INDEXED:
+        document.ensure_indexes()
+    people, preferences, deliveries, webhooks = PeopleDirectory(), PreferencesRepository(), DeliveryStore(), WebhookTargets()
+    dispatcher = Dispatcher(clock=runtime.clock, channels=channels_for(settings, clock=runtime.clock, mailer=mailer,
+                                                                       webhooks=webhooks),
+                            deliveries=deliveries, people=people, preferences=preferences, webhooks=webhooks,
+                            lease=timedelta(seconds=settings.delivery_lease_seconds))
     handlers = NotificationHandlers(dispatcher=dispatcher)
     table: HandlerTable = {  # what people are told, by event
         identity.SIGNIN_NEW_DEVICE.type: handlers.new_device,
@@ -72,5 +113,17 @@ def bootstrap(
         approvals.OVERDUE.type: handlers.overdue,
         approvals.SIGNATURE_OVERDUE.type: handlers.signature_overdue,
     }
-    consumer = runtime.consumer(CONSUMER_NAME, table)
-    return Container(runtime=runtime, settings=settings, dispatcher=dispatcher, handlers=handlers, consumer=consumer)
+    directory = DirectoryHandlers(people=people)
+    people_table: HandlerTable = {  # who is who: identity's facts the messages and deliveries need
+        identity.PERSON_CREATED.type: directory.person_created,
+        identity.PERSON_DEACTIVATED.type: directory.person_deactivated,
+        identity.PERSON_REACTIVATED.type: directory.person_reactivated,
+        identity.SCHOOL_ONBOARDED.type: directory.school_onboarded,
+    }
+    return Container(runtime=runtime, settings=settings, dispatcher=dispatcher, handlers=handlers,
+                     consumer=runtime.consumer(CONSUMER_NAME, table),
+                     people_consumer=runtime.consumer(PEOPLE_CONSUMER_NAME, people_table),
+                     people=people, preferences=preferences, deliveries=deliveries,
+                     settings_page=NotificationSettings(preferences=preferences, people=people, audit=runtime.audit),
+                     dead_letters=DeadLetters(deliveries=deliveries, audit=runtime.audit, clock=runtime.clock,
+                                              allow_loopback=settings.mode == "test"))

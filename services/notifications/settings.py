@@ -1,4 +1,8 @@
-"""Settings of the notifications service."""
+"""Settings of the notifications service.
+
+Links in e-mails, Zalo messages and webhooks are made absolute with the platform's shared
+``public_url`` (``HOSO_PUBLIC_URL``), the address people open the web app at.
+"""
 from __future__ import annotations
 
 from typing import ClassVar
@@ -12,6 +16,16 @@ class NotificationsSettings(ServiceSettings):
     db_name: str = "hoso_notifications"
     smtp_host: str | None = None
     smtp_port: int = 25
+    smtp_timeout_seconds: float = 10.0
     mail_from: str = "HoSo <no-reply@hoso.edu.vn>"
     mail_outbox_dir: str = "var/mail-outbox"
     queue_quorum: bool = False
+    #: Zalo Official Account ZNS API (template messages); unset token: Zalo deliveries wait.
+    zalo_base_url: str = "https://business.openapi.zalo.me"
+    zalo_access_token: str | None = None
+    zalo_template_id: str | None = None
+    webhook_timeout_seconds: float = 10.0
+    #: How long a scheduler replica owns a claimed delivery before another may take it.
+    delivery_lease_seconds: float = 300.0
+    #: Cadence of the delivery job (seconds between two runs).
+    scheduler_interval_seconds: float = 30.0

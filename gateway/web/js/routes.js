@@ -13,6 +13,8 @@ import { similarPage } from './pages/similar.js';
 import { campaignsPage, readLogPage } from './pages/inspection.js';
 import { campaignFindingsPage, schoolFindingsPage } from './pages/findings.js';
 import { inboxPage } from './pages/inbox.js';
+import { notificationSettingsPage } from './pages/notification-settings.js';
+import { deadLettersPage } from './pages/dead-letters.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -56,6 +58,8 @@ export const ROUTES = [
   ['/phong/dot-kiem-tra/:campaign/ket-luan', campaignFindingsPage],
   ['/truong/ket-luan-kiem-tra', schoolFindingsPage],
   ['/thong-bao', inboxPage],
+  ['/cai-dat-thong-bao', notificationSettingsPage],
+  ['/quan-tri/thu-loi', deadLettersPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -74,6 +78,7 @@ export const NAV = [
     { path: '/uy-quyen', label: 'nav.delegation', roles: R.delegators },
     { path: '/truong/ai-da-xem', label: 'nav.reads', roles: R.readLog },
     { path: '/truong/ket-luan-kiem-tra', label: 'nav.findings', roles: [...R.teacher, 'quan_tri'] },
+    { path: '/quan-tri/thu-loi', label: 'nav.deadLetters', roles: R.schoolAdmin },
   ] },
   { label: 'nav.district', items: [
     { path: '/phong', label: 'nav.schools', roles: R.district },

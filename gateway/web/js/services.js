@@ -240,3 +240,11 @@ export function inbox({ unread = false, cursor } = {}) {
 export async function unreadCount() { return (await api('notifications', '/inbox/unread-count')).unread; }
 export function markRead(id) { return api('notifications', `/inbox/${encodeURIComponent(id)}/read`, { method: 'POST' }); }
 export function markAllRead() { return api('notifications', '/inbox/read-all', { method: 'POST' }); }
+
+// ---------- notifications: my channels, and the admins' dead letters ----------
+// {kinds: [{kind, name, mutable, locked_reason, channels: {email|zalo: {on, locked, available}}}], zalo_phone, email, problems}
+export function notificationSettings() { return api('notifications', '/notification-settings'); }
+export function changeNotificationSettings(choices) { return api('notifications', '/notification-settings', { method: 'PUT', body: { choices } }); }
+export function setZaloPhone(phone) { return api('notifications', '/notification-settings/zalo', { method: 'PUT', body: { phone } }); }
+export function deadDeliveries(cursor) { return api('notifications', '/deliveries', { query: { state: 'dead', cursor } }); }
+export function replayDelivery(id) { return api('notifications', `/deliveries/${encodeURIComponent(id)}/replay`, { method: 'POST' }); }

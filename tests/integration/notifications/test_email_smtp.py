@@ -34,10 +34,11 @@ def test_new_device_mail_is_delivered_over_smtp(tokens):
         c = bootstrap({"mode": "test", "smtp_host": "127.0.0.1", "smtp_port": port}, environ={}, verifier=tokens.verifier(), publisher=InMemoryPublisher())
         c.consumer.handle(example_event(SIGNIN_NEW_DEVICE, person="thhp.hieutruong", email="hieutruong@hoaphong.edu.vn",
                                         device="Safari trên iPhone"))
+        assert c.dispatcher.deliver_due() == 1
     finally:
         controller.stop()
     assert len(handler.messages) == 1
     msg = handler.messages[0]
     assert msg["To"] == "hieutruong@hoaphong.edu.vn"
     assert msg["Subject"] == "[HoSo] Đăng nhập từ thiết bị mới"
-    assert "Safari trên iPhone" in msg.get_content()
+    assert "Safari trên iPhone" in msg.get_body(("plain",)).get_content()

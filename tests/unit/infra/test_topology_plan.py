@@ -31,7 +31,8 @@ def test_each_event_reaches_the_consumers_that_need_it() -> None:
         "notifications.inbox",
         "signing.recalls",
     ]
-    assert queues("identity.school.onboarded") == ["approvals.identity", "documents.onboarding"]
+    assert queues("identity.school.onboarded") == ["approvals.identity", "documents.onboarding", "notifications.people"]
+    assert queues("identity.person.created") == ["notifications.people"]
 
 
 def test_queue_names_are_unique_and_looked_up_by_service() -> None:

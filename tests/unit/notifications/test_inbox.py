@@ -1,6 +1,8 @@
 """A returned submission lands in the submitter's inbox, and only there."""
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import pytest
 
 from services.approvals.events import APPROVED, RETURNED
@@ -15,8 +17,9 @@ class RecordingMailer:
     def __init__(self) -> None:
         self.sent: list[dict[str, str]] = []
 
-    def send(self, *, to: str, subject: str, body: str) -> None:
-        self.sent.append({"to": to, "subject": subject, "body": body})
+    def send(self, message: EmailMessage) -> None:
+        self.sent.append({"to": message["To"], "subject": message["Subject"],
+                          "body": message.get_body(("plain",)).get_content()})
 
 
 @pytest.fixture
@@ -63,6 +66,7 @@ def test_mark_read_and_someone_elses_notification_is_not_found(env, tokens):
 def test_new_device_sign_in_sends_an_email(env):
     c, _, mailer = env
     c.consumer.handle(example_event(SIGNIN_NEW_DEVICE, person="a", email="a@truong.edu.vn", device="Chrome trên Android"))
+    assert c.dispatcher.deliver_due() == 1
     assert mailer.sent[0]["to"] == "a@truong.edu.vn" and "thiết bị mới" in mailer.sent[0]["subject"]
 
 

@@ -23,7 +23,8 @@ function row(item, state) {
   const li = h('li', { class: `card inbox-item${unread ? ' unread' : ''}`, 'data-testid': 'inbox-item' },
     h('p', { class: 'title' }, unread ? h('span', { class: 'badge info' }, t('inbox.new')) : null, ' ', title),
     h('p', {}, item.body),
-    h('p', { class: 'meta' }, fmtDateTime(item.created_at)));
+    h('p', { class: 'meta' }, fmtDateTime(item.created_at), (item.deliveries || []).filter((d) => d.channel !== 'inbox')
+      .map((d) => ` · ${t(`notifySettings.channel.${d.channel}`, {}, d.channel)}: ${t(`delivery.${d.state}`, {}, d.state)}`).join('')));
   if (unread && !item.link) {
     // a notice with nowhere to go (e.g. a new-device sign-in) is marked read by its own button
     const done = h('button', { type: 'button', class: 'btn secondary' }, t('inbox.markOne'));
@@ -71,7 +72,7 @@ export const inboxPage = {
     mount(el,
       h('h1', {}, t('inbox.title')),
       h('p', { class: 'meta' }, state.unread ? t('inbox.unreadCount', { count: state.unread }) : t('inbox.allRead')),
-      h('div', { class: 'actions' }, allRead, filter, h('a', { href: '/thong-bao/cai-dat', class: 'btn secondary' }, t('inbox.settings'))),
+      h('div', { class: 'actions' }, allRead, filter, h('a', { href: '/cai-dat-thong-bao', class: 'btn secondary' }, t('inbox.settings'))),
       out,
       page.items.length ? list : emptyState(t('inbox.emptyTitle'), t('inbox.emptyText')),
       h('div', { class: 'actions' }, more));
