@@ -11,6 +11,7 @@ from pymongo.collection import Collection
 
 from services.approvals.events import APPROVED, CALENDAR_PUBLISHED
 from services.identity.events import SCHOOL_ONBOARDED
+from services.kernel.campaigns import CampaignStates
 from services.kernel.clock import Clock
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
@@ -44,6 +45,7 @@ RENDITIONS = "documents.renditions"
 SIMILARITY = "documents.similarity"
 EXPORTS = "documents.exports"
 APPROVALS = "documents.approvals"
+CAMPAIGNS = "documents.campaigns"
 CALENDAR = "documents.calendar"
 
 
@@ -62,6 +64,8 @@ class Container:
     templates: Templates
     similar_plans: SimilarPlans
     consumers: dict[str, IdempotentConsumer]
+    #: identity's campaigns as last published: a closed campaign or a removed member reads nothing at once
+    campaigns: CampaignStates
 
     def workers(self) -> list[ConsumerWorker]:
         """One broker worker per consumer: onboarding, renditions, similarity, exports, approvals, calendar."""
@@ -127,7 +131,7 @@ def bootstrap(
         exports=Exports(store=store, clock=clk, audit=audit, work_dir=settings.work_dir),
         templates=Templates(clock=clk, audit=audit),
         similar_plans=SimilarPlans(store=store, clock=clk, audit=audit),
-        consumers={},
+        consumers={}, campaigns=CampaignStates(db=runtime.db),
     )
     onboarding = OnboardingHandler(folders=container.folders, clock=clk)
     calendar = CalendarProjection(audit=audit)
@@ -138,5 +142,6 @@ def bootstrap(
         EXPORTS: runtime.consumer(EXPORTS, {EXPORT_REQUESTED.type: container.exports.on_export_requested}),
         APPROVALS: runtime.consumer(APPROVALS, {APPROVED.type: container.internal.on_submission_approved}),
         CALENDAR: runtime.consumer(CALENDAR, {CALENDAR_PUBLISHED.type: calendar.calendar_published}),
+        CAMPAIGNS: runtime.consumer(CAMPAIGNS, container.campaigns.handlers()),
     }
     return container

@@ -63,7 +63,7 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         """The caller's read context for a query naming (for inspectors) the school and campaign."""
         return read_context(current_principal(), school=query.school, campaign=query.campaign or
                             request.headers.get("X-Campaign"), reason=_reason(query.reason), audit=audit,
-                            now=c.runtime.clock.now())
+                            now=c.runtime.clock.now(), campaigns=c.campaigns)
 
     def year(value: str | None) -> str:
         return value or current_school_year(c.runtime.clock.now())
