@@ -75,8 +75,10 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         service="approvals",
         queue="approvals.identity",
-        bindings=("identity.school.onboarded", "identity.membership.granted", "identity.membership.revoked"),
-        purpose="Keep schools and role holders known to approvals in step with identity.",
+        bindings=("identity.school.onboarded", "identity.district.onboarded", "identity.membership.granted",
+                  "identity.membership.revoked"),
+        purpose="Keep schools, oversight units (their names for dashboards) and role holders known to approvals in step "
+                "with identity.",
     ),
     Consumer(
         service="approvals",

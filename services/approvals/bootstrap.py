@@ -12,7 +12,7 @@ from pymongo.collection import Collection
 from services.kernel.errors import BadGateway
 from services.kernel.clock import Clock
 from services.documents.events import CATALOG_CHANGED
-from services.identity.events import MEMBERSHIP_GRANTED, MEMBERSHIP_REVOKED, SCHOOL_ONBOARDED
+from services.identity.events import DISTRICT_ONBOARDED, MEMBERSHIP_GRANTED, MEMBERSHIP_REVOKED, SCHOOL_ONBOARDED
 from services.kernel.campaigns import CampaignStates
 from services.kernel.messaging import ConsumerWorker, HandlerTable, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
@@ -32,6 +32,7 @@ from .service_layer.dashboards import DashboardService
 from .service_layer.progress import ProgressProjection
 from .service_layer.setup import SetupService
 from .service_layer.submissions import SubmissionService
+from .service_layer.units import UnitsProjection
 from .settings import ApprovalsSettings
 
 IDENTITY_CONSUMER = "approvals.identity"
@@ -112,10 +113,12 @@ def bootstrap(
                                     campaigns=campaigns)
     corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
     progress = ProgressProjection(audit_log=runtime.audit)
-    dashboards = DashboardService(clock=runtime.clock, audit_log=runtime.audit)
-    identity = IdentityHandlers(setup)
-    identity_table: HandlerTable = {  # the school/membership projection
+    units = UnitsProjection()
+    dashboards = DashboardService(clock=runtime.clock, audit_log=runtime.audit, units=units)
+    identity = IdentityHandlers(setup, units)
+    identity_table: HandlerTable = {  # the school/unit/membership projection
         SCHOOL_ONBOARDED.type: identity.school_onboarded,
+        DISTRICT_ONBOARDED.type: units.district_onboarded,
         MEMBERSHIP_GRANTED.type: identity.membership_granted,
         MEMBERSHIP_REVOKED.type: identity.membership_revoked,
     }
