@@ -6,16 +6,11 @@ import csv
 import io
 
 from openpyxl import load_workbook
-from test_read_log import _hoc_ba  # type: ignore[import-not-found]
+from test_read_log import campaign_and_progress_reads  # type: ignore[import-not-found]
 
 
 def test_the_read_log_exports_as_xlsx_with_the_rows_of_the_csv(api) -> None:
-    hoc_ba = _hoc_ba(api)
-    until = int(api.clock.now().timestamp()) + 7 * 86400
-    grant = {"campaign": "dkt-hb", "schools": ["th-hoa-phong"], "books": ["hoc_ba"], "year": None, "until": until}
-    inspector = api.inspector_token("pgd.chuyenvien", grant)
-    assert api.call("GET", f"/submissions/{hoc_ba['id']}?campaign=dkt-hb", "pgd.chuyenvien", token=inspector).status_code == 200
-    assert api.call("GET", "/progress?scope=school&id=th-hoa-phong&period=2025-2026", "pgd.chuyenvien").status_code == 200
+    campaign_and_progress_reads(api)
 
     for query, expected in (("", 2), ("&campaign=dkt-hb", 1)):
         listed = api.ok("GET", f"/access-reads?format=json{query}", "thhp.hieutruong")["items"]
