@@ -127,9 +127,9 @@ def export_bytes(rows: Sequence[Mapping[str, Any]], fmt: Literal["csv", "xlsx"])
     return out.getvalue()
 
 
-def export_response(rows: Sequence[Mapping[str, Any]], fmt: Literal["csv", "xlsx"], *, service: str) -> Response:
-    """The rows as a download named after the service that holds them."""
-    name = f"ai-da-xem-ho-so-{service}.{fmt}"
+def export_response(rows: Sequence[Mapping[str, Any]], fmt: Literal["csv", "xlsx"], *, source: str) -> Response:
+    """The rows as a download named after what the service holds (``tai-lieu``, ``phe-duyet``)."""
+    name = f"ai-da-xem-ho-so-{source}.{fmt}"
     mimetype = XLSX if fmt == "xlsx" else "text/csv; charset=utf-8"
     disposition = f"attachment; filename=\"{quote(name, safe='-.')}\"; filename*=UTF-8''{quote(name, safe='')}"
     return Response(export_bytes(rows, fmt), mimetype=mimetype,

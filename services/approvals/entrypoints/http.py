@@ -423,7 +423,7 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         """Who of an oversight unit read this school's submissions and progress, when, and on what basis;
         ``format=csv|xlsx`` downloads the same rows."""
         rows = school_log(c.runtime.audit, _me(), query.filters())
-        return {"items": rows} if query.format == "json" else export_response(rows, query.format, service="approvals")
+        return {"items": rows} if query.format == "json" else export_response(rows, query.format, source="phe-duyet")
 
     # ----- dashboards --------------------------------------------------------------------------------------------
     @route(bp, "/dashboards/<any(province, unit, school):level>/<scope_id>", query=DashboardQuery, tags=["dashboards"],

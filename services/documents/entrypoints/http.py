@@ -207,7 +207,7 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         if not ctx.actor.is_leadership:
             raise Forbidden("Chỉ lãnh đạo nhà trường mới xem được nhật ký truy cập hồ sơ.")
         rows = school_reads(audit, ctx.school.id, ctx.school.district_id, query.filters(), labels=READ_LABELS)
-        return {"items": rows} if query.format == "json" else export_response(rows, query.format, service="documents")
+        return {"items": rows} if query.format == "json" else export_response(rows, query.format, source="tai-lieu")
 
     @api.route(bp, "/locks", tags=["locks"])
     def list_locks() -> dict:

@@ -16,7 +16,7 @@ def test_the_read_log_exports_as_xlsx_with_the_rows_of_the_csv(api) -> None:
         listed = api.ok("GET", f"/access-reads?format=json{query}", "thhp.hieutruong")["items"]
         xlsx = api.call("GET", f"/access-reads?format=xlsx{query}", "thhp.hieutruong")
         assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
-        assert "ai-da-xem-ho-so-approvals.xlsx" in xlsx.headers["Content-Disposition"]
+        assert "ai-da-xem-ho-so-phe-duyet.xlsx" in xlsx.headers["Content-Disposition"]
         sheet = load_workbook(io.BytesIO(xlsx.data)).active
         from_xlsx = [[c if c is not None else "" for c in row] for row in sheet.iter_rows(values_only=True)]
         text = api.call("GET", f"/access-reads?format=csv{query}", "thhp.hieutruong").data.decode("utf-8-sig")
