@@ -1,12 +1,16 @@
 """A change to an inspection campaign takes effect at once: once documents has consumed identity's
 event, a member's still-valid token reads nothing after the campaign closed early, after the member
 was taken off the team, or after the end was brought forward; a campaign documents has not heard of
-yet is read on the token's grant alone."""
+yet is read on the token's grant alone. The reads that were served show in the school's read log,
+which also downloads as a workbook."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 from documents_testkit import NOW, auth, pdf_bytes, upload  # type: ignore[import-not-found]
+from openpyxl import load_workbook
 
 from services.documents.bootstrap import CAMPAIGNS
 from services.identity.events import CAMPAIGN_CHANGED, CAMPAIGN_CLOSED, CAMPAIGN_OPENED
@@ -79,3 +83,20 @@ def test_an_end_brought_forward_ends_the_read_then_and_a_late_event_changes_noth
                                   occurred_at=opened_at.isoformat())
     assert container.consumers[CAMPAIGNS].handle(event) is True
     assert _status(client, url, first) == 404
+
+
+def test_the_read_log_of_these_reads_downloads_as_a_workbook_with_the_csv_rows(client, people, container,
+                                                                               clock) -> None:
+    url, first, _ = _setup(client, people)
+    assert _status(client, url, first) == 200
+    _feed(container, clock, CAMPAIGN_CLOSED, closed_at=clock.now().isoformat())
+    assert _status(client, url, first) == 404, "refused reads are not in the log"
+    principal = auth(people.hieu_truong_a())
+    listed = client.get("/api/v1/access-reads", query_string={"campaign": "dkt-1"}, headers=principal).get_json()["items"]
+    xlsx = client.get("/api/v1/access-reads", query_string={"campaign": "dkt-1", "format": "xlsx"}, headers=principal)
+    assert xlsx.status_code == 200 and "ai-da-xem-ho-so-tai-lieu.xlsx" in xlsx.headers["Content-Disposition"]
+    cells = [[c if c is not None else "" for c in row] for row in load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True)]
+    text = client.get("/api/v1/access-reads", query_string={"campaign": "dkt-1", "format": "csv"}, headers=principal)
+    assert cells == list(csv.reader(io.StringIO(text.data.decode("utf-8-sig"))))
+    assert len(cells) - 1 == len(listed) >= 1 and {r[2] for r in cells[1:]} == {"pgd.thanhtra"}
+    assert client.get("/api/v1/access-reads", query_string={"format": "xlsx"}, headers=first).status_code == 403
