@@ -67,10 +67,24 @@ CONSUMERS: tuple[Consumer, ...] = (
         purpose="Keep each district's teaching weeks (approvals' frame) for folders, addresses and exports.",
     ),
     Consumer(
+        service="documents",
+        queue="documents.campaigns",
+        bindings=("identity.campaign.opened", "identity.campaign.changed", "identity.campaign.closed"),
+        purpose="Know each inspection campaign's team and end, so a closed campaign or a removed member reads nothing at once.",
+    ),
+    Consumer(
         service="approvals",
         queue="approvals.identity",
-        bindings=("identity.school.onboarded", "identity.membership.granted", "identity.membership.revoked"),
-        purpose="Keep schools and role holders known to approvals in step with identity.",
+        bindings=("identity.school.onboarded", "identity.district.onboarded", "identity.membership.granted",
+                  "identity.membership.revoked"),
+        purpose="Keep schools, oversight units (their names for dashboards) and role holders known to approvals in step "
+                "with identity.",
+    ),
+    Consumer(
+        service="approvals",
+        queue="approvals.campaigns",
+        bindings=("identity.campaign.opened", "identity.campaign.changed", "identity.campaign.closed"),
+        purpose="Know each inspection campaign's team and end, so a closed campaign or a removed member reads nothing at once.",
     ),
     Consumer(
         service="approvals",

@@ -12,7 +12,8 @@ from pymongo.collection import Collection
 from services.kernel.errors import BadGateway
 from services.kernel.clock import Clock
 from services.documents.events import CATALOG_CHANGED
-from services.identity.events import MEMBERSHIP_GRANTED, MEMBERSHIP_REVOKED, SCHOOL_ONBOARDED
+from services.identity.events import DISTRICT_ONBOARDED, MEMBERSHIP_GRANTED, MEMBERSHIP_REVOKED, SCHOOL_ONBOARDED
+from services.kernel.campaigns import CampaignStates
 from services.kernel.messaging import ConsumerWorker, HandlerTable, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
 from services.kernel.outbox import OutboxRelay
@@ -34,11 +35,13 @@ from .service_layer.reports import ReportService
 from .service_layer.setup import SetupService
 from .service_layer.submissions import SubmissionService
 from .entrypoints.xlsx import workbook_bytes
+from .service_layer.units import UnitsProjection
 from .settings import ApprovalsSettings
 
 IDENTITY_CONSUMER = "approvals.identity"
 CATALOG_CONSUMER = "approvals.catalog"
 PROGRESS_CONSUMER = "approvals.progress"
+CAMPAIGNS_CONSUMER = "approvals.campaigns"
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Container:
     identity_consumer: IdempotentConsumer
     catalog_consumer: IdempotentConsumer
     progress_consumer: IdempotentConsumer
+    campaigns_consumer: IdempotentConsumer
     relay: OutboxRelay
 
     def workers(self) -> list[ConsumerWorker]:
@@ -63,7 +67,8 @@ class Container:
         quorum = self.settings.queue_quorum or None
         return [self.runtime.worker(self.identity_consumer, quorum=quorum),
                 self.runtime.worker(self.catalog_consumer, quorum=quorum),
-                self.runtime.worker(self.progress_consumer, quorum=quorum)]
+                self.runtime.worker(self.progress_consumer, quorum=quorum),
+                self.runtime.worker(self.campaigns_consumer, quorum=quorum)]
 
     def outbox_collections(self) -> list[Collection]:
         return [d._get_collection() for d in (*OUTBOX_DOCUMENTS, MonthlyReportDoc)]
@@ -108,14 +113,21 @@ def bootstrap(
     setup = SetupService(clock=runtime.clock, audit_log=runtime.audit, documents=documents)
     obligations = ObligationService(clock=runtime.clock, audit_log=runtime.audit, setup=setup)
     setup.recompute = obligations.recompute  # setup's changes re-derive obligations, which read setup
-    submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup, documents=documents)
+    campaigns = CampaignStates(db=runtime.db)  # identity's campaigns as last published, for campaign reads
+    submissions = SubmissionService(clock=runtime.clock, audit_log=runtime.audit, setup=setup, documents=documents,
+                                    campaigns=campaigns)
     corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
     progress = ProgressProjection(audit_log=runtime.audit)
     dashboards = DashboardService(clock=runtime.clock, audit_log=runtime.audit)
     reports = ReportService(clock=runtime.clock, audit_log=runtime.audit, dashboards=dashboards, workbook=workbook_bytes)
     identity = IdentityHandlers(setup)
     identity_table: HandlerTable = {  # the school/membership projection
+    units = UnitsProjection()
+    dashboards = DashboardService(clock=runtime.clock, audit_log=runtime.audit, units=units)
+    identity = IdentityHandlers(setup, units)
+    identity_table: HandlerTable = {  # the school/unit/membership projection
         SCHOOL_ONBOARDED.type: identity.school_onboarded,
+        DISTRICT_ONBOARDED.type: units.district_onboarded,
         MEMBERSHIP_GRANTED.type: identity.membership_granted,
         MEMBERSHIP_REVOKED.type: identity.membership_revoked,
     }
@@ -128,5 +140,6 @@ def bootstrap(
         identity_consumer=runtime.consumer(IDENTITY_CONSUMER, identity_table),
         catalog_consumer=runtime.consumer(CATALOG_CONSUMER, catalog_table),
         progress_consumer=runtime.consumer(PROGRESS_CONSUMER, progress_table),
+        campaigns_consumer=runtime.consumer(CAMPAIGNS_CONSUMER, campaigns.handlers()),
         relay=runtime.relay([d._get_collection() for d in (*OUTBOX_DOCUMENTS, MonthlyReportDoc)]),
     )

@@ -11,6 +11,7 @@ from pymongo.collection import Collection
 
 from services.approvals.events import APPROVED, CALENDAR_PUBLISHED
 from services.identity.events import SCHOOL_ONBOARDED
+from services.kernel.campaigns import CampaignStates
 from services.kernel.clock import Clock
 from services.kernel.messaging import ConsumerWorker, IdempotentConsumer, Publisher
 from services.kernel.mongo import ensure_indexes
@@ -46,6 +47,7 @@ RENDITIONS = "documents.renditions"
 SIMILARITY = "documents.similarity"
 EXPORTS = "documents.exports"
 APPROVALS = "documents.approvals"
+CAMPAIGNS = "documents.campaigns"
 CALENDAR = "documents.calendar"
 
 
@@ -65,6 +67,8 @@ class Container:
     similar_plans: SimilarPlans
     findings: Findings
     consumers: dict[str, IdempotentConsumer]
+    #: identity's campaigns as last published: a closed campaign or a removed member reads nothing at once
+    campaigns: CampaignStates
 
     def workers(self) -> list[ConsumerWorker]:
         """One broker worker per consumer: onboarding, renditions, similarity, exports, approvals, calendar."""
@@ -138,7 +142,7 @@ def bootstrap(
         templates=Templates(clock=clk, audit=audit),
         similar_plans=SimilarPlans(store=store, clock=clk, audit=audit),
         findings=Findings(clock=clk, audit=audit, reads=reads, campaign_names=campaign_name_unknown),
-        consumers={},
+        consumers={}, campaigns=CampaignStates(db=runtime.db),
     )
     onboarding = OnboardingHandler(folders=container.folders, clock=clk)
     calendar = CalendarProjection(audit=audit)
@@ -149,5 +153,6 @@ def bootstrap(
         EXPORTS: runtime.consumer(EXPORTS, {EXPORT_REQUESTED.type: container.exports.on_export_requested}),
         APPROVALS: runtime.consumer(APPROVALS, {APPROVED.type: container.internal.on_submission_approved}),
         CALENDAR: runtime.consumer(CALENDAR, {CALENDAR_PUBLISHED.type: calendar.calendar_published}),
+        CAMPAIGNS: runtime.consumer(CAMPAIGNS, container.campaigns.handlers()),
     }
     return container

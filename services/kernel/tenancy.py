@@ -8,7 +8,9 @@ scope sees one school; district and province staff read across schools only thro
 A grant rests either on an inspection campaign (đợt kiểm tra) the caller's verified token
 carries (``Principal.grants``: schools, book types, school year, until) or on the standing right
 of oversight staff (a stated reason). A campaign grant narrows every query to its scope; a
-school outside it, and any read after the campaign's end, is simply not found. Every read is an
+school outside it, and any read after the campaign's end, is simply not found. With the service's
+``CampaignStates`` (``services.kernel.campaigns``) a grant also ends at once when identity says the
+campaign closed, ended earlier or no longer counts the caller on its team. Every read is an
 audit entry with ``action = "cross_tenant.read"`` and ``tenant`` = the school read: the school's
 read log ("Ai đã xem hồ sơ của trường") is that slice of each service's audit chain.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import mongoengine
 from mongoengine import StringField
@@ -27,6 +29,9 @@ from .clock import SystemClock
 from .errors import Forbidden, NotFound
 from .permissions import CHUYEN_VIEN_SO, DISTRICT_ROLES
 from .principal import CampaignGrant, Principal
+
+if TYPE_CHECKING:
+    from .campaigns import CampaignStates
 
 
 class MissingTenantScope(RuntimeError):
@@ -83,17 +88,21 @@ class CrossTenantGrant:
 
 
 def grant_cross_tenant(principal: Principal, *, reason: str | None, audit: AuditLog, campaign: str | None = None,
-                       now: datetime | None = None) -> CrossTenantGrant:
+                       now: datetime | None = None, campaigns: CampaignStates | None = None) -> CrossTenantGrant:
     """Open a cross-school read for district or province staff; refuses everyone else.
 
     With ``campaign`` the read rests on that campaign's grant in the caller's verified token and
-    is narrowed to its scope; an unknown or ended campaign is not found (404). Without it the
+    is narrowed to its scope; an unknown or ended campaign is not found (404), and so is one
+    ``campaigns`` knows to be closed, ended or without the caller on its team. Without it the
     read rests on the standing right and needs a ``reason``.
     """
     held: CampaignGrant | None = None
     if campaign:
-        stamp = int((now or SystemClock().now()).timestamp())
+        moment = now or SystemClock().now()
+        stamp = int(moment.timestamp())
         held = next((g for g in principal.grants if g.campaign == campaign and g.active(stamp)), None)
+        if held is not None and campaigns is not None and not campaigns.still_holds(held, principal.sub, moment):
+            held = None
         if held is None:
             raise NotFound("Không có đợt kiểm tra này hoặc đợt kiểm tra đã kết thúc.")
         reason = (reason or "").strip() or f"Đợt kiểm tra {campaign}"

@@ -132,8 +132,8 @@ def test_every_service_with_events_declares_them_in_its_own_module() -> None:
 def test_every_consumer_binds_exactly_the_types_of_its_handler_table(wired) -> None:
     assert {c.name for _, c in wired} == {
         "approvals.identity", "approvals.catalog", "approvals.progress", "documents.onboarding", "documents.renditions",
-        "documents.similarity", "documents.exports", "documents.approvals", "documents.calendar", "signing.recalls", "notifications.inbox",
-        "notifications.people"}
+        "documents.similarity", "documents.exports", "documents.approvals", "documents.calendar", "documents.campaigns",
+        "approvals.campaigns", "signing.recalls", "notifications.inbox", "notifications.people"}
     for _, consumer in wired:
         assert consumer.bindings == tuple(consumer.table) and consumer.bindings, consumer.name
         assert not any("*" in b or "#" in b for b in consumer.bindings), consumer.name

@@ -15,14 +15,14 @@ def test_province_staff_see_their_units_then_schools_with_one_request_per_view(n
     page.goto("/phong")
     expect(page.get_by_role("heading", level=1)).to_have_text("Tiến độ các đơn vị trong tỉnh")
     table = page.locator("section[aria-labelledby=ds-table] table")
-    expect(table).to_contain_text("pgd-hoa-vang")
+    expect(table).to_contain_text("Phòng Giáo dục và Đào tạo huyện Hòa Vang")  # the unit by name, not its id
     expect(page.locator("figure.chart svg.trend rect").first).to_be_attached()
     assert [u for u in calls if "/dashboards/" in u] and not [u for u in calls if "/progress" in u]
     assert len([u for u in calls if "/dashboards/province/" in u]) == 1
     capture(page, "so-cac-don-vi")
 
     calls.clear()
-    table.get_by_role("link", name="pgd-hoa-vang").click()
+    table.get_by_role("link", name="Phòng Giáo dục và Đào tạo huyện Hòa Vang").click()
     schools = page.locator("section[aria-labelledby=ds-table] table")
     for school in ("Trường Tiểu học Hòa Phong", "Trường Mầm non Hòa Châu", "Trường THCS Nguyễn Huệ"):
         expect(schools).to_contain_text(school)

@@ -219,9 +219,14 @@ export function addUnitStaff(id, body) { return api('identity', `/districts/${en
 export async function searchDocuments(query) { return items(await api('documents', '/documents', { query })); }
 
 // ---------- inspection campaigns and the school's read log ----------
-// campaign: {id, name, district_id, province_id, schools, books, school_year, team, starts_at, until, opened_by, active}
+// campaign: {id, name, district_id, province_id, schools, books, school_year, team, members: [{person, full_name}],
+//            head, head_name, starts_at, until, opened_by, closed_at, active}
 export async function campaigns() { return items(await api('identity', '/campaigns')); }
 export function openCampaign(body) { return api('identity', '/campaigns', { method: 'POST', body }); }
+/** Change the team, its head or the end of a running campaign: body {team?, head?, until?}. */
+export function changeCampaign(id, body) { return api('identity', `/campaigns/${encodeURIComponent(id)}`, { method: 'PATCH', body }); }
+/** End a running campaign early: its team loses access at once. */
+export function closeCampaign(id) { return api('identity', `/campaigns/${encodeURIComponent(id)}/close`, { method: 'POST' }); }
 /**
  * Every cross-school read of the caller's school, newest first: documents' and approvals' lists
  * merged. row: {at, person, person_name, unit, what, what_label, object, basis, campaign, reason}
@@ -229,6 +234,11 @@ export function openCampaign(body) { return api('identity', '/campaigns', { meth
 export async function schoolReads(filters = {}) {
   const lists = await Promise.all(['documents', 'approvals'].map(async (s) => items(await api(s, '/access-reads', { query: filters }))));
   return lists.flat().sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+}
+/** The same reads as Excel workbooks, one per service that holds them: [{url, name}] (object URLs). */
+export function schoolReadsXlsx(filters = {}) {
+  return Promise.all([['documents', 'tai-lieu'], ['approvals', 'phe-duyet']].map(async ([s, name]) => ({
+    url: await blobUrl(s, '/access-reads', { ...filters, format: 'xlsx' }), name: `ai-da-xem-ho-so-${name}.xlsx` })));
 }
 
 // ---------- notifications: my inbox ----------

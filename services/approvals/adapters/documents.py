@@ -30,6 +30,18 @@ class SchoolDoc(Document):
     principal = StringField()
 
 
+class UnitDoc(Document):
+    """Projection of identity's oversight units (``identity.district.onboarded``, and the unit named
+    by ``identity.school.onboarded``): what dashboards call each unit."""
+
+    meta = {"db_alias": ALIAS, "collection": "oversight_units", "indexes": ["province_id"]}
+    id = StringField(primary_key=True)
+    province_id = StringField()
+    name = StringField(required=True)
+    #: phong_gddt (a legacy Phòng GD&ĐT), ubnd_xa or ubnd_phuong
+    kind = StringField()
+
+
 class MembershipDoc(Document):
     """Projection of identity memberships: who holds which role in which unit, since when."""
 
@@ -257,6 +269,6 @@ class ProgressDoc(Document):
     applied = ListField(StringField())  # the last event ids applied (bounded), for exactly-once retries
 
 
-ALL_DOCUMENTS = (SchoolDoc, MembershipDoc, CalendarFrameDoc, SchoolEventsDoc, DistrictRuleDoc, SchoolRuleDoc,
+ALL_DOCUMENTS = (SchoolDoc, UnitDoc, MembershipDoc, CalendarFrameDoc, SchoolEventsDoc, DistrictRuleDoc, SchoolRuleDoc,
                  SchoolChainDoc, ObligationDoc, RecomputeRunDoc, SubmissionDoc, CorrectionDoc, ProgressDoc)
 OUTBOX_DOCUMENTS = (CalendarFrameDoc, SubmissionDoc, CorrectionDoc, ObligationDoc, RecomputeRunDoc)

@@ -22,7 +22,7 @@ from services.kernel.api import Api
 from services.kernel.context import current_principal
 from services.kernel.errors import ValidationFailed
 from services.kernel.permissions import require_principal
-from services.kernel.read_log import ReadLogQuery
+from services.kernel.read_log import XLSX as READ_LOG_XLSX, ReadLogQuery, export_response
 from services.kernel.tenancy import TenantScope
 
 Sha256 = Field(pattern=r"^[0-9a-f]{64}$")
@@ -444,10 +444,12 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         record_progress_read(c.runtime.audit, _me(), query.scope, totals["id"], query.period)
         return totals
 
-    @route(bp, "/access-reads", query=ReadLogQuery, tags=["access"])
-    def access_reads(query: ReadLogQuery) -> dict:
-        """Who of an oversight unit read this school's submissions and progress, when, and on what basis."""
-        return {"items": school_log(c.runtime.audit, _me(), query.filters())}
+    @route(bp, "/access-reads", query=ReadLogQuery, tags=["access"], raw_response=READ_LOG_XLSX)
+    def access_reads(query: ReadLogQuery) -> dict | Response:
+        """Who of an oversight unit read this school's submissions and progress, when, and on what basis;
+        ``format=csv|xlsx`` downloads the same rows."""
+        rows = school_log(c.runtime.audit, _me(), query.filters())
+        return {"items": rows} if query.format == "json" else export_response(rows, query.format, source="phe-duyet")
 
     # ----- dashboards --------------------------------------------------------------------------------------------
     @route(bp, "/dashboards/<any(province, unit, school):level>/<scope_id>", query=DashboardQuery, tags=["dashboards"],

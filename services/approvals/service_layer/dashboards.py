@@ -5,7 +5,8 @@ unit's schools, the school's tổ and teachers) ranked worst first, and the scop
 month of the school year. It costs a constant number of queries whatever the number of
 schools or submissions: the child rows are one indexed query on the progress counters
 (``ProgressDoc``), the totals and the trend one primary-key ``$in``, plus one read of the
-identity projection for names and for the caller's right to the scope.
+identity projection for names and for the caller's right to the scope (the units projection,
+``service_layer.units``, names a province's units and a unit's own view).
 
 Who sees what: province staff (chuyên viên Sở) their province and every unit and school in
 it; unit staff their unit and its schools; a principal, vice-principal or quản trị their school.
@@ -19,6 +20,7 @@ from typing import Any
 from services.approvals.adapters.documents import ProgressDoc, SchoolDoc
 from services.approvals.service_layer.common import current_request_id
 from services.approvals.service_layer.progress import ALL_BOOKS, progress_id
+from services.approvals.service_layer.units import UnitsProjection
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
@@ -76,9 +78,10 @@ def worst_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class DashboardService:
     """Reads the dashboard views; the caller's right is checked against the identity projection."""
 
-    def __init__(self, *, clock: Clock, audit_log: AuditLog) -> None:
+    def __init__(self, *, clock: Clock, audit_log: AuditLog, units: UnitsProjection) -> None:
         self.clock = clock
         self.audit = audit_log
+        self.units = units
 
     def default_year(self) -> str:
         now = self.clock.now()
@@ -153,12 +156,19 @@ class DashboardService:
             {"_id": {"$in": [progress_id(own_kind, scope.id, m, book) for m in [year, *months]]}}, hide)}
         rows = self._rows(scope, children)
         return {
-            "level": level, "id": scope.id, "name": (scope.school or {}).get("name") or scope.id,
+            "level": level, "id": scope.id, "name": self._name(scope),
             "year": year, "period": period, "book": book,
             "total": figures(own.get(progress_id(own_kind, scope.id, year if period == year else period, book))),
             "rows": worst_first(rows),
             "trend": [{"period": m, **figures(own.get(progress_id(own_kind, scope.id, m, book)))} for m in months],
         }
+
+    def _name(self, scope: Scope) -> str:
+        """The scope as people call it: the school's or the unit's name (the id until it is known)."""
+        if scope.level == "unit":
+            unit = self.units.names([scope.id]).get(scope.id)
+            return unit.name if unit is not None else scope.id
+        return (scope.school or {}).get("name") or scope.id
 
     def _rows(self, scope: Scope, children: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One row per child; a unit's schools with nothing counted yet are listed with zeros."""
@@ -177,5 +187,9 @@ class DashboardService:
             seen = {d["scope_id"]: d for d in children}
             return [{"kind": "school", "id": sid, "name": names.get(sid, sid), **figures(seen.get(sid))}
                     for sid in sorted(set(names) | set(seen))]
-        return [{"kind": "unit", "id": d["scope_id"], "name": d["scope_id"], **figures(d)} for d in children]
+        units = self.units.of_province(scope.id)  # every unit of the province, zeros included, by name
+        seen = {d["scope_id"]: d for d in children}
+        return [{"kind": "unit", "id": uid, "name": units[uid].name if uid in units else uid,
+                 "unit_kind": units[uid].kind if uid in units else None, **figures(seen.get(uid))}
+                for uid in sorted(set(units) | set(seen))]
 

@@ -6,6 +6,7 @@ says with ``@reads`` which declared fields it reads (the event contract test che
 from __future__ import annotations
 
 from services.approvals.service_layer.setup import SetupService
+from services.approvals.service_layer.units import UnitsProjection
 from services.documents import events as documents
 from services.identity import events as identity
 from services.kernel.events import Event
@@ -16,14 +17,18 @@ MEMBERSHIP_FIELDS = ("person", "school", "role", "unit")
 
 
 class IdentityHandlers:
-    """Approvals' projection of identity's schools and role holders (each change recomputes obligations)."""
+    """Approvals' projection of identity's schools, their units and role holders (each change recomputes
+    obligations)."""
 
-    def __init__(self, setup: SetupService) -> None:
+    def __init__(self, setup: SetupService, units: UnitsProjection) -> None:
         self.setup = setup
+        self.units = units
 
-    @reads(identity.SCHOOL_ONBOARDED, *ONBOARDED_FIELDS)
+    @reads(identity.SCHOOL_ONBOARDED, *ONBOARDED_FIELDS, "district_kind", "district_name")
     def school_onboarded(self, event: Event, data: identity.SchoolOnboarded) -> None:
         self.setup.school_onboarded(data.model_dump(include=set(ONBOARDED_FIELDS)))
+        self.units.record(data.district_id, province_id=data.province_id, name=data.district_name,
+                          kind=data.district_kind)
 
     @reads(identity.MEMBERSHIP_GRANTED, *MEMBERSHIP_FIELDS)
     def membership_granted(self, event: Event, data: identity.MembershipGranted) -> None:

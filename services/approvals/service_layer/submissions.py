@@ -34,6 +34,7 @@ from services.approvals.domain.submissions import (
 from services.approvals.service_layer.common import audit, domain_errors, make_event, record
 from services.approvals.service_layer.setup import SetupService
 from services.kernel.audit import AuditLog
+from services.kernel.campaigns import CampaignStates
 from services.kernel.clock import Clock
 from services.kernel.errors import BadGateway, Conflict, Forbidden, NotFound, ValidationFailed
 from services.kernel.ids import new_id
@@ -62,9 +63,11 @@ def _fmt(dt: datetime | None) -> str | None:
 
 
 class SubmissionService:
-    def __init__(self, *, clock: Clock, audit_log: AuditLog, setup: SetupService, documents: DocumentsPort) -> None:
+    def __init__(self, *, clock: Clock, audit_log: AuditLog, setup: SetupService, documents: DocumentsPort,
+                 campaigns: CampaignStates) -> None:
         self.clock = clock
         self.audit = audit_log
+        self.campaigns = campaigns
         self.setup = setup
         self.documents = documents
         self.directory = SchoolDirectory()
@@ -211,7 +214,8 @@ class SubmissionService:
             if not campaign:
                 raise Forbidden("Cán bộ Phòng/Sở xem hồ sơ của trường trong một đợt kiểm tra: hãy chọn đợt kiểm tra.",
                                 field="campaign")
-            grant = grant_cross_tenant(p, reason=reason, audit=self.audit, campaign=campaign, now=self.clock.now())
+            grant = grant_cross_tenant(p, reason=reason, audit=self.audit, campaign=campaign, now=self.clock.now(),
+                                       campaigns=self.campaigns)
             held = grant.campaign
             school = school or (held.schools[0] if held is not None and len(held.schools) == 1 else None)
             if not school:

@@ -24,7 +24,7 @@ from services.documents.service_layer.uploads import UploadRequest, UploadResult
 from services.kernel.api import Api, json_depth_exceeds
 from services.kernel.context import current_principal
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
-from services.kernel.read_log import ReadLogQuery, school_reads
+from services.kernel.read_log import XLSX as READ_LOG_XLSX, ReadLogQuery, export_response, school_reads
 from services.kernel.permissions import require_principal, require_service
 
 from . import schemas as s
@@ -64,7 +64,7 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         """The caller's read context for a query naming (for inspectors) the school and campaign."""
         return read_context(current_principal(), school=query.school, campaign=query.campaign or
                             request.headers.get("X-Campaign"), reason=_reason(query.reason), audit=audit,
-                            now=c.runtime.clock.now())
+                            now=c.runtime.clock.now(), campaigns=c.campaigns)
 
     def year(value: str | None) -> str:
         return value or current_school_year(c.runtime.clock.now())
@@ -200,15 +200,15 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
             school_year=year(query.school_year), school=query.school, minimum=query.min, cursor=query.cursor,
             limit=query.limit, reason=_reason(query.reason)))
 
-    @api.route(bp, "/access-reads", query=ReadLogQuery, tags=["access"])
-    def access_reads(query: ReadLogQuery) -> dict:
+    @api.route(bp, "/access-reads", query=ReadLogQuery, tags=["access"], raw_response=READ_LOG_XLSX)
+    def access_reads(query: ReadLogQuery) -> dict | Response:
         """Who of an oversight unit read this school's records, when, and under which campaign
-        (the school's leadership only)."""
+        (the school's leadership only); ``format=csv|xlsx`` downloads the same rows."""
         ctx = school_context(current_principal())
         if not ctx.actor.is_leadership:
             raise Forbidden("Chỉ lãnh đạo nhà trường mới xem được nhật ký truy cập hồ sơ.")
         rows = school_reads(audit, ctx.school.id, ctx.school.district_id, query.filters(), labels=READ_LABELS)
-        return {"items": rows}
+        return {"items": rows} if query.format == "json" else export_response(rows, query.format, source="tai-lieu")
 
     @api.route(bp, "/locks", tags=["locks"])
     def list_locks() -> dict:

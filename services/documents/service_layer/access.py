@@ -14,6 +14,7 @@ from services.documents.domain.obligations import SCHOOL_OWNER, slots_owed
 from services.documents.domain.people import Actor, Unit
 from services.documents.service_layer.templates import effective_catalog
 from services.kernel.audit import AuditLog
+from services.kernel.campaigns import CampaignStates
 from services.kernel.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope, grant_cross_tenant
@@ -72,11 +73,12 @@ def school_context(principal: Principal | None) -> CallerContext:
 
 
 def read_context(principal: Principal | None, *, school: str | None, campaign: str | None, reason: str | None,
-                 audit: AuditLog, now: datetime) -> CallerContext:
+                 audit: AuditLog, now: datetime, campaigns: CampaignStates | None = None) -> CallerContext:
     """A context for reading: the caller's school, or for oversight staff the audited grant of an
     inspection campaign their token carries, on one school of its scope (the only school when the
     campaign has one). A school, book type or year outside the campaign, and any read after its
-    end, is not found; a read without a campaign is refused (the standing right covers progress)."""
+    end, is not found (at once when ``campaigns`` knows it closed or dropped the caller); a read without a
+    campaign is refused (the standing right covers progress)."""
     if principal is None:
         raise Unauthorized()
     if principal.tenant:
@@ -86,7 +88,7 @@ def read_context(principal: Principal | None, *, school: str | None, campaign: s
     if not campaign:
         raise Forbidden("Cán bộ Phòng/Sở xem hồ sơ của trường trong một đợt kiểm tra: hãy chọn đợt kiểm tra.",
                         field="campaign")
-    grant = grant_cross_tenant(principal, reason=reason, audit=audit, campaign=campaign, now=now)
+    grant = grant_cross_tenant(principal, reason=reason, audit=audit, campaign=campaign, now=now, campaigns=campaigns)
     held = grant.campaign
     if not school and held is not None and len(held.schools) == 1:
         school = held.schools[0]

@@ -135,8 +135,9 @@ class IdentityDelegationDoc(TenantOwned, OutboxMixin):
     created_at = DateTimeField()
 
 
-class IdentityCampaignDoc(Document):
-    """An inspection campaign of an oversight unit (not tenant-owned: it spans the unit's schools)."""
+class IdentityCampaignDoc(OutboxMixin):
+    """An inspection campaign of an oversight unit (not tenant-owned: it spans the unit's schools);
+    its ``identity.campaign.*`` events ride in its own outbox."""
 
     meta = {"collection": "campaigns", "db_alias": ALIAS, "indexes": [("team", "until"), ("district_id", "-created_at"),
                                                                        ("province_id", "-created_at")]}
@@ -151,6 +152,8 @@ class IdentityCampaignDoc(Document):
     starts_at = DateTimeField(required=True)
     until = DateTimeField(required=True)
     opened_by = StringField(required=True)
+    head = StringField()
+    closed_at = DateTimeField()
     created_at = DateTimeField()
 
 
@@ -272,4 +275,5 @@ ALL_DOCUMENTS = (
     IdentityProvinceDoc, IdentityDistrictDoc, IdentitySchoolDoc, IdentityUnitDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc, IdentityCampaignDoc,
     IdentityInvitationDoc, IdentitySigningKeyDoc, IdentitySessionDoc, IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentityThrottleDoc, IdentityPasswordResetDoc,
 )
-OUTBOX_DOCUMENTS = (IdentityDistrictDoc, IdentitySchoolDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc)
+OUTBOX_DOCUMENTS = (IdentityDistrictDoc, IdentitySchoolDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc,
+                    IdentityCampaignDoc)

@@ -45,7 +45,7 @@ def campaign_from_doc(doc: IdentityCampaignDoc) -> Campaign:
     return Campaign(id=doc.id, name=doc.name, district_id=doc.district_id, province_id=doc.province_id,
                     schools=tuple(doc.schools or ()), books=tuple(doc.books or ()), school_year=doc.school_year,
                     team=tuple(doc.team or ()), starts_at=doc.starts_at, until=doc.until,
-                    opened_by=doc.opened_by)
+                    opened_by=doc.opened_by, head=doc.head or doc.opened_by, closed_at=doc.closed_at)
 
 
 def delegation_from_doc(doc: IdentityDelegationDoc) -> Delegation:
@@ -86,5 +86,5 @@ class PersonDirectory:
 
     def campaigns_held(self, person_id: str, now: datetime) -> list[Campaign]:
         """Campaigns running at ``now`` whose team the person is on (one indexed query)."""
-        found = IdentityCampaignDoc.objects(team=person_id, until__gt=now, starts_at__lte=now)
+        found = IdentityCampaignDoc.objects(team=person_id, until__gt=now, starts_at__lte=now, closed_at=None).exclude("outbox")
         return [campaign_from_doc(d) for d in found]

@@ -4,6 +4,7 @@ in the service layer; another school's objects are 404."""
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from flask import Blueprint, request
@@ -20,6 +21,7 @@ from services.identity.domain.claims import standing
 from services.identity.domain.org import OVERSIGHT_KIND_NAMES, oversight_kind
 from services.identity.domain.roles import staff_role_name
 from services.identity.service_layer.admin import NewPerson, ProfileChange
+from services.identity.service_layer.campaigns import team_names
 from services.kernel.api import Api
 from services.kernel.context import current_principal
 from services.kernel.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
@@ -214,8 +216,23 @@ class CampaignIn(BaseModel):
     books: list[str] = Field(default_factory=list, description="book types (slugs); empty: every book")
     school_year: str | None = Field(default=None, description="e.g. 2025-2026; empty: every year")
     team: list[str] = Field(default_factory=list, description="person ids of the team (the opener is added)")
+    head: str | None = Field(default=None, description="person id of the head of the team (trưởng đoàn), a member; "
+                                                       "empty: the opener")
     starts_at: datetime | None = None
     until: datetime
+
+
+class CampaignChangeIn(BaseModel):
+    team: list[str] | None = Field(default=None, min_length=1, max_length=200,
+                                   description="the whole team (person ids); omitted: unchanged")
+    head: str | None = Field(default=None, description="the head of the team (trưởng đoàn), a member; omitted: unchanged")
+    until: datetime | None = Field(default=None, description="a new end, shorter or longer (a campaign lasts at most "
+                                                             "a year); omitted: unchanged")
+
+
+class CampaignMemberOut(BaseModel):
+    person: str
+    full_name: str
 
 
 class CampaignOut(BaseModel):
@@ -227,9 +244,13 @@ class CampaignOut(BaseModel):
     books: list[str]
     school_year: str | None
     team: list[str]
+    members: list[CampaignMemberOut] = Field(description="the team by name, the head first")
+    head: str
+    head_name: str
     starts_at: str
     until: str
     opened_by: str
+    closed_at: str | None
     active: bool
 
 
@@ -372,11 +393,14 @@ def delegation_out(doc: IdentityDelegationDoc) -> DelegationOut:
                          until=doc.until.isoformat(), revoked_at=_iso(doc.revoked_at))
 
 
-def campaign_out(c: Campaign, now: datetime) -> CampaignOut:
+def campaign_out(c: Campaign, now: datetime, names: Mapping[str, str]) -> CampaignOut:
+    """``names``: full names of the team by person id (``team_names``)."""
+    members = [CampaignMemberOut(person=p, full_name=names.get(p, p)) for p in sorted(c.team, key=lambda p: p != c.head)]
     return CampaignOut(id=c.id, name=c.name, district_id=c.district_id, province_id=c.province_id,
                        schools=list(c.schools), books=list(c.books), school_year=c.school_year, team=list(c.team),
+                       members=members, head=c.head, head_name=names.get(c.head, c.head),
                        starts_at=c.starts_at.isoformat(), until=c.until.isoformat(), opened_by=c.opened_by,
-                       active=c.is_active(now))
+                       closed_at=_iso(c.closed_at), active=c.is_active(now))
 
 
 def api_blueprint(container: Container, api: Api) -> Blueprint:
@@ -609,19 +633,36 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
         """Open an inspection campaign (đợt kiểm tra): its team reads exactly its scope until it ends."""
         campaign = container.campaigns.open(me(), name=body.name, schools=body.schools, books=body.books,
                                             school_year=body.school_year, team=body.team, starts_at=body.starts_at,
-                                            until=body.until)
-        return campaign_out(campaign, container.runtime.clock.now())
+                                            until=body.until, head=body.head)
+        return campaign_out(campaign, container.runtime.clock.now(), team_names([campaign]))
 
     @api.route(bp, "/campaigns", response=CampaignList, tags=["campaigns"])
     def list_campaigns() -> CampaignList:
         """The inspection campaigns of my oversight unit, newest first."""
         now = container.runtime.clock.now()
-        return CampaignList(items=[campaign_out(c, now) for c in container.campaigns.list(me())])
+        found = container.campaigns.list(me())
+        names = team_names(found)
+        return CampaignList(items=[campaign_out(c, now, names) for c in found])
 
     @api.route(bp, "/campaigns/<campaign_id>", response=CampaignOut, tags=["campaigns"])
     def get_campaign(campaign_id: str) -> CampaignOut:
-        """One campaign of my unit: its scope, team and window."""
-        return campaign_out(container.campaigns.get(me(), campaign_id), container.runtime.clock.now())
+        """One campaign of my unit: its scope, team, head and window."""
+        campaign = container.campaigns.get(me(), campaign_id)
+        return campaign_out(campaign, container.runtime.clock.now(), team_names([campaign]))
+
+    @api.route(bp, "/campaigns/<campaign_id>", methods=["PATCH"], body=CampaignChangeIn, response=CampaignOut,
+               tags=["campaigns"])
+    def change_campaign(campaign_id: str, body: CampaignChangeIn) -> CampaignOut:
+        """Change the team, its head (trưởng đoàn) or the end of a running campaign; a member removed
+        or a shortened end takes effect at once in every service."""
+        campaign = container.campaigns.change(me(), campaign_id, team=body.team, head=body.head, until=body.until)
+        return campaign_out(campaign, container.runtime.clock.now(), team_names([campaign]))
+
+    @api.route(bp, "/campaigns/<campaign_id>/close", methods=["POST"], response=CampaignOut, tags=["campaigns"])
+    def close_campaign(campaign_id: str) -> CampaignOut:
+        """End a running campaign early (Kết thúc sớm): its team loses access at once."""
+        campaign = container.campaigns.close(me(), campaign_id)
+        return campaign_out(campaign, container.runtime.clock.now(), team_names([campaign]))
 
     @api.route(bp, "/schools/<school_id>/staff-import", methods=["POST"], query=ImportQuery, response=ImportOut,
                raw_body=XLSX, tags=["people"])

@@ -12,13 +12,18 @@ def _hoc_ba(api) -> dict:
         "sha256": hashlib.sha256(b"hb-v1").hexdigest()})
 
 
-def test_the_school_log_lists_campaign_and_progress_reads_and_nothing_of_another_school(api) -> None:
+def campaign_and_progress_reads(api) -> None:
+    """An inspector reads a hồ sơ học bạ in campaign dkt-hb and the school's progress (standing right)."""
     hoc_ba = _hoc_ba(api)
     until = int(api.clock.now().timestamp()) + 7 * 86400
     grant = {"campaign": "dkt-hb", "schools": ["th-hoa-phong"], "books": ["hoc_ba"], "year": None, "until": until}
     inspector = api.inspector_token("pgd.chuyenvien", grant)
     assert api.call("GET", f"/submissions/{hoc_ba['id']}?campaign=dkt-hb", "pgd.chuyenvien", token=inspector).status_code == 200
     assert api.call("GET", "/progress?scope=school&id=th-hoa-phong&period=2025-2026", "pgd.chuyenvien").status_code == 200
+
+
+def test_the_school_log_lists_campaign_and_progress_reads_and_nothing_of_another_school(api) -> None:
+    campaign_and_progress_reads(api)
     assert api.call("GET", "/progress?scope=district&period=2025-09", "pgd.truongphong").status_code == 200
     assert api.call("GET", "/progress?scope=school&period=2025-2026", "thhp.hieutruong").status_code == 200
 

@@ -40,7 +40,7 @@ def test_queue_names_are_unique_and_looked_up_by_service() -> None:
     assert len(names) == len(set(names))
     assert {c.queue for c in consumers_of("documents")} == {
         "documents.onboarding", "documents.renditions", "documents.similarity", "documents.exports", "documents.approvals",
-        "documents.calendar"}
+        "documents.calendar", "documents.campaigns"}
     assert consumer("signing.recalls").service == "signing"
 
 

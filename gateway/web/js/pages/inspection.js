@@ -2,7 +2,9 @@
  * Inspection (đợt kiểm tra): the oversight inspector opens a campaign — schools, book types, school
  * year, team, window — and sees each campaign's scope and window; the school's leadership sees
  * "Ai đã xem hồ sơ của trường": every cross-school read of its records (documents and approvals,
- * merged), with filters and a CSV export of what is shown.
+ * merged), with filters and a CSV export of what is shown (and Excel workbooks of the same rows, one
+ * per service). A running campaign's team, head (trưởng đoàn) and end can be changed, and it can be
+ * ended early ("Kết thúc sớm", after a confirmation).
  */
 import { h, mount, emptyState, field, fmtDateTime, errorAlert, busy, alertBox, formValues } from '../core/dom.js';
 import { t } from '../core/i18n.js';
@@ -28,6 +30,79 @@ async function booksOf(schools) {
 }
 
 // ---------------------------------------------------------------- campaigns (inspectors)
+const dateOf = (iso) => new Date(new Date(iso).getTime() + 7 * 3600 * 1000).toISOString().slice(0, 10); // Vietnam date
+const teamText = (c) => (c.members || c.team.map((p) => ({ person: p, full_name: p })))
+  .map((m) => (m.person === c.head ? t('campaign.headMark', { name: m.full_name }) : m.full_name)).join(', ');
+
+/** The change form of a running campaign: team (accounts), head among them, end date. */
+function changeForm(c, done) {
+  const out = h('div', { 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit', class: 'btn' }, t('campaign.save'));
+  const headSelect = h('select', { name: 'head' }, (c.members || []).map((m) => h('option', { value: m.person, selected: m.person === c.head }, `${m.full_name} (${m.person})`)));
+  const form = h('form', { class: 'subform', 'aria-label': t('campaign.editOf', { name: c.name }) },
+    h('div', { class: 'row' },
+      field(t('campaign.team'), h('input', { type: 'text', name: 'team', value: c.team.join(', '), autocomplete: 'off', spellcheck: 'false' }), t('campaign.teamEditHint')),
+      field(t('campaign.head'), headSelect, t('campaign.headHint')),
+      field(t('campaign.until'), h('input', { type: 'date', name: 'ends_on', value: dateOf(c.until), required: true }), t('campaign.untilHint'))),
+    out, h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const v = formValues(form);
+    const team = (v.team || '').split(',').map((x) => x.trim()).filter(Boolean);
+    const body = { team, until: new Date(`${v.ends_on}T23:59:59+07:00`).toISOString() };
+    if (!team.length || !team.includes(v.head)) { mount(out, alertBox('error', t('campaign.headNeeded'))); return; }
+    body.head = v.head;
+    busy(btn, async () => { try { await svc.changeCampaign(c.id, body); done(t('campaign.changed')); } catch (err) { mount(out, errorAlert(err)); } });
+  });
+  return form;
+}
+
+/** "Kết thúc sớm" with its confirmation step. */
+function closeControl(c, done) {
+  const box = h('div', { class: 'actions' });
+  const ask = h('button', { type: 'button', class: 'btn danger' }, t('campaign.close'));
+  const confirmPanel = () => {
+    const out = h('div', { 'aria-live': 'polite' });
+    const yes = h('button', { type: 'button', class: 'btn danger' }, t('campaign.closeConfirm'));
+    const no = h('button', { type: 'button', class: 'btn secondary', onclick: () => mount(box, ask) }, t('campaign.closeCancel'));
+    yes.addEventListener('click', () => busy(yes, async () => {
+      try { await svc.closeCampaign(c.id); done(t('campaign.closed')); } catch (err) { mount(out, errorAlert(err)); }
+    }));
+    mount(box, h('div', { class: 'confirm', role: 'alertdialog', 'aria-label': t('campaign.close') },
+      h('p', {}, t('campaign.closeQuestion', { name: c.name })), out, h('div', { class: 'actions' }, yes, no)));
+    yes.focus();
+  };
+  ask.addEventListener('click', confirmPanel);
+  mount(box, ask);
+  return box;
+}
+
+function campaignItem(c, schoolNames, bookNames, reload) {
+  const editArea = h('div', {});
+  const edit = h('button', { type: 'button', class: 'btn secondary', 'aria-expanded': 'false' }, t('campaign.edit'));
+  edit.addEventListener('click', () => {
+    const open = edit.getAttribute('aria-expanded') === 'true';
+    edit.setAttribute('aria-expanded', String(!open));
+    mount(editArea, open ? null : changeForm(c, reload));
+  });
+  const state = c.closed_at ? 'campaign.closedEarly' : c.active ? 'campaign.active' : 'campaign.ended';
+  return h('li', {},
+    h('div', { class: 'grow' },
+      h('span', { class: 'title' }, c.name),
+      h('span', { class: 'meta' }, t('campaign.window', { from: fmtDateTime(c.starts_at), until: fmtDateTime(c.until) })),
+      c.closed_at ? h('div', { class: 'meta' }, t('campaign.closedAt', { at: fmtDateTime(c.closed_at) })) : null,
+      h('div', { class: 'meta' }, t('campaign.scopeSchools', { schools: c.schools.map((s) => schoolNames.get(s) || s).join(', ') })),
+      h('div', { class: 'meta' }, t('campaign.scopeBooks', { books: c.books.length ? c.books.map((b) => bookNames.get(b) || b).join(', ') : t('campaign.allBooks') })),
+      h('div', { class: 'meta' }, t('campaign.scopeYear', { year: c.school_year || t('campaign.allYears') })),
+      h('div', { class: 'meta' }, t('campaign.headLine', { name: c.head_name || c.head })),
+      h('div', { class: 'meta' }, t('campaign.teamLine', { team: teamText(c) })),
+      c.active ? h('div', { class: 'actions' },
+        h('a', { class: 'btn secondary', href: `/phong/dot-kiem-tra/${encodeURIComponent(c.id)}/ket-luan` }, t('finding.open')),
+        edit, closeControl(c, reload)) : null,
+      editArea),
+    h('span', { class: `badge ${c.active ? 'ok' : 'muted'}` }, t(state)));
+}
+
 export const campaignsPage = {
   title: 'campaign.title',
   roles: ['truong_phong', 'chuyen_vien', 'chuyen_vien_so'],
@@ -72,16 +147,7 @@ export const campaignsPage = {
     mount(el, head('campaign.title', 'campaign.intro'), h('div', { 'aria-live': 'polite' }, notice || null), form,
       h('section', { class: 'card', 'aria-labelledby': 'cp-list' },
         h('h2', { id: 'cp-list' }, t('campaign.list')),
-        list.length ? h('ul', { class: 'list' }, list.map((c) => h('li', {},
-          h('div', { class: 'grow' },
-            h('span', { class: 'title' }, c.name),
-            h('span', { class: 'meta' }, t('campaign.window', { from: fmtDateTime(c.starts_at), until: fmtDateTime(c.until) })),
-            h('div', { class: 'meta' }, t('campaign.scopeSchools', { schools: c.schools.map((s) => schoolNames.get(s) || s).join(', ') })),
-            h('div', { class: 'meta' }, t('campaign.scopeBooks', { books: c.books.length ? c.books.map((b) => bookNames.get(b) || b).join(', ') : t('campaign.allBooks') })),
-            h('div', { class: 'meta' }, t('campaign.scopeYear', { year: c.school_year || t('campaign.allYears') })),
-            h('div', { class: 'meta' }, t('campaign.teamLine', { team: c.team.join(', ') }))),
-          c.active ? h('a', { class: 'btn secondary', href: `/phong/dot-kiem-tra/${encodeURIComponent(c.id)}/ket-luan` }, t('finding.open')) : null,
-          h('span', { class: `badge ${c.active ? 'ok' : 'muted'}` }, t(c.active ? 'campaign.active' : 'campaign.ended')))))
+        list.length ? h('ul', { class: 'list' }, list.map((c) => campaignItem(c, schoolNames, bookNames, reload)))
           : emptyState(t('campaign.empty'), t('campaign.emptyText'))));
   },
 };
@@ -95,6 +161,13 @@ function csvCell(value) {
 }
 
 function basisText(r) { return r.basis === 'campaign' ? t('reads.byCampaign', { campaign: r.campaign }) : t('reads.standing'); }
+
+async function downloadXlsx(filters) {
+  for (const { url, name } of await svc.schoolReadsXlsx(filters)) {
+    const a = h('a', { href: url, download: name });
+    document.body.append(a); a.click(); a.remove();
+  }
+}
 
 function downloadCsv(rows) {
   const lines = [CSV_HEADERS.map((k) => t(`reads.col.${k}`))].concat(rows.map((r) => [
@@ -115,11 +188,14 @@ export const readLogPage = {
     const filters = Object.fromEntries(Object.entries(q).filter(([, v]) => v));
     const rows = await svc.schoolReads(filters);
     const input = (name, type = 'text') => h('input', { type, name, value: q[name], autocomplete: 'off' });
+    const xlsxBtn = h('button', { type: 'button', class: 'btn secondary', disabled: !rows.length }, t('reads.exportXlsx'));
+    xlsxBtn.addEventListener('click', () => busy(xlsxBtn, () => downloadXlsx(filters)));
     const form = h('form', { class: 'card filters', role: 'search', 'aria-label': t('reads.filters') },
       h('div', { class: 'row' }, field(t('reads.person'), input('person')), field(t('reads.unit'), input('unit')), field(t('reads.campaign'), input('campaign'))),
       h('div', { class: 'row' }, field(t('reads.since'), input('since', 'date')), field(t('reads.until'), input('until', 'date'))),
       h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn' }, t('reads.apply')),
-        h('button', { type: 'button', class: 'btn secondary', disabled: !rows.length, onclick: () => downloadCsv(rows) }, t('reads.export'))));
+        h('button', { type: 'button', class: 'btn secondary', disabled: !rows.length, onclick: () => downloadCsv(rows) }, t('reads.export')),
+        xlsxBtn));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const v = Object.entries(formValues(form)).filter(([, x]) => x).map(([name, x]) => [QUERY_KEYS[name], x.trim()]);
