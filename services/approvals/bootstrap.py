@@ -118,12 +118,9 @@ def bootstrap(
                                     campaigns=campaigns)
     corrections = CorrectionService(clock=runtime.clock, audit_log=runtime.audit, submissions=submissions)
     progress = ProgressProjection(audit_log=runtime.audit)
-    dashboards = DashboardService(clock=runtime.clock, audit_log=runtime.audit)
-    reports = ReportService(clock=runtime.clock, audit_log=runtime.audit, dashboards=dashboards, workbook=workbook_bytes)
-    identity = IdentityHandlers(setup)
-    identity_table: HandlerTable = {  # the school/membership projection
     units = UnitsProjection()
     dashboards = DashboardService(clock=runtime.clock, audit_log=runtime.audit, units=units)
+    reports = ReportService(clock=runtime.clock, audit_log=runtime.audit, dashboards=dashboards, workbook=workbook_bytes)
     identity = IdentityHandlers(setup, units)
     identity_table: HandlerTable = {  # the school/unit/membership projection
         SCHOOL_ONBOARDED.type: identity.school_onboarded,

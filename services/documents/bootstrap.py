@@ -86,13 +86,6 @@ class Container:
         self.folders.ensure_year(current_school_year(self.runtime.clock.now()))
 
 
-def campaign_name_unknown(campaign: str) -> str | None:
-    """Campaign names are identity's: until documents keeps identity.campaign.* (kernel campaign store,
-    issue 12 point 1), a finding is named from its grant ("Đợt kiểm tra năm học …")."""
-    # TODO(lead): wire to the kernel campaign store's name lookup once services/kernel/campaigns.py is merged.
-    return None
-
-
 def build_store(settings: DocumentsSettings) -> ObjectStore:
     """The object store the settings choose; the boto3 client is built once here."""
     if settings.storage == "s3":
@@ -133,6 +126,7 @@ def bootstrap(
                                                   work_dir=settings.work_dir)
     reads = Reads(store=store, clock=clk, audit=audit, urls=SignedUrls(key=settings.url_signing_key),
                   url_ttl=settings.download_url_ttl)
+    campaigns = CampaignStates(db=runtime.db)
     container = Container(
         runtime=runtime, settings=settings, store=store, uploads=uploads, reads=reads,
         locks=Locks(clock=clk, audit=audit), folders=Folders(audit=audit),
@@ -141,8 +135,8 @@ def bootstrap(
         exports=Exports(store=store, clock=clk, audit=audit, work_dir=settings.work_dir),
         templates=Templates(clock=clk, audit=audit),
         similar_plans=SimilarPlans(store=store, clock=clk, audit=audit),
-        findings=Findings(clock=clk, audit=audit, reads=reads, campaign_names=campaign_name_unknown),
-        consumers={}, campaigns=CampaignStates(db=runtime.db),
+        findings=Findings(clock=clk, audit=audit, reads=reads, campaign_names=campaigns.name_of),
+        consumers={}, campaigns=campaigns,
     )
     onboarding = OnboardingHandler(folders=container.folders, clock=clk)
     calendar = CalendarProjection(audit=audit)

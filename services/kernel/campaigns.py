@@ -29,7 +29,7 @@ from .messaging import HandlerTable, reads
 from .principal import CampaignGrant
 
 COLLECTION = "campaign_states"
-_FIELDS = ("campaign", "team", "until", "closed_at")
+_FIELDS = ("campaign", "name", "head", "head_name", "team", "until", "closed_at")
 
 
 def _moment(value: str, field: str) -> datetime:
@@ -56,7 +56,8 @@ class CampaignStates:
     def apply(self, event: Event, data: Campaign) -> None:
         """Keep the campaign as the event states it, unless a later event was already applied."""
         occurred = _moment(event.occurred_at, "occurred_at")
-        state: dict[str, Any] = {"team": [m.person for m in data.team], "until": _moment(data.until, "until"),
+        state: dict[str, Any] = {"name": data.name, "head": data.head, "head_name": data.head_name,
+                                 "team": [m.person for m in data.team], "until": _moment(data.until, "until"),
                                  "closed_at": _moment(data.closed_at, "closed_at") if data.closed_at else None,
                                  "occurred_at": occurred}
         try:
@@ -68,6 +69,11 @@ class CampaignStates:
     def handlers(self) -> HandlerTable:
         """The handler table of a service's campaign consumer."""
         return {spec.type: self.apply for spec in (CAMPAIGN_OPENED, CAMPAIGN_CHANGED, CAMPAIGN_CLOSED)}
+
+    def name_of(self, campaign: str) -> str | None:
+        """The campaign's name as identity last published it; None before its first event arrives."""
+        state = self._states.find_one({"_id": campaign}, {"name": 1})
+        return state.get("name") if state else None
 
     def still_holds(self, grant: CampaignGrant, person: str, now: datetime) -> bool:
         """False when the campaign is known to be closed, to have ended, or to no longer count
