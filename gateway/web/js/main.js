@@ -49,7 +49,7 @@ function renderHeader(user) {
       user ? h('span', { class: 'who', title: user.name }, user.name) : null,
       user
         ? h('button', { type: 'button', class: 'btn-header', onclick: () => signOut() }, t('app.signOut'))
-        : h('button', { type: 'button', class: 'btn-header', onclick: () => signIn('/') }, t('app.signIn'))));
+        : h('button', { type: 'button', class: 'btn-header', onclick: () => signIn(location.pathname + location.search) }, t('app.signIn'))));
   renderNav(user);
 }
 
