@@ -42,6 +42,7 @@ def test_the_principal_sees_the_school_progress_by_team(new_page, sign_in, captu
     capture(page, "truong-tien-do")
     page.goto("/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Xin chào, Phạm Văn Hùng")
+    expect(page.locator("header .who .org")).to_have_text("Trường Tiểu học Hòa Phong")
     capture(page, "trang-chu-hieu-truong")
     page.get_by_role("button", name="EN").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Phạm Văn Hùng")

@@ -11,6 +11,7 @@ import { ApiError } from './core/api.js';
 import { ROUTES, NAV } from './routes.js';
 import notFoundPage from './pages/notfound.js';
 import { bell } from './core/bell.js';
+import * as svc from './services.js';
 
 const main = () => document.getElementById('main');
 let lastRender = null;
@@ -24,6 +25,19 @@ function logo() {
   const tpl = document.createElement('template');
   tpl.innerHTML = '<svg class="logo" viewBox="0 0 32 32" aria-hidden="true" focusable="false"><rect width="32" height="32" rx="6" fill="#fff"/><path d="M9 7h10l4 4v14H9z" fill="#0b5cad"/><path d="M12 17l3 3 6-6" stroke="#fff" stroke-width="2.5" fill="none"/></svg>';
   return tpl.content.firstChild;
+}
+
+/** The person's name and, once identity says it, the school (or unit) they work for now; read once per sign-in. */
+const orgNames = new Map();
+function whoAmI(user) {
+  const org = h('small', { class: 'org' }, orgNames.get(user.sub) || '');
+  const el = h('span', { class: 'who', title: user.name }, user.name, org);
+  if (!orgNames.has(user.sub)) {
+    orgNames.set(user.sub, '');
+    svc.me().then((me) => { orgNames.set(user.sub, me.organisation || ''); org.textContent = me.organisation || ''; })
+      .catch(() => orgNames.delete(user.sub));
+  }
+  return el;
 }
 
 function renderHeader(user) {
@@ -46,7 +60,7 @@ function renderHeader(user) {
       user ? bell() : null,
       user ? menu : null,
       h('div', { class: 'lang-switch', role: 'group', 'aria-label': t('app.language') }, langButton('vi', 'VI'), langButton('en', 'EN')),
-      user ? h('span', { class: 'who', title: user.name }, user.name) : null,
+      user ? whoAmI(user) : null,
       user
         ? h('button', { type: 'button', class: 'btn-header', onclick: () => signOut() }, t('app.signOut'))
         : h('button', { type: 'button', class: 'btn-header', onclick: () => signIn(location.pathname + location.search) }, t('app.signIn'))));

@@ -289,6 +289,8 @@ class MeOut(BaseModel):
     unit_roles: list[list[str]]
     schools: list[str]
     totp_enabled: bool
+    #: where the person works now, as people call it: the school, else the oversight unit
+    organisation: str | None = None
 
 
 class ReadQuery(BaseModel):
@@ -348,6 +350,15 @@ class DelegationList(BaseModel):
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _organisation_name(tenant: str | None, district: str | None) -> str | None:
+    """The school's name, or for oversight staff their unit's ("Phòng GD&ĐT Hòa Vang", "UBND phường …")."""
+    if tenant:
+        school = IdentitySchoolDoc.objects(id=tenant).only("name").first()
+        return school.name if school else None
+    unit = IdentityDistrictDoc.objects(id=district).only("name").first() if district else None
+    return unit.name if unit else None
 
 
 def school_out(doc: IdentitySchoolDoc) -> SchoolOut:
@@ -423,7 +434,7 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
                      district=mine.district, province=mine.province, roles=list(mine.roles),
                      unit_roles=[list(p) for p in mine.unit_roles],
                      schools=sorted({m.school_id for m in memberships if m.school_id}),
-                     totp_enabled=bool(person.totp_enabled))
+                     totp_enabled=bool(person.totp_enabled), organisation=_organisation_name(mine.tenant, mine.district))
 
     @api.route(bp, "/me/sessions", response=SessionList, tags=["me"])
     def my_sessions() -> SessionList:

@@ -26,3 +26,10 @@ def test_another_schools_names_are_not_found(client, tokens_for):
 
 def test_names_need_a_sign_in(client):
     assert client.get("/api/v1/schools/th-hoa-phong/names").status_code == 401
+
+
+def test_me_names_the_school_or_unit_a_person_works_for(client, tokens_for):
+    assert client.get("/api/v1/me", headers=tokens_for("thhp.giaovien")).get_json()["organisation"] == \
+        "Trường Tiểu học Hòa Phong"
+    unit = client.get("/api/v1/me", headers=tokens_for("pgd.truongphong")).get_json()["organisation"]
+    assert unit and unit.startswith("Phòng")
