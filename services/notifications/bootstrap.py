@@ -9,12 +9,14 @@ from typing import Any
 from pymongo.collection import Collection
 
 from services.approvals import events as approvals
+from services.documents import events as documents
 from services.identity import events as identity
 from services.kernel.clock import Clock
 from services.kernel.messaging import ConsumerWorker, HandlerTable, IdempotentConsumer, Publisher
 from services.kernel.runtime import Runtime, build_runtime
 from services.kernel.settings import load_settings
 from services.kernel.tokens import TokenVerifier
+from services.signing import events as signing
 
 from .adapters.inbox import NotificationDoc
 from .adapters.mailer import Mailer, OutboxFolderMailer, SmtpMailer
@@ -60,8 +62,13 @@ def bootstrap(
         )
     dispatcher = Dispatcher(clock=runtime.clock, mailer=mailer)
     handlers = NotificationHandlers(dispatcher=dispatcher)
-    table: HandlerTable = {  # what people are told, by event
+    table: HandlerTable = {  # what people are told, by event (identity's also keep whom to tell)
+        identity.PERSON_CREATED.type: handlers.person_created,
+        identity.SCHOOL_ONBOARDED.type: handlers.school_onboarded,
+        identity.MEMBERSHIP_GRANTED.type: handlers.membership_granted,
+        identity.MEMBERSHIP_REVOKED.type: handlers.membership_revoked,
         identity.SIGNIN_NEW_DEVICE.type: handlers.new_device,
+        identity.CAMPAIGN_OPENED.type: handlers.campaign_opened,
         approvals.SUBMITTED.type: handlers.submitted,
         approvals.ADVANCED.type: handlers.advanced,
         approvals.RETURNED.type: handlers.returned,
@@ -71,6 +78,14 @@ def bootstrap(
         approvals.RECALLED.type: handlers.recalled,
         approvals.OVERDUE.type: handlers.overdue,
         approvals.SIGNATURE_OVERDUE.type: handlers.signature_overdue,
+        approvals.CORRECTION_REQUESTED.type: handlers.correction_requested,
+        approvals.CORRECTION_CONSENTED.type: handlers.correction_consented,
+        approvals.MONTHLY_REPORT.type: handlers.monthly_report,
+        signing.BATCH_FINISHED.type: handlers.batch_finished,
+        signing.BATCH_FAILED.type: handlers.batch_failed,
+        documents.FINDING_OPENED.type: handlers.finding_opened,
+        documents.FINDING_ANSWERED.type: handlers.finding_answered,
+        documents.FINDING_CLOSED.type: handlers.finding_closed,
     }
     consumer = runtime.consumer(CONSUMER_NAME, table)
     return Container(runtime=runtime, settings=settings, dispatcher=dispatcher, handlers=handlers, consumer=consumer)
