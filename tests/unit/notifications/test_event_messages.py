@@ -4,7 +4,9 @@ Events are fed to the notifications consumer as bootstrap() wires it; the inbox 
 """
 from __future__ import annotations
 
+import email
 import unicodedata
+from email import policy
 
 import pytest
 
@@ -20,20 +22,18 @@ from services.notifications.domain.model import period_phrase, time_left
 from services.signing import events as signing
 
 
-class Outbox:
-    def __init__(self) -> None:
-        self.sent: list[dict[str, str]] = []
-
-    def send(self, *, to: str, subject: str, body: str) -> None:
-        self.sent.append({"to": to, "subject": subject, "body": body})
-
-
 @pytest.fixture
 def env(tmp_path):
-    mail = Outbox()
+    """The service as bootstrap() wires it, mailing into a local folder (the all-in-one outbox)."""
     c = bootstrap({"mode": "test", "mail_outbox_dir": str(tmp_path / "mail")}, environ={},
-                  verifier=TokenFactory().verifier(), publisher=InMemoryPublisher(), mailer=mail)
-    return c, mail
+                  verifier=TokenFactory().verifier(), publisher=InMemoryPublisher())
+    return c, tmp_path / "mail"
+
+
+def mails(folder) -> list[tuple[str, str]]:
+    """(To, Subject) of every e-mail written to the outbox folder."""
+    messages = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))]
+    return [(m["To"], m["Subject"]) for m in messages]
 
 
 def at(spec, when: str, **data) -> Event:
@@ -75,7 +75,7 @@ def test_a_submission_names_the_teacher_from_identity_and_mails_the_to_truong(en
     assert m.body == ("Kế hoạch bài dạy tuần 13, từ 24/11 của Nguyễn Thị Lệ Thủy đã qua bước duyệt trước "
                       "và đang chờ bạn duyệt.")
     assert m.link == "/bai-nop/s13" and unicodedata.is_normalized("NFC", m.body)
-    assert [(s["to"], s["subject"]) for s in mail.sent] == [
+    assert mails(mail) == [
         ("nhung@hoaphong.edu.vn", "[HoSo] Chờ bạn duyệt: Kế hoạch bài dạy của Nguyễn Thị Lệ Thủy")]
 
 
