@@ -130,20 +130,27 @@ def main() -> None:
                     runs[kind].append(load(ports[kind], paths[kind], headers, requests=args.requests,
                                            concurrency=args.concurrency, seconds=args.seconds))
         finally:
-            for child in children:
-                child.terminate()
-            for child in children:
-                child.wait(timeout=20)
+            stop(children)
+    report(args, runs)
 
+
+def stop(children: list[subprocess.Popen]) -> None:
+    """Ask every server to stop, then wait for each."""
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.wait(timeout=20)
+
+
+def report(args: argparse.Namespace, runs: dict[str, list[dict[str, Any]]]) -> None:
     results = {kind: percentiles(r) for kind, r in runs.items()}
     ratios = [i["rps"] / b["rps"] for i, b in zip(runs["inbox"], runs["bare"])]
     print(f"inbox read: GET {INBOX_PATH} (page of 20 + unread count) of one of {args.people} people with "
           f"{args.per_person} notifications each, {args.concurrency} keep-alive connections, {args.rounds} "
           f"alternating runs of {args.requests} requests; 1 gunicorn worker x {args.threads} threads each")
     print(f"{'':8}{'requests/s':>12}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for kind in ("inbox", "bare"):
-        r = results[kind]
-        print(f"{kind:8}{r['rps']:12.0f}{r['p50']:9.2f}{r['p95']:9.2f}{r['p99']:9.2f}{r['errors']:8.0f}")
+    print("\n".join(f"{kind:8}{r['rps']:12.0f}{r['p50']:9.2f}{r['p95']:9.2f}{r['p99']:9.2f}{r['errors']:8.0f}"
+                    for kind, r in results.items()))
     print(f"ratio inbox/bare throughput: {statistics.median(ratios):.3f} (each pair: "
           f"{', '.join(f'{r:.2f}' for r in ratios)}); p95 inbox {results['inbox']['p95']:.1f} ms")
     print(f"note: {os.cpu_count()} cores shared by the loader and both servers; the inbox is mongomock "
