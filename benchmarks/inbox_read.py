@@ -135,11 +135,15 @@ def main() -> None:
 
 
 def stop(children: list[subprocess.Popen]) -> None:
-    """Ask every server to stop, then wait for each."""
+    """Ask every server to stop, then wait for each (killing one that lingers past gunicorn's grace)."""
     for child in children:
         child.terminate()
     for child in children:
-        child.wait(timeout=20)
+        try:
+            child.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def report(args: argparse.Namespace, runs: dict[str, list[dict[str, Any]]]) -> None:
