@@ -165,9 +165,13 @@ class SigningService:
             self._run(batch_id, principal, pin)
         except Exception:
             log.exception("signing batch %s crashed", batch_id)
-            BatchDoc.objects(id=batch_id).update_one(set__state="failed",
-                                                     set__reason="Lỗi hệ thống khi ký; không tài liệu nào bị ký dở.")
-            shutil.rmtree(os.path.join(self._spool, batch_id), ignore_errors=True)
+            reason = "Lỗi hệ thống khi ký; không tài liệu nào bị ký dở."
+            try:  # the batch ends failed like any other, and its signer is told (signing.batch.failed)
+                self._fail_batch(_with_items(BatchDoc.objects(id=batch_id).first()), reason)
+            except Exception:
+                log.exception("signing batch %s could not be closed; marked failed", batch_id)
+                BatchDoc.objects(id=batch_id).update_one(set__state="failed", set__reason=reason)
+                shutil.rmtree(os.path.join(self._spool, batch_id), ignore_errors=True)
 
     def _run(self, batch_id: str, principal: Principal, pin: str | None) -> None:
         batch = _with_items(BatchDoc.objects(id=batch_id).first())

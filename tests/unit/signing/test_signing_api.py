@@ -499,3 +499,18 @@ def test_a_failed_batch_tells_its_signer_why(world):
     [event] = _batch_events(world)
     assert event.type == "signing.batch.failed" and event.data["signer"] == PRINCIPAL
     assert "Còn" in event.data["reason"] and event.data["failed"] == 1
+
+
+def test_a_batch_that_crashes_ends_failed_and_its_signer_is_told(world, monkeypatch):
+    world.submission("sub-1")
+
+    def broken(district_id):
+        raise RuntimeError("the signing engine could not start")
+
+    monkeypatch.setattr(world.container.signing, "_engine", broken)
+    body = {"submission_ids": ["sub-1"], "credential_id": world.creds[GVCN].id, "wait": False}
+    batch = world.client.post("/api/v1/batches", json=body, headers=world.headers(GVCN)).json
+    view = world.client.get(f"/api/v1/batches/{batch['id']}", headers=world.headers(GVCN)).json
+    assert view["state"] == "failed" and "Lỗi hệ thống khi ký" in view["reason"]
+    [event] = _batch_events(world)
+    assert event.type == "signing.batch.failed" and event.data["signer"] == GVCN
