@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import statistics
+import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
@@ -60,7 +61,7 @@ def kernel_run(url: str, batch: list[Any]) -> float:
     from services.kernel.testing import TokenFactory
     from services.notifications.bootstrap import bootstrap
 
-    c = bootstrap({"mode": "test", "db_name": f"bench_{uuid.uuid4().hex[:8]}", "mail_outbox_dir": "/tmp/bench-mail"},
+    c = bootstrap({"mode": "test", "db_name": f"bench_{uuid.uuid4().hex[:8]}", "mail_outbox_dir": tempfile.mkdtemp()},
                   environ={}, verifier=TokenFactory().verifier())
     queue = consumer_queue(f"bench.notify.kernel.{uuid.uuid4().hex[:8]}", (), quorum=False)
     declare_queues(url, [queue])
