@@ -112,10 +112,15 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         service="notifications",
         queue="notifications.inbox",
-        bindings=("identity.signin.new_device", "approvals.submission.submitted", "approvals.submission.advanced",
+        bindings=("identity.school.onboarded", "identity.membership.granted",
+                  "identity.membership.revoked", "identity.signin.new_device", "identity.campaign.opened",
+                  "approvals.submission.submitted", "approvals.submission.advanced",
                   "approvals.submission.returned", "approvals.submission.approved",
                   "approvals.submission.signing_requested", "approvals.submission.signing_advanced",
-                  "approvals.submission.recalled", "approvals.submission.overdue", "approvals.signature.overdue"),
+                  "approvals.submission.recalled", "approvals.submission.overdue", "approvals.signature.overdue",
+                  "approvals.correction.requested", "approvals.correction.consented", "approvals.report.monthly",
+                  "signing.batch.finished", "signing.batch.failed", "documents.finding.opened",
+                  "documents.finding.answered", "documents.finding.closed"),
         purpose="Turn events people must know about into inbox entries and e-mails.",
     ),
     Consumer(

@@ -48,6 +48,8 @@ class Submitted(SubmissionEvent):
     resubmission: bool
     #: people who may decide the first open stage now (holders of its roles)
     approvers: list[str]
+    #: the submitter's full name as identity signed it into their token (None when not known)
+    submitter_name: str | None = None
 
 
 class Advanced(SubmissionEvent):
@@ -56,6 +58,8 @@ class Advanced(SubmissionEvent):
     stage: int
     version_id: str
     approvers: list[str]
+    #: the submitter's full name (None when not known: the stage was decided by someone else)
+    submitter_name: str | None = None
 
 
 class Withdrawn(SubmissionEvent):
@@ -215,12 +219,21 @@ class CorrectionEvent(EventData):
 
 
 class CorrectionRequested(CorrectionEvent):
+    """A correction asked for: ``witnesses`` are the principals who must consent first (then witness it)."""
+
     reason: str
     version_id: str
+    #: the submission's book and period as people read them («Học bạ – Cuối học kỳ I»)
+    title: str | None = None
+    witnesses: list[str] = []
 
 
 class CorrectionDecided(CorrectionEvent):
+    """The principal consented or refused; on consent ``witnesses`` are the people who must confirm the record."""
+
     comment: str | None
+    title: str | None = None
+    witnesses: list[str] = []
 
 
 class CorrectionConfirmed(CorrectionEvent):

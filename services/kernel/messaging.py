@@ -2,13 +2,16 @@
 
 ``AMQP_URL`` unset means kombu's in-memory transport (all-in-one mode, one process).
 With RabbitMQ, publishing waits for publisher confirms; consumer queues dead-letter to
-``hoso.dlx`` after ``max_retries`` failed attempts. The broker topology is declared
-idempotently by ``infra.topology`` (pika); consumers declare the same queue arguments.
+``hoso.dlx``. A message that can never be handled (not a JSON envelope, an event type no
+service declares, a version other than the declared one, data that fails the declaration)
+is dead-lettered at once with its reason; a handler's failure is retried and dead-lettered
+after ``max_retries`` attempts. The broker topology is declared idempotently by
+``infra.topology`` (pika); consumers declare the same queue arguments.
 """
 from __future__ import annotations
 
 import contextlib
-
+import enum
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,13 +20,54 @@ from typing import Any, Protocol, TypeVar
 
 import kombu
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
+from bson.errors import InvalidDocument
+from pymongo.errors import DuplicateKeyError, WriteError
 
-from .events import DEAD_LETTER_EXCHANGE, EXCHANGE, Event, EventSpec, declared, validate
+from .events import DEAD_LETTER_EXCHANGE, EXCHANGE, Event, EventSpec, InvalidEvent, declared, validate
 
 log = logging.getLogger(__name__)
 
 RETRY_HEADER = "x-hoso-attempt"
+
+
+class Reason(str, enum.Enum):
+    """Why a message was dead-lettered (kept with it in the consumer's ``dead_letters``)."""
+
+    MALFORMED = "malformed"  # not an event envelope
+    UNDECLARED_TYPE = "undeclared_type"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    INVALID_DATA = "invalid_data"
+    RETRIES_EXHAUSTED = "retries_exhausted"
+
+
+class Undeliverable(InvalidEvent):
+    """A message no retry can help: dead-lettered at once with ``reason``."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def admit(body: Any) -> Event:
+    """The event in a message body, checked against its declaration; ``Undeliverable`` when it can never be handled."""
+    if not isinstance(body, Mapping):
+        raise Undeliverable(Reason.MALFORMED, f"message body is not an event envelope: {type(body).__name__}")
+    try:
+        event = Event.from_dict(body)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Undeliverable(Reason.MALFORMED, f"malformed event envelope: {exc!r}") from None
+    try:
+        spec = declared(event.type)
+    except InvalidEvent as exc:
+        raise Undeliverable(Reason.UNDECLARED_TYPE, str(exc)) from None
+    if event.version != spec.version:
+        raise Undeliverable(Reason.UNSUPPORTED_VERSION,
+                            f"{event.type} version {event.version} is not supported (declared: {spec.version})")
+    try:
+        spec.read(event)
+    except InvalidEvent as exc:
+        raise Undeliverable(Reason.INVALID_DATA, str(exc)) from None
+    return event
 
 
 def broker_url(amqp_url: str | None) -> str:
@@ -185,6 +229,10 @@ class IdempotentConsumer:
     def already_processed(self, event_id: str) -> bool:
         return self._processed.find_one({"consumer": self.name, "event_id": event_id}, {"_id": 1}) is not None
 
+    def receive(self, body: Any) -> bool:
+        """Admit a message body (``Undeliverable`` when it can never be handled) and handle its event."""
+        return self.handle(admit(body))
+
     def handle(self, event: Event) -> bool:
         """Process ``event`` unless seen before; True when the handler ran now."""
         if self.already_processed(event.id):
@@ -196,10 +244,28 @@ class IdempotentConsumer:
             )
         return True
 
-    def dead_letter(self, payload: dict[str, Any], error: str) -> None:
-        self._dead.insert_one(
-            {"consumer": self.name, "event": payload, "error": error[:2000], "at": datetime.now(timezone.utc)}
-        )
+    def dead_letter(self, payload: dict[str, Any], error: str, *, reason: Reason = Reason.RETRIES_EXHAUSTED,
+                    attempts: int = 1) -> None:
+        """Keep a message that will not be handled, with why, and its tenant and type when the envelope names them."""
+        envelope = payload if isinstance(payload, Mapping) else {}
+        tenant, type_ = envelope.get("tenant"), envelope.get("type")
+        entry = {
+            "consumer": self.name, "event": payload, "reason": reason.value, "error": error[:2000],
+            "attempts": attempts, "tenant": tenant if isinstance(tenant, str) else None,
+            "type": type_ if isinstance(type_, str) else None, "at": datetime.now(timezone.utc),
+        }
+        try:
+            self._dead.insert_one(dict(entry))
+        except (InvalidDocument, WriteError):  # keys MongoDB refuses ($-prefixed…): keep the text instead
+            self._dead.insert_one({**entry, "event": {"raw": repr(payload)[:2000]}})
+
+
+def _attempt(headers: Mapping[str, Any] | None) -> int:
+    """The delivery attempt a message's retry header names (1 when absent or unreadable)."""
+    try:
+        return max(1, int((headers or {}).get(RETRY_HEADER, 1)))
+    except (TypeError, ValueError):
+        return 1
 
 
 class ConsumerWorker:
@@ -216,13 +282,20 @@ class ConsumerWorker:
 
     def _on_message(self, conn: kombu.Connection) -> Callable[[Any, kombu.Message], None]:
         def on_message(body: Any, message: kombu.Message) -> None:
-            attempt = int((message.headers or {}).get(RETRY_HEADER, 1))
+            attempt = _attempt(message.headers)
+            payload = body if isinstance(body, dict) else {"raw": str(body)[:2000]}
             try:
-                self._consumer.handle(Event.from_dict(body))
+                self._consumer.receive(body)
+            except Undeliverable as exc:  # no retry can help: dead-lettered at once
+                log.warning("consumer %s dead-letters a message at once (%s): %s", self._consumer.name,
+                            exc.reason.value, exc)
+                self._consumer.dead_letter(payload, str(exc), reason=exc.reason, attempts=attempt)
+                message.reject(requeue=False)
+                return
             except Exception as exc:  # the handler's failure: retry, then dead-letter
                 log.warning("consumer %s failed on attempt %d", self._consumer.name, attempt, exc_info=True)
                 if attempt >= self._consumer.max_retries:
-                    self._consumer.dead_letter(body if isinstance(body, dict) else {"raw": str(body)}, repr(exc))
+                    self._consumer.dead_letter(payload, repr(exc), attempts=attempt)
                     message.reject(requeue=False)
                     return
                 with conn.Producer(serializer="json") as producer:
@@ -240,12 +313,21 @@ class ConsumerWorker:
 
         return on_message
 
+    def _on_decode_error(self, message: kombu.Message, exc: Exception) -> None:
+        """A body that is not JSON (or not of an accepted content type): dead-lettered at once, never a crash."""
+        raw = message.body.decode("utf-8", "replace") if isinstance(message.body, bytes) else str(message.body)
+        log.warning("consumer %s dead-letters an undecodable message: %r", self._consumer.name, exc)
+        self._consumer.dead_letter({"raw": raw[:2000]}, f"undecodable message: {exc!r}", reason=Reason.MALFORMED,
+                                   attempts=_attempt(message.headers))
+        message.reject(requeue=False)
+
     def drain(self, *, timeout: float = 0.2, limit: int | None = None) -> int:
         """Process what is waiting (up to ``limit``) and return; for tests and the all-in-one loop."""
         handled = 0
         with kombu.Connection(self._url) as conn:
             callback = self._on_message(conn)
-            with conn.Consumer(self._queue, callbacks=[lambda b, m: callback(b, m)], accept=["json"], prefetch_count=50):
+            with conn.Consumer(self._queue, callbacks=[lambda b, m: callback(b, m)], accept=["json"], prefetch_count=50,
+                               on_decode_error=self._on_decode_error):
                 while limit is None or handled < limit:
                     try:
                         conn.drain_events(timeout=timeout)
@@ -263,7 +345,8 @@ class ConsumerWorker:
                 with kombu.Connection(self._url, heartbeat=30) as conn:
                     conn.ensure_connection(max_retries=3)
                     callback = self._on_message(conn)
-                    with conn.Consumer(self._queue, callbacks=[lambda b, m: callback(b, m)], accept=["json"], prefetch_count=50):
+                    with conn.Consumer(self._queue, callbacks=[lambda b, m: callback(b, m)], accept=["json"],
+                                       prefetch_count=50, on_decode_error=self._on_decode_error):
                         while not stop.is_set():
                             try:
                                 conn.drain_events(timeout=poll)

@@ -11,12 +11,14 @@ import mongoengine
 from pymongo.collection import Collection
 
 from services.approvals import events as approvals
+from services.documents import events as documents
 from services.identity import events as identity
 from services.kernel.clock import Clock
 from services.kernel.messaging import ConsumerWorker, HandlerTable, IdempotentConsumer, Publisher
 from services.kernel.runtime import Runtime, build_runtime
 from services.kernel.settings import load_settings
 from services.kernel.tokens import TokenVerifier
+from services.signing import events as signing
 
 from .adapters.channels import Channel
 from .adapters.channels.email import EmailChannel, Mailer, OutboxFolderMailer, SmtpMailer
@@ -101,8 +103,12 @@ def bootstrap(
                             deliveries=deliveries, people=people, preferences=preferences, webhooks=webhooks,
                             lease=timedelta(seconds=settings.delivery_lease_seconds))
     handlers = NotificationHandlers(dispatcher=dispatcher)
-    table: HandlerTable = {  # what people are told, by event
+    table: HandlerTable = {  # what people are told, by event (identity's also keep whom to tell)
+        identity.SCHOOL_ONBOARDED.type: handlers.school_onboarded,
+        identity.MEMBERSHIP_GRANTED.type: handlers.membership_granted,
+        identity.MEMBERSHIP_REVOKED.type: handlers.membership_revoked,
         identity.SIGNIN_NEW_DEVICE.type: handlers.new_device,
+        identity.CAMPAIGN_OPENED.type: handlers.campaign_opened,
         approvals.SUBMITTED.type: handlers.submitted,
         approvals.ADVANCED.type: handlers.advanced,
         approvals.RETURNED.type: handlers.returned,
@@ -112,6 +118,14 @@ def bootstrap(
         approvals.RECALLED.type: handlers.recalled,
         approvals.OVERDUE.type: handlers.overdue,
         approvals.SIGNATURE_OVERDUE.type: handlers.signature_overdue,
+        approvals.CORRECTION_REQUESTED.type: handlers.correction_requested,
+        approvals.CORRECTION_CONSENTED.type: handlers.correction_consented,
+        approvals.MONTHLY_REPORT.type: handlers.monthly_report,
+        signing.BATCH_FINISHED.type: handlers.batch_finished,
+        signing.BATCH_FAILED.type: handlers.batch_failed,
+        documents.FINDING_OPENED.type: handlers.finding_opened,
+        documents.FINDING_ANSWERED.type: handlers.finding_answered,
+        documents.FINDING_CLOSED.type: handlers.finding_closed,
     }
     directory = DirectoryHandlers(people=people)
     people_table: HandlerTable = {  # who is who: identity's facts the messages and deliveries need

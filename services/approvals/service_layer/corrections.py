@@ -10,6 +10,7 @@ from services.approvals.adapters.repositories import (
 from services.approvals.domain.corrections import APPLIED, Correction
 from services.approvals.domain.submissions import Acting
 from services.approvals.service_layer.common import audit, domain_errors, make_event, record
+from services.approvals.service_layer.published import labels, obligation_label
 from services.approvals.service_layer.submissions import SubmissionService
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
@@ -68,9 +69,25 @@ class CorrectionService:
             c = Correction.request(id=new_id(), actor=p, submission_state=sub.state, submitter=sub.submitter,
                                    submission_id=sub.id, reason=reason, version_id=version_id, sha256=sha256,
                                    now=self.clock.now())
+        principals = self.submissions.directory.holders(sub.tenant, "hieu_truong", None, self.clock.now())
         self._save(CorrectionDoc(id=c.id), c, "approvals.correction.requested", Acting(p.sub),
-                   {"reason": c.reason, "version_id": version_id})
+                   {"reason": c.reason, "version_id": version_id, "title": self._title(p, c.submission_id),
+                    "witnesses": sorted(set(principals) - {p.sub})})
         return view(c)
+
+    def _title(self, actor: Principal, submission_id: str) -> str:
+        """The corrected submission's book and period as people read them (for the people told)."""
+        sub = submission_from_doc(SubmissionRepository(scope=TenantScope.for_principal(actor)).get(submission_id))
+        book = self.submissions.setup.known_book_name(sub.tenant, sub.book_type)
+        return labels(book, sub.period_key, obligation_label(sub.obligation_id))["title"]
+
+    def _witnesses(self, c: Correction) -> list[str]:
+        """The people who must confirm a consented record: named witnesses, else the role's holders."""
+        people: set[str] = set()
+        for w in c.witnesses:
+            people.update([w["person"]] if w["person"] else
+                          self.submissions.directory.holders(c.tenant, w["role"], None, self.clock.now()))
+        return sorted(people)
 
     def _load(self, actor: Principal, correction_id: str) -> tuple[CorrectionDoc, Correction]:
         doc = CorrectionRepository(scope=TenantScope.for_principal(require_principal(actor))).get(correction_id)
@@ -88,7 +105,8 @@ class CorrectionService:
         with domain_errors():
             acting = c.decide(actor, consent, comment, self.clock.now())
         self._save(doc, c, "approvals.correction.consented" if consent else "approvals.correction.refused", acting,
-                   {"comment": comment})
+                   {"comment": comment, "title": self._title(actor, c.submission_id),
+                    "witnesses": self._witnesses(c) if consent else []})
         return view(c)
 
     def confirm(self, actor: Principal, correction_id: str) -> dict:

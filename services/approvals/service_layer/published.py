@@ -15,6 +15,7 @@ from services.approvals.adapters.documents import ObligationDoc
 from services.approvals.adapters.repositories import SchoolDirectory
 from services.approvals.domain.submissions import Acting, Submission
 from services.approvals.service_layer.common import make_event
+from services.kernel.context import current_principal
 from services.kernel.events import Event
 from services.kernel.periods import period_label
 
@@ -60,12 +61,22 @@ def next_signers(sub: Submission, directory: SchoolDirectory, now: datetime) -> 
     return {"order": order or 0, "signers": sorted(people), "signer_role": steps[0].role if steps else ""}
 
 
+def submitter_name(sub: Submission) -> str | None:
+    """The submitter's full name when the submitter is the verified caller (their token names them)."""
+    caller = current_principal()
+    if caller is None or caller.sub != sub.submitter or caller.name in ("", caller.sub):
+        return None
+    return caller.name
+
+
 def submission_event(type_: str, data: dict[str, Any], sub: Submission, *, book_name: str | None,
                      directory: SchoolDirectory, acting: Acting | None, now: datetime) -> Event:
     """The declared event of one submission transition (``InvalidEvent`` when it misses a field)."""
     payload = {**data, **labels(book_name, sub.period_key, obligation_label(sub.obligation_id))}
     if type_ in (published.SUBMITTED.type, published.ADVANCED.type):
         payload["approvers"] = approvers(sub, directory, now)
+        if name := submitter_name(sub):
+            payload["submitter_name"] = name
     elif type_ in (published.SIGNING_REQUESTED.type, published.SIGNING_ADVANCED.type):
         payload.update(next_signers(sub, directory, now))
     return make_event(type_, payload, tenant=sub.tenant, district=sub.district, acting=acting, now=now)

@@ -79,11 +79,16 @@ class SignedDocumentDoc(TenantOwned, OutboxMixin):
     created_at = DateTimeField()
 
 
-class BatchDoc(TenantOwned):
-    """A signing batch: one authorisation for many submissions; the items live in ``BatchItemDoc``."""
+class BatchDoc(TenantOwned, OutboxMixin):
+    """A signing batch: one authorisation for many submissions; the items live in ``BatchItemDoc``.
 
-    meta = {"db_alias": ALIAS, "collection": "batches", "indexes": [("tenant_id", "actor"), "ticket_id", ("state", "created_at"),
-                                                                  ("state", "key_path")]}
+    Its end (``signing.batch.finished`` / ``.failed``) is recorded in its own outbox with the final state.
+    """
+
+    meta = {"db_alias": ALIAS, "collection": "batches", "indexes": [
+        ("tenant_id", "actor"), "ticket_id", ("state", "created_at"), ("state", "key_path"),
+        {"fields": ["outbox_pending"], "partialFilterExpression": {"outbox_pending": True}},
+    ]}
     id = StringField(primary_key=True)
     actor = StringField(required=True)
     on_behalf_of = StringField(null=True)
@@ -124,4 +129,4 @@ class ExternalJobDoc(TenantOwned):
 
 
 ALL_DOCUMENTS = (DistrictCaDoc, CredentialDoc, SignedDocumentDoc, BatchDoc, BatchItemDoc, ExternalJobDoc)
-OUTBOX_DOCUMENTS = (SignedDocumentDoc,)
+OUTBOX_DOCUMENTS = (SignedDocumentDoc, BatchDoc)

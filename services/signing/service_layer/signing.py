@@ -40,7 +40,7 @@ from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, NotFound, Problem
-from services.signing.events import DOCUMENT_SIGNED
+from services.signing.events import BATCH_FAILED, BATCH_FINISHED, DOCUMENT_SIGNED
 from services.kernel.ids import new_id
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantRepository, TenantScope
@@ -165,9 +165,13 @@ class SigningService:
             self._run(batch_id, principal, pin)
         except Exception:
             log.exception("signing batch %s crashed", batch_id)
-            BatchDoc.objects(id=batch_id).update_one(set__state="failed",
-                                                     set__reason="Lỗi hệ thống khi ký; không tài liệu nào bị ký dở.")
-            shutil.rmtree(os.path.join(self._spool, batch_id), ignore_errors=True)
+            reason = "Lỗi hệ thống khi ký; không tài liệu nào bị ký dở."
+            try:  # the batch ends failed like any other, and its signer is told (signing.batch.failed)
+                self._fail_batch(_with_items(BatchDoc.objects(id=batch_id).first()), reason)
+            except Exception:
+                log.exception("signing batch %s could not be closed; marked failed", batch_id)
+                BatchDoc.objects(id=batch_id).update_one(set__state="failed", set__reason=reason)
+                shutil.rmtree(os.path.join(self._spool, batch_id), ignore_errors=True)
 
     def _run(self, batch_id: str, principal: Principal, pin: str | None) -> None:
         batch = _with_items(BatchDoc.objects(id=batch_id).first())
@@ -503,9 +507,15 @@ class SigningService:
         if batch.state != "failed":
             batch.state = "done"
         batch.finished_at = self._clock.now()
+        counts = {s: sum(1 for i in batch._items if i["status"] == s) for s in (SIGNED, FAILED)}
+        spec = BATCH_FAILED if batch.state == "failed" else BATCH_FINISHED
+        batch.record_event(spec.event(
+            {"batch_id": batch.id, "signer": batch.actor, "on_behalf_of": batch.on_behalf_of, "key_path": batch.key_path,
+             "total": len(batch._items), "signed": counts[SIGNED], "failed": counts[FAILED], "reason": batch.reason},
+            tenant=batch.tenant_id, district=batch.district_id, actor=batch.actor, on_behalf_of=batch.on_behalf_of,
+            occurred_at=batch.finished_at.isoformat()))
         batch.save()
         shutil.rmtree(os.path.join(self._spool, batch.id), ignore_errors=True)
-        counts = {s: sum(1 for i in batch._items if i["status"] == s) for s in (SIGNED, FAILED)}
         self._audit.append(action="signing.batch.finished", actor=batch.actor, tenant=batch.tenant_id,
                            district=batch.district_id, target=batch.id,
                            data={"state": batch.state, "reason": batch.reason, **counts})

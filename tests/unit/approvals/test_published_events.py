@@ -41,7 +41,15 @@ def published(api, type_: str, sid: str) -> list[Event]:
     return [e for e in api.events() if e.type == type_ and e.data.get("submission_id") == sid]
 
 
-def test_a_submitted_plan_names_its_book_and_period_and_tells_the_to_truong(api, inbox):
+def named(api, monkeypatch, username: str, full_name: str) -> None:
+    """Tokens of ``username`` carry their full name, as identity's do."""
+    issue = api.tokens.issue
+    monkeypatch.setattr(api.tokens, "issue",
+                        lambda sub, **kw: issue(sub, **({"name": full_name} if sub == username else {}), **kw))
+
+
+def test_a_submitted_plan_names_its_book_period_and_teacher_and_tells_the_to_truong(api, inbox, monkeypatch):
+    named(api, monkeypatch, "thhp.giaovien", "Nguyễn Thị Lệ Thủy")
     ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t02")
     sub = api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": ob["id"], "document_id": "kh-2",
                                                           "version_id": "v1", "sha256": sha("v1")})
@@ -50,14 +58,29 @@ def test_a_submitted_plan_names_its_book_and_period_and_tells_the_to_truong(api,
     assert event.data["period_label"] == ob["period_label"] and event.data["period_label"].startswith("Tuần 2")
     assert event.data["title"] == f"Kế hoạch bài dạy – {ob['period_label']}"
     assert event.data["approvers"] == ["thhp.totruong"]  # the tổ trưởng of tổ 4, not the submitter
+    assert event.data["submitter_name"] == "Nguyễn Thị Lệ Thủy"
 
     api.ok("POST", f"/submissions/{sub['id']}/decision", "thhp.totruong",
            {"decision": "return", "comment": "Bổ sung mục tiêu bài học."})
     messages = told(inbox, api.events())
-    assert [(m.recipient, m.title) for m in messages] == [("thhp.totruong", "Có hồ sơ chờ duyệt"),
-                                                          ("thhp.giaovien", "Hồ sơ bị trả lại")]
+    assert [(m.recipient, m.title) for m in messages] == [
+        ("thhp.totruong", "Chờ bạn duyệt: Kế hoạch bài dạy của Nguyễn Thị Lệ Thủy"),
+        ("thhp.giaovien", "Hồ sơ bị trả lại: Kế hoạch bài dạy")]
+    waiting, back = messages
+    assert waiting.body.startswith("Nguyễn Thị Lệ Thủy đã nộp Kế hoạch bài dạy tuần 2, từ 15/09")
+    assert "Góp ý: «Bổ sung mục tiêu bài học.»" in back.body and "Vui lòng sửa và nộp lại (hạn " in back.body
     for m in messages:
-        assert "«Kế hoạch bài dạy – Tuần 2" in m.body and not SLUG.search(m.title + m.body), m.body
+        assert m.link == f"/bai-nop/{sub['id']}" and not SLUG.search(m.title + m.body), m.body
+
+
+def test_a_submission_by_someone_whose_token_has_no_name_says_giao_vien_not_a_username(api, inbox):
+    ob = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t03")
+    sub = api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": ob["id"], "document_id": "kh-3",
+                                                          "version_id": "v3", "sha256": sha("v3")})
+    [event] = published(api, "approvals.submission.submitted", sub["id"])
+    assert "submitter_name" not in event.data  # the test token names nobody (name = username)
+    [message] = told(inbox, [event])
+    assert message.body.startswith("Giáo viên đã nộp Kế hoạch bài dạy tuần 3") and "thhp" not in message.body
 
 
 def test_hoc_ba_tells_the_principal_then_each_signing_order_its_signers(api, inbox):
@@ -81,8 +104,11 @@ def test_hoc_ba_tells_the_principal_then_each_signing_order_its_signers(api, inb
 
     messages = told(inbox, api.events())
     by = {(m.recipient, m.title) for m in messages}
-    assert {("thhp.hieutruong", "Có hồ sơ chờ duyệt"), ("thhp.giaovien", "Hồ sơ đã được duyệt"),
-            ("thhp.giaovien", "Có hồ sơ chờ ký"), ("thhp.hieutruong", "Có hồ sơ chờ ký")} <= by
+    assert {("thhp.hieutruong", "Chờ bạn duyệt: Học bạ của Giáo viên"), ("thhp.giaovien", "Hồ sơ đã được duyệt: Học bạ"),
+            ("thhp.giaovien", "Đến lượt bạn ký: Học bạ"), ("thhp.hieutruong", "Đến lượt bạn ký: Học bạ")} <= by
+    turns = [m for m in messages if m.title == "Đến lượt bạn ký: Học bạ"]
+    assert all(m.link == "/ky-so" for m in turns)
+    assert "với vai trò Hiệu trưởng" in next(m.body for m in turns if m.recipient == "thhp.hieutruong")
     for m in messages:
         assert "Học bạ" in m.body and not SLUG.search(m.title + m.body), m.body
 
@@ -95,7 +121,8 @@ def test_an_overdue_obligation_tells_its_owner_by_book_name(api, inbox):
     overdue = [e for e in api.events() if e.type == "approvals.submission.overdue"]
     assert overdue and all(e.data["book_name"] and e.data["period_label"] for e in overdue)
     messages = told(inbox, overdue)
-    assert messages and all(m.title == "Hồ sơ quá hạn" and not SLUG.search(m.body) for m in messages)
+    assert messages and all(m.title.startswith("Hồ sơ quá hạn: ") and not SLUG.search(m.body) for m in messages)
+    assert all("đã quá hạn nộp (đã quá hạn" in m.body and m.link == "/viec-cua-toi" for m in messages)
 
 
 def test_a_late_signature_tells_the_signers_and_the_principal(inbox):
@@ -105,7 +132,7 @@ def test_a_late_signature_tells_the_signers_and_the_principal(inbox):
     messages = told(inbox, [event])
     assert sorted((m.recipient, m.title) for m in messages) == [("thhp.giaovien", "Chữ ký quá hạn"),
                                                                 ("thhp.hieutruong", "Chữ ký quá hạn")]
-    assert all("«Học bạ – Năm học 2025-2026»" in m.body for m in messages)
+    assert all(m.body.startswith("Học bạ năm học 2025-2026 đã quá hạn ký") for m in messages)
 
 
 def test_a_late_signature_any_holder_may_make_tells_the_principal_who_has_not_signed(inbox):

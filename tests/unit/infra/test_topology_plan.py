@@ -25,14 +25,20 @@ def test_topic_patterns_match_like_rabbitmq() -> None:
 def test_each_event_reaches_the_consumers_that_need_it() -> None:
     queues = lambda key: sorted(c.queue for c in consumers_receiving(key))  # noqa: E731
     assert queues("documents.version.uploaded") == ["documents.renditions", "documents.similarity"]
-    assert queues("identity.membership.granted") == ["approvals.identity"]
+    assert queues("identity.membership.granted") == ["approvals.identity", "notifications.inbox"]
     assert queues("approvals.submission.recalled") == [
         "approvals.progress",
         "notifications.inbox",
         "signing.recalls",
     ]
-    assert queues("identity.school.onboarded") == ["approvals.identity", "documents.onboarding", "notifications.people"]
+    assert queues("identity.school.onboarded") == ["approvals.identity", "documents.onboarding", "notifications.inbox",
+                                                   "notifications.people"]
     assert queues("identity.person.created") == ["notifications.people"]
+    assert queues("identity.campaign.opened") == ["approvals.campaigns", "documents.campaigns", "notifications.inbox"]
+    for told in ("documents.finding.opened", "documents.finding.answered",
+                 "documents.finding.closed", "approvals.report.monthly", "approvals.correction.requested",
+                 "approvals.correction.consented", "signing.batch.finished", "signing.batch.failed"):
+        assert queues(told) == ["notifications.inbox"], told
 
 
 def test_queue_names_are_unique_and_looked_up_by_service() -> None:

@@ -35,11 +35,11 @@ def _auth(tokens, sub):
 
 def test_returned_submission_reaches_only_the_submitter(env, tokens):
     c, client, _ = env
-    ev = example_event(RETURNED, submitter="thhp.giaovien", title="Kế hoạch bài dạy (Tuần 3 năm học 2025-2026)",
-                       comment="Bổ sung mục tiêu bài học.", submission_id="s1")
+    ev = example_event(RETURNED, submitter="thhp.giaovien", book_name="Kế hoạch bài dạy",
+                       period_label="Tuần 3 năm học 2025-2026", comment="Bổ sung mục tiêu bài học.", submission_id="s1")
     assert c.consumer.handle(ev) is True
     mine = client.get("/api/v1/inbox", headers=_auth(tokens, "thhp.giaovien")).get_json()
-    assert mine["unread"] == 1 and mine["items"][0]["title"] == "Hồ sơ bị trả lại"
+    assert mine["unread"] == 1 and mine["items"][0]["title"] == "Hồ sơ bị trả lại: Kế hoạch bài dạy"
     assert "Bổ sung mục tiêu bài học." in mine["items"][0]["body"]
     other = client.get("/api/v1/inbox", headers=_auth(tokens, "thhp.giaovien2")).get_json()
     assert other["items"] == [] and other["unread"] == 0

@@ -472,3 +472,45 @@ def test_an_oversized_upload_is_refused_before_it_is_read(tmp_path):
     api = world.client.post("/api/v1/verify", data=b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024),
                             content_type="application/pdf")
     assert api.status_code == 413
+
+
+def _batch_events(world) -> list:
+    world.container.runtime.relay(world.container.outbox_collections()).relay_once()
+    return [e for e in world.publisher.published if e.type.startswith("signing.batch.")]
+
+
+def test_a_finished_batch_tells_its_signer_how_many_were_signed(world):
+    for sid in ("sub-1", "sub-2", "sub-3"):
+        world.submission(sid, b"garbage" if sid == "sub-3" else None)
+    batch = world.sign(GVCN, ["sub-1", "sub-2", "sub-3"]).json
+    [event] = _batch_events(world)
+    assert event.type == "signing.batch.finished" and event.tenant == SCHOOL
+    assert {k: event.data.get(k) for k in ("batch_id", "signer", "total", "signed", "failed")} == {
+        "batch_id": batch["id"], "signer": GVCN, "total": 3, "signed": 2, "failed": 1}
+
+
+def test_a_failed_batch_tells_its_signer_why(world):
+    world.submission("sub-1")
+    world.sign(GVCN, ["sub-1"])
+    cred_id = _pkcs12_credential(world, "246810")
+    _batch_events(world)
+    world.publisher.published.clear()
+    world.sign(PRINCIPAL, ["sub-1"], pin="000000", credential=cred_id)
+    [event] = _batch_events(world)
+    assert event.type == "signing.batch.failed" and event.data["signer"] == PRINCIPAL
+    assert "Còn" in event.data["reason"] and event.data["failed"] == 1
+
+
+def test_a_batch_that_crashes_ends_failed_and_its_signer_is_told(world, monkeypatch):
+    world.submission("sub-1")
+
+    def broken(district_id):
+        raise RuntimeError("the signing engine could not start")
+
+    monkeypatch.setattr(world.container.signing, "_engine", broken)
+    body = {"submission_ids": ["sub-1"], "credential_id": world.creds[GVCN].id, "wait": False}
+    batch = world.client.post("/api/v1/batches", json=body, headers=world.headers(GVCN)).json
+    view = world.client.get(f"/api/v1/batches/{batch['id']}", headers=world.headers(GVCN)).json
+    assert view["state"] == "failed" and "Lỗi hệ thống khi ký" in view["reason"]
+    [event] = _batch_events(world)
+    assert event.type == "signing.batch.failed" and event.data["signer"] == GVCN
