@@ -28,6 +28,7 @@ from .service_layer.corrections import CorrectionService
 from .service_layer.handlers import CatalogHandlers, IdentityHandlers
 from .service_layer.obligations import ObligationService
 from .service_layer.dashboards import DashboardService
+from .service_layer.due import DueObligations
 from .service_layer.progress import ProgressProjection
 from .service_layer.setup import SetupService
 from .service_layer.submissions import SubmissionService
@@ -53,6 +54,7 @@ class Container:
     catalog_consumer: IdempotentConsumer
     progress_consumer: IdempotentConsumer
     relay: OutboxRelay
+    due: DueObligations
 
     def workers(self) -> list[ConsumerWorker]:
         """The identity projection and the progress projection, each on its own queue."""
@@ -123,4 +125,5 @@ def bootstrap(
         catalog_consumer=runtime.consumer(CATALOG_CONSUMER, catalog_table),
         progress_consumer=runtime.consumer(PROGRESS_CONSUMER, progress_table),
         relay=runtime.relay([d._get_collection() for d in OUTBOX_DOCUMENTS]),
+        due=DueObligations(documents=documents),
     )

@@ -57,6 +57,17 @@ class RuleIn(_In):
     rule: dict[str, Any]
 
 
+class ReminderPolicyIn(_In):
+    reminders: dict[str, Any]
+
+
+class DueQuery(_In):
+    start: datetime = Field(alias="from")
+    to: datetime
+    cursor: str | None = None
+    limit: int = Field(default=200, ge=1, le=200)
+
+
 class DistrictRuleIn(_In):
     rule: dict[str, Any]
     level: Literal["mam_non", "tieu_hoc", "thcs", "thpt"] | None = None
@@ -240,6 +251,18 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         """The principal chooses whether due days falling in a holiday move to the last school day before it."""
         return {"shift_holidays": c.setup.set_holiday_shift(_me(), body.shift_holidays)}
 
+    @route(bp, "/rules/reminders", tags=["rules"])
+    def get_reminder_policy() -> dict:
+        """When the school's people are reminded before a deadline and escalated after it."""
+        policy = c.setup.reminder_policy(_me())
+        return {"reminders": policy.to_data(), "text": policy.describe()}
+
+    @route(bp, "/rules/reminders", methods=["PUT"], body=ReminderPolicyIn, tags=["rules"])
+    def put_reminder_policy(body: ReminderPolicyIn) -> dict:
+        """The principal sets the reminder offsets and escalation delays of the school."""
+        policy = c.setup.set_reminder_policy(_me(), body.reminders)
+        return {"reminders": policy.to_data(), "text": policy.describe()}
+
     @route(bp, "/rules/<book_type>/<item>", methods=["PUT"], body=RuleIn, tags=["rules"])
     def put_rule(book_type: str, item: str, body: RuleIn) -> dict:
         """The principal sets the school's deadline: equal to or stricter than the district's."""
@@ -273,6 +296,12 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         return {"book_type": book_type, "unit_kind": body.unit_kind, "chain": chain.model_dump(mode="json")}
 
     # ----- obligations --------------------------------------------------------------------------------
+    @route(bp, "/internal/obligations/due", query=DueQuery, tags=["internal"])
+    def internal_due(query: DueQuery) -> dict:
+        """Open obligations of every school due in [from, to), with who to remind (service tokens only)."""
+        return c.due.page(current_principal(), start=aware(query.start), end=aware(query.to), cursor=query.cursor,
+                          limit=query.limit, now=c.runtime.clock.now())
+
     @route(bp, "/obligations", query=ObligationQuery, tags=["obligations"])
     def my_obligations(query: ObligationQuery) -> dict:
         """What I owe, by due time, with whether approval in time is still possible."""
