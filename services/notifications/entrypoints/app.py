@@ -12,6 +12,7 @@ from services.kernel.web import make_service_app
 
 from ..bootstrap import Container, bootstrap
 from ..problem_codes import PROBLEM_CODES
+from .digests_http import digests_blueprint
 from .http import inbox_blueprint
 
 
@@ -24,7 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
         name="notifications",
         verifier=container.runtime.verifier,
         api=api,
-        blueprints=[inbox_blueprint(container, api)],
+        blueprints=[inbox_blueprint(container, api), digests_blueprint(container, api)],
         readiness=container.runtime.readiness(),
     )
     app.extensions["hoso.container"] = container

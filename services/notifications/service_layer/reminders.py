@@ -1,0 +1,55 @@
+"""The reminder job: from approvals' open obligations to reminders, overdue notices and escalations.
+
+``ReminderJob.remind_due()`` runs every ``reminder_interval_seconds``: it pulls the obligations
+due in the window around now (every page of approvals' due feed), takes the stages whose time
+has come (``domain.reminder_stages.come``), skips those already sent (one read per page),
+groups a person's many into one message (``digests.group``), dispatches, and records the stages.
+Running twice, or on two replicas at once, tells nobody twice: the stage keys are recorded, and
+the dispatcher keeps one message per (person, key).
+
+This job is the one owner of the overdue message to the obligation's owner (stage ``due`` at
+the deadline, ``overdue`` a day later); approvals' ``approvals.submission.overdue`` event still
+feeds progress.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.kernel.clock import Clock
+
+from ..adapters.approvals_client import ApprovalsPort
+from ..adapters.reminder_records import SentStages
+from ..domain import reminder_stages as stages
+from ..domain.notices import Notice
+from .digests import group
+from .dispatcher import Dispatcher
+
+
+class ReminderJob:
+    """Reminders, overdue notices and escalations of every school, on each school's policy."""
+
+    def __init__(self, *, clock: Clock, approvals: ApprovalsPort, dispatcher: Dispatcher, sent: SentStages,
+                 window_days: int = 15, threshold: int = 5) -> None:
+        self.clock = clock
+        self.approvals = approvals
+        self.dispatcher = dispatcher
+        self.sent = sent
+        self.window = timedelta(days=window_days)
+        self.threshold = threshold
+
+    def remind_due(self, now: datetime | None = None) -> dict[str, int]:
+        """One run; how many stages came, and how many messages were new for their recipients."""
+        now = now or self.clock.now()
+        notices: list[Notice] = []
+        rows: list[tuple[str, str, str]] = []
+        for page in self.approvals.due(now - self.window, now + self.window):
+            candidates = [(stages.key(o, s.stage), o, s)
+                          for o in map(stages.DueObligation.from_data, page) for s in stages.come(o, now)]
+            done = self.sent.sent(k for k, _, _ in candidates)
+            for k, o, s in candidates:
+                if k not in done:
+                    notices += stages.notices(o, s, now)
+                    rows.append((k, o.id, s.stage))
+        dispatched = self.dispatcher.dispatch(group(notices, threshold=self.threshold, now=now))
+        self.sent.record(rows, now)
+        return {"stages": len(rows), "dispatched": dispatched}
