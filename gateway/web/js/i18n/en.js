@@ -237,4 +237,10 @@ export default {
     levels: 'Levels', principal: 'Principal', principalName: 'Principal’s full name', principalUsername: 'Principal’s user name', principalUsernameHint: 'Lower case without accents, e.g. thhn.hieutruong', principalEmail: 'Principal’s e-mail', submit: 'Add the school',
     needLevel: 'Please choose at least one level.', done: '{name} added.', doneDetail: 'The principal will receive an invitation.',
   },
+  reminders: {
+    title: 'Reminders and overdue escalation', unavailable: 'The reminder policy could not be read.', change: 'Change the reminder policy',
+    editFor: 'The school’s reminder policy', before: 'Reminder {n}: days before the deadline', beforeHint: 'Leave empty for none; 0 is the due day.',
+    at: 'Time', approver: 'Days overdue before the approver is told', principal: 'Days overdue before the principal is told',
+    save: 'Save the reminder policy', saved: 'Reminder policy saved; it applies from the next reminder.',
+  },
 };
