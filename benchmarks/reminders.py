@@ -54,7 +54,7 @@ def seed(people: int) -> None:
                                                               for t in tos], "principal": f"{sid}.ht"})
         staff = [(f"{sid}.ht", "hieu_truong", None), (f"{sid}.pht", "pho_hieu_truong", None)]
         staff += [(f"{sid}.tt{k}", "to_truong", t) for k, t in enumerate(tos)]
-        staff += [(f"{sid}.gv{k:02d}", "giao_vien", tos[k % 4]) for k in range(PER_SCHOOL - len(staff) - 4)]
+        staff += [(f"{sid}.gv{k:02d}", "giao_vien", tos[k % 4]) for k in range(PER_SCHOOL - len(staff))]
         for person, role, unit in staff:
             members.append({"tenant_id": sid, "person": person, "role": role, "unit": unit, "since": SINCE, "until": None})
         for person, role, unit in staff[2:]:
@@ -129,11 +129,11 @@ def main() -> None:
         ref_start = time.perf_counter()
         sampled = naive(args.sample, clock)
         ref_seconds = time.perf_counter() - ref_start
-    per_person = queries.total / people
+    per_person = queries.total / people  # per person told (the principal and PHT owe none)
     ref_per_person = ref_queries.total / sampled
     where = "MongoDB" if os.environ.get("MONGO_URI") else "mongomock: times are mongomock's, counts carry over"
-    print(f"reminders for {people:,} people owing a lesson plan ({args.people // PER_SCHOOL} schools) at one deadline, "
-          f"run at {RUN_AT:%d/%m %H:%M} ({where})")
+    print(f"a district of {args.people:,} people ({args.people // PER_SCHOOL} schools), {people:,} owing a lesson plan "
+          f"at one deadline; run at {RUN_AT:%d/%m %H:%M} ({where})")
     print(f"  stages queued        : {result['stages']:,}; messages new in inboxes: {result['dispatched']:,}")
     print(f"  time                 : {seconds:.2f} s ({seconds / people * 1000:.2f} ms per person)")
     print(f"  database operations  : {queries.total:,} ({per_person:.3f} per person): {dict(queries.by_collection)}")
