@@ -135,7 +135,8 @@ def _subject(o: DueObligation) -> str:
 
 
 def _who(o: DueObligation) -> str:
-    return o.owner_name or "giáo viên phụ trách"
+    """The owner by full name; by account while approvals lists no names (never an anonymous «someone»)."""
+    return o.owner_name or f"người phụ trách (tài khoản {o.owner})"
 
 
 def notices(o: DueObligation, s: StageAt, now: datetime) -> list[Notice]:

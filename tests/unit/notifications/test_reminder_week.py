@@ -167,7 +167,8 @@ def test_what_people_read_and_when_a_night_deadline_is_handed_over(week):
     escalation = NotificationDoc.objects(recipient="tt.hoa", title="Hồ sơ chưa nộp, quá hạn 1 ngày").first()
     assert escalation.link == "/truong/tien-do" and escalation.kind == "escalation"
     grouped = NotificationDoc.objects(recipient="tt.hoa", title="6 hồ sơ cần bạn lưu ý").get()
-    assert grouped.body.count("• giáo viên phụ trách chưa nộp «Sổ chủ nhiệm» tháng 11/2025, quá hạn 1 ngày.") == 6
+    assert grouped.body.splitlines() == [
+        f"• người phụ trách (tài khoản gv{n}) chưa nộp «Sổ chủ nhiệm» tháng 11/2025, quá hạn 1 ngày." for n in range(4, 10)]
     [(handed_at, night)] = [(at, n) for at, n in c.dispatcher.handed if n.key == "reminder:o2:due:2025-11-27T16:00:00+00:00"]
     assert handed_at == night.not_before == vn(27, 23), "handed over at the stage time; push channels wait for 06:30"
 
