@@ -68,6 +68,40 @@ class DueQuery(_In):
     limit: int = Field(default=200, ge=1, le=200)
 
 
+class BeforeOut(BaseModel):
+    days_before: int
+    at: str
+
+
+class ReminderPolicyOut(BaseModel):
+    before: list[BeforeOut]
+    escalate_approver_after_days: int
+    escalate_principal_after_days: int
+
+
+class DueItem(BaseModel):
+    """One open obligation as notifications' reminder job reads it."""
+
+    id: str
+    school: str
+    district: str | None
+    owner: str
+    owner_name: str | None
+    book_type: str
+    book_name: str
+    period_key: str
+    period_label: str
+    due_at: str
+    approvers: list[str]
+    principal: str | None
+    policy: ReminderPolicyOut
+
+
+class DuePage(BaseModel):
+    items: list[DueItem]
+    next_cursor: str | None
+
+
 class DistrictRuleIn(_In):
     rule: dict[str, Any]
     level: Literal["mam_non", "tieu_hoc", "thcs", "thpt"] | None = None
@@ -296,11 +330,11 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         return {"book_type": book_type, "unit_kind": body.unit_kind, "chain": chain.model_dump(mode="json")}
 
     # ----- obligations --------------------------------------------------------------------------------
-    @route(bp, "/internal/obligations/due", query=DueQuery, tags=["internal"])
-    def internal_due(query: DueQuery) -> dict:
+    @route(bp, "/internal/obligations/due", query=DueQuery, response=DuePage, tags=["internal"])
+    def internal_due(query: DueQuery) -> DuePage:
         """Open obligations of every school due in [from, to), with who to remind (service tokens only)."""
-        return c.due.page(current_principal(), start=aware(query.start), end=aware(query.to), cursor=query.cursor,
-                          limit=query.limit, now=c.runtime.clock.now())
+        return DuePage(**c.due.page(current_principal(), start=aware(query.start), end=aware(query.to),
+                                    cursor=query.cursor, limit=query.limit, now=c.runtime.clock.now()))
 
     @route(bp, "/obligations", query=ObligationQuery, tags=["obligations"])
     def my_obligations(query: ObligationQuery) -> dict:
