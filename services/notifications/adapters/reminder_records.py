@@ -17,7 +17,7 @@ from pymongo.errors import BulkWriteError
 
 class SentStageDoc(mongoengine.Document):
     meta: ClassVar[dict[str, Any]] = {"db_alias": "notifications", "collection": "reminder_stages",
-                                      "indexes": [("obligation",)]}
+                                      "indexes": [("at",)]}
     id = StringField(primary_key=True)  # the stage's key
     obligation = StringField(required=True)
     stage = StringField(required=True)
@@ -44,6 +44,11 @@ class SentStages:
         except BulkWriteError as exc:
             if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
                 raise
+
+
+    def forget_before(self, at: datetime) -> None:
+        """Drop records older than ``at`` (on the job's clock): stages of due times the feed no longer lists."""
+        SentStageDoc._get_collection().delete_many({"at": {"$lt": at}})
 
 
 class DigestPrefDoc(mongoengine.Document):

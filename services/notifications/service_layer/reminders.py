@@ -52,4 +52,5 @@ class ReminderJob:
                     rows.append((k, o.id, s.stage))
         dispatched = self.dispatcher.dispatch(group(notices, threshold=self.threshold, now=now))
         self.sent.record(rows, now)
+        self.sent.forget_before(now - 4 * self.window)  # long after the feed stops listing their due time
         return {"stages": len(rows), "dispatched": dispatched}
