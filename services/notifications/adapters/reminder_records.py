@@ -1,42 +1,68 @@
 """Which reminder stages were handed to the dispatcher, and who opted in to digests.
 
 A stage's key (``reminder:{obligation}:{stage}:{due_at}``) is recorded once it was dispatched,
-so a later run skips it with one ``$in`` read per page; the dispatcher's unique (recipient, key)
-keeps it once even when two replicas run at the same instant.
+with the due time, audience and the stage's time; a later run reads the records of the page's
+obligations in one ``$in`` read and tells an audience a stage only when it comes after the latest
+one they were told for that due time (so a renumbered or moved offset is not told again). The
+dispatcher's unique (recipient, key) keeps a message once when two replicas run at the same instant.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any, ClassVar
+from datetime import datetime, timezone
+from typing import Any, ClassVar, NamedTuple
 
 import mongoengine
 from mongoengine import BooleanField, DateTimeField, StringField
 from pymongo.errors import BulkWriteError
 
 
+class SentRow(NamedTuple):
+    """One stage told: its key, obligation, stage, the due time, audience and the stage's time."""
+
+    key: str
+    obligation: str
+    stage: str
+    due_at: datetime
+    audience: str
+    stage_at: datetime
+
+
 class SentStageDoc(mongoengine.Document):
     meta: ClassVar[dict[str, Any]] = {"db_alias": "notifications", "collection": "reminder_stages",
-                                      "indexes": [("at",)]}
+                                      "indexes": [("obligation",), ("at",)]}
     id = StringField(primary_key=True)  # the stage's key
     obligation = StringField(required=True)
     stage = StringField(required=True)
-    at = DateTimeField(required=True)
+    due_at = DateTimeField(required=True)  # the due time the stage was computed for
+    audience = StringField(required=True)  # owner, approver, principal
+    stage_at = DateTimeField(required=True)  # when the stage came
+    at = DateTimeField(required=True)  # when it was dispatched
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=timezone.utc)
 
 
 class SentStages:
     """The stages already dispatched (a system record: keys name obligations, not people)."""
 
-    def sent(self, keys: Iterable[str]) -> set[str]:
-        """Which of ``keys`` were already dispatched (one read)."""
-        wanted = list(keys)
+    def latest(self, obligations: Iterable[str]) -> dict[tuple[str, datetime, str], datetime]:
+        """For each (obligation, due time, audience) told already, the time of the latest stage told (one read)."""
+        wanted = sorted(set(obligations))
+        out: dict[tuple[str, datetime, str], datetime] = {}
         if not wanted:
-            return set()
-        return {d["_id"] for d in SentStageDoc._get_collection().find({"_id": {"$in": wanted}}, {"_id": 1})}
+            return out
+        for d in SentStageDoc._get_collection().find({"obligation": {"$in": wanted}},
+                                                     {"obligation": 1, "due_at": 1, "audience": 1, "stage_at": 1}):
+            k = (d["obligation"], _aware(d["due_at"]), d["audience"])
+            out[k] = max(out.get(k, _aware(d["stage_at"])), _aware(d["stage_at"]))
+        return out
 
-    def record(self, rows: Iterable[tuple[str, str, str]], at: datetime) -> None:
-        """Record (key, obligation, stage) rows in one write; a row another replica wrote first is kept."""
-        docs = [{"_id": k, "obligation": o, "stage": s, "at": at} for k, o, s in rows]
+    def record(self, rows: Iterable[SentRow], at: datetime) -> None:
+        """Record the stages told in one write; a row another replica wrote first is kept."""
+        docs = [{"_id": r.key, "obligation": r.obligation, "stage": r.stage, "due_at": r.due_at,
+                 "audience": r.audience, "stage_at": r.stage_at, "at": at} for r in rows]
         if not docs:
             return
         try:
@@ -44,7 +70,6 @@ class SentStages:
         except BulkWriteError as exc:
             if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
                 raise
-
 
     def forget_before(self, at: datetime) -> None:
         """Drop records older than ``at`` (on the job's clock): stages of due times the feed no longer lists."""

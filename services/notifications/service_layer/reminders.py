@@ -2,7 +2,7 @@
 
 ``ReminderJob.remind_due()`` runs every ``reminder_interval_seconds``: it pulls the obligations
 due in the window around now (every page of approvals' due feed), takes the stages whose time
-has come (``domain.reminder_stages.come``), skips those already sent (one read per page),
+has come (``domain.reminder_stages.come``), skips those already told (one read per page),
 groups a person's many into one message (``digests.group``), dispatches, and records the stages.
 Running twice, or on two replicas at once, tells nobody twice: the stage keys are recorded, and
 the dispatcher keeps one message per (person, key).
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from services.kernel.clock import Clock
 
 from ..adapters.approvals_client import ApprovalsPort
-from ..adapters.reminder_records import SentStages
+from ..adapters.reminder_records import SentRow, SentStages
 from ..domain import reminder_stages as stages
 from ..domain.notices import Notice
 from .digests import group
@@ -41,15 +41,17 @@ class ReminderJob:
         """One run; how many stages came, and how many messages were new for their recipients."""
         now = now or self.clock.now()
         notices: list[Notice] = []
-        rows: list[tuple[str, str, str]] = []
+        rows: list[SentRow] = []
         for page in self.approvals.due(now - self.window, now + self.window):
-            candidates = [(stages.key(o, s.stage), o, s)
-                          for o in map(stages.DueObligation.from_data, page) for s in stages.come(o, now)]
-            done = self.sent.sent(k for k, _, _ in candidates)
-            for k, o, s in candidates:
-                if k not in done:
+            obligations = [stages.DueObligation.from_data(d) for d in page]
+            told = self.sent.latest(o.id for o in obligations)
+            for o in obligations:
+                for s in stages.come(o, now):
+                    last = told.get((o.id, o.due_at, s.audience))
+                    if last is not None and s.at <= last:
+                        continue  # told already (this stage, or a later one before a renumbering)
                     notices += stages.notices(o, s, now)
-                    rows.append((k, o.id, s.stage))
+                    rows.append(SentRow(stages.key(o, s.stage), o.id, s.stage, o.due_at, s.audience, s.at))
         dispatched = self.dispatcher.dispatch(group(notices, threshold=self.threshold, now=now))
         self.sent.record(rows, now)
         self.sent.forget_before(now - 4 * self.window)  # long after the feed stops listing their due time

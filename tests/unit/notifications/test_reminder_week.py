@@ -193,3 +193,19 @@ def test_opted_in_principal_and_inspector_get_their_digests_on_time(week, tokens
     daily = NotificationDoc.objects(recipient="ht.minh").first()
     assert daily.body == ("Trường Tiểu học Hòa Phong, tháng 11/2025: phải nộp 40, đúng hạn 30, nộp trễ 3, chưa nộp 7, "
                           "chờ duyệt 2.")
+
+
+def test_a_policy_changed_mid_week_tells_nobody_twice(week):
+    c, feed, clock, _ = week
+    for oid in [k for k in feed.items if k != "o1"]:
+        del feed.items[oid]
+    while clock.now() <= vn(27, 23, 45):
+        if clock.now() == vn(24, 8):  # the principal adds a reminder three days before: the offsets renumber
+            feed.items["o1"]["policy"] = {**POLICY, "before": [{"days_before": 3, "at": "07:00"}, *POLICY["before"]]}
+        for _, job in c.periodic():
+            job()
+        clock.advance(minutes=15)
+    assert [(title, at) for who, title, at in _landed() if who == "gv.lan"] == sorted([
+        ("Nhắc nộp hồ sơ: còn 2 ngày (hạn 17:00 ngày 26/11)", "24 07:00"),
+        ("Nhắc nộp hồ sơ: hạn chót hôm nay, lúc 17:00", "26 07:00"),
+        ("Hồ sơ đã hết hạn", "26 17:00"), ("Hồ sơ quá hạn 1 ngày", "27 17:00")])
