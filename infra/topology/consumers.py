@@ -117,7 +117,7 @@ CONSUMERS: tuple[Consumer, ...] = (
                   "approvals.submission.submitted", "approvals.submission.advanced",
                   "approvals.submission.returned", "approvals.submission.approved",
                   "approvals.submission.signing_requested", "approvals.submission.signing_advanced",
-                  "approvals.submission.recalled", "approvals.submission.overdue", "approvals.signature.overdue",
+                  "approvals.submission.recalled", "approvals.signature.overdue",
                   "approvals.correction.requested", "approvals.correction.consented", "approvals.report.monthly",
                   "signing.batch.finished", "signing.batch.failed", "documents.finding.opened",
                   "documents.finding.answered", "documents.finding.closed"),

@@ -30,6 +30,7 @@ from .service_layer.corrections import CorrectionService
 from .service_layer.handlers import CatalogHandlers, IdentityHandlers
 from .service_layer.obligations import ObligationService
 from .service_layer.dashboards import DashboardService
+from .service_layer.due import DueObligations
 from .service_layer.progress import ProgressProjection
 from .service_layer.reports import ReportService
 from .service_layer.setup import SetupService
@@ -61,6 +62,7 @@ class Container:
     progress_consumer: IdempotentConsumer
     campaigns_consumer: IdempotentConsumer
     relay: OutboxRelay
+    due: DueObligations
 
     def workers(self) -> list[ConsumerWorker]:
         """The identity projection and the progress projection, each on its own queue."""
@@ -139,4 +141,5 @@ def bootstrap(
         progress_consumer=runtime.consumer(PROGRESS_CONSUMER, progress_table),
         campaigns_consumer=runtime.consumer(CAMPAIGNS_CONSUMER, campaigns.handlers()),
         relay=runtime.relay([d._get_collection() for d in (*OUTBOX_DOCUMENTS, MonthlyReportDoc)]),
+        due=DueObligations(documents=documents),
     )

@@ -16,5 +16,6 @@ PROBLEM_CODES: dict[str, str] = {
     "unknown-version": "The named version is not that document's (as documents answered).",
     "digest-mismatch": "The SHA-256 given is not the stored version's (as documents answered).",
     "already-frozen": "Documents keeps the document frozen on another approved version.",
+    "invalid-reminder-policy": "The school's reminder policy (offsets before due, escalation delays) is malformed.",
     "unknown-school": "Documents has no catalog for the school yet (not onboarded there); the recompute waits.",
 }

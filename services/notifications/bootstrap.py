@@ -16,10 +16,13 @@ from services.identity import events as identity
 from services.kernel.clock import Clock
 from services.kernel.messaging import ConsumerWorker, HandlerTable, IdempotentConsumer, Publisher
 from services.kernel.runtime import Runtime, build_runtime
+from services.kernel.service_auth import ClientCredentials
+from services.kernel.service_client import ServiceClient
 from services.kernel.settings import load_settings
 from services.kernel.tokens import TokenVerifier
 from services.signing import events as signing
 
+from .adapters.approvals_client import ApprovalsPort, HttpApprovals
 from .adapters.channels import Channel
 from .adapters.channels.email import EmailChannel, Mailer, OutboxFolderMailer, SmtpMailer
 from .adapters.channels.webhook import WebhookChannel
@@ -28,17 +31,20 @@ from .adapters.deliveries import DeliveryDoc, DeliveryStore
 from .adapters.inbox import NotificationDoc
 from .adapters.people import PeopleDirectory
 from .adapters.preferences import PreferencesRepository
+from .adapters.reminder_records import DigestPrefDoc, DigestPrefs, SentStageDoc, SentStages
 from .adapters.webhooks import WebhookDoc, WebhookTargets
 from .service_layer.dead_letters import DeadLetters
+from .service_layer.digests import DigestJob
 from .service_layer.directory import DirectoryHandlers
 from .service_layer.dispatcher import Dispatcher
 from .service_layer.handlers import NotificationHandlers
+from .service_layer.reminders import ReminderJob
 from .service_layer.settings_page import NotificationSettings
 from .settings import NotificationsSettings
 
 CONSUMER_NAME = "notifications.inbox"
 PEOPLE_CONSUMER_NAME = "notifications.people"
-INDEXED: tuple[type[mongoengine.Document], ...] = (NotificationDoc, DeliveryDoc, WebhookDoc)
+INDEXED: tuple[type[mongoengine.Document], ...] = (NotificationDoc, DeliveryDoc, WebhookDoc, SentStageDoc, DigestPrefDoc)
 
 
 @dataclass
@@ -54,6 +60,9 @@ class Container:
     deliveries: DeliveryStore
     settings_page: NotificationSettings
     dead_letters: DeadLetters
+    #: reminders, escalations and digests need approvals' obligations: None when not configured
+    reminders: ReminderJob | None = None
+    digests: DigestJob | None = None
 
     def workers(self) -> list[ConsumerWorker]:
         quorum = self.settings.queue_quorum or None
@@ -63,8 +72,13 @@ class Container:
         return []
 
     def periodic(self) -> list[tuple[float, Callable[[], object]]]:
-        """Jobs the all-in-one runner and the production scheduler repeat: sending due deliveries."""
-        return [(self.settings.scheduler_interval_seconds, self.dispatcher.deliver_due)]
+        """Jobs the all-in-one runner and the production scheduler repeat: sending due deliveries, and
+        (when approvals is configured) reminders and escalations, then the opt-in digests."""
+        jobs: list[tuple[float, Callable[[], object]]] = []
+        if self.reminders is not None and self.digests is not None:
+            every = self.settings.reminder_interval_seconds
+            jobs += [(every, self.reminders.remind_due), (every, self.digests.run)]
+        return [*jobs, (self.settings.scheduler_interval_seconds, self.dispatcher.deliver_due)]  # sends what they queued
 
 
 def channels_for(settings: NotificationsSettings, *, clock: Clock, mailer: Mailer | None,
@@ -92,6 +106,7 @@ def bootstrap(
     publisher: Publisher | None = None,
     verifier: TokenVerifier | None = None,
     mailer: Mailer | None = None,
+    approvals_port: ApprovalsPort | None = None,
 ) -> Container:
     settings = load_settings(NotificationsSettings, os.environ if environ is None else environ, config)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
@@ -116,7 +131,6 @@ def bootstrap(
         approvals.SIGNING_REQUESTED.type: handlers.signing_requested,
         approvals.SIGNING_ADVANCED.type: handlers.signing_advanced,
         approvals.RECALLED.type: handlers.recalled,
-        approvals.OVERDUE.type: handlers.overdue,
         approvals.SIGNATURE_OVERDUE.type: handlers.signature_overdue,
         approvals.CORRECTION_REQUESTED.type: handlers.correction_requested,
         approvals.CORRECTION_CONSENTED.type: handlers.correction_consented,
@@ -134,10 +148,26 @@ def bootstrap(
         identity.PERSON_REACTIVATED.type: directory.person_reactivated,
         identity.SCHOOL_ONBOARDED.type: directory.school_onboarded,
     }
+    approvals_port = approvals_port or _approvals(settings)
+    reminders = digests = None
+    if approvals_port is not None:
+        reminders = ReminderJob(clock=runtime.clock, approvals=approvals_port, dispatcher=dispatcher, sent=SentStages(),
+                                window_days=settings.reminder_window_days, threshold=settings.digest_threshold)
+        digests = DigestJob(clock=runtime.clock, approvals=approvals_port, dispatcher=dispatcher, prefs=DigestPrefs())
     return Container(runtime=runtime, settings=settings, dispatcher=dispatcher, handlers=handlers,
+                     reminders=reminders, digests=digests,
                      consumer=runtime.consumer(CONSUMER_NAME, table),
                      people_consumer=runtime.consumer(PEOPLE_CONSUMER_NAME, people_table),
                      people=people, preferences=preferences, deliveries=deliveries,
                      settings_page=NotificationSettings(preferences=preferences, people=people, audit=runtime.audit),
                      dead_letters=DeadLetters(deliveries=deliveries, audit=runtime.audit, clock=runtime.clock,
                                               allow_loopback=settings.mode == "test"))
+
+
+def _approvals(settings: NotificationsSettings) -> ApprovalsPort | None:
+    """Approvals over HTTP with the service's client credentials; None (no reminder jobs) when not configured."""
+    if not (settings.approvals_url and settings.identity_url and settings.client_secret):
+        return None
+    auth = ClientCredentials(token_url=settings.identity_url.rstrip("/") + "/oauth/token",
+                             client_id=settings.client_id, client_secret=settings.client_secret)
+    return HttpApprovals(client=ServiceClient(base_url=settings.approvals_url, auth=auth, service_name="phê duyệt"))

@@ -29,3 +29,12 @@ class NotificationsSettings(ServiceSettings):
     delivery_lease_seconds: float = 300.0
     #: Cadence of the delivery job (seconds between two runs).
     scheduler_interval_seconds: float = 30.0
+    # client-credentials of notifications' own calls to approvals (due obligations, progress for digests)
+    client_id: str = "notifications"
+    client_secret: str | None = None
+    #: how often the reminder and digest jobs run (the all-in-one runner and the scheduler repeat them)
+    reminder_interval_seconds: float = 900.0
+    #: obligations due this many days before or after now are looked at (policy offsets are at most 14 days)
+    reminder_window_days: int = 15
+    #: more reminders or escalations than this for one person in one run become one grouped message
+    digest_threshold: int = 5

@@ -127,6 +127,9 @@ export async function deadlineRules() { return items(await api('approvals', '/ru
 export function setDeadlineRule(bookType, item, rule) {
   return api('approvals', `/rules/${encodeURIComponent(bookType)}/${encodeURIComponent(item)}`, { method: 'PUT', body: { rule } });
 }
+/** {reminders: {before: [{days_before, at}], escalate_approver_after_days, escalate_principal_after_days}, text} */
+export function reminderPolicy() { return api('approvals', '/rules/reminders'); }
+export function setReminderPolicy(reminders) { return api('approvals', '/rules/reminders', { method: 'PUT', body: { reminders } }); }
 /** {book_type, chain: {stages: [[{role, scope, mode}]], signing: [{order, role, organisation}], issue_role}} */
 export function chain(bookType) { return api('approvals', `/chains/${encodeURIComponent(bookType)}`); }
 export function setChain(bookType, chainData) { return api('approvals', `/chains/${encodeURIComponent(bookType)}`, { method: 'PUT', body: { chain: chainData } }); }

@@ -89,6 +89,8 @@ class SchoolSettingsDoc(TenantOwned):
 
     meta = {"db_alias": ALIAS, "collection": "school_settings", "indexes": [{"fields": ["tenant_id"], "unique": True}]}
     shift_holidays = BooleanField(default=True)
+    #: the school's reminder policy (``domain.reminder_policy``); empty: the default
+    reminders = DictField()
     set_by = StringField()
     set_at = DateTimeField()
 
@@ -140,6 +142,7 @@ class ObligationDoc(TenantOwned, OutboxMixin):
         ("tenant_id", "year", "subject"),
         {"fields": ["active", "overdue_emitted", "satisfied", "due_at"],
          "partialFilterExpression": {"overdue_emitted": False}},
+        ("active", "satisfied", "due_at", "_id"),  # the open obligations due in a window (reminders)
     ]}
     id = StringField(primary_key=True)  # tenant|book|item|period|subject
     year = StringField(required=True)

@@ -115,12 +115,25 @@ class SchoolSettingsRepository(TenantRepository[SchoolSettingsDoc]):
         return True if doc is None else bool(doc.shift_holidays)
 
     def put_shift_holidays(self, value: bool, *, by: str, at: datetime) -> None:
+        self._put(by=by, at=at, shift_holidays=value)
+
+    def _put(self, *, by: str, at: datetime, **fields: Any) -> None:
+        """Set ``fields`` of the school's settings (created on first use), with who and when."""
         doc = self.query().first()
         if doc is None:
-            self.add(SchoolSettingsDoc(shift_holidays=value, set_by=by, set_at=at))
+            self.add(SchoolSettingsDoc(set_by=by, set_at=at, **fields))
         else:
-            doc.shift_holidays, doc.set_by, doc.set_at = value, by, at
+            for name, value in {**fields, "set_by": by, "set_at": at}.items():
+                setattr(doc, name, value)
             doc.save()
+
+    def reminder_policy(self) -> dict:
+        """The school's saved reminder policy (empty: the default)."""
+        doc = self.query().only("reminders").first()
+        return dict(doc.reminders or {}) if doc else {}
+
+    def put_reminder_policy(self, policy: dict, *, by: str, at: datetime) -> None:
+        self._put(by=by, at=at, reminders=policy)
 
 
 def school_calendar(frames: FrameRepository, events: SchoolEventsRepository, district: str, year: str) -> SchoolCalendar | None:

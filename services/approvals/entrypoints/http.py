@@ -60,6 +60,51 @@ class RuleIn(_In):
     rule: dict[str, Any]
 
 
+class ReminderPolicyIn(_In):
+    reminders: dict[str, Any]
+
+
+class DueQuery(_In):
+    start: datetime = Field(alias="from")
+    to: datetime
+    cursor: str | None = None
+    limit: int = Field(default=200, ge=1, le=200)
+
+
+class BeforeOut(BaseModel):
+    days_before: int
+    at: str
+
+
+class ReminderPolicyOut(BaseModel):
+    before: list[BeforeOut]
+    escalate_approver_after_days: int
+    escalate_principal_after_days: int
+
+
+class DueItem(BaseModel):
+    """One open obligation as notifications' reminder job reads it."""
+
+    id: str
+    school: str
+    district: str | None
+    owner: str
+    owner_name: str | None
+    book_type: str
+    book_name: str
+    period_key: str
+    period_label: str
+    due_at: str
+    approvers: list[str]
+    principal: str | None
+    policy: ReminderPolicyOut
+
+
+class DuePage(BaseModel):
+    items: list[DueItem]
+    next_cursor: str | None
+
+
 class DistrictRuleIn(_In):
     rule: dict[str, Any]
     level: Literal["mam_non", "tieu_hoc", "thcs", "thpt"] | None = None
@@ -260,6 +305,18 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         """The principal chooses whether due days falling in a holiday move to the last school day before it."""
         return {"shift_holidays": c.setup.set_holiday_shift(_me(), body.shift_holidays)}
 
+    @route(bp, "/rules/reminders", tags=["rules"])
+    def get_reminder_policy() -> dict:
+        """When the school's people are reminded before a deadline and escalated after it."""
+        policy = c.setup.reminder_policy(_me())
+        return {"reminders": policy.to_data(), "text": policy.describe()}
+
+    @route(bp, "/rules/reminders", methods=["PUT"], body=ReminderPolicyIn, tags=["rules"])
+    def put_reminder_policy(body: ReminderPolicyIn) -> dict:
+        """The principal sets the reminder offsets and escalation delays of the school."""
+        policy = c.setup.set_reminder_policy(_me(), body.reminders)
+        return {"reminders": policy.to_data(), "text": policy.describe()}
+
     @route(bp, "/rules/<book_type>/<item>", methods=["PUT"], body=RuleIn, tags=["rules"])
     def put_rule(book_type: str, item: str, body: RuleIn) -> dict:
         """The principal sets the school's deadline: equal to or stricter than the district's."""
@@ -293,6 +350,12 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         return {"book_type": book_type, "unit_kind": body.unit_kind, "chain": chain.model_dump(mode="json")}
 
     # ----- obligations --------------------------------------------------------------------------------
+    @route(bp, "/internal/obligations/due", query=DueQuery, response=DuePage, tags=["internal"])
+    def internal_due(query: DueQuery) -> DuePage:
+        """Open obligations of every school due in [from, to), with who to remind (service tokens only)."""
+        return DuePage(**c.due.page(current_principal(), start=aware(query.start), end=aware(query.to),
+                                    cursor=query.cursor, limit=query.limit, now=c.runtime.clock.now()))
+
     @route(bp, "/obligations", query=ObligationQuery, tags=["obligations"])
     def my_obligations(query: ObligationQuery) -> dict:
         """What I owe, by due time, with whether approval in time is still possible."""

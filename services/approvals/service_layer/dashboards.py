@@ -97,7 +97,7 @@ class DashboardService:
                 return Scope(level, scope_id)
             raise NotFound()
         if level == "unit":
-            if unit_staff and p.district and scope_id == p.district:
+            if (unit_staff and p.district and scope_id == p.district) or p.is_service:  # service: digests
                 return Scope(level, scope_id)
             if province_staff and p.province and SchoolDoc._get_collection().find_one(
                     {"district_id": scope_id, "province_id": p.province}, {"_id": 1}):
@@ -109,7 +109,7 @@ class DashboardService:
                                                                             "province_id": 1})
         if school is None:
             raise NotFound()
-        if (unit_staff and p.district and school.get("district_id") == p.district) or (
+        if p.is_service or (unit_staff and p.district and school.get("district_id") == p.district) or (
                 province_staff and p.province and school.get("province_id") == p.province):
             return Scope(level, scope_id, school)
         if p.tenant == scope_id:

@@ -28,6 +28,7 @@ from services.approvals.domain.deadlines import (
 )
 from services.approvals.domain.default_rules import RULES
 from services.approvals.domain.errors import InvalidRule
+from services.approvals.domain.reminder_policy import ReminderPolicy, parse_policy, stored_policy
 from services.approvals.domain.submissions import Acting
 from services.approvals.service_layer.common import audit, domain_errors
 from services.kernel.audit import AuditLog
@@ -360,6 +361,22 @@ class SetupService:
               target=f"{p.tenant}/holiday_shift", data={"shift_holidays": shift})
         self.recompute(p.tenant or "", "calendar.holiday_shift")
         return shift
+
+    def reminder_policy(self, actor: Principal) -> ReminderPolicy:
+        """The reminder policy of the actor's school (the default until the principal sets one)."""
+        scope = TenantScope.for_principal(require_principal(actor))
+        return stored_policy(SchoolSettingsRepository(scope=scope).reminder_policy())
+
+    def set_reminder_policy(self, actor: Principal, data: dict) -> ReminderPolicy:
+        """The principal sets when people are reminded and escalated; notifications reads it on its next run."""
+        p = self._principal_of_school(actor)
+        with domain_errors():
+            policy = parse_policy(data)
+        SchoolSettingsRepository(scope=TenantScope.for_principal(p)).put_reminder_policy(
+            policy.to_data(), by=p.sub, at=self.clock.now())
+        audit(self.audit, "approvals.reminder_policy.set", Acting(p.sub), tenant=p.tenant, district=p.district,
+              target=f"{p.tenant}/reminders", data={"reminders": policy.to_data()})
+        return policy
 
     def rule_view(self, actor: Principal) -> list[dict]:
         """Both rules for every book item: the district floor and the school's rule (the UI shows both)."""

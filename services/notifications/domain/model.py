@@ -184,12 +184,6 @@ def recalled(said: Said, data: approvals.Recalled) -> list[Notice]:
                    _link(data.submission_id))
 
 
-def overdue(said: Said, data: approvals.Overdue) -> list[Notice]:
-    return said.to([data.owner], Kind.OVERDUE, f"Hồ sơ quá hạn: {data.book_name}",
-                   f"{document_phrase(data.book_name, data.period_label)} đã quá hạn nộp "
-                   f"({time_left(data.due_at, said.at)}). Vui lòng nộp sớm nhất có thể.", MY_WORK_PAGE)
-
-
 def signature_overdue(said: Said, data: approvals.SignatureOverdue) -> list[Notice]:
     """The signers are told; the principal too (once, even when also a signer)."""
     subject = document_phrase(data.book_name, data.period_label)

@@ -12,6 +12,7 @@ from services.kernel.web import make_service_app
 
 from ..bootstrap import Container, bootstrap
 from ..problem_codes import PROBLEM_CODES
+from .digests_http import digests_blueprint
 from .http import admin_blueprint, inbox_blueprint, settings_blueprint
 
 
@@ -24,7 +25,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
         name="notifications",
         verifier=container.runtime.verifier,
         api=api,
-        blueprints=[inbox_blueprint(container, api), settings_blueprint(container, api), admin_blueprint(container, api)],
+        blueprints=[inbox_blueprint(container, api), settings_blueprint(container, api), admin_blueprint(container, api),
+                    digests_blueprint(container, api)],
         readiness=container.runtime.readiness(),
     )
     app.extensions["hoso.container"] = container

@@ -110,10 +110,6 @@ class NotificationHandlers:
     def recalled(self, event: Event, data: approvals.Recalled) -> int:
         return self._send(model.recalled(said(event), data))
 
-    @reads(approvals.OVERDUE, "book_name", "period_label", "owner", "due_at")
-    def overdue(self, event: Event, data: approvals.Overdue) -> int:
-        return self._send(model.overdue(said(event), data))
-
     @reads(approvals.SIGNATURE_OVERDUE, "book_name", "period_label", "submission_id", "signers", "principal")
     def signature_overdue(self, event: Event, data: approvals.SignatureOverdue) -> int:
         return self._send(model.signature_overdue(said(event), data))

@@ -308,4 +308,10 @@ export default {
     restored: 'What you typed before the session expired has been restored.',
     restoredFile: 'What you typed and the file {name} chosen before the session expired have been restored.',
   },
+  reminders: {
+    title: 'Reminders and overdue escalation', unavailable: 'The reminder policy could not be read.', change: 'Change the reminder policy',
+    editFor: 'The school’s reminder policy', before: 'Reminder {n}: days before the deadline', beforeHint: 'Leave empty for none; 0 is the due day.',
+    at: 'Time', approver: 'Days overdue before the approver is told', principal: 'Days overdue before the principal is told',
+    save: 'Save the reminder policy', saved: 'Reminder policy saved; it applies from the next reminder.',
+  },
 };

@@ -362,4 +362,10 @@ export default {
     restored: 'Đã khôi phục nội dung bạn nhập trước khi phiên đăng nhập hết hạn.',
     restoredFile: 'Đã khôi phục nội dung bạn nhập và tệp {name} trước khi phiên đăng nhập hết hạn.',
   },
+  reminders: {
+    title: 'Nhắc việc và báo quá hạn', unavailable: 'Chưa đọc được quy định nhắc việc.', change: 'Thay đổi quy định nhắc việc',
+    editFor: 'Quy định nhắc việc của trường', before: 'Lần nhắc {n}: số ngày trước hạn', beforeHint: 'Để trống nếu không nhắc; 0 là ngày hạn chót.',
+    at: 'Giờ nhắc', approver: 'Quá hạn bao nhiêu ngày thì báo người duyệt', principal: 'Quá hạn bao nhiêu ngày thì báo hiệu trưởng',
+    save: 'Lưu quy định nhắc việc', saved: 'Đã lưu quy định nhắc việc; áp dụng từ lần nhắc tiếp theo.',
+  },
 };

@@ -160,6 +160,36 @@ function chainEditor(slug, name, current, onSaved) {
   return form;
 }
 
+/** The principal's form for the reminder policy: up to two reminders before the deadline, two escalation delays. */
+function reminderEditor(policy, onSaved) {
+  const out = h('div', { 'aria-live': 'polite' });
+  const rows = [0, 1].map((i) => {
+    const b = policy.before[i];
+    return h('div', { class: 'row' },
+      field(t('reminders.before', { n: i + 1 }), h('input', { type: 'number', min: '0', max: '14', name: `days${i}`, value: b ? String(b.days_before) : '' }), t('reminders.beforeHint')),
+      field(t('reminders.at'), h('input', { type: 'time', name: `at${i}`, value: b ? b.at : '07:00' })));
+  });
+  const delays = h('div', { class: 'row' },
+    field(t('reminders.approver'), h('input', { type: 'number', min: '1', max: '14', name: 'approver', required: true, value: String(policy.escalate_approver_after_days) })),
+    field(t('reminders.principal'), h('input', { type: 'number', min: '1', max: '14', name: 'principal', required: true, value: String(policy.escalate_principal_after_days) })));
+  const btn = h('button', { type: 'submit', class: 'btn small' }, t('reminders.save'));
+  const form = h('form', { 'aria-label': t('reminders.editFor') }, ...rows, delays, out, h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const raw = formValues(form);
+    const before = [0, 1].filter((i) => raw[`days${i}`] !== '').map((i) => ({ days_before: Number(raw[`days${i}`]), at: raw[`at${i}`] }));
+    const body = { before, escalate_approver_after_days: Number(raw.approver), escalate_principal_after_days: Number(raw.principal) };
+    busy(btn, async () => {
+      try {
+        await svc.setReminderPolicy(body);
+        toast(t('reminders.saved'));
+        onSaved(t('reminders.saved'));
+      } catch (err) { mount(out, errorAlert(err)); }
+    });
+  });
+  return form;
+}
+
 export const rulesPage = {
   title: 'rules.title',
   roles: ADMIN,
@@ -168,6 +198,7 @@ export const rulesPage = {
     const books = [...new Map(rules.map((r) => [r.book_type, r.book_name])).entries()];
     const chains = await Promise.all(books.map(([slug]) => svc.chain(slug).then((c) => c.chain).catch(() => null)));
     const canEdit = user.roles.has('hieu_truong');
+    const policy = await svc.reminderPolicy().catch(() => null);
     const reload = (msg) => this.render(el, ctx, user, msg ? alertBox('ok', msg) : null);
     mount(el, head('rules.title', 'rules.intro'),
       h('div', { id: 'rules-out', 'aria-live': 'polite' }, notice || null),
@@ -181,6 +212,10 @@ export const rulesPage = {
               h('dt', {}, t('rules.school')), h('dd', { class: 'school-rule' }, r.school_text || t('rules.inherits')))),
           canEdit ? h('details', { class: 'full' }, h('summary', {}, t('rules.change')), ruleEditor(r, reload)) : null)))
           : emptyState(t('rules.empty'), t('rules.emptyText'))),
+      h('section', { class: 'card', 'aria-labelledby': 'rm-title' },
+        h('h2', { id: 'rm-title' }, t('reminders.title')),
+        h('p', { class: 'reminder-policy' }, policy ? policy.text : t('reminders.unavailable')),
+        canEdit && policy ? h('details', {}, h('summary', {}, t('reminders.change')), reminderEditor(policy.reminders, reload)) : null),
       h('section', { class: 'card', 'aria-labelledby': 'ch-title' },
         h('h2', { id: 'ch-title' }, t('rules.chains')),
         books.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('app.scrollTable') }, h('table', {},
