@@ -18,6 +18,7 @@ from services.kernel.runtime import Runtime, build_runtime
 from services.kernel.settings import load_settings
 from services.kernel.tokens import StaticKeySource, TokenVerifier
 
+from .adapters.inspection_records import InspectionRecordDoc
 from .adapters.local_store import LocalDiskObjectStore
 from .adapters.object_store import ObjectStore
 from .adapters.records import ALL_RECORDS, OUTBOX_RECORDS
@@ -30,6 +31,7 @@ from .service_layer.calendar import CalendarProjection
 from .service_layer.exports import Exports
 from .service_layer.folders import Folders
 from .service_layer.handlers import OnboardingHandler
+from .service_layer.inspection_records import FindingsFor, InspectionRecords, no_findings
 from .service_layer.internal import Internal
 from .service_layer.locks import Locks
 from .service_layer.reads import Reads
@@ -61,6 +63,7 @@ class Container:
     exports: Exports
     templates: Templates
     similar_plans: SimilarPlans
+    inspection_records: InspectionRecords
     consumers: dict[str, IdempotentConsumer]
 
     def workers(self) -> list[ConsumerWorker]:
@@ -68,8 +71,8 @@ class Container:
         return [self.runtime.worker(c, quorum=self.settings.queue_quorum or None) for c in self.consumers.values()]
 
     def outbox_collections(self) -> list[Collection]:
-        """Collections whose records carry pending events (versions, locks, exports)."""
-        return [record._get_collection() for record in OUTBOX_RECORDS]
+        """Collections whose records carry pending events (versions, locks, exports, inspection records)."""
+        return [record._get_collection() for record in (*OUTBOX_RECORDS, InspectionRecordDoc)]
 
     def periodic(self) -> list[tuple[float, Callable[[], None]]]:
         """Hourly: every school has its folder tree for the current school year."""
@@ -102,6 +105,7 @@ def bootstrap(
     verifier: TokenVerifier | None = None,
     store: ObjectStore | None = None,
     converter: LibreOfficeConverter | None = None,
+    findings_for: FindingsFor | None = None,
 ) -> Container:
     settings = load_settings(DocumentsSettings, os.environ if environ is None else environ, config)
     if verifier is None and settings.jwks_file:
@@ -110,7 +114,7 @@ def bootstrap(
         verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=settings.issuer,
                                  audience=settings.jwt_audience, clock=clock)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
-    ensure_indexes(*ALL_RECORDS)
+    ensure_indexes(*ALL_RECORDS, InspectionRecordDoc)
     store = store or build_store(settings)
     runtime.extra_checks["object_store"] = store.ping
     audit, clk = runtime.audit, runtime.clock
@@ -127,6 +131,9 @@ def bootstrap(
         exports=Exports(store=store, clock=clk, audit=audit, work_dir=settings.work_dir),
         templates=Templates(clock=clk, audit=audit),
         similar_plans=SimilarPlans(store=store, clock=clk, audit=audit),
+        # TODO(lead): at merge, wire findings_for to the findings of the campaign on the school
+        inspection_records=InspectionRecords(store=store, clock=clk, audit=audit, uploads=uploads,
+                                             findings_for=findings_for or no_findings),
         consumers={},
     )
     onboarding = OnboardingHandler(folders=container.folders, clock=clk)

@@ -25,4 +25,6 @@ PROBLEM_CODES: dict[str, str] = {
     "storage-unavailable": "The object store cannot be reached.",
     "encrypted-pdf": "The uploaded PDF is password-protected, so it could never be signed.",
     "broken-pdf": "The uploaded PDF is broken beyond repair.",
+    "record-signed": "The inspection record (biên bản kiểm tra) is signed already: it is final.",
+    "not-record-head": "Only the head of the inspection team (trưởng đoàn) signs its biên bản.",
 }
