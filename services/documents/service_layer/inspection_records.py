@@ -77,7 +77,7 @@ def record_view(r: InspectionRecordDoc) -> dict:
 def internal_view(r: InspectionRecordDoc) -> dict:
     """What the signing service needs to sign the draft (``GET /internal/schools/{s}/inspection-records/{id}``)."""
     return {"record": r.id, "school": r.tenant_id, "district": r.district_id, "province": r.province_id,
-            "campaign": r.campaign, "version_id": r.version_id, "head": r.head, "head_name": r.head_name,
+            "campaign": r.campaign, "document_id": r.document_id, "version_id": r.version_id, "head": r.head, "head_name": r.head_name,
             "title": r.title, "file_name": r.file_name, "state": r.state, "signed_version_id": r.signed_version_id,
             "signature": {"page": r.signature_page, "box": list(r.signature_box or [])}}
 
