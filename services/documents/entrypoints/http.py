@@ -343,6 +343,14 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
         return record_view(c.inspection_records.get(
             principal, record_id, campaign=query.campaign or request.headers.get("X-Campaign"), school=query.school))
 
+    @api.route(bp, "/inspection-records/<record_id>/pdf", query=s.InspectionRecordQuery, tags=["oversight"],
+               raw_response="application/pdf")
+    def inspection_record_pdf(record_id: str, query: s.InspectionRecordQuery) -> Response:
+        """The biên bản's PDF (the signed one once signed), for the team in the campaign and the school's staff."""
+        principal = require_principal(current_principal())
+        return stream_download(c.inspection_records.pdf(
+            principal, record_id, campaign=query.campaign or request.headers.get("X-Campaign"), school=query.school))
+
     @api.route(bp, "/internal/schools/<school_id>/inspection-records/<record_id>", tags=["internal"])
     def internal_inspection_record(school_id: str, record_id: str) -> dict:
         """(service token) The biên bản to sign: its draft version, head, state and signature box."""

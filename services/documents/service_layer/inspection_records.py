@@ -27,6 +27,7 @@ from services.documents.domain.inspection_records import (
 from services.documents.domain.obligations import SCHOOL_OWNER
 from services.documents.events import RECORD_DRAFTED, RECORD_SIGNED
 from services.documents.service_layer.access import CallerContext, current_school_year, read_context
+from services.documents.service_layer.reads import Download
 from services.documents.service_layer.templates import effective_catalog
 from services.documents.service_layer.uploads import Uploads
 from services.kernel.audit import AuditLog
@@ -196,6 +197,19 @@ class InspectionRecords:
         ctx = self._read_scope(principal, campaign=campaign, school=school)
         filters = {"campaign": campaign} if campaign else {}
         return InspectionRecordRepository(scope=ctx.repos.scope).get(record_id, **filters)
+
+    def pdf(self, principal: Principal, record_id: str, *, campaign: str | None, school: str | None) -> Download:
+        """The record's PDF (signed once signed) for those who may read the record itself."""
+        ctx = self._read_scope(principal, campaign=campaign, school=school)
+        filters = {"campaign": campaign} if campaign else {}
+        record = InspectionRecordRepository(scope=ctx.repos.scope).get(record_id, **filters)
+        assert ctx.school is not None
+        version = _school_repos(ctx.school).versions.get(record.signed_version_id or record.version_id)
+        self._audit.append(action="documents.version.read", actor=principal.sub, tenant=version.tenant_id,
+                           district=version.district_id, target=version.id,
+                           data={"inspection_record": record.id, "cross_tenant": ctx.cross_tenant})
+        return Download(self._store.iter_chunks(version.storage_key), version.size, version.file_name,
+                        version.content_type, version.sha256)
 
     # ----- the signing service --------------------------------------------------------------------
     @staticmethod

@@ -88,6 +88,10 @@ def test_a_member_drafts_the_record_in_the_legal_layout_with_the_findings(wired,
     assert [r["id"] for r in listed] == [record["id"]]
     assert client.get(f"/api/v1/inspection-records/{record['id']}", headers=member,
                       query_string={"campaign": "dkt-1"}).get_json()["title"].startswith("Biên bản kiểm tra")
+    # the team reads the biên bản's own PDF in the campaign, whatever book types the campaign covers
+    own = client.get(f"/api/v1/inspection-records/{record['id']}/pdf", headers=member, query_string={"campaign": "dkt-1"})
+    assert own.status_code == 200 and own.data == pdf.data
+    assert client.get(f"/api/v1/inspection-records/{record['id']}/pdf", headers=auth(people.teacher_b())).status_code == 404
     container.runtime.relay(container.outbox_collections()).relay_once()
     [drafted] = [e for e in publisher.published if e.type == RECORD_DRAFTED.type]
     assert drafted.tenant == "th-hoa-phong" and drafted.data["notify"] == ["pgd.truongdoan"]

@@ -8,6 +8,7 @@ import { h, mount, emptyState, field, fmtDateTime, errorAlert, busy, alertBox, f
 import { t } from '../core/i18n.js';
 import { navigate } from '../core/router.js';
 import * as svc from '../services.js';
+import { recordSection } from './inspection-record.js';
 
 function head(titleKey, introKey) {
   return h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t(titleKey)), introKey ? h('p', {}, t(introKey)) : null));
@@ -79,7 +80,7 @@ export const campaignsPage = {
             h('div', { class: 'meta' }, t('campaign.scopeSchools', { schools: c.schools.map((s) => schoolNames.get(s) || s).join(', ') })),
             h('div', { class: 'meta' }, t('campaign.scopeBooks', { books: c.books.length ? c.books.map((b) => bookNames.get(b) || b).join(', ') : t('campaign.allBooks') })),
             h('div', { class: 'meta' }, t('campaign.scopeYear', { year: c.school_year || t('campaign.allYears') })),
-            h('div', { class: 'meta' }, t('campaign.teamLine', { team: c.team.join(', ') }))),
+            h('div', { class: 'meta' }, t('campaign.teamLine', { team: c.team.join(', ') })), recordSection(c, schoolNames, user)),
           h('span', { class: `badge ${c.active ? 'ok' : 'muted'}` }, t(c.active ? 'campaign.active' : 'campaign.ended')))))
           : emptyState(t('campaign.empty'), t('campaign.emptyText'))));
   },
