@@ -22,6 +22,15 @@ function people(text) {
   });
 }
 
+/** Run ``work(values)`` when ``form`` is submitted, the button busy meanwhile; a refusal shows in ``out``. */
+function onSubmit(form, btn, out, work) {
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const values = formValues(form);
+    busy(btn, () => work(values).catch((err) => mount(out, errorAlert(err))));
+  });
+}
+
 function draftForm(campaign, school, user, done) {
   const out = h('div', { 'aria-live': 'polite' });
   const btn = h('button', { type: 'submit', class: 'btn' }, t('record.draft'));
@@ -35,18 +44,15 @@ function draftForm(campaign, school, user, done) {
     field(t('record.representatives'), h('textarea', { name: 'representatives', rows: '2' }), t('record.representativesHint')),
     field(t('record.conclusion'), h('textarea', { name: 'conclusion', rows: '3', maxlength: '4000' }), t('record.conclusionHint')),
     out, h('div', { class: 'actions' }, btn));
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const v = formValues(form);
+  onSubmit(form, btn, out, async (v) => {
     const body = {
       campaign: campaign.id, school: school.id, campaign_name: campaign.name, head: v.head.trim(),
       head_name: v.head_name.normalize('NFC').trim(), unit_name: v.unit_name ? v.unit_name.normalize('NFC') : null,
       place: v.place ? v.place.normalize('NFC') : null, conclusion: v.conclusion ? v.conclusion.normalize('NFC') : null,
       school_representatives: people(v.representatives),
     };
-    busy(btn, async () => {
-      try { await api('documents', '/inspection-records', { method: 'POST', body }); done(t('record.drafted')); } catch (err) { mount(out, errorAlert(err)); }
-    });
+    await api('documents', '/inspection-records', { method: 'POST', body });
+    done(t('record.drafted'));
   });
   return form;
 }
@@ -60,15 +66,10 @@ async function signForm(record, done) {
     field(t('record.credential'), h('select', { name: 'credential_id' }, creds.map((c) => h('option', { value: c.id }, c.label || c.subject)))),
     field(t('record.pin'), h('input', { type: 'password', name: 'pin', autocomplete: 'off', inputmode: 'numeric' }), t('record.pinHint')),
     out, h('div', { class: 'actions' }, btn));
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const v = formValues(form);
-    busy(btn, async () => {
-      try {
-        await api('signing', `/inspection-records/${q(record.id)}/sign`, { method: 'POST', body: { school: record.school, credential_id: v.credential_id, pin: v.pin || null } });
-        done(t('record.signed'));
-      } catch (err) { mount(out, errorAlert(err)); }
-    });
+  onSubmit(form, btn, out, async (v) => {
+    const body = { school: record.school, credential_id: v.credential_id, pin: v.pin || null };
+    await api('signing', `/inspection-records/${q(record.id)}/sign`, { method: 'POST', body });
+    done(t('record.signed'));
   });
   return form;
 }
