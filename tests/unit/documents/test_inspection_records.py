@@ -131,6 +131,10 @@ def test_the_head_signed_version_makes_it_signed_once(wired, people, clock) -> N
 
     pdf = client.get(f"/api/v1/internal/versions/{record['version_id']}/pdf", headers=service,
                      query_string={"tenant": "th-hoa-phong"}).data
+    # the school's own khóa (here the whole school) covers its books, not the inspectors' biên bản
+    lock = client.post("/api/v1/locks", headers=auth(people.quan_tri_a()), json={
+        "starts_at": NOW.isoformat(), "ends_at": (NOW + timedelta(days=1)).isoformat(), "reason": "Khóa sổ cuối kỳ"})
+    assert lock.status_code == 201, lock.get_json()
     stored = client.post(f"/api/v1/internal/versions/{record['version_id']}/signed", data=pdf, headers={
         **service, "Content-Type": "application/pdf", "X-File-Name": "bien-ban.signed.pdf"},
         query_string={"tenant": "th-hoa-phong"})
