@@ -333,9 +333,10 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
     def list_inspection_records(query: s.InspectionRecordQuery) -> dict:
         """Biên bản of a school: its own staff see theirs; inspectors those of a campaign they are on."""
         principal = require_principal(current_principal())
-        items = c.inspection_records.list(principal, campaign=query.campaign or request.headers.get("X-Campaign"),
-                                          school=query.school)
-        return {"items": [record_view(r) for r in items]}
+        items, cursor = c.inspection_records.list(
+            principal, campaign=query.campaign or request.headers.get("X-Campaign"), school=query.school,
+            cursor=query.cursor, limit=query.limit)
+        return {"items": [record_view(r) for r in items], "next_cursor": cursor}
 
     @api.route(bp, "/inspection-records/<record_id>", query=s.InspectionRecordQuery, tags=["oversight"])
     def get_inspection_record(record_id: str, query: s.InspectionRecordQuery) -> dict:

@@ -259,6 +259,8 @@ class InspectionRecordBody(_Strict):
 class InspectionRecordQuery(_Strict):
     campaign: str | None = Field(default=None, max_length=64)
     school: str | None = Field(default=None, max_length=128)
+    cursor: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=50, ge=1, le=200)
 
 
 class RecordSignedBody(_Strict):

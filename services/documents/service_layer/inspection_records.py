@@ -34,6 +34,7 @@ from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.kernel.ids import new_id
+from services.kernel.pagination import paginate
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantScope
 
@@ -186,11 +187,13 @@ class InspectionRecords:
         return read_context(principal, school=school, campaign=campaign, reason=None, audit=self._audit,
                             now=self._clock.now())
 
-    def list(self, principal: Principal, *, campaign: str | None, school: str | None) -> list[InspectionRecordDoc]:
-        """Biên bản of a school (its staff: their own; inspectors: a school of a campaign they are on)."""
+    def list(self, principal: Principal, *, campaign: str | None, school: str | None, cursor: str | None,
+             limit: int) -> tuple[list[InspectionRecordDoc], str | None]:
+        """Biên bản of a school, newest first (its staff: their own; inspectors: a school of a campaign they are on)."""
         ctx = self._read_scope(principal, campaign=campaign, school=school)
         filters = {"campaign": campaign} if campaign else {}
-        return list(InspectionRecordRepository(scope=ctx.repos.scope).query(**filters).order_by("-drafted_at"))
+        return paginate(InspectionRecordRepository(scope=ctx.repos.scope).query(**filters), cursor=cursor,
+                        limit=limit, descending=True)
 
     def get(self, principal: Principal, record_id: str, *, campaign: str | None,
             school: str | None) -> InspectionRecordDoc:
