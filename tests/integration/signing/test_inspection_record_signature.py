@@ -135,6 +135,15 @@ def test_the_head_signs_the_record_and_pdfsig_validates_it(platform, tmp_path):
     # a head whose campaign grant is not in their token (not on the team, or the campaign ended): not found
     assert requests.post(sign_url, headers=p.inspector(HEAD, HEAD_NAME), json=body, timeout=30).status_code == 404
 
+    # the head signs with their own credential only: a school's credential is not found for them
+    principal_cred = p.signing.authority.issue_credential(
+        district_id=DISTRICT, tenant_id=SCHOOL.slug, owner_id="thhp.hieutruong", owner_kind=OwnerKind.PERSON,
+        common_name="Phạm Văn Hùng", organisation=SCHOOL.name, actor="test")
+    assert requests.post(sign_url, headers=head, json={**body, "credential_id": principal_cred.id},
+                         timeout=30).status_code == 404
+    listed = requests.get(f"{p.signing_url}/api/v1/credentials", headers=head, timeout=30).json()["items"]
+    assert [(c["id"], c["subject"]) for c in listed] == [(cred.id, HEAD_NAME)]
+
     signed = requests.post(sign_url, headers=head, json=body, timeout=120)
     assert signed.status_code == 200, signed.text
     result = signed.json()
