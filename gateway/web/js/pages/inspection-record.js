@@ -50,6 +50,8 @@ function draftForm(campaign, school, user, done) {
       head_name: v.head_name.normalize('NFC').trim(), unit_name: v.unit_name ? v.unit_name.normalize('NFC') : null,
       place: v.place ? v.place.normalize('NFC') : null, conclusion: v.conclusion ? v.conclusion.normalize('NFC') : null,
       school_representatives: people(v.representatives),
+      // identity's campaign names its team ({person, full_name}) once it carries them; bare usernames are not printed
+      team: (campaign.team || []).filter((m) => m && typeof m === 'object').map((m) => ({ person: m.person, name: m.full_name })),
     };
     await api('documents', '/inspection-records', { method: 'POST', body });
     done(t('record.drafted'));
