@@ -20,6 +20,7 @@ from services.kernel.settings import load_settings
 from services.kernel.tokens import StaticKeySource, TokenVerifier
 
 from .adapters.findings import FindingDoc
+from .adapters.inspection_records import InspectionRecordDoc
 from .adapters.local_store import LocalDiskObjectStore
 from .adapters.object_store import ObjectStore
 from .adapters.records import ALL_RECORDS, OUTBOX_RECORDS
@@ -33,6 +34,7 @@ from .service_layer.exports import Exports
 from .service_layer.findings import Findings
 from .service_layer.folders import Folders
 from .service_layer.handlers import OnboardingHandler
+from .service_layer.inspection_records import FindingsFor, InspectionRecords
 from .service_layer.internal import Internal
 from .service_layer.locks import Locks
 from .service_layer.reads import Reads
@@ -66,6 +68,7 @@ class Container:
     templates: Templates
     similar_plans: SimilarPlans
     findings: Findings
+    inspection_records: InspectionRecords
     consumers: dict[str, IdempotentConsumer]
     #: identity's campaigns as last published: a closed campaign or a removed member reads nothing at once
     campaigns: CampaignStates
@@ -75,8 +78,8 @@ class Container:
         return [self.runtime.worker(c, quorum=self.settings.queue_quorum or None) for c in self.consumers.values()]
 
     def outbox_collections(self) -> list[Collection]:
-        """Collections whose records carry pending events (versions, locks, exports)."""
-        return [record._get_collection() for record in (*OUTBOX_RECORDS, FindingDoc)]
+        """Collections whose records carry pending events (versions, locks, exports, findings, inspection records)."""
+        return [record._get_collection() for record in (*OUTBOX_RECORDS, FindingDoc, InspectionRecordDoc)]
 
     def periodic(self) -> list[tuple[float, Callable[[], None]]]:
         """Hourly: every school has its folder tree for the current school year."""
@@ -109,6 +112,7 @@ def bootstrap(
     verifier: TokenVerifier | None = None,
     store: ObjectStore | None = None,
     converter: LibreOfficeConverter | None = None,
+    findings_for: FindingsFor | None = None,
 ) -> Container:
     settings = load_settings(DocumentsSettings, os.environ if environ is None else environ, config)
     if verifier is None and settings.jwks_file:
@@ -117,7 +121,7 @@ def bootstrap(
         verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=settings.issuer,
                                  audience=settings.jwt_audience, clock=clock)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
-    ensure_indexes(*ALL_RECORDS, FindingDoc)
+    ensure_indexes(*ALL_RECORDS, FindingDoc, InspectionRecordDoc)
     store = store or build_store(settings)
     runtime.extra_checks["object_store"] = store.ping
     audit, clk = runtime.audit, runtime.clock
@@ -127,6 +131,7 @@ def bootstrap(
     reads = Reads(store=store, clock=clk, audit=audit, urls=SignedUrls(key=settings.url_signing_key),
                   url_ttl=settings.download_url_ttl)
     campaigns = CampaignStates(db=runtime.db)
+    findings = Findings(clock=clk, audit=audit, reads=reads, campaign_names=campaigns.name_of)
     container = Container(
         runtime=runtime, settings=settings, store=store, uploads=uploads, reads=reads,
         locks=Locks(clock=clk, audit=audit), folders=Folders(audit=audit),
@@ -135,7 +140,9 @@ def bootstrap(
         exports=Exports(store=store, clock=clk, audit=audit, work_dir=settings.work_dir),
         templates=Templates(clock=clk, audit=audit),
         similar_plans=SimilarPlans(store=store, clock=clk, audit=audit),
-        findings=Findings(clock=clk, audit=audit, reads=reads, campaign_names=campaigns.name_of),
+        findings=findings,
+        inspection_records=InspectionRecords(store=store, clock=clk, audit=audit, uploads=uploads,
+                                             findings_for=findings_for or findings.lines_for),
         consumers={}, campaigns=campaigns,
     )
     onboarding = OnboardingHandler(folders=container.folders, clock=clk)

@@ -28,4 +28,6 @@ PROBLEM_CODES: dict[str, str] = {
     "finding-closed": "The inspection finding is closed: it takes no answer and cannot be closed again.",
     "finding-note-required": "Closing a finding the school has not answered needs a note.",
     "not-finding-answerer": "Only the principal, or the teacher the finding concerns, answers it.",
+    "record-signed": "The inspection record (biên bản kiểm tra) is signed already: it is final.",
+    "not-record-head": "Only the head of the inspection team (trưởng đoàn) signs its biên bản.",
 }

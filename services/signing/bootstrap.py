@@ -34,6 +34,7 @@ from .adapters.sealing import KeySealer
 from .domain.credentials import KeyPathKind
 from .service_layer.authority import CertificateAuthority, load_roots
 from .service_layer.credentials import CredentialService, MongoPinCounter
+from .service_layer.records import RecordDocuments, RecordSigning
 from .service_layer.scheduler import ExecutorRunner, FairScheduler
 from .service_layer.signed_copies import SignedCopies
 from .service_layer.signing import EngineChoice, SigningService
@@ -50,6 +51,7 @@ class Container:
     authority: CertificateAuthority
     credentials: CredentialService
     signing: SigningService
+    records: RecordSigning
     verification: VerificationService
     copies: SignedCopies
     external_jobs: MongoExternalJobs
@@ -102,7 +104,7 @@ def bootstrap(
     publisher: Publisher | None = None,
     verifier: TokenVerifier | None = None,
     approvals: ApprovalsPort | None = None,
-    documents: DocumentsPort | None = None,
+    documents: DocumentsPort | RecordDocuments | None = None,
     executor: Executor | None = None,
     remote_providers: dict[str, RemoteSigningProvider] | None = None,
 ) -> Container:
@@ -142,11 +144,15 @@ def bootstrap(
         jobs=jobs, crls=CrlFetcher(clock=runtime.clock) if settings.fetch_crls else None,
         remote_timeout_seconds=settings.remote_timeout_seconds,
     )
+    records = RecordSigning(documents=documents, credentials=credentials,  # type: ignore[arg-type]
+                            key_paths=key_paths, signing=signing, clock=runtime.clock, audit=runtime.audit,
+                            spool_dir=settings.spool_dir, verify_base_url=f"{public}/api/signing/verify")
     verification = VerificationService(authority=authority, documents=documents, audit=runtime.audit,
                                        clock=runtime.clock, max_bytes=settings.verify_max_bytes)
 
     return Container(
         runtime=runtime, settings=settings, authority=authority, credentials=credentials, signing=signing,
-        verification=verification, copies=SignedCopies(verify_page=f"{public}/tra-cuu"), external_jobs=jobs, simulated_provider=simulated,
+        records=records, verification=verification, copies=SignedCopies(verify_page=f"{public}/tra-cuu"),
+        external_jobs=jobs, simulated_provider=simulated,
         recall_consumer=runtime.consumer(RECALL_CONSUMER, {RECALLED.type: verification.on_recalled}),
     )

@@ -23,4 +23,7 @@ PROBLEM_CODES: dict[str, str] = {
     "signature-mismatch": "The signature received does not match the signer's certificate.",
     "signature-rejected": "The signer refused on their device.",
     "signature-expired": "The remote signing request expired before it was confirmed.",
+    "not-record-head": "Only the head of the inspection team (trưởng đoàn) signs its biên bản.",
+    "record-signed": "The biên bản kiểm tra is signed already (signing twice gives no second signature).",
+    "key-path-not-immediate": "A biên bản is signed with a key the server uses at once (platform CA, PKCS#12).",
 }

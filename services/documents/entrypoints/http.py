@@ -15,7 +15,9 @@ from services.documents.bootstrap import Container
 from services.documents.domain.catalog import BASE_CATALOGS
 from services.documents.domain.locks import LockScope
 from services.documents.service_layer.findings import FindingFilters, FindingTarget, NewFinding, finding_dict
+from services.documents.domain.inspection_records import Member
 from services.documents.service_layer.access import CallerContext, current_school_year, read_context, school_context
+from services.documents.service_layer.inspection_records import DraftRequest, internal_view, record_view
 from services.documents.service_layer.locks import lock_dict
 from services.documents.service_layer.reads import Download, SearchFilters, safe_ascii
 from services.documents.service_layer.similarity import SimilarQuery
@@ -346,6 +348,57 @@ def documents_blueprint(c: Container, api: Api) -> Blueprint:
                                          body=request.stream, file_name=request.headers.get("X-File-Name"),
                                          content_length=request.content_length, correction_id=query.correction_id)
         return version_view(version)
+
+    # -- inspection records (biên bản kiểm tra): drafted by a campaign member, signed by the head --
+    @api.route(bp, "/inspection-records", methods=["POST"], body=s.InspectionRecordBody, status=201,
+               tags=["oversight"])
+    def draft_inspection_record(body: s.InspectionRecordBody) -> dict:
+        """Draft (or draft again) the biên bản kiểm tra of a school in a campaign, as a PDF of the school."""
+        principal = require_principal(current_principal())
+        record = c.inspection_records.draft(principal, DraftRequest(
+            campaign=body.campaign, school=body.school, head=body.head, head_name=body.head_name,
+            head_position=body.head_position, campaign_name=body.campaign_name, unit_name=body.unit_name,
+            place=body.place, conclusion=body.conclusion,
+            team=tuple(Member(m.name, m.position, m.person) for m in body.team),
+            school_representatives=tuple(Member(m.name, m.position, m.person) for m in body.school_representatives)))
+        return record_view(record)
+
+    @api.route(bp, "/inspection-records", query=s.InspectionRecordQuery, tags=["oversight"])
+    def list_inspection_records(query: s.InspectionRecordQuery) -> dict:
+        """Biên bản of a school: its own staff see theirs; inspectors those of a campaign they are on."""
+        principal = require_principal(current_principal())
+        items, cursor = c.inspection_records.list(
+            principal, campaign=query.campaign or request.headers.get("X-Campaign"), school=query.school,
+            cursor=query.cursor, limit=query.limit)
+        return {"items": [record_view(r) for r in items], "next_cursor": cursor}
+
+    @api.route(bp, "/inspection-records/<record_id>", query=s.InspectionRecordQuery, tags=["oversight"])
+    def get_inspection_record(record_id: str, query: s.InspectionRecordQuery) -> dict:
+        principal = require_principal(current_principal())
+        return record_view(c.inspection_records.get(
+            principal, record_id, campaign=query.campaign or request.headers.get("X-Campaign"), school=query.school))
+
+    @api.route(bp, "/inspection-records/<record_id>/pdf", query=s.InspectionRecordQuery, tags=["oversight"],
+               raw_response="application/pdf")
+    def inspection_record_pdf(record_id: str, query: s.InspectionRecordQuery) -> Response:
+        """The biên bản's PDF (the signed one once signed), for the team in the campaign and the school's staff."""
+        principal = require_principal(current_principal())
+        return stream_download(c.inspection_records.pdf(
+            principal, record_id, campaign=query.campaign or request.headers.get("X-Campaign"), school=query.school))
+
+    @api.route(bp, "/internal/schools/<school_id>/inspection-records/<record_id>", tags=["internal"])
+    def internal_inspection_record(school_id: str, record_id: str) -> dict:
+        """(service token) The biên bản to sign: its draft version, head, state and signature box."""
+        ctx = c.internal.context(require_service(current_principal()), school_id)
+        return internal_view(c.inspection_records.internal(ctx, record_id))
+
+    @api.route(bp, "/internal/schools/<school_id>/inspection-records/<record_id>/signed", methods=["POST"],
+               body=s.RecordSignedBody, tags=["internal"])
+    def internal_inspection_record_signed(school_id: str, record_id: str, body: s.RecordSignedBody) -> dict:
+        """(service token) The head's signed version stands for the biên bản: draft → signed, once."""
+        ctx = c.internal.context(require_service(current_principal()), school_id)
+        return internal_view(c.inspection_records.mark_signed(ctx, record_id, version_id=body.version_id,
+                                                              signed_by=body.signed_by, signed_at=body.signed_at))
 
     return bp
 

@@ -265,3 +265,43 @@ class FindingAnswerBody(_Strict):
 class FindingCloseBody(_Strict):
     #: required when the school has not answered
     note: str | None = Field(default=None, max_length=2000)
+# ----- inspection records (biên bản kiểm tra) ------------------------------------------------------
+class RecordPerson(_Strict):
+    """A person named in the biên bản (a team member, a representative of the school)."""
+
+    name: str = Field(min_length=1, max_length=120)
+    position: str = Field(default="", max_length=120)
+    person: str | None = Field(default=None, max_length=128, description="username, for team members")
+
+
+class InspectionRecordBody(_Strict):
+    """Draft the biên bản of a school in a campaign (a member of the campaign's team).
+
+    The campaign grant in the drafter's token names no head: the drafter names the head
+    (``head``, ``head_name``); only a team member can then sign it (their token carries the campaign).
+    """
+
+    campaign: str = Field(min_length=1, max_length=64)
+    school: str = Field(min_length=1, max_length=128)
+    head: str = Field(min_length=1, max_length=128, description="username of the head of the team (trưởng đoàn)")
+    head_name: str = Field(min_length=1, max_length=120)
+    head_position: str = Field(default="", max_length=120)
+    campaign_name: str | None = Field(default=None, max_length=200)
+    unit_name: str | None = Field(default=None, max_length=200, description="the oversight unit, top left")
+    place: str | None = Field(default=None, max_length=200)
+    team: list[RecordPerson] = Field(default_factory=list, max_length=30)
+    school_representatives: list[RecordPerson] = Field(default_factory=list, max_length=10)
+    conclusion: str | None = Field(default=None, max_length=4000)
+
+
+class InspectionRecordQuery(_Strict):
+    campaign: str | None = Field(default=None, max_length=64)
+    school: str | None = Field(default=None, max_length=128)
+    cursor: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class RecordSignedBody(_Strict):
+    version_id: str = Field(min_length=1, max_length=64)
+    signed_by: str = Field(min_length=1, max_length=128)
+    signed_at: datetime

@@ -22,6 +22,7 @@ from services.documents.domain.findings import (
     PRINCIPAL_ROLE, SEVERITY_LABELS, STATE_LABELS, TARGET_LABELS, FindingRuleError, clean_text, may_answer,
     notify_school, state_after_answer, state_after_close, target_label,
 )
+from services.documents.domain.inspection_records import FindingLine
 from services.documents.domain.periods import PeriodError, check_period
 from services.documents.events import FINDING_ANSWERED, FINDING_CLOSED, FINDING_OPENED
 from services.documents.service_layer.access import CallerContext, read_context, school_context
@@ -108,6 +109,13 @@ class Findings:
         self._campaign_names = campaign_names
 
     # -- inspectors ---------------------------------------------------------------------------
+
+    def lines_for(self, tenant: str, campaign: str) -> list[FindingLine]:
+        """The campaign's findings on one school, oldest first, as its biên bản kiểm tra lists them."""
+        docs = FindingRepository(scope=TenantScope(tenant=tenant)).query(campaign=campaign).order_by("opened_at")
+        return [FindingLine(text=d.text, severity=d.severity, requested_fix=d.requested_fix or "",
+                            due_on=date.fromisoformat(d.due_on) if d.due_on else None, state=d.state,
+                            target_label=d.target_label) for d in docs]
     def open(self, principal: Principal | None, new: NewFinding) -> FindingDoc:
         """A campaign member leaves a finding on a school of the campaign."""
         ctx = read_context(principal, school=new.school, campaign=new.campaign, reason=None, audit=self._audit,

@@ -18,6 +18,7 @@ from services.documents.adapters.file_types import CONTENT_TYPES
 from services.documents.adapters.object_store import ObjectStore
 from services.documents.adapters.records import DocumentRecord, VersionRecord
 from services.documents.adapters.repositories import Repositories
+from services.documents.domain.inspection_records import RECORD_BOOK_SLUG, book_type
 from services.documents.domain.locks import WriteTarget
 from services.documents.domain.obligations import find_slot
 from services.documents.domain.people import Actor
@@ -91,13 +92,14 @@ class Internal:
             # a frozen record is signed on its approved version (or the signed one that follows it), no other
             raise Conflict("Chỉ được ký trên phiên bản đã duyệt của hồ sơ.", field="version_id", code="not-record-version",
                            extra={"record_version_id": document.record_version_id})
-        book = effective_catalog(ctx.school).get(document.book)  # type: ignore[arg-type]
+        book = book_type(effective_catalog(ctx.school), document.book)  # type: ignore[arg-type]
         if kind == "signed":
             book = replace(book, formats=frozenset({"pdf"}))
         elif not correction_id:
             raise ValidationFailed("Cần mã biên bản đính chính.", field="correction_id")
         now = self._clock.now()
-        refuse_if_locked(ctx, WriteTarget(document.book, document.unit_id, document.period, document.school_year), now)
+        if document.book != RECORD_BOOK_SLUG:  # a school's khóa covers its own books, not the inspectors' biên bản
+            refuse_if_locked(ctx, WriteTarget(document.book, document.unit_id, document.period, document.school_year), now)
         version_id = new_id()
         key = f"{document.tenant_id}/{version_id}"
         fmt, reader = self._uploads.store_bytes(key, body, book)

@@ -24,6 +24,7 @@ from services.documents.adapters.object_store import ObjectStore, ObjectStoreErr
 from services.documents.adapters.records import DocumentRecord, VersionRecord
 from services.documents.domain.catalog_model import MIB, BookType, size_text
 from services.documents.domain.file_names import FileNameError, clean_file_name
+from services.documents.domain.inspection_records import book_type
 from services.documents.domain.locks import LockScope, LockView, WriteTarget, blocking_lock, lock_message
 from services.documents.domain.obligations import find_slot
 from services.documents.domain.periods import PeriodError, check_period
@@ -166,7 +167,7 @@ class Uploads:
     def _target(self, ctx: CallerContext, req: UploadRequest) -> tuple[DocumentRecord | None, BookType, str, str | None, str]:
         if req.document_id:
             document = ctx.repos.documents.get(req.document_id)
-            book = ctx.catalog.get(document.book)
+            book = book_type(ctx.catalog, document.book)
             slot = find_slot(ctx.actor, book, ctx.units, document.owner_key)
             if slot is None:
                 raise Forbidden(f"Bạn không phải người nộp “{book.name}” này.", code="not-owner")

@@ -16,13 +16,52 @@ import requests
 from services.kernel.errors import NotFound
 from services.kernel.ids import new_id
 from services.kernel.service_client import ServiceClient, problem_code
-from services.signing.domain.errors import DocumentChanged, RenditionNotReady, SigningRefused
+from services.signing.domain.errors import DocumentChanged, RecordAlreadySigned, RenditionNotReady, SigningRefused
 
 
 @dataclass(frozen=True)
 class StoredVersion:
     id: str
     sha256: str
+
+
+@dataclass(frozen=True)
+class RecordToSign:
+    """A biên bản kiểm tra as documents answers for signing it (``/internal/schools/{s}/inspection-records/{id}``)."""
+
+    record: str
+    school: str
+    district: str
+    campaign: str
+    document_id: str
+    version_id: str
+    head: str
+    head_name: str
+    title: str
+    state: str
+    signed_version_id: str | None
+    page: int
+    box: tuple[int, int, int, int]
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> "RecordToSign":
+        sig = body.get("signature") or {}
+        box = tuple(int(v) for v in sig.get("box") or ())
+        return cls(record=body["record"], school=body["school"], district=body["district"], campaign=body["campaign"],
+                   document_id=body["document_id"], version_id=body["version_id"], head=body["head"], head_name=body["head_name"],
+                   title=body["title"], state=body["state"], signed_version_id=body.get("signed_version_id"),
+                   page=int(sig.get("page", -1)), box=box if len(box) == 4 else (303, 30, 565, 108))  # type: ignore[arg-type]
+
+
+class RecordsPort(Protocol):
+    """Documents' internal routes of inspection records (biên bản kiểm tra)."""
+
+    def inspection_record(self, school: str, record_id: str) -> RecordToSign:
+        """The record of ``school``; NotFound for another school's id."""
+
+    def record_signed(self, school: str, record_id: str, *, version_id: str, signed_by: str,
+                      signed_at: str) -> dict[str, Any]:
+        """Tell documents the head's signed version stands for the record (draft → signed)."""
 
 
 class DocumentsPort(Protocol):
@@ -38,6 +77,7 @@ class DocumentsPort(Protocol):
 _REFUSALS: dict[str, type[SigningRefused]] = {
     "rendition-not-ready": RenditionNotReady,
     "not-record-version": DocumentChanged,
+    "record-signed": RecordAlreadySigned,
 }
 
 
@@ -84,6 +124,17 @@ class HttpDocuments:
                                                 params={"tenant": tenant}, data=pdf, headers=headers))
         body = resp.json()
         return StoredVersion(body["id"], body["sha256"])
+
+    def inspection_record(self, school: str, record_id: str) -> RecordToSign:
+        resp = self._check(self._client.request("GET", f"/schools/{school}/inspection-records/{record_id}"))
+        return RecordToSign.from_json(resp.json())
+
+    def record_signed(self, school: str, record_id: str, *, version_id: str, signed_by: str,
+                      signed_at: str) -> dict[str, Any]:
+        resp = self._check(self._client.request("POST", f"/schools/{school}/inspection-records/{record_id}/signed",
+                                                json={"version_id": version_id, "signed_by": signed_by,
+                                                      "signed_at": signed_at}))
+        return resp.json()
 
 
 class FakeDocuments:

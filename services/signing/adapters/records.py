@@ -31,11 +31,16 @@ class DistrictCaDoc(Document):
 
 
 class CredentialDoc(TenantOwned):
-    """A signing credential of a person or of a school (organisational seal)."""
+    """A signing credential of a person or of a school (organisational seal).
+
+    Oversight staff (district, commune or province) belong to no school: their credentials have no
+    ``tenant_id`` and ``district_id`` is their unit (or province), whose platform CA issues them.
+    """
 
     meta = {"db_alias": ALIAS, "collection": "credentials", "indexes": [
-        ("tenant_id", "owner_id"), "serial_hex", "district_id",
+        ("tenant_id", "owner_id"), "serial_hex", "district_id", ("district_id", "owner_id"),
     ]}
+    tenant_id = StringField(null=True)
     id = StringField(primary_key=True)
     owner_id = StringField(required=True)
     owner_kind = StringField(required=True)

@@ -114,3 +114,21 @@ class SignatureExpired(SigningRefused):
     status = 409
     code = "signature-expired"
     message = "Yêu cầu ký đã hết hạn trước khi được xác nhận."
+
+
+class RecordAlreadySigned(SigningRefused):
+    status = 409
+    code = "record-signed"
+    message = "Biên bản kiểm tra này đã được ký; không ký thêm lần nữa."
+
+
+class NotRecordHead(SigningRefused):
+    status = 403
+    code = "not-record-head"
+    message = "Chỉ trưởng đoàn kiểm tra mới được ký biên bản kiểm tra."
+
+
+class KeyPathNotImmediate(SigningRefused):
+    code = "key-path-not-immediate"
+    message = ("Biên bản kiểm tra được ký bằng chứng thư số do nền tảng cấp hoặc tệp PKCS#12; "
+               "ký từ xa và USB token chưa hỗ trợ cho biên bản.")

@@ -4,7 +4,9 @@ Creates the district's platform CA (with its development TSA), a personal certif
 each school's principal and for every GVCN, and each school's organisational certificate
 (the seal the văn thư applies). Ids: school id = school slug, person id = username.
 Principals also get an account at the simulated remote signing provider (account = username),
-so the demo can show signing confirmed "on the phone".
+so the demo can show signing confirmed "on the phone". The oversight staff (who belong to no school)
+get a personal certificate of their unit's CA (the Sở's staff: the province's), so the head of an
+inspection team can sign its biên bản.
 """
 from __future__ import annotations
 
@@ -20,6 +22,15 @@ from ..domain.credentials import OwnerKind
 def seed_demo(container: Container) -> None:
     district = DEMO_DISTRICT
     container.authority.ensure_district(district.slug, district.name, actor="demo-seed")
+    for person in district.staff:
+        in_province = all(role == "chuyen_vien_so" for role, _ in person.roles)
+        # certificate names are at most 64 characters: the Sở's name in its usual short form
+        province_name = district.province_name.replace("Sở Giáo dục và Đào tạo", "Sở GD&ĐT")
+        unit, unit_name = (district.province_slug, province_name) if in_province else (district.slug, district.name)
+        container.authority.ensure_district(unit, unit_name, actor="demo-seed")
+        container.authority.issue_credential(
+            district_id=unit, tenant_id=None, owner_id=person.username, owner_kind=OwnerKind.PERSON,
+            common_name=person.full_name, organisation=unit_name, email=person.email, actor="demo-seed")
     for school in district.schools:
         container.authority.issue_credential(
             district_id=district.slug, tenant_id=school.slug, owner_id=school.slug,

@@ -52,6 +52,12 @@ class RemoteIn(_In):
     account: str = Field(min_length=1, max_length=128)
 
 
+class RecordSignIn(_In):
+    school: str = Field(min_length=1, max_length=128, description="the school whose biên bản it is")
+    credential_id: str = Field(min_length=1, max_length=64)
+    pin: str | None = Field(default=None, max_length=64)
+
+
 class SignatureItem(_In):
     id: str = Field(min_length=1, max_length=64)
     signature: str = Field(min_length=1, max_length=4096)
@@ -195,6 +201,13 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
     def signed_copy(submission_id: str) -> dict:
         """The signed PDF of one of my school's submissions (its version, code and signatures so far)."""
         return c.copies.of_submission(_me(), submission_id)
+    # ----- inspection records (biên bản kiểm tra) ------------------------------------------------
+    @route(bp, "/inspection-records/<record_id>/sign", methods=["POST"], body=RecordSignIn, tags=["signing"])
+    def sign_inspection_record(record_id: str, body: RecordSignIn) -> dict:
+        """The head of the inspection team signs the school's biên bản (PAdES); once only."""
+        with refusals():
+            return c.records.sign(_me(), record_id, school=body.school, credential_id=body.credential_id,
+                                  pin=body.pin)
 
     # ----- verification (public) ----------------------------------------------------------------
     @route(bp, "/verify", methods=["POST"], tags=["verify"], public=True, raw_body="application/pdf")

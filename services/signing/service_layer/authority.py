@@ -105,10 +105,13 @@ class CertificateAuthority:
                 self._tsas[district_id] = tsa
         return tsa
 
-    def issue_credential(self, *, district_id: str, tenant_id: str, owner_id: str, owner_kind: OwnerKind,
+    def issue_credential(self, *, district_id: str, tenant_id: str | None, owner_id: str, owner_kind: OwnerKind,
                          common_name: str, organisation: str, email: str | None = None, actor: str,
                          key_kind: str = "rsa", days: int = 3 * 365, not_before: datetime | None = None) -> CredentialDoc:
-        """A platform-CA certificate and a server-held key for a person or for a school's seal."""
+        """A platform-CA certificate and a server-held key for a person or for a school's seal.
+
+        ``tenant_id`` None: a person of an oversight unit (``district_id`` is the unit or province).
+        """
         ca_doc, root, ca_key = self._ca(district_id)
         key = issuer.new_key(key_kind)
         cert = issuer.issue(

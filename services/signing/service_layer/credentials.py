@@ -17,7 +17,7 @@ from cryptography.x509.oid import NameOID
 
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
-from services.kernel.errors import Forbidden, ValidationFailed
+from services.kernel.errors import Forbidden, NotFound, ValidationFailed
 from services.kernel.ids import new_id
 from services.kernel.owners import OwnerKey
 from services.kernel.permissions import QUAN_TRI, VAN_THU
@@ -36,6 +36,14 @@ from services.signing.service_layer.authority import CertificateAuthority
 
 class CredentialRepository(TenantRepository[CredentialDoc]):
     document = CredentialDoc
+
+
+def oversight_unit(principal: Principal) -> str:
+    """The unit whose CA issues an oversight person's credentials: their district (or commune) unit,
+    else their province; 403 for anyone else without a school."""
+    if principal.is_service or not (principal.district or principal.province):
+        raise Forbidden("Tài khoản này không thuộc trường học hay đơn vị quản lý nào.")
+    return principal.district or principal.province or ""
 
 
 class MongoPinCounter:
@@ -129,9 +137,19 @@ class CredentialService:
             return
         raise Forbidden("Chỉ người sở hữu chứng thư số mới được dùng để ký.", field="credential_id")
 
+    def _doc(self, principal: Principal, credential_id: str) -> CredentialDoc:
+        """One credential in the caller's scope: their school's, or (oversight staff) their unit's own."""
+        if principal.tenant:
+            return self.repo(principal).get(credential_id)
+        doc = CredentialDoc.objects(id=credential_id, tenant_id=None, district_id=oversight_unit(principal),
+                                    owner_id=principal.sub, owner_kind=OwnerKind.PERSON.value).first()
+        if doc is None:
+            raise NotFound()
+        return doc
+
     def usable(self, principal: Principal, credential_id: str) -> Credential:
         """A credential ``principal`` may sign with now: their own, or the school's seal for the văn thư."""
-        doc = self.repo(principal).get(credential_id)
+        doc = self._doc(principal, credential_id)
         cred = to_domain(doc)
         facts = certificate_facts(cred.certificate_der)
         self.check_holder(principal, cred.owner_key, facts)
@@ -140,6 +158,9 @@ class CredentialService:
         return cred
 
     def mine(self, principal: Principal) -> list[dict]:
+        if not principal.tenant:
+            return [view(d) for d in CredentialDoc.objects(district_id=oversight_unit(principal), tenant_id=None,
+                                                           owner_id=principal.sub)]
         repo = self.repo(principal)
         docs = list(repo.query(owner_id=principal.sub, owner_kind=OwnerKind.PERSON.value))
         if principal.has_role(VAN_THU):

@@ -124,6 +124,19 @@ class SigningService:
             self._engines[district_id] = engine
         return engine
 
+    @property
+    def level(self) -> str:
+        """The PAdES level signatures are made at (B-B, B-T, B-LT)."""
+        return self._choice.level
+
+    def engine_for(self, district_id: str) -> PadesEngine:
+        """The PAdES engine (with that unit's timestamper) other signing use cases share."""
+        return self._engine(district_id)
+
+    def revocation_for(self, cred: Credential) -> list | None:
+        """The CRLs to embed for ``cred`` (B-LT), or None; refuses a certificate its CA has revoked."""
+        return self._revocation_crls(cred)
+
     # ----- batches ---------------------------------------------------------------------------
     def start(self, principal: Principal, *, submission_ids: list[str], credential_id: str, pin: str | None,
               on_behalf_of: str | None = None, wait: bool = False) -> dict[str, Any]:

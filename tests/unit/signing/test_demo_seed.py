@@ -27,7 +27,10 @@ def test_seed_then_principal_signs_confirming_on_the_simulated_phone(tmp_path):
     assert ("th-hoa-phong", "th-hoa-phong", "organisation") in owners
     assert ("th-hoa-phong", "thhp.hieutruong", "person") in owners
     assert ("th-hoa-phong", "thhp.giaovien", "person") in owners  # the GVCN of lớp 4A
-    assert len(owners) == 9
+    # the oversight staff belong to no school: their unit's (or the province's) CA issues theirs
+    assert (None, "pgd.chuyenvien", "person") in owners and (None, "so.chuyenvien", "person") in owners
+    assert CredentialDoc.objects(owner_id="so.chuyenvien").first().district_id == "so-da-nang"
+    assert len(owners) == 12
 
     client = create_app(container=c).test_client()
     me = {"Authorization": "Bearer " + tokens.issue("thhp.hieutruong", tenant="th-hoa-phong", district="pgd-hoa-vang",

@@ -314,4 +314,16 @@ export default {
     at: 'Time', approver: 'Days overdue before the approver is told', principal: 'Days overdue before the principal is told',
     save: 'Save the reminder policy', saved: 'Reminder policy saved; it applies from the next reminder.',
   },
+  record: {
+    title: 'Inspection record', intro: 'A team member drafts each school’s record (a PDF in the layout of Decree 30/2020/NĐ-CP, with the findings recorded); the head of the team signs it digitally. A signed record is final and the school can read it.',
+    draft: 'Draft the record', redraft: 'Draft the record again', draftFor: 'Draft the inspection record of {school}', drafted: 'Record drafted. The head of the team is asked to sign it.',
+    head: 'Head of the team (user name)', headHint: 'The head must be a member of the campaign’s team.', headName: 'Head’s full name',
+    unitName: 'Inspecting unit', unitNameHint: 'E.g. Phòng Giáo dục và Đào tạo Hòa Vang; printed top left.', place: 'Place',
+    representatives: 'The school’s representatives', representativesHint: 'One person a line: full name, position.',
+    conclusion: 'Conclusion', conclusionHint: 'Leave empty: the conclusion is written from the findings.',
+    sign: 'Sign the record', signed: 'Inspection record signed.', credential: 'Signing certificate', pin: 'PIN', pinHint: 'Only for a PKCS#12 file.',
+    noCredential: 'You have no signing certificate to sign the record with.', open: 'Open the record (PDF)',
+    draftLine: 'Drafted {at}; waiting for {name} to sign.', signedLine: 'Signed by {name} at {at}.',
+    state: { draft: 'Awaiting signature', signed: 'Signed' },
+  },
 };

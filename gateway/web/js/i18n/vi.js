@@ -368,4 +368,16 @@ export default {
     at: 'Giờ nhắc', approver: 'Quá hạn bao nhiêu ngày thì báo người duyệt', principal: 'Quá hạn bao nhiêu ngày thì báo hiệu trưởng',
     save: 'Lưu quy định nhắc việc', saved: 'Đã lưu quy định nhắc việc; áp dụng từ lần nhắc tiếp theo.',
   },
+  record: {
+    title: 'Biên bản kiểm tra', intro: 'Thành viên đoàn lập biên bản của từng trường (tệp PDF theo thể thức Nghị định 30/2020/NĐ-CP, kèm các nội dung kiểm tra đã ghi nhận); trưởng đoàn ký số biên bản. Biên bản đã ký là bản cuối cùng, nhà trường xem được.',
+    draft: 'Lập biên bản', redraft: 'Lập lại biên bản', draftFor: 'Lập biên bản kiểm tra của {school}', drafted: 'Đã lập biên bản. Trưởng đoàn được mời ký.',
+    head: 'Trưởng đoàn (tài khoản)', headHint: 'Trưởng đoàn phải là thành viên đoàn của đợt kiểm tra.', headName: 'Họ tên trưởng đoàn',
+    unitName: 'Tên đơn vị kiểm tra', unitNameHint: 'Ví dụ: Phòng Giáo dục và Đào tạo Hòa Vang; in ở góc trên bên trái.', place: 'Địa điểm',
+    representatives: 'Đại diện nhà trường', representativesHint: 'Mỗi dòng một người: Họ tên, chức vụ.',
+    conclusion: 'Kết luận', conclusionHint: 'Để trống: kết luận được viết từ các nội dung kiểm tra.',
+    sign: 'Ký biên bản', signed: 'Đã ký biên bản kiểm tra.', credential: 'Chứng thư số', pin: 'Mã PIN', pinHint: 'Chỉ cần với tệp PKCS#12.',
+    noCredential: 'Bạn chưa có chứng thư số để ký biên bản.', open: 'Xem biên bản (PDF)',
+    draftLine: 'Lập lúc {at}; chờ {name} ký.', signedLine: '{name} đã ký lúc {at}.',
+    state: { draft: 'Chờ ký', signed: 'Đã ký' },
+  },
 };

@@ -10,6 +10,7 @@ import { h, mount, emptyState, field, fmtDateTime, errorAlert, busy, alertBox, f
 import { t } from '../core/i18n.js';
 import { navigate } from '../core/router.js';
 import * as svc from '../services.js';
+import { recordSection } from './inspection-record.js';
 
 function head(titleKey, introKey) {
   return h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t(titleKey)), introKey ? h('p', {}, t(introKey)) : null));
@@ -77,7 +78,7 @@ function closeControl(c, done) {
   return box;
 }
 
-function campaignItem(c, schoolNames, bookNames, reload) {
+function campaignItem(c, schoolNames, bookNames, user, reload) {
   const editArea = h('div', {});
   const edit = h('button', { type: 'button', class: 'btn secondary', 'aria-expanded': 'false' }, t('campaign.edit'));
   edit.addEventListener('click', () => {
@@ -96,6 +97,7 @@ function campaignItem(c, schoolNames, bookNames, reload) {
       h('div', { class: 'meta' }, t('campaign.scopeYear', { year: c.school_year || t('campaign.allYears') })),
       h('div', { class: 'meta' }, t('campaign.headLine', { name: c.head_name || c.head })),
       h('div', { class: 'meta' }, t('campaign.teamLine', { team: teamText(c) })),
+      recordSection(c, schoolNames, user),
       c.active ? h('div', { class: 'actions' },
         h('a', { class: 'btn secondary', href: `/phong/dot-kiem-tra/${encodeURIComponent(c.id)}/ket-luan` }, t('finding.open')),
         edit, closeControl(c, reload)) : null,
@@ -147,7 +149,7 @@ export const campaignsPage = {
     mount(el, head('campaign.title', 'campaign.intro'), h('div', { 'aria-live': 'polite' }, notice || null), form,
       h('section', { class: 'card', 'aria-labelledby': 'cp-list' },
         h('h2', { id: 'cp-list' }, t('campaign.list')),
-        list.length ? h('ul', { class: 'list' }, list.map((c) => campaignItem(c, schoolNames, bookNames, reload)))
+        list.length ? h('ul', { class: 'list' }, list.map((c) => campaignItem(c, schoolNames, bookNames, user, reload)))
           : emptyState(t('campaign.empty'), t('campaign.emptyText'))));
   },
 };
