@@ -77,6 +77,19 @@ async function retryToken(used) {
  * Call a service. opts: {method, body (JSON), form (FormData), query, raw (return Response), anonymous}.
  * A 401 is retried once after a refresh; then the session has ended (see the module's doc).
  */
+/** Send with my access token; after a 401, once more with a renewed one; a session that cannot be renewed ends. */
+async function withToken(send, anonymous) {
+  const token = anonymous ? null : await accessToken();
+  if (!anonymous && !token && sessionEnded()) throw ended();
+  let res = await send(token);
+  if (res.status === 401 && !anonymous) {
+    const fresh = await retryToken(token);
+    if (fresh) res = await send(fresh);
+    if (res.status === 401) throw ended();
+  }
+  return res;
+}
+
 export async function api(service, path, opts = {}) {
   const { method = 'GET', body, form, query, raw = false, anonymous = false, headers = {} } = opts;
   const send = async (token) => {
@@ -91,14 +104,7 @@ export async function api(service, path, opts = {}) {
       throw new ApiError({ status: 0, title: t('error.network'), detail: t('error.networkDetail') });
     }
   };
-  const token = anonymous ? null : await accessToken();
-  if (!anonymous && !token && sessionEnded()) throw ended();
-  let res = await send(token);
-  if (res.status === 401 && !anonymous) {
-    const fresh = await retryToken(token);
-    if (fresh) res = await send(fresh);
-    if (res.status === 401) throw ended();
-  }
+  const res = await withToken(send, anonymous);
   if (!res.ok) throw await problemFrom(res);
   if (raw) return res;
   if (res.status === 204) return null;
@@ -135,14 +141,7 @@ export async function upload(service, path, body, { onProgress, method = 'POST',
     };
     xhr.send(body);
   });
-  const token = anonymous ? null : await accessToken();
-  if (!anonymous && !token && sessionEnded()) throw ended();
-  let res = await send(token);
-  if (res.status === 401 && !anonymous) {
-    const fresh = await retryToken(token);
-    if (fresh) res = await send(fresh);
-    if (res.status === 401) throw ended();
-  }
+  const res = await withToken(send, anonymous);
   if (res.status >= 200 && res.status < 300) return res.body;
   throw problemFromBody(res.status, res.body);
 }
