@@ -103,3 +103,24 @@ def test_a_parallel_check_step_is_shown_edited_and_kept(new_page, sign_in, captu
     cell.get_by_role("button", name="Lưu quy trình").click()
     expect(page.locator("#rules-out")).to_contain_text("Đã lưu quy trình duyệt Sổ chủ nhiệm")
     expect(page.locator('td[data-chain="so_chu_nhiem"] ol').first.locator("> li").nth(0)).not_to_contain_text("Phó hiệu trưởng")
+
+
+def test_bulk_approval_first_lists_what_will_be_approved_and_going_back_approves_nothing(new_page, sign_in):
+    page = new_page()
+    sign_in(page, "thhp.totruong")
+    page.goto("/duyet")
+    rows = page.locator("section[aria-labelledby=q-list] ul.list > li")
+    expect(rows.first).to_be_visible()
+    before = rows.count()
+    picked = min(2, before)
+    for row in rows.all()[:picked]:
+        row.locator("input[type=checkbox]").check()
+    page.get_by_role("button", name=f"Duyệt {picked} hồ sơ đã chọn").click()
+    summary = page.get_by_role("alertdialog")
+    expect(summary).to_contain_text(f"Bạn sắp duyệt {picked} hồ sơ")
+    expect(summary.locator("li")).to_have_count(picked)
+    expect(summary.get_by_role("button", name=f"Xác nhận duyệt {picked} hồ sơ")).to_be_visible()
+    summary.get_by_role("button", name="Quay lại").click()
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    page.reload()
+    expect(page.locator("section[aria-labelledby=q-list] ul.list > li")).to_have_count(before)

@@ -113,6 +113,7 @@ export default {
     action: { submitted: 'Submitted', resubmitted: 'Resubmitted', approved: 'Approved', returned: 'Returned', checked: 'Checked', withdrawn: 'Withdrawn', signed: 'Signed', issued: 'Issued', recalled: 'Recalled', commented: 'Commented' },
   },
   queue: {
+    confirmTitle: 'You are about to approve these {n} items; each moves to its next step:', confirmApprove: 'Confirm: approve {n}',
     title: 'Awaiting approval', intro: '{n} items wait for your decision, oldest first.', waiting: 'Waiting items', empty: 'Nothing waits for your decision.',
     emptyText: 'Items appear here when teachers submit.', selectAll: 'Select all', pick: 'Select {title}', bulkApprove: 'Approve {n} selected',
     bulkDone: 'Approved {n} items.', bulkPartial: 'Approved {ok} of {n}; some could not be approved.', waitingSince: 'Submitted {time}',

@@ -146,6 +146,7 @@ export default {
     },
   },
   queue: {
+    confirmTitle: 'Bạn sắp duyệt {n} hồ sơ sau đây; mỗi hồ sơ sẽ chuyển sang bước tiếp theo:', confirmApprove: 'Xác nhận duyệt {n} hồ sơ',
     title: 'Chờ duyệt', intro: '{n} hồ sơ đang chờ bạn duyệt, hồ sơ nộp sớm nhất ở trên.', waiting: 'Hồ sơ chờ duyệt',
     empty: 'Không có hồ sơ nào chờ bạn duyệt.', emptyText: 'Khi giáo viên nộp hồ sơ, hồ sơ sẽ hiện ở đây.',
     selectAll: 'Chọn tất cả', pick: 'Chọn {title}', bulkApprove: 'Duyệt {n} hồ sơ đã chọn',

@@ -9,6 +9,7 @@ import { t } from '../core/i18n.js';
 import { historyView, pdfPreview } from '../core/history.js';
 import { decisionForm, facts, waitsFor } from './submission.js';
 import { namesOf, subjectOf } from '../core/names.js';
+import { confirmSummary } from '../core/confirm.js';
 import * as svc from '../services.js';
 
 /** One item to check: what it is, whose, since when, and a comment form behind a disclosure. */
@@ -65,8 +66,18 @@ export default {
       bulk.textContent = t('queue.bulkApprove', { n });
       bulk.disabled = n === 0;
     };
-    bulk.addEventListener('click', () => busy(bulk, async () => {
+    const bulkOut = h('div', { 'aria-live': 'polite' });
+    bulk.addEventListener('click', async () => {
       const ids = [...checks.entries()].filter(([, c]) => c.checked).map(([id]) => id);
+      const byId = new Map(list.map((s) => [s.id, s]));
+      const ok = await confirmSummary(bulkOut, {
+        title: t('queue.confirmTitle', { n: ids.length }),
+        lines: ids.map((id) => `${subjectOf(byId.get(id))} — ${names.get(byId.get(id).submitter) || byId.get(id).submitter} — ${byId.get(id).period_label}`),
+        confirmLabel: t('queue.confirmApprove', { n: ids.length }),
+      });
+      if (ok) await busy(bulk, () => approveAll(ids));
+    });
+    const approveAll = async (ids) => {
       try {
         const { results } = await svc.bulkApprove(ids);
         const failed = results.filter((r) => !r.ok);
@@ -74,7 +85,7 @@ export default {
           ? alertBox('error', t('queue.bulkPartial', { ok: ids.length - failed.length, n: ids.length }), failed.map((f) => f.detail).join('; '))
           : alertBox('ok', t('queue.bulkDone', { n: ids.length })));
       } catch (err) { await rerender(alertBox('error', err.title, err.detail)); }
-    }));
+    };
 
     const selectAll = h('input', { type: 'checkbox', id: 'q-all', onchange: (ev) => { for (const c of checks.values()) c.checked = ev.target.checked; refreshBulk(); } });
     const nameOf = subjectOf;
@@ -98,6 +109,7 @@ export default {
         h('section', { class: 'card', 'aria-labelledby': 'q-list' },
           h('h2', { id: 'q-list' }, t('queue.waiting')),
           h('div', { class: 'row' }, h('label', { class: 'checkbox', for: 'q-all' }, selectAll, t('queue.selectAll')), bulk),
+          bulkOut,
           h('ul', { class: 'list' }, rows)),
         detail)
         : h('section', { class: 'card' }, emptyState(t('queue.empty'), t('queue.emptyText'))),
