@@ -71,6 +71,8 @@ def test_teacher_uploads_and_submits_a_lesson_plan(new_page, sign_in, capture, s
     row = lesson_plan_rows(page).filter(has=page.get_by_role("button", name="Nộp hồ sơ")).first
     period = row.locator(".meta").first.inner_text()
     story["period"] = period
+    # how long is left, beside the deadline, as people say it
+    expect(row.locator(".time-left")).to_have_text(re.compile(r"^ · (còn \d+ ngày|hạn chót hôm nay)$"))
     capture(page, "viec-cua-toi")
     row.get_by_role("button", name="Nộp hồ sơ").click()
     drop_file(page, row.locator(".dropzone"), "Kế hoạch bài dạy Toán 4 — tuần mới.pdf", pdf_bytes(3), "application/pdf")

@@ -92,6 +92,23 @@ export function stateBadge(state) {
 
 const TZ = 'Asia/Ho_Chi_Minh';
 /** Date and time in the school's time zone, in the current language. */
+/** The calendar day of an instant in Vietnam time, as a day number (for counting whole days). */
+function vnDay(d) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(d).map((x) => [x.type, x.value]));
+  return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day)) / 86_400_000;
+}
+
+/** How long is left before a deadline, as people say it: "còn 2 ngày", "hạn chót hôm nay", "quá hạn 3 ngày". */
+export function timeLeft(value, now = new Date()) {
+  if (!value) return '';
+  const due = new Date(value);
+  if (Number.isNaN(due.getTime())) return '';
+  const days = vnDay(due) - vnDay(now);
+  if (due < now) return days === 0 ? t('time.overToday') : t('time.over', { n: -days });
+  return days === 0 ? t('time.today') : t('time.left', { n: days });
+}
+
 export function fmtDateTime(value) {
   if (!value) return '—';
   const d = new Date(value);

@@ -90,6 +90,7 @@ export default {
     changed: 'Changed after signing', changedYes: 'Yes', changedNo: 'No', signatures: 'Signatures ({n})', unknownSigner: 'Unknown signer',
     signedAt: 'Signed at {time}', chain: 'Certificate chain', sigValid: 'Valid signature', sigInvalid: 'Invalid signature', recalledAt: 'Recalled on', timestamped: 'timestamped', registry: 'Register', notRegistered: 'Not in the platform’s register of signed documents.',
   },
+  time: { left: '{n} day(s) left', today: 'due today', overToday: 'overdue since today', over: '{n} day(s) overdue' },
   mywork: {
     title: 'My work', intro: 'The books you owe in school year {year}, their deadlines and their approval state.',
     dropHintFormats: 'or drop it here (accepted: {formats})', tooLateForApproval: 'Approval before teaching is no longer possible under the district’s rule.',

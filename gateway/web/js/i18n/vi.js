@@ -109,6 +109,7 @@ export default {
     signatures: 'Chữ ký số ({n})', unknownSigner: 'Không rõ người ký', signedAt: 'Ký lúc {time}', chain: 'Chuỗi chứng thư số',
     sigValid: 'Chữ ký hợp lệ', sigInvalid: 'Chữ ký không hợp lệ', recalledAt: 'Thu hồi lúc', timestamped: 'có dấu thời gian', registry: 'Sổ đăng ký', notRegistered: 'Không có trong sổ văn bản đã ký của hệ thống.',
   },
+  time: { left: 'còn {n} ngày', today: 'hạn chót hôm nay', overToday: 'đã quá hạn hôm nay', over: 'quá hạn {n} ngày' },
   mywork: {
     title: 'Việc của tôi', intro: 'Hồ sơ bạn phải nộp trong năm học {year}, hạn nộp và trạng thái duyệt.',
     dropHintFormats: 'hoặc kéo thả tệp vào đây (định dạng nhận: {formats})', tooLateForApproval: 'Không còn kịp phê duyệt trước ngày dạy theo quy định của Phòng.',

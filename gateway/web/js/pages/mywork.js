@@ -4,7 +4,7 @@
  * one submission per student) always offers "Nộp thêm học bạ" and lists the students' học bạ already
  * submitted under it.
  */
-import { h, mount, emptyState, stateBadge, fmtDateTime, alertBox } from '../core/dom.js';
+import { h, mount, emptyState, stateBadge, fmtDateTime, timeLeft, alertBox } from '../core/dom.js';
 import { t } from '../core/i18n.js';
 import { submitForm, reopenKept } from '../core/submitfile.js';
 import * as svc from '../services.js';
@@ -72,7 +72,8 @@ function obligationItem(row, reload) {
     h('div', { class: 'grow' },
       h('span', { class: 'title' }, row.bookName),
       h('span', { class: 'meta' }, ob.period_label),
-      h('div', { class: 'meta' }, t('mywork.due', { time: fmtDateTime(ob.due_at) })),
+      h('div', { class: 'meta' }, t('mywork.due', { time: fmtDateTime(ob.due_at) }),
+        OPEN.has(status) ? h('strong', { class: `time-left${status === 'late' ? ' warn-text' : ''}` }, ` · ${timeLeft(ob.due_at)}`) : null),
       comment ? h('div', { class: 'comment' }, t('mywork.returnedWhy', { comment })) : null,
       ob.approval_possible === false && OPEN.has(status) ? h('div', { class: 'meta warn-text' }, t('mywork.tooLateForApproval')) : null,
       sub ? h('a', { href: `/bai-nop/${encodeURIComponent(sub.id)}`, class: 'meta' }, t('mywork.history')) : null),
