@@ -12,50 +12,36 @@ Period keys are the kernel's in both services (``services/kernel/periods.py``): 
 from __future__ import annotations
 
 import hashlib
-import io
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cached_property
 
+from fpdf import FPDF
+
 from infra.demo.district import DEMO_DISTRICT, DemoDistrict, DemoSchool
-from services.kernel.periods import week_period
+from services.kernel.fonts import DEJAVU_SANS, DEJAVU_SANS_BOLD, require_font
+from services.kernel.periods import period_label, week_period
 
 SCHOOL_YEAR = "2026-2027"
 WAITING, RETURNED, APPROVED, TO_SIGN = "cho_duyet", "tra_lai", "da_duyet", "cho_ky"
 HOC_BA_STUDENTS = ("Nguyễn Minh Khang", "Trần Bảo Ngọc", "Lê Gia Huy")
+FIXED_DATE = datetime(2026, 9, 5, tzinfo=timezone.utc)  # the demo school year opens
 
 
 def sample_pdf(lines: list[str]) -> bytes:
-    """A one-page A4 PDF showing ``lines`` in Helvetica (text outside Latin-1 is transliterated)."""
-    text = "".join(f"BT /F1 {16 if i == 0 else 12} Tf 72 {770 - 24 * i} Td ({_pdf_text(line)}) Tj ET\n"
-                   for i, line in enumerate(lines))
-    stream = text.encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
-
-
-def _pdf_text(line: str) -> str:
-    """Vietnamese without diacritics (the standard Helvetica font has no such glyphs), PDF-escaped."""
-    plain = unicodedata.normalize("NFD", line.replace("đ", "d").replace("Đ", "D"))
-    ascii_text = "".join(ch for ch in plain if not unicodedata.combining(ch)).encode("ascii", "replace").decode()
-    return ascii_text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    """A one-page A4 PDF showing ``lines`` in DejaVu Sans, Vietnamese with its diacritics, as a school
+    would upload it; the same text always gives the same bytes (fixed creation date, no random id)."""
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(FIXED_DATE)
+    pdf.set_producer("HoSo demo")
+    pdf.add_font("DejaVu", "", require_font(DEJAVU_SANS))
+    pdf.add_font("DejaVu", "B", require_font(DEJAVU_SANS_BOLD))
+    pdf.add_page()
+    for i, line in enumerate(lines):
+        pdf.set_font("DejaVu", "B" if i == 0 else "", 16 if i == 0 else 12)
+        pdf.cell(0, 10 if i == 0 else 8, unicodedata.normalize("NFC", line), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
 
 
 @dataclass(frozen=True)
@@ -95,7 +81,9 @@ class DemoDocument:
 
     @cached_property
     def pdf(self) -> bytes:
-        return sample_pdf([self.title, self.school, self.period, "HoSo - du lieu demo"])
+        school = next((sc.name for sc in DEMO_DISTRICT.schools if sc.slug == self.school), self.school)
+        heading = self.file_name.rsplit(".", 1)[0] if self.book == "hoc_ba" else self.title  # a học bạ names its class
+        return sample_pdf([heading, school, period_label(self.period), "HoSo — dữ liệu mẫu"])
 
     @cached_property
     def sha256(self) -> str:
