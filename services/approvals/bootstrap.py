@@ -65,7 +65,7 @@ class Container:
     due: DueObligations
 
     def workers(self) -> list[ConsumerWorker]:
-        """The identity projection and the progress projection, each on its own queue."""
+        """The identity, catalog, progress and campaign projections, each on its own queue."""
         quorum = self.settings.queue_quorum or None
         return [self.runtime.worker(self.identity_consumer, quorum=quorum),
                 self.runtime.worker(self.catalog_consumer, quorum=quorum),

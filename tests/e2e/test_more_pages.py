@@ -2,6 +2,8 @@
 school's progress, the start page per role, and the English switch on a signed-in page."""
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 
@@ -124,3 +126,24 @@ def test_bulk_approval_first_lists_what_will_be_approved_and_going_back_approves
     expect(page.get_by_role("alertdialog")).to_have_count(0)
     page.reload()
     expect(page.locator("section[aria-labelledby=q-list] ul.list > li")).to_have_count(before)
+
+
+def test_a_pdf_is_drawn_by_the_app_itself_on_a_phone(new_page, sign_in):
+    """Chrome on Android shows nothing for a PDF in an iframe: the app draws the pages (pdf.js) on a canvas."""
+    page = new_page()
+    page.set_viewport_size({"width": 360, "height": 740})
+    sign_in(page, "thhp.totruong")
+    page.goto("/duyet")
+    drawn = page.locator("canvas.pdf-page[data-drawn=true]").first
+    expect(drawn).to_be_visible(timeout=20_000)
+    assert page.locator("iframe").count() == 0
+    width = drawn.evaluate("c => c.getBoundingClientRect().width")
+    assert 250 <= width <= 360, width  # as wide as the phone allows, never a squeezed strip
+    inked = drawn.evaluate("""c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, Math.floor(c.height / 3)).data;
+        let dark = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] < 100 && d[i + 1] < 100 && d[i + 2] < 100) dark += 1;
+        return dark;
+    }""")
+    assert inked > 50, "the page's text is drawn"
+    expect(drawn).to_have_attribute("aria-label", re.compile(r"trang 1/\d+$"))

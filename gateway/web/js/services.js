@@ -3,7 +3,7 @@
  * Paths are the services' public APIs behind the gateway (`/api/<service>/v1/...`); the
  * shapes they return are documented beside each group.
  */
-import { api, upload, items, blobUrl } from './core/api.js';
+import { api, upload, items, blobUrl, blobOf } from './core/api.js';
 
 /** The school year a date falls in: September to May ("2025-2026"). */
 export function schoolYearOf(date = new Date()) {
@@ -50,6 +50,8 @@ export function uploadFile({ file, book, period, ownerKey, title, documentId, id
 }
 // document: {id, book, period, title, owner_key, latest_version_id, ...} (the title is a học bạ's student name)
 export function document(id) { return api('documents', `/documents/${encodeURIComponent(id)}`); }
+/** A version's PDF (its rendition for other formats) as a Blob, for the app's own viewer. */
+export function versionPdf(versionId) { return blobOf('documents', `/versions/${encodeURIComponent(versionId)}/content`, { rendition: 'pdf' }); }
 export function versionPdfUrl(versionId) { return blobUrl('documents', `/versions/${encodeURIComponent(versionId)}/content`, { rendition: 'pdf' }); }
 export function catalog(level) { return api('documents', `/catalog/${encodeURIComponent(level)}`); }
 /**

@@ -31,7 +31,7 @@ def test_identity_events_in_and_progress_out_through_the_broker(amqp_url):
     documents.add(SCHOOL.slug, "d", "v1", hashlib.sha256(b"d").hexdigest(), owners={"thhp.giaovien"})
     c = bootstrap({"mode": "test", "db_name": "hoso_approvals_it"}, environ={"AMQP_URL": amqp_url}, clock=clock,
                   documents=documents)
-    identity_worker, _catalog_worker, progress_worker = c.workers()
+    identity_worker, _catalog_worker, progress_worker, _campaigns_worker = c.workers()
     declare_queues(amqp_url, [identity_worker.queue, progress_worker.queue])
     with kombu.Connection(amqp_url) as conn:
         for q in (identity_worker.queue, progress_worker.queue):

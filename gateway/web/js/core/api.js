@@ -147,7 +147,12 @@ export async function upload(service, path, body, { onProgress, method = 'POST',
 }
 
 /** Fetch a file with the bearer token and return an object URL (for PDF previews and downloads). */
-export async function blobUrl(service, path, query) {
+/** The bytes of a download, read with my token. */
+export async function blobOf(service, path, query) {
   const res = await api(service, path, { raw: true, query, headers: { Accept: '*/*' } });
-  return URL.createObjectURL(await res.blob());
+  return res.blob();
+}
+
+export async function blobUrl(service, path, query) {
+  return URL.createObjectURL(await blobOf(service, path, query));
 }

@@ -2,6 +2,7 @@
 import { h, mount, fmtDateTime, alertBox } from './dom.js';
 import { t, roleName } from './i18n.js';
 import * as svc from '../services.js';
+import { renderPdf } from './pdfview.js';
 
 export function historyView(events = [], names = new Map()) {
   if (!events.length) return h('p', { class: 'meta' }, t('history.empty'));
@@ -18,10 +19,11 @@ export function historyView(events = [], names = new Map()) {
 export function pdfPreview(versionId, title) {
   const box = h('div', { class: 'pdf-box' }, h('p', { class: 'loading', role: 'status' }, t('history.loadingPdf')));
   if (!versionId) { mount(box, alertBox('info', t('history.noPdf'))); return box; }
-  svc.versionPdfUrl(versionId).then((src) => {
-    mount(box,
-      h('iframe', { class: 'pdf-frame', src, title: t('history.pdfTitle', { title: title || '' }) }),
-      h('p', {}, h('a', { href: src, download: `${title || 'tai-lieu'}.pdf` }, t('history.download'))));
+  svc.versionPdf(versionId).then(async (blob) => {
+    const src = URL.createObjectURL(blob);
+    const pages = h('div', { class: 'pdf-view', 'aria-label': t('history.pdfTitle', { title: title || '' }) });
+    mount(box, pages, h('p', {}, h('a', { href: src, download: `${title || 'tai-lieu'}.pdf` }, t('history.download'))));
+    try { await renderPdf(pages, blob, title); } catch { mount(pages, alertBox('warn', t('history.cannotDraw'))); }
   }).catch((err) => mount(box, alertBox(err.status === 409 ? 'warn' : 'info', err.title || t('history.noPdf'), err.detail)));
   return box;
 }

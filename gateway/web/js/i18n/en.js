@@ -110,7 +110,7 @@ export default {
   },
   confirm: { back: 'Back' },
   history: {
-    empty: 'No activity yet.', onBehalf: '(on behalf of {who}{role})', loadingPdf: 'Loading the PDF…', noPdf: 'No PDF to show yet.', pdfTitle: 'PDF: {title}', download: 'Download the PDF',
+    empty: 'No activity yet.', onBehalf: '(on behalf of {who}{role})', loadingPdf: 'Loading the PDF…', noPdf: 'No PDF to show yet.', pdfTitle: 'PDF: {title}', pageOf: '{title}: page {n} of {total}', cannotDraw: 'This PDF cannot be shown here; download it to read it.', download: 'Download the PDF',
     action: { submitted: 'Submitted', resubmitted: 'Resubmitted', approved: 'Approved', returned: 'Returned', checked: 'Checked', withdrawn: 'Withdrawn', signed: 'Signed', issued: 'Issued', recalled: 'Recalled', commented: 'Commented' },
   },
   queue: {

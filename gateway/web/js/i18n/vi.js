@@ -140,7 +140,7 @@ export default {
   confirm: { back: 'Quay lại' },
   history: {
     empty: 'Chưa có hoạt động nào.', onBehalf: '(thay mặt {who}{role})', loadingPdf: 'Đang tải bản PDF…',
-    noPdf: 'Chưa có bản PDF để xem.', pdfTitle: 'Bản PDF: {title}', download: 'Tải bản PDF về máy',
+    noPdf: 'Chưa có bản PDF để xem.', pdfTitle: 'Bản PDF: {title}', pageOf: '{title}: trang {n}/{total}', cannotDraw: 'Không hiển thị được tệp PDF này; hãy tải về để xem.', download: 'Tải bản PDF về máy',
     action: {
       submitted: 'Nộp hồ sơ', resubmitted: 'Nộp lại', approved: 'Duyệt', returned: 'Trả lại', checked: 'Đã xem, góp ý',
       withdrawn: 'Rút hồ sơ', signed: 'Ký số', issued: 'Phát hành', recalled: 'Thu hồi', commented: 'Góp ý',
