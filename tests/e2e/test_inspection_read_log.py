@@ -28,7 +28,7 @@ def test_the_principal_sees_every_read_by_the_inspector_and_nothing_of_another_s
     sign_in(page, "pgd.chuyenvien")
     _open_campaign(page, "Kiểm tra hồ sơ chuyên môn Hòa Phong", "Trường Tiểu học Hòa Phong")
     _open_campaign(page, "Kiểm tra hồ sơ THCS Nguyễn Huệ", "Trường THCS Nguyễn Huệ")
-    expect(page.locator("section[aria-labelledby=cp-list] li")).to_have_count(2)
+    expect(page.locator("section[aria-labelledby=cp-list] ul.list > li")).to_have_count(2)
     capture(page, "phong-dot-kiem-tra")
 
     # A fresh sign-in carries the campaigns in the token; the inspector reads both schools.

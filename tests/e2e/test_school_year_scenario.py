@@ -103,7 +103,7 @@ def test_the_to_truong_bell_counts_the_submission_and_its_link_opens_it(new_page
     expect(page.get_by_role("heading", level=1)).to_have_text("Thông báo")
     item = page.get_by_test_id("inbox-item").filter(has=page.locator(f'a[href="{story["submission_url"]}"]'))
     expect(item).to_have_count(1)
-    expect(item).to_contain_text("Có hồ sơ chờ duyệt")
+    expect(item).to_contain_text("Chờ bạn duyệt: Kế hoạch bài dạy của Nguyễn Thị Lệ Thủy")
     expect(item).to_contain_text("Kế hoạch bài dạy")
     capture(page, "thong-bao")
     item.get_by_role("link").click()
@@ -122,7 +122,7 @@ def test_to_truong_delegates_to_the_to_pho(new_page, sign_in, capture):
     page.get_by_label("Loại hồ sơ").select_option(label="Kế hoạch bài dạy")
     page.get_by_label("Đến ngày").fill((date.today() + timedelta(days=14)).isoformat())
     page.get_by_role("button", name="Ủy quyền", exact=True).click()
-    expect(page.locator("section[aria-labelledby=dg-list]")).to_contain_text(f"Võ Thị Hồng Nhung ủy quyền cho {TO_PHO} làm Tổ trưởng")
+    expect(page.locator("section[aria-labelledby=dg-list]")).to_contain_text("Võ Thị Hồng Nhung ủy quyền cho Huỳnh Minh Tuấn làm Tổ trưởng")
     capture(page, "uy-quyen")
 
 
@@ -132,7 +132,7 @@ def test_to_pho_acting_for_to_truong_returns_it_with_a_comment(new_page, sign_in
     submission_id = story["submission_url"].rsplit("/", 1)[1]
     page.goto(f"/duyet?chon={submission_id}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Chờ duyệt")
-    expect(page.locator("#queue-detail")).to_contain_text(f"Bạn đang duyệt thay {TO_TRUONG} (Tổ trưởng)")
+    expect(page.locator("#queue-detail")).to_contain_text("Bạn đang duyệt thay Võ Thị Hồng Nhung (Tổ trưởng)")
     capture(page, "cho-duyet")
     page.get_by_role("button", name="Trả lại").click()
     expect(page.get_by_role("alert")).to_have_text("Vui lòng ghi lý do trả lại hồ sơ.")
@@ -141,7 +141,7 @@ def test_to_pho_acting_for_to_truong_returns_it_with_a_comment(new_page, sign_in
     expect(page.locator("#queue-out")).to_contain_text("Đã trả lại hồ sơ kèm nhận xét.")
     page.goto(story["submission_url"])
     history = page.locator(".timeline")
-    expect(history).to_contain_text(f"Trả lại — Huỳnh Minh Tuấn (thay mặt {TO_TRUONG}, Tổ trưởng)")
+    expect(history).to_contain_text("Trả lại — Huỳnh Minh Tuấn (thay mặt Võ Thị Hồng Nhung, Tổ trưởng)")
     expect(history).to_contain_text(RETURN_COMMENT)
 
 

@@ -21,7 +21,8 @@ export function pdfPreview(versionId, title) {
   if (!versionId) { mount(box, alertBox('info', t('history.noPdf'))); return box; }
   svc.versionPdf(versionId).then(async (blob) => {
     const src = URL.createObjectURL(blob);
-    const pages = h('div', { class: 'pdf-view', 'aria-label': t('history.pdfTitle', { title: title || '' }) });
+    // a region of its own that scrolls: focusable, so the keyboard scrolls it too
+    const pages = h('div', { class: 'pdf-view', role: 'region', tabindex: '0', 'aria-label': t('history.pdfTitle', { title: title || '' }) });
     mount(box, pages, h('p', {}, h('a', { href: src, download: `${title || 'tai-lieu'}.pdf` }, t('history.download'))));
     try { await renderPdf(pages, blob, title); } catch { mount(pages, alertBox('warn', t('history.cannotDraw'))); }
   }).catch((err) => mount(box, alertBox(err.status === 409 ? 'warn' : 'info', err.title || t('history.noPdf'), err.detail)));
