@@ -47,6 +47,10 @@ class PeopleDirectory:
     def person(self, person: str) -> RecipientDoc | None:
         return RecipientDoc.objects(id=person).first()
 
+    def people(self, ids: set[str]) -> dict[str, RecipientDoc]:
+        """The people of ``ids`` known here, in one read."""
+        return {d.id: d for d in RecipientDoc.objects(id__in=sorted(ids))} if ids else {}
+
     def school(self, school: str) -> RecipientSchoolDoc | None:
         return RecipientSchoolDoc.objects(id=school).first()
 

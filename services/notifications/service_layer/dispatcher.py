@@ -20,7 +20,7 @@ from ..adapters.channels import Channel as ChannelPort
 from ..adapters.channels import DeliveryFailed
 from ..adapters.channels.inbox import InboxChannel
 from ..adapters.deliveries import DeliveryDoc, DeliveryStore
-from ..adapters.people import PeopleDirectory, RecipientDoc
+from ..adapters.people import PeopleDirectory, RecipientDoc, RecipientSchoolDoc
 from ..adapters.preferences import PreferencesRepository
 from ..adapters.webhooks import WebhookTargets
 from ..domain import quiet_hours
@@ -62,15 +62,21 @@ class Dispatcher:
     def dispatch(self, notices: Iterable[Notice]) -> int:
         """Deliver each notice that is new for its recipient; returns how many were new."""
         created = 0
+        notices = list(notices)
+        people = self._people.people({n.recipient for n in notices})  # one read for the whole hand-over
+        places: dict[str, RecipientSchoolDoc | None] = {}
+        hooks: dict[tuple[str, str], list[str]] = {}
         for notice in notices:
             now = self._clock.now()
-            person = self._people.person(notice.recipient)
+            person = people.get(notice.recipient)
             school = notice.school or (person.school if person else None)
-            place = self._people.school(school) if school else None
+            if school and school not in places:
+                places[school] = self._people.school(school)
+            place = places.get(school) if school else None
             district = place.district_id if place else (person.district if person and school == person.school else None)
             where = Place(school=school or "", district=district or "", province=place.province_id if place else None)
             due = quiet_hours.send_at(max(now, notice.not_before or now), notice.kind)
-            for route in self._routes(notice, person, school):
+            for route in self._routes(notice, person, school, hooks):
                 self._deliveries.open(self._record(notice, where, route, State.PENDING, now, due))
             self._inbox.send(notice, notice.recipient)
             inbox = self._record(notice, where, Route(Channel.INBOX, notice.recipient), State.SENT, now, None)
@@ -78,8 +84,10 @@ class Dispatcher:
             created += self._deliveries.open(inbox)
         return created
 
-    def _routes(self, notice: Notice, person: RecipientDoc | None, school: str | None) -> list[Route]:
-        """The push channels this notice goes to: the person's choices, then the school's webhooks."""
+    def _routes(self, notice: Notice, person: RecipientDoc | None, school: str | None,
+                hooks: dict[tuple[str, str], list[str]]) -> list[Route]:
+        """The push channels this notice goes to: the person's choices, then the school's webhooks
+        (``hooks`` keeps each school's subscriptions per kind for one hand-over)."""
         if person is not None and not person.active:
             return []
         prefs = self._prefs.get(notice.recipient)
@@ -90,7 +98,10 @@ class Dispatcher:
         if prefs.zalo_phone and prefs.wants(notice.kind, Channel.ZALO):
             routes.append(Route(Channel.ZALO, prefs.zalo_phone))
         if school:
-            routes += [Route(Channel.WEBHOOK, sub, sub) for sub in self._webhooks.for_school(school, notice.kind.value)]
+            wanted = (school, notice.kind.value)
+            if wanted not in hooks:
+                hooks[wanted] = self._webhooks.for_school(school, notice.kind.value)
+            routes += [Route(Channel.WEBHOOK, sub, sub) for sub in hooks[wanted]]
         return [r for r in routes if r.channel.value in self._channels]
 
     @staticmethod
