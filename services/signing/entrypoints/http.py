@@ -117,6 +117,11 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
         """My signing credentials (and the school's seal for the văn thư)."""
         return {"items": c.credentials.mine(_me())}
 
+    @route(bp, "/credentials/locked", tags=["credentials"])
+    def locked_credentials() -> dict:
+        """Credentials locked by wrong PINs that I may unlock (school administrator, trưởng phòng)."""
+        return {"items": c.credentials.locked(_me())}
+
     @route(bp, "/credentials/pkcs12", methods=["POST"], body=Pkcs12In, status=201, tags=["credentials"])
     def register_pkcs12(body: Pkcs12In) -> dict:
         """Register a PKCS#12 from a licensed CA; its password becomes the signing PIN."""

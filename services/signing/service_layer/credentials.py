@@ -207,6 +207,15 @@ class CredentialService:
             docs += list(repo.query(owner_id=principal.tenant, owner_kind=OwnerKind.ORGANISATION.value))
         return [view(d) for d in docs]
 
+    def locked(self, principal: Principal) -> list[dict]:
+        """Credentials locked by wrong PINs that the caller may unlock: the school's for its administrator,
+        the unit's for a trưởng phòng; 403 for anyone else."""
+        if principal.tenant and principal.has_role(QUAN_TRI):
+            return [view(d) for d in self.repo(principal).query(locked=True)]
+        if not principal.tenant and principal.has_role(TRUONG_PHONG):
+            return [view(d) for d in OversightCredentials(principal).query(locked=True)]
+        raise Forbidden("Chỉ quản trị hệ thống của trường (hoặc trưởng phòng) mới xem được chứng thư số bị khóa.")
+
     def _save(self, principal: Principal, doc: CredentialDoc, action: str) -> dict:
         """Write a new credential in the caller's scope: their school, or (oversight staff) their unit."""
         if principal.tenant:

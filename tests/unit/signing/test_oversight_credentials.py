@@ -78,6 +78,12 @@ def test_an_oversight_credential_stays_its_persons(tmp_path):
                              headers=oversight(world, HEAD)).status_code == 404
     assert world.client.post(f"/api/v1/credentials/{mine['id']}/unlock",
                              headers=oversight(world, OFFICER)).status_code == 403
+    CredentialDoc.objects(id=mine["id"]).update_one(set__locked=True, set__pin_failures=5)  # five wrong PINs
+    assert world.client.get("/api/v1/credentials/locked", headers=oversight(world, OFFICER)).status_code == 403
+    locked = world.client.get("/api/v1/credentials/locked", headers=oversight(world, HEAD)).json["items"]
+    assert [c["id"] for c in locked] == [mine["id"]]
+    assert world.client.get("/api/v1/credentials/locked",
+                            headers={"Authorization": f"Bearer {school_admin}"}).json["items"] == []
     unlocked = world.client.post(f"/api/v1/credentials/{mine['id']}/unlock", headers=oversight(world, HEAD))
     assert unlocked.status_code == 200 and unlocked.json["locked"] is False
 
