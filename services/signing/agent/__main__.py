@@ -27,16 +27,18 @@ def _pin() -> str:
 
 
 def sign(args: argparse.Namespace) -> int:
+    """Log in to the token first (a wrong PIN must not spend the one-time code), then pair, sign, post."""
     base_url, direct = args.server or args.signing_url, args.server is None
-    if args.pair:
-        server = SigningServer.pair(base_url=base_url, job_id=args.job, code=args.pair, direct=direct)
-    else:
-        server = SigningServer(base_url=base_url, direct=direct, access_token=os.environ.get("HOSO_ACCESS_TOKEN", ""))
-    job = server.job(args.job)
-    print(f"Ký {len(job.items)} tài liệu:")
-    for _, _, label in job.items:
-        print(f"  - {label}")
     with TokenSession(module=args.module, pin=_pin(), token_label=args.token_label) as token:
+        if args.pair:
+            server = SigningServer.pair(base_url=base_url, job_id=args.job, code=args.pair, direct=direct)
+        else:
+            server = SigningServer(base_url=base_url, direct=direct,
+                                   access_token=os.environ.get("HOSO_ACCESS_TOKEN", ""))
+        job = server.job(args.job)
+        print(f"Ký {len(job.items)} tài liệu:")
+        for _, _, label in job.items:
+            print(f"  - {label}")
         signatures = token.sign_all(job.certificate_der, [(item_id, data) for item_id, data, _ in job.items])
     server.post_signatures(job.id, signatures)
     print(f"Đã ký và gửi {len(signatures)} chữ ký về máy chủ.")

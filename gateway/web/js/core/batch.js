@@ -45,6 +45,7 @@ export async function runBatch(out, { submissionIds, credentialId, pin }, names 
   let agentShown = false;
   for (;;) {
     prog.update(b.done || 0, b.total || submissionIds.length);
+    prog.el.querySelector('.progress-label').textContent = t('agent.documents', { done: b.done || 0, n: b.total || submissionIds.length });
     if (FINISHED.has(b.state)) break;
     if (b.remote_transaction_id) mount(report, alertBox('info', t('signing.confirmOnPhone')));
     if (b.external_job_id && b.state === 'waiting' && !agentShown) { agentShown = true; mount(report, agentPanel(b.external_job_id)); }

@@ -358,5 +358,6 @@ export default {
     job: 'Signing job', code: 'Pairing code (single use)', until: 'Expires', untilText: '{time}; at most {n} wrong tries',
     run: 'Command to run the signing agent:', module: "the token's PKCS#11 library", newCode: 'New pairing code',
     received: 'Signatures received from the USB token; completing the documents…',
+    documents: '{done} of {n} documents done',
   },
 };

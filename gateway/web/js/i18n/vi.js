@@ -412,5 +412,6 @@ export default {
     job: 'Mã yêu cầu ký', code: 'Mã ghép nối (dùng một lần)', until: 'Hết hạn', untilText: '{time}; nhập sai tối đa {n} lần',
     run: 'Lệnh chạy chương trình ký số:', module: 'thư viện PKCS#11 của token', newCode: 'Tạo mã ghép nối mới',
     received: 'Đã nhận chữ ký từ USB token; đang hoàn tất hồ sơ…',
+    documents: 'Đã xong {done}/{n} hồ sơ',
   },
 };
