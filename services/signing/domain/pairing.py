@@ -60,6 +60,3 @@ class Pairing:
     def matches(self, code: str) -> bool:
         """Whether ``code`` is this pairing's (compared in constant time)."""
         return hmac.compare_digest(self.code_sha256, digest(normalise(code)))
-
-    def tries_left(self) -> int:
-        return max(0, MAX_ATTEMPTS - self.attempts)
