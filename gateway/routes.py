@@ -16,8 +16,9 @@ PUBLIC_BY_SERVICE: dict[str, tuple[str, ...]] = {
     # OIDC endpoints (authorize, token, JWKS, userinfo checks its own token), sign-in pages, discovery
     "identity": ("oauth", "auth", ".well-known"),
     # public verification of a signed document (page and API, by upload or printed code, the QR
-    # link), and the certificate revocation lists relying parties fetch
-    "signing": ("verify", "api/v1/verify", "api/v1/crl"),
+    # link), the certificate revocation lists relying parties fetch, and the signing agent's
+    # routes (it pairs with a one-time code and then carries a job-scoped token of its own)
+    "signing": ("verify", "api/v1/verify", "api/v1/crl", "api/v1/agent"),
 }
 
 HIDDEN = ("metrics",)

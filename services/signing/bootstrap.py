@@ -25,6 +25,7 @@ from .adapters.approvals_client import ApprovalsPort, HttpApprovals
 from .adapters.crl_fetcher import CrlFetcher
 from .adapters.documents_client import DocumentsPort, HttpDocuments
 from .adapters.external_jobs import MongoExternalJobs
+from .adapters.pairings import MongoPairings
 from .adapters.key_paths.external import ExternalKeyPath
 from .adapters.key_paths.pkcs12 import Pkcs12KeyPath
 from .adapters.key_paths.remote import RemoteKeyPath, RemoteSigningProvider, SimulatedRemoteProvider
@@ -34,6 +35,7 @@ from .adapters.sealing import KeySealer
 from .domain.credentials import KeyPathKind
 from .service_layer.authority import CertificateAuthority, load_roots
 from .service_layer.credentials import CredentialService, MongoPinCounter
+from .service_layer.pairing import AgentPairing
 from .service_layer.records import RecordDocuments, RecordSigning
 from .service_layer.scheduler import ExecutorRunner, FairScheduler
 from .service_layer.signed_copies import SignedCopies
@@ -55,6 +57,7 @@ class Container:
     verification: VerificationService
     copies: SignedCopies
     external_jobs: MongoExternalJobs
+    pairing: AgentPairing
     simulated_provider: SimulatedRemoteProvider | None
     recall_consumer: IdempotentConsumer
 
@@ -154,5 +157,7 @@ def bootstrap(
         runtime=runtime, settings=settings, authority=authority, credentials=credentials, signing=signing,
         records=records, verification=verification, copies=SignedCopies(verify_page=f"{public}/tra-cuu"),
         external_jobs=jobs, simulated_provider=simulated,
+        pairing=AgentPairing(jobs=jobs, pairings=MongoPairings(), signing=signing, clock=runtime.clock,
+                             audit=runtime.audit),
         recall_consumer=runtime.consumer(RECALL_CONSUMER, {RECALLED.type: verification.on_recalled}),
     )

@@ -25,5 +25,8 @@ PROBLEM_CODES: dict[str, str] = {
     "signature-expired": "The remote signing request expired before it was confirmed.",
     "not-record-head": "Only the head of the inspection team (trưởng đoàn) signs its biên bản.",
     "record-signed": "The biên bản kiểm tra is signed already (signing twice gives no second signature).",
+    "pairing-code-wrong": "The signing agent's pairing code is wrong (tries left in detail; the last try voids it).",
+    "pairing-code-unusable": "The pairing code expired, was used already or was voided by wrong tries.",
+    "agent-token-invalid": "The agent's token is unknown, expired, spent or for another job.",
     "key-path-not-immediate": "A biên bản is signed with a key the server uses at once (platform CA, PKCS#12).",
 }

@@ -66,6 +66,9 @@ PUBLIC: frozenset[tuple[str, str, str]] = frozenset({
     ("signing", "get", "/api/v1/crl/{district_id}.crl"),  # the district CA's CRL, for relying parties
     ("signing", "post", "/api/v1/verify"),  # verification of an uploaded PDF
     ("signing", "get", "/api/v1/verify/{code}"),  # verification by the printed code / QR link
+    ("signing", "post", "/api/v1/agent/pair"),  # the signing agent's one-time code for a job-scoped token
+    ("signing", "get", "/api/v1/agent/jobs/{job_id}"),  # with that token (HoSo-Agent scheme), its job only
+    ("signing", "post", "/api/v1/agent/jobs/{job_id}/signatures"),
 })
 PUBLIC_OUTSIDE_OPENAPI = ("/api/{service}/healthz", "/api/{service}/openapi.json",
                           "/api/identity/.well-known/openid-configuration", "/api/identity/oauth/jwks")

@@ -15,6 +15,7 @@ import { campaignFindingsPage, schoolFindingsPage } from './pages/findings.js';
 import { inboxPage } from './pages/inbox.js';
 import { notificationSettingsPage } from './pages/notification-settings.js';
 import { deadLettersPage } from './pages/dead-letters.js';
+import { certificatesPage } from './pages/certificates.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -30,6 +31,7 @@ export const R = {
   unitStaff: ['truong_phong', 'chuyen_vien'],
   province: ['chuyen_vien_so'],
   readLog: ['hieu_truong', 'pho_hieu_truong', 'quan_tri'],
+  certificates: ['giao_vien', 'hieu_truong', 'pho_hieu_truong', 'van_thu', 'quan_tri', 'truong_phong', 'chuyen_vien', 'chuyen_vien_so'],
 };
 
 export const ROUTES = [
@@ -60,6 +62,7 @@ export const ROUTES = [
   ['/thong-bao', inboxPage],
   ['/cai-dat-thong-bao', notificationSettingsPage],
   ['/quan-tri/thu-loi', deadLettersPage],
+  ['/chung-thu-so', certificatesPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -69,6 +72,7 @@ export const NAV = [
     { path: '/duyet', label: 'nav.queue', roles: R.approver },
     { path: '/ky-so', label: 'nav.signing', roles: R.signer },
     { path: '/van-thu', label: 'nav.clerk', roles: R.clerk },
+    { path: '/chung-thu-so', label: 'certs.nav', roles: R.certificates },
   ] },
   { label: 'nav.school', items: [
     { path: '/truong/tien-do', label: 'nav.progress', roles: R.schoolLeaders },

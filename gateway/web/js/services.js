@@ -263,3 +263,23 @@ export function changeNotificationSettings(choices) { return api('notifications'
 export function setZaloPhone(phone) { return api('notifications', '/notification-settings/zalo', { method: 'PUT', body: { phone } }); }
 export function deadDeliveries(cursor) { return api('notifications', '/deliveries', { query: { state: 'dead', cursor } }); }
 export function replayDelivery(id) { return api('notifications', `/deliveries/${encodeURIComponent(id)}/replay`, { method: 'POST' }); }
+
+// ---------- signing: my certificates and the signing agent (issue 14, point 6) ----------
+/** Register a PKCS#12 file (base64) with its password, which becomes the signing PIN → credential view. */
+export function registerPkcs12({ p12, pin, organisation = false }) {
+  return api('signing', '/credentials/pkcs12', { method: 'POST', body: { p12, pin, organisation } });
+}
+/** Register a USB token's certificate (base64 DER); signing then goes through the signing agent. */
+export function registerToken({ certificate, organisation = false }) {
+  return api('signing', '/credentials/token', { method: 'POST', body: { certificate, organisation } });
+}
+/** Register a remote-signing account of a provider the platform supports. */
+export function registerRemote({ provider, account }) {
+  return api('signing', '/credentials/remote', { method: 'POST', body: { provider, account: account.normalize('NFC') } });
+}
+export function revokeCredential(id) { return api('signing', `/credentials/${encodeURIComponent(id)}/revoke`, { method: 'POST' }); }
+export function unlockCredential(id) { return api('signing', `/credentials/${encodeURIComponent(id)}/unlock`, { method: 'POST' }); }
+/** Credentials locked by wrong PINs that I may unlock (school administrator, trưởng phòng). */
+export async function lockedCredentials() { return items(await api('signing', '/credentials/locked')); }
+/** A one-time pairing code for the signing agent, for my waiting USB-token job → {job_id, code, expires_at, tries}. */
+export function pairingCode(jobId) { return api('signing', `/external-jobs/${encodeURIComponent(jobId)}/pairing`, { method: 'POST' }); }

@@ -133,5 +133,28 @@ class ExternalJobDoc(TenantOwned):
     signatures = DictField(null=True)
 
 
-ALL_DOCUMENTS = (DistrictCaDoc, CredentialDoc, SignedDocumentDoc, BatchDoc, BatchItemDoc, ExternalJobDoc)
+class AgentPairingDoc(TenantOwned):
+    """A one-time pairing code for one external job, and the job-scoped token it was exchanged for.
+
+    Only SHA-256 digests of the code and of the token are kept.
+    """
+
+    meta = {"db_alias": ALIAS, "collection": "agent_pairings", "indexes": [
+        ("job_id", "created_at"), {"fields": ["token_sha256"], "sparse": True},
+    ]}
+    id = StringField(primary_key=True)
+    job_id = StringField(required=True)
+    owner = StringField(required=True)  # typed owner key of the person who made the code
+    code_sha256 = StringField(required=True)
+    created_at = DateTimeField()
+    expires_at = DateTimeField()
+    attempts = IntField(default=0)
+    used_at = DateTimeField(null=True)
+    token_sha256 = StringField(null=True)
+    token_expires_at = DateTimeField(null=True)
+    token_spent_at = DateTimeField(null=True)
+
+
+ALL_DOCUMENTS = (DistrictCaDoc, CredentialDoc, SignedDocumentDoc, BatchDoc, BatchItemDoc, ExternalJobDoc,
+                 AgentPairingDoc)
 OUTBOX_DOCUMENTS = (SignedDocumentDoc, BatchDoc)

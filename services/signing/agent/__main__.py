@@ -1,11 +1,14 @@
 """Command line of the HoSo signing agent.
 
     python -m services.signing.agent --module /usr/lib/softhsm/libsofthsm2.so [--token-label LABEL] \
-        sign --server https://hoso.example --job JOB_ID
+        sign --server https://hoso.example --job JOB_ID --pair CODE
     python -m services.signing.agent certificates --module ... [--token-label LABEL]
 
-The access token comes from ``HOSO_ACCESS_TOKEN``; the token PIN from ``HOSO_TOKEN_PIN`` or a
-prompt. Exit status 0 on success, 2 when something was refused (the reason is printed).
+The job id and the one-time pairing code are the ones the "Ký số" page shows while the batch
+waits for the token; the code works once, for ten minutes. Without ``--pair`` the access token
+comes from ``HOSO_ACCESS_TOKEN`` (for administrators). The token PIN comes from
+``HOSO_TOKEN_PIN`` or a prompt. Exit status 0 on success, 2 when something was refused (the
+reason is printed).
 """
 from __future__ import annotations
 
@@ -24,13 +27,18 @@ def _pin() -> str:
 
 
 def sign(args: argparse.Namespace) -> int:
-    server = SigningServer(base_url=args.server or args.signing_url, direct=args.server is None,
-                           access_token=os.environ.get("HOSO_ACCESS_TOKEN", ""))
-    job = server.job(args.job)
-    print(f"Ký {len(job.items)} tài liệu:")
-    for _, _, label in job.items:
-        print(f"  - {label}")
+    """Log in to the token first (a wrong PIN must not spend the one-time code), then pair, sign, post."""
+    base_url, direct = args.server or args.signing_url, args.server is None
     with TokenSession(module=args.module, pin=_pin(), token_label=args.token_label) as token:
+        if args.pair:
+            server = SigningServer.pair(base_url=base_url, job_id=args.job, code=args.pair, direct=direct)
+        else:
+            server = SigningServer(base_url=base_url, direct=direct,
+                                   access_token=os.environ.get("HOSO_ACCESS_TOKEN", ""))
+        job = server.job(args.job)
+        print(f"Ký {len(job.items)} tài liệu:")
+        for _, _, label in job.items:
+            print(f"  - {label}")
         signatures = token.sign_all(job.certificate_der, [(item_id, data) for item_id, data, _ in job.items])
     server.post_signatures(job.id, signatures)
     print(f"Đã ký và gửi {len(signatures)} chữ ký về máy chủ.")
@@ -54,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument("--server", help="địa chỉ HoSo (như khi mở bằng trình duyệt)")
     where.add_argument("--signing-url", help="địa chỉ trực tiếp của dịch vụ ký số (dành cho quản trị)")
     sign_cmd.add_argument("--job", required=True, help="mã yêu cầu ký hiển thị trên HoSo")
+    sign_cmd.add_argument("--pair", default=None, help="mã ghép nối dùng một lần hiển thị trên HoSo (8 ký tự)")
     sign_cmd.set_defaults(run=sign)
     certs_cmd = commands.add_parser("certificates", help="liệt kê chứng thư số trên token (base64 DER)")
     certs_cmd.set_defaults(run=certificates)

@@ -132,3 +132,31 @@ class KeyPathNotImmediate(SigningRefused):
     code = "key-path-not-immediate"
     message = ("Biên bản kiểm tra được ký bằng chứng thư số do nền tảng cấp hoặc tệp PKCS#12; "
                "ký từ xa và USB token chưa hỗ trợ cho biên bản.")
+
+
+class PairingCodeWrong(SigningRefused):
+    status = 403
+    code = "pairing-code-wrong"
+    field = "code"
+    message = "Mã ghép nối không đúng."
+
+    def __init__(self, tries_left: int) -> None:
+        super().__init__(f"Mã ghép nối không đúng. Còn {tries_left} lần thử; hết lượt thì hãy tạo mã mới trên HoSo."
+                         if tries_left else "Mã ghép nối không đúng và đã bị vô hiệu do nhập sai quá nhiều lần; "
+                         "hãy tạo mã mới trên trang Ký số của HoSo.")
+        self.tries_left = tries_left
+
+
+class PairingCodeUnusable(SigningRefused):
+    status = 403
+    code = "pairing-code-unusable"
+    field = "code"
+    message = ("Mã ghép nối đã hết hạn, đã được dùng hoặc đã bị vô hiệu; hãy tạo mã mới trên trang Ký số "
+               "của HoSo.")
+
+
+class AgentTokenInvalid(SigningRefused):
+    status = 401
+    code = "agent-token-invalid"
+    message = ("Mã truy cập của chương trình ký số không hợp lệ, đã hết hạn hoặc không dành cho yêu cầu ký này; "
+               "hãy ghép nối lại bằng mã mới trên trang Ký số của HoSo.")

@@ -67,6 +67,26 @@ class SignaturesIn(_In):
     signatures: list[SignatureItem] = Field(min_length=1, max_length=1000)
 
 
+class PairIn(_In):
+    job_id: str = Field(min_length=1, max_length=64, description="the external job shown on the page")
+    code: str = Field(min_length=1, max_length=32, description="the one-time pairing code shown on the page")
+
+
+AGENT_SCHEME = "hoso-agent"
+
+
+def _agent_token() -> str:
+    """The job-scoped token the agent got from ``POST /agent/pair`` (``Authorization: HoSo-Agent <token>``)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == AGENT_SCHEME else ""
+
+
+def _job_view(job: ExternalJob) -> dict:
+    return {"id": job.id, "certificate": base64.b64encode(job.certificate_der).decode(),
+            "expires_at": job.expires_at.isoformat(), "signed": job.signatures is not None,
+            "items": [{"id": i.id, "label": i.label, "data": base64.b64encode(i.data).decode()} for i in job.items]}
+
+
 def _b64(value: str, field: str) -> bytes:
     try:
         return base64.b64decode(value, validate=True)
@@ -96,6 +116,11 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
     def list_credentials() -> dict:
         """My signing credentials (and the school's seal for the văn thư)."""
         return {"items": c.credentials.mine(_me())}
+
+    @route(bp, "/credentials/locked", tags=["credentials"])
+    def locked_credentials() -> dict:
+        """Credentials locked by wrong PINs that I may unlock (school administrator, trưởng phòng)."""
+        return {"items": c.credentials.locked(_me())}
 
     @route(bp, "/credentials/pkcs12", methods=["POST"], body=Pkcs12In, status=201, tags=["credentials"])
     def register_pkcs12(body: Pkcs12In) -> dict:
@@ -163,10 +188,7 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
     @route(bp, "/external-jobs/<job_id>", tags=["signing"])
     def get_external_job(job_id: str) -> dict:
         """What the signing agent must sign on the token (data to be signed, base64)."""
-        job = job_of(_me(), job_id)
-        return {"id": job.id, "certificate": base64.b64encode(job.certificate_der).decode(),
-                "expires_at": job.expires_at.isoformat(), "signed": job.signatures is not None,
-                "items": [{"id": i.id, "label": i.label, "data": base64.b64encode(i.data).decode()} for i in job.items]}
+        return _job_view(job_of(_me(), job_id))
 
     @route(bp, "/external-jobs/<job_id>/signatures", methods=["POST"], body=SignaturesIn, tags=["signing"])
     def post_external_signatures(job_id: str, body: SignaturesIn) -> dict:
@@ -174,6 +196,32 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
         me = _me()
         job = job_of(me, job_id)
         return c.signing.signatures_arrived(me, job.id, {s.id: _b64(s.signature, "signature") for s in body.signatures})
+
+    @route(bp, "/external-jobs/<job_id>/pairing", methods=["POST"], status=201, tags=["signing"])
+    def create_pairing(job_id: str) -> dict:
+        """A one-time code (10 minutes, 5 tries) the signing agent exchanges for access to this job only."""
+        me = _me()
+        with refusals():
+            return c.pairing.create(me, job_of(me, job_id))
+
+    @route(bp, "/agent/pair", methods=["POST"], body=PairIn, tags=["agent"], public=True)
+    def agent_pair(body: PairIn) -> dict:
+        """The signing agent exchanges the job id and its pairing code for a token of that job; no sign-in."""
+        with refusals():
+            return c.pairing.exchange(body.job_id, body.code)
+
+    @route(bp, "/agent/jobs/<job_id>", tags=["agent"], public=True)
+    def agent_job(job_id: str) -> dict:
+        """What the paired agent signs on the token (``Authorization: HoSo-Agent <token>``)."""
+        with refusals():
+            return _job_view(c.pairing.job(_agent_token(), job_id))
+
+    @route(bp, "/agent/jobs/<job_id>/signatures", methods=["POST"], body=SignaturesIn, tags=["agent"], public=True)
+    def agent_signatures(job_id: str, body: SignaturesIn) -> dict:
+        """The paired agent posts the job's signatures once; the batch completes as its signer's."""
+        with refusals():
+            return c.pairing.post(_agent_token(), job_id,
+                                  {s.id: _b64(s.signature, "signature") for s in body.signatures})
 
     @route(bp, "/remote/simulated/pending", tags=["signing"])
     def simulated_pending() -> dict:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from datetime import timezone
 
+import mongoengine
+
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -20,7 +22,7 @@ from services.kernel.clock import Clock
 from services.kernel.errors import Forbidden, NotFound, ValidationFailed
 from services.kernel.ids import new_id
 from services.kernel.owners import OwnerKey
-from services.kernel.permissions import QUAN_TRI, VAN_THU
+from services.kernel.permissions import QUAN_TRI, TRUONG_PHONG, VAN_THU
 from services.kernel.principal import Principal
 from services.kernel.tenancy import TenantRepository, TenantScope
 from services.signing.adapters.key_paths.pkcs12 import Pkcs12KeyPath
@@ -36,6 +38,41 @@ from services.signing.service_layer.authority import CertificateAuthority
 
 class CredentialRepository(TenantRepository[CredentialDoc]):
     document = CredentialDoc
+
+
+class OversightCredentials:
+    """Credentials of oversight staff (district, commune or Sở), who belong to no school.
+
+    They live outside every school (``tenant_id`` null) in the caller's unit (``district_id``,
+    the province for Sở staff); a person reaches their own only, the head of a district unit
+    (trưởng phòng) also the unit's, to unlock them.
+    """
+
+    def __init__(self, principal: Principal) -> None:
+        self.unit = oversight_unit(principal)
+        self.principal = principal
+
+    def query(self, **filters: str) -> mongoengine.QuerySet:
+        return CredentialDoc.objects(tenant_id=None, district_id=self.unit, **filters)
+
+    def own(self, credential_id: str | None = None) -> mongoengine.QuerySet:
+        """The caller's own personal credentials (one of them with ``credential_id``)."""
+        extra = {"id": credential_id} if credential_id is not None else {}
+        return self.query(owner_id=self.principal.sub, owner_kind=OwnerKind.PERSON.value, **extra)
+
+    def get(self, credential_id: str, *, unit_wide: bool = False) -> CredentialDoc:
+        """One credential of the caller (or, ``unit_wide``, of their unit); 404 elsewhere."""
+        doc = (self.query(id=credential_id) if unit_wide else self.own(credential_id)).first()
+        if doc is None:
+            raise NotFound()
+        return doc
+
+    def add(self, doc: CredentialDoc) -> CredentialDoc:
+        """Write a new credential of the caller into their unit, whatever the document said."""
+        doc.tenant_id, doc.district_id = None, self.unit
+        doc.province_id = self.principal.province
+        doc.save()
+        return doc
 
 
 def oversight_unit(principal: Principal) -> str:
@@ -100,10 +137,18 @@ def to_domain(doc: CredentialDoc) -> Credential:
     )
 
 
+def issuer_common_name(der: bytes) -> str:
+    """The issuing CA as people read it: its CN, else the whole distinguished name."""
+    issuer = x509.load_der_x509_certificate(der).issuer
+    cn = issuer.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(cn[0].value) if cn else issuer.rfc4514_string()
+
+
 def view(doc: CredentialDoc) -> dict:
     facts = certificate_facts(bytes(doc.certificate_der))
     return {"id": doc.id, "owner_id": doc.owner_id, "owner_kind": doc.owner_kind, "kind": doc.kind,
             "label": doc.label, "subject": facts.subject_name, "organisation": facts.organisation,
+            "issuer": issuer_common_name(bytes(doc.certificate_der)),
             "serial": facts.serial_hex, "not_before": facts.not_before.isoformat(),
             "not_after": facts.not_after.isoformat(), "locked": doc.locked, "pin_failures": doc.pin_failures,
             "revoked": doc.revoked_at is not None, "provider": doc.provider}
@@ -141,11 +186,7 @@ class CredentialService:
         """One credential in the caller's scope: their school's, or (oversight staff) their unit's own."""
         if principal.tenant:
             return self.repo(principal).get(credential_id)
-        doc = CredentialDoc.objects(id=credential_id, tenant_id=None, district_id=oversight_unit(principal),
-                                    owner_id=principal.sub, owner_kind=OwnerKind.PERSON.value).first()
-        if doc is None:
-            raise NotFound()
-        return doc
+        return OversightCredentials(principal).get(credential_id)
 
     def usable(self, principal: Principal, credential_id: str) -> Credential:
         """A credential ``principal`` may sign with now: their own, or the school's seal for the văn thư."""
@@ -159,16 +200,28 @@ class CredentialService:
 
     def mine(self, principal: Principal) -> list[dict]:
         if not principal.tenant:
-            return [view(d) for d in CredentialDoc.objects(district_id=oversight_unit(principal), tenant_id=None,
-                                                           owner_id=principal.sub)]
+            return [view(d) for d in OversightCredentials(principal).own()]
         repo = self.repo(principal)
         docs = list(repo.query(owner_id=principal.sub, owner_kind=OwnerKind.PERSON.value))
         if principal.has_role(VAN_THU):
             docs += list(repo.query(owner_id=principal.tenant, owner_kind=OwnerKind.ORGANISATION.value))
         return [view(d) for d in docs]
 
+    def locked(self, principal: Principal) -> list[dict]:
+        """Credentials locked by wrong PINs that the caller may unlock: the school's for its administrator,
+        the unit's for a trưởng phòng; 403 for anyone else."""
+        if principal.tenant and principal.has_role(QUAN_TRI):
+            return [view(d) for d in self.repo(principal).query(locked=True)]
+        if not principal.tenant and principal.has_role(TRUONG_PHONG):
+            return [view(d) for d in OversightCredentials(principal).query(locked=True)]
+        raise Forbidden("Chỉ quản trị hệ thống của trường (hoặc trưởng phòng) mới xem được chứng thư số bị khóa.")
+
     def _save(self, principal: Principal, doc: CredentialDoc, action: str) -> dict:
-        self.repo(principal).add(doc)
+        """Write a new credential in the caller's scope: their school, or (oversight staff) their unit."""
+        if principal.tenant:
+            self.repo(principal).add(doc)
+        else:
+            OversightCredentials(principal).add(doc)
         self._audit.append(action=action, actor=principal.sub, tenant=doc.tenant_id, district=doc.district_id,
                            target=doc.id, data={"kind": doc.kind, "serial": doc.serial_hex})
         return view(doc)
@@ -179,6 +232,8 @@ class CredentialService:
         owner = principal.tenant if owner_kind is OwnerKind.ORGANISATION else principal.sub
         if owner is None:
             raise Forbidden("Chỉ cán bộ của một trường mới được đăng ký chứng thư số ký hồ sơ.")
+        if not principal.tenant:
+            oversight_unit(principal)  # 403 for a caller of no school and no unit (e.g. a service)
         try:
             self.check_holder(principal, owner_kind.key(owner), facts)
         except CertificateNotYours:
@@ -233,9 +288,13 @@ class CredentialService:
 
     def unlock(self, principal: Principal, credential_id: str) -> dict:
         """The school's administrator unlocks a credential locked by wrong PINs."""
-        if not principal.has_role(QUAN_TRI):
-            raise Forbidden("Chỉ quản trị hệ thống của trường mới được mở khóa chứng thư số.")
-        doc = self.repo(principal).get(credential_id)
+        if principal.tenant and principal.has_role(QUAN_TRI):
+            doc = self.repo(principal).get(credential_id)
+        elif not principal.tenant and principal.has_role(TRUONG_PHONG):
+            doc = OversightCredentials(principal).get(credential_id, unit_wide=True)
+        else:
+            raise Forbidden("Chỉ quản trị hệ thống của trường (hoặc trưởng phòng, với chứng thư của phòng) "
+                            "mới được mở khóa chứng thư số.")
         doc.locked, doc.pin_failures = False, 0
         doc.save()
         self._audit.append(action="signing.credential.unlocked", actor=principal.sub, tenant=doc.tenant_id,
@@ -243,7 +302,8 @@ class CredentialService:
         return view(doc)
 
     def revoke(self, principal: Principal, credential_id: str) -> dict:
-        doc = self.repo(principal).get(credential_id)
+        """Revoke a credential: its owner, or the school's administrator for the school's."""
+        doc = self._doc(principal, credential_id)
         if OwnerKind(doc.owner_kind).key(doc.owner_id) != OwnerKey.of(principal) and not principal.has_role(QUAN_TRI):
             raise Forbidden("Chỉ người sở hữu hoặc quản trị hệ thống mới được thu hồi chứng thư số.")
         self._authority.revoke(doc, actor=principal.sub)

@@ -293,6 +293,18 @@ class SigningService:
         self._runner.submit(batch.tenant_id, self._complete_logged, batch, principal, cred, signatures or {})
         return batch_view(batch)
 
+    def agent_signatures(self, person: str, job_id: str, posted: dict[str, bytes]) -> dict[str, Any]:
+        """The paired agent posted ``job_id``'s signatures: handled as if its signer had posted them.
+
+        The signer is the batch's own (their verified claims kept when it parked); a job whose
+        batch another person started is not found.
+        """
+        batch = BatchDoc.objects(ticket_id=job_id, key_path=KeyPathKind.EXTERNAL.value).only(
+            "actor", "actor_claims").first()
+        if batch is None or batch.actor != person:
+            raise NotFound()
+        return self.signatures_arrived(Principal.from_claims(batch.actor_claims), job_id, posted)
+
     def _complete_logged(self, batch: BatchDoc, principal: Principal, cred: Credential,
                          signatures: dict[str, bytes]) -> None:
         try:

@@ -203,11 +203,18 @@ def register_school_token(p: Platform) -> str:
                 json={"certificate": cert_b64, "organisation": True})["id"]
 
 
-def run_agent(p: Platform, job_id: str, pin: str) -> subprocess.CompletedProcess:
-    env = {**p.soft_token.env(), "HOSO_TOKEN_PIN": pin, "HOSO_ACCESS_TOKEN": p.token(CLERK)}
+def run_agent(p: Platform, job_id: str, pin: str, code: str) -> subprocess.CompletedProcess:
+    """The shipped agent with the page's one-time pairing code: no access token is given to it."""
+    env = {**p.soft_token.env(), "HOSO_TOKEN_PIN": pin}
+    env.pop("HOSO_ACCESS_TOKEN", None)
     return subprocess.run([sys.executable, "-m", "services.signing.agent", "--module", p.soft_token.module,
-                           "--token-label", p.soft_token.label, "sign", "--signing-url", p.signing_url, "--job", job_id],
-                          capture_output=True, text=True, env=env, timeout=120)
+                           "--token-label", p.soft_token.label, "sign", "--signing-url", p.signing_url, "--job", job_id,
+                           "--pair", code], capture_output=True, text=True, env=env, timeout=120)
+
+
+def pairing_code(p: Platform, job_id: str) -> str:
+    """The code the văn thư's signing page shows for the job."""
+    return p.ok(p.signing_url, "POST", f"/api/v1/external-jobs/{job_id}/pairing", CLERK)["code"]
 
 
 def wait_for_batch(p: Platform, batch_id: str, who: str) -> dict:
@@ -253,9 +260,10 @@ def test_hoc_ba_flow_to_its_end(platform, signing_pki, tmp_path):
     vt = p.ok(p.signing_url, "POST", "/api/v1/batches", CLERK,
               json={"submission_ids": sids, "credential_id": seal_cred, "wait": True})
     assert vt["state"] == "waiting" and vt["external_job_id"]
-    bad = run_agent(p, vt["external_job_id"], "000000")
+    code = pairing_code(p, vt["external_job_id"])
+    bad = run_agent(p, vt["external_job_id"], "000000", code)
     assert bad.returncode == 2 and "Mã PIN của token không đúng" in bad.stderr
-    agent = run_agent(p, vt["external_job_id"], p.soft_token.pin)
+    agent = run_agent(p, vt["external_job_id"], p.soft_token.pin, code)  # a wrong PIN did not spend the code
     assert agent.returncode == 0, agent.stderr
     assert "Đã ký và gửi 2 chữ ký" in agent.stdout
     done = wait_for_batch(p, vt["id"], CLERK)

@@ -27,7 +27,7 @@ export async function credentialFields(organisation) {
     creds, select, pin,
     fields: creds.length
       ? [field(t(organisation ? 'signing.sealCredential' : 'signing.credential'), select), field(t('signing.pin'), pin, t('signing.pinHint'))]
-      : [alertBox('warn', t('signing.noCredential'))],
+      : [alertBox('warn', t('signing.noCredential')), h('p', {}, h('a', { href: '/chung-thu-so' }, t('certs.goRegister')))],
   };
 }
 

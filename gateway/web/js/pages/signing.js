@@ -60,13 +60,15 @@ export default {
       busy(btn, async () => {
         try {
           const node = h('div');
+          mount(out, node); // progress, and the signing agent's job id and pairing code, shown while it runs
           await runBatch(node, { submissionIds: chosen, credentialId: cf.select.value, pin: cf.pin.value }, labels);
           await this.render(el, ctx, user, node);
         } catch (err) { mount(out, errorAlert(err)); }
       });
     });
     mount(el,
-      h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('signing.title')), h('p', {}, t('signing.intro')))),
+      h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('signing.title')), h('p', {}, t('signing.intro'),
+        ' ', h('a', { href: '/chung-thu-so' }, t('certs.nav'))))),
       h('div', { id: 'sign-out', 'aria-live': 'polite' }, notice || null),
       subs.length ? form : h('section', { class: 'card' }, emptyState(t('signing.empty'), t('signing.emptyText'))));
   },
