@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from infra.demo.district import DEMO_PASSWORD
@@ -45,29 +47,23 @@ def add_person(admin: Page, school: str, full_name: str, roles: list[dict], emai
             "outcome": made["body"]["outcome"], "invitation": made["body"].get("invitation_id")}
 
 
-def identity_sign_in(page: Page, username: str, password: str) -> None:
-    """Type a login on identity's page (reached from the app's "Đăng nhập")."""
-    page.goto("/")
-    page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r".*/api/identity/.*"))
-    page.locator("input[name=login]").fill(username)
-    page.locator("input[name=password]").fill(password)
-    page.locator("form button[type=submit]").first.click()
-    page.wait_for_load_state()
-
-
-def first_sign_in(page: Page, username: str, temporary: str) -> None:
+@pytest.fixture
+def first_sign_in(type_login) -> Callable[[Page, str, str], None]:
     """A new account's first sign-in: the temporary password, then the forced change to NEW_PASSWORD."""
-    identity_sign_in(page, username, temporary)
-    page.wait_for_url(re.compile(r".*/auth/change-password.*"))
-    page.locator("input[name=new_password]").fill(NEW_PASSWORD)
-    page.locator("input[name=confirm_password]").fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Lưu mật khẩu").click()
-    page.wait_for_url(lambda url: "/api/identity/" not in url and "/auth/callback" not in url)
-    expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+
+    def run(page: Page, username: str, temporary: str) -> None:
+        type_login(page, username, temporary)
+        page.wait_for_url(re.compile(r".*/auth/change-password.*"))
+        page.locator("input[name=new_password]").fill(NEW_PASSWORD)
+        page.locator("input[name=confirm_password]").fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Lưu mật khẩu").click()
+        page.wait_for_url(lambda url: "/api/identity/" not in url and "/auth/callback" not in url)
+        expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
+
+    return run
 
 
-def test_ending_another_browser_signs_it_out_and_ending_all_others_keeps_this_one(new_page, sign_in, capture):
+def test_ending_another_browser_signs_it_out_and_ending_all_others_keeps_this_one(new_page, sign_in, first_sign_in, capture):
     admin = new_page()
     sign_in(admin, "thcsnh.quantri")
     person = add_person(admin, "thcs-nguyen-hue", "Đoàn Thị Phiên", [{"role": "giao_vien", "unit": "to-khtn"}])
@@ -123,7 +119,7 @@ def test_ending_another_browser_signs_it_out_and_ending_all_others_keeps_this_on
     }""")
     assert refused == 400
 
-def test_the_admin_revokes_a_role_resets_the_password_and_locks_an_account(new_page, sign_in, capture):
+def test_the_admin_revokes_a_role_resets_the_password_and_locks_an_account(new_page, sign_in, first_sign_in, type_login, capture):
     admin = new_page()
     console: list[str] = []
     admin.on("console", lambda msg: console.append(msg.text))
@@ -191,7 +187,7 @@ def test_the_admin_revokes_a_role_resets_the_password_and_locks_an_account(new_p
     expect(admin.get_by_role("status").filter(has_text=f"Đã khóa tài khoản của {name}.")).to_be_visible()
     expect(admin.get_by_role("main").get_by_text("Đã khóa", exact=True)).to_be_visible()
     refused = new_page()
-    identity_sign_in(refused, person["username"], NEW_PASSWORD)
+    type_login(refused, person["username"], NEW_PASSWORD)
     expect(refused.get_by_role("alert")).to_have_text(WRONG)
     admin.get_by_role("button", name="Mở lại tài khoản").click()
     dialog.get_by_role("button", name="Mở lại tài khoản").click()
@@ -210,7 +206,7 @@ def test_the_admin_revokes_a_role_resets_the_password_and_locks_an_account(new_p
     assert "tong_phu_trach" in call(other, "GET", "/me")["body"]["roles"]
 
 
-def test_a_person_working_in_two_schools_chooses_the_school_in_the_header(new_page, sign_in, capture):
+def test_a_person_working_in_two_schools_chooses_the_school_in_the_header(new_page, sign_in, first_sign_in, capture):
     home_admin = new_page()
     sign_in(home_admin, "thcsnh.quantri")
     person = add_person(home_admin, "thcs-nguyen-hue", "Võ Thị Hai Trường", [{"role": "giao_vien", "unit": "to-ngu-van"}])

@@ -1,12 +1,12 @@
 """What the web app's "Phiên đăng nhập của tôi" page and school picker read from identity: each
-session says which browser it is ("Chrome trên Android") and which one is the browser asking, and
-/me names the schools a person holds a role in, so one working in two can choose by name."""
+session says which browser it is ("Chrome trên Android"), which one is the browser asking and when it
+was last used (its last token refresh), and /me names the schools a person holds a role in, so one working in two can choose by name."""
 from __future__ import annotations
 
 from services.identity.entrypoints.app import create_app
 from services.identity.service_layer.tokens import GrantUser
 
-from .conftest import sign_in
+from .conftest import browser_login_tokens, sign_in
 
 ANDROID = "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36"
 WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0"
@@ -27,6 +27,18 @@ def test_each_session_names_its_browser_and_the_asking_browser_sees_its_own_mark
     # a caller without the sign-in cookie (a script with a token) sees no session as its own
     bare = create_app(container=seeded).test_client()
     assert not any(s["current"] for s in bare.get("/api/v1/me/sessions", headers=me).get_json()["items"])
+
+
+def test_a_session_s_last_use_is_its_last_token_refresh(client, clock):
+    tok = browser_login_tokens(client, "thhp.ketoan")
+    me = {"Authorization": f"Bearer {tok['access_token']}"}
+    [before] = client.get("/api/v1/me/sessions", headers=me).get_json()["items"]
+    clock.advance(minutes=9)
+    again = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": tok["refresh_token"],
+                                              "client_id": "hoso-web"})
+    assert again.status_code == 200
+    [after] = client.get("/api/v1/me/sessions", headers={"Authorization": f"Bearer {again.get_json()['access_token']}"}).get_json()["items"]
+    assert after["id"] == before["id"] and after["last_seen_at"] == clock.now().isoformat() != before["last_seen_at"]
 
 
 def test_me_names_the_schools_a_person_may_choose(client, seeded, tokens_for):
