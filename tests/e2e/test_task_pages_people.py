@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Callable
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -49,7 +50,8 @@ def add_person(admin: Page, school: str, full_name: str, roles: list[dict], emai
 
 @pytest.fixture
 def first_sign_in(type_login) -> Callable[[Page, str, str], None]:
-    """A new account's first sign-in: the temporary password, then the forced change to NEW_PASSWORD."""
+    """A new account's first sign-in: the temporary password, the forced change to NEW_PASSWORD, and
+    the authenticator app for roles that need one."""
 
     def run(page: Page, username: str, temporary: str) -> None:
         type_login(page, username, temporary)
@@ -57,6 +59,10 @@ def first_sign_in(type_login) -> Callable[[Page, str, str], None]:
         page.locator("input[name=new_password]").fill(NEW_PASSWORD)
         page.locator("input[name=confirm_password]").fill(NEW_PASSWORD)
         page.get_by_role("button", name="Lưu mật khẩu").click()
+        page.wait_for_load_state()
+        if "/auth/enrol" in page.url:  # a role that needs a second factor: the phone app is set up now
+            page.locator("input[name=code]").fill(pyotp.TOTP(page.locator("code.secret").inner_text().strip()).now())
+            page.locator("button[value=confirm]").click()
         page.wait_for_url(lambda url: "/api/identity/" not in url and "/auth/callback" not in url)
         expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
 
@@ -192,6 +198,21 @@ def test_the_admin_revokes_a_role_resets_the_password_and_locks_an_account(new_p
     admin.get_by_role("button", name="Mở lại tài khoản").click()
     dialog.get_by_role("button", name="Mở lại tài khoản").click()
     expect(admin.get_by_role("main").get_by_text("Đang hoạt động", exact=True)).to_be_visible()
+
+    # A deputy who lost her phone: her second factor is reset and she enrols again at her next sign-in.
+    deputy_name = "Nguyễn Thị Mai Phương"
+    deputy = add_person(admin, "mn-hoa-chau", deputy_name, [{"role": "pho_hieu_truong", "unit": None}])
+    first_sign_in(new_page(), deputy["username"], deputy["password"])
+    admin.goto("/truong/tai-khoan/nguoi?id=" + deputy["username"])
+    expect(admin.locator(".pp-details")).to_contain_text("Đã cài ứng dụng xác thực")
+    admin.get_by_role("button", name="Đặt lại xác thực hai lớp").click()
+    expect(dialog).to_contain_text(f"Đặt lại xác thực hai lớp của {deputy_name}?")
+    dialog.get_by_role("button", name="Đặt lại xác thực hai lớp").click()
+    expect(admin.get_by_role("status").filter(has_text=f"Đã đặt lại xác thực hai lớp của {deputy_name}.")).to_be_visible()
+    expect(admin.locator(".pp-details")).to_contain_text("Chưa cài")
+    again = new_page()
+    type_login(again, deputy["username"], NEW_PASSWORD)
+    again.wait_for_url(re.compile(r".*/auth/enrol.*"))
 
     # Another school's person, in the URL or the body: not found, and nothing happens to them.
     admin.goto("/truong/tai-khoan/nguoi?id=thhp.tongphutrach")
