@@ -32,7 +32,7 @@ export const accountsPage = {
     const list = (await svc.people(user.tenant)).sort((a, b) => a.full_name.localeCompare(b.full_name, 'vi'));
     const filter = h('input', { type: 'search', name: 'q', autocomplete: 'off' });
     const items = list.map((p) => h('li', { dataset: { name: p.full_name.toLocaleLowerCase('vi') } },
-      h('div', { class: 'grow' }, h('a', { class: 'title', href: personLink(p.id) }, p.full_name),
+      h('div', { class: 'grow' }, h('a', { class: 'title pp-tap', href: personLink(p.id) }, p.full_name),
         h('span', { class: 'meta' }, t('people.account', { id: p.id }))),
       statusBadge(p)));
     const shown = h('p', { class: 'meta', 'aria-live': 'polite' }, t('people.count', { n: list.length }));
@@ -173,7 +173,7 @@ export const personPage = {
     document.title = `${p.full_name} — HoSo`;
     mount(el,
       h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, p.full_name), h('p', {}, statusBadge(p), ' ', t('people.intro'))),
-        h('a', { href: '/truong/tai-khoan' }, t('people.back'))),
+        h('a', { class: 'pp-tap', href: '/truong/tai-khoan' }, t('people.back'))),
       out, confirmBox,
       h('section', { class: 'card', 'aria-labelledby': 'pp-who' },
         h('h2', { id: 'pp-who' }, t('people.details')),
