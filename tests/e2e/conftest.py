@@ -145,6 +145,23 @@ def authenticator() -> Authenticator:
     return Authenticator()
 
 
+def _type_login(page: Page, username: str, password: str, path: str = "/") -> None:
+    """From the app's "Đăng nhập" to identity's sign-in page, and submit a login and password there."""
+    page.goto(path)
+    page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r".*/api/identity/.*"))
+    page.locator("input[name=login]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def type_login() -> Callable[..., None]:
+    """Submit a login on identity's page without finishing the sign-in (first sign-ins, refusals)."""
+    return _type_login
+
+
 @pytest.fixture
 def sign_in(base_url: str, authenticator: Authenticator) -> Callable[..., None]:
     """Sign a demo person in through the web app's button and the identity service's pages.
@@ -154,13 +171,7 @@ def sign_in(base_url: str, authenticator: Authenticator) -> Callable[..., None]:
     """
 
     def run(page: Page, username: str, password: str = DEMO_PASSWORD, path: str = "/") -> None:
-        page.goto(path)
-        page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
-        page.wait_for_url(re.compile(r".*/api/identity/.*"))
-        page.locator("input[name=login]").fill(username)
-        page.locator("input[name=password]").fill(password)
-        page.locator("form button[type=submit]").first.click()
-        page.wait_for_load_state()
+        _type_login(page, username, password, path)
         if "/auth/enrol" in page.url:
             authenticator.secrets[username] = page.locator("code.secret").inner_text().strip()
             page.locator("input[name=code]").fill(authenticator.code(username))

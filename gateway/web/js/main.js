@@ -12,6 +12,7 @@ import { ROUTES, NAV } from './routes.js';
 import notFoundPage from './pages/notfound.js';
 import { bell } from './core/bell.js';
 import * as svc from './services.js';
+import { schoolPicker } from './pages/account.js';
 
 const main = () => document.getElementById('main');
 let lastRender = null;
@@ -61,6 +62,7 @@ function renderHeader(user) {
       user ? menu : null,
       h('div', { class: 'lang-switch', role: 'group', 'aria-label': t('app.language') }, langButton('vi', 'VI'), langButton('en', 'EN')),
       user ? whoAmI(user) : null,
+      user ? schoolPicker(user) : null,
       user
         ? h('button', { type: 'button', class: 'btn-header', onclick: () => signOut() }, t('app.signOut'))
         : h('button', { type: 'button', class: 'btn-header', onclick: () => signIn(location.pathname + location.search) }, t('app.signIn'))));

@@ -16,6 +16,8 @@ import { inboxPage } from './pages/inbox.js';
 import { notificationSettingsPage } from './pages/notification-settings.js';
 import { deadLettersPage } from './pages/dead-letters.js';
 import { certificatesPage } from './pages/certificates.js';
+import { sessionsPage } from './pages/account.js';
+import { accountsPage, personPage } from './pages/people.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -63,6 +65,9 @@ export const ROUTES = [
   ['/cai-dat-thong-bao', notificationSettingsPage],
   ['/quan-tri/thu-loi', deadLettersPage],
   ['/chung-thu-so', certificatesPage],
+  ['/phien-dang-nhap', sessionsPage],
+  ['/truong/tai-khoan', accountsPage],
+  ['/truong/tai-khoan/nguoi', personPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -78,6 +83,7 @@ export const NAV = [
     { path: '/truong/tien-do', label: 'nav.progress', roles: R.schoolLeaders },
     { path: '/truong/quy-che', label: 'nav.rules', roles: R.schoolAdmin },
     { path: '/truong/nhan-su', label: 'nav.staff', roles: R.schoolAdmin },
+    { path: '/truong/tai-khoan', label: 'people.nav', roles: R.schoolAdmin },
     { path: '/truong/khoa-so', label: 'nav.locks', roles: R.schoolAdmin },
     { path: '/uy-quyen', label: 'nav.delegation', roles: R.delegators },
     { path: '/truong/ai-da-xem', label: 'nav.reads', roles: R.readLog },
@@ -91,6 +97,9 @@ export const NAV = [
     { path: '/don-vi', label: 'nav.unit', roles: R.unitStaff },
     { path: '/so', label: 'nav.province', roles: R.province },
     { path: '/phong/ke-hoach-giong-nhau', label: 'nav.similar', roles: R.district },
+  ] },
+  { label: 'account.navGroup', items: [
+    { path: '/phien-dang-nhap', label: 'account.nav' },
   ] },
   { label: 'nav.public', items: [
     { path: '/tra-cuu', label: 'nav.verify' },

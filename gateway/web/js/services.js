@@ -283,3 +283,22 @@ export function unlockCredential(id) { return api('signing', `/credentials/${enc
 export async function lockedCredentials() { return items(await api('signing', '/credentials/locked')); }
 /** A one-time pairing code for the signing agent, for my waiting USB-token job → {job_id, code, expires_at, tries}. */
 export function pairingCode(jobId) { return api('signing', `/external-jobs/${encodeURIComponent(jobId)}/pairing`, { method: 'POST' }); }
+// ---------- identity: my sessions, and a school's admins acting on one person (pages/account.js, pages/people.js) ----------
+/** My signed-in browsers: [{id, device ("Chrome trên Android"), ip, created_at, last_seen_at, current}], newest first. */
+export async function mySessions() { return items(await api('identity', '/me/sessions')); }
+/** Sign one of my browsers out (its refresh tokens end; its access token lapses within ten minutes). */
+export function endMySession(id) { return api('identity', `/me/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' }); }
+const personPath = (schoolId, personId) => `/schools/${encodeURIComponent(schoolId)}/people/${encodeURIComponent(personId)}`;
+/** One person of the school: {id, active, full_name, email, phone, staff_id, position, totp_enabled, memberships: [{id, role, unit, granted_at}]} */
+export function person(schoolId, personId) { return api('identity', personPath(schoolId, personId)); }
+/** Take a role back (the membership's id, from `person().memberships`: "person|role|school/unit", a path). */
+export function revokeRole(schoolId, membershipId) {
+  const id = membershipId.split('/').map(encodeURIComponent).join('/');
+  return api('identity', `/schools/${encodeURIComponent(schoolId)}/memberships/${id}`, { method: 'DELETE' });
+}
+/** Lock (false) or unlock (true) an account → the person; locking signs them out everywhere. */
+export function setPersonActive(schoolId, personId, active) { return api('identity', `${personPath(schoolId, personId)}/active`, { method: 'PUT', body: { active } }); }
+/** A temporary password to hand to the person (changed at their next sign-in) → {temporary_password}. */
+export function resetPassword(schoolId, personId) { return api('identity', `${personPath(schoolId, personId)}/password-reset`, { method: 'POST' }); }
+/** Remove the person's authenticator app: they enrol again at their next sign-in. */
+export function resetSecondFactor(schoolId, personId) { return api('identity', `${personPath(schoolId, personId)}/second-factor-reset`, { method: 'POST' }); }

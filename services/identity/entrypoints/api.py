@@ -21,7 +21,10 @@ from services.identity.domain.claims import standing
 from services.identity.domain.org import OVERSIGHT_KIND_NAMES, oversight_kind
 from services.identity.domain.roles import staff_role_name
 from services.identity.service_layer.admin import NewPerson, ProfileChange
+from services.identity.entrypoints.cookies import SESSION_COOKIE
 from services.identity.service_layer.campaigns import team_names
+from services.identity.service_layer.signin import describe_device
+from services.identity.service_layer.tokens import token_hash
 from services.kernel.api import Api
 from services.kernel.context import current_principal
 from services.kernel.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
@@ -276,6 +279,13 @@ class SessionOut(BaseModel):
     last_seen_at: str | None
     ip: str | None
     user_agent: str | None
+    device: str = Field(description="the browser and system as people say it: “Chrome trên Android”")
+    current: bool = Field(description="the session of the browser asking (its sign-in cookie came with the request)")
+
+
+class SchoolChoiceOut(BaseModel):
+    id: str
+    name: str
 
 
 class MeOut(BaseModel):
@@ -288,6 +298,8 @@ class MeOut(BaseModel):
     roles: list[str]
     unit_roles: list[list[str]]
     schools: list[str]
+    #: the schools I hold a role in, by name: the ones a token may be asked for (``tenant=`` on authorize)
+    school_choices: list[SchoolChoiceOut] = Field(default_factory=list)
     totp_enabled: bool
     #: where the person works now, as people call it: the school, else the oversight unit
     organisation: str | None = None
@@ -430,17 +442,22 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
             raise NotFound()
         memberships = container.directory.memberships_of(person.id)
         mine = standing(memberships, principal.tenant, home=person.home_school)
+        schools = sorted({m.school_id for m in memberships if m.school_id})
+        choices = [SchoolChoiceOut(id=d.id, name=d.name)
+                   for d in IdentitySchoolDoc.objects(id__in=schools).only("id", "name").order_by("name")]
         return MeOut(id=person.id, full_name=person.full_name, email=person.email, tenant=mine.tenant,
                      district=mine.district, province=mine.province, roles=list(mine.roles),
-                     unit_roles=[list(p) for p in mine.unit_roles],
-                     schools=sorted({m.school_id for m in memberships if m.school_id}),
+                     unit_roles=[list(p) for p in mine.unit_roles], schools=schools, school_choices=choices,
                      totp_enabled=bool(person.totp_enabled), organisation=_organisation_name(mine.tenant, mine.district))
 
     @api.route(bp, "/me/sessions", response=SessionList, tags=["me"])
     def my_sessions() -> SessionList:
-        """My active sign-in sessions (devices)."""
+        """My active sign-in sessions (devices); the one of the asking browser is marked ``current``."""
+        cookie = request.cookies.get(SESSION_COOKIE)
+        here = token_hash(cookie) if cookie else None
         return SessionList(items=[SessionOut(id=s.public_id, created_at=s.created_at.isoformat(),
-                                             last_seen_at=_iso(s.last_seen_at), ip=s.ip, user_agent=s.user_agent)
+                                             last_seen_at=_iso(s.last_seen_at), ip=s.ip, user_agent=s.user_agent,
+                                             device=describe_device(s.user_agent or ""), current=s.id == here)
                                   for s in container.signin.sessions_of(me().sub)])
 
     @api.route(bp, "/me/sessions/<session_id>", methods=["DELETE"], status=204, tags=["me"])

@@ -119,7 +119,10 @@ def build_server(app: Flask, container: Container) -> AuthorizationServer:
     server = AuthorizationServer(app, query_client=clients.get, save_token=save_token)
 
     def live_user(person_id: str, tenant: str | None, session_id: str | None) -> GrantUser | None:
-        if session_id and IdentitySessionDoc.objects(public_id=session_id, revoked_at=None).only("id").first() is None:
+        """The grant's person while their browser session lives; each use of it is its last use
+        ("Dùng lần cuối" on the person's list of sessions)."""
+        if session_id and not IdentitySessionDoc.objects(public_id=session_id, revoked_at=None).update_one(
+                set__last_seen_at=clock.now()):
             return None
         return GrantUser(person_id, tenant, session_id)
 

@@ -143,8 +143,12 @@ export function restore() {
   schedule();
 }
 
-/** Start sign-in: remember the PKCE verifier and state, then go to the authorization endpoint. */
-export async function signIn(returnTo = location.pathname + location.search) {
+/**
+ * Start sign-in: remember the PKCE verifier and state, then go to the authorization endpoint.
+ * `tenant` asks for a token of that school (a person working in two schools choosing one): identity's
+ * session is still open, so the round trip comes straight back.
+ */
+export async function signIn(returnTo = location.pathname + location.search, { tenant } = {}) {
   const cfg = await config();
   const verifier = randomString(48);
   const state = randomString(16);
@@ -154,7 +158,7 @@ export async function signIn(returnTo = location.pathname + location.search) {
   url.search = new URLSearchParams({
     response_type: 'code', client_id: CLIENT_ID, redirect_uri: redirectUri(),
     scope: 'openid profile offline_access', state, nonce,
-    code_challenge: await s256(verifier), code_challenge_method: 'S256',
+    code_challenge: await s256(verifier), code_challenge_method: 'S256', ...(tenant ? { tenant } : {}),
   }).toString();
   location.assign(url.toString());
 }
@@ -184,7 +188,9 @@ export async function completeSignIn(query) {
     redirect_uri: redirectUri(), code_verifier: pending.verifier,
   });
   ended = false;
+  const replaced = tokens;
   save(fromResponse(body));
+  if (replaced && replaced.refresh_token) revokeRefresh(replaced.refresh_token).catch(() => null);
   const next = safeReturn(pending.returnTo);
   sessionStorage.setItem(LAST_RETURN, next);
   const user = currentUser();
@@ -226,6 +232,16 @@ export async function accessToken() {
   return tokens ? tokens.access_token : null;
 }
 
+/** Revoke a refresh token (RFC 7009): its family gets no new token. */
+async function revokeRefresh(token) {
+  const cfg = await config();
+  if (!cfg.revocation_endpoint) return;
+  await fetch(sameOrigin(cfg.revocation_endpoint), {
+    method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: CLIENT_ID, token, token_type_hint: 'refresh_token' }),
+  });
+}
+
 /** Sign out: revoke the refresh token, forget everything, and end the identity session. */
 export async function signOut() {
   const old = tokens;
@@ -234,12 +250,7 @@ export async function signOut() {
   save(null);
   try {
     const cfg = await config();
-    if (old && old.refresh_token && cfg.revocation_endpoint) {
-      await fetch(sameOrigin(cfg.revocation_endpoint), {
-        method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ client_id: CLIENT_ID, token: old.refresh_token, token_type_hint: 'refresh_token' }),
-      });
-    }
+    if (old && old.refresh_token) await revokeRefresh(old.refresh_token);
     if (cfg.end_session_endpoint) {
       const url = new URL(sameOrigin(cfg.end_session_endpoint));
       url.searchParams.set('post_logout_redirect_uri', `${location.origin}/`);
