@@ -112,6 +112,12 @@ class PersonPasskeys:
         return IdentityPasskeyDoc.objects(person_id=self.person_id, id=passkey.id, sign_count=passkey.sign_count).update_one(
             set__sign_count=new_count, set__last_used_at=used_at) == 1
 
+    def remove_all(self) -> int:
+        """Remove every passkey of the person (an administrator's second-factor reset); how many."""
+        removed = IdentityPasskeyDoc.objects(person_id=self.person_id).delete()
+        IdentityPersonDoc.objects(id=self.person_id).update_one(set__passkey_count=0)
+        return int(removed or 0)
+
     def count_changed(self, delta: int) -> None:
         """Keep the person's passkey count (read by every sign-in step) in step with the records."""
         IdentityPersonDoc.objects(id=self.person_id).update_one(inc__passkey_count=delta)

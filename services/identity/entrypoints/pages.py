@@ -61,10 +61,10 @@ def private_page(resp: Response) -> Response:
     return resp
 
 
-def when(value: datetime | None) -> str:
-    """A moment as people in Vietnam read it (dd/mm/yyyy hh:mm), or a dash."""
+def when(value: datetime | None, *, never: str = "—") -> str:
+    """A moment as people in Vietnam read it (dd/mm/yyyy hh:mm), or ``never``."""
     if value is None:
-        return "—"
+        return never
     aware = value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
     return aware.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
 
@@ -217,7 +217,7 @@ def pages_blueprint(container: Container) -> Blueprint:
                     error, status = "Yêu cầu không hợp lệ.", 400
                 except PasskeyRefused as exc:
                     error, status = exc.message, 400
-        items = [{"id": p.id, "name": p.name, "created": when(p.created_at), "used": when(p.last_used_at)}
+        items = [{"id": p.id, "name": p.name, "created": when(p.created_at), "used": when(p.last_used_at, never="chưa dùng")}
                  for p in service.of(person.id)]
         options = service.registration_options(session, person) if service.available else ""
         return page("passkeys.html", "Passkey của bạn", status=status, error=error, notice=notice, items=items,

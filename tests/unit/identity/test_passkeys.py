@@ -287,6 +287,17 @@ def test_a_person_names_adds_and_removes_passkeys_but_keeps_one_factor(browser, 
     assert IdentityPasskeyDoc.objects(id=mine.id).count() == 1
 
 
+def test_a_second_factor_reset_removes_the_passkeys_and_offers_one_again(client, browser, seeded, tokens_for):
+    enrol_passkey(browser(), SoftAuthenticator(), "thhp.hieutruong")  # then the laptop is lost
+    reset = client.post("/api/v1/schools/th-hoa-phong/people/thhp.hieutruong/second-factor-reset",
+                        headers=tokens_for("pgd.truongphong"))
+    assert reset.status_code == 204, reset.get_json()
+    assert IdentityPasskeyDoc.objects(person_id="thhp.hieutruong").count() == 0
+    entry = seeded.runtime.audit.entries(target="thhp.hieutruong", match={"action": "totp.reset_by_admin"})[0]
+    assert entry["data"] == {"passkeys_removed": 1}
+    assert sign_in(browser(), "thhp.hieutruong").headers["Location"] == "passkey"
+
+
 def test_no_passkey_is_offered_when_the_platform_is_reached_by_an_ip_address(clock):
     container = bootstrap({"mode": "test", "public_url": "http://127.0.0.1:8080", "db_name": fresh_db_name()},
                           environ={}, clock=clock, publisher=InMemoryPublisher(), mailer=MemoryMailer())
