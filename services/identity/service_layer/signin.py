@@ -190,13 +190,13 @@ class SignInService:
 
     def _next(self, session: IdentitySessionDoc, person: IdentityPersonDoc) -> str:
         roles = {m.role for m in self._directory.memberships_of(person.id)}
-        has_passkey = (person.passkey_count or 0) > 0
+        # passkeys only count where browsers can use them (not when the platform is reached by an IP address)
+        has_passkey = self.passkeys.available and (person.passkey_count or 0) > 0
         return steps.next_step(
             done=set(session.done or ()), totp_enabled=bool(person.totp_enabled),
             must_change_password=bool(person.must_change_password), totp_required=needs_second_factor(roles),
             has_passkey=has_passkey,
-            offer_passkey=(self.passkeys.available and passkey_first(roles) and not has_passkey
-                           and person.second_factor_choice is None),
+            offer_passkey=self.passkeys.available and passkey_first(roles) and person.second_factor_choice is None,
         )
 
     def _signed_in(self, session: IdentitySessionDoc, person: IdentityPersonDoc) -> None:
