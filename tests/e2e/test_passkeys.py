@@ -1,6 +1,6 @@
 """Passkeys in Chromium, with its virtual authenticator (CDP WebAuthn: CTAP2, built in, user
 verification): a principal offered a passkey at her first sign-in creates one, signs out and
-signs in again with her password and the passkey, never a code; a PHT who prefers an
+signs in again with her password and the passkey, never a code, then with the passkey alone; a PHT who prefers an
 authenticator app is not offered a passkey again. Each page is captured at both widths.
 
 The demo people here are used by no other browser test (their second factor is theirs)."""
@@ -75,6 +75,17 @@ def test_a_principal_enrols_a_passkey_at_first_sign_in_and_then_needs_no_code(ne
 
     sign_out(page)  # the fixture's passkey mode, as other tests may use it
     sign_in(page, PRINCIPAL, passkey=True)
+    counter, previous = stored_credentials(device)[0]["signCount"], counter
+    assert counter > previous
+
+    sign_out(page)  # and the passkey alone, no password
+    page.get_by_role("main").get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r".*/api/identity/.*"))
+    page.get_by_role("link", name="Đăng nhập bằng passkey").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Đăng nhập bằng passkey")
+    capture(page, "passkey-sign-in")
+    page.get_by_role("button", name="Chọn passkey").click()
+    signed_in(page)
     assert stored_credentials(device)[0]["signCount"] > counter
 
 

@@ -238,6 +238,16 @@ class IdentityPasskeyDoc(Document):
     last_used_at = DateTimeField()
 
 
+class IdentityPasskeyChallengeDoc(Document):
+    """A challenge of the passkey-only sign-in (no session exists yet): stored by its SHA-256,
+    removed when answered (single use), gone after ``expires_at`` (TTL)."""
+
+    meta = {"collection": "passkey_challenges", "db_alias": ALIAS,
+            "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+    id = StringField(primary_key=True)
+    expires_at = DateTimeField(required=True)
+
+
 class IdentityAuthorizationCodeDoc(Document):
     meta = {"collection": "authorization_codes", "db_alias": ALIAS,
             "indexes": [("client_id", "nonce"), {"fields": ["expires_at"], "expireAfterSeconds": 0}]}
@@ -300,7 +310,7 @@ class IdentityPasswordResetDoc(Document):
 ALL_DOCUMENTS = (
     IdentityProvinceDoc, IdentityDistrictDoc, IdentitySchoolDoc, IdentityUnitDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc, IdentityCampaignDoc,
     IdentityInvitationDoc, IdentitySigningKeyDoc, IdentitySessionDoc, IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentityThrottleDoc, IdentityPasswordResetDoc,
-    IdentityPasskeyDoc,
+    IdentityPasskeyDoc, IdentityPasskeyChallengeDoc,
 )
 OUTBOX_DOCUMENTS = (IdentityDistrictDoc, IdentitySchoolDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc,
                     IdentityCampaignDoc)

@@ -123,6 +123,12 @@ class PersonPasskeys:
         IdentityPersonDoc.objects(id=self.person_id).update_one(inc__passkey_count=delta)
 
 
+def passkey_by_credential(credential_id: str) -> IdentityPasskeyDoc | None:
+    """The passkey a credential id names, whoever holds it: the passkey-only sign-in learns the
+    person from it (the signature then proves the person holds it)."""
+    return IdentityPasskeyDoc.objects(credential_id=credential_id).first() if credential_id else None
+
+
 def credential_registered(credential_id: str) -> bool:
     """Whether any person already registered this credential id (registration refuses a second one)."""
     return IdentityPasskeyDoc.objects(credential_id=credential_id).only("id").first() is not None

@@ -79,7 +79,8 @@ def pages_blueprint(container: Container) -> Blueprint:
 
     def page(template: str, title: str, *, status: int = 200, **context) -> Response:
         csrf = csrf_token(request)
-        resp = make_response(render_template(template, title=title, csrf=csrf, demo=demo, **context), status)
+        resp = make_response(render_template(template, title=title, csrf=csrf, demo=demo,
+                                             passkeys_available=signin.passkeys.available, **context), status)
         if request.cookies.get(CSRF_COOKIE) != csrf:
             set_cookie(resp, CSRF_COOKIE, csrf, secure=secure)
         return resp
@@ -150,6 +151,31 @@ def pages_blueprint(container: Container) -> Blueprint:
             return act(view)
         except SignInRefused as exc:
             return view, exc
+
+    @bp.route("/passkey-sign-in", methods=["GET", "POST"])
+    def passkey_sign_in() -> Response:
+        nxt = safe_next(request.values.get("next"))
+        if not signin.passkeys.available:
+            return redirect("sign-in", code=303)
+        error = None
+        if request.method == "POST":
+            if not csrf_ok(request):
+                error = EXPIRED
+            else:
+                device, new_device = device_token(request)
+                try:
+                    view = signin.sign_in_with_passkey(credential=request.form.get("credential", ""), ip=client_ip(),
+                                                       user_agent=request.headers.get("User-Agent", ""), device=device)
+                except SignInRefused as exc:
+                    error = exc.message
+                else:
+                    resp = go(view, nxt)
+                    set_cookie(resp, SESSION_COOKIE, view.token, secure=secure)
+                    if new_device:
+                        set_cookie(resp, DEVICE_COOKIE, device, secure=secure, max_age=DEVICE_MAX_AGE)
+                    return resp
+        return page("passkey_sign_in.html", "Đăng nhập bằng passkey", status=401 if error else 200, next=nxt,
+                    error=error, options=signin.passkeys.sign_in_options())
 
     @bp.route("/second-factor", methods=["GET", "POST"])
     def second_factor() -> Response:

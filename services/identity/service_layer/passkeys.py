@@ -12,6 +12,7 @@ host is one (``available``): people there use TOTP.
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 from dataclasses import dataclass
@@ -29,8 +30,10 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from services.identity.adapters.documents import IdentityPasskeyDoc, IdentityPersonDoc, IdentitySessionDoc
-from services.identity.adapters.repositories import PersonPasskeys, credential_registered
+from services.identity.adapters.documents import (
+    IdentityPasskeyChallengeDoc, IdentityPasskeyDoc, IdentityPersonDoc, IdentitySessionDoc,
+)
+from services.identity.adapters.repositories import PersonPasskeys, credential_registered, passkey_by_credential
 from services.identity.adapters.secrets_box import SecretBox
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
@@ -176,10 +179,15 @@ class PasskeyService:
         """Check an assertion: this session's challenge, one of the person's own passkeys, the RP id,
         the origin, user verification and a growing counter. Audited as ``passkey.used``."""
         challenge = self._take_challenge(session, AUTHENTICATE)
-        repo = PersonPasskeys(person.id)
-        passkey = repo.by_credential(_credential_id(credential))
+        passkey = PersonPasskeys(person.id).by_credential(_credential_id(credential))
         if passkey is None:  # unknown, or somebody else's
             raise PasskeyRefused(FAILED_MESSAGE)
+        self._verify_assertion(passkey, credential, challenge)
+        self._audit.append(action="passkey.used", actor=person.id, tenant=None, target=person.id,
+                           data={"passkey": passkey.id, "session": session.public_id})
+        return passkey
+
+    def _verify_assertion(self, passkey: IdentityPasskeyDoc, credential: str, challenge: bytes) -> None:
         try:
             verified = verify_authentication_response(
                 credential=credential, expected_challenge=challenge, expected_rp_id=self.party.rp_id,
@@ -188,12 +196,39 @@ class PasskeyService:
             )
         except (InvalidAuthenticationResponse, InvalidJSONStructure, ValueError, KeyError, TypeError):
             raise PasskeyRefused(FAILED_MESSAGE) from None
-        now = self._clock.now()
-        if not repo.advance_counter(passkey, verified.new_sign_count, now):
+        if not PersonPasskeys(passkey.person_id).advance_counter(passkey, verified.new_sign_count, self._clock.now()):
             raise PasskeyRefused(FAILED_MESSAGE)  # another sign-in used the same count a moment ago
-        self._audit.append(action="passkey.used", actor=person.id, tenant=None, target=person.id,
-                           data={"passkey": passkey.id, "session": session.public_id})
-        return passkey
+
+    # -- passkey-only sign-in ("Đăng nhập bằng passkey") ---------------------------------------
+    def sign_in_options(self) -> str:
+        """Options for a passkey-only sign-in: any passkey of this site (discoverable), user
+        verification required; the challenge is kept, single use, for five minutes."""
+        options = generate_authentication_options(rp_id=self.party.rp_id,
+                                                  user_verification=UserVerificationRequirement.REQUIRED)
+        IdentityPasskeyChallengeDoc(id=hashlib.sha256(options.challenge).hexdigest(),
+                                    expires_at=self._clock.now() + CHALLENGE_LIFETIME).save(force_insert=True)
+        return options_to_json(options)
+
+    def holder(self, credential: str) -> IdentityPasskeyDoc | None:
+        """The passkey an answer names, when its user handle is its holder's (None otherwise)."""
+        passkey = passkey_by_credential(_credential_id(credential))
+        if passkey is None:
+            return None
+        handle = _user_handle_of(credential)
+        return passkey if handle is None or handle == self._user_handle(passkey.person_id) else None
+
+    def sign_in(self, passkey: IdentityPasskeyDoc, credential: str) -> None:
+        """Check a passkey-only answer: a challenge this service made (taken once), then the same
+        checks as the second factor. The passkey stands for both factors: something the person has,
+        unlocked by something they know or are (user verification)."""
+        challenge = _challenge_of(credential)
+        taken = IdentityPasskeyChallengeDoc.objects(id=hashlib.sha256(challenge).hexdigest(),
+                                                    expires_at__gt=self._clock.now()).delete()
+        if not challenge or taken != 1:
+            raise PasskeyRefused(FAILED_MESSAGE)
+        self._verify_assertion(passkey, credential, challenge)
+        self._audit.append(action="passkey.used", actor=passkey.person_id, tenant=None, target=passkey.person_id,
+                           data={"passkey": passkey.id, "passwordless": True})
 
     # -- the person's own list -----------------------------------------------------------------
     def of(self, person_id: str) -> list[IdentityPasskeyDoc]:
@@ -231,6 +266,29 @@ def _credential_id(credential: str) -> str:
         return bytes_to_base64url(base64url_to_bytes(str(data.get("rawId") or data.get("id") or "")))
     except (ValueError, TypeError, AttributeError):
         return ""
+
+
+def _client_data(credential: str) -> dict:
+    try:
+        return json.loads(base64url_to_bytes(json.loads(credential)["response"]["clientDataJSON"]))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _challenge_of(credential: str) -> bytes:
+    """The challenge an answer claims to answer (checked against a stored one before it counts)."""
+    try:
+        return base64url_to_bytes(str(_client_data(credential).get("challenge") or ""))
+    except ValueError:
+        return b""
+
+
+def _user_handle_of(credential: str) -> bytes | None:
+    try:
+        handle = json.loads(credential)["response"].get("userHandle")
+        return base64url_to_bytes(handle) if handle else None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def _transports(credential: str) -> list[str]:

@@ -39,6 +39,7 @@ MAX_KNOWN_DEVICES = 20
 #: accounts one browser is remembered for in its known-device cookie (a shared staff-room computer)
 MAX_KNOWN_ACCOUNTS = 8
 WRONG_CODE_MESSAGE = "Mã xác thực không đúng hoặc đã hết hạn."
+PASSKEY_SIGN_IN_REFUSED = "Không đăng nhập được bằng passkey này. Vui lòng thử lại hoặc đăng nhập bằng mật khẩu."
 INVITATION_LIFETIME = timedelta(days=7)
 RESET_EXPIRED_MESSAGE = "Liên kết đặt lại mật khẩu không còn hiệu lực. Vui lòng yêu cầu liên kết mới."
 
@@ -138,6 +139,26 @@ class SignInService:
         tags = [t for t in self._known_tags(known) if t != tag][-(MAX_KNOWN_ACCOUNTS - 1):] + [tag]
         return SessionView(view.token, view.public_id, view.person_id, view.step, known_cookie=".".join(tags))
 
+    def sign_in_with_passkey(self, *, credential: str, ip: str, user_agent: str, device: str | None) -> SessionView:
+        """"Đăng nhập bằng passkey": the passkey alone (user verification stands for the password).
+        Refusals say one thing; a refused answer for a known passkey counts on its holder's
+        second-factor key (the same growing delays as wrong codes)."""
+        passkey = self.passkeys.holder(credential) if self.passkeys.available else None
+        person = self._directory.get(passkey.person_id) if passkey is not None else None
+        if passkey is None or person is None or not person.active:
+            raise SignInRefused(PASSKEY_SIGN_IN_REFUSED)
+        key = self._second_factor_allowed(person)
+        try:
+            self.passkeys.sign_in(passkey, credential)
+        except PasskeyRefused:
+            self._throttle.record(key, self._policy.second_factor, self._clock.now())
+            raise SignInRefused(PASSKEY_SIGN_IN_REFUSED) from None
+        self._throttle.clear(key)
+        self._note_device(person, device, ip, user_agent)
+        person.save()
+        return self._open_session(person, ip=ip, user_agent=user_agent, device=device,
+                                  done=(steps.PASSWORD, steps.SECOND_FACTOR))
+
     def _device_tag(self, person_id: str, device: str) -> str:
         """The signed tag binding this browser's device cookie to one account."""
         return self._box.mac(f"{person_id}\0{device}", context="known-device")
@@ -174,11 +195,12 @@ class SignInService:
             ))
         person.known_devices = (known + [digest])[-MAX_KNOWN_DEVICES:]
 
-    def _open_session(self, person: IdentityPersonDoc, *, ip: str, user_agent: str, device: str | None) -> SessionView:
+    def _open_session(self, person: IdentityPersonDoc, *, ip: str, user_agent: str, device: str | None,
+                      done: tuple[str, ...] = (steps.PASSWORD,)) -> SessionView:
         now = self._clock.now()
         token = secrets.token_urlsafe(32)
         doc = IdentitySessionDoc(
-            id=token_hash(token), public_id=new_id(), person_id=person.id, stage="", done=[steps.PASSWORD],
+            id=token_hash(token), public_id=new_id(), person_id=person.id, stage="", done=list(done),
             device=token_hash(device) if device else None, user_agent=user_agent[:300],
             ip=ip, created_at=now, last_seen_at=now, expires_at=now + self._session_lifetime,
         )

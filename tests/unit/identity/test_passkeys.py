@@ -44,12 +44,14 @@ class SoftAuthenticator:
     def __init__(self) -> None:
         self.keys: dict[bytes, ec.EllipticCurvePrivateKey] = {}
         self.counters: dict[bytes, int] = {}
+        self.users: dict[bytes, str] = {}  # resident keys remember their user handle
 
     def create(self, options: dict, *, origin: str = PUBLIC, rp_id: str | None = None,
                credential_id: bytes | None = None) -> str:
         credential_id = credential_id or os.urandom(32)
         key = ec.generate_private_key(ec.SECP256R1())
         self.keys[credential_id], self.counters[credential_id] = key, 0
+        self.users[credential_id] = options["user"]["id"]
         numbers = key.public_key().public_numbers()
         cose = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
         rp_hash = hashlib.sha256((rp_id or options["rp"]["id"]).encode()).digest()
@@ -75,7 +77,7 @@ class SoftAuthenticator:
         signature = self.keys[credential_id].sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
         return json.dumps({"id": b64url(credential_id), "rawId": b64url(credential_id), "type": "public-key",
                            "response": {"clientDataJSON": b64url(client_data), "authenticatorData": b64url(auth_data),
-                                        "signature": b64url(signature)},
+                                        "signature": b64url(signature), "userHandle": self.users[credential_id]},
                            "clientExtensionResults": {}, "authenticatorAttachment": "platform"})
 
 
@@ -298,9 +300,33 @@ def test_a_second_factor_reset_removes_the_passkeys_and_offers_one_again(client,
     assert sign_in(browser(), "thhp.hieutruong").headers["Location"] == "passkey"
 
 
+def test_a_person_signs_in_with_the_passkey_alone_once_per_answer(client, browser, seeded):
+    key = SoftAuthenticator()
+    enrol_passkey(browser(), key, "thhp.hieutruong")
+    [credential] = list(key.keys)
+    assert "Đăng nhập bằng passkey" in client.get("/auth/sign-in").get_data(as_text=True)
+    options, csrf = options_on(client, "/auth/passkey-sign-in")
+    assert "allowCredentials" not in options or options["allowCredentials"] == []  # any passkey of this site
+    answer = key.get(options, credential_id=credential)
+    resp = client.post("/auth/passkey-sign-in", data={"csrf": csrf, "credential": answer})
+    assert resp.status_code == 303 and resp.headers["Location"] == "signed-in", error_of(resp)
+    assert client.get("/auth/signed-in").status_code == 200
+
+    thief = browser()  # the same answer again
+    _, csrf = options_on(thief, "/auth/passkey-sign-in")
+    replay = thief.post("/auth/passkey-sign-in", data={"csrf": csrf, "credential": answer})
+    assert replay.status_code == 401 and error_of(replay).startswith("Không đăng nhập được bằng passkey")
+    options, csrf = options_on(thief, "/auth/passkey-sign-in")
+    phished = thief.post("/auth/passkey-sign-in", data={"csrf": csrf, "credential": key.get(
+        options, credential_id=credential, origin="https://hoso-gia.example")})
+    assert phished.status_code == 401
+    assert thief.get("/auth/signed-in").status_code == 303  # not signed in
+
+
 def test_no_passkey_is_offered_when_the_platform_is_reached_by_an_ip_address(clock):
     container = bootstrap({"mode": "test", "public_url": "http://127.0.0.1:8080", "db_name": fresh_db_name()},
                           environ={}, clock=clock, publisher=InMemoryPublisher(), mailer=MemoryMailer())
     seed_demo(container)
     assert not container.signin.passkeys.available
+    assert "Đăng nhập bằng passkey" not in create_app(container=container).test_client().get("/auth/sign-in").get_data(as_text=True)
     assert sign_in(create_app(container=container).test_client(), "thhp.hieutruong").headers["Location"] == "enrol"
