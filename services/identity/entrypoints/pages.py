@@ -56,7 +56,7 @@ def private_page(resp: Response) -> Response:
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Frame-Options"] = "DENY"
     resp.headers["Content-Security-Policy"] = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; "
-                                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+                                               "frame-ancestors 'none'; base-uri 'none'")
     resp.headers["Referrer-Policy"] = "no-referrer"
     return resp
 
@@ -157,24 +157,24 @@ def pages_blueprint(container: Container) -> Blueprint:
         nxt = safe_next(request.values.get("next"))
         if not signin.passkeys.available:
             return redirect("sign-in", code=303)
-        error = None
+        error, status = None, 200
         if request.method == "POST":
             if not csrf_ok(request):
-                error = EXPIRED
+                error, status = EXPIRED, 400
             else:
                 device, new_device = device_token(request)
                 try:
                     view = signin.sign_in_with_passkey(credential=request.form.get("credential", ""), ip=client_ip(),
                                                        user_agent=request.headers.get("User-Agent", ""), device=device)
                 except SignInRefused as exc:
-                    error = exc.message
+                    error, status = exc.message, 429 if exc.locked else 401
                 else:
                     resp = go(view, nxt)
                     set_cookie(resp, SESSION_COOKIE, view.token, secure=secure)
                     if new_device:
                         set_cookie(resp, DEVICE_COOKIE, device, secure=secure, max_age=DEVICE_MAX_AGE)
                     return resp
-        return page("passkey_sign_in.html", "Đăng nhập bằng passkey", status=401 if error else 200, next=nxt,
+        return page("passkey_sign_in.html", "Đăng nhập bằng passkey", status=status, next=nxt,
                     error=error, options=signin.passkeys.sign_in_options())
 
     @bp.route("/second-factor", methods=["GET", "POST"])

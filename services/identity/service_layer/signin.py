@@ -1,7 +1,7 @@
 """Signing in on the identity pages: password (growing delays per account from unknown devices,
-spraying limits per address; devices the person signed in from keep working), second factor
-(a passkey or a TOTP code), forced password change, the one-time passkey offer, TOTP enrolment, sign-out, password reset by e-mailed single-use link,
-and a person's list of active sessions.
+spraying limits per address; devices the person signed in from keep working) or a passkey alone,
+second factor (a passkey or a TOTP code), forced password change, the one-time passkey offer, TOTP
+enrolment, sign-out, password reset by e-mailed single-use link, and a person's list of active sessions.
 
 A browser session is a random token in a cookie; the database keeps only its SHA-256. Every
 refusal of a password says the same thing whether or not the account exists.
@@ -152,6 +152,8 @@ class SignInService:
             self.passkeys.sign_in(passkey, credential)
         except PasskeyRefused:
             self._throttle.record(key, self._policy.second_factor, self._clock.now())
+            self._audit.append(action="passkey.refused", actor=person.id, tenant=None, target=person.id,
+                               data={"passwordless": True})
             raise SignInRefused(PASSKEY_SIGN_IN_REFUSED) from None
         self._throttle.clear(key)
         self._note_device(person, device, ip, user_agent)
