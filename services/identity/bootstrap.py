@@ -31,6 +31,7 @@ from .service_layer.admin import AdminService
 from .service_layer.campaigns import CampaignService
 from .service_layer.delegations import DelegationService
 from .service_layer.oversight import OversightService
+from .service_layer.passkeys import PasskeyService, RelyingParty
 from .service_layer.signin import SignInService
 from .service_layer.staff_import import StaffImportService
 from .service_layer.tokens import TokenService
@@ -104,6 +105,8 @@ def bootstrap(
         tokens=tokens, mailer=mailer, policy=policy or LockoutPolicy(),
         session_lifetime=timedelta(hours=settings.session_hours),
         reset_lifetime=timedelta(minutes=settings.password_reset_minutes), demo_mode=settings.demo_mode,
+        passkeys=PasskeyService(party=RelyingParty.from_public_url(settings.public_url), box=box, clock=runtime.clock,
+                                audit=runtime.audit),
     )
     access = Access(audit=runtime.audit, clock=runtime.clock)
     admin = AdminService(access=access, audit=runtime.audit, clock=runtime.clock, hasher=hasher, tokens=tokens,

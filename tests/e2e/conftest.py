@@ -1,7 +1,8 @@
 """Browser tests: the whole platform in all-in-one mode, driven by Debian's Chromium (headless).
 
 The platform starts once per session on a free local port (``infra.allinone.start_platform``)
-with the demo district seeded. Each test gets a fresh browser context (fresh cookies and
+with the demo district seeded, published as ``http://localhost:<port>``: browsers refuse passkeys
+(WebAuthn) on an IP address, and localhost is a secure context like 127.0.0.1. Each test gets a fresh browser context (fresh cookies and
 storage). ``capture(page, name)`` saves desktop (1280×800) and phone (360×740) screenshots
 under ``test-artifacts/screenshots/`` and runs axe-core at both widths, failing on any
 serious or critical violation.
@@ -20,7 +21,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from infra.allinone import SERVICES, start_platform
+from infra.allinone import SERVICES, free_port, start_platform
 from infra.demo.district import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +53,10 @@ def platform() -> Iterator[object]:
         return
     present = _available_services()
     missing = {f"HOSO_{s.upper()}_URL": "http://127.0.0.1:9" for s in SERVICES if s not in present}
-    running = start_platform(services=present, seed=True, environ=missing)
+    port = free_port()
+    public = f"http://localhost:{port}"
+    running = start_platform(port=port, services=present, seed=True, environ={**missing, "HOSO_PUBLIC_URL": public})
+    running.url = public
     try:
         yield running
     finally:
@@ -140,6 +144,18 @@ class Authenticator:
         return totp.at(step * 30)
 
 
+def add_virtual_passkey_device(page: Page) -> dict:
+    """Give the page's browser a platform authenticator (Chromium's virtual one over CDP: CTAP2,
+    built in, resident keys, user verification that always succeeds), as a laptop with a
+    fingerprint reader or a phone would have. Returns ``{"cdp", "authenticator_id"}``."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable")
+    found = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+        "isUserVerified": True, "automaticPresenceSimulation": True}})
+    return {"cdp": cdp, "authenticator_id": found["authenticatorId"]}
+
+
 @pytest.fixture(scope="session")
 def authenticator() -> Authenticator:
     return Authenticator()
@@ -166,19 +182,30 @@ def type_login() -> Callable[..., None]:
 def sign_in(base_url: str, authenticator: Authenticator) -> Callable[..., None]:
     """Sign a demo person in through the web app's button and the identity service's pages.
 
-    Roles that need a second factor enrol a TOTP app at their first sign-in (the secret shown
-    on the page is kept, as a phone app would) and type its code at later sign-ins.
+    Roles that need a second factor: principals and oversight staff are offered a passkey once;
+    by default the fixture answers "Dùng ứng dụng mã xác thực" and enrols a TOTP app (the secret
+    shown on the page is kept, as a phone app would) whose code it types at later sign-ins.
+    ``passkey=True`` accepts the offer instead and confirms later sign-ins with the passkey (the
+    page needs ``add_virtual_passkey_device`` first).
     """
 
-    def run(page: Page, username: str, password: str = DEMO_PASSWORD, path: str = "/") -> None:
+    def run(page: Page, username: str, password: str = DEMO_PASSWORD, path: str = "/", *, passkey: bool = False) -> None:
         _type_login(page, username, password, path)
+        if "/auth/passkey" in page.url:
+            name = "Tạo passkey" if passkey else "Dùng ứng dụng mã xác thực"
+            page.get_by_role("button", name=name).click()
+            page.wait_for_url(lambda url: "/auth/passkey" not in url)
+            page.wait_for_load_state()
         if "/auth/enrol" in page.url:
             authenticator.secrets[username] = page.locator("code.secret").inner_text().strip()
             page.locator("input[name=code]").fill(authenticator.code(username))
             page.locator("button[value=confirm]").click()
         elif "/auth/second-factor" in page.url:
-            page.locator("input[name=code]").fill(authenticator.code(username))
-            page.locator("form button[type=submit]").first.click()
+            if passkey:
+                page.get_by_role("button", name="Xác thực bằng passkey").click()
+            else:
+                page.locator("input[name=code]").fill(authenticator.code(username))
+                page.locator("#use-code").click()
         page.wait_for_url(lambda url: "/api/identity/" not in url and "/auth/callback" not in url)
         expect(page.get_by_role("button", name="Đăng xuất")).to_be_visible()
 

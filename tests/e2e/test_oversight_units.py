@@ -20,12 +20,15 @@ def first_sign_in(page: Page, username: str, temporary_password: str) -> None:
     page.locator("input[name=login]").fill(username)
     page.locator("input[name=password]").fill(temporary_password)
     page.locator("form button[type=submit]").first.click()
-    for _ in range(3):
+    for _ in range(4):
         page.wait_for_load_state()
         if "/auth/change-password" in page.url:
             page.locator("input[name=new_password]").fill(NEW_PASSWORD)
             page.locator("input[name=confirm_password]").fill(NEW_PASSWORD)
             page.locator("form button[type=submit]").first.click()
+        elif "/auth/passkey" in page.url:  # offered a passkey once: this officer prefers an authenticator app
+            page.get_by_role("button", name="Dùng ứng dụng mã xác thực").click()
+            page.wait_for_url(lambda url: "/auth/passkey" not in url)
         elif "/auth/enrol" in page.url:
             secret = page.locator("code.secret").inner_text().strip()
             page.locator("input[name=code]").fill(pyotp.TOTP(secret).now())

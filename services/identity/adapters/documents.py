@@ -81,6 +81,9 @@ class IdentityPersonDoc(OutboxMixin):
     totp_secret = BinaryField()  # sealed with the key-encryption key
     totp_enabled = BooleanField(default=False)
     totp_last_step = IntField(default=0)  # a code is accepted once
+    passkey_count = IntField(default=0)  # passkeys registered (kept with each change, read at every step)
+    #: the answer to the one-time passkey offer: "passkey" or "totp" (None: not asked yet)
+    second_factor_choice = StringField()
     active = BooleanField(default=True)
     known_devices = ListField(StringField())  # hashes of device cookies, newest last
     created_at = DateTimeField(required=True)
@@ -210,6 +213,39 @@ class IdentitySessionDoc(Document):
     last_seen_at = DateTimeField()
     expires_at = DateTimeField(required=True)
     revoked_at = DateTimeField()
+    #: the pending WebAuthn challenge of this session (single use), what it is for and when it was made
+    passkey_challenge = BinaryField()
+    passkey_purpose = StringField()
+    passkey_challenge_at = DateTimeField()
+
+
+class IdentityPasskeyDoc(Document):
+    """A WebAuthn credential (passkey) of one person: its public key and signature counter.
+    Read and changed only by the person's own id (``adapters.repositories.PersonPasskeys``)."""
+
+    meta = {"collection": "passkeys", "db_alias": ALIAS, "indexes": [
+        {"fields": ["credential_id"], "unique": True}, ("person_id", "created_at")]}
+    id = StringField(primary_key=True)
+    person_id = StringField(required=True)
+    credential_id = StringField(required=True)  # base64url, as the browser sends it
+    public_key = BinaryField(required=True)  # COSE key
+    sign_count = IntField(default=0)
+    name = StringField(required=True)
+    transports = ListField(StringField())
+    aaguid = StringField()
+    backed_up = BooleanField(default=False)
+    created_at = DateTimeField(required=True)
+    last_used_at = DateTimeField()
+
+
+class IdentityPasskeyChallengeDoc(Document):
+    """A challenge of the passkey-only sign-in (no session exists yet): stored by its SHA-256,
+    removed when answered (single use), gone after ``expires_at`` (TTL)."""
+
+    meta = {"collection": "passkey_challenges", "db_alias": ALIAS,
+            "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+    id = StringField(primary_key=True)
+    expires_at = DateTimeField(required=True)
 
 
 class IdentityAuthorizationCodeDoc(Document):
@@ -274,6 +310,7 @@ class IdentityPasswordResetDoc(Document):
 ALL_DOCUMENTS = (
     IdentityProvinceDoc, IdentityDistrictDoc, IdentitySchoolDoc, IdentityUnitDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc, IdentityCampaignDoc,
     IdentityInvitationDoc, IdentitySigningKeyDoc, IdentitySessionDoc, IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentityThrottleDoc, IdentityPasswordResetDoc,
+    IdentityPasskeyDoc, IdentityPasskeyChallengeDoc,
 )
 OUTBOX_DOCUMENTS = (IdentityDistrictDoc, IdentitySchoolDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc,
                     IdentityCampaignDoc)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.identity.adapters.documents import (
-    IdentityCampaignDoc, IdentityDelegationDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityStaffRoleDoc, IdentityUnitDoc,
+    IdentityCampaignDoc, IdentityDelegationDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPasskeyDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityStaffRoleDoc, IdentityUnitDoc,
 )
 from services.identity.domain.campaigns import Campaign
 from services.identity.domain.delegation import Delegation
@@ -88,3 +88,47 @@ class PersonDirectory:
         """Campaigns running at ``now`` whose team the person is on (one indexed query)."""
         found = IdentityCampaignDoc.objects(team=person_id, until__gt=now, starts_at__lte=now, closed_at=None).exclude("outbox")
         return [campaign_from_doc(d) for d in found]
+
+
+class PersonPasskeys:
+    """One person's passkeys: every query names the person, so a credential or record id of
+    somebody else's passkey is simply not found (a person's passkeys are theirs only)."""
+
+    def __init__(self, person_id: str) -> None:
+        self.person_id = person_id
+
+    def all(self) -> list[IdentityPasskeyDoc]:
+        """The person's passkeys, oldest first (one indexed query)."""
+        return list(IdentityPasskeyDoc.objects(person_id=self.person_id).order_by("created_at"))
+
+    def by_credential(self, credential_id: str) -> IdentityPasskeyDoc | None:
+        return IdentityPasskeyDoc.objects(person_id=self.person_id, credential_id=credential_id).first()
+
+    def get(self, passkey_id: str) -> IdentityPasskeyDoc | None:
+        return IdentityPasskeyDoc.objects(person_id=self.person_id, id=passkey_id).first()
+
+    def advance_counter(self, passkey: IdentityPasskeyDoc, new_count: int, used_at: datetime) -> bool:
+        """Store a higher signature counter, only if nobody stored one meanwhile (compare-and-set)."""
+        return IdentityPasskeyDoc.objects(person_id=self.person_id, id=passkey.id, sign_count=passkey.sign_count).update_one(
+            set__sign_count=new_count, set__last_used_at=used_at) == 1
+
+    def remove_all(self) -> int:
+        """Remove every passkey of the person (an administrator's second-factor reset); how many."""
+        removed = IdentityPasskeyDoc.objects(person_id=self.person_id).delete()
+        IdentityPersonDoc.objects(id=self.person_id).update_one(set__passkey_count=0)
+        return int(removed or 0)
+
+    def count_changed(self, delta: int) -> None:
+        """Keep the person's passkey count (read by every sign-in step) in step with the records."""
+        IdentityPersonDoc.objects(id=self.person_id).update_one(inc__passkey_count=delta)
+
+
+def passkey_by_credential(credential_id: str) -> IdentityPasskeyDoc | None:
+    """The passkey a credential id names, whoever holds it: the passkey-only sign-in learns the
+    person from it (the signature then proves the person holds it)."""
+    return IdentityPasskeyDoc.objects(credential_id=credential_id).first() if credential_id else None
+
+
+def credential_registered(credential_id: str) -> bool:
+    """Whether any person already registered this credential id (registration refuses a second one)."""
+    return IdentityPasskeyDoc.objects(credential_id=credential_id).only("id").first() is not None

@@ -51,6 +51,10 @@ UNIT_ROLES: frozenset[str] = frozenset({"to_truong", "to_pho"})
 SECOND_FACTOR_ROLES: frozenset[str] = frozenset(
     {"hieu_truong", "pho_hieu_truong", "quan_tri", "truong_phong", "chuyen_vien", "chuyen_vien_so"}
 )
+#: roles offered a passkey first (TOTP as the fallback): the school's leaders and oversight staff
+PASSKEY_FIRST_ROLES: frozenset[str] = frozenset(
+    {"hieu_truong", "pho_hieu_truong", "truong_phong", "chuyen_vien", "chuyen_vien_so"}
+)
 
 #: School roles that administer their own school's accounts and roles (delegated administration).
 SCHOOL_ADMIN_ROLES: frozenset[str] = frozenset({"hieu_truong", "quan_tri"})
@@ -88,5 +92,10 @@ def level_of(slug: str) -> RoleLevel:
 
 
 def needs_second_factor(roles: frozenset[str] | set[str]) -> bool:
-    """True when any of ``roles`` requires a TOTP second factor."""
+    """True when any of ``roles`` requires a second factor (a passkey or a TOTP code)."""
     return bool(SECOND_FACTOR_ROLES & set(roles))
+
+
+def passkey_first(roles: frozenset[str] | set[str]) -> bool:
+    """True when any of ``roles`` is offered a passkey before TOTP (principals, oversight staff)."""
+    return bool(PASSKEY_FIRST_ROLES & set(roles))

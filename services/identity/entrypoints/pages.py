@@ -1,5 +1,7 @@
-"""The sign-in pages (Vietnamese, server-rendered, no JavaScript): sign in, second factor,
-TOTP enrolment, forced password change, forgotten password and reset by e-mailed link.
+"""The sign-in pages (Vietnamese, server-rendered): sign in, second factor (passkey or TOTP code),
+the one-time passkey offer, TOTP enrolment, forced password change, forgotten password and reset by
+e-mailed link, and a signed-in person's own passkeys. The only script is the static
+``static/passkeys.js`` (the WebAuthn calls of the passkey forms; the CSP allows no other).
 
 Every link and redirect is relative, so the pages work both directly (``/auth/...``) and
 through the gateway (``/api/identity/auth/...``). ``next`` may only point at this service's
@@ -8,7 +10,9 @@ own authorization endpoint, so the pages cannot be used as an open redirect.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
@@ -19,9 +23,15 @@ from services.identity.domain import signin_steps as steps
 from services.identity.entrypoints.cookies import (
     CSRF_COOKIE, DEVICE_COOKIE, DEVICE_MAX_AGE, KNOWN_COOKIE, SESSION_COOKIE, csrf_ok, csrf_token, device_token, set_cookie,
 )
-from services.identity.service_layer.signin import SessionView, SignInRefused
+from services.identity.service_layer.passkeys import PasskeyRefused
+from services.identity.service_layer.signin import SessionView, SignInRefused, describe_device
 
-STEP_PAGES = {steps.TOTP: "second-factor", steps.CHANGE_PASSWORD: "change-password", steps.ENROL_TOTP: "enrol"}
+STEP_PAGES = {steps.SECOND_FACTOR: "second-factor", steps.CHANGE_PASSWORD: "change-password",
+              steps.OFFER_PASSKEY: "passkey", steps.ENROL_TOTP: "enrol"}
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+PASSKEY_NOTICES = {
+    "added": "Đã thêm passkey.", "renamed": "Đã đổi tên passkey.", "removed": "Đã xóa passkey.",
+}
 EXPIRED = "Phiên làm việc của biểu mẫu đã hết hạn. Vui lòng thử lại."
 MISMATCH = "Hai lần nhập mật khẩu mới không khớp."
 
@@ -41,16 +51,27 @@ def client_ip() -> str:
 
 
 def private_page(resp: Response) -> Response:
-    """Headers of every identity page: never cached, never framed, no scripts, no referrer."""
+    """Headers of every identity page: never cached, never framed, no script but this service's own
+    static files, no referrer."""
     resp.headers["Cache-Control"] = "no-store"
     resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'"
+    resp.headers["Content-Security-Policy"] = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; "
+                                               "frame-ancestors 'none'; base-uri 'none'")
     resp.headers["Referrer-Policy"] = "no-referrer"
     return resp
 
 
+def when(value: datetime | None, *, never: str = "—") -> str:
+    """A moment as people in Vietnam read it (dd/mm/yyyy hh:mm), or ``never``."""
+    if value is None:
+        return never
+    aware = value if value.tzinfo else value.replace(tzinfo=ZoneInfo("UTC"))
+    return aware.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
+
+
 def pages_blueprint(container: Container) -> Blueprint:
-    bp = Blueprint("pages", __name__, url_prefix="/auth", template_folder="templates")
+    bp = Blueprint("pages", __name__, url_prefix="/auth", template_folder="templates", static_folder="static",
+                   static_url_path="/static")
     signin = container.signin
     secure = container.settings.public_url.startswith("https://")
     demo = container.settings.demo_mode
@@ -58,7 +79,8 @@ def pages_blueprint(container: Container) -> Blueprint:
 
     def page(template: str, title: str, *, status: int = 200, **context) -> Response:
         csrf = csrf_token(request)
-        resp = make_response(render_template(template, title=title, csrf=csrf, demo=demo, **context), status)
+        resp = make_response(render_template(template, title=title, csrf=csrf, demo=demo,
+                                             passkeys_available=signin.passkeys.available, **context), status)
         if request.cookies.get(CSRF_COOKIE) != csrf:
             set_cookie(resp, CSRF_COOKIE, csrf, secure=secure)
         return resp
@@ -115,39 +137,133 @@ def pages_blueprint(container: Container) -> Blueprint:
             set_cookie(resp, KNOWN_COOKIE, view.known_cookie, secure=secure, max_age=DEVICE_MAX_AGE)
         return resp
 
+    def step_form(step: str, act: Callable[[SessionView], Response]) -> Response | tuple[SessionView, SignInRefused | None]:
+        """For a POST with a valid CSRF field, ``act``'s response; else (or when ``act`` is refused) the
+        session at ``step`` and the refusal to show. Without a session at ``step``: back to sign-in."""
+        view = current(step)
+        if view is None:
+            return redirect("sign-in", code=303)
+        if request.method != "POST":
+            return view, None
+        if not csrf_ok(request):
+            return view, SignInRefused(EXPIRED)
+        try:
+            return act(view)
+        except SignInRefused as exc:
+            return view, exc
+
+    @bp.route("/passkey-sign-in", methods=["GET", "POST"])
+    def passkey_sign_in() -> Response:
+        nxt = safe_next(request.values.get("next"))
+        if not signin.passkeys.available:
+            return redirect("sign-in", code=303)
+        error, status = None, 200
+        if request.method == "POST":
+            if not csrf_ok(request):
+                error, status = EXPIRED, 400
+            else:
+                device, new_device = device_token(request)
+                try:
+                    view = signin.sign_in_with_passkey(credential=request.form.get("credential", ""), ip=client_ip(),
+                                                       user_agent=request.headers.get("User-Agent", ""), device=device)
+                except SignInRefused as exc:
+                    error, status = exc.message, 429 if exc.locked else 401
+                else:
+                    resp = go(view, nxt)
+                    set_cookie(resp, SESSION_COOKIE, view.token, secure=secure)
+                    if new_device:
+                        set_cookie(resp, DEVICE_COOKIE, device, secure=secure, max_age=DEVICE_MAX_AGE)
+                    return resp
+        return page("passkey_sign_in.html", "Đăng nhập bằng passkey", status=status, next=nxt,
+                    error=error, options=signin.passkeys.sign_in_options())
+
     @bp.route("/second-factor", methods=["GET", "POST"])
     def second_factor() -> Response:
         nxt = safe_next(request.values.get("next"))
-        view = current(steps.TOTP)
-        if view is None:
-            return redirect("sign-in", code=303)
-        if request.method == "GET":
-            return page("second_factor.html", "Xác thực hai lớp", next=nxt)
-        if not csrf_ok(request):
-            return page("second_factor.html", "Xác thực hai lớp", status=400, next=nxt, error=EXPIRED)
-        try:
+
+        def verify(view: SessionView) -> Response:
+            if request.form.get("method") == "passkey":
+                return go(signin.verify_passkey(view.token, request.form.get("credential", "")), nxt)
             return go(signin.verify_totp(view.token, request.form.get("code", ""), ip=client_ip()), nxt)
-        except SignInRefused as exc:
-            return page("second_factor.html", "Xác thực hai lớp", status=429 if exc.locked else 401, next=nxt,
-                        error=exc.message)
+
+        outcome = step_form(steps.SECOND_FACTOR, verify)
+        if isinstance(outcome, Response):
+            return outcome
+        view, refused = outcome
+        passkey, totp = signin.second_factor_methods(view.token)
+        options = signin.passkey_request(view.token) if passkey else ""
+        status = 200 if refused is None else 429 if refused.locked else 400 if refused.message == EXPIRED else 401
+        return page("second_factor.html", "Xác thực hai lớp", status=status, next=nxt,
+                    error=refused.message if refused else None, passkey=passkey, totp=totp, options=options)
+
+    @bp.route("/passkey", methods=["GET", "POST"])
+    def passkey_offer() -> Response:
+        nxt = safe_next(request.values.get("next"))
+
+        def answer(view: SessionView) -> Response:
+            choice = request.form.get("method")
+            if choice == "totp":
+                return go(signin.choose_totp(view.token), nxt)
+            if choice == "postpone":
+                return go(signin.postpone_passkey_offer(view.token), nxt)
+            return go(signin.accept_passkey_offer(view.token, request.form.get("credential", ""),
+                                                  request.form.get("name", "")), nxt)
+
+        outcome = step_form(steps.OFFER_PASSKEY, answer)
+        if isinstance(outcome, Response):
+            return outcome
+        view, refused = outcome
+        return page("offer_passkey.html", "Đăng nhập an toàn hơn bằng passkey", status=400 if refused else 200, next=nxt,
+                    error=refused.message if refused else None, options=signin.passkey_offer(view.token),
+                    default_name=request.form.get("name") or describe_device(request.headers.get("User-Agent", "")))
+
+    @bp.route("/passkeys", methods=["GET", "POST"])
+    def passkeys() -> Response:
+        token = request.cookies.get(SESSION_COOKIE)
+        if current(steps.ACTIVE) is None or not token:
+            return redirect("sign-in", code=303)
+        session, person = signin.signed_in_person(token)
+        service = signin.passkeys
+        error, status, notice = None, 200, PASSKEY_NOTICES.get(request.args.get("done", ""))
+        if request.method == "POST":
+            if not csrf_ok(request):
+                error, status = EXPIRED, 400
+            else:
+                op = request.form.get("op")
+                try:
+                    if op == "add" and service.available:
+                        service.register(session, person, request.form.get("credential", ""), request.form.get("name", ""))
+                        return redirect("passkeys?done=added", code=303)
+                    if op == "rename":
+                        service.rename(person, request.form.get("passkey", ""), request.form.get("name", ""))
+                        return redirect("passkeys?done=renamed", code=303)
+                    if op == "remove":
+                        service.remove(person, request.form.get("passkey", ""), factor_required=signin.factor_required(person))
+                        return redirect("passkeys?done=removed", code=303)
+                    error, status = "Yêu cầu không hợp lệ.", 400
+                except PasskeyRefused as exc:
+                    error, status = exc.message, 400
+        items = [{"id": p.id, "name": p.name, "created": when(p.created_at), "used": when(p.last_used_at, never="chưa dùng")}
+                 for p in service.of(person.id)]
+        options = service.registration_options(session, person) if service.available else ""
+        return page("passkeys.html", "Passkey của bạn", status=status, error=error, notice=notice, items=items,
+                    available=service.available, options=options, home=home,
+                    default_name=describe_device(request.headers.get("User-Agent", "")))
 
     @bp.route("/enrol", methods=["GET", "POST"])
     def enrol() -> Response:
         nxt = safe_next(request.values.get("next"))
-        view = current(steps.ENROL_TOTP)
-        if view is None:
-            return redirect("sign-in", code=303)
-        error = None
-        if request.method == "POST":
-            if not csrf_ok(request):
-                error = EXPIRED
-            else:
-                try:
-                    if request.form.get("action") == "postpone":
-                        return go(signin.postpone_enrolment(view.token), nxt)
-                    return go(signin.confirm_enrolment(view.token, request.form.get("code", "")), nxt)
-                except SignInRefused as exc:
-                    error = exc.message
+
+        def confirm(view: SessionView) -> Response:
+            if request.form.get("action") == "postpone":
+                return go(signin.postpone_enrolment(view.token), nxt)
+            return go(signin.confirm_enrolment(view.token, request.form.get("code", "")), nxt)
+
+        outcome = step_form(steps.ENROL_TOTP, confirm)
+        if isinstance(outcome, Response):
+            return outcome
+        view, refused = outcome
+        error = refused.message if refused else None
         secret, uri = signin.enrolment(view.token)
         svg = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).to_string(encoding="unicode")
         return page("enrol.html", "Bật xác thực hai lớp", status=400 if error else 200, next=nxt, secret=secret,
@@ -171,7 +287,7 @@ def pages_blueprint(container: Container) -> Blueprint:
         if current(steps.ACTIVE) is None:
             return redirect("sign-in", code=303)
         return page("message.html", "Đã đăng nhập", message="Bạn đã đăng nhập thành công.", link=home,
-                    link_text="Vào trang HoSo")
+                    link_text="Vào trang HoSo", extra_link="passkeys", extra_link_text="Quản lý passkey của bạn")
 
     @bp.get("/signed-out")
     def signed_out() -> Response:

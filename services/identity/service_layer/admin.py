@@ -22,7 +22,7 @@ from services.identity.adapters.documents import (
 from services.identity.adapters.mail import Mailer
 from services.identity.adapters.passwords import PasswordHasher
 from services.identity.adapters.repositories import (
-    InvitationRepository, MembershipRepository, PersonDirectory, SchoolRepository, UnitRepository,
+    InvitationRepository, MembershipRepository, PersonDirectory, PersonPasskeys, SchoolRepository, UnitRepository,
 )
 from services.identity.domain.errors import IdentityError, RuleViolation
 from services.identity.domain.org import District, Level, School, Unit, clean_name
@@ -593,14 +593,18 @@ class AdminService:
         return secret
 
     def reset_second_factor(self, principal: Principal, school_id: str, person_id: str) -> None:
-        """Remove a person's authenticator (lost phone): they enrol again at their next sign-in;
-        every session ends."""
+        """Remove a person's second factors (lost phone or laptop: the TOTP secret and every passkey):
+        they choose and enrol again at their next sign-in (the passkey offer comes back); every
+        session ends."""
         person, actor = self._account(principal, school_id, person_id, reason="Đặt lại xác thực hai lớp")
+        removed = PersonPasskeys(person_id).remove_all()
         person.totp_secret, person.totp_enabled, person.totp_last_step = None, False, 0
+        person.passkey_count, person.second_factor_choice = 0, None
         person.save()
         self._end_sessions(person_id)
         self._audit.append(action="totp.reset_by_admin", actor=actor.sub, on_behalf_of=actor.on_behalf_of,
-                           tenant=school_id, district=principal.district, target=person_id, data={})
+                           tenant=school_id, district=principal.district, target=person_id,
+                           data={"passkeys_removed": removed})
 
     def update_profile(self, principal: Principal, school_id: str, person_id: str,
                        change: ProfileChange) -> IdentityPersonDoc:

@@ -1,7 +1,7 @@
 """Signing in on the identity pages: password (growing delays per account from unknown devices,
-spraying limits per address; devices the person signed in from keep working), second factor,
-forced password change, TOTP enrolment, sign-out, password reset by e-mailed single-use link,
-and a person's list of active sessions.
+spraying limits per address; devices the person signed in from keep working) or a passkey alone,
+second factor (a passkey or a TOTP code), forced password change, the one-time passkey offer, TOTP
+enrolment, sign-out, password reset by e-mailed single-use link, and a person's list of active sessions.
 
 A browser session is a random token in a cookie; the database keeps only its SHA-256. Every
 refusal of a password says the same thing whether or not the account exists.
@@ -23,12 +23,13 @@ from services.identity.adapters.mail import Mailer
 from services.identity.domain import signin_steps as steps
 from services.identity.domain.errors import InvalidValue
 from services.identity.domain.passwords import check_new_password
-from services.identity.domain.roles import needs_second_factor
+from services.identity.domain.roles import needs_second_factor, passkey_first
 from services.identity.domain.throttle import (
     WRONG_CREDENTIALS_MESSAGE, LockoutPolicy, account_key, known_device_key, lock_message, locked_until, reset_key,
     second_factor_key, spray_key,
 )
 from services.identity.service_layer.events import person_event
+from services.identity.service_layer.passkeys import PasskeyRefused, PasskeyService
 from services.identity.service_layer.tokens import TokenService, token_hash
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
@@ -38,6 +39,7 @@ MAX_KNOWN_DEVICES = 20
 #: accounts one browser is remembered for in its known-device cookie (a shared staff-room computer)
 MAX_KNOWN_ACCOUNTS = 8
 WRONG_CODE_MESSAGE = "Mã xác thực không đúng hoặc đã hết hạn."
+PASSKEY_SIGN_IN_REFUSED = "Không đăng nhập được bằng passkey này. Vui lòng thử lại hoặc đăng nhập bằng mật khẩu."
 INVITATION_LIFETIME = timedelta(days=7)
 RESET_EXPIRED_MESSAGE = "Liên kết đặt lại mật khẩu không còn hiệu lực. Vui lòng yêu cầu liên kết mới."
 
@@ -79,7 +81,8 @@ class SignInService:
     def __init__(
         self, *, directory: PersonDirectory, throttle: ThrottleStore, hasher: PasswordHasher, box: SecretBox,
         clock: Clock, audit: AuditLog, tokens: TokenService, mailer: Mailer, policy: LockoutPolicy,
-        session_lifetime: timedelta, reset_lifetime: timedelta, demo_mode: bool, totp_issuer: str = "HoSo",
+        session_lifetime: timedelta, reset_lifetime: timedelta, demo_mode: bool, passkeys: PasskeyService,
+        totp_issuer: str = "HoSo",
     ) -> None:
         self._directory = directory
         self._throttle = throttle
@@ -93,6 +96,7 @@ class SignInService:
         self._session_lifetime = session_lifetime
         self._reset_lifetime = reset_lifetime
         self.demo_mode = demo_mode
+        self.passkeys = passkeys
         self._totp_issuer = totp_issuer
 
     # -- password ------------------------------------------------------------------------------
@@ -135,6 +139,28 @@ class SignInService:
         tags = [t for t in self._known_tags(known) if t != tag][-(MAX_KNOWN_ACCOUNTS - 1):] + [tag]
         return SessionView(view.token, view.public_id, view.person_id, view.step, known_cookie=".".join(tags))
 
+    def sign_in_with_passkey(self, *, credential: str, ip: str, user_agent: str, device: str | None) -> SessionView:
+        """"Đăng nhập bằng passkey": the passkey alone (user verification stands for the password).
+        Refusals say one thing; a refused answer for a known passkey counts on its holder's
+        second-factor key (the same growing delays as wrong codes)."""
+        passkey = self.passkeys.holder(credential) if self.passkeys.available else None
+        person = self._directory.get(passkey.person_id) if passkey is not None else None
+        if passkey is None or person is None or not person.active:
+            raise SignInRefused(PASSKEY_SIGN_IN_REFUSED)
+        key = self._second_factor_allowed(person)
+        try:
+            self.passkeys.sign_in(passkey, credential)
+        except PasskeyRefused:
+            self._throttle.record(key, self._policy.second_factor, self._clock.now())
+            self._audit.append(action="passkey.refused", actor=person.id, tenant=None, target=person.id,
+                               data={"passwordless": True})
+            raise SignInRefused(PASSKEY_SIGN_IN_REFUSED) from None
+        self._throttle.clear(key)
+        self._note_device(person, device, ip, user_agent)
+        person.save()
+        return self._open_session(person, ip=ip, user_agent=user_agent, device=device,
+                                  done=(steps.PASSWORD, steps.SECOND_FACTOR))
+
     def _device_tag(self, person_id: str, device: str) -> str:
         """The signed tag binding this browser's device cookie to one account."""
         return self._box.mac(f"{person_id}\0{device}", context="known-device")
@@ -171,11 +197,12 @@ class SignInService:
             ))
         person.known_devices = (known + [digest])[-MAX_KNOWN_DEVICES:]
 
-    def _open_session(self, person: IdentityPersonDoc, *, ip: str, user_agent: str, device: str | None) -> SessionView:
+    def _open_session(self, person: IdentityPersonDoc, *, ip: str, user_agent: str, device: str | None,
+                      done: tuple[str, ...] = (steps.PASSWORD,)) -> SessionView:
         now = self._clock.now()
         token = secrets.token_urlsafe(32)
         doc = IdentitySessionDoc(
-            id=token_hash(token), public_id=new_id(), person_id=person.id, stage="", done=[steps.PASSWORD],
+            id=token_hash(token), public_id=new_id(), person_id=person.id, stage="", done=list(done),
             device=token_hash(device) if device else None, user_agent=user_agent[:300],
             ip=ip, created_at=now, last_seen_at=now, expires_at=now + self._session_lifetime,
         )
@@ -187,9 +214,13 @@ class SignInService:
 
     def _next(self, session: IdentitySessionDoc, person: IdentityPersonDoc) -> str:
         roles = {m.role for m in self._directory.memberships_of(person.id)}
+        # passkeys only count where browsers can use them (not when the platform is reached by an IP address)
+        has_passkey = self.passkeys.available and (person.passkey_count or 0) > 0
         return steps.next_step(
             done=set(session.done or ()), totp_enabled=bool(person.totp_enabled),
             must_change_password=bool(person.must_change_password), totp_required=needs_second_factor(roles),
+            has_passkey=has_passkey,
+            offer_passkey=self.passkeys.available and passkey_first(roles) and person.second_factor_choice is None,
         )
 
     def _signed_in(self, session: IdentitySessionDoc, person: IdentityPersonDoc) -> None:
@@ -267,20 +298,93 @@ class SignInService:
                 return True
         return False
 
-    def verify_totp(self, token: str, code: str, *, ip: str) -> SessionView:
-        doc, person = self._live(token, steps.TOTP)
+    def _second_factor_allowed(self, person: IdentityPersonDoc) -> str:
+        """The person's second-factor throttle key; refuses while a growing delay runs."""
         key = second_factor_key(person.id)
         now = self._clock.now()
         until = locked_until(self._throttle.counters([key]).get(key), now)
         if until is not None:
             raise SignInRefused(lock_message(until, now), locked=True)
+        return key
+
+    def second_factor_methods(self, token: str) -> tuple[bool, bool]:
+        """Which second factors the person can use now: (passkey, TOTP code)."""
+        _, person = self._live(token, steps.SECOND_FACTOR)
+        return (self.passkeys.available and (person.passkey_count or 0) > 0), bool(person.totp_enabled)
+
+    def passkey_request(self, token: str) -> str:
+        """Options for ``navigator.credentials.get`` at the second-factor step (a new challenge)."""
+        doc, person = self._live(token, steps.SECOND_FACTOR)
+        return self.passkeys.authentication_options(doc, person)
+
+    def verify_passkey(self, token: str, credential: str) -> SessionView:
+        """The second factor by passkey; failures get the same growing delays as wrong codes."""
+        doc, person = self._live(token, steps.SECOND_FACTOR)
+        key = self._second_factor_allowed(person)
+        try:
+            self.passkeys.authenticate(doc, person, credential)
+        except PasskeyRefused as exc:
+            self._throttle.record(key, self._policy.second_factor, self._clock.now())
+            self._audit.append(action="passkey.refused", actor=person.id, tenant=None, target=person.id,
+                               data={"session": doc.public_id})
+            raise SignInRefused(exc.message) from None
+        self._throttle.clear(key)
+        return self._advance(token, doc, person, steps.SECOND_FACTOR)
+
+    # -- the passkey offer ---------------------------------------------------------------------
+    def passkey_offer(self, token: str) -> str:
+        """Options for ``navigator.credentials.create`` on the offer page (a new challenge)."""
+        doc, person = self._live(token, steps.OFFER_PASSKEY)
+        return self.passkeys.registration_options(doc, person)
+
+    def accept_passkey_offer(self, token: str, credential: str, name: str) -> SessionView:
+        """Register the passkey just created: it is the person's second factor from now on (user
+        verification at its creation proves it for this sign-in too)."""
+        doc, person = self._live(token, steps.OFFER_PASSKEY)
+        try:
+            self.passkeys.register(doc, person, credential, name)
+        except PasskeyRefused as exc:
+            raise SignInRefused(exc.message) from None
+        person.second_factor_choice = "passkey"
+        person.save()
+        return self._advance(token, doc, person, steps.OFFER_PASSKEY, steps.SECOND_FACTOR)
+
+    def choose_totp(self, token: str) -> SessionView:
+        """The person prefers an authenticator app: stored, so the offer is never shown again."""
+        doc, person = self._live(token, steps.OFFER_PASSKEY)
+        person.second_factor_choice = "totp"
+        person.save()
+        self._audit.append(action="passkey.offer_declined", actor=person.id, tenant=None, target=person.id, data={})
+        return self._advance(token, doc, person, steps.OFFER_PASSKEY)
+
+    def postpone_passkey_offer(self, token: str) -> SessionView:
+        """Demo mode only: no passkey and no TOTP for this session; the offer comes back next time."""
+        if not self.demo_mode:
+            raise SignInRefused("Vai trò của bạn bắt buộc xác thực hai lớp.")
+        doc, person = self._live(token, steps.OFFER_PASSKEY)
+        self._audit.append(action="passkey.postponed_demo", actor=person.id, tenant=None, target=person.id, data={})
+        return self._advance(token, doc, person, steps.OFFER_PASSKEY, steps.ENROL_TOTP)
+
+    # -- the person's own passkeys (signed in) -------------------------------------------------
+    def signed_in_person(self, token: str) -> tuple[IdentitySessionDoc, IdentityPersonDoc]:
+        """The active session and its person (the passkey list page); raises SignInRefused."""
+        return self._live(token, steps.ACTIVE)
+
+    def factor_required(self, person: IdentityPersonDoc) -> bool:
+        """Whether the person's roles require a second factor (then the last one cannot be removed)."""
+        return needs_second_factor({m.role for m in self._directory.memberships_of(person.id)})
+
+    def verify_totp(self, token: str, code: str, *, ip: str) -> SessionView:
+        doc, person = self._live(token, steps.SECOND_FACTOR)
+        key = self._second_factor_allowed(person)
+        now = self._clock.now()
         secret = self._box.open(person.totp_secret, context=f"totp:{person.id}").decode()
         if not self._check_code(person, secret, code):
             self._throttle.record(key, self._policy.second_factor, now)
             raise SignInRefused(WRONG_CODE_MESSAGE)
         self._throttle.clear(key)
         person.save()
-        return self._advance(token, doc, person, steps.TOTP)
+        return self._advance(token, doc, person, steps.SECOND_FACTOR)
 
     def enrolment(self, token: str) -> tuple[str, str]:
         """The secret and ``otpauth://`` URI to enrol (created once per person until confirmed)."""
@@ -304,7 +408,7 @@ class SignInService:
         person.totp_enabled = True
         person.save()
         self._audit.append(action="totp.enrolled", actor=person.id, tenant=None, target=person.id, data={})
-        return self._advance(token, doc, person, steps.ENROL_TOTP, steps.TOTP)  # the code just proved the factor
+        return self._advance(token, doc, person, steps.ENROL_TOTP, steps.SECOND_FACTOR)  # the code just proved the factor
 
     def postpone_enrolment(self, token: str) -> SessionView:
         """Demo mode only: continue without a second factor for this session."""

@@ -68,6 +68,8 @@ def test_one_address_spraying_many_accounts_is_slowed_but_known_devices_there_go
 
 def test_a_principal_enrols_totp_at_first_sign_in_then_needs_the_code(client, clock, seeded):
     resp = sign_in(client, "thhp.hieutruong")
+    assert resp.headers["Location"] == "passkey"  # offered a passkey first; this principal prefers an app
+    resp = client.post("/auth/passkey", data={"csrf": csrf_of(client, "/auth/passkey"), "method": "totp"})
     assert resp.headers["Location"] == "enrol"
     page = client.get("/auth/enrol").get_data(as_text=True)
     secret = re.search(r'<code class="secret"[^>]*>([A-Z2-7]+)</code>', page).group(1)

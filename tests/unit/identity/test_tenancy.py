@@ -119,7 +119,7 @@ def test_onboarding_by_the_district_emits_the_event_other_services_consume(clien
     form = csrf_of(client, link)
     done = client.post(link, data={"csrf": form, "new_password": "Hiệu trưởng 2026", "confirm_password": "Hiệu trưởng 2026"})
     assert done.status_code == 200
-    assert sign_in(client, "thpthv.hieutruong", "Hiệu trưởng 2026").headers["Location"] == "enrol"
+    assert sign_in(client, "thpthv.hieutruong", "Hiệu trưởng 2026").headers["Location"] == "passkey"  # then TOTP if declined
     assert client.post("/api/v1/schools", headers=tokens_for("thhp.hieutruong"), json={
         "slug": "x", "name": "X", "levels": ["thpt"],
         "principal": {"username": "x.y", "full_name": "X", "email": "x@y.vn"}}).status_code == 403
