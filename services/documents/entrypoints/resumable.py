@@ -77,10 +77,10 @@ def uploads_blueprint(c: Container, api: Api) -> Blueprint:
     @api.route(bp, "/uploads/<upload_id>", methods=["GET", "HEAD"], tags=["uploads"])
     def upload_status(upload_id: str) -> Response:
         """A session's offset (HEAD: Upload-Offset; GET: JSON, with the version once complete)."""
-        if request.method == "HEAD":
-            _require_tus()
         ctx = school_context(current_principal())
         session = c.resumable.status(ctx, upload_id)
+        if request.method == "HEAD":
+            _require_tus()
         return Response(json.dumps(_session_view(ctx, session), ensure_ascii=False), mimetype="application/json",
                         headers=_session_headers(session))
 
@@ -88,10 +88,11 @@ def uploads_blueprint(c: Container, api: Api) -> Blueprint:
                raw_body=OFFSET_CONTENT_TYPE)
     def append_upload(upload_id: str) -> Response:
         """Send the next bytes at Upload-Offset; the last ones store the file as a version (same checks)."""
+        ctx = school_context(current_principal())
+        c.resumable.status(ctx, upload_id)  # anyone else's session is not found, whatever the headers
         _require_tus()
         if request.mimetype != OFFSET_CONTENT_TYPE:
             raise UnsupportedMediaType(f"Nội dung phải có Content-Type {OFFSET_CONTENT_TYPE}.", field="Content-Type")
-        ctx = school_context(current_principal())
         done = c.resumable.append(ctx, upload_id, offset=parse_size(request.headers.get("Upload-Offset")),
                                   content_length=request.content_length, body=request.stream)
         headers = _session_headers(done.session)
@@ -102,8 +103,10 @@ def uploads_blueprint(c: Container, api: Api) -> Blueprint:
     @api.route(bp, "/uploads/<upload_id>", methods=["DELETE"], status=204, tags=["uploads"])
     def cancel_upload(upload_id: str) -> Response:
         """Huỷ: stop the upload and delete what was received."""
+        ctx = school_context(current_principal())
+        c.resumable.status(ctx, upload_id)  # anyone else's session is not found, whatever the headers
         _require_tus()
-        c.resumable.cancel(school_context(current_principal()), upload_id)
+        c.resumable.cancel(ctx, upload_id)
         return Response(status=204)
 
     return bp
