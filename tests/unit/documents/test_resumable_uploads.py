@@ -1,7 +1,7 @@
 """Resumable uploads (tus 1.0.0) on documents: a tus client other than ours completes an upload in
 chunks; a stale offset gets 409; another person's or school's session is not found; a file refused
 anyway is refused at creation, before any byte; completion runs the one upload path (type, structure,
-SHA-256, audit, event); cancelled and expired sessions leave no chunk behind."""
+SHA-256, audit, event); cancelled and expired sessions leave no chunk behind; the same on S3 (moto)."""
 from __future__ import annotations
 
 import base64
@@ -12,16 +12,21 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
+import boto3
 import pytest
+from moto import mock_aws
 from pypdf import PdfWriter
 from tusclient import client as tus
 from werkzeug.serving import make_server
 
 from services.documents.adapters.records import DocumentRecord, VersionRecord
+from services.documents.adapters.s3_store import S3ObjectStore
 from services.documents.adapters.upload_sessions import UploadSessionDoc
+from services.documents.bootstrap import bootstrap
 from services.documents.entrypoints.app import create_app
+from services.kernel.messaging import InMemoryPublisher
 
-from documents_testkit import SCHOOL_B, auth  # type: ignore[import-not-found]
+from documents_testkit import SCHOOL_A, SCHOOL_B, auth  # type: ignore[import-not-found]
 
 TUS = {"Tus-Resumable": "1.0.0"}
 LESSON_PLAN = {"book": "ke_hoach_bai_day", "period": "2025-2026.t05"}
@@ -206,3 +211,27 @@ def test_the_protocol_is_tus_1_0_0(client, people) -> None:
     bad_meta = client.post("/api/v1/uploads", headers=auth(token, **TUS, **{
         "Upload-Length": "10", "Upload-Metadata": "filename không-base64"}))
     assert bad_meta.status_code == 422 and bad_meta.get_json()["field"] == "Upload-Metadata"
+
+
+def test_the_same_upload_composes_on_s3_in_parts(tmp_path, clock, tokens, people) -> None:
+    """On S3 (moto) the chunks are objects of the bucket and the composed file a multipart upload."""
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        s3.create_bucket(Bucket="hoso")
+        store = S3ObjectStore(client=s3, bucket="hoso", prefix="documents", part_size=5 * 1024 * 1024)
+        c = bootstrap({"mode": "test", "work_dir": str(tmp_path / "w"), "jwt_issuer": tokens.issuer}, environ={},
+                      clock=clock, publisher=InMemoryPublisher(), verifier=tokens.verifier(), store=store)
+        c.folders.onboard(SCHOOL_A, "2025-2026")
+        client = create_app(container=c).test_client()
+        token = people.teacher_a()
+        data = scan_pdf(7 * 1024 * 1024)
+        path = session_path(create(client, token, len(data)))
+        for offset in range(0, len(data), 2 * 1024 * 1024):
+            assert patch(client, token, path, offset, data[offset:offset + 2 * 1024 * 1024]).status_code == 204
+            if offset == 0:
+                assert [k for k in store.keys("uploads/") if path.rsplit("/", 1)[1] in k], "a chunk is an S3 object"
+        version = client.get(path, headers=auth(token)).get_json()["version"]
+        assert version["sha256"] == hashlib.sha256(data).hexdigest()
+        head = s3.head_object(Bucket="hoso", Key=f"documents/th-hoa-phong/{version['id']}")
+        assert head["ContentLength"] == len(data) and head["ServerSideEncryption"] == "AES256"
+        assert store.keys("uploads/") == [] and s3.list_multipart_uploads(Bucket="hoso").get("Uploads", []) == []
