@@ -4,7 +4,8 @@
 upload goes on from the server's offset (the first PATCH after it names an offset past half) and
 the stored version's SHA-256 is the file's. (b) A file over the book's limit is refused on the page
 with the limit in Vietnamese before any request to the upload endpoints. (c) Huỷ stops an upload
-and deletes its session on the server.
+and deletes its session on the server. (d) After a reload the form opens by itself and offers
+"Tiếp tục tải lên (N%)", which goes on from the server's offset with the File kept in the browser.
 """
 from __future__ import annotations
 
@@ -50,6 +51,25 @@ def open_form(page: Page, sign_in, size: dict, student: str) -> Locator:
     return row
 
 
+def send(row: Locator, name: str, data: bytes) -> None:
+    """Choose the file and press "Tải lên và nộp"."""
+    row.locator("input[type=file]").set_input_files(files=[{"name": name, "mimeType": "application/pdf", "buffer": data}])
+    row.get_by_role("button", name="Tải lên và nộp").click()
+
+
+def wait_for(page: Page, found: list, what: str) -> None:
+    for _ in range(150):
+        if found:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def chunk_past(route: Route, offset: int) -> bool:
+    """Whether ``route`` sends a chunk starting past ``offset`` bytes."""
+    return route.request.method == "PATCH" and int(route.request.headers.get("upload-offset", "0")) > offset
+
+
 def patch_offsets(requests: list[Request]) -> list[int]:
     return [int(r.headers["upload-offset"]) for r in requests if r.method == "PATCH"]
 
@@ -68,18 +88,15 @@ def test_an_upload_cut_off_past_half_goes_on_from_there_when_back_online(new_pag
     dropped: list[int] = []
 
     def drop_when_past_half(route: Route) -> None:
-        offset = int(route.request.headers.get("upload-offset", "0"))
-        if route.request.method == "PATCH" and offset > half and not dropped:
-            dropped.append(offset)  # the server holds `offset` bytes (> half): the connection goes now
+        if chunk_past(route, half) and not dropped:
+            dropped.append(int(route.request.headers["upload-offset"]))  # the server holds > half: cut now
             page.context.set_offline(True)
             route.abort("internetdisconnected")
             return
         route.continue_()
 
     page.route(UPLOADS, drop_when_past_half)
-    row.locator("input[type=file]").set_input_files(
-        files=[{"name": f"Học bạ — {student}.pdf", "mimeType": "application/pdf", "buffer": data}])
-    row.get_by_role("button", name="Tải lên và nộp").click()
+    send(row, f"Học bạ — {student}.pdf", data)
     expect(row.locator(".progress-label")).to_contain_text("Mất kết nối", timeout=30_000)
     assert dropped and dropped[0] > half
     capture(page, "tai-len-mat-ket-noi")
@@ -128,7 +145,7 @@ def test_cancel_stops_the_upload_and_deletes_it_on_the_server(new_page, sign_in,
     held: list[Route] = []
 
     def hold_the_second_chunk(route: Route) -> None:
-        if route.request.method == "PATCH" and int(route.request.headers.get("upload-offset", "0")) > 0:
+        if chunk_past(route, 0):
             held.append(route)  # a slow connection: this chunk never gets through
             return
         route.continue_()
@@ -136,15 +153,9 @@ def test_cancel_stops_the_upload_and_deletes_it_on_the_server(new_page, sign_in,
     page.route(UPLOADS, hold_the_second_chunk)
     answers: list[Response] = []
     page.on("response", lambda r: answers.append(r) if UPLOADS.match(r.url) else None)
-    row.locator("input[type=file]").set_input_files(
-        files=[{"name": "Học bạ — hủy.pdf", "mimeType": "application/pdf", "buffer": scanned_hoc_ba("Võ Minh Tâm", 3 * MIB)}])
-    row.get_by_role("button", name="Tải lên và nộp").click()
+    send(row, "Học bạ — hủy.pdf", scanned_hoc_ba("Võ Minh Tâm", 3 * MIB))
     expect(row.locator(".progress-label")).to_contain_text("%")
-    for _ in range(100):
-        if held:
-            break
-        page.wait_for_timeout(100)
-    assert held, "the second chunk was sent"
+    wait_for(page, held, "the second chunk")
     row.get_by_role("button", name="Huỷ").click()
     expect(row.get_by_role("status").filter(has_text="Đã huỷ tải lên")).to_be_visible()
     for route in held:
@@ -161,3 +172,41 @@ def test_cancel_stops_the_upload_and_deletes_it_on_the_server(new_page, sign_in,
     assert gone.status == 404, "the session is deleted on the server"
     expect(row.get_by_role("button", name=re.compile("Tiếp tục tải lên"))).to_have_count(0)
     capture(page, "tai-len-da-huy")
+
+
+def test_after_a_reload_the_form_offers_to_continue_the_upload_where_it_stopped(new_page, sign_in):
+    student = "Đặng Quốc Huy (tải lại trang)"
+    data = scanned_hoc_ba(student, 4 * MIB)
+    half = len(data) // 2
+    page = new_page()
+    row = open_form(page, sign_in, DESKTOP, student)
+    held: list[Route] = []
+
+    def hold_past_half(route: Route) -> None:
+        if chunk_past(route, half):
+            held.append(route)  # the connection hangs here; the teacher reloads the page
+            return
+        route.continue_()
+
+    page.route(UPLOADS, hold_past_half)
+    send(row, f"Học bạ — {student}.pdf", data)
+    wait_for(page, held, "the upload to get past half")
+    page.unroute(UPLOADS)
+    page.reload()
+    for route in held:
+        try:
+            route.abort()
+        except Exception:  # noqa: BLE001 - the reload already ended this request
+            pass
+    sent: list[Request] = []
+    page.on("request", lambda r: sent.append(r) if UPLOADS.match(r.url) else None)
+    resume = page.get_by_role("button", name=re.compile(r"Tiếp tục tải lên \(\d+%\)"))
+    expect(resume).to_be_visible(timeout=30_000)
+    pct = int(re.search(r"\((\d+)%\)", resume.inner_text()).group(1))
+    assert pct >= 50
+    resume.click()
+    expect(page.get_by_role("status").filter(has_text="Đã nộp hồ sơ")).to_be_visible(timeout=60_000)
+    offsets = patch_offsets(sent)
+    assert offsets and offsets[0] > half and 0 not in offsets
+    page.goto("/viec-cua-toi?xem=all")
+    expect(page.get_by_role("link", name=student, exact=True)).to_be_visible()

@@ -22,10 +22,12 @@ function formKey(obligation, returned) { return `submit:${obligation.id}:${retur
 
 /**
  * Open the kept form of this obligation: `openers` are [button, returned] pairs (null buttons
- * skipped); the first button whose form is kept is clicked once the page is shown.
+ * skipped); the first button whose form is kept, or has an unfinished upload, is clicked once the
+ * page is shown.
  */
 export function reopenKept(obligation, ...openers) {
-  const found = openers.find(([button, returned]) => button && isKept(formKey(obligation, returned)));
+  const found = openers.find(([button, returned]) => button
+    && (isKept(formKey(obligation, returned)) || pendingUpload(formKey(obligation, returned))));
   if (found) setTimeout(() => { if (found[0].isConnected && found[0].getAttribute('aria-expanded') !== 'true') found[0].click(); }, 0);
 }
 
