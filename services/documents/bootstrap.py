@@ -25,6 +25,7 @@ from .adapters.local_store import LocalDiskObjectStore
 from .adapters.object_store import ObjectStore
 from .adapters.records import ALL_RECORDS, OUTBOX_RECORDS
 from .adapters.s3_store import S3ObjectStore
+from .adapters.upload_sessions import UploadSessionDoc
 from .adapters.signed_urls import SignedUrls
 from .adapters.soffice import LibreOfficeConverter
 from .events import EXPORT_REQUESTED, VERSION_UPLOADED
@@ -39,6 +40,7 @@ from .service_layer.internal import Internal
 from .service_layer.locks import Locks
 from .service_layer.reads import Reads
 from .service_layer.renditions import Renditions
+from .service_layer.resumable import ResumableUploads
 from .service_layer.similarity import SimilarPlans
 from .service_layer.templates import Templates
 from .service_layer.uploads import Uploads
@@ -59,6 +61,7 @@ class Container:
     settings: DocumentsSettings
     store: ObjectStore
     uploads: Uploads
+    resumable: ResumableUploads
     reads: Reads
     locks: Locks
     folders: Folders
@@ -82,8 +85,11 @@ class Container:
         return [record._get_collection() for record in (*OUTBOX_RECORDS, FindingDoc, InspectionRecordDoc)]
 
     def periodic(self) -> list[tuple[float, Callable[[], None]]]:
-        """Hourly: every school has its folder tree for the current school year."""
-        return [(3600.0, self.ensure_current_year_folders)]
+        """Hourly: every school has its folder tree for the current school year; expired upload sessions go."""
+        return [(3600.0, self.ensure_current_year_folders), (3600.0, self.sweep_upload_sessions)]
+
+    def sweep_upload_sessions(self) -> None:
+        self.resumable.sweep()
 
     def ensure_current_year_folders(self) -> None:
         self.folders.ensure_year(current_school_year(self.runtime.clock.now()))
@@ -121,7 +127,7 @@ def bootstrap(
         verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=settings.issuer,
                                  audience=settings.jwt_audience, clock=clock)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
-    ensure_indexes(*ALL_RECORDS, FindingDoc, InspectionRecordDoc)
+    ensure_indexes(*ALL_RECORDS, FindingDoc, InspectionRecordDoc, UploadSessionDoc)
     store = store or build_store(settings)
     runtime.extra_checks["object_store"] = store.ping
     audit, clk = runtime.audit, runtime.clock
@@ -133,7 +139,8 @@ def bootstrap(
     campaigns = CampaignStates(db=runtime.db)
     findings = Findings(clock=clk, audit=audit, reads=reads, campaign_names=campaigns.name_of)
     container = Container(
-        runtime=runtime, settings=settings, store=store, uploads=uploads, reads=reads,
+        runtime=runtime, settings=settings, store=store, uploads=uploads,
+        resumable=ResumableUploads(uploads=uploads, store=store, clock=clk, audit=audit), reads=reads,
         locks=Locks(clock=clk, audit=audit), folders=Folders(audit=audit),
         internal=Internal(store=store, clock=clk, audit=audit, uploads=uploads),
         renditions=Renditions(store=store, converter=converter, audit=audit, work_dir=settings.work_dir),

@@ -24,6 +24,8 @@ PROBLEM_CODES: dict[str, str] = {
     "upload-interrupted": "The upload stopped before the whole file arrived.",
     "storage-unavailable": "The object store cannot be reached.",
     "encrypted-pdf": "The uploaded PDF is password-protected, so it could never be signed.",
+    "offset-mismatch": "A resumable upload's PATCH names an offset other than the bytes the server holds (ask with HEAD).",
+    "tus-version": "A resumable upload request without Tus-Resumable: 1.0.0, the one tus version served.",
     "broken-pdf": "The uploaded PDF is broken beyond repair.",
     "finding-closed": "The inspection finding is closed: it takes no answer and cannot be closed again.",
     "finding-note-required": "Closing a finding the school has not answered needs a note.",

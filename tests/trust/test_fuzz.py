@@ -44,7 +44,8 @@ SERVICES = tuple(x for x in os.environ.get("TRUST_FUZZ_SERVICES", "").split(",")
 TIMINGS = ROOT / "test-artifacts" / "trust" / "fuzz-timings.txt"
 """Seconds and cases per operation of the last runs (appended), to see where the time goes."""
 
-for _media_type in (XLSX, "application/pdf"):  # raw uploads (the staff workbook, PDFs): sent as bytes
+# raw uploads (the staff workbook, PDFs, a resumable upload's chunks): sent as bytes
+for _media_type in (XLSX, "application/pdf", "application/offset+octet-stream"):
     schemathesis.serializer.alias(_media_type, "application/octet-stream")
 
 

@@ -43,7 +43,8 @@ def check_problem(body: Any, declared: set[str]) -> None:
 
 def _checking_open(self: Client, *args: Any, **kwargs: Any) -> Any:
     resp = _open(self, *args, **kwargs)
-    if (resp.headers.get("Content-Type") or "").startswith(PROBLEM_CONTENT_TYPE) and resp.status_code >= 400:
+    head = resp.request.method == "HEAD"  # the answer to a HEAD has the problem's headers and no body
+    if (resp.headers.get("Content-Type") or "").startswith(PROBLEM_CONTENT_TYPE) and resp.status_code >= 400 and not head:
         check_problem(json.loads(resp.get_data()), declared_codes(self.application))
     return resp
 

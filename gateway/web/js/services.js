@@ -31,23 +31,6 @@ export function verifyCode(code) {
 // /me/addresses → {school_year, items: [{book, book_name, owner_kind, owner_key, unit_id, cadence, periods: [{key, label}], formats, max_bytes}]}
 export async function myAddresses(schoolYear) { return items(await api('documents', '/me/addresses', { query: { school_year: schoolYear } })); }
 
-/**
- * Upload a file into a book slot (a new document) or as a new version of `documentId`.
- * The body is the raw file; its name travels percent-encoded in X-File-Name.
- * → {document: {id, ...}, version: {id, sha256, ...}, replayed}
- */
-export function uploadFile({ file, book, period, ownerKey, title, documentId, idempotencyKey }, onProgress) {
-  const path = documentId ? `/documents/${encodeURIComponent(documentId)}/versions` : '/documents/upload';
-  return upload('documents', path, file, {
-    onProgress,
-    query: documentId ? {} : { book, period, owner_key: ownerKey, title },
-    headers: {
-      'Content-Type': file.type || 'application/octet-stream',
-      'X-File-Name': encodeURIComponent(file.name.normalize('NFC')),
-      ...(idempotencyKey ? { 'Idempotency-Key': idempotencyKey } : {}),
-    },
-  });
-}
 // document: {id, book, period, title, owner_key, latest_version_id, ...} (the title is a học bạ's student name)
 export function document(id) { return api('documents', `/documents/${encodeURIComponent(id)}`); }
 /** A version's PDF (its rendition for other formats) as a Blob, for the app's own viewer. */

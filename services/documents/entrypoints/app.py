@@ -13,8 +13,9 @@ from services.kernel.web import make_service_app
 from ..bootstrap import Container, bootstrap
 from ..problem_codes import PROBLEM_CODES
 from .http import documents_blueprint
+from .resumable import uploads_blueprint
 
-STREAMING = ("/api/v1/documents/", "/api/v1/internal/")
+STREAMING = ("/api/v1/documents/", "/api/v1/internal/", "/api/v1/uploads/")
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, container: Container | None = None) -> Flask:
@@ -26,7 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
         name="documents",
         verifier=container.runtime.verifier,
         api=api,
-        blueprints=[documents_blueprint(container, api)],
+        blueprints=[documents_blueprint(container, api), uploads_blueprint(container, api)],
         readiness=container.runtime.readiness(),
         streaming_paths=STREAMING,
     )

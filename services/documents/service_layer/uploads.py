@@ -75,9 +75,34 @@ class UploadResult:
     notice: str | None = None
 
 
+@dataclass(frozen=True)
+class UploadTarget:
+    """Where an upload goes, once every check that needs no byte of it has passed."""
+
+    file_name: str
+    document: DocumentRecord | None
+    book: BookType
+    owner_key: str
+    unit_id: str | None
+    period: str
+    school_year: str
+    now: datetime
+
+
 class _WrongType(Exception):
-    def __init__(self, kind: str | None) -> None:
-        self.kind = kind
+    def __init__(self, problem: UnsupportedMediaType) -> None:
+        self.problem = problem
+
+
+def wrong_type(book: BookType, head: bytes) -> UnsupportedMediaType | None:
+    """The 415 for a file whose first bytes are of a kind ``book`` does not take; None when it may."""
+    accepted_heads = {"zip" if f in OFFICE else f for f in book.formats}
+    kind = sniff(head)
+    if not head or kind in accepted_heads:
+        return None
+    wanted = ", ".join(describe(f) for f in sorted(book.formats))
+    return UnsupportedMediaType(f"Loại tệp thực tế là {describe(kind)}; “{book.name}” chỉ nhận {wanted}.",
+                                field="file", code="wrong-file-type")
 
 
 def decode_file_name(raw: str | None) -> str:
@@ -134,6 +159,30 @@ class Uploads:
             done = ctx.repos.versions.query(uploaded_by=actor.sub, idempotency_key=req.idempotency_key).first()
             if done is not None:
                 return UploadResult(done, ctx.repos.documents.get(done.document_id), created=False)
+        target = self.prepare(ctx, req)
+        version_id = new_id()
+        key = f"{ctx.principal.tenant}/{version_id}"
+        fmt, reader, notice = self.store_signable(key, body, target.book)
+        try:
+            result = self._record(ctx, req, key, version_id, target, fmt, reader)
+        except BaseException:
+            self._store.delete(key)
+            raise
+        if notice is None or not result.created:
+            return result
+        principal = ctx.principal
+        self._audit.append(action="documents.version.repaired", actor=principal.sub, tenant=principal.tenant,
+                           district=principal.district, target=result.version.id,
+                           data={"document_id": result.document.id, "sha256": reader.sha256, "size": reader.size})
+        return replace(result, notice=notice)
+
+    def prepare(self, ctx: CallerContext, req: UploadRequest) -> UploadTarget:
+        """Every check that needs no byte of the file: name, book, period, owner, write-once, locks, size.
+
+        ``upload`` runs it first; a resumable upload runs it at creation too, with the declared
+        length, so that a file refused anyway is refused before any byte is sent.
+        """
+        require_school_staff(ctx)
         file_name = decode_file_name(req.file_name)
         document, book, owner_key, unit_id, period = self._target(ctx, req)
         school_year = parse_period(period).school_year
@@ -146,23 +195,7 @@ class Uploads:
             raise ValidationFailed("Tệp rỗng, không có nội dung để lưu.", field="file", code="empty-file")
         if req.content_length is not None and req.content_length > book.max_bytes:
             raise PayloadTooLarge(f"“{book.name}” nhận tệp tối đa {size_text(book.max_bytes)}.")
-
-        version_id = new_id()
-        key = f"{ctx.principal.tenant}/{version_id}"
-        fmt, reader, notice = self.store_signable(key, body, book)
-        try:
-            result = self._record(ctx, req, key, version_id, file_name, fmt, reader, document, book, owner_key,
-                                  unit_id, period, school_year, now)
-        except BaseException:
-            self._store.delete(key)
-            raise
-        if notice is None or not result.created:
-            return result
-        principal = ctx.principal
-        self._audit.append(action="documents.version.repaired", actor=principal.sub, tenant=principal.tenant,
-                           district=principal.district, target=result.version.id,
-                           data={"document_id": result.document.id, "sha256": reader.sha256, "size": reader.size})
-        return replace(result, notice=notice)
+        return UploadTarget(file_name, document, book, owner_key, unit_id, period, school_year, now)
 
     def _target(self, ctx: CallerContext, req: UploadRequest) -> tuple[DocumentRecord | None, BookType, str, str | None, str]:
         if req.document_id:
@@ -205,19 +238,17 @@ class Uploads:
         correction writes are refused with 422 otherwise, never rewritten (a rewrite would break
         a signature); user uploads go through :meth:`store_signable`, which may repair.
         """
-        accepted_heads = {"zip" if f in OFFICE else f for f in book.formats}
-
         def on_head(head: bytes) -> None:
-            if head and sniff(head) not in accepted_heads:
-                raise _WrongType(sniff(head))
+            problem = wrong_type(book, head)
+            if problem is not None:
+                raise _WrongType(problem)
 
         reader = MeteredReader(body, limit=book.max_bytes, on_head=on_head)
         wanted = ", ".join(describe(f) for f in sorted(book.formats))
         try:
             self._store.put_stream(key, reader, content_type="application/octet-stream")
         except _WrongType as exc:
-            raise UnsupportedMediaType(f"Loại tệp thực tế là {describe(exc.kind)}; “{book.name}” chỉ nhận {wanted}.",
-                                       field="file", code="wrong-file-type") from None
+            raise exc.problem from None
         except (TooLarge, ObjectStoreError) as exc:
             raise _store_refusal(exc, book) from None
         except OSError:
@@ -297,10 +328,11 @@ class Uploads:
             ctx.repos.documents.query(id=document.id, latest_version_id=version_id).update(
                 set__latest_version_id=_previous_version(ctx, document.id, version_id))
 
-    def _record(self, ctx: CallerContext, req: UploadRequest, key: str, version_id: str, file_name: str, fmt: str,
-                reader: MeteredReader, document: DocumentRecord | None, book: BookType, owner_key: str,
-                unit_id: str | None, period: str, school_year: str, now: datetime) -> UploadResult:
+    def _record(self, ctx: CallerContext, req: UploadRequest, key: str, version_id: str, target: UploadTarget,
+                fmt: str, reader: MeteredReader) -> UploadResult:
         principal = ctx.principal
+        file_name, document, book, owner_key = target.file_name, target.document, target.book, target.owner_key
+        unit_id, period, school_year, now = target.unit_id, target.period, target.school_year, target.now
         if document is None:
             title = (req.title or file_name).strip()[:300]
             document = DocumentRecord(id=new_id(), school_year=school_year, book=book.slug, owner_kind=book.owner_kind.value,

@@ -122,11 +122,14 @@ export function items(page) {
 /**
  * Upload a body (a File sent raw, or FormData) with progress: XMLHttpRequest exposes upload
  * progress; fetch does not.
- * onProgress(loaded, total). Resolves with the parsed JSON body; rejects with an ApiError.
+ * onProgress(loaded, total); `signal` (an AbortSignal) stops it. Resolves with the parsed JSON body;
+ * rejects with an ApiError.
  */
-export async function upload(service, path, body, { onProgress, method = 'POST', headers = {}, query, anonymous = false } = {}) {
+export async function upload(service, path, body, { onProgress, method = 'POST', headers = {}, query, anonymous = false, signal } = {}) {
   const send = (token) => new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    if (signal) signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.onabort = () => reject(new ApiError({ status: 0, title: t('error.network'), detail: t('error.networkDetail') }));
     xhr.open(method, url(service, path, query));
     xhr.setRequestHeader('Accept', 'application/json, application/problem+json');
     xhr.setRequestHeader('Accept-Language', currentLang());

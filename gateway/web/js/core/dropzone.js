@@ -1,5 +1,6 @@
 /**
- * A file picker that also accepts drag and drop, with a progress bar for the upload.
+ * A file picker that also accepts drag and drop, with a progress bar for the upload and, when
+ * known, the limits of what it takes (size, formats) beside the input.
  * The native <input type=file> stays the keyboard- and screen-reader-accessible control;
  * the drop area around it is a convenience for mouse users.
  */
@@ -10,10 +11,12 @@ export function dropzone({ name = 'file', accept, label, hint, required = false,
   const id = uid('file');
   const input = h('input', { type: 'file', id, name, accept: accept || null, required, class: 'file-input' });
   const chosen = h('p', { class: 'file-name', 'aria-live': 'polite' }, t('upload.none'));
+  const limitsLine = h('p', { class: 'upload-limits', hidden: true });
   const zone = h('div', { class: 'dropzone' },
     input,
     h('label', { for: id, class: 'btn secondary file-button' }, label || t('upload.choose')),
     h('p', { class: 'hint' }, hint || t('upload.drop')),
+    limitsLine,
     chosen);
   let file = null;
   const setFile = (f) => {
@@ -36,7 +39,11 @@ export function dropzone({ name = 'file', accept, label, hint, required = false,
       setFile(f);
     }
   });
-  return { el: zone, input, get file() { return file; }, reset() { input.value = ''; setFile(null); } };
+  return {
+    el: zone, input, get file() { return file; }, reset() { input.value = ''; setFile(null); },
+    /** Show the book's limits ("Tối đa 30 MB · PDF, DOCX") beside the input; '' hides the line. */
+    setLimits(text) { limitsLine.textContent = text; limitsLine.hidden = !text; },
+  };
 }
 
 /** A labelled progress bar; update(loaded, total) moves it and says the percentage. */
@@ -54,6 +61,8 @@ export function progressBar(labelText) {
       text.textContent = total ? `${pct}% — ${fmtBytes(loaded)} / ${fmtBytes(total)}` : '';
     },
     done(message) { el.hidden = false; bar.value = 100; text.textContent = message || ''; },
+    /** Say something about the upload under way beside its figures (waiting for the network…). */
+    note(message) { el.hidden = false; text.textContent = message; },
     hide() { el.hidden = true; bar.value = 0; text.textContent = ''; },
   };
 }

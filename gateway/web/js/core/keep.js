@@ -5,7 +5,8 @@
  * The typed fields go to sessionStorage (this tab only) and the chosen File to IndexedDB (files
  * are stored there as Blobs), both keyed by the person's `sub`, the page (path + query) and the
  * form's own key. Nothing is kept for anyone else: a sign-in drops every kept form that is not
- * this person's and still listed by this tab, and signing out drops them all.
+ * this person's and still listed by this tab, and signing out drops them all. The same store keeps
+ * the File of a person's unfinished resumable upload (resumable.js) until it completes or is cancelled.
  */
 import { onSessionEnd, onSignIn, onSignOut, currentUser } from './auth.js';
 
@@ -123,13 +124,42 @@ export async function forget(key) {
   await withFiles('readwrite', (store) => store.delete(fileKey(index.sub, id))).catch(() => null);
 }
 
-/** Drop every kept file except the forms this tab keeps for `sub` (nothing crosses people). */
+function uploadKey(sub, key) { return `${sub}|upload:${key}`; }
+
+/**
+ * Keep the File of an unfinished resumable upload (resumable.js) for the signed-in person, so
+ * that after a reload the form can continue it; `key` is the form's own key.
+ */
+export async function keepUploadFile(key, file) {
+  const user = currentUser();
+  if (user) await withFiles('readwrite', (store) => store.put(file, uploadKey(user.sub, key))).catch(() => null);
+}
+
+/** The File kept for an unfinished upload of the signed-in person, or null. */
+export async function keptUploadFile(key) {
+  const user = currentUser();
+  if (!user) return null;
+  const file = await withFiles('readonly', (store) => store.get(uploadKey(user.sub, key))).catch(() => null);
+  return file instanceof Blob ? file : null;
+}
+
+/** Forget the File of an upload that finished or was cancelled. */
+export async function forgetUploadFile(key) {
+  const user = currentUser();
+  if (user) await withFiles('readwrite', (store) => store.delete(uploadKey(user.sub, key))).catch(() => null);
+}
+
+/**
+ * Drop every kept file except the forms this tab keeps for `sub` and `sub`'s unfinished uploads
+ * (nothing crosses people).
+ */
 async function keepOnly(sub) {
   const index = readIndex();
   if (index.sub !== sub) { index.sub = null; index.forms = {}; writeIndex(index); }
   const wanted = new Set(Object.keys(index.forms).map((id) => fileKey(sub, id)));
   const keys = await withFiles('readonly', (store) => store.getAllKeys()).catch(() => []);
-  const stale = (keys || []).filter((k) => !wanted.has(k));
+  const mine = sub ? uploadKey(sub, '') : null;
+  const stale = (keys || []).filter((k) => !wanted.has(k) && !(mine && String(k).startsWith(mine)));
   if (stale.length) await withFiles('readwrite', (store) => { for (const k of stale) store.delete(k); return null; }).catch(() => null);
 }
 

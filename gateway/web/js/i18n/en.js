@@ -79,6 +79,17 @@ export default {
   weekday: { 0: 'Monday', 1: 'Tuesday', 2: 'Wednesday', 3: 'Thursday', 4: 'Friday', 5: 'Saturday', 6: 'Sunday' },
   book: { hoc_ba: 'School record (học bạ)', bang_tong_hop: 'Class assessment summary', so_dang_bo: 'Register (sổ đăng bộ)' },
   upload: { choose: 'Choose a file', drop: 'or drop a file here', none: 'No file chosen.' },
+  resumable: {
+    limits: 'Up to {max} · {formats}', cancel: 'Cancel', discard: 'Drop the unfinished file',
+    tooLarge: 'The file “{name}” is {size}, over the {max} this book takes. Nothing was sent; compress or split the file and choose it again.',
+    empty: 'The file “{name}” is empty: there is nothing to submit.',
+    wrongType: 'The file “{name}” is not of a kind this book takes ({formats}). Nothing was sent.',
+    waiting: 'Connection lost — {pct}% sent. The upload goes on from where it stopped once the network is back.',
+    cancelled: 'Upload cancelled; what was sent has been deleted on the server.',
+    resume: 'Continue uploading ({pct}%)', unfinished: 'The file “{name}” was not fully uploaded ({pct}%).',
+    chooseAgain: 'The browser no longer holds “{name}”; choose that same file again and submit: the upload goes on from where it stopped.',
+    expired: 'The upload session expired or was cancelled; submit the file again.',
+  },
   verify: {
     title: 'Verify a signed document', intro: 'Check the digital signatures on school records issued by a school. No sign-in needed.',
     byFile: 'Upload a PDF', byCode: 'Enter the look-up code', pickPdf: 'Choose the PDF to check', dropPdf: 'or drop the PDF here', uploading: 'Uploading',

@@ -94,6 +94,17 @@ export default {
   weekday: { 0: 'Thứ Hai', 1: 'Thứ Ba', 2: 'Thứ Tư', 3: 'Thứ Năm', 4: 'Thứ Sáu', 5: 'Thứ Bảy', 6: 'Chủ nhật' },
   book: { hoc_ba: 'Học bạ', bang_tong_hop: 'Bảng tổng hợp kết quả đánh giá giáo dục của lớp', so_dang_bo: 'Sổ đăng bộ' },
   upload: { choose: 'Chọn tệp', drop: 'hoặc kéo thả tệp vào đây', none: 'Chưa chọn tệp nào.' },
+  resumable: {
+    limits: 'Tối đa {max} · {formats}', cancel: 'Huỷ', discard: 'Bỏ tệp đang tải dở',
+    tooLarge: 'Tệp “{name}” nặng {size}, vượt mức tối đa {max} của loại hồ sơ này. Chưa gửi đi byte nào; hãy nén hoặc chia nhỏ tệp rồi chọn lại.',
+    empty: 'Tệp “{name}” rỗng, không có nội dung để nộp.',
+    wrongType: 'Tệp “{name}” không đúng định dạng; loại hồ sơ này chỉ nhận {formats}. Chưa gửi đi byte nào.',
+    waiting: 'Mất kết nối — đã gửi {pct}%. Sẽ tự tải tiếp từ chỗ đã dừng khi có mạng.',
+    cancelled: 'Đã huỷ tải lên; phần đã gửi đã được xoá trên máy chủ.',
+    resume: 'Tiếp tục tải lên ({pct}%)', unfinished: 'Tệp “{name}” đang tải dở ({pct}%).',
+    chooseAgain: 'Trình duyệt không còn giữ tệp “{name}”; hãy chọn lại đúng tệp đó rồi bấm nộp, việc tải lên sẽ tiếp tục từ chỗ đã dừng.',
+    expired: 'Phiên tải lên đã hết hạn hoặc đã bị huỷ; hãy nộp lại tệp.',
+  },
   verify: {
     title: 'Tra cứu văn bản đã ký',
     intro: 'Kiểm tra chữ ký số trên học bạ và hồ sơ do nhà trường phát hành. Không cần đăng nhập.',
