@@ -141,6 +141,8 @@ def test_twenty_lesson_plans_are_approved_one_after_another_on_a_phone_without_s
     toggle.click()
     assert page.evaluate("() => document.getElementById('q-list-panel').scrollTop") == kept
     expect(fifteenth.locator("a.title")).to_have_attribute("aria-current", "true")
+    capture(page, "duyet-danh-sach")
+    page.set_viewport_size(PHONE)
     toggle.click()
 
     # from the first of ours, approve all twenty one after the other: each decision shows the next by itself
@@ -168,7 +170,11 @@ def test_the_desktop_review_has_a_narrow_list_and_a_wide_document_and_a_return_a
     made = submit_lesson_plans(new_page, sign_in, 1, tag)
     page = new_page()
     sign_in(page, TO_TRUONG)
-    page.goto(f"/duyet?chon={made[0]['id']}")
+    # the notification's link opens the submission; from there the review screen opens on it
+    page.goto(f"/bai-nop/{made[0]['id']}")
+    page.get_by_role("link", name="Mở trong trang Chờ duyệt").click()
+    expect(page).to_have_url(re.compile(rf"/duyet\?chon={made[0]['id']}$"))
+    expect(page.locator('section[aria-labelledby=q-list] a.title[aria-current="true"]')).to_have_attribute("data-pick", made[0]["id"])
     expect(page.locator("#queue-detail canvas.pdf-page").first).to_have_attribute("data-drawn", "true", timeout=20_000)
     widths = page.evaluate("""() => ({
         list: document.getElementById('q-list-panel').getBoundingClientRect().width,

@@ -130,6 +130,7 @@ export default {
     const show = (s, { focus = false } = {}) => {
       selected = s;
       history.replaceState({}, '', `/duyet?chon=${encodeURIComponent(s.id)}`);
+      ctx.query.set('chon', s.id); // a language switch draws the page again on the item shown
       for (const [id, row] of rowOf) row.querySelector('a.title').setAttribute('aria-current', id === s.id ? 'true' : 'false');
       const at = list.indexOf(s);
       const following = list.length > 1 ? list[(at + 1) % list.length] : null;
