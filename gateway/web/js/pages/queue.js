@@ -60,7 +60,7 @@ export default {
     toCheck.sort(byAge);
     const names = await namesOf(user.tenant, user);
     const chosen = ctx.query.get('chon');
-    let selected = list.find((s) => s.id === chosen) || list[0] || null;
+    const selected = list.find((s) => s.id === chosen) || list[0] || null;
     const detail = h('div', { id: 'queue-detail', class: 'review-doc' });
     const out = h('div', { id: 'queue-out', 'aria-live': 'polite' }, notice || null);
     const rerender = (msg) => { history.replaceState({}, '', '/duyet'); ctx.query.delete('chon'); return this.render(el, ctx, user, msg); };
@@ -128,7 +128,6 @@ export default {
 
     /** Show `s` on the document side (the list stays as it is); focus its heading when asked. */
     const show = (s, { focus = false } = {}) => {
-      selected = s;
       history.replaceState({}, '', `/duyet?chon=${encodeURIComponent(s.id)}`);
       ctx.query.set('chon', s.id); // a language switch draws the page again on the item shown
       for (const [id, row] of rowOf) row.querySelector('a.title').setAttribute('aria-current', id === s.id ? 'true' : 'false');
