@@ -51,7 +51,7 @@ async function showPdf(box, versionId, title) {
   // a region of its own that scrolls: focusable, so the keyboard scrolls it too
   const pages = h('div', { class: 'pdf-view', role: 'region', tabindex: '0', 'aria-label': t('history.pdfTitle', { title: title || '' }) },
     h('p', { class: 'loading', role: 'status' }, t('history.drawing')));
-  mount(box, pages, h('p', { class: 'pdf-download' }, h('a', { href: src, download: `${title || 'tai-lieu'}.pdf` }, t('history.download'))));
+  mount(box, pages, h('p', { class: 'pdf-download' }, h('a', { class: 'btn secondary', href: src, download: `${title || 'tai-lieu'}.pdf` }, t('history.download'))));
   try { await renderPdf(pages, blob, title); } catch { mount(pages, alertBox('warn', t('history.cannotDraw'))); }
 }
 
