@@ -33,6 +33,8 @@ export async function myAddresses(schoolYear) { return items(await api('document
 
 // document: {id, book, period, title, owner_key, latest_version_id, ...} (the title is a học bạ's student name)
 export function document(id) { return api('documents', `/documents/${encodeURIComponent(id)}`); }
+// version: {id, document_id, format, rendition_status: pending|ready|failed|null, rendition_error, ...}
+export function version(id) { return api('documents', `/versions/${encodeURIComponent(id)}`); }
 /** A version's PDF (its rendition for other formats) as a Blob, for the app's own viewer. */
 export function versionPdf(versionId) { return blobOf('documents', `/versions/${encodeURIComponent(versionId)}/content`, { rendition: 'pdf' }); }
 export function versionPdfUrl(versionId) { return blobUrl('documents', `/versions/${encodeURIComponent(versionId)}/content`, { rendition: 'pdf' }); }

@@ -122,7 +122,14 @@ export default {
   confirm: { back: 'Back' },
   history: {
     empty: 'No activity yet.', onBehalf: '(on behalf of {who}{role})', loadingPdf: 'Loading the PDF…', noPdf: 'No PDF to show yet.', pdfTitle: 'PDF: {title}', pageOf: '{title}: page {n} of {total}', cannotDraw: 'This PDF cannot be shown here; download it to read it.', download: 'Download the PDF',
+    drawing: 'Drawing the pages…', converting: 'Converting to PDF for the preview…', convertFailed: 'This file could not be converted to PDF for the preview.',
+    convertSlow: 'The PDF preview is still being made; try again in a few minutes.', convertRetry: 'Try again',
     action: { submitted: 'Submitted', resubmitted: 'Resubmitted', approved: 'Approved', returned: 'Returned', checked: 'Checked', withdrawn: 'Withdrawn', signed: 'Signed', issued: 'Issued', recalled: 'Recalled', commented: 'Commented' },
+  },
+  review: {
+    barLabel: 'Actions on the item shown', comment: 'Comment', next: 'Next', closeSheet: 'Close',
+    sheetTitle: 'Your remarks', sheetHelp: 'Required to return. Then press “Return” or “Comment” again below; “Approve” sends them too.',
+    openInQueue: 'Open in the review screen', list: 'List ({n})', position: 'Item {n} of {total}', details: 'Details and history',
   },
   queue: {
     confirmTitle: 'You are about to approve these {n} items; each moves to its next step:', confirmApprove: 'Confirm: approve {n}',

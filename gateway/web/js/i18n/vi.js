@@ -152,10 +152,17 @@ export default {
   history: {
     empty: 'Chưa có hoạt động nào.', onBehalf: '(thay mặt {who}{role})', loadingPdf: 'Đang tải bản PDF…',
     noPdf: 'Chưa có bản PDF để xem.', pdfTitle: 'Bản PDF: {title}', pageOf: '{title}: trang {n}/{total}', cannotDraw: 'Không hiển thị được tệp PDF này; hãy tải về để xem.', download: 'Tải bản PDF về máy',
+    drawing: 'Đang hiển thị các trang…', converting: 'Đang chuyển sang PDF để xem trước…', convertFailed: 'Không chuyển được tệp này sang PDF để xem trước.',
+    convertSlow: 'Bản PDF để xem trước vẫn đang được chuyển; bạn có thể thử lại sau ít phút.', convertRetry: 'Thử lại',
     action: {
       submitted: 'Nộp hồ sơ', resubmitted: 'Nộp lại', approved: 'Duyệt', returned: 'Trả lại', checked: 'Đã xem, góp ý',
       withdrawn: 'Rút hồ sơ', signed: 'Ký số', issued: 'Phát hành', recalled: 'Thu hồi', commented: 'Góp ý',
     },
+  },
+  review: {
+    barLabel: 'Thao tác với hồ sơ đang xem', comment: 'Góp ý', next: 'Tiếp', closeSheet: 'Đóng',
+    sheetTitle: 'Ý kiến của bạn', sheetHelp: 'Bắt buộc khi trả lại. Viết xong, bấm lại “Trả lại” hoặc “Góp ý” bên dưới; “Duyệt” cũng gửi kèm nhận xét.',
+    openInQueue: 'Mở trong trang Chờ duyệt', list: 'Danh sách ({n})', position: 'Hồ sơ {n}/{total}', details: 'Thông tin và lịch sử xử lý',
   },
   queue: {
     confirmTitle: 'Bạn sắp duyệt {n} hồ sơ sau đây; mỗi hồ sơ sẽ chuyển sang bước tiếp theo:', confirmApprove: 'Xác nhận duyệt {n} hồ sơ',

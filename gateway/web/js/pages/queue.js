@@ -1,13 +1,17 @@
 /**
- * Approver queue: items waiting for my decision, oldest first. Selecting one shows its PDF
- * beside its history with approve / return-with-comment; several can be approved at once.
- * Below it, "Cần kiểm tra": items with a check step of mine (a PHT's kiểm tra), each with a
+ * Approver queue, document first: items waiting for my decision, oldest first, in a narrow list
+ * beside the document drawn wide (on a phone the document takes the screen and the list opens
+ * over it), with the review bar (Duyệt / Trả lại / Góp ý / Tiếp) always at the bottom. Choosing an
+ * item, or deciding one (which moves on to the next by itself), redraws only the document side:
+ * the list keeps where it was scrolled. Several can be approved at once after a summary.
+ * With the list, "Cần kiểm tra": items with a check step of mine (a PHT's kiểm tra), each with a
  * comment that does not block the approval and shows in the submission's history.
  */
 import { h, mount, emptyState, fmtDateTime, alertBox, busy, stateBadge, field, errorAlert } from '../core/dom.js';
-import { t } from '../core/i18n.js';
+import { t, roleName } from '../core/i18n.js';
 import { historyView, pdfPreview } from '../core/history.js';
-import { decisionForm, facts, waitsFor } from './submission.js';
+import { facts, waitsFor } from './submission.js';
+import { reviewBar } from '../core/reviewbar.js';
 import { namesOf, subjectOf } from '../core/names.js';
 import { confirmSummary } from '../core/confirm.js';
 import * as svc from '../services.js';
@@ -57,7 +61,8 @@ export default {
     const names = await namesOf(user.tenant, user);
     const chosen = ctx.query.get('chon');
     const selected = list.find((s) => s.id === chosen) || list[0] || null;
-    const detail = h('div', { id: 'queue-detail' });
+    const detail = h('div', { id: 'queue-detail', class: 'review-doc' });
+    const out = h('div', { id: 'queue-out', 'aria-live': 'polite' }, notice || null);
     const rerender = (msg) => { history.replaceState({}, '', '/duyet'); ctx.query.delete('chon'); return this.render(el, ctx, user, msg); };
     const checks = new Map();
     const bulk = h('button', { type: 'button', class: 'btn', disabled: true }, t('queue.bulkApprove', { n: 0 }));
@@ -88,42 +93,102 @@ export default {
     };
 
     const selectAll = h('input', { type: 'checkbox', id: 'q-all', onchange: (ev) => { for (const c of checks.values()) c.checked = ev.target.checked; refreshBulk(); } });
-    const nameOf = subjectOf;
+    const rowOf = new Map();
     const rows = list.map((s) => {
-      const box = h('input', { type: 'checkbox', id: `q-${s.id}`, onchange: refreshBulk, 'aria-label': t('queue.pick', { title: `${nameOf(s)} — ${names.get(s.submitter) || s.submitter}` }) });
+      const box = h('input', { type: 'checkbox', id: `q-${s.id}`, onchange: refreshBulk, 'aria-label': t('queue.pick', { title: `${subjectOf(s)} — ${names.get(s.submitter) || s.submitter}` }) });
       checks.set(s.id, box);
-      return h('li', {},
+      const row = h('li', { 'data-submission': s.id },
         box,
         h('div', { class: 'grow' },
-          h('a', { class: 'title', href: `/duyet?chon=${encodeURIComponent(s.id)}`, 'aria-current': selected && s.id === selected.id ? 'true' : null }, nameOf(s)),
+          h('a', { class: 'title', href: `/duyet?chon=${encodeURIComponent(s.id)}`, 'data-pick': s.id }, subjectOf(s)),
           h('span', { class: 'meta' }, [names.get(s.submitter) || s.submitter, s.period_label].filter(Boolean).join(' · ')),
           h('div', { class: 'meta' }, t('queue.waitingSince', { time: fmtDateTime(s.waiting_since || s.submitted_at) }))),
         s.on_time === false ? h('span', { class: 'badge bad' }, t('state.late')) : null,
         stateBadge(s.state));
+      rowOf.set(s.id, row);
+      return row;
+    });
+
+    const intro = h('p', {}, t('queue.intro', { n: list.length }));
+    const listTitle = h('h2', { id: 'q-list' }, `${t('queue.waiting')} (${list.length})`);
+    const panel = h('div', { class: 'review-list closed', id: 'q-list-panel' },
+      h('section', { class: 'card', 'aria-labelledby': 'q-list' },
+        listTitle,
+        h('div', { class: 'row' }, h('label', { class: 'checkbox', for: 'q-all' }, selectAll, t('queue.selectAll')), bulk),
+        bulkOut,
+        h('ul', { class: 'list' }, rows)),
+      toCheck.length || user.roles.has('pho_hieu_truong') ? checkSection(toCheck, names, rerender) : null);
+    // on a phone the list opens over the document (hidden, not removed: it keeps its scroll)
+    const toggle = h('button', { type: 'button', class: 'btn secondary review-toggle', 'aria-controls': panel.id, 'aria-expanded': 'false' }, t('review.list', { n: list.length }));
+    const setPanel = (openIt) => {
+      panel.classList.toggle('closed', !openIt);
+      toggle.setAttribute('aria-expanded', String(openIt));
+    };
+    toggle.addEventListener('click', () => setPanel(panel.classList.contains('closed')));
+
+    /** Show `s` on the document side (the list stays as it is); focus its heading when asked. */
+    const show = (s, { focus = false } = {}) => {
+      history.replaceState({}, '', `/duyet?chon=${encodeURIComponent(s.id)}`);
+      ctx.query.set('chon', s.id); // a language switch draws the page again on the item shown
+      for (const [id, row] of rowOf) row.querySelector('a.title').setAttribute('aria-current', id === s.id ? 'true' : 'false');
+      const at = list.indexOf(s);
+      const following = list.length > 1 ? list[(at + 1) % list.length] : null;
+      const turn = waitsFor(s, user) || { role: null };
+      const heading = h('h2', { id: 'q-doc', tabindex: '-1' }, subjectOf(s));
+      const hist = h('div', {}, facts(s, names), historyView(s.history, names));
+      const [sheet, bar] = reviewBar({
+        sub: s,
+        next: following ? () => show(following, { focus: true }) : null,
+        onDecided: (decision) => decided(s, decision),
+        onCommented: (updated) => {
+          mount(out, alertBox('ok', t('queue.commented')));
+          mount(hist, facts(updated, names), historyView(updated.history, names));
+        },
+      });
+      mount(detail,
+        h('div', { class: 'review-head' }, heading,
+          h('p', { class: 'meta' }, [names.get(s.submitter) || s.submitter, s.period_label, t('review.position', { n: at + 1, total: list.length })].filter(Boolean).join(' · '))),
+        turn.onBehalfOf ? alertBox('info', t('queue.actingFor', { who: names.get(turn.onBehalfOf) || turn.onBehalfOf, role: roleName(turn.role) })) : null,
+        s.approval_notice ? alertBox('warn', s.approval_notice) : null,
+        h('details', { class: 'review-details' }, h('summary', {}, t('review.details')), hist),
+        pdfPreview(s.current_version_id, subjectOf(s)),
+        sheet, bar);
+      if (focus) heading.focus({ preventScroll: true });
+    };
+
+    /** After a decision: the item leaves the list and the next one (or the one before, at the end) is shown. */
+    const decided = (s, decision) => {
+      const msg = alertBox('ok', decision === 'approve' ? t('queue.approvedOne') : t('queue.returnedOne'));
+      const at = list.indexOf(s);
+      list.splice(at, 1);
+      rowOf.get(s.id).remove();
+      rowOf.delete(s.id);
+      checks.delete(s.id);
+      refreshBulk();
+      if (!list.length) { rerender(msg); return; }
+      mount(out, msg);
+      intro.textContent = t('queue.intro', { n: list.length });
+      listTitle.textContent = `${t('queue.waiting')} (${list.length})`;
+      toggle.textContent = t('review.list', { n: list.length });
+      show(list[Math.min(at, list.length - 1)], { focus: true });
+    };
+
+    panel.addEventListener('click', (ev) => {
+      const link = ev.target.closest('a[data-pick]');
+      if (!link || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+      ev.preventDefault(); // the router would draw the whole page again and lose the list's place
+      const s = list.find((x) => x.id === link.dataset.pick);
+      if (!s) return;
+      setPanel(false);
+      show(s, { focus: true });
     });
 
     mount(el,
-      h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('queue.title')), h('p', {}, t('queue.intro', { n: list.length })))),
-      h('div', { id: 'queue-out', 'aria-live': 'polite' }, notice || null),
-      list.length ? h('div', { class: 'split' },
-        h('section', { class: 'card', 'aria-labelledby': 'q-list' },
-          h('h2', { id: 'q-list' }, t('queue.waiting')),
-          h('div', { class: 'row' }, h('label', { class: 'checkbox', for: 'q-all' }, selectAll, t('queue.selectAll')), bulk),
-          bulkOut,
-          h('ul', { class: 'list' }, rows)),
-        detail)
-        : h('section', { class: 'card' }, emptyState(t('queue.empty'), t('queue.emptyText'))),
-      toCheck.length || user.roles.has('pho_hieu_truong') ? checkSection(toCheck, names, rerender) : null);
-
-    if (selected) {
-      const turn = waitsFor(selected, user) || { role: null };
-      mount(detail,
-        h('section', { class: 'card', 'aria-labelledby': 'q-doc' },
-          h('h2', { id: 'q-doc' }, nameOf(selected)),
-          pdfPreview(selected.current_version_id, nameOf(selected))),
-        decisionForm(selected, turn, names, (d) => rerender(alertBox('ok', d === 'approve' ? t('queue.approvedOne') : t('queue.returnedOne')))),
-        h('section', { class: 'card', 'aria-labelledby': 'q-hist' }, h('h2', { id: 'q-hist' }, t('submission.history')),
-          facts(selected, names), historyView(selected.history, names)));
-    }
+      h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('queue.title')), intro), list.length ? toggle : null),
+      out,
+      list.length ? h('div', { class: 'review' }, panel, detail)
+        : [h('section', { class: 'card' }, emptyState(t('queue.empty'), t('queue.emptyText'))),
+          toCheck.length || user.roles.has('pho_hieu_truong') ? checkSection(toCheck, names, rerender) : null]);
+    if (selected) show(selected);
   },
 };

@@ -1,6 +1,7 @@
 /**
  * One submission: its state, the PDF beside its history, and what I may do now
- * (approve / return with a comment when it waits for me; resubmit when it was returned to me).
+ * (approve / return with a comment when it waits for me, or open it in the document-first review
+ * screen with the rest of my queue; resubmit when it was returned to me).
  * Once anything is signed the PDF shown is the signed copy, with its code and a download and print.
  * A submission of another school is a 404 from the service, shown as the "not found" page.
  */
@@ -54,7 +55,8 @@ export function decisionForm(sub, turn, names, onDone) {
     turn && turn.onBehalfOf ? alertBox('info', t('queue.actingFor', { who: names.get(turn.onBehalfOf) || turn.onBehalfOf, role: roleName(turn.role) })) : null,
     sub.approval_notice ? alertBox('warn', sub.approval_notice) : null,
     field(t('queue.comment'), comment, t('queue.commentHint')), out,
-    h('div', { class: 'actions' }, approve, ret));
+    h('div', { class: 'actions' }, approve, ret,
+      h('a', { class: 'btn secondary', href: `/duyet?chon=${encodeURIComponent(sub.id)}` }, t('review.openInQueue'))));
 }
 
 export function facts(sub, names) {
