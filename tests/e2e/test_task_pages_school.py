@@ -169,6 +169,9 @@ def test_the_principal_adds_a_school_event_and_sees_it_on_the_calendar(new_page,
     expect(district.get_by_role("heading", level=1)).to_have_text("Lịch năm học 2026-2027")
     district.locator("section[aria-labelledby=cal-month] select").select_option("2027-02")
     expect(district.locator('td[data-day="2027-02-10"]')).to_contain_text("Nghỉ Tết Nguyên đán Đinh Mùi")
+    tet = district.locator(".cal-list li", has_text="Nghỉ Tết Nguyên đán Đinh Mùi")
+    expect(tet).to_have_count(1)
+    expect(tet.locator(".cal-date")).to_have_text("01/02/2027 – 14/02/2027")
     expect(district.locator("details summary", has_text="Sửa khung kế hoạch năm học")).to_be_visible()
     capture(district, "lich-nam-hoc-phong")
 

@@ -346,7 +346,7 @@ export default {
       newIntro: 'Choose the record, give the reason and choose the corrected file. The file is stored in the old record\'s book and period.',
       nothing: 'Nothing to correct', nothingText: 'Corrections are for your records that are approved or signed.',
       back: 'Back to the records', witnesses: 'Witnesses',
-      principalOfSchool: 'The school\'s principal', anyAdmin: 'The school\'s system administrator (named when confirming)',
+      principalOfSchool: 'The school\'s principal', anyAdmin: 'Whoever holds the school\'s administrator role (named when confirming)',
       you: '{name} (you)',
       role: { hieu_truong: 'Principal', quan_tri: 'System administrator', requester: 'Requester' },
       what: 'Record to correct', record: 'Record', reason: 'Reason', reasonHint: 'Say what is wrong and what changes, e.g. wrong number of maths periods in semester II.',

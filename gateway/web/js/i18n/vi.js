@@ -400,7 +400,7 @@ export default {
       newIntro: 'Chọn hồ sơ cần sửa, nêu lý do và chọn tệp đã sửa. Tệp được lưu vào đúng loại hồ sơ và kỳ của hồ sơ cũ.',
       nothing: 'Không có hồ sơ nào để sửa', nothingText: 'Chỉ lập biên bản sửa dữ liệu cho hồ sơ của bạn đã được duyệt hoặc đã ký.',
       back: 'Về danh sách biên bản', witnesses: 'Người chứng kiến',
-      principalOfSchool: 'Hiệu trưởng nhà trường', anyAdmin: 'Quản trị hệ thống của trường (người xác nhận được ghi tên)',
+      principalOfSchool: 'Hiệu trưởng nhà trường', anyAdmin: 'Người giữ vai trò quản trị của trường (ghi tên khi xác nhận)',
       you: '{name} (bạn)',
       role: { hieu_truong: 'Hiệu trưởng', quan_tri: 'Quản trị hệ thống', requester: 'Người đề nghị' },
       what: 'Hồ sơ cần sửa', record: 'Hồ sơ', reason: 'Lý do sửa', reasonHint: 'Nêu rõ sai sót và nội dung sửa, ví dụ: Sai số tiết môn Toán ở học kỳ II.',

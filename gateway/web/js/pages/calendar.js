@@ -93,12 +93,20 @@ function monthGrid(cal, ym, marks) {
     h('tbody', {}, rows)));
 }
 
-function monthList(ym, marks) {
+/** What the month holds, in words: each named day, and each holiday once with its first and last day. */
+function monthList(cal, ym, marks) {
   const days = [...marks.keys()].filter((iso) => iso.slice(0, 7) === ym).sort();
-  if (!days.length) return h('p', { class: 'meta' }, t('schoolpages.calendar.nothing'));
-  return h('ul', { class: 'list cal-list' }, days.map((iso) => h('li', { dataset: { day: iso } },
-    h('span', { class: 'cal-date' }, dmy(iso)),
-    h('span', { class: 'grow' }, marks.get(iso).map((x) => x.name).join('; ')))));
+  const rows = days.map((iso) => [iso, dmy(iso), marks.get(iso).filter((x) => x.kind !== 'holiday').map((x) => x.name)])
+    .filter(([, , names]) => names.length);
+  for (const hol of cal.holidays) {
+    if (hol.first_day.slice(0, 7) > ym || hol.last_day.slice(0, 7) < ym) continue;
+    const span = hol.first_day === hol.last_day ? dmy(hol.first_day) : `${dmy(hol.first_day)} – ${dmy(hol.last_day)}`;
+    rows.push([hol.first_day, span, [hol.name]]);
+  }
+  if (!rows.length) return h('p', { class: 'meta' }, t('schoolpages.calendar.nothing'));
+  rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return h('ul', { class: 'list cal-list' }, rows.map(([iso, when, names]) => h('li', { dataset: { day: iso } },
+    h('span', { class: 'cal-date' }, when), h('span', { class: 'grow' }, names.join('; ')))));
 }
 
 /** The principal's editor of the school's events: the list with a remove button, and a form to add one. */
@@ -242,7 +250,7 @@ export const calendarPage = {
       h('section', { class: 'card', 'aria-labelledby': 'cal-month' },
         h('h2', { id: 'cal-month' }, monthName(ym)),
         monthNav, monthGrid(cal, ym, marks),
-        h('h3', {}, t('schoolpages.calendar.inMonth')), monthList(ym, marks),
+        h('h3', {}, t('schoolpages.calendar.inMonth')), monthList(cal, ym, marks),
         h('p', { class: 'cal-legend meta' },
           h('span', { class: 'cal-key cal-point' }, t('schoolpages.calendar.legend.point')),
           h('span', { class: 'cal-key cal-event' }, t('schoolpages.calendar.legend.event')),
