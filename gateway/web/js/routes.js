@@ -18,6 +18,10 @@ import { deadLettersPage } from './pages/dead-letters.js';
 import { certificatesPage } from './pages/certificates.js';
 import { sessionsPage } from './pages/account.js';
 import { accountsPage, personPage } from './pages/people.js';
+import { correctionsPage, newCorrectionPage, correctionPage } from './pages/corrections.js';
+import { foldersPage } from './pages/folders.js';
+import { calendarPage } from './pages/calendar.js';
+import { floorsPage } from './pages/floors.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -68,6 +72,12 @@ export const ROUTES = [
   ['/phien-dang-nhap', sessionsPage],
   ['/truong/tai-khoan', accountsPage],
   ['/truong/tai-khoan/nguoi', personPage],
+  ['/truong/sua-du-lieu', correctionsPage],
+  ['/truong/sua-du-lieu/moi', newCorrectionPage],
+  ['/truong/sua-du-lieu/:id', correctionPage],
+  ['/truong/thu-muc', foldersPage],
+  ['/lich-nam-hoc', calendarPage],
+  ['/phong/muc-san', floorsPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -89,6 +99,9 @@ export const NAV = [
     { path: '/truong/ai-da-xem', label: 'nav.reads', roles: R.readLog },
     { path: '/truong/ket-luan-kiem-tra', label: 'nav.findings', roles: [...R.teacher, 'quan_tri'] },
     { path: '/quan-tri/thu-loi', label: 'nav.deadLetters', roles: R.schoolAdmin },
+    { path: '/truong/sua-du-lieu', label: 'schoolpages.nav.corrections', roles: [...R.teacher, 'quan_tri'] },
+    { path: '/truong/thu-muc', label: 'schoolpages.nav.folders', roles: [...R.teacher, 'quan_tri'] },
+    { path: '/lich-nam-hoc', label: 'schoolpages.nav.calendar', roles: [...R.teacher, 'quan_tri'] },
   ] },
   { label: 'nav.district', items: [
     { path: '/phong', label: 'nav.schools', roles: R.district },
@@ -97,6 +110,8 @@ export const NAV = [
     { path: '/don-vi', label: 'nav.unit', roles: R.unitStaff },
     { path: '/so', label: 'nav.province', roles: R.province },
     { path: '/phong/ke-hoach-giong-nhau', label: 'nav.similar', roles: R.district },
+    { path: '/lich-nam-hoc', label: 'schoolpages.nav.frame', roles: R.district },
+    { path: '/phong/muc-san', label: 'schoolpages.nav.floors', roles: R.district },
   ] },
   { label: 'account.navGroup', items: [
     { path: '/phien-dang-nhap', label: 'account.nav' },

@@ -287,3 +287,40 @@ export function setPersonActive(schoolId, personId, active) { return api('identi
 export function resetPassword(schoolId, personId) { return api('identity', `${personPath(schoolId, personId)}/password-reset`, { method: 'POST' }); }
 /** Remove the person's authenticator app: they enrol again at their next sign-in. */
 export function resetSecondFactor(schoolId, personId) { return api('identity', `${personPath(schoolId, personId)}/second-factor-reset`, { method: 'POST' }); }
+// ---------- school task pages: corrections, folders, calendar, district floors ----------
+// correction: {id, submission_id, title, requester, reason, new_version_id, new_sha256, state: requested|consented|refused|applied,
+//              witnesses: [{role: hieu_truong|quan_tri|requester, person, confirmed_at}], trail: [{action, by, at, ...}], created_at}
+/** The school's corrections newest first (leaders and the quản trị: all; others: the ones they asked for). */
+export function corrections() { return allPages('approvals', '/corrections'); }
+export function correction(id) { return api('approvals', `/corrections/${encodeURIComponent(id)}`); }
+/** Ask for a correction of an approved or signed submission, naming the new version. */
+export function requestCorrection({ submissionId, reason, versionId, sha256 }) {
+  return api('approvals', '/corrections', { method: 'POST', body: { submission_id: submissionId, reason: reason.normalize('NFC'), version_id: versionId, sha256 } });
+}
+/** The principal consents to (true) or refuses (false) a correction. */
+export function consentCorrection(id, consent, comment) {
+  return api('approvals', `/corrections/${encodeURIComponent(id)}/consent`, { method: 'POST', body: { consent, comment: comment ? comment.normalize('NFC') : null } });
+}
+/** A witness confirms the correction record; the last confirmation applies the new version. */
+export function confirmCorrection(id) { return api('approvals', `/corrections/${encodeURIComponent(id)}/confirm`, { method: 'POST' }); }
+// folders: [{id, school_year, book, book_name, owner_kind, owner_key, owner_name, unit_id, periods}]
+export async function folders(schoolYear) { return items(await api('documents', '/folders', { query: { school_year: schoolYear } })); }
+/** Create the year's default folder tree (quản trị, principal) → {school_year, created}. */
+export function generateFolders(schoolYear) { return api('documents', '/folders/generate', { method: 'POST', body: { school_year: schoolYear } }); }
+/** Documents of one folder (its book and owner in a school year), every page. */
+export function folderDocuments({ school_year, book, owner_key }) { return allPages('documents', '/documents', { school_year, book, owner: owner_key }); }
+// calendar: {year, opening_day, semester_1_end, closing_day, first_teaching_week, holidays: [{name, first_day, last_day}],
+//            points: {slug: day}, events: {slug: day}, names: {slug: name}, weeks: [{number, key, monday, teaching}]}
+export function schoolCalendar(year) { return api('approvals', `/calendar/${encodeURIComponent(year)}`); }
+/** The district's own published frame of a year (district staff), in the calendar's shape without a school's events. */
+export function districtFrame(year) { return api('approvals', `/calendar/frames/${encodeURIComponent(year)}`); }
+/** The principal sets the school's events (the whole set: {slug or name: 'yyyy-mm-dd'}). */
+export function setSchoolEvents(year, events) { return api('approvals', `/calendar/${encodeURIComponent(year)}/events`, { method: 'PUT', body: { events } }); }
+/** District staff publish the year's frame: {opening_day, semester_1_end, closing_day, holidays, points, first_teaching_week}. */
+export function publishFrame(year, frame) { return api('approvals', `/calendar/frames/${encodeURIComponent(year)}`, { method: 'PUT', body: frame }); }
+// district rules: [{book_type, book_name, item, label, district_rule, district_text, set_by_district, levels}]
+export async function districtRules() { return items(await api('approvals', '/district/rules')); }
+/** The trưởng phòng sets the district floor of a book item → {book_type, item, level, rule, text}. */
+export function setDistrictRule(bookType, item, rule) {
+  return api('approvals', `/district/rules/${encodeURIComponent(bookType)}/${encodeURIComponent(item)}`, { method: 'PUT', body: { rule } });
+}

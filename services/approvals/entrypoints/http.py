@@ -12,7 +12,7 @@ from services.approvals.bootstrap import Container
 from services.approvals.adapters.report_pdf import PDF, report_pdf
 from services.approvals.entrypoints.xlsx import XLSX, xlsx_response
 from services.approvals.adapters.repositories import aware
-from services.approvals.domain.calendar import TIMEZONE, Holiday, SchoolYearFrame
+from services.approvals.domain.calendar import EVENT_NAMES, TIMEZONE, Holiday, SchoolCalendar, SchoolYearFrame, event_name
 from services.kernel.periods import week_period
 from services.approvals.domain.deadlines import rule_to_data
 from services.approvals.service_layer.common import domain_errors
@@ -273,10 +273,8 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
         c.setup.publish_frame(_me(), frame)
         return {"year": year, "published": True}
 
-    @route(bp, "/calendar/<year>", tags=["calendar"])
-    def get_calendar(year: str) -> dict:
-        """The school's calendar: the district frame, the school's events and every week."""
-        cal = c.setup.calendar(_me(), year)
+    def calendar_view(year: str, cal: SchoolCalendar) -> dict:
+        """A school year's calendar as the API shows it: frame dates, points, events with their names, weeks."""
         return {"year": year, "opening_day": cal.frame.opening_day.isoformat(),
                 "semester_1_end": cal.frame.semester_1_end.isoformat(), "closing_day": cal.frame.closing_day.isoformat(),
                 "first_teaching_week": cal.frame.teaching_week_1.isoformat(), "shift_holidays": cal.shift_holidays,
@@ -284,9 +282,20 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
                              for h in cal.frame.holidays],
                 "points": {k: v.isoformat() for k, v in cal.frame.points.items()},
                 "events": {k: v.isoformat() for k, v in cal.events.items()},
+                "names": {k: event_name(k) for k in (*EVENT_NAMES, *cal.frame.points, *cal.events)},
                 "weeks": [{"number": w.number, "key": week_period(year, w.number).key, "monday": w.monday.isoformat(),
                            "teaching": w.is_teaching}
                           for w in cal.weeks()]}
+
+    @route(bp, "/calendar/frames/<year>", tags=["calendar"])
+    def get_frame(year: str) -> dict:
+        """The district's published frame of a school year, for its staff (no school's events)."""
+        return calendar_view(year, SchoolCalendar(c.setup.frame(_me(), year)))
+
+    @route(bp, "/calendar/<year>", tags=["calendar"])
+    def get_calendar(year: str) -> dict:
+        """The school's calendar: the district frame, the school's events and every week."""
+        return calendar_view(year, c.setup.calendar(_me(), year))
 
     @route(bp, "/calendar/<year>/events", methods=["PUT"], body=EventsIn, tags=["calendar"])
     def put_events(year: str, body: EventsIn) -> dict:
@@ -483,6 +492,12 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
     def request_correction(body: CorrectionIn) -> dict:
         """Request a correction of an approved or signed record (biên bản sửa dữ liệu)."""
         return c.corrections.request(_me(), **body.model_dump())
+
+    @route(bp, "/corrections", query=PageQuery, tags=["corrections"])
+    def list_corrections(query: PageQuery) -> dict:
+        """The school's corrections newest first (leaders and the quản trị; others see the ones they asked for)."""
+        items, next_cursor = c.corrections.list(_me(), cursor=query.cursor, limit=query.limit)
+        return {"items": items, "next_cursor": next_cursor}
 
     @route(bp, "/corrections/<correction_id>", tags=["corrections"])
     def get_correction(correction_id: str) -> dict:

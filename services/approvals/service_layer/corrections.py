@@ -5,7 +5,7 @@ from typing import Any
 
 from services.approvals.adapters.documents import CorrectionDoc
 from services.approvals.adapters.repositories import (
-    CorrectionRepository, SubmissionRepository, aware, save_with_revision, submission_from_doc,
+    CorrectionRepository, SubmissionRepository, aware, keyset_page, save_with_revision, submission_from_doc,
 )
 from services.approvals.domain.corrections import APPLIED, Correction
 from services.approvals.domain.submissions import Acting
@@ -94,11 +94,20 @@ class CorrectionService:
         return doc, _from_doc(doc)
 
     def get(self, actor: Principal, correction_id: str) -> dict:
-        """The trail, for the requester, the witnesses' roles and the school's leaders."""
+        """The trail, for the requester, the witnesses' roles and the school's leaders; with the record's title."""
         c = self._load(actor, correction_id)[1]
         if actor.sub != c.requester and not any(actor.has_role(r) for r in READER_ROLES):
             raise Forbidden("Bạn không tham gia biên bản sửa dữ liệu này.")
-        return view(c)
+        return {**view(c), "title": self._title(actor, c.submission_id)}
+
+    def list(self, actor: Principal, *, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+        """The school's corrections, newest first: all of them for leaders and the quản trị, else my own requests."""
+        p = require_principal(actor)
+        qs = CorrectionRepository(scope=TenantScope.for_principal(p)).query()
+        if not any(p.has_role(r) for r in READER_ROLES):
+            qs = qs.filter(requester=p.sub)
+        docs, nxt = keyset_page(qs, "created_at", cursor=cursor, limit=limit, descending=True)
+        return [{**view(c), "title": self._title(p, c.submission_id)} for c in map(_from_doc, docs)], nxt
 
     def decide(self, actor: Principal, correction_id: str, *, consent: bool, comment: str | None) -> dict:
         doc, c = self._load(actor, correction_id)

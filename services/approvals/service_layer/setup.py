@@ -204,6 +204,16 @@ class SetupService:
                                                                         now=self.clock.now()))
         return len(frames)
 
+    def frame(self, actor: Principal, year: str) -> SchoolYearFrame:
+        """The district's own frame of a school year, for its staff."""
+        p = require_principal(actor)
+        if not (p.roles & DISTRICT_ROLES) or not p.district:
+            raise Forbidden("Chỉ cán bộ Phòng GD&ĐT mới xem được khung kế hoạch năm học của Phòng.")
+        frame = self.frames.get(p.district, year)
+        if frame is None:
+            raise NotFound(f"Phòng chưa công bố khung kế hoạch năm học {year}.", field="year")
+        return frame
+
     def calendar(self, actor: Principal, year: str) -> SchoolCalendar:
         scope = TenantScope.for_principal(actor)
         cal = school_calendar(self.frames, SchoolEventsRepository(scope=scope), scope.district or "", year)

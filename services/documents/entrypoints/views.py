@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from services.documents.adapters.records import DocumentRecord, ExportRecord, FolderRecord, VersionRecord
+from services.kernel.periods import period_label
 
 
 def document_view(d: DocumentRecord) -> dict:
     return {"id": d.id, "school": d.tenant_id, "school_year": d.school_year, "book": d.book, "period": d.period,
+            "period_label": period_label(d.period),
             "owner_kind": d.owner_kind, "owner_key": d.owner_key, "unit_id": d.unit_id, "title": d.title,
             "status": d.status, "write_once": d.write_once, "version_count": d.version_count,
             "latest_version_id": d.latest_version_id, "approved_version_id": d.approved_version_id,
