@@ -328,4 +328,18 @@ export default {
     draftLine: 'Drafted {at}; waiting for {name} to sign.', signedLine: 'Signed by {name} at {at}.',
     state: { draft: 'Awaiting signature', signed: 'Signed' },
   },
+  // ---- phone basics (bottom tabs, grouped quy chế, event picker, chain drawing)
+  phone: {
+    tabsLabel: 'Main places', more: 'More', inboxUnread: '{label}: {count} unread notifications',
+    tab: {
+      '/': 'Home', '/viec-cua-toi': 'My work', '/duyet': 'Review', '/ky-so': 'Sign', '/van-thu': 'Issue',
+      '/thong-bao': 'Inbox', '/tra-cuu': 'Verify', '/truong/tien-do': 'Progress', '/truong/nhan-su': 'Staff',
+      '/truong/quy-che': 'Rules', '/phong': 'Schools', '/phong/dot-kiem-tra': 'Inspections', '/don-vi': 'Unit', '/so': 'Units',
+    },
+    search: 'Find a book', searchHint: 'Type part of a name, e.g. “học bạ” or “kế hoạch”.',
+    found: '{n} deadlines match “{q}”.', notFound: 'No book matches “{q}”.',
+    books: 'Deadlines and approval chains by book', items: '{n} deadlines', tightened: 'School has its own rule',
+    event: 'Event', eventHint: 'The dates of school year {year} on the school calendar.', eventOn: '{name} ({date})', eventUnknown: '{name} (not on the school-year calendar)',
+    stagesTitle: 'Review steps', signingTitle: 'Signing order', issueTitle: 'Issuing', parallelNote: 'at the same time, no waiting',
+  },
 };

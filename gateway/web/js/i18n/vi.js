@@ -382,4 +382,18 @@ export default {
     draftLine: 'Lập lúc {at}; chờ {name} ký.', signedLine: '{name} đã ký lúc {at}.',
     state: { draft: 'Chờ ký', signed: 'Đã ký' },
   },
+  // ---- phone basics (bottom tabs, grouped quy chế, event picker, chain drawing)
+  phone: {
+    tabsLabel: 'Các mục chính', more: 'Thêm', inboxUnread: '{label}: {count} thông báo chưa đọc',
+    tab: {
+      '/': 'Trang chủ', '/viec-cua-toi': 'Việc của tôi', '/duyet': 'Duyệt', '/ky-so': 'Ký số', '/van-thu': 'Phát hành',
+      '/thong-bao': 'Thông báo', '/tra-cuu': 'Tra cứu', '/truong/tien-do': 'Tiến độ', '/truong/nhan-su': 'Nhân sự',
+      '/truong/quy-che': 'Quy chế', '/phong': 'Các trường', '/phong/dot-kiem-tra': 'Kiểm tra', '/don-vi': 'Đơn vị', '/so': 'Đơn vị quản lý',
+    },
+    search: 'Tìm loại hồ sơ', searchHint: 'Gõ một phần tên, ví dụ “học bạ” hoặc “kế hoạch”.',
+    found: 'Có {n} hạn nộp khớp với “{q}”.', notFound: 'Không có loại hồ sơ nào khớp với “{q}”.',
+    books: 'Hạn nộp và quy trình duyệt theo loại hồ sơ', items: '{n} hạn nộp', tightened: 'Trường đã quy định riêng',
+    event: 'Sự kiện', eventHint: 'Các mốc của năm học {year} trên lịch của trường.', eventOn: '{name} ({date})', eventUnknown: '{name} (chưa có trên lịch năm học)',
+    stagesTitle: 'Các bước duyệt', signingTitle: 'Thứ tự ký số', issueTitle: 'Phát hành', parallelNote: 'cùng lúc, không phải chờ nhau',
+  },
 };
