@@ -23,7 +23,7 @@ export function pdfPreview(versionId, title) {
     const src = URL.createObjectURL(blob);
     // a region of its own that scrolls: focusable, so the keyboard scrolls it too
     const pages = h('div', { class: 'pdf-view', role: 'region', tabindex: '0', 'aria-label': t('history.pdfTitle', { title: title || '' }) });
-    mount(box, pages, h('p', {}, h('a', { href: src, download: `${title || 'tai-lieu'}.pdf` }, t('history.download'))));
+    mount(box, pages, h('p', {}, h('a', { class: 'btn secondary', href: src, download: `${title || 'tai-lieu'}.pdf` }, t('history.download'))));
     try { await renderPdf(pages, blob, title); } catch { mount(pages, alertBox('warn', t('history.cannotDraw'))); }
   }).catch((err) => mount(box, alertBox(err.status === 409 ? 'warn' : 'info', err.title || t('history.noPdf'), err.detail)));
   return box;
