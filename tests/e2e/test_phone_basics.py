@@ -101,7 +101,7 @@ def test_the_rules_page_is_short_on_a_phone_and_finds_a_book_by_name(new_page, s
     expect(page.locator("details.book-group:visible:not([open])")).to_have_count(0)
     capture(page, "quy-che-tim-hoc-ba")
     search.fill("không có loại hồ sơ này")
-    expect(page.get_by_role("status")).to_have_text("Không có loại hồ sơ nào khớp với “không có loại hồ sơ này”.")
+    expect(page.locator(".search-status")).to_have_text("Không có loại hồ sơ nào khớp với “không có loại hồ sơ này”.")
     expect(page.locator("details.book-group:visible")).to_have_count(0)
     search.fill("")
     expect(page.locator("details.book-group:visible")).to_have_count(groups.count())

@@ -68,20 +68,27 @@ function renderHeader(user) {
   renderNav(user);
 }
 
+/** Of `paths`, the one the open page belongs to: itself, or the longest path it lies under. */
+function currentOf(paths) {
+  const here = location.pathname;
+  const under = paths.filter((p) => here === p || (p !== '/' && here.startsWith(`${p}/`)));
+  return under.sort((a, b) => b.length - a.length)[0] || null;
+}
+
 function renderNav(user) {
   const nav = document.getElementById('app-nav');
   nav.setAttribute('aria-label', t('nav.label'));
   if (!user) { nav.hidden = true; return; }
   nav.hidden = false;
   nav.classList.add('collapsed');
-  const here = location.pathname;
+  const here = currentOf(NAV.flatMap((group) => group.items.map((item) => item.path)));
   const groups = [h('li', { class: 'nav-user' }, t('nav.signedInAs', { name: user.name }))];
   for (const group of NAV) {
     const links = group.items.filter((item) => hasAny(user, item.roles));
     if (!links.length) continue;
     groups.push(h('li', { class: 'nav-group', 'aria-hidden': 'true' }, t(group.label)));
     for (const item of links) {
-      const current = here === item.path || (item.path !== '/' && here.startsWith(`${item.path}/`));
+      const current = here === item.path;
       groups.push(h('li', {}, h('a', { href: item.path, 'aria-current': current ? 'page' : null }, t(item.label))));
     }
   }
@@ -142,9 +149,9 @@ function renderTabbar(user) {
   }
   bar.setAttribute('aria-label', t('phone.tabsLabel'));
   document.body.classList.add('with-tabbar');
-  const here = location.pathname;
-  const isHere = (path) => here === path || (path !== '/' && here.startsWith(`${path}/`));
-  const items = tabsFor(user).map((path) => h('li', {}, h('a', { href: path, 'aria-current': isHere(path) ? 'page' : null, dataset: { tab: path } },
+  const paths = tabsFor(user);
+  const here = currentOf(paths);
+  const items = paths.map((path) => h('li', {}, h('a', { href: path, 'aria-current': path === here ? 'page' : null, dataset: { tab: path } },
     tabIcon(path), h('span', { class: 'tab-label' }, t(`phone.tab.${path}`)),
     path === '/thong-bao' ? h('span', { class: 'tab-count', hidden: true }) : null)));
   const more = h('button', {
