@@ -193,11 +193,10 @@ export default {
     addStage: 'Thêm bước', addParallel: 'Thêm người xử lý song song', removeStep: 'Bỏ người này', firstStep: 'Người xử lý chính', parallelStep: 'Xử lý song song {n}',
     changeChain: 'Thay đổi quy trình duyệt', chainFor: 'Quy trình duyệt {book}', stage: 'Bước {n}', stageRole: 'Người xử lý', stageMode: 'Cách xử lý', noStep: '— không có bước này —', mode: { approve: 'Duyệt (bắt buộc)', check: 'Xem và góp ý (không chặn)' }, saveChain: 'Lưu quy trình', chainSaved: 'Đã lưu quy trình duyệt {book}; áp dụng cho hồ sơ nộp từ nay.',
     title: 'Quy chế nhà trường', intro: 'Hạn nộp của nhà trường phải sớm hơn hoặc bằng hạn của Phòng GD&ĐT; không được nới lỏng hơn.',
-    deadlines: 'Hạn nộp từng loại hồ sơ', district: 'Khung của Phòng', school: 'Quy định của trường', inherits: 'Theo khung của Phòng',
+    district: 'Khung của Phòng', school: 'Quy định của trường', inherits: 'Theo khung của Phòng',
     none: 'Chưa quy định', change: 'Thay đổi hạn nộp', editFor: 'Hạn nộp cho {book}', kindLabel: 'Cách tính hạn',
     save: 'Lưu hạn nộp', saved: 'Đã lưu hạn nộp mới.', empty: 'Chưa có loại hồ sơ nào.', emptyText: 'Danh mục hồ sơ được tạo khi trường được thêm vào hệ thống.',
-    chains: 'Quy trình duyệt', and: ', ', signs: 'Ký số lượt {order}: {role}', signsOrg: 'Ký số lượt {order}: {role} (chữ ký số của nhà trường)', issues: 'Phát hành: {role}', noSteps: 'Không cần duyệt.', savedFor: 'Đã lưu hạn nộp mới cho {book}.', book: 'Loại hồ sơ', steps: 'Các bước', checkOnly: 'xem và góp ý, không chặn', parallel: 'song song',
-    noChains: 'Chưa có quy trình duyệt.',
+    chains: 'Quy trình duyệt', and: ', ', signs: 'Ký số lượt {order}: {role}', signsOrg: 'Ký số lượt {order}: {role} (chữ ký số của nhà trường)', issues: 'Phát hành: {role}', noSteps: 'Không cần duyệt.', savedFor: 'Đã lưu hạn nộp mới cho {book}.', checkOnly: 'xem và góp ý, không chặn', parallel: 'song song',
     kind: {
       fixed_date: 'Ngày cố định hằng năm', weekly_before_teaching: 'Một thứ trong tuần trước tuần dạy', days_before_teaching: 'Số ngày trước ngày dạy',
       weekday_window: 'Khoảng ngày trong tuần', monthly_last_day: 'Ngày cuối tháng', monthly_first_weekday: 'Thứ đầu tiên của tháng',
