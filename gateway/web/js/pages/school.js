@@ -1,8 +1,8 @@
 /**
  * The principal's and school admin's pages: quy chế (grouped by book, searchable: deadlines within
  * the district's bounds, events picked from the school calendar, approval chains drawn stage by
- * stage with parallel steps side by side and the signing order numbered), staff and roles with the Excel import and its row-by-row report, lock and
- * open periods, delegation, and the school's progress.
+ * stage with parallel steps side by side and the signing order numbered), staff and roles with the
+ * Excel import and its row-by-row report, lock and open periods, delegation, and the school's progress.
  */
 import { h, mount, emptyState, field, fmtDate, fmtDateTime, errorAlert, busy, alertBox, toast, formValues } from '../core/dom.js';
 import { t, roleName } from '../core/i18n.js';
