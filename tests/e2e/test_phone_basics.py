@@ -90,6 +90,8 @@ def test_the_rules_page_is_short_on_a_phone_and_finds_a_book_by_name(new_page, s
     assert groups.count() >= 5
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height < 2500, f"the quy chế page is {height} px tall at 360 px"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the quy chế page is {width} px wide at 360 px"
     expect(page.locator("details.book-group[open]")).to_have_count(0)
     search = page.get_by_role("searchbox", name="Tìm loại hồ sơ")
     search.fill("hoc ba")  # typed without diacritics, as on a phone keyboard
