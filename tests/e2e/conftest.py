@@ -4,8 +4,9 @@ The platform starts once per session on a free local port (``infra.allinone.star
 with the demo district seeded, published as ``http://localhost:<port>``: browsers refuse passkeys
 (WebAuthn) on an IP address, and localhost is a secure context like 127.0.0.1. Each test gets a fresh browser context (fresh cookies and
 storage). ``capture(page, name)`` saves desktop (1280×800) and phone (360×740) screenshots
-under ``test-artifacts/screenshots/`` and runs axe-core at both widths, failing on any
-serious or critical violation.
+under ``test-artifacts/screenshots/`` and runs axe-core (WCAG 2.2 AA and best practices) at
+both widths, failing on any serious or critical violation or on a tap target under 44×44 px at
+the phone width.
 """
 from __future__ import annotations
 
@@ -105,9 +106,78 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
 
 
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
+    "resultTypes": ["violations"],
+}
+"""axe-core's WCAG 2.0/2.1/2.2 A and AA rules plus its best practices."""
+
+MIN_TARGET = 44
+
+_SMALL_TARGETS_JS = r"""(min) => {
+  const SELECTOR = 'a[href], button, input, select, textarea, summary, [role=button], [tabindex]:not([tabindex="-1"])';
+  const visible = (el) => {
+    if (!el.checkVisibility({ contentVisibilityAuto: true, opacityProperty: true, visibilityProperty: true })) return false;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return false;
+    for (let n = el; n; n = n.parentElement) {
+      const cs = getComputedStyle(n);
+      if (cs.visibility === 'hidden' || cs.display === 'none' || Number(cs.opacity) === 0) return false;
+    }
+    return true;
+  };
+  const hiddenLike = (el) => { const r = el.getBoundingClientRect(); return r.width <= 1 || r.height <= 1 || Number(getComputedStyle(el).opacity) === 0; };
+  const inRunningText = (el) => {
+    if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
+    const parent = el.parentElement;
+    return [...parent.childNodes].some((n) => n !== el && (
+      (n.nodeType === 3 && n.textContent.trim()) ||
+      (n.nodeType === 1 && getComputedStyle(n).display === 'inline' && n.textContent.trim())));
+  };
+  const labelOf = (el) => el.closest('label') || (el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`));
+  const describe = (el) => {
+    const text = (el.getAttribute('aria-label') || el.textContent || el.value || el.name || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+    return `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : ''} "${text}"`;
+  };
+  const out = [];
+  for (const el of document.querySelectorAll(SELECTOR)) {
+    if (el.type === 'hidden' || el.closest('[aria-hidden="true"]')) continue;
+    let target = el;
+    const isBox = el.tagName === 'INPUT' && (el.type === 'checkbox' || el.type === 'radio');
+    if (isBox || (el.tagName === 'INPUT' && hiddenLike(el))) target = labelOf(el) || el;
+    if (!visible(target)) continue;
+    if (inRunningText(target)) continue;
+    const r = target.getBoundingClientRect();
+    if (r.width < min - 0.5 || r.height < min - 0.5) out.push(`${describe(el)} ${Math.round(r.width)}×${Math.round(r.height)}`);
+  }
+  return out;
+}"""
+
+
+def small_targets(page: Page) -> list[str]:
+    """Every visible interactive element of the page smaller than 44×44 CSS px.
+
+    The rule, measured on the element's bounding box in the whole document (scrolled or not):
+    an ``a[href]``, ``button``, ``input``, ``select``, ``textarea``, ``summary``, ``[role=button]``
+    or ``[tabindex]`` (other than ``-1``) that is rendered (non-zero size, not ``display: none``,
+    ``visibility: hidden`` or opacity 0, not inside a closed ``<details>`` or ``aria-hidden``) must
+    be at least 44 px wide
+    and 44 px high. A checkbox or radio button, and an input hidden visually behind its label
+    (1 px or transparent, as the file picker), is measured by its ``<label>``: that is what a
+    finger taps. Excepted, as WCAG 2.5.8's inline exception: a link displayed ``inline`` whose
+    parent also holds other inline text (a link inside a sentence).
+    """
+    return page.evaluate(_SMALL_TARGETS_JS, MIN_TARGET)
+
+
 @pytest.fixture
 def capture() -> Callable[[Page, str], None]:
-    """Screenshot a page at desktop and phone widths and check it with axe-core."""
+    """Screenshot a page at desktop and phone widths; check it with axe-core and measure tap targets.
+
+    axe-core runs with the WCAG 2.2 AA tags and best practices (``AXE_OPTIONS``) at both widths
+    and fails on any serious or critical violation; at the phone width every tap target must be
+    44×44 px at least (``small_targets``).
+    """
 
     def run(page: Page, name: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -116,13 +186,15 @@ def capture() -> Callable[[Page, str], None]:
             page.set_viewport_size(size)
             page.wait_for_timeout(150)
             page.screenshot(path=str(SCREENSHOTS / f"{_slug(name)}-{label}.png"), full_page=True)
-            result = _axe.run(page)
+            result = _axe.run(page, options=AXE_OPTIONS)
             for v in result.response["violations"]:
                 if v.get("impact") in BLOCKING_IMPACTS:
                     targets = [n["target"] for n in v["nodes"]][:5]
                     problems.append(f"[{label}] {v['id']} ({v['impact']}): {v['help']} → {targets}")
+            if label == "phone":
+                problems.extend(f"[phone] tap target under {MIN_TARGET}×{MIN_TARGET} px: {s}" for s in small_targets(page))
         page.set_viewport_size(DESKTOP)
-        assert not problems, f"axe-core found serious/critical violations on {name}:\n" + "\n".join(problems)
+        assert not problems, f"accessibility problems on {name}:\n" + "\n".join(problems)
 
     return run
 

@@ -174,6 +174,7 @@ def test_principal_tightens_a_deadline_and_is_refused_a_looser_one(new_page, sig
     page = new_page()
     sign_in(page, PRINCIPAL)
     page.goto("/truong/quy-che")
+    page.locator("details[data-book-group=ke_hoach_day_hoc_gv] > summary").click()
     row = page.locator("li[data-book=ke_hoach_day_hoc_gv]").first
     expect(row.locator(".district-rule")).to_have_text("trước ngày 20/09 hằng năm (hạn: hết ngày hôm trước)")
     capture(page, "quy-che")

@@ -2,15 +2,16 @@
  * The application shell: header (brand, language switch, user, sign-out), navigation by role,
  * routes, and the rules every page shares: sign-in required unless public, a role check that
  * shows "not found" to those who may not see a page, and an API 404 turned into that page.
+ * On phones a bottom tab bar holds the role's main places and "Thêm", which opens the full navigation.
  */
 import { h, mount, alertBox } from './core/dom.js';
 import { t, setLang, currentLang, onLangChange } from './core/i18n.js';
 import * as router from './core/router.js';
 import { restore, currentUser, signIn, signOut, completeSignIn, onAuthChange } from './core/auth.js';
 import { ApiError } from './core/api.js';
-import { ROUTES, NAV } from './routes.js';
+import { ROUTES, NAV, TABS } from './routes.js';
 import notFoundPage from './pages/notfound.js';
-import { bell } from './core/bell.js';
+import { bell, onUnreadCount } from './core/bell.js';
 import * as svc from './services.js';
 import { schoolPicker } from './pages/account.js';
 
@@ -69,25 +70,111 @@ function renderHeader(user) {
   renderNav(user);
 }
 
+/** Of `paths`, the one the open page belongs to: itself, or the longest path it lies under. */
+function currentOf(paths) {
+  const here = location.pathname;
+  const under = paths.filter((p) => here === p || (p !== '/' && here.startsWith(`${p}/`)));
+  return under.sort((a, b) => b.length - a.length)[0] || null;
+}
+
 function renderNav(user) {
   const nav = document.getElementById('app-nav');
   nav.setAttribute('aria-label', t('nav.label'));
   if (!user) { nav.hidden = true; return; }
   nav.hidden = false;
   nav.classList.add('collapsed');
-  const here = location.pathname;
+  const here = currentOf(NAV.flatMap((group) => group.items.map((item) => item.path)));
   const groups = [h('li', { class: 'nav-user' }, t('nav.signedInAs', { name: user.name }))];
   for (const group of NAV) {
     const links = group.items.filter((item) => hasAny(user, item.roles));
     if (!links.length) continue;
     groups.push(h('li', { class: 'nav-group', 'aria-hidden': 'true' }, t(group.label)));
     for (const item of links) {
-      const current = here === item.path || (item.path !== '/' && here.startsWith(`${item.path}/`));
+      const current = here === item.path;
       groups.push(h('li', {}, h('a', { href: item.path, 'aria-current': current ? 'page' : null }, t(item.label))));
     }
   }
   mount(nav, h('ul', {}, groups));
+  renderTabbar(user);
 }
+
+const PAGE_ROLES = new Map(ROUTES.map(([path, page]) => [path, page.roles]));
+const TAB_ICONS = {
+  '/': 'M4 11l8-7 8 7v9h-5v-6H9v6H4z',
+  '/viec-cua-toi': 'M9 3h6v2h4v16H5V5h4zm0 2v2h6V5zm-1 7l2 2 5-5 1.4 1.4L10 16.8 6.6 13.4z',
+  '/duyet': 'M4 4h16v12H13l-5 4v-4H4zm4.5 5.5L7 11l3 3 6-6-1.5-1.5L10 11z',
+  '/ky-so': 'M15.5 3.5l5 5L9 20H4v-5zM4 22h16v-1.5H4z',
+  '/van-thu': 'M3 6h18v13H3zm2 2v.5l7 4.5 7-4.5V8l-7 4.5z',
+  '/thong-bao': 'M12 3a6 6 0 0 0-6 6v3.6L4.3 16a1 1 0 0 0 .9 1.5h13.6a1 1 0 0 0 .9-1.5L18 12.6V9a6 6 0 0 0-6-6zm0 19a2.6 2.6 0 0 0 2.5-2h-5A2.6 2.6 0 0 0 12 22z',
+  '/tra-cuu': 'M10 3a7 7 0 0 1 5.6 11.2l5.1 5.1-1.4 1.4-5.1-5.1A7 7 0 1 1 10 3zm0 2a5 5 0 1 0 0 10 5 5 0 0 0 0-10z',
+  '/truong/tien-do': 'M4 20V10h3v10zm6.5 0V4h3v16zM17 20v-7h3v7z',
+  '/truong/nhan-su': 'M9 11a4 4 0 1 1 0-8 4 4 0 0 1 0 8zm-7 9a7 7 0 0 1 14 0zm15-9a3 3 0 1 0 0-6v6zm1 9h4a6 6 0 0 0-5-5.9 8.9 8.9 0 0 1 1 5.9z',
+  '/truong/quy-che': 'M6 3h9l4 4v14H6zm2 6v2h8V9zm0 4v2h8v-2zm0 4v2h5v-2z',
+  '/phong': 'M3 20V9l9-5 9 5v11h-6v-6H9v6z',
+  '/phong/dot-kiem-tra': 'M5 4h14v17H5zm3 4v2h8V8zm0 4v2h8v-2zm0 4v2h5v-2z',
+  '/don-vi': 'M4 21V7l5-3 5 3v3h6v11zm3-10v2h2v-2zm0 4v2h2v-2zm9 0v2h2v-2z',
+  '/so': 'M12 2l9 5v2H3V7zM5 11h2v7H5zm6 0h2v7h-2zm6 0h2v7h-2zM3 20h18v2H3z',
+  more: 'M4 6h16v2H4zm0 5h16v2H4zm0 5h16v2H4z',
+};
+
+function tabIcon(key) {
+  const tpl = document.createElement('template');
+  tpl.innerHTML = `<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="${TAB_ICONS[key] || TAB_ICONS['/']}" fill="currentColor"/></svg>`;
+  return tpl.content.firstChild;
+}
+
+/** The person's bottom tabs: the first TABS rule their roles match, without pages they may not open. */
+function tabsFor(user) {
+  const rule = TABS.find((r) => !r.roles || r.roles.some((role) => user.roles.has(role)));
+  return rule.paths.filter((path) => hasAny(user, PAGE_ROLES.get(path)));
+}
+
+function closeSheet() {
+  const nav = document.getElementById('app-nav');
+  if (nav.classList.contains('collapsed')) return;
+  nav.classList.add('collapsed');
+  for (const b of document.querySelectorAll('[aria-controls="app-nav"]')) b.setAttribute('aria-expanded', 'false');
+}
+
+/**
+ * The bottom tab bar (shown below 768 px by the stylesheet): the main places with aria-current on
+ * the one open, the inbox's unread count as a badge, and "Thêm" opening the full navigation above
+ * the bar (Escape or a second tap closes it).
+ */
+function renderTabbar(user) {
+  let bar = document.getElementById('app-tabbar');
+  if (!user) { if (bar) bar.remove(); document.body.classList.remove('with-tabbar'); return; }
+  if (!bar) {
+    bar = h('nav', { id: 'app-tabbar', class: 'tabbar' });
+    document.body.append(bar);
+    document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') closeSheet(); });
+  }
+  bar.setAttribute('aria-label', t('phone.tabsLabel'));
+  document.body.classList.add('with-tabbar');
+  const paths = tabsFor(user);
+  const here = currentOf(paths);
+  const items = paths.map((path) => h('li', {}, h('a', { href: path, 'aria-current': path === here ? 'page' : null, dataset: { tab: path } },
+    tabIcon(path), h('span', { class: 'tab-label' }, t(`phone.tab.${path}`)),
+    path === '/thong-bao' ? h('span', { class: 'tab-count', hidden: true }) : null)));
+  const more = h('button', {
+    type: 'button', 'aria-controls': 'app-nav', 'aria-expanded': 'false',
+    onclick: (ev) => {
+      const nav = document.getElementById('app-nav');
+      const open = nav.classList.toggle('collapsed') === false;
+      ev.currentTarget.setAttribute('aria-expanded', String(open));
+      if (open) nav.querySelector('a')?.focus();
+    },
+  }, tabIcon('more'), h('span', { class: 'tab-label' }, t('phone.more')));
+  mount(bar, h('ul', {}, items, h('li', {}, more)));
+}
+
+onUnreadCount((count) => {
+  const badge = document.querySelector('#app-tabbar .tab-count');
+  if (!badge) return;
+  badge.textContent = count > 99 ? '99+' : String(count);
+  badge.hidden = count === 0;
+  badge.closest('a').setAttribute('aria-label', count ? t('phone.inboxUnread', { label: t('phone.tab./thong-bao'), count }) : t('phone.tab./thong-bao'));
+});
 
 function showNotFound(ctx) {
   document.title = `${t('notfound.title')} — HoSo`;

@@ -120,3 +120,19 @@ export const NAV = [
     { path: '/tra-cuu', label: 'nav.verify' },
   ] },
 ];
+
+/**
+ * The bottom tabs on phones: each role's three or four main places, from the first rule whose
+ * roles the person holds (leaders before staff); every other page stays behind "Thêm" (the full
+ * navigation above). A tab whose page the person may not open is left out.
+ */
+export const TABS = [
+  { roles: ['hieu_truong', 'pho_hieu_truong'], paths: ['/duyet', '/ky-so', '/truong/tien-do', '/thong-bao'] },
+  { roles: ['to_truong', 'to_pho'], paths: ['/duyet', '/viec-cua-toi', '/thong-bao'] },
+  { roles: R.clerk, paths: ['/van-thu', '/viec-cua-toi', '/thong-bao'] },
+  { roles: ['quan_tri'], paths: ['/truong/tien-do', '/truong/nhan-su', '/truong/quy-che', '/thong-bao'] },
+  { roles: R.province, paths: ['/so', '/phong', '/phong/dot-kiem-tra', '/thong-bao'] },
+  { roles: R.unitStaff, paths: ['/phong', '/phong/dot-kiem-tra', '/don-vi', '/thong-bao'] },
+  { roles: R.teacher, paths: ['/viec-cua-toi', '/thong-bao', '/tra-cuu'] },
+  { roles: null, paths: ['/', '/thong-bao', '/tra-cuu'] },
+];

@@ -111,6 +111,8 @@ export function recallSubmission(id, reason) {
 }
 // rules: [{book_type, book_name, item, label, district_rule, district_text, school_rule, school_text}]
 export async function deadlineRules() { return items(await api('approvals', '/rules')); }
+// → {year, opening_day, semester_1_end, closing_day, points, events, named: [{event, name, date}], weeks, …}
+export function calendarOfYear(year) { return api('approvals', `/calendar/${encodeURIComponent(year)}`); }
 export function setDeadlineRule(bookType, item, rule) {
   return api('approvals', `/rules/${encodeURIComponent(bookType)}/${encodeURIComponent(item)}`, { method: 'PUT', body: { rule } });
 }

@@ -263,6 +263,13 @@ class SchoolCalendar:
             return self.events[name]
         return self.frame.points.get(name)
 
+    def named_dates(self) -> list[tuple[str, str, date]]:
+        """Every date a rule may refer to by slug (frame points, then the school's events), by date:
+        ``(slug, Vietnamese name, date)`` — what a deadline editor offers instead of typed codes."""
+        dates = {OPENING: self.frame.opening_day, END_OF_SEMESTER_1: self.frame.semester_1_end,
+                 CLOSING: self.frame.closing_day, **self.frame.points, **self.events}
+        return sorted(((slug, event_name(slug), day) for slug, day in dates.items()), key=lambda e: (e[2], e[0]))
+
     def date_in_year(self, month: int, day: int) -> date:
         """The date of a day-month inside this school year (August–December: first year)."""
         year = self.frame.first_year if month >= 8 else self.frame.first_year + 1

@@ -283,6 +283,7 @@ def approvals_blueprint(c: Container, api: Api) -> Blueprint:
                 "points": {k: v.isoformat() for k, v in cal.frame.points.items()},
                 "events": {k: v.isoformat() for k, v in cal.events.items()},
                 "names": {k: event_name(k) for k in (*EVENT_NAMES, *cal.frame.points, *cal.events)},
+                "named": [{"event": slug, "name": name, "date": day.isoformat()} for slug, name, day in cal.named_dates()],
                 "weeks": [{"number": w.number, "key": week_period(year, w.number).key, "monday": w.monday.isoformat(),
                            "teaching": w.is_teaching}
                           for w in cal.weeks()]}

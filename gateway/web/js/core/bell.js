@@ -10,6 +10,10 @@ import * as svc from '../services.js';
 const REFRESH_MS = 60_000;
 let timer = null;
 let lastCount = 0;
+const countListeners = new Set();
+
+/** Be told each unread count the bell shows (the phone's tab bar shows it too). */
+export function onUnreadCount(fn) { countListeners.add(fn); }
 
 function bellIcon() {
   const tpl = document.createElement('template');
@@ -23,6 +27,7 @@ function paint(link, count) {
   badge.textContent = count > 99 ? '99+' : String(count);
   badge.hidden = count === 0;
   link.setAttribute('aria-label', count ? t('inbox.bellUnread', { count }) : t('inbox.bell'));
+  for (const fn of countListeners) fn(count);
 }
 
 async function update(link) {

@@ -175,10 +175,10 @@ export default {
   rules: {
     addStage: 'Add a stage', addParallel: 'Add a parallel reviewer', removeStep: 'Remove', firstStep: 'Main reviewer', parallelStep: 'Parallel reviewer {n}',
     changeChain: 'Change the approval chain', chainFor: 'Approval chain of {book}', stage: 'Step {n}', stageRole: 'Who', stageMode: 'How', noStep: '— no such step —', mode: { approve: 'Approve (required)', check: 'Read and comment (non-blocking)' }, saveChain: 'Save the chain', chainSaved: 'Approval chain of {book} saved; it applies to submissions from now on.',
-    title: 'School rules', intro: 'The school’s deadline must be as early as or earlier than the district’s, never later.', deadlines: 'Deadlines per book',
+    title: 'School rules', intro: 'The school’s deadline must be as early as or earlier than the district’s, never later.',
     district: 'District bound', school: 'School rule', inherits: 'Same as the district', none: 'Not set', change: 'Change the deadline', editFor: 'Deadline for {book}',
     kindLabel: 'How the deadline is computed', save: 'Save the deadline', saved: 'Deadline saved.', empty: 'No books yet.', emptyText: 'The catalog is created when the school is added.',
-    chains: 'Approval chains', and: ', ', signs: 'Signature {order}: {role}', signsOrg: 'Signature {order}: {role} (the school’s seal)', issues: 'Issued by: {role}', noSteps: 'No approval needed.', savedFor: 'New deadline saved for {book}.', book: 'Book', steps: 'Steps', checkOnly: 'reads and comments, does not block', parallel: 'in parallel', noChains: 'No approval chain yet.',
+    chains: 'Approval chains', and: ', ', signs: 'Signature {order}: {role}', signsOrg: 'Signature {order}: {role} (the school’s seal)', issues: 'Issued by: {role}', noSteps: 'No approval needed.', savedFor: 'New deadline saved for {book}.', checkOnly: 'reads and comments, does not block', parallel: 'in parallel',
     kind: {
       fixed_date: 'Fixed date each year', weekly_before_teaching: 'A weekday of the week before teaching', days_before_teaching: 'Days before teaching',
       weekday_window: 'Weekday window', monthly_last_day: 'Last day of the month', monthly_first_weekday: 'First weekday of the month', monthly_day: 'A day of the month',
@@ -515,5 +515,19 @@ export default {
       effect: 'New floor: {text}. Every school of the district recomputes its deadlines; a school deadline later than the floor follows the floor.',
       empty: 'No books yet', count: '{n} items',
     },
+  },
+  // ---- phone basics (bottom tabs, grouped quy chế, event picker, chain drawing)
+  phone: {
+    tabsLabel: 'Main places', more: 'More', inboxUnread: '{label}: {count} unread notifications',
+    tab: {
+      '/': 'Home', '/viec-cua-toi': 'My work', '/duyet': 'Review', '/ky-so': 'Sign', '/van-thu': 'Issue',
+      '/thong-bao': 'Inbox', '/tra-cuu': 'Verify', '/truong/tien-do': 'Progress', '/truong/nhan-su': 'Staff',
+      '/truong/quy-che': 'Rules', '/phong': 'Schools', '/phong/dot-kiem-tra': 'Inspections', '/don-vi': 'Unit', '/so': 'Units',
+    },
+    search: 'Find a book', searchHint: 'Type part of a name, e.g. “học bạ” or “kế hoạch”.',
+    found: '{n} deadlines match “{q}”.', notFound: 'No book matches “{q}”.',
+    books: 'Deadlines and approval chains by book', items: '{n} deadlines', tightened: 'School has its own rule',
+    event: 'Event', eventHint: 'The dates of school year {year} on the school calendar.', eventOn: '{name} ({date})', eventUnknown: '{name} (not on the school-year calendar)',
+    stagesTitle: 'Review steps', signingTitle: 'Signing order', issueTitle: 'Issuing', parallelNote: 'at the same time, no waiting',
   },
 };

@@ -211,11 +211,10 @@ export default {
     addStage: 'Thêm bước', addParallel: 'Thêm người xử lý song song', removeStep: 'Bỏ người này', firstStep: 'Người xử lý chính', parallelStep: 'Xử lý song song {n}',
     changeChain: 'Thay đổi quy trình duyệt', chainFor: 'Quy trình duyệt {book}', stage: 'Bước {n}', stageRole: 'Người xử lý', stageMode: 'Cách xử lý', noStep: '— không có bước này —', mode: { approve: 'Duyệt (bắt buộc)', check: 'Xem và góp ý (không chặn)' }, saveChain: 'Lưu quy trình', chainSaved: 'Đã lưu quy trình duyệt {book}; áp dụng cho hồ sơ nộp từ nay.',
     title: 'Quy chế nhà trường', intro: 'Hạn nộp của nhà trường phải sớm hơn hoặc bằng hạn của Phòng GD&ĐT; không được nới lỏng hơn.',
-    deadlines: 'Hạn nộp từng loại hồ sơ', district: 'Khung của Phòng', school: 'Quy định của trường', inherits: 'Theo khung của Phòng',
+    district: 'Khung của Phòng', school: 'Quy định của trường', inherits: 'Theo khung của Phòng',
     none: 'Chưa quy định', change: 'Thay đổi hạn nộp', editFor: 'Hạn nộp cho {book}', kindLabel: 'Cách tính hạn',
     save: 'Lưu hạn nộp', saved: 'Đã lưu hạn nộp mới.', empty: 'Chưa có loại hồ sơ nào.', emptyText: 'Danh mục hồ sơ được tạo khi trường được thêm vào hệ thống.',
-    chains: 'Quy trình duyệt', and: ', ', signs: 'Ký số lượt {order}: {role}', signsOrg: 'Ký số lượt {order}: {role} (chữ ký số của nhà trường)', issues: 'Phát hành: {role}', noSteps: 'Không cần duyệt.', savedFor: 'Đã lưu hạn nộp mới cho {book}.', book: 'Loại hồ sơ', steps: 'Các bước', checkOnly: 'xem và góp ý, không chặn', parallel: 'song song',
-    noChains: 'Chưa có quy trình duyệt.',
+    chains: 'Quy trình duyệt', and: ', ', signs: 'Ký số lượt {order}: {role}', signsOrg: 'Ký số lượt {order}: {role} (chữ ký số của nhà trường)', issues: 'Phát hành: {role}', noSteps: 'Không cần duyệt.', savedFor: 'Đã lưu hạn nộp mới cho {book}.', checkOnly: 'xem và góp ý, không chặn', parallel: 'song song',
     kind: {
       fixed_date: 'Ngày cố định hằng năm', weekly_before_teaching: 'Một thứ trong tuần trước tuần dạy', days_before_teaching: 'Số ngày trước ngày dạy',
       weekday_window: 'Khoảng ngày trong tuần', monthly_last_day: 'Ngày cuối tháng', monthly_first_weekday: 'Thứ đầu tiên của tháng',
@@ -569,5 +568,19 @@ export default {
       effect: 'Mức sàn mới: {text}. Mọi trường trong Phòng được tính lại hạn nộp; hạn của trường nào muộn hơn mức sàn sẽ theo mức sàn.',
       empty: 'Chưa có loại hồ sơ nào', count: '{n} mục',
     },
+  },
+  // ---- phone basics (bottom tabs, grouped quy chế, event picker, chain drawing)
+  phone: {
+    tabsLabel: 'Các mục chính', more: 'Thêm', inboxUnread: '{label}: {count} thông báo chưa đọc',
+    tab: {
+      '/': 'Trang chủ', '/viec-cua-toi': 'Việc của tôi', '/duyet': 'Duyệt', '/ky-so': 'Ký số', '/van-thu': 'Phát hành',
+      '/thong-bao': 'Thông báo', '/tra-cuu': 'Tra cứu', '/truong/tien-do': 'Tiến độ', '/truong/nhan-su': 'Nhân sự',
+      '/truong/quy-che': 'Quy chế', '/phong': 'Các trường', '/phong/dot-kiem-tra': 'Kiểm tra', '/don-vi': 'Đơn vị', '/so': 'Đơn vị quản lý',
+    },
+    search: 'Tìm loại hồ sơ', searchHint: 'Gõ một phần tên, ví dụ “học bạ” hoặc “kế hoạch”.',
+    found: 'Có {n} hạn nộp khớp với “{q}”.', notFound: 'Không có loại hồ sơ nào khớp với “{q}”.',
+    books: 'Hạn nộp và quy trình duyệt theo loại hồ sơ', items: '{n} hạn nộp', tightened: 'Trường đã quy định riêng',
+    event: 'Sự kiện', eventHint: 'Các mốc của năm học {year} trên lịch của trường.', eventOn: '{name} ({date})', eventUnknown: '{name} (chưa có trên lịch năm học)',
+    stagesTitle: 'Các bước duyệt', signingTitle: 'Thứ tự ký số', issueTitle: 'Phát hành', parallelNote: 'cùng lúc, không phải chờ nhau',
   },
 };

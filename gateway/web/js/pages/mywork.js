@@ -1,5 +1,6 @@
 /**
- * "Việc của tôi": what I owe this week and this month, what is late, what was returned and why;
+ * "Việc của tôi": what I owe this week and this month, what is late, what was returned and why
+ * (one tab per view, its count as a badge on the tab);
  * upload + submit in one step; my submissions with their state. A per-document obligation (học bạ:
  * one submission per student) always offers "Nộp thêm học bạ" and lists the students' học bạ already
  * submitted under it.
@@ -115,11 +116,9 @@ export default {
 
     mount(el,
       h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('mywork.title')), h('p', {}, t('mywork.intro', { year })))),
-      h('div', { class: 'stats' },
-        VIEWS.map((v) => h('div', { class: `stat ${v === 'late' ? 'bad' : v === 'returned' ? 'warn' : ''}` },
-          h('span', { class: 'num' }, String(counts[v])), h('span', { class: 'lbl' }, t(`mywork.view.${v}`))))),
-      h('nav', { class: 'tabs', 'aria-label': t('mywork.views') },
-        VIEWS.map((v) => h('a', { href: `/viec-cua-toi?xem=${v}`, 'aria-current': v === view ? 'page' : null }, `${t(`mywork.view.${v}`)} (${counts[v]})`))),
+      h('nav', { class: 'tabs count-tabs', 'aria-label': t('mywork.views') },
+        VIEWS.map((v) => h('a', { href: `/viec-cua-toi?xem=${v}`, 'aria-current': v === view ? 'page' : null },
+          t(`mywork.view.${v}`), ' ', h('span', { class: `badge ${counts[v] && v === 'late' ? 'bad' : counts[v] && v === 'returned' ? 'warn' : 'info'}` }, String(counts[v]))))),
       !obligations.length ? alertBox('info', t('mywork.nothingOwed'), t('mywork.nothingOwedText')) : null,
       h('section', { class: 'card', 'aria-labelledby': 'owed-title' },
         h('h2', { id: 'owed-title' }, t(`mywork.view.${view}`)),

@@ -1,9 +1,10 @@
 /**
- * The principal's and school admin's pages: quy chế (deadlines within the district's bounds,
- * approval chains), staff and roles with the Excel import and its row-by-row report, lock and
- * open periods, delegation, and the school's progress.
+ * The principal's and school admin's pages: quy chế (grouped by book, searchable: deadlines within
+ * the district's bounds, events picked from the school calendar, approval chains drawn stage by
+ * stage with parallel steps side by side and the signing order numbered), staff and roles with the
+ * Excel import and its row-by-row report, lock and open periods, delegation, and the school's progress.
  */
-import { h, mount, emptyState, field, fmtDateTime, errorAlert, busy, alertBox, toast, formValues } from '../core/dom.js';
+import { h, mount, emptyState, field, fmtDate, fmtDateTime, errorAlert, busy, alertBox, toast, formValues } from '../core/dom.js';
 import { t, roleName } from '../core/i18n.js';
 import { dropzone, progressBar } from '../core/dropzone.js';
 import { progressTable, progressChart, rankWorstFirst } from '../core/progress.js';
@@ -34,7 +35,23 @@ const KIND_FIELDS = {
 };
 const WEEKDAY_FIELDS = new Set(['weekday', 'start_weekday', 'end_weekday']);
 
-function ruleEditor(item, onSaved) {
+/**
+ * The event of an after_event rule, picked from the school year's calendar by name and date; the
+ * rule's current event stays offered even when the calendar no longer has it. Without a calendar
+ * (the district has not published the year) the slug is typed as before.
+ */
+function eventControl(value, calendar) {
+  if (!calendar || !calendar.named || !calendar.named.length) {
+    return { control: h('input', { type: 'text', name: 'event', value: String(value), required: true }), label: t('rules.param.event') };
+  }
+  const known = calendar.named.some((e) => e.event === value);
+  const control = h('select', { name: 'event', required: true },
+    value && !known ? h('option', { value, selected: true }, t('phone.eventUnknown', { name: value })) : null,
+    calendar.named.map((e) => h('option', { value: e.event, selected: e.event === value }, t('phone.eventOn', { name: e.name, date: fmtDate(e.date) }))));
+  return { control, label: t('phone.event'), hint: t('phone.eventHint', { year: calendar.year }) };
+}
+
+function ruleEditor(item, onSaved, calendar) {
   const current = item.school_rule || item.district_rule || { kind: 'fixed_date' };
   const out = h('div', { 'aria-live': 'polite' });
   const kind = h('select', { name: 'kind' }, Object.keys(KIND_FIELDS).map((k) => h('option', { value: k, selected: k === current.kind }, t(`rules.kind.${k}`))));
@@ -42,9 +59,13 @@ function ruleEditor(item, onSaved) {
   const drawParams = () => {
     mount(params, KIND_FIELDS[kind.value].map((name) => {
       const value = current.kind === kind.value && current[name] !== undefined ? current[name] : '';
+      if (name === 'event') {
+        const picked = eventControl(value, calendar);
+        return field(picked.label, picked.control, picked.hint);
+      }
       const control = WEEKDAY_FIELDS.has(name)
         ? h('select', { name }, [0, 1, 2, 3, 4, 5, 6].map((d) => h('option', { value: String(d), selected: String(value) === String(d) }, t(`weekday.${d}`))))
-        : h('input', { type: name === 'event' ? 'text' : 'number', name, value: String(value), required: true });
+        : h('input', { type: 'number', name, value: String(value), required: true });
       return field(t(`rules.param.${name}`), control);
     }));
   };
@@ -73,15 +94,35 @@ function ruleTitle(r) {
   return r.label && r.label !== r.book_name ? `${r.book_name} — ${r.label}` : (r.book_name || r.book_type);
 }
 
+/** The signing order as numbered steps (lượt ký 1, 2, …), then who issues. */
+function signingSteps(chainData) {
+  const signing = [...((chainData && chainData.signing) || [])].sort((a, b) => a.order - b.order);
+  return [
+    signing.length ? h('p', { class: 'chain-sub', 'aria-hidden': 'true' }, t('phone.signingTitle')) : null,
+    signing.length ? h('ol', { class: 'chain-signing', 'aria-label': t('phone.signingTitle') }, signing.map((s) => h('li', {},
+      h('span', { class: 'chain-n', 'aria-hidden': 'true' }, String(s.order)),
+      h('span', { class: 'chain-step sign' }, t(s.organisation ? 'rules.signsOrg' : 'rules.signs', { role: roleName(s.role), order: s.order }))))) : null,
+    chainData && chainData.issue_role ? h('p', { class: 'chain-issue' }, t('rules.issues', { role: roleName(chainData.issue_role) })) : null,
+  ];
+}
+
+/**
+ * A chain drawn as people read it: review stages one after another, the people of one stage side by
+ * side (they work in parallel), then the signing order numbered and who issues.
+ */
 function chainSteps(chainData) {
   const stages = (chainData && chainData.stages) || [];
-  const signing = (chainData && chainData.signing) || [];
-  const parts = stages.map((stage) => h('li', {},
-    stage.map((s) => `${roleName(s.role)}${s.mode === 'check' ? ` (${t('rules.checkOnly')})` : ''}`).join(t('rules.and')),
-    stage.length > 1 ? ` (${t('rules.parallel')})` : ''));
-  for (const s of signing) parts.push(h('li', {}, t(s.organisation ? 'rules.signsOrg' : 'rules.signs', { role: roleName(s.role), order: s.order })));
-  if (chainData && chainData.issue_role) parts.push(h('li', {}, t('rules.issues', { role: roleName(chainData.issue_role) })));
-  return parts.length ? h('ol', {}, parts) : t('rules.noSteps');
+  if (!stages.length && !((chainData && chainData.signing) || []).length && !(chainData && chainData.issue_role)) return h('p', {}, t('rules.noSteps'));
+  const stepText = (s) => `${roleName(s.role)}${s.mode === 'check' ? ` (${t('rules.checkOnly')})` : ''}`;
+  return h('div', { class: 'chain-drawing' },
+    stages.length ? h('p', { class: 'chain-sub', 'aria-hidden': 'true' }, t('phone.stagesTitle')) : null,
+    stages.length ? h('ol', { class: 'chain-stages', 'aria-label': t('phone.stagesTitle') }, stages.map((stage, i) => h('li', { class: 'chain-stage' },
+      h('span', { class: 'chain-n', 'aria-hidden': 'true' }, String(i + 1)),
+      h('span', { class: 'chain-parallel' }, stage.map((s, j) => [
+        j ? h('span', { class: 'visually-hidden' }, t('rules.and')) : null,
+        h('span', { class: `chain-step${s.mode === 'check' ? ' check' : ''}` }, stepText(s))])),
+      stage.length > 1 ? h('span', { class: 'chain-note' }, `${t('rules.parallel')}: ${t('phone.parallelNote')}`) : null))) : null,
+    signingSteps(chainData));
 }
 
 const APPROVER_ROLES = ['to_truong', 'pho_hieu_truong', 'hieu_truong'];
@@ -140,7 +181,10 @@ function chainEditor(slug, name, current, onSaved) {
 
   const out = h('div', { 'aria-live': 'polite' });
   const btn = h('button', { type: 'submit', class: 'btn small' }, t('rules.saveChain'));
-  const form = h('form', { 'aria-label': t('rules.chainFor', { book: name }) }, stagesBox, h('div', { class: 'actions' }, addStage), out, h('div', { class: 'actions' }, btn));
+  const kept = signingSteps(current).filter(Boolean);
+  const form = h('form', { 'aria-label': t('rules.chainFor', { book: name }), class: 'chain-editor' }, stagesBox, h('div', { class: 'actions' }, addStage),
+    kept.length ? h('div', { class: 'chain-kept' }, kept) : null,
+    out, h('div', { class: 'actions' }, btn));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const newStages = [...stagesBox.querySelectorAll('fieldset.stage')].map((stage) => [...stage.querySelectorAll('fieldset.step')].map((fs) => {
@@ -190,41 +234,83 @@ function reminderEditor(policy, onSaved) {
   return form;
 }
 
+/** Text folded for search: lower case, without diacritics (“hoc ba” finds “Học bạ”). */
+function fold(text) {
+  return String(text || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'd').toLowerCase();
+}
+
+/** One deadline of a book: the district's bound beside the school's rule, and its editor. */
+function ruleRow(r, canEdit, reload, calendar) {
+  return h('li', { dataset: { book: r.book_type, item: r.item, name: fold(ruleTitle(r)) } },
+    h('div', { class: 'grow' },
+      h('span', { class: 'title' }, ruleTitle(r)),
+      h('dl', { class: 'kv' },
+        h('dt', {}, t('rules.district')), h('dd', { class: 'district-rule' }, r.district_text || t('rules.none')),
+        h('dt', {}, t('rules.school')), h('dd', { class: 'school-rule' }, r.school_text || t('rules.inherits')))),
+    canEdit ? h('details', { class: 'full' }, h('summary', {}, t('rules.change')), ruleEditor(r, reload, calendar)) : null);
+}
+
+/** Book groups open on this page; kept across the re-render after a save, forgotten on a new visit. */
+const openGroups = new Set();
+
 export const rulesPage = {
   title: 'rules.title',
   roles: ADMIN,
   async render(el, ctx, user, notice) {
-    const rules = await svc.deadlineRules();
+    if (!notice) openGroups.clear();
+    const canEdit = user.roles.has('hieu_truong');
+    const year = svc.schoolYearOf();
+    const [rules, policy, calendar] = await Promise.all([svc.deadlineRules(), svc.reminderPolicy().catch(() => null),
+      canEdit ? svc.calendarOfYear(year).catch(() => null) : null]);
     const books = [...new Map(rules.map((r) => [r.book_type, r.book_name])).entries()];
     const chains = await Promise.all(books.map(([slug]) => svc.chain(slug).then((c) => c.chain).catch(() => null)));
-    const canEdit = user.roles.has('hieu_truong');
-    const policy = await svc.reminderPolicy().catch(() => null);
     const reload = (msg) => this.render(el, ctx, user, msg ? alertBox('ok', msg) : null);
+    const groups = books.map(([slug, name], i) => {
+      const items = rules.filter((r) => r.book_type === slug);
+      const own = items.filter((r) => r.school_rule && r.school_text && r.school_text !== r.district_text).length;
+      const group = h('details', { class: 'book-group', dataset: { bookGroup: slug, name: fold(name || slug) }, open: openGroups.has(slug) },
+        h('summary', {}, h('span', { class: 'book-name' }, name || slug),
+          h('span', { class: 'badge muted' }, t('phone.items', { n: items.length })),
+          own ? h('span', { class: 'badge info' }, t('phone.tightened')) : null),
+        h('div', { class: 'book-body' },
+          h('ul', { class: 'list' }, items.map((r) => ruleRow(r, canEdit, reload, calendar))),
+          h('div', { class: 'chain-box', dataset: { chain: slug } },
+            h('h3', {}, t('rules.chains')), chainSteps(chains[i]),
+            canEdit ? h('details', {}, h('summary', {}, t('rules.changeChain')), chainEditor(slug, name || slug, chains[i], reload)) : null)));
+      group.addEventListener('toggle', () => { if (group.open) openGroups.add(slug); else openGroups.delete(slug); });
+      return group;
+    });
+    const status = h('p', { class: 'search-status', role: 'status' });
+    const search = h('input', { type: 'search', name: 'q', autocomplete: 'off', spellcheck: 'false' });
+    search.addEventListener('input', () => {
+      const q = fold(search.value.trim());
+      let hits = 0;
+      for (const group of groups) {
+        const bookHit = q && group.dataset.name.includes(q);
+        let any = false;
+        for (const li of group.querySelectorAll('li[data-item]')) {
+          const hit = !q || bookHit || li.dataset.name.includes(q);
+          li.hidden = !hit;
+          if (hit && q) { any = true; hits += 1; }
+        }
+        group.hidden = Boolean(q) && !any;
+        if (q) group.open = any;
+      }
+      status.textContent = !q ? '' : hits ? t('phone.found', { n: hits, q: search.value.trim() }) : t('phone.notFound', { q: search.value.trim() });
+      if (!q) for (const group of groups) group.open = false;
+    });
     mount(el, head('rules.title', 'rules.intro'),
       h('div', { id: 'rules-out', 'aria-live': 'polite' }, notice || null),
       h('section', { class: 'card', 'aria-labelledby': 'dl-title' },
-        h('h2', { id: 'dl-title' }, t('rules.deadlines')),
-        rules.length ? h('ul', { class: 'list' }, rules.map((r) => h('li', { dataset: { book: r.book_type, item: r.item } },
-          h('div', { class: 'grow' },
-            h('span', { class: 'title' }, ruleTitle(r)),
-            h('dl', { class: 'kv' },
-              h('dt', {}, t('rules.district')), h('dd', { class: 'district-rule' }, r.district_text || t('rules.none')),
-              h('dt', {}, t('rules.school')), h('dd', { class: 'school-rule' }, r.school_text || t('rules.inherits')))),
-          canEdit ? h('details', { class: 'full' }, h('summary', {}, t('rules.change')), ruleEditor(r, reload)) : null)))
+        h('h2', { id: 'dl-title' }, t('phone.books')),
+        rules.length ? [
+          h('div', { class: 'filters', role: 'search' }, field(t('phone.search'), search, t('phone.searchHint'))), status,
+          h('div', { class: 'book-groups' }, groups)]
           : emptyState(t('rules.empty'), t('rules.emptyText'))),
       h('section', { class: 'card', 'aria-labelledby': 'rm-title' },
         h('h2', { id: 'rm-title' }, t('reminders.title')),
         h('p', { class: 'reminder-policy' }, policy ? policy.text : t('reminders.unavailable')),
-        canEdit && policy ? h('details', {}, h('summary', {}, t('reminders.change')), reminderEditor(policy.reminders, reload)) : null),
-      h('section', { class: 'card', 'aria-labelledby': 'ch-title' },
-        h('h2', { id: 'ch-title' }, t('rules.chains')),
-        books.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('app.scrollTable') }, h('table', {},
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('rules.book')), h('th', { scope: 'col' }, t('rules.steps')))),
-          h('tbody', {}, books.map(([slug, name], i) => h('tr', {},
-            h('th', { scope: 'row' }, name || slug),
-            h('td', { dataset: { chain: slug } }, chainSteps(chains[i]),
-              canEdit ? h('details', {}, h('summary', {}, t('rules.changeChain')), chainEditor(slug, name || slug, chains[i], reload)) : null))))))
-          : emptyState(t('rules.noChains'))));
+        canEdit && policy ? h('details', {}, h('summary', {}, t('reminders.change')), reminderEditor(policy.reminders, reload)) : null));
   },
 };
 
