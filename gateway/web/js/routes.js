@@ -37,6 +37,7 @@ export const R = {
   unitStaff: ['truong_phong', 'chuyen_vien'],
   province: ['chuyen_vien_so'],
   readLog: ['hieu_truong', 'pho_hieu_truong', 'quan_tri'],
+  passkeyFirst: ['hieu_truong', 'pho_hieu_truong', 'truong_phong', 'chuyen_vien', 'chuyen_vien_so'],
   certificates: ['giao_vien', 'hieu_truong', 'pho_hieu_truong', 'van_thu', 'quan_tri', 'truong_phong', 'chuyen_vien', 'chuyen_vien_so'],
 };
 
@@ -115,6 +116,7 @@ export const NAV = [
   ] },
   { label: 'account.navGroup', items: [
     { path: '/phien-dang-nhap', label: 'account.nav' },
+    { path: '/api/identity/auth/passkeys', label: 'account.passkeys', roles: R.passkeyFirst },
   ] },
   { label: 'nav.public', items: [
     { path: '/tra-cuu', label: 'nav.verify' },

@@ -380,6 +380,7 @@ export default {
   },
   account: {
     nav: 'My sign-in sessions', navGroup: 'Account',
+    passkeys: 'Passkeys and second factor',
     title: 'My sign-in sessions',
     intro: 'Browsers and devices signed in with your account. If you see one you do not know, or forgot to sign out on a shared computer, end it.',
     list: 'Signed in ({n})', thisSession: 'This session',

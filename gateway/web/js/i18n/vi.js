@@ -433,6 +433,7 @@ export default {
   },
   account: {
     nav: 'Phiên đăng nhập của tôi', navGroup: 'Tài khoản',
+    passkeys: 'Passkey và xác thực hai lớp',
     title: 'Phiên đăng nhập của tôi',
     intro: 'Các trình duyệt, thiết bị đang đăng nhập bằng tài khoản của bạn. Nếu thấy một phiên lạ hoặc quên đăng xuất ở máy dùng chung, hãy kết thúc phiên đó.',
     list: 'Đang đăng nhập ({n})', thisSession: 'Phiên này',

@@ -12,6 +12,7 @@ import { h, mount, emptyState, field, fmtDateTime, errorAlert, busy, alertBox, f
 import { t, roleName } from '../core/i18n.js';
 import { navigate } from '../core/router.js';
 import { dropzone, progressBar } from '../core/dropzone.js';
+import { resumableUpload } from '../core/resumable.js';
 import { namesOf, subjectOf } from '../core/names.js';
 import * as svc from '../services.js';
 
@@ -122,8 +123,9 @@ export const newCorrectionPage = {
         try {
           mount(out);
           const doc = await svc.document(sub.document_id);
-          const { version } = await svc.uploadFile({ file: file.file, book: doc.book, period: doc.period, ownerKey: doc.owner_key,
-            title: doc.title || undefined, idempotencyKey: crypto.randomUUID() }, (loaded, total) => bar.update(loaded, total));
+          const { version } = await resumableUpload({ key: `correction:${sub.id}`, file: file.file,
+            meta: { book: doc.book, period: doc.period, owner_key: doc.owner_key, title: doc.title || undefined },
+            onProgress: (loaded, total) => bar.update(loaded, total) }).promise;
           const made = await svc.requestCorrection({ submissionId: sub.id, reason: v.reason, versionId: version.id, sha256: version.sha256 });
           await say(t('schoolpages.corrections.sent'), `${LIST}/${encodeURIComponent(made.id)}`);
         } catch (err) { bar.hide(); mount(out, errorAlert(err)); }

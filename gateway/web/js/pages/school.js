@@ -11,6 +11,7 @@ import { progressTable, progressChart, rankWorstFirst } from '../core/progress.j
 import { navigate } from '../core/router.js';
 import { namesOf, forgetNames } from '../core/names.js';
 import * as svc from '../services.js';
+import { personLink } from './people.js';
 
 const ADMIN = ['hieu_truong', 'quan_tri'];
 
@@ -408,7 +409,7 @@ export const staffPage = {
         people.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('app.scrollTable') }, h('table', {},
           h('thead', {}, h('tr', {}, ['name', 'username', 'roles'].map((k) => h('th', { scope: 'col' }, t(`staff.th.${k}`))))),
           h('tbody', {}, people.map((p) => h('tr', { dataset: { person: p.id } },
-            h('td', {}, p.full_name),
+            h('td', {}, h('a', { href: personLink(p.id) }, p.full_name)),
             h('td', {}, p.id),
             h('td', {}, (p.memberships || []).map((m) => `${roleName(m.role)}${m.unit ? ` (${unitName.get(m.unit) || m.unit})` : ''}`).join(', '),
               h('details', {}, h('summary', {}, t('staff.addRole')), roleForm(school, p, unitList, reload))))))))
