@@ -2,7 +2,7 @@
 
 A teacher registers a PKCS#12 made here (a wrong password is refused in Vietnamese and the
 password is not left in the page), sees it listed by name, issuer and days left, and revokes it
-after a confirmation; a district officer (no school) registers his; a GVCN signs a học bạ with a
+after a confirmation; a district officer (no school) registers his PKCS#12 and his USB token's certificate; a GVCN signs a học bạ with a
 USB token: the signing page shows the job id and a one-time pairing code, the signing agent's
 client (in process, a software key standing in for the token) pairs with the code and signs, and
 the page shows the batch done.
@@ -118,6 +118,17 @@ def test_a_district_officer_registers_his_own_pkcs12(new_page, sign_in, capture,
     mine = _my_certificate(officer, ca, "tệp PKCS#12")
     expect(mine).to_have_count(1)
     expect(mine).to_contain_text(OFFICER_NAME)
+
+    # …and the certificate of his USB token (the key stays on the token: only the certificate is sent)
+    _, token_cert = ca.issue(OFFICER_NAME)
+    form = officer.get_by_role("form", name="USB token")
+    form.locator("input[type=file]").set_input_files(files=[{
+        "name": "usb-token.cer", "mimeType": "application/pkix-cert",
+        "buffer": token_cert.public_bytes(serialization.Encoding.DER)}])
+    form.get_by_role("button", name="Đăng ký USB token").click()
+    token = _my_certificate(officer, ca, "USB token")
+    expect(token).to_have_count(1)
+    expect(token).to_contain_text(OFFICER_NAME)
     capture(officer, "chung-thu-so-chuyen-vien")
 
 

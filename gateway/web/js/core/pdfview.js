@@ -1,7 +1,8 @@
 /**
  * PDF pages drawn by the app itself with pdf.js (vendored under /vendor/pdfjs with its licence):
  * every phone shows them, where Chrome on Android shows nothing for a PDF in an iframe. Each page
- * is a canvas as wide as its box, drawn when it scrolls into view, sharp on high-density screens.
+ * is a canvas as wide as its box, drawn when it scrolls into view, sharp on high-density screens,
+ * and drawn again when its box grows or shrinks by more than a quarter.
  */
 import { h, mount } from './dom.js';
 import { t } from './i18n.js';
@@ -40,14 +41,31 @@ export async function renderPdf(box, blob, title) {
   }));
   mount(box, h('div', { class: 'pdf-pages' }, canvases));
   const width = () => box.clientWidth || 600;
+  // one drawing at a time per canvas (pdf.js refuses two on the same canvas); the width each was drawn at
+  const queue = new Map();
+  const drawnAt = new Map();
+  const drawAt = (canvas, w) => {
+    drawnAt.set(canvas, w);
+    const n = canvases.indexOf(canvas) + 1;
+    const next = (queue.get(canvas) || Promise.resolve()).then(() => doc.getPage(n)).then((page) => draw(page, canvas, w));
+    queue.set(canvas, next.catch(() => { canvas.dataset.drawn = 'failed'; }));
+  };
   const observer = new IntersectionObserver((entries) => {
     for (const entry of entries) {
       if (!entry.isIntersecting) continue;
       observer.unobserve(entry.target);
-      const n = canvases.indexOf(entry.target) + 1;
-      doc.getPage(n).then((page) => draw(page, entry.target, width())).catch(() => { entry.target.dataset.drawn = 'failed'; });
+      drawAt(entry.target, width());
     }
   }, { rootMargin: '400px 0px' });
   canvases.forEach((c) => observer.observe(c));
+  // a phone turned sideways or a window widened: redraw the drawn pages sharp at the new width
+  let settle = null;
+  new ResizeObserver(() => {
+    clearTimeout(settle);
+    settle = setTimeout(() => {
+      const w = width();
+      for (const [canvas, at] of drawnAt) if (Math.abs(w - at) > at / 4) drawAt(canvas, w);
+    }, 250);
+  }).observe(box);
   return total;
 }
