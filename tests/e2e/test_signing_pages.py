@@ -121,6 +121,7 @@ def test_a_district_officer_registers_his_own_pkcs12(new_page, sign_in, capture,
 
     # …and the certificate of his USB token (the key stays on the token: only the certificate is sent)
     _, token_cert = ca.issue(OFFICER_NAME)
+    officer.locator("details.cert-add > summary", has_text="USB token").click()
     form = officer.get_by_role("form", name="USB token")
     form.locator("input[type=file]").set_input_files(files=[{
         "name": "usb-token.cer", "mimeType": "application/pkix-cert",
