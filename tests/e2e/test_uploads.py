@@ -9,13 +9,14 @@ and deletes its session on the server. (d) After a reload the form opens by itse
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import re
 
 import pytest
-from playwright.sync_api import Locator, Page, Request, Response, Route, expect
+from playwright.sync_api import Error as PlaywrightError, Locator, Page, Request, Response, Route, expect
 from pypdf import PdfWriter
 
 from infra.demo.documents import sample_pdf
@@ -72,6 +73,13 @@ def chunk_past(route: Route, offset: int) -> bool:
 
 def patch_offsets(requests: list[Request]) -> list[int]:
     return [int(r.headers["upload-offset"]) for r in requests if r.method == "PATCH"]
+
+
+def release(held: list[Route]) -> None:
+    """Let go of the requests the test held back; the page may already have given them up (Huỷ, a reload)."""
+    for route in held:
+        with contextlib.suppress(PlaywrightError):
+            route.abort()
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -158,11 +166,7 @@ def test_cancel_stops_the_upload_and_deletes_it_on_the_server(new_page, sign_in,
     wait_for(page, held, "the second chunk")
     row.get_by_role("button", name="Huỷ").click()
     expect(row.get_by_role("status").filter(has_text="Đã huỷ tải lên")).to_be_visible()
-    for route in held:
-        try:
-            route.abort()
-        except Exception:  # noqa: BLE001 - the page already gave up this request
-            pass
+    release(held)
     deleted = [r for r in answers if r.request.method == "DELETE"]
     assert deleted and deleted[0].status == 204
     session = deleted[0].url
@@ -193,11 +197,7 @@ def test_after_a_reload_the_form_offers_to_continue_the_upload_where_it_stopped(
     wait_for(page, held, "the upload to get past half")
     page.unroute(UPLOADS)
     page.reload()
-    for route in held:
-        try:
-            route.abort()
-        except Exception:  # noqa: BLE001 - the reload already ended this request
-            pass
+    release(held)
     sent: list[Request] = []
     page.on("request", lambda r: sent.append(r) if UPLOADS.match(r.url) else None)
     resume = page.get_by_role("button", name=re.compile(r"Tiếp tục tải lên \(\d+%\)"))
