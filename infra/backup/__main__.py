@@ -4,6 +4,7 @@
     python -m infra.backup restore --from DIR [--scope ...] [--replace]
     python -m infra.backup verify  --from DIR
     python -m infra.backup decrypt --from DIR --out DUMP     (then: mongorestore --gzip --dir DUMP)
+    python -m infra.backup schedule --scope ... --into ROOT --keep N --every SECONDS   (the compose job)
     python -m infra.backup key                                (prints a new key for BACKUP_KEY)
 
 The database and object stores come from the services' own settings (``MONGO_URI``,
@@ -15,9 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from pymongo.errors import PyMongoError
 
 from .archive import BackupError, backup_name, create, decrypt_dump, environ_actor, prune, restore, verify
 from .crypto import BackupKey, BackupKeyError, TamperedFile
@@ -38,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--consistency", choices=("snapshot", "transaction"), default="snapshot",
                    help="snapshot session (MongoDB 5.0+) or one read-only snapshot transaction per service")
     c.add_argument("--actor", default=None)
+    s = sub.add_parser("schedule", help="back up every --every seconds into --into, keeping the newest --keep")
+    s.add_argument("--scope", required=True, type=Scope.parse)
+    s.add_argument("--into", required=True, type=Path)
+    s.add_argument("--keep", required=True, type=int)
+    s.add_argument("--every", required=True, type=float, help="seconds between two backups")
+    s.add_argument("--consistency", choices=("snapshot", "transaction"), default="snapshot")
+    s.add_argument("--actor", default=None)
     r = sub.add_parser("restore", help="restore a backup (or one school or unit of it)")
     r.add_argument("--from", dest="source", required=True, type=Path)
     r.add_argument("--scope", type=Scope.parse, default=None)
@@ -68,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         deployment = Deployment.from_environ(os.environ)
         try:
             actor = args.actor or environ_actor(os.environ)
+            if args.cmd == "schedule":
+                return _schedule(deployment, args, key, actor)
             if args.cmd == "create":
                 out = args.out or args.into / backup_name(args.scope)
                 report = create(deployment, args.scope, out, key, actor=actor, consistency=args.consistency)
@@ -84,8 +99,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _schedule(deployment: Deployment, args: argparse.Namespace, key: BackupKey, actor: str) -> int:
+    """Back up, prune, wait ``--every`` seconds, again; a failed run is logged and the next one still happens."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    while not stop.is_set():
+        started = time.monotonic()
+        out = args.into / backup_name(args.scope)
+        try:
+            report = create(deployment, args.scope, out, key, actor=actor, consistency=args.consistency)
+            _print({**report.as_dict(), "backup": str(out),
+                    "pruned": [str(p) for p in prune(args.into, args.scope, args.keep)]})
+        except (BackupError, PyMongoError, OSError) as exc:
+            print(f"backup: run failed, next in {args.every:.0f} s: {exc}", file=sys.stderr, flush=True)
+        stop.wait(max(0.0, args.every - (time.monotonic() - started)))
+    return 0
+
+
 def _print(result: dict[str, object]) -> int:
-    print(json.dumps(result, ensure_ascii=False, indent=1))
+    print(json.dumps(result, ensure_ascii=False, indent=1), flush=True)
     return 0
 
 
