@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -272,3 +274,27 @@ def test_a_snapshot_transaction_does_not_see_later_writes(district: District) ->
         assert db.second.count_documents({}, session=session) == 1
     assert db.second.count_documents({}) == 2
     district.mongo.drop_database("drill_snapshot")
+
+
+def test_the_command_backs_up_a_unit_and_verifies_it(district: District, tmp_path: Path) -> None:
+    environ = {**os.environ, **district.environ, "BACKUP_KEY": BackupKey.generate()}
+    out = tmp_path / "unit"
+    made = subprocess.run([sys.executable, "-m", "infra.backup", "create", "--scope", f"unit:{DEMO_DISTRICT.slug}",
+                           "--out", str(out), "--consistency", "transaction", "--actor", "drill:chuyen-vien"],
+                          cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600)
+    assert made.returncode == 0, made.stderr
+    report = json.loads(made.stdout)
+    checked = subprocess.run([sys.executable, "-m", "infra.backup", "verify", "--from", str(out)],
+                             cwd=ROOT, env=environ, capture_output=True, text=True, timeout=600)
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["records"] == report["records"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {SCHOOL_A, SCHOOL_B} <= set(manifest["schools"]) and report["objects"] > 0
+    entry = district.mongo["hoso_documents"][AUDIT_COLLECTION].find_one({"action": "backup.created",
+                                                                         "actor": "drill:chuyen-vien"})
+    assert entry is not None and entry["target"] == f"unit:{DEMO_DISTRICT.slug}"
+    assert entry["district"] == DEMO_DISTRICT.slug
+    wrong = subprocess.run([sys.executable, "-m", "infra.backup", "verify", "--from", str(out)], cwd=ROOT,
+                           env={**environ, "BACKUP_KEY": BackupKey.generate()}, capture_output=True, text=True,
+                           timeout=120)
+    assert wrong.returncode == 1 and "another key" in wrong.stderr
