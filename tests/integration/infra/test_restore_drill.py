@@ -8,6 +8,7 @@ is printed and written to ``test-artifacts/restore-drill.json``.
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -22,12 +23,13 @@ from typing import Any
 
 import boto3
 import bson
+from bson import json_util
 import pymongo
 import pytest
 from moto.server import ThreadedMotoServer
 
 from infra.allinone import start_platform
-from infra.backup.archive import DECODED, create, restore, snapshot_reads, verify
+from infra.backup.archive import DECODED, create, decrypt_dump, restore, snapshot_reads, verify
 from infra.backup.crypto import BackupKey, TamperedFile
 from infra.backup.scope import AUDIT_COLLECTION, Scope
 from infra.backup.sources import Deployment
@@ -298,3 +300,26 @@ def test_the_command_backs_up_a_unit_and_verifies_it(district: District, tmp_pat
                            env={**environ, "BACKUP_KEY": BackupKey.generate()}, capture_output=True, text=True,
                            timeout=120)
     assert wrong.returncode == 1 and "another key" in wrong.stderr
+
+
+def test_decrypt_writes_the_mongodump_tree(district: District, key: BackupKey, tmp_path: Path) -> None:
+    """What ``mongorestore --gzip --dir`` reads: ``<db>/<coll>.bson.gz`` (concatenated BSON documents)
+    and ``<db>/<coll>.metadata.json.gz`` (extended JSON with the indexes)."""
+    deployment = district.deployment()
+    try:
+        made = create(deployment, Scope.parse(f"school:{SCHOOL_A}"), tmp_path / "a", key, actor="drill:operator",
+                      consistency="transaction")
+    finally:
+        deployment.close()
+    written = decrypt_dump(tmp_path / "a", key, tmp_path / "dump")
+    counted = 0
+    for path in written:
+        with gzip.open(path) as plain:
+            if path.name.endswith(".metadata.json.gz"):
+                meta = json_util.loads(plain.read().decode("utf-8"))
+                assert meta["collectionName"] == path.name.removesuffix(".metadata.json.gz")
+                assert any(i["name"] == "_id_" for i in meta["indexes"])
+            else:
+                counted += sum(1 for _ in bson.decode_file_iter(plain))
+    assert counted == made.records
+    assert {p.parent.name for p in written} == {f"hoso_{s}" for s in made.services}
