@@ -23,7 +23,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pymongo.errors import PyMongoError
+
+from services.documents.adapters.object_store import ObjectStoreError
 
 from .archive import BackupError, backup_name, create, decrypt_dump, environ_actor, prune, restore, verify
 from .crypto import BackupKey, BackupKeyError, TamperedFile
@@ -110,7 +113,7 @@ def _schedule(deployment: Deployment, args: argparse.Namespace, key: BackupKey, 
             report = create(deployment, args.scope, out, key, actor=actor, consistency=args.consistency)
             _print({**report.as_dict(), "backup": str(out),
                     "pruned": [str(p) for p in prune(args.into, args.scope, args.keep)]})
-        except (BackupError, PyMongoError, OSError) as exc:
+        except (BackupError, PyMongoError, OSError, ObjectStoreError, BotoCoreError, ClientError) as exc:
             print(f"backup: run failed, next in {args.every:.0f} s: {exc}", file=sys.stderr, flush=True)
         stop.wait(max(0.0, args.every - (time.monotonic() - started)))
     return 0

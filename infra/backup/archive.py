@@ -173,6 +173,20 @@ def create(deployment: Deployment, scope: Scope, out: Path, key: BackupKey, *, a
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
+    try:
+        report = _create_into(deployment, scope, partial, key, actor, consistency)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)  # a failed run leaves nothing that looks like a backup
+        raise
+    partial.rename(out)
+    report.seconds = time.monotonic() - started
+    _audit(deployment, deployment.services, "backup.created", actor, scope,
+           {"backup": out.name, "records": report.records, "objects": report.objects})
+    return report
+
+
+def _create_into(deployment: Deployment, scope: Scope, partial: Path, key: BackupKey, actor: str,
+                 consistency: Consistency) -> Report:
     writer = _Writer(partial, key)
     schools: set[str] = {scope.id} if scope.kind == "school" and scope.id else set()
     keys: set[str] = set()
@@ -192,10 +206,6 @@ def create(deployment: Deployment, scope: Scope, out: Path, key: BackupKey, *, a
     body = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     (partial / MANIFEST).write_bytes(body)
     (partial / MAC).write_text(key.mac(body) + "\n", encoding="ascii")
-    partial.rename(out)
-    report.seconds = time.monotonic() - started
-    _audit(deployment, deployment.services, "backup.created", actor, scope,
-           {"backup": out.name, "records": report.records, "objects": report.objects})
     return report
 
 
@@ -205,13 +215,12 @@ def _dump_objects(deployment: Deployment, scope: Scope, writer: _Writer, manifes
     for store_name, store in deployment.stores.items():
         if store_name == DOCUMENTS_STORE:
             found = {k for prefix in scope.object_prefixes(schools) for k in store.keys(prefix)}
-            wanted = sorted(found | referenced)
+            wanted = found | referenced
         elif scope.is_platform:
-            wanted = found = set(store.keys(""))
-            wanted = sorted(wanted)
+            found = wanted = set(store.keys(""))
         else:
             continue  # audit anchors cover a whole chain: platform backups only
-        for key_ in wanted:
+        for key_ in sorted(wanted):
             if key_ not in found:
                 manifest["missing_objects"].append({"store": store_name, "key": key_})
                 continue

@@ -115,7 +115,9 @@ def _audit_entries_by_seq(records: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
-    os.environ.update({"AWS_ACCESS_KEY_ID": "drill", "AWS_SECRET_ACCESS_KEY": "drill", "AWS_DEFAULT_REGION": "us-east-1"})
+    credentials = {"AWS_ACCESS_KEY_ID": "drill", "AWS_SECRET_ACCESS_KEY": "drill", "AWS_DEFAULT_REGION": "us-east-1"}
+    previous = {name: os.environ.get(name) for name in credentials}
+    os.environ.update(credentials)
     port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()
@@ -146,6 +148,11 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Iterator[District]:
         mongo.close()
         wire.stop()
         moto.stop()
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _wait_outboxes_empty(platform: Any, timeout: float = 120.0) -> None:
