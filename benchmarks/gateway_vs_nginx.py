@@ -150,7 +150,7 @@ http {{
             proxy_set_header X-Forwarded-For $remote_addr;
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_request_buffering off;
-            proxy_buffering on;
+            proxy_buffering {buffering};
             proxy_buffer_size 16k;
             proxy_buffers 32 64k;
             proxy_busy_buffers_size 128k;
@@ -269,6 +269,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=4, help="length of one wrk run (default 4)")
     parser.add_argument("--cases", default="get,upload,download", help="comma-separated subset of get,upload,download")
     parser.add_argument("--skip-install", action="store_true", help="never apt-get install nginx or wrk")
+    parser.add_argument("--nginx-buffering", choices=["on", "off"], default="on",
+                        help="nginx's proxy_buffering (default on: answers buffered in memory, 2 MiB per request)")
     parser.add_argument("--keep", action="store_true", help="leave the temporary directory (logs, configs)")
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--jwks", help=argparse.SUPPRESS)
@@ -291,7 +293,8 @@ def main() -> None:
     upstream_port, gateway_port, nginx_port = free_port(), free_port(), free_port()
     (tmp / "jwks.json").write_text(json.dumps(tokens.jwks()))
     (tmp / "blob.bin").write_bytes(blob)
-    (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, upstream=upstream_port, port=nginx_port))
+    (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, upstream=upstream_port, port=nginx_port,
+                                                                buffering=args.nginx_buffering))
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("HOSO_", "GUNICORN_", "WEB_CONCURRENCY"))}
     upstream_url = f"http://127.0.0.1:{upstream_port}"
     gateway_env = {
@@ -362,7 +365,7 @@ def report(chosen: list[Case], runs: dict[tuple[str, str], list[dict[str, float]
     load = os.getloadavg()
     print(f"gateway vs nginx: {args.rounds} alternating rounds of {args.seconds} s per case and proxy, wrk -t1; "
           f"both proxy one kernel service (gunicorn, 2 workers x 4 threads); gateway: infra.production, "
-          f"2 workers; nginx: 2 worker processes; {os.cpu_count()} cores, load average {load[0]:.1f}")
+          f"2 workers; nginx: 2 worker processes, proxy_buffering {args.nginx_buffering}; {os.cpu_count()} cores, load average {load[0]:.1f}")
     print(f"{'case':26}{'proxy':9}{'req/s':>9}{'MiB/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
           f"{'CPU/req proxy':>15}{'CPU/req upstream':>18}")
     verdicts = []
