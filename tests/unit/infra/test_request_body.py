@@ -151,3 +151,13 @@ def test_body_bytes_gunicorn_read_with_the_headers_are_not_lost(pair) -> None:
     again = next(parser)
     pre_request(WORKER, again)
     assert again.path == "/again" and again.body.read() == body
+
+
+def test_readlines_stops_after_the_hint_and_iteration_gives_the_rest(pair) -> None:
+    client, server = pair
+    lines = [b"hang %d\n" % i for i in range(100)]
+    client.sendall(put(b"".join(lines)))
+    _, req = parsed(server)
+    assert req.body.readlines(20) == lines[:3]  # each line is 7 or 8 bytes: the hint is passed on the third
+    assert list(req.body) == lines[3:]
+    assert req.body.readlines() == []
