@@ -31,6 +31,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from infra.request_body import pre_request
 from services.kernel.jsonlog import configure_logging
 from services.kernel.settings import ServiceSettings, SettingsError, load_settings
 
@@ -46,6 +47,9 @@ GUNICORN_DEFAULTS: dict[str, Any] = {
     "preload_app": False,
     "accesslog": None,
     "control_socket_disable": True,  # several gunicorns share a host in compose and in tests
+    # request bodies with a Content-Length are read from the socket without gunicorn's copying
+    # reader (infra/request_body.py): every upload into the gateway and into every service
+    "pre_request": pre_request,
 }
 
 log = logging.getLogger("hoso.production")
