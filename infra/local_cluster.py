@@ -433,19 +433,36 @@ def _start_everything(cluster: Cluster, ports: dict[str, int], gateway_port: int
     _start_all(cluster, web, deadline)
     _start_all(cluster, ["gateway"], deadline)
     if seed:
-        from infra.seed_demo import SEEDED
-
-        for svc in SEEDED:
-            with open(cluster.log_path(f"seed-{svc}"), "ab") as log:
-                done = subprocess.run([python, "-m", "infra.seed_demo", "--service", svc], env=cluster.specs[svc].env,
-                                      cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, timeout=_left(deadline),
-                                      check=False)
-            logger.info("seeded %s", svc)
-            if done.returncode != 0:
-                raise ClusterError(f"seeding {svc} failed; see {cluster.log_path(f'seed-{svc}')}:\n"
-                                   + _tail(cluster.log_path(f"seed-{svc}")))
+        _seed(cluster, deadline)
     background = [n for n in cluster.specs if n.startswith(("relay-", "consumer-"))]
     _start_all(cluster, background, deadline)
+
+
+SEED_WAVES = (("identity",), ("documents", "signing"), ("approvals",))
+"""Seeds run in waves: documents' and approvals' records refer to identity's, approvals submits
+documents' demo files; signing's certificates refer to identity's people only."""
+
+
+def _seed(cluster: Cluster, deadline: float) -> None:
+    """Seed the demo district with one-shot ``python -m infra.seed_demo`` processes, wave by wave."""
+    for wave in SEED_WAVES:
+        running = {}
+        for svc in wave:
+            with open(cluster.log_path(f"seed-{svc}"), "ab") as log:
+                running[svc] = subprocess.Popen([sys.executable, "-m", "infra.seed_demo", "--service", svc],
+                                                env=cluster.specs[svc].env, cwd=ROOT, stdout=log,
+                                                stderr=subprocess.STDOUT, start_new_session=True)
+        for svc, process in running.items():
+            try:
+                code = process.wait(timeout=_left(deadline))
+            except (subprocess.TimeoutExpired, ClusterError):
+                for other in running.values():
+                    other.kill()
+                raise ClusterError(f"seeding {svc} did not finish in time") from None
+            if code != 0:
+                raise ClusterError(f"seeding {svc} failed; see {cluster.log_path(f'seed-{svc}')}:\n"
+                                   + _tail(cluster.log_path(f"seed-{svc}")))
+            logger.info("seeded %s", svc)
 
 
 def _start_all(cluster: Cluster, names: list[str], deadline: float) -> None:
@@ -466,3 +483,57 @@ def _left(deadline: float) -> float:
     if left <= 0:
         raise ClusterError("the cluster did not start within its time limit")
     return left
+
+
+def banner(cluster: Cluster) -> str:
+    """What ``./dev production`` prints once everything is ready (Vietnamese, as for ``./dev run``)."""
+    from infra.allinone import demo_account_lines
+
+    return "\n".join([
+        "",
+        "=" * 72,
+        " HoSo — chế độ production trên một máy (mỗi dịch vụ một nhóm tiến trình gunicorn)",
+        f" Mở trình duyệt: {cluster.url}/",
+        " Cơ sở dữ liệu: SecantusDB (giao thức MongoDB), hàng đợi: RabbitMQ, tệp: S3 qua HTTP (moto).",
+        " CẢNH BÁO: tệp trong kho S3 thử nghiệm chỉ nằm trong bộ nhớ; tắt là mất.",
+        "   (local production mode: the stand-in S3 keeps objects in memory only)",
+        f" Nhật ký của từng tiến trình: {cluster.data_dir}/logs",
+        f" Thư điện tử gửi đi (SMTP thử nghiệm): {cluster.maildir}",
+        *demo_account_lines(),
+        "=" * 72,
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m infra.local_cluster``: run the cluster in the foreground until Ctrl-C or SIGTERM."""
+    import argparse
+    import threading
+
+    parser = argparse.ArgumentParser(prog="python -m infra.local_cluster", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=8080, help="the gateway's port on loopback (default 8080)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per service (default 2)")
+    parser.add_argument("--data-dir", default=None, help="keep the database and logs here (default: a temporary folder)")
+    parser.add_argument("--no-seed", action="store_true", help="start empty, without the demo district")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level="INFO", format="%(asctime)s %(message)s")
+    logging.getLogger("pika").setLevel(logging.WARNING)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("[production] starting every process (a few minutes on two cores)…", flush=True)
+    with start_cluster(port=args.port, workers=args.workers, seed=not args.no_seed, data_dir=args.data_dir) as cluster:
+        print(banner(cluster), flush=True)
+        try:
+            while not stop.wait(2):
+                for name, process in cluster.processes.items():
+                    if process.poll() is not None:
+                        print(f"[production] {name} exited with {process.returncode}; see {cluster.log_path(name)}",
+                              flush=True)
+                        stop.set()
+        except KeyboardInterrupt:
+            stop.set()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
