@@ -256,15 +256,17 @@ def _alive(cluster: Cluster, name: str, grace: float = 3.0) -> Callable[[], bool
 # -- the environment, from docker-compose.yml --------------------------------------------------------
 
 
-def _compose() -> dict[str, Any]:
+def compose_services() -> dict[str, Any]:
+    """The ``services:`` of docker-compose.yml, anchors resolved."""
     return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]
 
 
-def _target(command: list[str]) -> str | None:
+def compose_target(command: list[str]) -> str | None:
+    """The ``--target`` of a compose command running ``infra.production`` (else None)."""
     return command[command.index("--target") + 1] if "infra.production" in command else None
 
 
-def _fresh_values(public_url: str, tsa_url: str, s3_key: tuple[str, str]) -> dict[str, str]:
+def fresh_values(public_url: str, tsa_url: str, s3_key: tuple[str, str]) -> dict[str, str]:
     """Values for every ``${NAME}`` of docker-compose.yml: fresh secrets, loopback addresses."""
     key32 = lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()  # noqa: E731 - three uses below
     return {
@@ -286,7 +288,7 @@ def _fresh_values(public_url: str, tsa_url: str, s3_key: tuple[str, str]) -> dic
 
 def compose_environments(*, values: Mapping[str, str], service_urls: Mapping[str, str], mongo_uri: str,
                          amqp_url: str, s3_url: str, smtp_port: int, data_dir: Path,
-                         extra: Mapping[str, str] | None = None) -> dict[str, dict[str, str]]:
+                         extra: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, dict[str, str]]:
     """Each compose production container's environment, with hosts and paths made local.
 
     ``${NAME}`` references take ``values``; the in-cluster addresses (``http://identity:8000``,
@@ -295,8 +297,8 @@ def compose_environments(*, values: Mapping[str, str], service_urls: Mapping[str
     compose's volumes are); a service told of an SMTP host also gets the stand-in's port.
     """
     environments = {}
-    for name, spec in _compose().items():
-        target = _target(spec.get("command", []))
+    for name, spec in compose_services().items():
+        target = compose_target(spec.get("command", []))
         if target is None:
             continue
         service = target.rpartition("-")[2]
@@ -315,8 +317,7 @@ def compose_environments(*, values: Mapping[str, str], service_urls: Mapping[str
                 env[key] = str(data_dir / service / value.removeprefix("/var/lib/hoso/"))
             elif key.endswith("_SMTP_HOST"):
                 env[key.removesuffix("HOST") + "PORT"] = str(smtp_port)
-        env.update(extra.get(service, {}) if isinstance(extra, Mapping) and isinstance(extra.get(service), Mapping)
-                   else {})
+        env.update((extra or {}).get(service, {}))
         environments[name] = env
     return environments
 
@@ -405,11 +406,11 @@ def _start_everything(cluster: Cluster, ports: dict[str, int], gateway_port: int
     extra = {svc: {"HOSO_LOG_LEVEL": log_level, **extra_env.get(svc, {})} for svc in (*SERVICES, "gateway")}
     extra["signing"]["HOSO_SIGNING_TRUST_ROOTS_DIR"] = str(root / "tsa")  # the stand-in TSA's certificate
     environments = compose_environments(
-        values=_fresh_values(cluster.url, cluster.tsa_url, s3_key), service_urls=cluster.service_urls,
+        values=fresh_values(cluster.url, cluster.tsa_url, s3_key), service_urls=cluster.service_urls,
         mongo_uri=cluster.db.uri, amqp_url=cluster.amqp_url, s3_url=cluster.s3_url, smtp_port=ports["smtp"],
         data_dir=root, extra=extra)
     for name, env in environments.items():
-        target = _target(_compose()[name]["command"])
+        target = compose_target(compose_services()[name]["command"])
         assert target is not None
         argv = [python, "-m", "infra.production", "--target", target]
         kind, _, service = target.rpartition("-")
