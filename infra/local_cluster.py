@@ -14,7 +14,7 @@ do relays and consumers start. Every wait is bounded.
 
     from infra.local_cluster import start_cluster
 
-    with start_cluster() as cluster:           # about a minute on two cores
+    with start_cluster() as cluster:           # 2–6 minutes on two shared cores
         print(cluster.url)                     # the gateway, e.g. http://localhost:41234
         cluster.kill("consumer-approvals")     # SIGKILL the process group (fault tests)
         cluster.start("consumer-approvals")    # start it again and wait until it is ready
@@ -87,6 +87,7 @@ class Cluster:
     service_urls: dict[str, str]
     specs: dict[str, ProcessSpec] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    started_at: dict[str, float] = field(default_factory=dict)
     owns_data_dir: bool = False
 
     @property
@@ -102,17 +103,34 @@ class Cluster:
     def log_path(self, name: str) -> Path:
         return self.data_dir / "logs" / f"{name}.log"
 
+    def logged_errors(self) -> dict[str, list[str]]:
+        """Per process log, its first lines at ERROR/CRITICAL (JSON or gunicorn's) or opening a traceback."""
+        marks = ('"level": "ERROR"', '"level": "CRITICAL"', "[ERROR]", "[CRITICAL]")
+        found: dict[str, list[str]] = {}
+        for path in sorted((self.data_dir / "logs").glob("*.log")):
+            lines = [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
+                     if line.startswith("Traceback") or any(mark in line for mark in marks)]
+            if lines:
+                found[path.stem] = lines[:5]
+        return found
+
     def start(self, name: str, *, timeout: float = 90.0) -> subprocess.Popen[bytes]:
         """Start the named process (again) and return once it is ready."""
-        spec = self.specs[name]
         running = self.processes.get(name)
         if running is not None and running.poll() is None:
             raise ClusterError(f"{name} is already running (pid {running.pid})")
+        self.spawn(name)
+        self.wait_ready([name], timeout=timeout)
+        return self.processes[name]
+
+    def spawn(self, name: str) -> subprocess.Popen[bytes]:
+        """Start the named process in its own process group, logging to ``log_path(name)``; no wait."""
+        spec = self.specs[name]
         self.log_path(name).parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path(name), "ab") as log:
             self.processes[name] = subprocess.Popen(spec.argv, env=spec.env, cwd=ROOT, stdout=log,
                                                     stderr=subprocess.STDOUT, start_new_session=True)
-        self.wait_ready([name], timeout=timeout)
+        self.started_at[name] = time.monotonic()
         return self.processes[name]
 
     def wait_ready(self, names: Iterable[str], *, timeout: float = 90.0) -> None:
@@ -246,9 +264,7 @@ def _alive(cluster: Cluster, name: str, grace: float = 3.0) -> Callable[[], bool
     """A relay has nothing to ask: ready once it has run ``grace`` seconds without exiting."""
 
     def check() -> bool:
-        process = cluster.processes[name]
-        started = process.__dict__.setdefault("_hoso_started", time.monotonic())
-        return process.poll() is None and time.monotonic() - started >= grace
+        return cluster.processes[name].poll() is None and time.monotonic() - cluster.started_at[name] >= grace
 
     return check
 
@@ -469,11 +485,7 @@ def _seed(cluster: Cluster, deadline: float) -> None:
 def _start_all(cluster: Cluster, names: list[str], deadline: float) -> None:
     """Start several processes at once, then wait for all of them."""
     for name in names:
-        cluster.log_path(name).parent.mkdir(parents=True, exist_ok=True)
-        spec = cluster.specs[name]
-        with open(cluster.log_path(name), "ab") as log:
-            cluster.processes[name] = subprocess.Popen(spec.argv, env=spec.env, cwd=ROOT, stdout=log,
-                                                       stderr=subprocess.STDOUT, start_new_session=True)
+        cluster.spawn(name)
     began = time.monotonic()
     cluster.wait_ready(names, timeout=_left(deadline))
     logger.info("ready in %.1f s: %s", time.monotonic() - began, ", ".join(names))

@@ -8,16 +8,28 @@ are the e2e tier's own (``tests/e2e/conftest.py``), so each scenario file there 
 """
 from __future__ import annotations
 
+import shutil
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.conftest import (  # noqa: F401 - fixtures pytest finds by name
-    authenticator, base_url, browser, capture, new_page, production_platform, sign_in, type_login,
+    ROOT, authenticator, base_url, browser, capture, new_page, sign_in, type_login,
 )
+
+CLUSTER_DIR = ROOT / "test-artifacts" / "production-cluster"
+"""The session's database, mail and per-process logs, kept after the run for inspection (CI artifact)."""
 
 
 @pytest.fixture(scope="session")
 def platform() -> Iterator[object]:
-    """The production-mode platform (replaces the e2e tier's all-in-one one)."""
-    yield from production_platform()
+    """The production-mode platform (replaces the e2e tier's all-in-one one); prints its start-up time."""
+    from infra.local_cluster import start_cluster
+
+    shutil.rmtree(CLUSTER_DIR, ignore_errors=True)
+    began = time.monotonic()
+    with start_cluster(public_host="localhost", data_dir=CLUSTER_DIR) as cluster:
+        print(f"\n[production] cluster ready in {time.monotonic() - began:.0f} s; logs in {CLUSTER_DIR / 'logs'}")
+        yield cluster
+
