@@ -512,6 +512,7 @@ def banner(cluster: Cluster) -> str:
         "   (local production mode: the stand-in S3 keeps objects in memory only)",
         f" Nhật ký của từng tiến trình: {cluster.data_dir}/logs",
         f" Thư điện tử gửi đi (SMTP thử nghiệm): {cluster.maildir}",
+        " Hiệu trưởng và cán bộ Phòng/Sở đăng ký xác thực hai lớp ngay lần đăng nhập đầu (không hoãn được).",
         *demo_account_lines(),
         "=" * 72,
     ])
