@@ -271,7 +271,7 @@ class Gateway:
         response = self._static.response(path, environ)
         if response is None:
             raise NotFound(f"Không tìm thấy {_readable(path)}.")
-        if method == "HEAD":
+        if method == "HEAD" or response.status_code == 304:  # no body: the file is not even read
             response.close()
             return response.status, list(response.headers.items()), []
         return response.status, list(response.headers.items()), response.response

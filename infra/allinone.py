@@ -225,17 +225,22 @@ def banner(platform: Platform) -> str:
         " CẢNH BÁO: dữ liệu chỉ nằm trong bộ nhớ và KHÔNG được lưu lại khi tắt.",
         "   (all-in-one mode: in-memory data, NOTHING IS KEPT after exit)",
         f" Thư điện tử gửi đi được ghi vào: {platform.data_dir}/mail-outbox",
-        f" Mật khẩu của mọi tài khoản demo: {DEMO_PASSWORD}",
-        " Tài khoản demo:",
+        *demo_account_lines(),
+        "=" * 72,
     ]
+    return "\n".join(lines)
+
+
+def demo_account_lines() -> list[str]:
+    """The demo password and every demo account, as the start-up banners list them."""
+    lines = [f" Mật khẩu của mọi tài khoản demo: {DEMO_PASSWORD}", " Tài khoản demo:"]
     for p in DEMO_DISTRICT.staff:
         lines.append(f"   {p.username:<24} {p.full_name} — {DEMO_DISTRICT.name}")
     for school in DEMO_DISTRICT.schools:
         for p in school.people:
             roles = ", ".join(r for r, _ in p.roles)
             lines.append(f"   {p.username:<24} {p.full_name} ({roles}) — {school.name}")
-    lines.append("=" * 72)
-    return "\n".join(lines)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

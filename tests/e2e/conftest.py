@@ -7,6 +7,10 @@ storage). ``capture(page, name)`` saves desktop (1280×800) and phone (360×740)
 under ``test-artifacts/screenshots/`` and runs axe-core (WCAG 2.2 AA and best practices) at
 both widths, failing on any serious or critical violation or on a tap target under 44×44 px at
 the phone width.
+
+``E2E_PLATFORM=production`` runs the same tests against the platform in production mode instead
+(``infra.local_cluster``: every service under gunicorn with its relay and consumers, the wire
+database, RabbitMQ, S3 over HTTP); ``tests/production`` runs the school-year scenario that way.
 """
 from __future__ import annotations
 
@@ -52,6 +56,9 @@ def platform() -> Iterator[object]:
     if os.environ.get("HOSO_E2E_URL"):
         yield type("Running", (), {"url": os.environ["HOSO_E2E_URL"].rstrip("/")})()
         return
+    if os.environ.get("E2E_PLATFORM") == "production":
+        yield from production_platform()
+        return
     present = _available_services()
     missing = {f"HOSO_{s.upper()}_URL": "http://127.0.0.1:9" for s in SERVICES if s not in present}
     port = free_port()
@@ -62,6 +69,14 @@ def platform() -> Iterator[object]:
         yield running
     finally:
         running.stop()
+
+
+def production_platform() -> Iterator[object]:
+    """The platform in production mode on this machine, demo district seeded, stopped afterwards."""
+    from infra.local_cluster import start_cluster
+
+    with start_cluster(public_host="localhost") as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")
