@@ -39,9 +39,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the trust report (routes probed, fuzz cases, 5xx, leaks…) when trust tests ran."""
+    """Print the trust report (routes probed, fuzz cases, 5xx, leaks…) and the fault report when their tests ran."""
+    from tests.faults.report import load as load_faults, report as fault_report
     from tests.trust.figures import load, report
 
     if load():
         terminalreporter.write_line("")
         terminalreporter.write_line(report())
+    if load_faults():
+        terminalreporter.write_line("")
+        terminalreporter.write_line(fault_report())
