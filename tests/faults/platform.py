@@ -144,12 +144,14 @@ class FaultPlatform:
     def documents_env(self, amqp_proxy: str) -> dict[str, str]:
         return {
             "HOSO_MODE": "test", "HOSO_LOG_LEVEL": "WARNING", "HOSO_JWT_ISSUER": ISSUER,
-            "MONGO_URI": f"mongodb://127.0.0.1:{self.proxies['db'].port}/?directConnection=true",
+            "MONGO_URI": f"mongodb://127.0.0.1:{self.proxies['db'].port}/?directConnection=true&socketTimeoutMS=8000",
             "AMQP_URL": self.broker_url(self.proxies[amqp_proxy].port),
             "HOSO_DOCUMENTS_DB_NAME": self.db_name, "HOSO_DOCUMENTS_JWKS_FILE": str(self.jwks),
             "HOSO_DOCUMENTS_STORAGE": "s3", "HOSO_DOCUMENTS_S3_BUCKET": BUCKET,
             "HOSO_DOCUMENTS_S3_ENDPOINT_URL": f"http://127.0.0.1:{self.proxies['s3'].port}",
             "HOSO_DOCUMENTS_S3_PART_SIZE": str(PART), "HOSO_DOCUMENTS_QUEUE_QUORUM": "true",
+            "HOSO_DOCUMENTS_S3_TIMEOUT": "2", "HOSO_DOCUMENTS_S3_STALE_UPLOAD_SECONDS": "15",
+            "HOSO_DOCUMENTS_S3_SWEEP_INTERVAL_SECONDS": "2",
             "HOSO_DOCUMENTS_WORK_DIR": str(self.tmp / "work"), "HOSO_AUDIT_ANCHOR_DIR": str(self.tmp / "anchors"),
             "AWS_ACCESS_KEY_ID": "faults", "AWS_SECRET_ACCESS_KEY": "faults", "AWS_DEFAULT_REGION": "us-east-1",
         }
@@ -160,7 +162,7 @@ class FaultPlatform:
         return {"HOSO_MODE": "test", "HOSO_LOG_LEVEL": "WARNING", "HOSO_JWT_ISSUER": ISSUER,
                 "HOSO_IDENTITY_URL": identity, "HOSO_DOCUMENTS_URL": documents, "HOSO_APPROVALS_URL": identity,
                 "HOSO_SIGNING_URL": identity, "HOSO_NOTIFICATIONS_URL": identity,
-                "HOSO_GATEWAY_UPSTREAM_TIMEOUT": "30", "GUNICORN_CMD_ARGS": "--threads 8"}
+                "HOSO_GATEWAY_UPSTREAM_TIMEOUT": "40", "GUNICORN_CMD_ARGS": "--threads 8"}
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it until it exits
