@@ -46,6 +46,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if load():
         terminalreporter.write_line("")
         terminalreporter.write_line(report())
-    if load_faults():
+    ran_faults = any(getattr(r, "nodeid", "").startswith("tests/faults/test_faults.py")
+                     for reports in terminalreporter.stats.values() for r in reports)
+    if ran_faults and load_faults():
         terminalreporter.write_line("")
         terminalreporter.write_line(fault_report())

@@ -65,6 +65,23 @@ def killer(platform: FaultPlatform, name: str, direction: str, fired: threading.
     return tap
 
 
+def mid_upload(act: Callable[[], None]) -> tuple[Callable[[str, bytes], bool], threading.Event]:
+    """A tap on the S3 proxy that runs ``act`` once inside the second part of a multipart upload, dropping that chunk."""
+    sent, fired = [0], threading.Event()
+
+    def tap(way: str, data: bytes) -> bool:
+        if way != "up" or fired.is_set():
+            return False
+        sent[0] += len(data)
+        if sent[0] <= PART + PART // 2:
+            return False
+        fired.set()
+        act()
+        return True
+
+    return tap, fired
+
+
 def reap(platform: FaultPlatform, name: str) -> None:
     process = platform.processes.pop(name)
     process.wait(timeout=30)
@@ -176,19 +193,10 @@ def test_a_relay_killed_between_publish_and_mark_republishes_and_the_consumers_a
 def test_the_object_store_failing_mid_upload_refuses_it_and_leaves_nothing_half_written(
         platform: FaultPlatform, ledger: Ledger, healed: None) -> None:
     s3 = platform.proxies["s3"]
-    sent = [0]
-
-    def reset_after_first_part(way: str, data: bytes) -> bool:
-        if way == "up":
-            sent[0] += len(data)
-            if sent[0] > PART + PART // 2:  # inside the second part of a multipart upload
-                s3.reset()
-                return True
-        return False
-
     versions_before = platform.db()["versions"].count_documents({})
-    s3.tap = reset_after_first_part
+    s3.tap, fired = mid_upload(s3.reset)
     status, answer = ledger.upload(padding=2 * PART + 4096)
+    assert fired.is_set()
     assert_vietnamese_problem(status, answer, statuses=(503,))
     assert answer["type"].endswith("/storage-unavailable")
     s3.tap = None
@@ -212,18 +220,7 @@ def test_a_service_killed_behind_the_gateway_gives_502_in_vietnamese_and_works_a
         platform: FaultPlatform, ledger: Ledger, healed: None) -> None:
     assert gateway_problem(platform)[0] == 200
     # killed in the middle of storing a 10 MiB upload (its first part is in S3, the rest in flight)
-    sent, fired = [0], threading.Event()
-
-    def kill_mid_upload(way: str, data: bytes) -> bool:
-        if way == "up" and not fired.is_set():
-            sent[0] += len(data)
-            if sent[0] > PART + PART // 2:
-                fired.set()
-                os.killpg(platform.processes["documents"].pid, signal.SIGKILL)
-                return True
-        return False
-
-    platform.proxies["s3"].tap = kill_mid_upload
+    platform.proxies["s3"].tap, fired = mid_upload(lambda: os.killpg(platform.processes["documents"].pid, signal.SIGKILL))
     status, answer = ledger.upload(padding=2 * PART)
     assert fired.is_set()
     assert_vietnamese_problem(status, answer, statuses=(502, 503))
