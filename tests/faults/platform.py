@@ -150,7 +150,7 @@ class FaultPlatform:
             "HOSO_DOCUMENTS_STORAGE": "s3", "HOSO_DOCUMENTS_S3_BUCKET": BUCKET,
             "HOSO_DOCUMENTS_S3_ENDPOINT_URL": f"http://127.0.0.1:{self.proxies['s3'].port}",
             "HOSO_DOCUMENTS_S3_PART_SIZE": str(PART), "HOSO_DOCUMENTS_QUEUE_QUORUM": "true",
-            "HOSO_DOCUMENTS_S3_TIMEOUT": "2", "HOSO_DOCUMENTS_S3_STALE_UPLOAD_SECONDS": "15",
+            "HOSO_DOCUMENTS_S3_TIMEOUT": "5", "HOSO_DOCUMENTS_S3_STALE_UPLOAD_SECONDS": "15",
             "HOSO_DOCUMENTS_S3_SWEEP_INTERVAL_SECONDS": "2",
             "HOSO_DOCUMENTS_WORK_DIR": str(self.tmp / "work"), "HOSO_AUDIT_ANCHOR_DIR": str(self.tmp / "anchors"),
             "AWS_ACCESS_KEY_ID": "faults", "AWS_SECRET_ACCESS_KEY": "faults", "AWS_DEFAULT_REGION": "us-east-1",
@@ -215,6 +215,17 @@ class FaultPlatform:
         self.start_http("gateway", self.gateway_env())
         self.onboard()
 
+    def restore(self) -> None:
+        """Start again whatever a scenario killed and left down (so one failure does not fail the next)."""
+        starters = {"documents": self.start_documents, "relay-documents": self.start_relay,
+                    "consumer-documents": self.start_consumers}
+        for name, start in starters.items():
+            process = self.processes.get(name)
+            if process is not None and process.poll() is not None:
+                self.processes.pop(name)
+            if name not in self.processes:
+                start()
+
     def kill(self, name: str) -> None:
         """SIGKILL the process group of ``name`` (a gunicorn master and its workers die together)."""
         process = self.processes.pop(name)
@@ -271,15 +282,10 @@ class FaultPlatform:
     def witness_deliveries(self) -> list[tuple[str, str, int]]:
         """What the broker routed of ``documents.version.uploaded`` since the last call: (event id, version id, times)."""
         seen: Counter[tuple[str, str]] = Counter()
-        with kombu.Connection(self.broker_url()) as conn, conn.SimpleQueue(witness_queue()) as queue:
-            while True:
-                try:
-                    message = queue.get(block=True, timeout=0.3)
-                except queue.Empty:
-                    break
-                payload = message.payload
+        with kombu.Connection(self.broker_url()) as conn, conn.channel() as channel:
+            while (message := channel.basic_get(queue=WITNESS, no_ack=True)) is not None:  # synchronous, no consumer
+                payload = json.loads(message.body)
                 seen[(payload.get("id", ""), payload.get("data", {}).get("version_id", ""))] += 1
-                message.ack()
         return [(event_id, version_id, times) for (event_id, version_id), times in seen.items()]
 
 

@@ -103,12 +103,16 @@ def gateway_problem(platform: FaultPlatform, method: str = "GET", path: str = "/
 
 
 @pytest.fixture
-def healed(platform: FaultPlatform) -> Iterator[None]:
-    """Whatever a scenario did, the proxies pass again afterwards."""
+def healed(platform: FaultPlatform, ledger: Ledger) -> Iterator[None]:
+    """Whatever a scenario did (or failed to undo), the next starts healthy: proxies pass, the database runs,
+    killed processes are back, and uploads it left refused are accepted."""
     yield
     for proxy in platform.proxies.values():
         proxy.tap = None
         proxy.passing()
+    platform.wire.resume()
+    platform.restore()
+    ledger.retry_open()
 
 
 def test_latency_on_every_dependency_changes_nothing(platform: FaultPlatform, ledger: Ledger, healed: None) -> None:
