@@ -72,6 +72,10 @@ class Ledger:
             assert status in (200, 201), (status, answer)
         return len(keys)
 
+    def duplicates(self) -> int:
+        """Deliveries beyond the first of each event so far (what idempotent consumers had to absorb)."""
+        return sum(n - 1 for n in self.deliveries.values())
+
     def collect_deliveries(self) -> None:
         for event_id, version_id, times in self.platform.witness_deliveries():
             self.deliveries[event_id] += times
@@ -124,5 +128,5 @@ class Ledger:
                 found.effects += 1
             else:
                 found.doubled.append(f"version {v['_id']}: consumer runs {runs}, signatures {signatures}")
-        found.duplicates_absorbed = sum(n - 1 for n in self.deliveries.values())
+        found.duplicates_absorbed = self.duplicates()
         return found

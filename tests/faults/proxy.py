@@ -1,7 +1,7 @@
 """A TCP fault proxy for the fault tier: loopback only, threads, bounded.
 
 ``FaultProxy(target=(host, port))`` listens on a free loopback port and forwards every
-connection to ``target``. On command it adds latency to every chunk, resets connections
+connection to ``target``. On command it adds latency to every message, resets connections
 (RST, through ``SO_LINGER`` 0), black-holes (accepts and reads, never answers), cuts every
 open connection at once, or passes again. A ``tap`` sees every chunk before it is
 forwarded and may drop it and reset the connection: the scenarios use it to act at an
@@ -97,7 +97,8 @@ class FaultProxy:
         self._mode, self._latency = Mode.PASS, 0.0
 
     def latency(self, seconds: float) -> None:
-        """Delay every forwarded chunk, both ways, by ``seconds``."""
+        """Delay each message, both ways, by ``seconds``: a chunk arriving after the link was quiet for
+        ``seconds`` waits that long; the chunks right behind it follow unthrottled (latency, not bandwidth)."""
         if not 0 < seconds <= 5:
             raise ValueError("latency must be within (0, 5] seconds")
         self._mode, self._latency = Mode.LATENCY, seconds
@@ -173,6 +174,7 @@ class FaultProxy:
 
     def _pump(self, link: _Link) -> None:
         """Move bytes both ways until either side closes or a fault ends the link."""
+        last = {"up": 0.0, "down": 0.0}  # when each direction last forwarded
         try:
             while not link.closed.is_set() and not self._stop.is_set():
                 socks = [s for s in (link.client, link.upstream) if s is not None]
@@ -194,8 +196,9 @@ class FaultProxy:
                         self.faults += 1
                         link.close(rst=True)
                         return
-                    if self._mode is Mode.LATENCY:
+                    if self._mode is Mode.LATENCY and time.monotonic() - last[direction] > self._latency:
                         time.sleep(self._latency)
+                    last[direction] = time.monotonic()
                     peer = link.upstream if sock is link.client else link.client
                     if peer is None:
                         continue
