@@ -47,7 +47,7 @@ class Ledger:
         self.event_of: dict[str, str] = {}  # version id -> its uploaded event's id
         self._n = 0
 
-    def upload(self, *, padding: int = 0, key: str | None = None, timeout: float = 60.0,
+    def upload(self, *, padding: int = 0, key: str | None = None, timeout: float = 120.0,
                port: int | None = None) -> tuple[int, dict[str, Any]]:
         """One lesson plan through the gateway; the status and the parsed answer."""
         key = key or uuid.uuid4().hex
@@ -82,7 +82,7 @@ class Ledger:
             known = self.event_of.setdefault(version_id, event_id)
             assert known == event_id, f"version {version_id} got two different events ({known}, {event_id})"
 
-    def audit(self, *, settle_seconds: float = 120.0) -> Audit:
+    def audit(self, *, settle_seconds: float = 240.0) -> Audit:
         """Wait for relay and consumers to settle, then count every effect by id (see the module docstring)."""
         assert not self.open, f"uploads never accepted: {sorted(self.open)}"
         db = self.platform.db()

@@ -162,7 +162,7 @@ class FaultPlatform:
         return {"HOSO_MODE": "test", "HOSO_LOG_LEVEL": "WARNING", "HOSO_JWT_ISSUER": ISSUER,
                 "HOSO_IDENTITY_URL": identity, "HOSO_DOCUMENTS_URL": documents, "HOSO_APPROVALS_URL": identity,
                 "HOSO_SIGNING_URL": identity, "HOSO_NOTIFICATIONS_URL": identity,
-                "HOSO_GATEWAY_UPSTREAM_TIMEOUT": "40", "GUNICORN_CMD_ARGS": "--threads 8"}
+                "HOSO_GATEWAY_UPSTREAM_TIMEOUT": "60", "GUNICORN_CMD_ARGS": "--threads 8"}
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = open(self.tmp / f"{name}.log", "ab")  # noqa: SIM115 - the child owns it until it exits
@@ -186,7 +186,7 @@ class FaultPlatform:
             except OSError:
                 return False
 
-        wait_until(healthy, seconds=90, what=f"{target} to answer /healthz")
+        wait_until(healthy, seconds=240, what=f"{target} to answer /healthz")
 
     def start_worker(self, target: str, env: dict[str, str]) -> None:
         self._spawn(target, [sys.executable, "-m", "infra.production", "--target", target], env)
@@ -270,7 +270,7 @@ class FaultPlatform:
         self.publish(Event(type=SCHOOL_ONBOARDED.type, tenant=SCHOOL["school_id"], district=SCHOOL["district_id"],
                                actor="so.quantri", data=dict(SCHOOL)))
         wait_until(lambda: self.db()["folders"].count_documents({"tenant_id": SCHOOL["school_id"]}) > 0,
-                   seconds=60, what="the onboarded school's folders")
+                   seconds=240, what="the onboarded school's folders")
 
     def teacher(self) -> dict[str, str]:
         token = self.tokens.issue("thhp.giaovien", tenant=SCHOOL["school_id"], district=SCHOOL["district_id"],
