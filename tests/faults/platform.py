@@ -35,7 +35,7 @@ from infra.topology.declare import declare_topology
 from services.kernel.events import Event
 from services.kernel.messaging import KombuPublisher
 from services.kernel.testing import TokenFactory
-from tests.faults.proxy import FaultProxy, Tap
+from tests.faults.proxy import FaultProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 STAND_IN = ROOT / "tests" / "unit" / "gateway" / "stand_in.py"
@@ -150,8 +150,7 @@ class FaultPlatform:
             "HOSO_DOCUMENTS_STORAGE": "s3", "HOSO_DOCUMENTS_S3_BUCKET": BUCKET,
             "HOSO_DOCUMENTS_S3_ENDPOINT_URL": f"http://127.0.0.1:{self.proxies['s3'].port}",
             "HOSO_DOCUMENTS_S3_PART_SIZE": str(PART), "HOSO_DOCUMENTS_QUEUE_QUORUM": "true",
-            "HOSO_DOCUMENTS_S3_TIMEOUT": "5", "HOSO_DOCUMENTS_S3_STALE_UPLOAD_SECONDS": "15",
-            "HOSO_DOCUMENTS_S3_SWEEP_INTERVAL_SECONDS": "2",
+            "HOSO_DOCUMENTS_S3_TIMEOUT": "5",
             "HOSO_DOCUMENTS_WORK_DIR": str(self.tmp / "work"), "HOSO_AUDIT_ANCHOR_DIR": str(self.tmp / "anchors"),
             "AWS_ACCESS_KEY_ID": "faults", "AWS_SECRET_ACCESS_KEY": "faults", "AWS_DEFAULT_REGION": "us-east-1",
         }
@@ -200,8 +199,26 @@ class FaultPlatform:
     def start_documents(self) -> None:
         self.start_http("documents", self.documents_env("amqp-http"))
 
-    def start_relay(self) -> None:
-        self.start_worker("relay-documents", self.documents_env("amqp-relay"))
+    def start_relay(self, *, sweeping: bool = False) -> None:
+        """The relay; ``sweeping``: it also aborts every open multipart upload every second (see ``sweep``)."""
+        env = self.documents_env("amqp-relay")
+        if sweeping:
+            env.update(HOSO_DOCUMENTS_S3_STALE_UPLOAD_SECONDS="0", HOSO_DOCUMENTS_S3_SWEEP_INTERVAL_SECONDS="1")
+        self.start_worker("relay-documents", env)
+
+    def sweep(self) -> None:
+        """Let the relay's stale-upload sweep run until no multipart upload is open, then restart it as usual.
+
+        moto reports every multipart upload as begun on 2010-11-10, so any age threshold calls them all
+        stale: the sweep runs only here, while no upload is in flight.
+        """
+        self.stop("relay-documents")
+        self.start_relay(sweeping=True)
+        s3 = self.s3()
+        wait_until(lambda: not s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads"), seconds=240,
+                   what="the stale-upload sweep to abort every interrupted multipart upload")
+        self.stop("relay-documents")
+        self.start_relay()
 
     def start_consumers(self) -> None:
         self.start_worker("consumer-documents", self.documents_env("amqp-consumer"))
@@ -313,7 +330,7 @@ def running_platform(tmp: Path) -> Iterator[FaultPlatform]:
         platform.close()
 
 
-__all__ = ["FaultPlatform", "Tap", "running_platform", "free_port", "wait_until", "call", "SCHOOL", "PART"]
+__all__ = ["FaultPlatform", "running_platform", "free_port", "wait_until", "call", "SCHOOL", "PART"]
 
 
 def pdf(text: str, padding: int = 0) -> bytes:
