@@ -39,9 +39,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the trust report (routes probed, fuzz cases, 5xx, leaks…) when trust tests ran."""
+    """Print the trust report (routes probed, fuzz cases, 5xx, leaks…) and the fault report when their tests ran."""
+    from tests.faults.report import load as load_faults, report as fault_report
     from tests.trust.figures import load, report
 
     if load():
         terminalreporter.write_line("")
         terminalreporter.write_line(report())
+    ran_faults = any(getattr(r, "nodeid", "").startswith("tests/faults/test_faults.py")
+                     for reports in terminalreporter.stats.values() for r in reports)
+    if ran_faults and load_faults():
+        terminalreporter.write_line("")
+        terminalreporter.write_line(fault_report())

@@ -85,8 +85,16 @@ class Container:
         return [record._get_collection() for record in (*OUTBOX_RECORDS, FindingDoc, InspectionRecordDoc)]
 
     def periodic(self) -> list[tuple[float, Callable[[], None]]]:
-        """Hourly: every school has its folder tree for the current school year; expired upload sessions go."""
-        return [(3600.0, self.ensure_current_year_folders), (3600.0, self.sweep_upload_sessions)]
+        """Hourly: every school has its folder tree for the current school year; expired upload sessions go;
+        on S3, interrupted multipart uploads are aborted."""
+        jobs = [(3600.0, self.ensure_current_year_folders), (3600.0, self.sweep_upload_sessions)]
+        if isinstance(self.store, S3ObjectStore):
+            jobs.append((self.settings.s3_sweep_interval_seconds, self.abort_stale_uploads))
+        return jobs
+
+    def abort_stale_uploads(self) -> None:
+        assert isinstance(self.store, S3ObjectStore)
+        self.store.abort_stale_uploads(older_than=self.settings.s3_stale_upload_seconds, now=self.runtime.clock.now())
 
     def sweep_upload_sessions(self) -> None:
         self.resumable.sweep()
@@ -102,8 +110,8 @@ def build_store(settings: DocumentsSettings) -> ObjectStore:
         from botocore.config import Config
 
         client = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, region_name=settings.s3_region,
-                              config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5,
-                                            read_timeout=60))
+                              config=Config(retries={"max_attempts": 3, "mode": "standard"},
+                                            connect_timeout=settings.s3_timeout, read_timeout=settings.s3_timeout))
         return S3ObjectStore(client=client, bucket=settings.s3_bucket, prefix=settings.s3_prefix,
                              part_size=settings.s3_part_size, sse=settings.s3_sse, kms_key_id=settings.s3_kms_key_id)
     return LocalDiskObjectStore(root=settings.local_root)

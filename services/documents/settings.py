@@ -25,6 +25,12 @@ class DocumentsSettings(ServiceSettings):
     s3_part_size: int = 8 * 1024 * 1024
     s3_sse: Literal["AES256", "aws:kms"] = "AES256"
     s3_kms_key_id: str | None = None
+    #: Connect and read timeout of one S3 request (seconds); with 3 attempts a store that stopped
+    #: answering is reported within about a minute, before the gateway's own upstream timeout.
+    s3_timeout: float = 15.0
+    #: A multipart upload still open this long after it began was interrupted: the sweep aborts it.
+    s3_stale_upload_seconds: float = 6 * 3600.0
+    s3_sweep_interval_seconds: float = 3600.0
     #: Secret for signed download links (HMAC-SHA256); at least 32 characters.
     url_signing_key: str = DEV_URL_KEY
     download_url_ttl: int = 300

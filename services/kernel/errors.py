@@ -157,6 +157,7 @@ KERNEL_CODES: dict[str, str] = {
     "internal-error": "An unexpected error (logged with its trace).",
     "bad-gateway": "A service this one calls could not be reached or answered unexpectedly.",
     "service-unavailable": "A dependency is not ready.",
+    "database-unavailable": "The database did not answer in time; nothing may be assumed written, retry.",
     "gateway-timeout": "A service behind the gateway answered too slowly.",
     "http-error": "Another HTTP error of the web framework (see status).",
 }

@@ -6,10 +6,22 @@ database. Connecting is done by ``bootstrap()``, never at import time.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlsplit
 
 import mongoengine
 from mongoengine.connection import get_db
 from pymongo.database import Database
+
+
+#: How long a request may wait on the database unless ``MONGO_URI`` names its own bounds: a paused,
+#: failing-over or unreachable server gives a 503 (``database-unavailable``), never a request that hangs.
+DEFAULT_TIMEOUTS_MS = {"serverSelectionTimeoutMS": 5_000, "connectTimeoutMS": 5_000, "socketTimeoutMS": 30_000}
+
+
+def bounded_timeouts(uri: str) -> dict[str, int]:
+    """The default timeouts ``uri`` does not set itself (URI options are case-insensitive)."""
+    named = {key.lower() for key, _ in parse_qsl(urlsplit(uri).query)}
+    return {key: value for key, value in DEFAULT_TIMEOUTS_MS.items() if key.lower() not in named}
 
 
 def connect_database(*, alias: str, db_name: str, uri: str | None) -> Database:
@@ -20,7 +32,8 @@ def connect_database(*, alias: str, db_name: str, uri: str | None) -> Database:
     """
     mongoengine.disconnect(alias)
     if uri:
-        mongoengine.connect(db=db_name, alias=alias, host=uri, tz_aware=True, uuidRepresentation="standard", connect=False)
+        mongoengine.connect(db=db_name, alias=alias, host=uri, tz_aware=True, uuidRepresentation="standard", connect=False,
+                            **bounded_timeouts(uri))
     else:
         import mongomock
 

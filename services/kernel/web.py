@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from .api import Api
@@ -125,6 +126,13 @@ def make_service_app(
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         return problem_response(_http_problem(exc))
+
+    @app.errorhandler(ConnectionFailure)
+    def _database_unreachable(exc: ConnectionFailure) -> Response:
+        """The database did not answer in time (paused, failing over, unreachable): 503, to be retried."""
+        log.warning("database unreachable: %s", exc)
+        return problem_response(ServiceUnavailable(
+            "Cơ sở dữ liệu tạm thời không phản hồi. Vui lòng thử lại sau ít phút.", code="database-unavailable"))
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -2,13 +2,16 @@
 
 Uploads stream in parts of a fixed size, one part in memory at a time: a stream shorter
 than one part becomes a single ``PutObject``, anything longer a multipart upload that is
-aborted if the source or the store fails. Every write asks for server-side encryption
+aborted if the source or the store fails (or, when the store itself is down, by the
+stale-upload sweep once it is back). Every write asks for server-side encryption
 (``AES256`` or ``aws:kms`` with a key id). All keys live under a configured prefix, and
 the service itself prefixes them with the tenant id.
 """
 from __future__ import annotations
 
 import io
+import logging
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,6 +20,7 @@ from services.documents.adapters.object_store import (
     CHUNK, ObjectNotFound, ObjectStoreError, StoredObject, check_key, read_full,
 )
 
+log = logging.getLogger(__name__)
 MIN_PART = 5 * 1024 * 1024
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 
@@ -76,8 +80,27 @@ class S3ObjectStore:
     def _abort(self, name: str, upload_id: str) -> None:
         try:
             self._s3.abort_multipart_upload(Bucket=self._bucket, Key=name, UploadId=upload_id)
-        except (ClientError, BotoCoreError):
-            pass  # the bucket's lifecycle rule for incomplete uploads cleans what is left
+        except (ClientError, BotoCoreError):  # the store is down: ``abort_stale_uploads`` aborts it later
+            log.warning("could not abort the multipart upload of %s; the stale-upload sweep will", name, exc_info=True)
+
+    def abort_stale_uploads(self, *, older_than: float, now: datetime) -> int:
+        """Abort the multipart uploads under the prefix begun more than ``older_than`` seconds before ``now``.
+
+        A multipart upload lives only within one ``put_stream``; one still open long after was
+        interrupted (the store failed, so aborting it failed too, or the process died). Its parts
+        are stored, invisible and billed until aborted. Returns how many were aborted.
+        """
+        cutoff = now - timedelta(seconds=older_than)
+        aborted = 0
+        paginator = self._s3.get_paginator("list_multipart_uploads")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=self._prefix):
+            for upload in page.get("Uploads", []):
+                if upload["Initiated"] <= cutoff:
+                    self._s3.abort_multipart_upload(Bucket=self._bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+                    aborted += 1
+        if aborted:
+            log.info("aborted %d stale multipart uploads", aborted)
+        return aborted
 
     def open(self, key: str) -> BinaryIO:
         size = self.size(key)

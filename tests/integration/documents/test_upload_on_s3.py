@@ -106,3 +106,19 @@ def test_s3_going_down_mid_upload_leaves_no_object_no_part_and_no_metadata(tmp_p
         assert s3.list_objects_v2(Bucket="hoso").get("KeyCount", 0) == 0
         assert s3.list_multipart_uploads(Bucket="hoso").get("Uploads", []) == []
         assert VersionRecord.objects.count() == 0
+
+
+def test_the_sweep_aborts_multipart_uploads_left_open_and_spares_recent_ones() -> None:
+    from datetime import timedelta
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        s3.create_bucket(Bucket="hoso")
+        store = S3ObjectStore(client=s3, bucket="hoso", prefix="documents", part_size=PART)
+        left = s3.create_multipart_upload(Bucket="hoso", Key="documents/th-hoa-phong/v-interrupted")
+        s3.create_multipart_upload(Bucket="hoso", Key="other-service/x")  # outside the prefix: not ours
+        started = s3.list_multipart_uploads(Bucket="hoso")["Uploads"][0]["Initiated"]
+        assert store.abort_stale_uploads(older_than=3600, now=started + timedelta(minutes=5)) == 0
+        assert store.abort_stale_uploads(older_than=3600, now=started + timedelta(hours=2)) == 1
+        remaining = [u["Key"] for u in s3.list_multipart_uploads(Bucket="hoso").get("Uploads", [])]
+        assert remaining == ["other-service/x"] and left["UploadId"]

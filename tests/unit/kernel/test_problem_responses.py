@@ -1,6 +1,7 @@
 """Bad input never gives a 500 or a stack trace: each gets its documented problem+json."""
 from flask import Blueprint
 from pydantic import BaseModel, Field
+from pymongo.errors import ServerSelectionTimeoutError
 
 import pytest
 
@@ -25,6 +26,10 @@ def client(tokens):
     @api.route(bp, "/boom")
     def boom():
         raise RuntimeError("secret internals")
+
+    @api.route(bp, "/database-away")
+    def database_away():
+        raise ServerSelectionTimeoutError("127.0.0.1:27017: timed out")
 
     app = make_service_app(name="t", verifier=tokens.verifier(), api=api, blueprints=[bp], max_body=1024)
     return app.test_client()
@@ -87,3 +92,9 @@ def test_openapi_lists_the_declared_route(client):
     doc = client.get("/openapi.json").get_json()
     assert doc["openapi"].startswith("3.") and "post" in doc["paths"]["/api/v1/things"]
     assert "Payload" in doc["components"]["schemas"]
+
+
+def test_a_database_that_does_not_answer_gives_503_to_retry_not_500(client):
+    body = _is_problem(client.get("/api/v1/database-away"), 503, "database-unavailable")
+    assert body["code"] == "database-unavailable" and "Cơ sở dữ liệu" in body["detail"]
+    assert "27017" not in str(body)
