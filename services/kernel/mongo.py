@@ -11,16 +11,20 @@ import mongoengine
 from mongoengine.connection import get_db
 from pymongo.database import Database
 
+from .db_commands import COMMANDS
+
 
 def connect_database(*, alias: str, db_name: str, uri: str | None) -> Database:
     """(Re)register ``alias`` on ``db_name`` and return the pymongo database.
 
     Re-registering drops the previous client of that alias, so every bootstrap gets a fresh
     in-memory database under mongomock; with a real server it reconnects to the same data.
+    A real server's client reports every command to ``db_commands.COMMANDS`` (queries per request).
     """
     mongoengine.disconnect(alias)
     if uri:
-        mongoengine.connect(db=db_name, alias=alias, host=uri, tz_aware=True, uuidRepresentation="standard", connect=False)
+        mongoengine.connect(db=db_name, alias=alias, host=uri, tz_aware=True, uuidRepresentation="standard", connect=False,
+                            event_listeners=[COMMANDS])
     else:
         import mongomock
 
