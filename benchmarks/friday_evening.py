@@ -247,7 +247,8 @@ def production(workdir: Path) -> Iterator[Target]:
     """Every production process (``infra.local_cluster``) with the gateway's buckets raised."""
     from infra.local_cluster import start_cluster
 
-    cluster = start_cluster(data_dir=workdir / "cluster", extra_env={"gateway": dict(GATEWAY_LIMITS)}, log_level="ERROR")
+    cluster = start_cluster(data_dir=workdir / "cluster", extra_env={"gateway": dict(GATEWAY_LIMITS)}, log_level="ERROR",
+                            timeout=900)  # two shared cores: the seeding over the wire can take minutes
     try:
         pids = {name: proc.pid for name, proc in cluster.processes.items()}
         db = _listening_pid(cluster.db.port)
