@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from services.kernel.testing import TokenFactory
+from tests.wire import _wire_admin, _wire_database, wire_server  # noqa: F401  (the wire pass: every test's database over WIRE_MONGO_URI)
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
 

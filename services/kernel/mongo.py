@@ -12,6 +12,8 @@ import mongoengine
 from mongoengine.connection import get_db
 from pymongo.database import Database
 
+from .db_commands import COMMANDS
+
 
 #: How long a request may wait on the database unless ``MONGO_URI`` names its own bounds: a paused,
 #: failing-over or unreachable server gives a 503 (``database-unavailable``), never a request that hangs.
@@ -29,11 +31,12 @@ def connect_database(*, alias: str, db_name: str, uri: str | None) -> Database:
 
     Re-registering drops the previous client of that alias, so every bootstrap gets a fresh
     in-memory database under mongomock; with a real server it reconnects to the same data.
+    A real server's client reports every command to ``db_commands.COMMANDS`` (queries per request).
     """
     mongoengine.disconnect(alias)
     if uri:
         mongoengine.connect(db=db_name, alias=alias, host=uri, tz_aware=True, uuidRepresentation="standard", connect=False,
-                            **bounded_timeouts(uri))
+                            event_listeners=[COMMANDS], **bounded_timeouts(uri))
     else:
         import mongomock
 

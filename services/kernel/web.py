@@ -17,6 +17,7 @@ from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from .api import Api
+from .db_commands import COMMANDS, HEADER as DB_COMMANDS_HEADER
 from .errors import (
     PROBLEM_CONTENT_TYPE,
     BadRequest,
@@ -71,8 +72,12 @@ def make_service_app(
     readiness: Mapping[str, Callable[[], None]] | None = None,
     max_body: int | None = DEFAULT_MAX_BODY,
     streaming_paths: Iterable[str] = (),
+    db_commands_header: bool = False,
 ) -> Flask:
     """A Flask app with the shared shell around ``blueprints``.
+
+    ``db_commands_header`` answers each request's number of database commands in
+    ``X-Hoso-Db-Commands`` (see ``db_commands``); services turn it on outside production.
 
     ``streaming_paths`` are URL prefixes (uploads) exempt from ``max_body``: their views
     read ``request.stream`` themselves and enforce their own limits.
@@ -93,6 +98,8 @@ def make_service_app(
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
+        if db_commands_header:
+            g.db_commands = COMMANDS.open()
         rid = request.headers.get("X-Request-Id", "")
         g.request_id = rid if _REQUEST_ID.match(rid) else new_id()
         g.principal = None
@@ -117,7 +124,14 @@ def make_service_app(
         requests_total.labels(name, request.method, endpoint, str(resp.status_code)).inc()
         if "started" in g:
             latency.labels(name, endpoint).observe(time.perf_counter() - g.started)
+        if "db_commands" in g:
+            resp.headers[DB_COMMANDS_HEADER] = str(COMMANDS.close(g.db_commands).total)
         return resp
+
+    @app.teardown_request
+    def _stop_counting(_exc: BaseException | None) -> None:
+        if "db_commands" in g:
+            COMMANDS.close(g.db_commands)
 
     @app.errorhandler(Problem)
     def _problem(exc: Problem) -> Response:

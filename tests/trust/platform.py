@@ -4,8 +4,9 @@
 (``infra.allinone.start_platform``, demo district seeded, the gateway's buckets raised: the
 suite is one very fast user; the buckets are tested in tests/unit/gateway). ``People(url)``
 signs people in the way the web app does — authorization code with PKCE through identity's
-own pages, through the gateway, with a forced password change for a temporary password and
-TOTP enrolment or a code for roles that need a second factor — and caches their tokens.
+own pages, through the gateway, with a forced password change for a temporary password, the
+passkey offer (where passkeys work) answered by choosing TOTP, and TOTP enrolment or a code for
+roles that need a second factor — and caches their tokens.
 The caller stops the platform (the fixtures do it at the end of their module, so no platform
 keeps running under later tests).
 """
@@ -106,6 +107,10 @@ class People:
                 resp = browser.post(location, allow_redirects=False, data={
                     "csrf": _csrf(page.text), "next": nxt, "new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
                 self.passwords[username] = NEW_PASSWORD
+            elif path.endswith("/auth/passkey"):  # the passkey offer (a host where passkeys work): TOTP instead
+                page = browser.get(location)
+                resp = browser.post(location, allow_redirects=False, data={
+                    "csrf": _csrf(page.text), "next": nxt, "method": "totp"})
             elif path.endswith("/auth/enrol"):
                 page = browser.get(location)
                 self.totp_secrets[username] = re.search(r'<code class="secret"[^>]*>([^<]+)</code>', page.text).group(1).strip()

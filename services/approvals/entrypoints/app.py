@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
         api=api,
         blueprints=[approvals_blueprint(container, api)],
         readiness=container.runtime.readiness(),
+        db_commands_header=container.settings.mode != "production",
     )
     app.extensions["hoso.container"] = container
     return app

@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
         api=api,
         blueprints=[documents_blueprint(container, api), uploads_blueprint(container, api)],
         readiness=container.runtime.readiness(),
+        db_commands_header=container.settings.mode != "production",
         streaming_paths=STREAMING,
     )
     app.extensions["hoso.container"] = container

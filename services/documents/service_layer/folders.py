@@ -121,8 +121,13 @@ class Folders:
             raise ValidationFailed(str(exc), field="school_year") from None
         weeks = ctx.repos.calendars.get(school_year)
         result = addresses(ctx.actor, ctx.catalog, ctx.units, school_year, weeks)
+        school = ctx.school.id  # type: ignore[union-attr]
+        personal = {i["book"]: _folder_id(school, school_year, i["book"], i["owner_key"])
+                    for i in result if i["owner_kind"] == OwnerKind.PERSON.value}
+        # one read for every personal folder (not one per book); only a missing one is created
+        existing = {f.id for f in ctx.repos.folders.query(id__in=list(personal.values())).only("id")} if personal else set()
         for item in result:
-            if item["owner_kind"] == OwnerKind.PERSON.value:
+            if item["owner_kind"] == OwnerKind.PERSON.value and personal[item["book"]] not in existing:
                 book = ctx.catalog.get(item["book"])
                 self._ensure(ctx.repos, ctx.school, school_year, book, item["owner_kind"], item["owner_key"],  # type: ignore[arg-type]
                              item["unit_id"], ctx.principal.name or ctx.principal.sub, weeks)

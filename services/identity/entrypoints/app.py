@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
         name="identity", verifier=container.runtime.verifier, api=api,
         blueprints=[api_blueprint(container, api), pages_blueprint(container), invitation_pages_blueprint(container)],
         readiness=container.runtime.readiness(),
+        db_commands_header=container.settings.mode != "production",
     )
     server = build_server(app, container)
     app.register_blueprint(oauth_blueprint(container, server))

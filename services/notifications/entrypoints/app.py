@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
         blueprints=[inbox_blueprint(container, api), settings_blueprint(container, api), admin_blueprint(container, api),
                     digests_blueprint(container, api)],
         readiness=container.runtime.readiness(),
+        db_commands_header=container.settings.mode != "production",
     )
     app.extensions["hoso.container"] = container
     return app

@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
         api=api,
         blueprints=[signing_blueprint(container, api), verify_page_blueprint(container)],
         readiness=container.runtime.readiness(),
+        db_commands_header=container.settings.mode != "production",
         streaming_paths=("/api/v1/verify", "/verify"),
     )
     app.extensions["hoso.container"] = container
