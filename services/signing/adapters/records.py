@@ -99,7 +99,7 @@ class BatchDoc(TenantOwned, OutboxMixin):
     on_behalf_of = StringField(null=True)
     credential_id = StringField(required=True)
     key_path = StringField(required=True)
-    state = StringField(required=True)  # preparing | waiting | completing | done | failed
+    state = StringField(required=True)  # preparing | signing | waiting | completing | done | failed
     reason = StringField(null=True)
     ticket_id = StringField(null=True)
     actor_claims = DictField()  # the signer's verified claims, to resume a parked batch in any process
