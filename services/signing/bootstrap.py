@@ -160,7 +160,7 @@ def bootstrap(
         verify_base_url=f"{public}/api/signing/verify", engine_choice=EngineChoice(settings.level, settings.tsa_url),
         executor=ExecutorRunner(executor) if executor is not None else FairScheduler(settings.batch_threads),
         jobs=jobs, crls=CrlFetcher(clock=runtime.clock) if settings.fetch_crls else None,
-        remote_timeout_seconds=settings.remote_timeout_seconds,
+        remote_timeout_seconds=settings.remote_timeout_seconds, item_threads=settings.batch_item_threads,
     )
     records = RecordSigning(documents=documents, credentials=credentials,  # type: ignore[arg-type]
                             key_paths=key_paths, signing=signing, clock=runtime.clock, audit=runtime.audit,

@@ -28,6 +28,8 @@ class SigningSettings(ServiceSettings):
     spool_s3_endpoint_url: str | None = None
     spool_s3_region: str = "us-east-1"
     batch_threads: int = 2
+    #: documents of one batch chunk handled side by side (they mostly wait on other services and the database)
+    batch_item_threads: int = 4
     remote_poll_seconds: float = 1.0
     remote_timeout_seconds: float = 300.0
     external_job_ttl_seconds: int = 900

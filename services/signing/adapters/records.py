@@ -104,6 +104,9 @@ class BatchDoc(TenantOwned, OutboxMixin):
     ticket_id = StringField(null=True)
     actor_claims = DictField()  # the signer's verified claims, to resume a parked batch in any process
     total = IntField(default=0)
+    # items that reached signed / failed, counted as each one ends (progress without reading the items)
+    signed = IntField(default=0)
+    failed = IntField(default=0)
     created_at = DateTimeField()
     finished_at = DateTimeField(null=True)
 

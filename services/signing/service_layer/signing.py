@@ -31,7 +31,8 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -103,6 +104,7 @@ class SigningService:
         credentials: CredentialService, key_paths: dict[KeyPathKind, KeyPath], clock: Clock, audit: AuditLog,
         spool: SpoolStore, verify_base_url: str, engine_choice: EngineChoice, executor: TaskRunner,
         jobs: ExternalJobStore, crls: CrlFetcher | None = None, remote_timeout_seconds: float = 300.0,
+        item_threads: int = 1,
     ) -> None:
         self._jobs = jobs
         self._crls = crls
@@ -120,6 +122,10 @@ class SigningService:
         self._remote_timeout = remote_timeout_seconds
         self._engines: dict[str, PadesEngine] = {}
         self._base_engine = PadesEngine(timestamper=None)
+        # documents of one chunk are fetched, prepared, stored and recorded side by side: most of an
+        # item's time is waiting on documents, approvals and the database (threads start on first use)
+        self._item_pool = (ThreadPoolExecutor(max_workers=item_threads, thread_name_prefix="signing-item")
+                           if item_threads > 1 else None)
 
     # ----- engines ---------------------------------------------------------------------------
     def _engine(self, district_id: str) -> PadesEngine:
@@ -176,10 +182,13 @@ class SigningService:
             self._runner.submit(batch.tenant_id, self._run_logged, batch.id, principal, pin)
         return self.view(principal, batch.id)
 
-    def view(self, principal: Principal, batch_id: str) -> dict[str, Any]:
+    def view(self, principal: Principal, batch_id: str, *, items: bool = True) -> dict[str, Any]:
+        """The batch with every item's outcome, or (``items=False``) its counts alone: one read, for polling."""
         batch = BatchRepository(scope=TenantScope.for_principal(principal)).get(batch_id)
         if batch.actor != principal.sub:
             raise NotFound()
+        if not items:
+            return progress_view(batch)
         return batch_view(_with_items(batch))
 
     def _run_logged(self, batch_id: str, principal: Principal, pin: str | None) -> None:
@@ -204,13 +213,15 @@ class SigningService:
         if cred.kind in IMMEDIATE:
             self._stream(batch, principal, cred, path, identity, engine, pin)
             return
+        def prepare(index: int) -> None:
+            out_path = self._prepare_item(batch, batch._items[index], principal, cred, identity, engine, folder, index)
+            if batch._items[index]["status"] == PREPARED:  # kept where any replica completes it
+                self._spool.put(spool_key(batch.id, str(index)), out_path)
+            _remove(out_path)
+            _save_item(batch, index)
+
         with tempfile.TemporaryDirectory(prefix="hoso-sign-") as folder:
-            for index, item in enumerate(batch._items):
-                out_path = self._prepare_item(batch, item, principal, cred, identity, engine, folder, index)
-                if item["status"] == PREPARED:  # kept where any replica completes it
-                    self._spool.put(spool_key(batch.id, str(index)), out_path)
-                _remove(out_path)
-                _save_item(batch, index)
+            self._each(prepare, range(len(batch._items)))
         prepared = [i for i in batch._items if i["status"] == PREPARED]
         if not prepared:
             self._finish(batch)
@@ -236,14 +247,15 @@ class SigningService:
             return
         with tempfile.TemporaryDirectory(prefix="hoso-sign-") as folder:
             for chunk in _chunks(len(batch._items)):
-                outputs = {}
-                for index in chunk:
-                    item = batch._items[index]
-                    out_path = self._prepare_item(batch, item, principal, cred, identity, engine, folder, index)
-                    if item["status"] == PREPARED:
-                        outputs[index] = out_path
-                    else:
+                def prepare(index: int) -> str:
+                    out_path = self._prepare_item(batch, batch._items[index], principal, cred, identity, engine,
+                                                  folder, index)
+                    if batch._items[index]["status"] != PREPARED:
                         _save_item(batch, index)
+                    return out_path
+
+                paths = self._each(prepare, chunk)
+                outputs = {i: p for i, p in zip(chunk, paths) if batch._items[i]["status"] == PREPARED}
                 if not outputs:
                     continue
                 try:
@@ -253,10 +265,16 @@ class SigningService:
                         _remove(out_path)
                     self._fail_batch(batch, exc.detail)
                     return
-                for index, out_path in outputs.items():
-                    self._complete_one(batch, index, principal, cred, identity, engine, ticket.signatures or {},
-                                       out_path, crls)
+                signatures = ticket.signatures or {}
+                self._each(lambda i: self._complete_one(batch, i, principal, cred, identity, engine, signatures,
+                                                        outputs[i], crls), list(outputs))
         self._finish(batch)
+
+    def _each(self, fn: Callable[[int], Any], indexes: range | list[int]) -> list[Any]:
+        """``fn`` over ``indexes``, side by side on the item threads when there are several; results in order."""
+        if self._item_pool is None or len(indexes) < 2:
+            return [fn(i) for i in indexes]
+        return list(self._item_pool.map(fn, indexes))
 
     def poll_remote(self) -> int:
         """Periodic: resume every batch whose phone confirmation has arrived; returns how many resumed.
@@ -430,19 +448,19 @@ class SigningService:
         except SigningRefused as exc:
             self._fail_batch(batch, exc.detail)
             return
+        def complete(index: int) -> None:
+            item, out_path = batch._items[index], os.path.join(folder, f"{index}.out.pdf")
+            try:
+                self._spool.fetch(spool_key(batch.id, str(index)), out_path)
+            except SpoolError:
+                log.exception("prepared PDF of %s in batch %s is gone", item["submission_id"], batch.id)
+                self._fail(item, UNEXPECTED, "internal-error", out_path)
+                _save_item(batch, index)
+                return
+            self._complete_one(batch, index, principal, cred, identity, engine, signatures, out_path, crls)
+
         with tempfile.TemporaryDirectory(prefix="hoso-sign-") as folder:
-            for index, item in enumerate(batch._items):
-                if item["status"] != PREPARED:
-                    continue
-                out_path = os.path.join(folder, f"{index}.out.pdf")
-                try:
-                    self._spool.fetch(spool_key(batch.id, str(index)), out_path)
-                except SpoolError:
-                    log.exception("prepared PDF of %s in batch %s is gone", item["submission_id"], batch.id)
-                    self._fail(item, UNEXPECTED, "internal-error", out_path)
-                    _save_item(batch, index)
-                    continue
-                self._complete_one(batch, index, principal, cred, identity, engine, signatures, out_path, crls)
+            self._each(complete, [i for i, item in enumerate(batch._items) if item["status"] == PREPARED])
         self._finish(batch)
 
     def _complete_one(self, batch: BatchDoc, index: int, principal: Principal, cred: Credential,
@@ -600,16 +618,23 @@ class SigningService:
                            data={"state": batch.state, "reason": batch.reason, **counts})
 
 
-def batch_view(batch: BatchDoc) -> dict[str, Any]:
-    items = [{k: v for k, v in i.items() if k in ("submission_id", "status", "reason", "reason_code", "code",
-                                                   "version_id", "sha256", "order", "role")} for i in batch._items]
-    done = sum(1 for i in items if i["status"] in (SIGNED, FAILED))
+def progress_view(batch: BatchDoc) -> dict[str, Any]:
+    """A batch's state and counts from its own record (the items are not read)."""
     return {"id": batch.id, "state": batch.state, "reason": batch.reason, "key_path": batch.key_path,
             "on_behalf_of": batch.on_behalf_of,
             "external_job_id": batch.ticket_id if batch.key_path == KeyPathKind.EXTERNAL.value else None,
             "remote_transaction_id": batch.ticket_id if batch.key_path == KeyPathKind.REMOTE.value else None,
-            "total": len(items), "done": done, "signed": sum(1 for i in items if i["status"] == SIGNED),
-            "failed": sum(1 for i in items if i["status"] == FAILED), "items": items}
+            "total": batch.total, "done": batch.signed + batch.failed, "signed": batch.signed, "failed": batch.failed}
+
+
+def batch_view(batch: BatchDoc) -> dict[str, Any]:
+    """A batch with every item's outcome; its counts taken from the items themselves."""
+    items = [{k: v for k, v in i.items() if k in ("submission_id", "status", "reason", "reason_code", "code",
+                                                   "version_id", "sha256", "order", "role")} for i in batch._items]
+    signed = sum(1 for i in items if i["status"] == SIGNED)
+    failed = sum(1 for i in items if i["status"] == FAILED)
+    return {**progress_view(batch), "total": len(items), "done": signed + failed, "signed": signed, "failed": failed,
+            "items": items}
 
 
 def _identity(cred: Credential) -> SigningIdentity:
@@ -639,9 +664,12 @@ def _with_items(batch: BatchDoc) -> BatchDoc:
 
 
 def _save_item(batch: BatchDoc, index: int) -> None:
-    """Write one item's progress alone."""
-    BatchItemDoc._get_collection().update_one({"batch_id": batch.id, "index": index},
-                                              {"$set": {"data": dict(batch._items[index])}})
+    """Write one item's progress alone; an item that has ended is counted on its batch once."""
+    item = dict(batch._items[index])
+    saved = BatchItemDoc._get_collection().update_one(
+        {"batch_id": batch.id, "index": index, "data.status": {"$nin": [SIGNED, FAILED]}}, {"$set": {"data": item}})
+    if saved.modified_count and item["status"] in (SIGNED, FAILED):
+        BatchDoc._get_collection().update_one({"_id": batch.id}, {"$inc": {item["status"]: 1}})
 
 
 def _issued_by_a_district(cred: Credential, district_crls: list[asn1_crl.CertificateList]) -> bool:

@@ -548,3 +548,16 @@ def test_a_wrong_pin_fails_every_document_of_a_streamed_batch(world):
     body = world.sign(PRINCIPAL, sids, pin="000000", credential=cred_id).json
     assert body["state"] == "failed" and body["signed"] == 0 and body["failed"] == 5
     assert all("Còn" in i["reason"] for i in body["items"])
+
+
+def test_polling_a_batch_reads_counts_that_match_its_items(world):
+    for n in range(6):
+        world.submission(f"sub-{n}", b"garbage" if n == 4 else None)
+    body = world.sign(GVCN, [f"sub-{n}" for n in range(6)]).json
+    progress = world.client.get(f"/api/v1/batches/{body['id']}?items=none", headers=world.headers(GVCN)).json
+    assert "items" not in progress
+    assert {k: progress[k] for k in ("state", "total", "done", "signed", "failed")} == {
+        k: body[k] for k in ("state", "total", "done", "signed", "failed")} == {
+        "state": "done", "total": 6, "done": 6, "signed": 5, "failed": 1}
+    outsider = world.headers("mnhc.giaovien", tenant=OTHER)
+    assert world.client.get(f"/api/v1/batches/{body['id']}?items=none", headers=outsider).status_code == 404
