@@ -157,7 +157,7 @@ def _credential(db: WireDatabase, kek: str) -> str:
     return cred.id
 
 
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
