@@ -32,6 +32,7 @@ from .adapters.key_paths.remote import RemoteKeyPath, RemoteSigningProvider, Sim
 from .adapters.key_paths.server_key import ServerKeyPath
 from .adapters.records import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
 from .adapters.sealing import KeySealer
+from .adapters.spool import LocalSpoolStore, S3SpoolStore, SpoolStore
 from .domain.credentials import KeyPathKind
 from .service_layer.authority import CertificateAuthority, load_roots
 from .service_layer.credentials import CredentialService, MongoPinCounter
@@ -99,6 +100,19 @@ def _kek(settings: SigningSettings) -> bytes:
     return os.urandom(32)  # all-in-one and tests keep nothing, so a key per start is enough
 
 
+def spool_store_for(settings: SigningSettings) -> SpoolStore:
+    """The shared spool the settings choose; the boto3 client is built once here (it connects lazily)."""
+    if settings.spool_store == "s3":
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.client("s3", endpoint_url=settings.spool_s3_endpoint_url, region_name=settings.spool_s3_region,
+                              config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5,
+                                            read_timeout=60))
+        return S3SpoolStore(client=client, bucket=settings.spool_s3_bucket)
+    return LocalSpoolStore(root=settings.spool_dir)
+
+
 def bootstrap(
     config: Mapping[str, Any] | None = None,
     *,
@@ -110,6 +124,7 @@ def bootstrap(
     documents: DocumentsPort | RecordDocuments | None = None,
     executor: Executor | None = None,
     remote_providers: dict[str, RemoteSigningProvider] | None = None,
+    spool: SpoolStore | None = None,
 ) -> Container:
     settings = load_settings(SigningSettings, os.environ if environ is None else environ, config)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
@@ -141,15 +156,15 @@ def bootstrap(
                                     clock=runtime.clock, audit=runtime.audit)
     signing = SigningService(
         approvals=approvals, documents=documents, authority=authority, credentials=credentials, key_paths=key_paths,
-        clock=runtime.clock, audit=runtime.audit, spool_dir=settings.spool_dir,
+        clock=runtime.clock, audit=runtime.audit, spool=spool or spool_store_for(settings),
         verify_base_url=f"{public}/api/signing/verify", engine_choice=EngineChoice(settings.level, settings.tsa_url),
         executor=ExecutorRunner(executor) if executor is not None else FairScheduler(settings.batch_threads),
         jobs=jobs, crls=CrlFetcher(clock=runtime.clock) if settings.fetch_crls else None,
-        remote_timeout_seconds=settings.remote_timeout_seconds,
+        remote_timeout_seconds=settings.remote_timeout_seconds, item_threads=settings.batch_item_threads,
     )
     records = RecordSigning(documents=documents, credentials=credentials,  # type: ignore[arg-type]
                             key_paths=key_paths, signing=signing, clock=runtime.clock, audit=runtime.audit,
-                            spool_dir=settings.spool_dir, verify_base_url=f"{public}/api/signing/verify")
+                            verify_base_url=f"{public}/api/signing/verify")
     verification = VerificationService(authority=authority, documents=documents, audit=runtime.audit,
                                        clock=runtime.clock, max_bytes=settings.verify_max_bytes)
 

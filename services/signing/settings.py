@@ -8,6 +8,7 @@ from services.kernel.settings import ServiceSettings
 
 class SigningSettings(ServiceSettings):
     service: ClassVar[str] = "signing"
+    object_storage_fields: ClassVar[tuple[str, ...]] = ("spool_store",)
 
     db_name: str = "hoso_signing"
     # base64 of 32 random bytes; required in production, generated per start elsewhere (nothing is kept there)
@@ -19,8 +20,16 @@ class SigningSettings(ServiceSettings):
     level: Literal["B-B", "B-T", "B-LT"] = "B-LT"
     # fetch the CRLs of other CAs' certificates (licensed CAs) for B-LT and the revocation check
     fetch_crls: bool = True
+    #: Where batches waiting for a token or a phone keep their prepared PDFs, shared by every replica:
+    #: ``s3`` (production) or ``local`` (the all-in-one mode's folder ``spool_dir``).
+    spool_store: Literal["local", "s3"] = "local"
     spool_dir: str = "var/signing-spool"
+    spool_s3_bucket: str = "hoso-signing-spool"
+    spool_s3_endpoint_url: str | None = None
+    spool_s3_region: str = "us-east-1"
     batch_threads: int = 2
+    #: documents of one batch chunk handled side by side (they mostly wait on other services and the database)
+    batch_item_threads: int = 4
     remote_poll_seconds: float = 1.0
     remote_timeout_seconds: float = 300.0
     external_job_ttl_seconds: int = 900

@@ -164,6 +164,8 @@ export function startBatch({ submissionIds, credentialId, pin }) {
   return api('signing', '/batches', { method: 'POST', body: { submission_ids: submissionIds, credential_id: credentialId, pin: pin || null } });
 }
 export function batch(id) { return api('signing', `/batches/${encodeURIComponent(id)}`); }
+/** A running batch's state and counts only (no items): what polling needs, one read on the server. */
+export function batchProgress(id) { return api('signing', `/batches/${encodeURIComponent(id)}?items=none`); }
 
 // ---------- identity ----------
 export function me() { return api('identity', '/me'); }

@@ -99,11 +99,14 @@ class BatchDoc(TenantOwned, OutboxMixin):
     on_behalf_of = StringField(null=True)
     credential_id = StringField(required=True)
     key_path = StringField(required=True)
-    state = StringField(required=True)  # preparing | waiting | completing | done | failed
+    state = StringField(required=True)  # preparing | signing | waiting | completing | done | failed
     reason = StringField(null=True)
     ticket_id = StringField(null=True)
     actor_claims = DictField()  # the signer's verified claims, to resume a parked batch in any process
     total = IntField(default=0)
+    # items that reached signed / failed, counted as each one ends (progress without reading the items)
+    signed = IntField(default=0)
+    failed = IntField(default=0)
     created_at = DateTimeField()
     finished_at = DateTimeField(null=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import binascii
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, Literal
 
 from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, Response, request
@@ -33,6 +33,11 @@ class BatchIn(_In):
     pin: str | None = Field(default=None, max_length=64)
     on_behalf_of: str | None = Field(default=None, max_length=128, description="sign in this person's turn (ký thay)")
     wait: bool = False
+
+
+class BatchQuery(_In):
+    items: Literal["all", "none"] = Field(
+        default="all", description="``none``: progress counts only, for polling a running batch of hundreds")
 
 
 class Pkcs12In(_In):
@@ -165,10 +170,10 @@ def signing_blueprint(c: Container, api: Api) -> Blueprint:
             return c.signing.start(_me(), submission_ids=body.submission_ids, credential_id=body.credential_id,
                                    pin=body.pin, on_behalf_of=body.on_behalf_of, wait=body.wait)
 
-    @route(bp, "/batches/<batch_id>", tags=["signing"])
-    def get_batch(batch_id: str) -> dict:
-        """Progress of a signing batch, with each document's outcome and reason."""
-        return c.signing.view(_me(), batch_id)
+    @route(bp, "/batches/<batch_id>", query=BatchQuery, tags=["signing"])
+    def get_batch(batch_id: str, query: BatchQuery) -> dict:
+        """Progress of a signing batch, with each document's outcome and reason (``items=none``: counts only)."""
+        return c.signing.view(_me(), batch_id, items=query.items == "all")
 
     def job_of(me, job_id: str) -> ExternalJob:
         """An external job of the caller's school, owned by the caller (or the school's seal, for its

@@ -39,12 +39,11 @@ from services.signing.domain import stamps
 from services.signing.domain.credentials import Credential, KeyPathKind, OwnerKind
 from services.signing.domain.errors import KeyPathNotImmediate, NotRecordHead, RecordAlreadySigned, SigningRefused
 from services.signing.service_layer.credentials import CredentialService, certificate_facts
-from services.signing.service_layer.signing import SignedDocumentRepository, SigningService
+from services.signing.service_layer.signing import IMMEDIATE, SignedDocumentRepository, SigningService
 
 ROLE_LABEL = "Trưởng đoàn kiểm tra"
 FIELD_NAME = "HoSo_TruongDoanKiemTra"
 BOOK = "bien_ban_kiem_tra"
-IMMEDIATE = frozenset({KeyPathKind.PLATFORM, KeyPathKind.PKCS12})
 
 
 class RecordDocuments(DocumentsPort, RecordsPort, Protocol):
@@ -59,14 +58,13 @@ def claim_key(record_id: str) -> str:
 class RecordSigning:
     def __init__(self, *, documents: RecordDocuments, credentials: CredentialService,
                  key_paths: dict[KeyPathKind, KeyPath], signing: SigningService, clock: Clock, audit: AuditLog,
-                 spool_dir: str, verify_base_url: str) -> None:
+                 verify_base_url: str) -> None:
         self._documents = documents
         self._credentials = credentials
         self._paths = key_paths
         self._signing = signing
         self._clock = clock
         self._audit = audit
-        self._spool = spool_dir
         self._verify_base = verify_base_url.rstrip("/")
 
     def sign(self, principal: Principal, record_id: str, *, school: str, credential_id: str,
@@ -115,8 +113,7 @@ class RecordSigning:
                                    tuple(asn1_x509.Certificate.load(c) for c in cred.chain_der))
         facts = certificate_facts(cred.certificate_der)
         engine = self._signing.engine_for(cred.district_id)
-        os.makedirs(self._spool, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=self._spool) as folder:
+        with tempfile.TemporaryDirectory(prefix="hoso-record-") as folder:  # one request's scratch, never shared
             source_path, out_path = os.path.join(folder, "in.pdf"), os.path.join(folder, "out.pdf")
             with open(source_path, "wb") as source:
                 self._documents.fetch_pdf(record.school, record.version_id, source)

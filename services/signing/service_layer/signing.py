@@ -1,16 +1,21 @@
 """Signing as a step of the approvals flow, one document or hundreds under one authorisation.
 
-A batch goes: for each submission, ask approvals whose turn it is and which version was
-approved; fetch that version (or the latest signed one derived from it) from documents;
-check the bytes are what was approved; refuse unsignable PDFs; stamp and prepare the
-signature. Then one ``begin`` on the key path signs every prepared item (one PIN, one phone
-confirmation, one token login). Each item is then completed, stored as a new immutable
-version through documents, and recorded with approvals. A failure is reported on its item
-and the others go on; a failed item leaves nothing behind (its spool files are removed and
-no version is stored).
+Each item goes: ask approvals whose turn it is and which version was approved; fetch that
+version (or the latest signed one derived from it) from documents; check the bytes are what
+was approved; refuse unsignable PDFs; stamp and prepare the signature; sign; complete the
+PDF, store it as a new immutable version through documents, and record it with approvals.
+A failure is reported on its item and the others go on; a failed item leaves nothing behind
+(its prepared files are removed and no version is stored).
 
-State lives in the batch document (and spool files for prepared PDFs), so a batch waiting
-for a phone or a token can be completed by whichever process receives the signatures.
+With a key the service holds (platform key, PKCS#12 and its PIN) a batch streams: it is
+signed in small chunks (1, 2, 4 … up to 32 documents) from one PIN, so the first signed
+document exists within a second and progress moves document by document. A USB token or a
+phone needs one authorisation for the whole batch, so every item is prepared first and the
+batch parks.
+
+State lives in the batch and item documents (MongoDB) and prepared PDFs of a parked batch in
+the shared spool (S3 in production), so a batch waiting for a phone or a token can be
+completed by whichever replica receives the signatures.
 Waiting is a state, never a thread: a batch parks in ``waiting`` once its request has gone
 to the phone or the token, and is resumed when the reply arrives (``poll_remote`` /
 ``resume_remote`` for phones, ``signatures_arrived`` for the agent). Work runs on a
@@ -25,7 +30,9 @@ import base64
 import hashlib
 import logging
 import os
-import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -54,6 +61,7 @@ from services.signing.adapters.pades import (
 )
 from services.signing.adapters.pdf_checks import check_signable
 from services.signing.adapters.records import BatchDoc, BatchItemDoc, SignedDocumentDoc
+from services.signing.adapters.spool import SpoolError, SpoolStore, spool_key
 from services.signing.domain import stamps
 from services.signing.domain.credentials import Credential, KeyPathKind, OwnerKind
 from services.signing.domain.errors import CertificateRevoked, DocumentChanged, OutOfTurn, SigningRefused
@@ -64,6 +72,9 @@ from services.signing.service_layer.scheduler import TaskRunner
 log = logging.getLogger(__name__)
 
 PENDING, PREPARED, SIGNED, FAILED = "pending", "prepared", "signed", "failed"
+#: Key paths whose ``begin`` answers at once: their batches stream in chunks and never park.
+IMMEDIATE = frozenset({KeyPathKind.PLATFORM, KeyPathKind.PKCS12})
+LARGEST_CHUNK = 32
 UNEXPECTED = "Lỗi hệ thống khi ký tài liệu này; tài liệu chưa được ký, các tài liệu khác vẫn được ký tiếp."
 
 
@@ -91,8 +102,9 @@ class SigningService:
     def __init__(
         self, *, approvals: ApprovalsPort, documents: DocumentsPort, authority: CertificateAuthority,
         credentials: CredentialService, key_paths: dict[KeyPathKind, KeyPath], clock: Clock, audit: AuditLog,
-        spool_dir: str, verify_base_url: str, engine_choice: EngineChoice, executor: TaskRunner,
+        spool: SpoolStore, verify_base_url: str, engine_choice: EngineChoice, executor: TaskRunner,
         jobs: ExternalJobStore, crls: CrlFetcher | None = None, remote_timeout_seconds: float = 300.0,
+        item_threads: int = 1,
     ) -> None:
         self._jobs = jobs
         self._crls = crls
@@ -103,14 +115,17 @@ class SigningService:
         self._paths = key_paths
         self._clock = clock
         self._audit = audit
-        self._spool = spool_dir
+        self._spool = spool
         self._verify_base = verify_base_url.rstrip("/")
         self._choice = engine_choice
         self._runner = executor
         self._remote_timeout = remote_timeout_seconds
         self._engines: dict[str, PadesEngine] = {}
         self._base_engine = PadesEngine(timestamper=None)
-        os.makedirs(spool_dir, exist_ok=True)
+        # documents of one chunk are fetched, prepared, stored and recorded side by side: most of an
+        # item's time is waiting on documents, approvals and the database (threads start on first use)
+        self._item_pool = (ThreadPoolExecutor(max_workers=item_threads, thread_name_prefix="signing-item")
+                           if item_threads > 1 else None)
 
     # ----- engines ---------------------------------------------------------------------------
     def _engine(self, district_id: str) -> PadesEngine:
@@ -167,10 +182,13 @@ class SigningService:
             self._runner.submit(batch.tenant_id, self._run_logged, batch.id, principal, pin)
         return self.view(principal, batch.id)
 
-    def view(self, principal: Principal, batch_id: str) -> dict[str, Any]:
+    def view(self, principal: Principal, batch_id: str, *, items: bool = True) -> dict[str, Any]:
+        """The batch with every item's outcome, or (``items=False``) its counts alone: one read, for polling."""
         batch = BatchRepository(scope=TenantScope.for_principal(principal)).get(batch_id)
         if batch.actor != principal.sub:
             raise NotFound()
+        if not items:
+            return progress_view(batch)
         return batch_view(_with_items(batch))
 
     def _run_logged(self, batch_id: str, principal: Principal, pin: str | None) -> None:
@@ -184,7 +202,7 @@ class SigningService:
             except Exception:
                 log.exception("signing batch %s could not be closed; marked failed", batch_id)
                 BatchDoc.objects(id=batch_id).update_one(set__state="failed", set__reason=reason)
-                shutil.rmtree(os.path.join(self._spool, batch_id), ignore_errors=True)
+                self._spool.delete_batch(batch_id)
 
     def _run(self, batch_id: str, principal: Principal, pin: str | None) -> None:
         batch = _with_items(BatchDoc.objects(id=batch_id).first())
@@ -192,26 +210,71 @@ class SigningService:
         path = self._paths[cred.kind]
         identity = _identity(cred)
         engine = self._engine(batch.district_id)
-        for index, item in enumerate(batch._items):
-            self._prepare_item(batch, item, principal, cred, identity, engine)
+        if cred.kind in IMMEDIATE:
+            self._stream(batch, principal, cred, path, identity, engine, pin)
+            return
+        def prepare(index: int) -> None:
+            out_path = self._prepare_item(batch, batch._items[index], principal, cred, identity, engine, folder, index)
+            if batch._items[index]["status"] == PREPARED:  # kept where any replica completes it
+                self._spool.put(spool_key(batch.id, str(index)), out_path)
+            _remove(out_path)
             _save_item(batch, index)
+
+        with tempfile.TemporaryDirectory(prefix="hoso-sign-") as folder:
+            self._each(prepare, range(len(batch._items)))
         prepared = [i for i in batch._items if i["status"] == PREPARED]
         if not prepared:
             self._finish(batch)
             return
-        to_sign = [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
-                   for i in prepared]
         try:
             self._revocation_crls(cred)  # a certificate its CA has revoked is refused before the key is used
-            ticket = path.begin(cred, to_sign, pin=pin)
+            ticket = path.begin(cred, _to_sign(prepared), pin=pin)
         except SigningRefused as exc:
             self._fail_batch(batch, exc.detail)
             return
-        if ticket.signatures is not None:
-            self._complete(batch, principal, cred, identity, engine, ticket.signatures)
-            return
         batch.state, batch.ticket_id = "waiting", ticket.id  # parked: no thread waits for the person
         batch.save()
+
+    def _stream(self, batch: BatchDoc, principal: Principal, cred: Credential, path: KeyPath,
+                identity: SigningIdentity, engine: PadesEngine, pin: str | None) -> None:
+        """Prepare, sign and complete chunk by chunk with a key the service holds; nothing parks."""
+        batch.state = "signing"
+        batch.save()
+        try:
+            crls = self._revocation_crls(cred)  # a certificate its CA has revoked is refused before the key is used
+        except SigningRefused as exc:
+            self._fail_batch(batch, exc.detail)
+            return
+        with tempfile.TemporaryDirectory(prefix="hoso-sign-") as folder:
+            for chunk in _chunks(len(batch._items)):
+                def prepare(index: int) -> str:
+                    out_path = self._prepare_item(batch, batch._items[index], principal, cred, identity, engine,
+                                                  folder, index)
+                    if batch._items[index]["status"] != PREPARED:
+                        _save_item(batch, index)
+                    return out_path
+
+                paths = self._each(prepare, chunk)
+                outputs = {i: p for i, p in zip(chunk, paths) if batch._items[i]["status"] == PREPARED}
+                if not outputs:
+                    continue
+                try:
+                    ticket = path.begin(cred, _to_sign([batch._items[i] for i in outputs]), pin=pin)
+                except SigningRefused as exc:
+                    for out_path in outputs.values():
+                        _remove(out_path)
+                    self._fail_batch(batch, exc.detail)
+                    return
+                signatures = ticket.signatures or {}
+                self._each(lambda i: self._complete_one(batch, i, principal, cred, identity, engine, signatures,
+                                                        outputs[i], crls), list(outputs))
+        self._finish(batch)
+
+    def _each(self, fn: Callable[[int], Any], indexes: range | list[int]) -> list[Any]:
+        """``fn`` over ``indexes``, side by side on the item threads when there are several; results in order."""
+        if self._item_pool is None or len(indexes) < 2:
+            return [fn(i) for i in indexes]
+        return list(self._item_pool.map(fn, indexes))
 
     def poll_remote(self) -> int:
         """Periodic: resume every batch whose phone confirmation has arrived; returns how many resumed.
@@ -239,8 +302,7 @@ class SigningService:
         """Ask the provider once; on an answer, claim the batch and hand its completion to the runner."""
         _with_items(batch)
         principal = Principal.from_claims(batch.actor_claims)
-        to_sign = [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
-                   for i in batch._items if i["status"] == PREPARED]
+        to_sign = _to_sign([i for i in batch._items if i["status"] == PREPARED])
         try:
             cred = self._credentials.usable(principal, batch.credential_id)  # the binding rule, again, at signing
             signatures = self._paths[cred.kind].collect(cred, batch.ticket_id, to_sign)
@@ -259,7 +321,7 @@ class SigningService:
         return True
 
     def expire_waiting(self, older_than_seconds: float) -> int:
-        """Fail batches still waiting for a token or a phone after ``older_than_seconds``; spool removed."""
+        """Fail batches still waiting for a token or a phone after ``older_than_seconds``; prepared PDFs removed."""
         cutoff = self._clock.now() - timedelta(seconds=older_than_seconds)
         expired = 0
         for batch in map(_with_items, BatchDoc.objects(state="waiting", created_at__lt=cutoff)):
@@ -280,8 +342,7 @@ class SigningService:
         _with_items(batch)
         cred = self._credentials.usable(principal, batch.credential_id)
         self._jobs.attach_signatures(job_id, posted)
-        to_sign = [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
-                   for i in batch._items if i["status"] == PREPARED]
+        to_sign = _to_sign([i for i in batch._items if i["status"] == PREPARED])
         try:
             signatures = self._paths[cred.kind].collect(cred, job_id, to_sign)
         except SigningRefused as exc:
@@ -314,16 +375,11 @@ class SigningService:
             self._fail_batch(batch, "Lỗi hệ thống khi hoàn tất chữ ký; tài liệu chưa được ký.")
 
     # ----- one item ---------------------------------------------------------------------------
-    def _spool_paths(self, batch: BatchDoc, submission_id: str) -> tuple[str, str]:
-        folder = os.path.join(self._spool, batch.id)
-        os.makedirs(folder, exist_ok=True)
-        safe = hashlib.sha256(submission_id.encode()).hexdigest()[:24]
-        return os.path.join(folder, f"{safe}.in.pdf"), os.path.join(folder, f"{safe}.out.pdf")
-
     def _prepare_item(self, batch: BatchDoc, item: dict, principal: Principal, cred: Credential,
-                      identity: SigningIdentity, engine: PadesEngine) -> None:
+                      identity: SigningIdentity, engine: PadesEngine, folder: str, index: int) -> str:
+        """Prepare one item into ``folder``; returns the prepared PDF's path (removed if the item failed)."""
         sid = item["submission_id"]
-        source_path, out_path = self._spool_paths(batch, sid)
+        source_path, out_path = os.path.join(folder, f"{index}.in.pdf"), os.path.join(folder, f"{index}.out.pdf")
         try:
             sub = self._approvals.submission(sid)
             if sub.get("tenant") != batch.tenant_id or sub.get("district") not in (None, batch.district_id):
@@ -380,9 +436,11 @@ class SigningService:
             self._fail(item, UNEXPECTED, "internal-error", source_path, out_path)
         finally:
             _remove(source_path)
+        return out_path
 
     def _complete(self, batch: BatchDoc, principal: Principal, cred: Credential, identity: SigningIdentity,
                   engine: PadesEngine, signatures: dict[str, bytes]) -> None:
+        """Complete a parked batch on this replica: its prepared PDFs come back from the shared spool."""
         batch.state = "completing"
         batch.save()
         try:
@@ -390,21 +448,36 @@ class SigningService:
         except SigningRefused as exc:
             self._fail_batch(batch, exc.detail)
             return
-        for index, item in enumerate(batch._items):
-            if item["status"] != PREPARED:
-                continue
-            _source, out_path = self._spool_paths(batch, item["submission_id"])
+        def complete(index: int) -> None:
+            item, out_path = batch._items[index], os.path.join(folder, f"{index}.out.pdf")
             try:
-                self._complete_item(batch, item, principal, cred, identity, engine, signatures, out_path, crls)
-            except SigningRefused as exc:
-                self._fail(item, exc.detail, exc.code, out_path)
-            except Problem as exc:
-                self._fail(item, exc.detail or exc.title, exc.code, out_path)
-            except Exception:
-                log.exception("completing %s in batch %s failed", item["submission_id"], batch.id)
+                self._spool.fetch(spool_key(batch.id, str(index)), out_path)
+            except SpoolError:
+                log.exception("prepared PDF of %s in batch %s is gone", item["submission_id"], batch.id)
                 self._fail(item, UNEXPECTED, "internal-error", out_path)
-            _save_item(batch, index)
+                _save_item(batch, index)
+                return
+            self._complete_one(batch, index, principal, cred, identity, engine, signatures, out_path, crls)
+
+        with tempfile.TemporaryDirectory(prefix="hoso-sign-") as folder:
+            self._each(complete, [i for i, item in enumerate(batch._items) if item["status"] == PREPARED])
         self._finish(batch)
+
+    def _complete_one(self, batch: BatchDoc, index: int, principal: Principal, cred: Credential,
+                      identity: SigningIdentity, engine: PadesEngine, signatures: dict[str, bytes], out_path: str,
+                      crls: list | None) -> None:
+        """Complete, store and record one prepared item; a failure stays on the item."""
+        item = batch._items[index]
+        try:
+            self._complete_item(batch, item, principal, cred, identity, engine, signatures, out_path, crls)
+        except SigningRefused as exc:
+            self._fail(item, exc.detail, exc.code, out_path)
+        except Problem as exc:
+            self._fail(item, exc.detail or exc.title, exc.code, out_path)
+        except Exception:
+            log.exception("completing %s in batch %s failed", item["submission_id"], batch.id)
+            self._fail(item, UNEXPECTED, "internal-error", out_path)
+        _save_item(batch, index)
 
     def _revocation_crls(self, cred: Credential) -> list | None:
         """The CRLs to embed for B-LT, or ``None`` (B-T) where no revocation data is reachable.
@@ -515,16 +588,15 @@ class SigningService:
         for p in paths:
             _remove(p)
 
-    def _fail_prepared(self, batch: BatchDoc, reason: str) -> None:
+    def _fail_unsigned(self, batch: BatchDoc, reason: str) -> None:
         for index, item in enumerate(batch._items):
-            if item["status"] == PREPARED:
-                _, out_path = self._spool_paths(batch, item["submission_id"])
-                self._fail(item, reason, "not-signed", out_path)
+            if item["status"] in (PENDING, PREPARED):
+                self._fail(item, reason, "not-signed")
                 _save_item(batch, index)
 
     def _fail_batch(self, batch: BatchDoc, reason: str) -> None:
-        """A refusal for the whole batch (wrong PIN, rejected on the phone, expired): every prepared item fails."""
-        self._fail_prepared(batch, reason)
+        """A refusal for the whole batch (wrong PIN, rejected on the phone, expired): every unsigned item fails."""
+        self._fail_unsigned(batch, reason)
         batch.state, batch.reason = "failed", reason
         self._finish(batch)
 
@@ -540,27 +612,48 @@ class SigningService:
             tenant=batch.tenant_id, district=batch.district_id, actor=batch.actor, on_behalf_of=batch.on_behalf_of,
             occurred_at=batch.finished_at.isoformat()))
         batch.save()
-        shutil.rmtree(os.path.join(self._spool, batch.id), ignore_errors=True)
+        self._spool.delete_batch(batch.id)
         self._audit.append(action="signing.batch.finished", actor=batch.actor, tenant=batch.tenant_id,
                            district=batch.district_id, target=batch.id,
                            data={"state": batch.state, "reason": batch.reason, **counts})
 
 
-def batch_view(batch: BatchDoc) -> dict[str, Any]:
-    items = [{k: v for k, v in i.items() if k in ("submission_id", "status", "reason", "reason_code", "code",
-                                                   "version_id", "sha256", "order", "role")} for i in batch._items]
-    done = sum(1 for i in items if i["status"] in (SIGNED, FAILED))
+def progress_view(batch: BatchDoc) -> dict[str, Any]:
+    """A batch's state and counts from its own record (the items are not read)."""
     return {"id": batch.id, "state": batch.state, "reason": batch.reason, "key_path": batch.key_path,
             "on_behalf_of": batch.on_behalf_of,
             "external_job_id": batch.ticket_id if batch.key_path == KeyPathKind.EXTERNAL.value else None,
             "remote_transaction_id": batch.ticket_id if batch.key_path == KeyPathKind.REMOTE.value else None,
-            "total": len(items), "done": done, "signed": sum(1 for i in items if i["status"] == SIGNED),
-            "failed": sum(1 for i in items if i["status"] == FAILED), "items": items}
+            "total": batch.total, "done": batch.signed + batch.failed, "signed": batch.signed, "failed": batch.failed}
+
+
+def batch_view(batch: BatchDoc) -> dict[str, Any]:
+    """A batch with every item's outcome; its counts taken from the items themselves."""
+    items = [{k: v for k, v in i.items() if k in ("submission_id", "status", "reason", "reason_code", "code",
+                                                   "version_id", "sha256", "order", "role")} for i in batch._items]
+    signed = sum(1 for i in items if i["status"] == SIGNED)
+    failed = sum(1 for i in items if i["status"] == FAILED)
+    return {**progress_view(batch), "total": len(items), "done": signed + failed, "signed": signed, "failed": failed,
+            "items": items}
 
 
 def _identity(cred: Credential) -> SigningIdentity:
     return SigningIdentity(asn1_x509.Certificate.load(cred.certificate_der),
                            tuple(asn1_x509.Certificate.load(c) for c in cred.chain_der))
+
+
+def _to_sign(items: list[dict]) -> list[ToBeSigned]:
+    """What the key path signs for prepared ``items``."""
+    return [ToBeSigned(id=i["submission_id"], data=base64.b64decode(i["data_to_sign"]), label=i["label"])
+            for i in items]
+
+
+def _chunks(total: int) -> Iterator[range]:
+    """Indexes 0..total-1 in chunks of 1, 2, 4 … up to LARGEST_CHUNK: the first document is signed at once."""
+    start, size = 0, 1
+    while start < total:
+        yield range(start, min(start + size, total))
+        start, size = start + size, min(size * 2, LARGEST_CHUNK)
 
 
 def _with_items(batch: BatchDoc) -> BatchDoc:
@@ -571,9 +664,12 @@ def _with_items(batch: BatchDoc) -> BatchDoc:
 
 
 def _save_item(batch: BatchDoc, index: int) -> None:
-    """Write one item's progress alone."""
-    BatchItemDoc._get_collection().update_one({"batch_id": batch.id, "index": index},
-                                              {"$set": {"data": dict(batch._items[index])}})
+    """Write one item's progress alone; an item that has ended is counted on its batch once."""
+    item = dict(batch._items[index])
+    saved = BatchItemDoc._get_collection().update_one(
+        {"batch_id": batch.id, "index": index, "data.status": {"$nin": [SIGNED, FAILED]}}, {"$set": {"data": item}})
+    if saved.modified_count and item["status"] in (SIGNED, FAILED):
+        BatchDoc._get_collection().update_one({"_id": batch.id}, {"$inc": {item["status"]: 1}})
 
 
 def _issued_by_a_district(cred: Credential, district_crls: list[asn1_crl.CertificateList]) -> bool:

@@ -514,3 +514,50 @@ def test_a_batch_that_crashes_ends_failed_and_its_signer_is_told(world, monkeypa
     assert view["state"] == "failed" and "Lỗi hệ thống khi ký" in view["reason"]
     [event] = _batch_events(world)
     assert event.type == "signing.batch.failed" and event.data["signer"] == GVCN
+
+
+def test_a_batch_streams_the_first_document_is_signed_before_the_rest_are_fetched(world, monkeypatch):
+    sids = [f"sub-{n}" for n in range(40)]
+    for sid in sids:
+        world.submission(sid)
+    order: list[str] = []
+    real_fetch, real_store = world.documents.fetch_pdf, world.documents.store_signed
+
+    def fetch(tenant, version_id, into):
+        order.append("fetch")
+        return real_fetch(tenant, version_id, into)
+
+    def store(*args, **kwargs):
+        order.append("store")
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(world.documents, "fetch_pdf", fetch)
+    monkeypatch.setattr(world.documents, "store_signed", store)
+    body = world.sign(GVCN, sids).json
+    assert body["state"] == "done" and body["signed"] == 40
+    assert order[:2] == ["fetch", "store"]  # the first document is stored signed before the second is fetched
+    # chunks of 1, 2, 4, 8, 16, 9: each chunk is fetched, then signed and stored
+    assert order[:8] == ["fetch", "store", "fetch", "fetch", "store", "store", "fetch", "fetch"]
+
+
+def test_a_wrong_pin_fails_every_document_of_a_streamed_batch(world):
+    sids = [f"sub-{n}" for n in range(5)]
+    for sid in sids:
+        world.submission(sid).signed.append({"order": 1, "role": "gvcn"})
+    cred_id = _pkcs12_credential(world, "246810")
+    body = world.sign(PRINCIPAL, sids, pin="000000", credential=cred_id).json
+    assert body["state"] == "failed" and body["signed"] == 0 and body["failed"] == 5
+    assert all("Còn" in i["reason"] for i in body["items"])
+
+
+def test_polling_a_batch_reads_counts_that_match_its_items(world):
+    for n in range(6):
+        world.submission(f"sub-{n}", b"garbage" if n == 4 else None)
+    body = world.sign(GVCN, [f"sub-{n}" for n in range(6)]).json
+    progress = world.client.get(f"/api/v1/batches/{body['id']}?items=none", headers=world.headers(GVCN)).json
+    assert "items" not in progress
+    assert {k: progress[k] for k in ("state", "total", "done", "signed", "failed")} == {
+        k: body[k] for k in ("state", "total", "done", "signed", "failed")} == {
+        "state": "done", "total": 6, "done": 6, "signed": 5, "failed": 1}
+    outsider = world.headers("mnhc.giaovien", tenant=OTHER)
+    assert world.client.get(f"/api/v1/batches/{body['id']}?items=none", headers=outsider).status_code == 404

@@ -46,12 +46,12 @@ export async function runBatch(out, { submissionIds, credentialId, pin }, names 
   for (;;) {
     prog.update(b.done || 0, b.total || submissionIds.length);
     prog.el.querySelector('.progress-label').textContent = t('agent.documents', { done: b.done || 0, n: b.total || submissionIds.length });
-    if (FINISHED.has(b.state)) break;
+    if (FINISHED.has(b.state)) { if (!b.items) b = await svc.batch(b.id); break; }
     if (b.remote_transaction_id) mount(report, alertBox('info', t('signing.confirmOnPhone')));
     if (b.external_job_id && b.state === 'waiting' && !agentShown) { agentShown = true; mount(report, agentPanel(b.external_job_id)); }
     if (agentShown && b.state !== 'waiting') mount(report, alertBox('info', t('agent.received')));
     await new Promise((r) => setTimeout(r, agentShown ? 1000 : 400));
-    b = await svc.batch(b.id);
+    b = await svc.batchProgress(b.id);
   }
   const failed = (b.items || []).filter((i) => i.status === 'failed');
   const codes = (b.items || []).filter((i) => i.status === 'signed' && i.code);
