@@ -15,7 +15,7 @@ import logging
 import signal
 import threading
 
-BUCKETS = ("hoso-documents",)
+BUCKETS = ("hoso-documents", "hoso-signing-spool")
 """Plain buckets the platform needs (made as ``minio-init`` does in docker-compose)."""
 LOCKED_BUCKETS = ("hoso-audit-anchors",)
 """Buckets made with object lock (audit anchors, as ``mc mb --with-lock``)."""

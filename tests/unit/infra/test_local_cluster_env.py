@@ -6,7 +6,6 @@ name no in-cluster host or container path any more.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -45,9 +44,10 @@ def test_each_environment_loads_in_production_mode_with_local_addresses(environm
             assert env["AMQP_URL"].endswith("/hoso-local-test")
 
 
-def test_paths_are_shared_per_service_and_smtp_gets_the_stand_in_port(environments: dict[str, dict[str, str]]) -> None:
-    assert environments["signing"]["HOSO_SIGNING_SPOOL_DIR"] == environments["consumer-signing"]["HOSO_SIGNING_SPOOL_DIR"]
-    assert Path(environments["signing"]["HOSO_SIGNING_SPOOL_DIR"]).parts[-2:] == ("signing", "spool")
+def test_replicas_share_the_spool_in_s3_and_smtp_gets_the_stand_in_port(environments: dict[str, dict[str, str]]) -> None:
+    for name in ("signing", "consumer-signing"):
+        assert environments[name]["HOSO_SIGNING_SPOOL_STORE"] == "s3"
+        assert environments[name]["HOSO_SIGNING_SPOOL_S3_ENDPOINT_URL"] == "http://127.0.0.1:9400"
     assert environments["notifications"]["HOSO_NOTIFICATIONS_SMTP_PORT"] == "9500"
     assert environments["identity"]["HOSO_IDENTITY_SMTP_PORT"] == "9500"
     assert environments["documents"]["HOSO_LOG_LEVEL"] == "WARNING"
