@@ -10,7 +10,9 @@ spread over ``--schools`` schools. Two designs in the same run, each on a fresh 
   (``SingleChainReference``): every append reads the one chain's end, inserts under a unique index
   on ``seq`` and retries on a collision, then moves the one head.
 
-Printed: appends/s per design and configuration, and the ratio new/reference. With one school both
+Printed: appends/s per design and configuration, the ratio new/reference, and the round trips per
+append (every command the workers sent, failed inserts on a taken position included: what
+contention costs, independent of the server's speed). With one school both
 designs share one chain, so the ratio shows only the saved round trip; with many schools it shows
 the serialisation point gone. The wire server is one process on a 2-core machine shared with the
 workers, so the absolute figures are the stand-in's; the ratio is what carries over.
@@ -29,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pymongo
-from pymongo import DESCENDING
+from pymongo import DESCENDING, monitoring
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -71,22 +73,40 @@ class SingleChainReference:
         raise RuntimeError("audit log append kept colliding")
 
 
+class _Commands(monitoring.CommandListener):
+    """Counts the commands a worker sends (its round trips), collisions included."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.count += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        """Nothing to count."""
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        """Nothing to count."""
+
+
 def _worker(uri: str, name: str, design: str, schools: list[str], seconds: float,
             ready: Any, go: Any, results: Any) -> None:
-    db = pymongo.MongoClient(uri, tz_aware=True)[name]
+    commands = _Commands()
+    db = pymongo.MongoClient(uri, tz_aware=True, event_listeners=[commands])[name]
     log: Any = AuditLog(db=db) if design == "new" else SingleChainReference(db=db)
     ready.release()
     go.wait()
-    done, deadline = 0, time.monotonic() + seconds
+    done, before, deadline = 0, commands.count, time.monotonic() + seconds
     while time.monotonic() < deadline:
         log.append(action="submission.approved", actor="thhp.totruong", tenant=random.choice(schools),
                    target=f"sub-{done}", data={"n": done, "note": "Đồng ý"})
         done += 1
-    results.put(done)
+    results.put((done, commands.count - before))
 
 
-def run(uri: str, design: str, workers: int, schools: list[str], seconds: float) -> float:
-    """Appends per second of ``workers`` processes appending for ``seconds`` on a fresh database."""
+def run(uri: str, design: str, workers: int, schools: list[str], seconds: float) -> tuple[float, float]:
+    """Appends per second of ``workers`` processes appending for ``seconds`` on a fresh database, and
+    round trips per append."""
     ctx = multiprocessing.get_context("spawn")
     ready, go, results = ctx.Semaphore(0), ctx.Event(), ctx.Queue()
     name = f"bench_audit_{uuid.uuid4().hex[:8]}"
@@ -98,15 +118,16 @@ def run(uri: str, design: str, workers: int, schools: list[str], seconds: float)
         ready.acquire()
     started = time.monotonic()
     go.set()
-    total = sum(results.get(timeout=seconds + 120) for _ in procs)
+    counts = [results.get(timeout=seconds + 120) for _ in procs]
     elapsed = time.monotonic() - started
+    total, trips = sum(c[0] for c in counts), sum(c[1] for c in counts)
     for p in procs:
         p.join(timeout=30)
     client = pymongo.MongoClient(uri)
     if design == "new":
         assert not AuditLog(db=client[name]).verify(), "the per-school chains must verify"
     client.drop_database(name)
-    return total / elapsed
+    return total / elapsed, trips / max(total, 1)
 
 
 def main() -> None:
@@ -121,12 +142,14 @@ def main() -> None:
     try:
         print(f"audit appends/s over the wire ({'given server' if args.uri else 'SecantusDB'}), "
               f"{args.seconds:.0f} s per run")
-        print(f"{'workers':>7}  {'schools':>7}  {'per-school chains':>17}  {'reference (one chain)':>21}  {'ratio':>6}")
+        print(f"{'workers':>7}  {'schools':>7}  {'per-school chains':>17}  {'reference (one chain)':>21}  {'ratio':>6}"
+              f"  {'round trips/append: new':>23}  {'reference':>9}")
         for workers in (1, 2, 4):
             for label, schools in (("1", ["th-hoa-phong"]), (str(args.schools), many)):
-                new = run(uri, "new", workers, schools, args.seconds)
-                ref = run(uri, "reference", workers, schools, args.seconds)
-                print(f"{workers:>7}  {label:>7}  {new:>17.0f}  {ref:>21.0f}  {new / ref:>5.2f}×", flush=True)
+                new, new_trips = run(uri, "new", workers, schools, args.seconds)
+                ref, ref_trips = run(uri, "reference", workers, schools, args.seconds)
+                print(f"{workers:>7}  {label:>7}  {new:>17.0f}  {ref:>21.0f}  {new / ref:>5.2f}×"
+                      f"  {new_trips:>23.2f}  {ref_trips:>9.2f}", flush=True)
     finally:
         if server is not None:
             server.stop()
