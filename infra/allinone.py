@@ -26,6 +26,7 @@ from waitress.server import create_server
 
 from services.kernel.jsonlog import configure_logging
 from services.kernel.messaging import declare_queues
+from services.kernel.outbox import OUTBOX_WRITTEN
 
 from .demo.district import DEMO_DISTRICT, DEMO_PASSWORD
 
@@ -55,6 +56,7 @@ class Platform:
 
     def stop(self) -> None:
         self.stop_event.set()
+        OUTBOX_WRITTEN.notify()  # the relays end their idle wait at once
         for server in self.servers:
             server.close()
         for t in self.threads:
@@ -67,20 +69,6 @@ def _serve(platform: Platform, app: Any, host: str, port: int, name: str, thread
     server = create_server(app, host=host, port=port, threads=threads, ident="hoso", clear_untrusted_proxy_headers=True, channel_timeout=300)
     platform.servers.append(server)
     t = threading.Thread(target=server.run, name=f"http-{name}", daemon=True)
-    t.start()
-    platform.threads.append(t)
-
-
-def _loop(platform: Platform, name: str, job: Callable[[], Any], interval: float) -> None:
-    def run() -> None:
-        while not platform.stop_event.is_set():
-            try:
-                job()
-            except Exception:
-                log.warning("%s failed; will run again", name, exc_info=True)
-            platform.stop_event.wait(interval)
-
-    t = threading.Thread(target=run, name=name, daemon=True)
     t.start()
     platform.threads.append(t)
 
@@ -168,11 +156,10 @@ def _start_background(platform: Platform, workers: list[Any]) -> None:
         collections = getattr(c, "outbox_collections", list)()
         if collections:
             relay = c.runtime.relay(collections)
-            t = threading.Thread(target=relay.run, args=(platform.stop_event,), kwargs={"interval": 0.1}, name=f"relay-{svc}", daemon=True)
+            t = threading.Thread(target=relay.run, args=(platform.stop_event,), name=f"relay-{svc}", daemon=True)
             t.start()
             platform.threads.append(t)
-        for interval, job in [*getattr(c, "periodic", lambda: [])(), *c.runtime.periodic()]:
-            _loop(platform, f"periodic-{svc}", job, interval)
+        platform.threads.extend(c.runtime.scheduler(getattr(c, "periodic", list)()).start(platform.stop_event))
 
 
 def _data_settings(data_dir: str) -> dict[str, str]:

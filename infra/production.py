@@ -6,8 +6,10 @@ Targets:
       each worker after the fork, so no socket is ever shared between workers.
   ``relay-<service>``
       the service's outbox relay (pending events → RabbitMQ with publisher confirms), plus
-      its periodic jobs, among them anchoring the audit chain head every
-      ``HOSO_AUDIT_ANCHOR_INTERVAL_SECONDS``. Run exactly one replica per service.
+      its periodic jobs, among them anchoring the audit chain heads every
+      ``HOSO_AUDIT_ANCHOR_INTERVAL_SECONDS``. Several replicas are safe: each job's time slot is
+      claimed by exactly one of them (``services.kernel.periodic``), and the relays' passes are
+      idempotent (consumers drop a duplicate by event id).
   ``consumer-<service>``
       the service's event consumers, one thread per queue. Scale by adding replicas.
 
@@ -33,6 +35,7 @@ from gunicorn.app.base import BaseApplication
 
 from infra.request_body import pre_request
 from services.kernel.jsonlog import configure_logging
+from services.kernel.outbox import OUTBOX_WRITTEN
 from services.kernel.settings import ServiceSettings, SettingsError, load_settings
 
 SERVICES = ("identity", "documents", "approvals", "signing", "notifications")
@@ -118,30 +121,23 @@ def _container(service: str) -> Any:
 
 def _stop_on_signals() -> threading.Event:
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        OUTBOX_WRITTEN.notify()  # the relay ends its idle wait at once
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     return stop
 
 
-def _periodic(job: Callable[[], None], interval: float, stop: threading.Event) -> None:
-    while not stop.wait(interval):
-        try:
-            job()
-        except Exception:  # noqa: BLE001 - a failed run is logged and retried at the next tick
-            log.exception("periodic job %s failed", getattr(job, "__name__", job))
-
-
 def run_relay(service: str) -> None:
-    """Relay the service's outbox until SIGTERM; its periodic jobs run beside it."""
+    """Relay the service's outbox until SIGTERM; its periodic jobs run beside it, each slot claimed once
+    across every replica (``services.kernel.periodic``), so several replicas are safe."""
     stop = _stop_on_signals()
     container = _container(service)
     configure_logging(f"{service}-relay", level=container.settings.log_level, json_format=container.settings.log_json)
-    threads = [
-        threading.Thread(target=_periodic, args=(job, interval, stop), daemon=True)
-        for interval, job in [*getattr(container, "periodic", list)(), *container.runtime.periodic()]
-    ]
-    for thread in threads:
-        thread.start()
+    threads = container.runtime.scheduler(getattr(container, "periodic", list)()).start(stop)
     container.runtime.relay(container.outbox_collections()).run(stop)
     for thread in threads:
         thread.join(timeout=10)

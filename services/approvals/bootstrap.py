@@ -77,9 +77,9 @@ class Container:
 
     def periodic(self) -> list[tuple[float, Callable[[], object]]]:
         """Jobs the all-in-one runner repeats: the overdue scans (obligations, then signatures), the monthly reports."""
-        return [(self.settings.scheduler_interval_seconds, lambda: self.obligations.scan_overdue()),
-                (self.settings.scheduler_interval_seconds, lambda: self.submissions.scan_signing_overdue()),
-                (self.settings.scheduler_interval_seconds, lambda: self.reports.run_monthly())]
+        every = self.settings.scheduler_interval_seconds
+        return [(every, self.obligations.scan_overdue), (every, self.submissions.scan_signing_overdue),
+                (every, self.reports.run_monthly)]
 
 
 class _NotConfigured(requests.auth.AuthBase):

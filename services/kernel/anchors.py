@@ -1,13 +1,17 @@
-"""Anchors of the audit chain outside the database: RFC 3161 time-stamp tokens over its head.
+"""Anchors of the audit chains outside the database: RFC 3161 time-stamp tokens over their heads.
 
-The hash chain of ``audit.AuditLog`` shows an edit, a removal or a reordering, but whoever can
-write the database can also rebuild the whole chain with fresh hashes. At a fixed cadence
-(``HOSO_AUDIT_ANCHOR_INTERVAL_SECONDS``) ``AuditAnchoring.anchor_once`` asks a time-stamping
-authority (the ``TimeStamper`` port) for a token over the statement ``hoso-audit:<service>:<seq>:<hash>``
-of the current head and writes it to object storage (the ``AnchorStore`` port: local disk in
-all-in-one, S3 in production, moto in tests). ``AuditAnchoring.verify`` then finds the first anchor
-whose token is not over its statement, is not validly signed, or names a hash the database no
-longer holds at that position: a rebuilt history no longer matches its anchors.
+The hash chains of ``audit.AuditLog`` show an edit, a removal or a reordering, but whoever can
+write the database can also rebuild a whole chain with fresh hashes. At a fixed cadence
+(``HOSO_AUDIT_ANCHOR_INTERVAL_SECONDS``) ``AuditAnchoring.anchor_once`` takes the heads of every
+chain that moved since its last anchor (one chain per school), asks a time-stamping authority (the
+``TimeStamper`` port) for ONE token over the statement ``heads_statement`` naming each of them
+(``hoso-audit:<service>`` then a line ``<chain>:<seq>:<hash>`` per head, sorted), and writes the
+anchor to object storage (the ``AnchorStore`` port: local disk in all-in-one, S3 in production,
+moto in tests) as ``<service>/<UTC time>-<digest>.json``. One TSA request per run, however many
+schools wrote. ``AuditAnchoring.verify`` then finds every anchored head whose token is not over its
+statement, is not validly signed, or names a hash the database no longer holds at that position:
+a rebuilt history no longer matches its anchors. Anchors of the former single chain
+(``<service>/<seq>.json`` over ``hoso-audit:<service>:<seq>:<hash>``) are still checked.
 """
 from __future__ import annotations
 
@@ -23,7 +27,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from asn1crypto import cms, tsp
-from pymongo import DESCENDING
 from pymongo.database import Database
 
 from .clock import Clock, SystemClock
@@ -176,8 +179,14 @@ class S3AnchorStore:
 
 
 def statement(service: str, seq: int, hash_: str) -> bytes:
-    """What a token is over: the service, the head's position and its hash."""
+    """What a token of the former single chain is over: the service, the head's position and its hash."""
     return f"hoso-audit:{service}:{seq}:{hash_}".encode()
+
+
+def heads_statement(service: str, heads: list[tuple[str, int, str]]) -> bytes:
+    """What a token is over: the service, then each anchored chain head ``chain:seq:hash``, sorted."""
+    lines = [f"hoso-audit:{service}", *sorted(f"{chain}:{seq}:{hash_}" for chain, seq, hash_ in heads)]
+    return "\n".join(lines).encode()
 
 
 def token_problem(token_der: bytes, expected: bytes) -> str | None:
@@ -224,63 +233,75 @@ class AnchorDisagreement:
     seq: int
     key: str
     problem: str
+    chain: str | None = None
 
 
 class AuditAnchoring:
-    """Anchors one service's audit chain head in object storage and checks the chain against them."""
+    """Anchors one service's audit chain heads in object storage and checks the chains against them."""
 
     def __init__(self, *, db: Database, service: str, store: AnchorStore, timestamper: TimeStamper,
-                 clock: Clock | None = None, collection: str = "audit_log") -> None:
+                 clock: Clock | None = None, collection: str = "audit_log", batch_size: int = 5000) -> None:
         self._entries = db[collection]
+        self._heads = db[collection + "_head"]
         self._service = service
         self._store = store
         self._tsa = timestamper
         self._clock = clock or SystemClock()
+        self._batch = batch_size
 
     @property
     def prefix(self) -> str:
         return f"{self._service}/"
 
     def anchor_once(self) -> dict[str, Any] | None:
-        """Anchor the current head unless it is already anchored; returns the new anchor."""
-        head = self._entries.find_one({}, {"seq": 1, "hash": 1}, sort=[("seq", DESCENDING)])
-        if head is None:
+        """Anchor the heads that moved since they were last anchored (up to ``batch_size`` chains)
+        under one token; returns the new anchor, ``None`` when every head is anchored already."""
+        moved = list(self._heads.find({"anchored": False}, {"chain": 1, "seq": 1, "hash": 1}).limit(self._batch))
+        heads = [(str(h["chain"]), int(h["seq"]), str(h["hash"])) for h in moved if h.get("chain") is not None]
+        if not heads:
             return None
-        key = f"{self.prefix}{head['seq']:012d}.json"
-        if self._store.exists(key):
-            return None  # this head is anchored already
-        token = self._tsa.timestamp(hashlib.sha256(statement(self._service, head["seq"], head["hash"])).digest())
-        anchor = {"service": self._service, "seq": head["seq"], "hash": head["hash"],
-                  "at": self._clock.now().isoformat(), "token": base64.b64encode(token).decode()}
+        digest = hashlib.sha256(heads_statement(self._service, heads)).digest()
+        token = self._tsa.timestamp(digest)
+        at = self._clock.now().astimezone(timezone.utc)
+        anchor = {"service": self._service, "at": at.isoformat(), "token": base64.b64encode(token).decode(),
+                  "heads": [{"chain": c, "seq": q, "hash": h} for c, q, h in sorted(heads)]}
+        key = f"{self.prefix}{at:%Y%m%dT%H%M%S%fZ}-{digest.hex()[:16]}.json"
         self._store.put(key, json.dumps(anchor, sort_keys=True).encode())
+        # a head that moved meanwhile stays unanchored for the next run (each clause by _id)
+        self._heads.update_many({"$or": [{"_id": h["_id"], "seq": h["seq"], "hash": h["hash"]} for h in moved]},
+                                {"$set": {"anchored": True}})
         return anchor
 
-    def job(self) -> Callable[[], None]:
+    def job(self) -> Callable[[], object]:
         """The periodic job (the relay target and all-in-one run it at the anchoring cadence)."""
-
-        def anchor_audit_chain() -> None:
-            self.anchor_once()
-
-        return anchor_audit_chain
+        return self.anchor_once
 
     def verify(self) -> list[AnchorDisagreement]:
-        """Every anchor that disagrees with the database (oldest first). Empty when all agree."""
+        """Every anchored head that disagrees with the database (oldest anchor first). Empty when all agree."""
         problems: list[AnchorDisagreement] = []
         for key in self._store.keys(self.prefix):
             try:
                 anchor = json.loads(self._store.get(key))
-                seq, hash_ = int(anchor["seq"]), str(anchor["hash"])
                 token = base64.b64decode(anchor["token"])
+                if "heads" in anchor:
+                    heads = [(str(h["chain"]), int(h["seq"]), str(h["hash"])) for h in anchor["heads"]]
+                    expected = heads_statement(self._service, heads)
+                    positions: list[tuple[str | None, int, str]] = list(heads)
+                else:  # an anchor of the former single chain
+                    seq, hash_ = int(anchor["seq"]), str(anchor["hash"])
+                    expected, positions = statement(self._service, seq, hash_), [(None, seq, hash_)]
             except (KeyError, ValueError, TypeError):
                 problems.append(AnchorDisagreement(-1, key, "the anchor cannot be read"))
                 continue
-            why = token_problem(token, statement(self._service, seq, hash_))
-            if why is None:
-                entry = self._entries.find_one({"seq": seq}, {"hash": 1})
-                if entry is None:
-                    why = "the anchored entry is no longer in the database"
-                elif entry.get("hash") != hash_:
-                    why = "the database holds another history at this position (rebuilt chain)"
+            why = token_problem(token, expected)
             if why is not None:
-                problems.append(AnchorDisagreement(seq, key, why))
+                problems.extend(AnchorDisagreement(seq, key, why, chain) for chain, seq, _ in positions)
+                continue
+            for chain, seq, hash_ in positions:
+                entry = self._entries.find_one({"chain": chain, "seq": seq}, {"hash": 1})
+                if entry is None:
+                    problems.append(AnchorDisagreement(seq, key, "the anchored entry is no longer in the database", chain))
+                elif entry.get("hash") != hash_:
+                    problems.append(AnchorDisagreement(
+                        seq, key, "the database holds another history at this position (rebuilt chain)", chain))
         return problems

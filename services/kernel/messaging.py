@@ -219,15 +219,18 @@ class IdempotentConsumer:
         self._processed = processed
         self._dead = dead_letters
         self.max_retries = max_retries
-        self._processed.create_index([("consumer", 1), ("event_id", 1)], unique=True)
 
     @property
     def table(self) -> HandlerTable:
         """The handler table it dispatches through (empty for a bare handler)."""
         return getattr(self._handler, "handlers", {})
 
+    def _key(self, event_id: str) -> str:
+        """The processed record's ``_id``: one primary-key lookup and one insert per event, no other index."""
+        return f"{self.name}:{event_id}"
+
     def already_processed(self, event_id: str) -> bool:
-        return self._processed.find_one({"consumer": self.name, "event_id": event_id}, {"_id": 1}) is not None
+        return self._processed.find_one({"_id": self._key(event_id)}, {"_id": 1}) is not None
 
     def receive(self, body: Any) -> bool:
         """Admit a message body (``Undeliverable`` when it can never be handled) and handle its event."""
@@ -239,9 +242,8 @@ class IdempotentConsumer:
             return False
         self._handler(event)
         with contextlib.suppress(DuplicateKeyError):  # a concurrent delivery recorded it first
-            self._processed.insert_one(
-                {"consumer": self.name, "event_id": event.id, "type": event.type, "at": datetime.now(timezone.utc)}
-            )
+            self._processed.insert_one({"_id": self._key(event.id), "consumer": self.name, "event_id": event.id,
+                                        "type": event.type, "at": datetime.now(timezone.utc)})
         return True
 
     def dead_letter(self, payload: dict[str, Any], error: str, *, reason: Reason = Reason.RETRIES_EXHAUSTED,

@@ -14,6 +14,14 @@ Flag protocol (no interleaving of a save and the relay can strand an event):
 
 So "the outbox is not empty" always implies "the flag is set", whichever order the writes
 of a saver and the relay reach the database in.
+
+The relay does not poll hot. It runs a pass when woken and otherwise backs off from
+``idle_min`` to ``idle_max`` seconds between passes that found nothing. Two things wake it: a save
+that recorded events in the same process (``OUTBOX_WRITTEN``: all-in-one, and the relay process's
+own periodic jobs), and, where the database offers change streams (a MongoDB replica set, the
+wire stand-in), a change stream on its collections that reports a document whose
+``outbox_pending`` became true, which is how web workers in other processes wake it. The backoff
+is the safety net: an event nobody signalled still leaves within ``idle_max``.
 """
 from __future__ import annotations
 
@@ -25,11 +33,42 @@ from typing import Any, ClassVar
 import mongoengine
 from mongoengine import BooleanField, DictField, ListField
 from pymongo.collection import Collection
+from pymongo.errors import OperationFailure, PyMongoError
 
 from .events import Event, validate
 from .messaging import Publisher
 
 log = logging.getLogger(__name__)
+
+
+class OutboxSignal:
+    """Wakes this process's relays when events were written (each relay subscribes its own event)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: set[threading.Event] = set()
+
+    def subscribe(self) -> threading.Event:
+        """A new event that every later ``notify`` sets."""
+        wake = threading.Event()
+        with self._lock:
+            self._waiters.add(wake)
+        return wake
+
+    def unsubscribe(self, wake: threading.Event) -> None:
+        with self._lock:
+            self._waiters.discard(wake)
+
+    def notify(self) -> None:
+        """Wake every subscribed relay (after a save with events; after setting a relay's stop event)."""
+        with self._lock:
+            waiters = list(self._waiters)
+        for wake in waiters:
+            wake.set()
+
+
+#: The process's signal: saves with events notify it; relays wait on it.
+OUTBOX_WRITTEN = OutboxSignal()
 
 
 class OutboxMixin(mongoengine.Document):
@@ -78,7 +117,9 @@ class OutboxMixin(mongoengine.Document):
     def save(self, *args: Any, **kwargs: Any) -> "OutboxMixin":
         """Save state and newly recorded events in one atomic write."""
         result = super().save(*args, **kwargs)
-        self._new_events().clear()
+        if self._new_events():
+            self._new_events().clear()
+            OUTBOX_WRITTEN.notify()
         return result
 
 
@@ -89,6 +130,8 @@ class OutboxRelay:
         self._collections = list(collections)
         self._publisher = publisher
         self._batch = batch_size
+        #: set while a change stream reports this relay's collections to it (see ``run``)
+        self.watching = threading.Event()
 
     def relay_once(self) -> int:
         """Publish what is pending now; returns how many events were published."""
@@ -106,13 +149,54 @@ class OutboxRelay:
                 sent += len(events)
         return sent
 
-    def run(self, stop: threading.Event, *, interval: float = 0.2) -> None:
-        """Relay until ``stop`` is set; a broker outage only delays events, it loses none."""
+    def run(self, stop: threading.Event, *, idle_min: float = 0.05, idle_max: float = 2.0) -> None:
+        """Relay until ``stop`` is set (then ``OUTBOX_WRITTEN.notify()`` ends the wait at once).
+
+        A broker outage only delays events, it loses none. Idle, it waits ``idle_min`` doubling to
+        ``idle_max`` between passes, unless a save in this process or the change stream wakes it.
+        """
+        wake = OUTBOX_WRITTEN.subscribe()
+        watcher = threading.Thread(target=self._watch, args=(wake, stop, idle_max), name="outbox-watch", daemon=True)
+        watcher.start()
+        backoff = idle_min
+        try:
+            while not stop.is_set():
+                wake.clear()
+                try:
+                    n = self.relay_once()
+                except Exception:  # broker down or similar: keep the events, try again later
+                    log.warning("outbox relay could not publish; will retry", exc_info=True)
+                    n = 0
+                if n:
+                    backoff = idle_min
+                    continue
+                backoff = idle_min if wake.wait(backoff) else min(backoff * 2, idle_max)
+        finally:
+            OUTBOX_WRITTEN.unsubscribe(wake)
+
+    def _watch(self, wake: threading.Event, stop: threading.Event, pause: float) -> None:
+        """Set ``wake`` whenever the database reports a document of these collections becoming pending.
+
+        Only for a real MongoDB connection with change streams (a replica set, the wire stand-in);
+        otherwise it returns at once and the relay relies on ``OUTBOX_WRITTEN`` and its backoff.
+        """
+        if not self._collections or not all(isinstance(c, Collection) for c in self._collections):
+            return  # mongomock: no change streams
+        pipeline = [{"$match": {"ns.coll": {"$in": sorted({c.name for c in self._collections})},
+                                "$or": [{"fullDocument.outbox_pending": True},
+                                        {"updateDescription.updatedFields.outbox_pending": True}]}}]
+        database = self._collections[0].database
         while not stop.is_set():
             try:
-                n = self.relay_once()
-            except Exception:  # broker down or similar: keep the events, try again later
-                log.warning("outbox relay could not publish; will retry", exc_info=True)
-                n = 0
-            if n == 0:
-                stop.wait(interval)
+                with database.watch(pipeline, max_await_time_ms=1000) as stream:
+                    self.watching.set()
+                    while not stop.is_set():
+                        if stream.try_next() is not None:
+                            wake.set()
+            except OperationFailure as exc:  # e.g. a standalone server: change streams need a replica set
+                log.info("outbox relay: no change streams (%s); relying on its backoff", exc)
+                return
+            except PyMongoError:
+                log.warning("outbox relay lost its change stream; reopening", exc_info=True)
+                self.watching.clear()
+                stop.wait(pause)

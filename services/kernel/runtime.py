@@ -18,6 +18,7 @@ from .messaging import (ConsumerWorker, Dispatcher, HandlerTable, IdempotentCons
                         broker_check, consumer_queue)
 from .mongo import connect_database, mongo_check
 from .outbox import OutboxRelay
+from .periodic import JobClaims, PeriodicJobs
 from .settings import ServiceSettings, SettingsError
 from .tokens import JwksKeySource, TokenVerifier
 
@@ -33,11 +34,16 @@ class Runtime:
     extra_checks: dict[str, Callable[[], None]] = field(default_factory=dict)
     anchoring: AuditAnchoring | None = None
 
-    def periodic(self) -> list[tuple[float, Callable[[], None]]]:
-        """Jobs every service runs beside its relay: anchoring the audit chain head at its cadence."""
+    def periodic(self) -> list[tuple[float, Callable[[], object]]]:
+        """Jobs every service runs beside its relay: anchoring the audit chain heads at their cadence."""
         if self.anchoring is None:
             return []
         return [(self.settings.audit_anchor_interval_seconds, self.anchoring.job())]
+
+    def scheduler(self, jobs: Iterable[tuple[float, Callable[[], object]]]) -> PeriodicJobs:
+        """``jobs`` (the service's ``periodic()``) plus the kernel's, each run once per slot across every
+        replica, by claim in this service's ``periodic_claims``."""
+        return PeriodicJobs(jobs=[*jobs, *self.periodic()], claims=JobClaims(collection=self.db["periodic_claims"]))
 
     def readiness(self) -> dict[str, Callable[[], None]]:
         """Checks for /readyz: the database, the broker, and whatever the service adds."""

@@ -70,9 +70,11 @@ class Container:
 
     def periodic(self) -> list[tuple[float, Callable[[], object]]]:
         """Jobs the runner repeats: fail batches whose token or phone never answered; resume confirmed ones."""
-        ttl = max(self.settings.external_job_ttl_seconds, self.settings.remote_timeout_seconds)
-        return [(60.0, lambda: self.signing.expire_waiting(ttl)),
-                (self.settings.remote_poll_seconds, self.signing.poll_remote)]
+        return [(60.0, self.expire_unanswered), (self.settings.remote_poll_seconds, self.signing.poll_remote)]
+
+    def expire_unanswered(self) -> int:
+        """Fail the batches whose token or phone has not answered within the longer of their two timeouts."""
+        return self.signing.expire_waiting(max(self.settings.external_job_ttl_seconds, self.settings.remote_timeout_seconds))
 
 
 class _NotConfigured(requests.auth.AuthBase):

@@ -50,7 +50,7 @@ def test_an_edited_entry_is_caught(chain) -> None:
     coll.update_one({"seq": 2}, {"$set": {"data.note": "Không đồng ý"}})
     ok, lines = verify_report(log, anchoring)
     assert not ok
-    assert lines[0] == "first broken link: entry 2: content was changed after it was written"
+    assert lines[0] == "first broken link: th-hoa-phong entry 2: content was changed after it was written"
     record("tamper", caught=1)
 
 
@@ -60,7 +60,7 @@ def test_a_deleted_entry_is_caught(chain) -> None:
     coll.delete_one({"seq": 4})
     ok, lines = verify_report(log, anchoring)
     assert not ok
-    assert lines[0].startswith("first broken link: entry 4: entries 4..4 are missing")
+    assert lines[0].startswith("first broken link: th-hoa-phong entry 4: entries 4..4 are missing")
     record("tamper", caught=1)
 
 
@@ -73,7 +73,7 @@ def test_reordered_entries_are_caught(chain) -> None:
     coll.update_one({"_id": second["_id"]}, {"$set": {"seq": 3}})
     ok, lines = verify_report(log, anchoring)
     assert not ok
-    assert lines[0].startswith("first broken link: entry 2:")
+    assert lines[0].startswith("first broken link: th-hoa-phong entry 2:")
     record("tamper", caught=1)
 
 
@@ -89,13 +89,14 @@ def test_a_consistently_rebuilt_chain_is_caught_by_the_anchors(chain) -> None:
         e["hash"] = entry_hash(e)
         prev = e["hash"]
         coll.replace_one({"_id": e["_id"]}, e)
-    db["audit_log_head"].update_one({"_id": "head"}, {"$set": {"seq": entries[-1]["seq"], "hash": prev}})
+    db["audit_log_head"].update_one({"_id": "chain:th-hoa-phong"}, {"$set": {"seq": entries[-1]["seq"], "hash": prev}})
 
     assert log.verify() == []  # the hash chain alone is fooled
     ok, lines = verify_report(log, anchoring)
     assert not ok
     assert lines[0] == "hash chain: every link holds"
-    assert lines[1] == ("first anchor that disagrees: entry 3 (approvals/000000000003.json): "
+    first_anchor = anchoring._store.keys("approvals/")[0]  # noqa: SLF001 - the anchor written after entry 3
+    assert lines[1] == (f"first anchor that disagrees: th-hoa-phong entry 3 ({first_anchor}): "
                         "the database holds another history at this position (rebuilt chain)")
     record("tamper", caught=1)
 
@@ -106,8 +107,9 @@ def test_a_forged_anchor_is_caught(chain) -> None:
     store = anchoring._store  # noqa: SLF001 - the attacker writes the bucket directly
     import json
 
-    anchor = json.loads(store.get("approvals/000000000006.json"))
-    anchor["hash"] = "f" * 64
-    store.put("approvals/000000000006.json", json.dumps(anchor).encode())
+    last = store.keys("approvals/")[-1]  # the anchor written after entry 6
+    anchor = json.loads(store.get(last))
+    anchor["heads"][0]["hash"] = "f" * 64
+    store.put(last, json.dumps(anchor).encode())
     problems = anchoring.verify()
     assert [(p.seq, p.problem) for p in problems] == [(6, "the token is over another chain head")]

@@ -24,6 +24,7 @@ from services.approvals.service_layer.setup import SetupService
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
 from services.kernel.ids import new_id
+from services.kernel.outbox import OUTBOX_WRITTEN
 from services.kernel.errors import BadGateway, NotFound
 from services.kernel.tenancy import TenantScope
 
@@ -161,6 +162,8 @@ class ObligationService:
                 emitted += 1
                 audit(self.audit, OVERDUE, None, tenant=d["tenant_id"], district=d["district_id"], target=d["_id"],
                       data={"due_at": aware(d["due_at"]).isoformat()})
+        if emitted:
+            OUTBOX_WRITTEN.notify()  # written past OutboxMixin.save: wake this process's relay
         return emitted
 
     def _book_name(self, names: dict[tuple[str, str], str | None], school: str, book: str) -> str | None:
