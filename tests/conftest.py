@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from services.kernel.testing import TokenFactory
+from tests import wire
 from tests.wire import _wire_admin, _wire_database, wire_server  # noqa: F401  (the wire pass: every test's database over WIRE_MONGO_URI)
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
@@ -40,9 +41,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the trust report (routes probed, fuzz cases, 5xx, leaks…) when trust tests ran."""
+    """Print the wire pass's figures (commands, unindexed queries) and the trust report when trust tests ran."""
     from tests.trust.figures import load, report
 
+    for line in wire.summary():
+        terminalreporter.write_line(line)
     if load():
         terminalreporter.write_line("")
         terminalreporter.write_line(report())
