@@ -40,6 +40,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reset()
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """The wire pass notes each failure as it happens (a long pass shows them before its end)."""
+    wire.record_outcome(report)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the wire pass's figures (commands, unindexed queries) and the trust report when trust tests ran."""
     from tests.trust.figures import load, report

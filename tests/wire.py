@@ -255,6 +255,18 @@ BUSIEST: list[tuple[int, str]] = []
 BY_NAME: Counter[str] = Counter()
 
 
+OUTCOMES = REPORT.parent / "outcomes.txt"
+
+
+def record_outcome(report: pytest.TestReport) -> None:
+    """Append a failed (or erroring) test of the wire pass to ``outcomes.txt`` as it happens."""
+    if wire_uri() is None or report.passed or (report.when != "call" and not report.failed):
+        return
+    OUTCOMES.parent.mkdir(parents=True, exist_ok=True)
+    with open(OUTCOMES, "a", encoding="utf-8") as out:
+        out.write(f"{report.outcome.upper()} {report.when} {report.nodeid} ({report.duration:.1f} s)\n")
+
+
 def _by_place(entry: dict[str, str]) -> tuple[str, str]:
     return entry["database"], entry["collection"]
 
