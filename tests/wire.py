@@ -39,6 +39,7 @@ from services.kernel.db_commands import COMMANDS
 
 WIRE_ENV = "WIRE_MONGO_URI"
 DEFAULT_SELECTION = ("tests", "--ignore=tests/e2e")
+WIRE_TIMEOUT = 900  # seconds per test (pyproject's 300 is the mongomock pass's)
 #: the wire pass keeps its own trust figures (the first pass's report stays the one ``./dev trust-report`` prints)
 WIRE_TRUST_FIGURES = Path(__file__).resolve().parents[1] / "test-artifacts" / "trust" / "figures-wire.json"
 _ORIGINAL = kernel_mongo.connect_database
@@ -303,7 +304,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="hoso-wire-pass-") as storage, WireDatabase(storage=storage) as db:
         print(f"[wire] SecantusDB at {db.uri} (storage {db.storage}); pytest {' '.join(args)}", flush=True)
         env = {"TRUST_FIGURES_FILE": str(WIRE_TRUST_FIGURES), **os.environ, WIRE_ENV: db.uri}
-        code = subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+        # each command is a round trip to another process: a heavy test takes several times its mongomock time
+        code = subprocess.call([sys.executable, "-m", "pytest", "-o", f"timeout={WIRE_TIMEOUT}", *args], env=env)
     print(f"[wire] wire pass finished in {time.monotonic() - started:.0f} s (exit {code})", flush=True)
     return code
 
