@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from services.kernel.testing import TokenFactory
+from tests import wire
 from tests.wire import _wire_admin, _wire_database, wire_server  # noqa: F401  (the wire pass: every test's database over WIRE_MONGO_URI)
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672//"
@@ -39,11 +40,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reset()
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """The wire pass notes each failure as it happens (a long pass shows them before its end)."""
+    wire.record_outcome(report)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the trust report (routes probed, fuzz cases, 5xx, leaks…) and the fault report when their tests ran."""
+    """Print the wire pass's figures (commands, unindexed queries), the trust report and the fault report when their tests ran."""
     from tests.faults.report import load as load_faults, report as fault_report
     from tests.trust.figures import load, report
 
+    for line in wire.summary():
+        terminalreporter.write_line(line)
     if load():
         terminalreporter.write_line("")
         terminalreporter.write_line(report())

@@ -11,28 +11,44 @@ the fixture wraps it (choosing the database, not mocking it) in that module and 
 that imported it by name.
 
 ``python -m tests.wire [pytest args]`` starts a SecantusDB, runs pytest with the variable set
-(default selection: the whole non-browser suite), stops the server and prints the wall time.
+(default selection: the whole non-browser suite), stops the server and prints the wall time. Its
+trust figures go to ``test-artifacts/trust/figures-wire.json``, apart from the first pass's.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
+import threading
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import ModuleType
 
 import pytest
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 from pymongo.database import Database
 
 import services.kernel.mongo as kernel_mongo
+from services.kernel.db_commands import COMMANDS
 
 WIRE_ENV = "WIRE_MONGO_URI"
 DEFAULT_SELECTION = ("tests", "--ignore=tests/e2e")
+WIRE_TIMEOUT = 900  # seconds per test (pyproject's 300 is the mongomock pass's)
+#: the wire pass keeps its own trust figures (the first pass's report stays the one ``./dev trust-report`` prints)
+WIRE_TRUST_FIGURES = Path(__file__).resolve().parents[1] / "test-artifacts" / "trust" / "figures-wire.json"
 _ORIGINAL = kernel_mongo.connect_database
+
+
+REPORT = Path(__file__).resolve().parents[1] / "test-artifacts" / "wire" / "report.json"
+_TEST_PREFIX = re.compile(r"^t[0-9a-f]{12}_")
+_QUERY_COMMANDS = {"find": "filter", "count": "query", "distinct": "query", "findAndModify": "query",
+                   "update": "updates", "delete": "deletes", "aggregate": "pipeline"}
 
 
 def wire_uri() -> str | None:
@@ -50,6 +66,122 @@ def _holders() -> list[ModuleType]:
     """The modules holding ``connect_database`` under that name (the kernel's and those that imported it)."""
     return [m for m in list(sys.modules.values())
             if isinstance(m, ModuleType) and m.__dict__.get("connect_database") is _ORIGINAL]
+
+
+def _shape(filter_: dict) -> tuple:
+    """The shape of a query filter: its fields and operators, not its values (``$and``/``$or`` recursed)."""
+    parts = []
+    for key, value in filter_.items():
+        if key in ("$and", "$or", "$nor") and isinstance(value, list):
+            parts.append((key, tuple(sorted(_shape(v) for v in value if isinstance(v, dict)))))
+        elif isinstance(value, dict) and value and all(str(k).startswith("$") for k in value):
+            parts.append((key, tuple(sorted(value))))
+        else:
+            parts.append((key, "$eq"))
+    return tuple(sorted(parts, key=repr))
+
+
+def _filters(command_name: str, command: dict) -> list[dict]:
+    """The filters a query command runs (an aggregate's leading ``$match``, each update's and delete's ``q``)."""
+    field = _QUERY_COMMANDS[command_name]
+    if command_name in ("update", "delete"):
+        return [op.get("q") or {} for op in command.get(field) or []]
+    if command_name == "aggregate":
+        pipeline = command.get(field) or []
+        return [pipeline[0]["$match"]] if pipeline and "$match" in pipeline[0] else [{}]
+    return [command.get(field) or {}]
+
+
+_UNSELECTIVE = {"$ne", "$nin", "$not", "$exists"}
+
+
+def _constrained(filter_: dict) -> list[set[str]]:
+    """The field sets an index could serve ``filter_`` from; one set per ``$or`` branch (all must be served)."""
+    fields: set[str] = set()
+    branches: list[set[str]] | None = None
+    for key, value in filter_.items():
+        if key == "$and" and isinstance(value, list):
+            for part in value:
+                parts = _constrained(part) if isinstance(part, dict) else []
+                if len(parts) == 1:
+                    fields |= parts[0]
+        elif key == "$or" and isinstance(value, list):
+            branches = [set().union(*_constrained(v)) for v in value if isinstance(v, dict)]
+        elif key.startswith("$"):
+            continue
+        elif isinstance(value, dict) and value and all(str(k).startswith("$") for k in value):
+            if "$elemMatch" in value and isinstance(value["$elemMatch"], dict):
+                fields |= {f"{key}.{sub}" for sub in value["$elemMatch"] if not sub.startswith("$")} | {key}
+            if set(value) - _UNSELECTIVE:
+                fields.add(key)
+        else:
+            fields.add(key)
+    if branches is None:
+        return [fields]
+    return [fields | branch for branch in branches] if not fields else [fields]
+
+
+def _served(filter_: dict, leading_keys: set[str]) -> bool:
+    """Whether real MongoDB can serve ``filter_`` from an index: an index's first key is constrained
+    (in every ``$or`` branch). Judged from the declared indexes, not from SecantusDB's planner, which
+    scans as soon as a filter names a field beyond its index."""
+    return all(branch & leading_keys for branch in _constrained(filter_))
+
+
+class QueryPlans(monitoring.CommandListener):
+    """Every query shape the suite sends, judged once against its collection's indexes.
+
+    Registered on every client of the wire pass. A test's new shapes are judged at its end, before
+    its databases are dropped. A filter no index's first key serves is a product bug on real
+    MongoDB (a collection scan); an empty filter is a whole-collection read, listed apart.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[tuple, tuple[str, str, dict]] = {}
+        self.explained: set[tuple] = set()
+        self.scans: dict[tuple, dict[str, str]] = {}
+        self.whole: dict[tuple, dict[str, str]] = {}
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name not in _QUERY_COMMANDS:
+            return
+        collection = event.command.get(event.command_name)
+        if not isinstance(collection, str):
+            return
+        service_db = _TEST_PREFIX.sub("", event.database_name)
+        for filter_ in _filters(event.command_name, event.command):
+            key = (service_db, collection, _shape(filter_))
+            with self._lock:
+                if key not in self.explained and key not in self._pending:
+                    self._pending[key] = (event.database_name, collection, filter_)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        """Only started commands carry the query."""
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        """Only started commands carry the query."""
+
+    def explain_pending(self, client: MongoClient, node_id: str) -> None:
+        """Judge the shapes first seen in this test (a collection that does not exist yet waits for a later test)."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        for key, (database, collection, filter_) in pending.items():
+            if collection not in client[database].list_collection_names(filter={"name": collection}):
+                continue
+            self.explained.add(key)
+            entry = {"database": key[0], "collection": collection, "filter": repr(filter_)[:300], "first_test": node_id}
+            if not filter_:
+                self.whole[key] = entry
+                continue
+            leading = {next(iter(info["key"]))[0] for info in client[database][collection].index_information().values()}
+            if not _served(filter_, leading):
+                self.scans[key] = entry
+
+
+PLANS = QueryPlans()
+if wire_uri() is not None:
+    monitoring.register(PLANS)  # every client of the wire pass (made after this import) reports its queries
 
 
 class WireConnections:
@@ -94,6 +226,7 @@ def _wire_admin() -> Iterator[MongoClient | None]:
     client: MongoClient = MongoClient(uri, tz_aware=True, uuidRepresentation="standard")
     yield client
     client.close()
+    _write_report()
 
 
 @pytest.fixture(autouse=True)
@@ -108,8 +241,58 @@ def _wire_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
     connect: Callable[..., Database] = connections.connect
     for module in _holders():
         monkeypatch.setattr(module, "connect_database", connect)
-    yield connections
+    with COMMANDS.counting() as scope:
+        yield connections
+    TOTALS["commands"] += scope.total
+    TOTALS["tests"] += 1
+    BY_NAME.update(scope.by_name)
+    BUSIEST.append((scope.total, request.node.nodeid))
+    PLANS.explain_pending(_wire_admin, request.node.nodeid)
     connections.drop(_wire_admin)
+
+
+TOTALS: dict[str, int] = {"commands": 0, "tests": 0}
+BUSIEST: list[tuple[int, str]] = []
+BY_NAME: Counter[str] = Counter()
+
+
+OUTCOMES = REPORT.parent / "outcomes.txt"
+
+
+def record_outcome(report: pytest.TestReport) -> None:
+    """Append a failed (or erroring) test of the wire pass to ``outcomes.txt`` as it happens."""
+    if wire_uri() is None or report.passed or (report.when != "call" and not report.failed):
+        return
+    OUTCOMES.parent.mkdir(parents=True, exist_ok=True)
+    with open(OUTCOMES, "a", encoding="utf-8") as out:
+        out.write(f"{report.outcome.upper()} {report.when} {report.nodeid} ({report.duration:.1f} s)\n")
+
+
+def _by_place(entry: dict[str, str]) -> tuple[str, str]:
+    return entry["database"], entry["collection"]
+
+
+def _write_report() -> None:
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps({**TOTALS, "by_name": dict(BY_NAME.most_common()), "query_shapes": len(PLANS.explained),
+                                  "busiest_tests": sorted(BUSIEST, reverse=True)[:20],
+                                  "unindexed_queries": sorted(PLANS.scans.values(), key=_by_place),
+                                  "whole_collection_reads": sorted(PLANS.whole.values(), key=_by_place)},
+                                 indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def summary() -> list[str]:
+    """The wire pass's lines for the terminal summary (empty outside it)."""
+    if wire_uri() is None or not TOTALS["tests"]:
+        return []
+    lines = [f"Wire pass: {TOTALS['tests']} tests sent {TOTALS['commands']} database commands; "
+             f"{len(PLANS.explained)} query shapes judged: {len(PLANS.scans)} served by no index, "
+             f"{len(PLANS.whole)} whole-collection reads "
+             f"(report: {REPORT.relative_to(REPORT.parents[2])})",
+             "  commands by name: " + ", ".join(f"{name} {n}" for name, n in BY_NAME.most_common(8))]
+    lines += [f"  no index: {s['database']}.{s['collection']} {s['filter']} (first in {s['first_test']})"
+              for s in sorted(PLANS.scans.values(), key=_by_place)]
+    return lines
 
 
 def main(argv: list[str]) -> int:
@@ -120,8 +303,9 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="hoso-wire-pass-") as storage, WireDatabase(storage=storage) as db:
         print(f"[wire] SecantusDB at {db.uri} (storage {db.storage}); pytest {' '.join(args)}", flush=True)
-        env = {**os.environ, WIRE_ENV: db.uri}
-        code = subprocess.call([sys.executable, "-m", "pytest", *args], env=env)
+        env = {"TRUST_FIGURES_FILE": str(WIRE_TRUST_FIGURES), **os.environ, WIRE_ENV: db.uri}
+        # each command is a round trip to another process: a heavy test takes several times its mongomock time
+        code = subprocess.call([sys.executable, "-m", "pytest", "-o", f"timeout={WIRE_TIMEOUT}", *args], env=env)
     print(f"[wire] wire pass finished in {time.monotonic() - started:.0f} s (exit {code})", flush=True)
     return code
 

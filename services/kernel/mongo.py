@@ -50,9 +50,18 @@ def connect_database(*, alias: str, db_name: str, uri: str | None) -> Database:
 
 
 def ensure_indexes(*document_classes: type[mongoengine.Document]) -> None:
-    """Create the indexes each document declares (cheap when they exist)."""
+    """Create the indexes each document declares, sending each ``createIndexes`` once.
+
+    mongoengine already creates a document's indexes when its collection is first opened after a
+    (re)connect (``auto_create_index``); calling its ``ensure_indexes`` on an unopened document
+    opens it (creating them) and then sends every one again. So an unopened document is only
+    opened; one already open is asked again (cheap when they exist).
+    """
     for cls in document_classes:
-        cls.ensure_indexes()
+        if getattr(cls, "_collection", None) is None and cls._meta.get("auto_create_index", True):
+            cls._get_collection()
+        else:
+            cls.ensure_indexes()
 
 
 def mongo_check(db: Database) -> Callable[[], None]:

@@ -15,6 +15,7 @@ from services.documents import events as documents
 from services.identity import events as identity
 from services.kernel.clock import Clock
 from services.kernel.messaging import ConsumerWorker, HandlerTable, IdempotentConsumer, Publisher
+from services.kernel.mongo import ensure_indexes
 from services.kernel.runtime import Runtime, build_runtime
 from services.kernel.service_auth import ClientCredentials
 from services.kernel.service_client import ServiceClient
@@ -110,8 +111,7 @@ def bootstrap(
 ) -> Container:
     settings = load_settings(NotificationsSettings, os.environ if environ is None else environ, config)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
-    for document in INDEXED:
-        document.ensure_indexes()
+    ensure_indexes(*INDEXED)
     people, preferences, deliveries, webhooks = PeopleDirectory(), PreferencesRepository(), DeliveryStore(), WebhookTargets()
     dispatcher = Dispatcher(clock=runtime.clock, channels=channels_for(settings, clock=runtime.clock, mailer=mailer,
                                                                        webhooks=webhooks),

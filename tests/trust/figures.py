@@ -2,19 +2,20 @@
 
 Each trust test calls ``record(section, **figures)``; the figures land in
 ``test-artifacts/trust/figures.json`` (merged across tests and pytest processes, counts added
-up), and ``python -m tests.trust.figures`` (``./dev trust-report``) prints them. The suite's
+up; ``TRUST_FIGURES_FILE`` names another file, as the wire pass does for its own), and ``python -m tests.trust.figures`` (``./dev trust-report``) prints them. The suite's
 ``conftest.py`` prints the same report at the end of every run that recorded anything.
 """
 from __future__ import annotations
 
 import fcntl
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-FIGURES = ROOT / "test-artifacts" / "trust" / "figures.json"
+FIGURES = Path(os.environ.get("TRUST_FIGURES_FILE") or ROOT / "test-artifacts" / "trust" / "figures.json")
 
 # The report's lines, in order: (section, figure, what a reader is told).
 LINES: tuple[tuple[str, str, str], ...] = (

@@ -178,6 +178,7 @@ class SubmissionDoc(TenantOwned, OutboxMixin):
 
     meta = {"db_alias": ALIAS, "collection": "submissions", "indexes": [
         ("tenant_id", "obligation_id"),
+        ("obligation_id", "document_id"),  # live submissions of an obligation (by document), without a tenant
         ("tenant_id", "submitter", "created_at"),
         ("tenant_id", "waiting", "waiting_since"),
         ("tenant_id", "state", "issued_at"),

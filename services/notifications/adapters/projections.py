@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 import mongoengine
 from mongoengine import DictField, ListField, StringField
 
+from services.kernel.mongo import ensure_indexes
+
 from .people import RecipientDoc
 
 PRINCIPAL_ROLE = "hieu_truong"
@@ -49,8 +51,7 @@ class Directory:
     """Reads and writes of the projections; one instance per service, no state of its own."""
 
     def ensure_indexes(self) -> None:
-        for doc in (SchoolLeadsDoc, StaffDoc):
-            doc.ensure_indexes()
+        ensure_indexes(SchoolLeadsDoc, StaffDoc)
 
     # ----- writes (from identity's events) ---------------------------------------------------------
     def school_onboarded(self, *, school: str, name: str, principal: str, units: Iterable[tuple[str, str]]) -> None:

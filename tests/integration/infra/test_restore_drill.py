@@ -109,8 +109,9 @@ def _without_backup_entries(records: dict[str, dict[str, dict[Any, dict[str, Any
 
 
 def _audit_entries_by_seq(records: dict[str, Any]) -> dict[str, Any]:
-    """Audit entries keyed by ``seq`` (their ``_id`` is not part of the chain)."""
-    return {db: {d["seq"]: d for d in colls.get(AUDIT_COLLECTION, {}).values()} for db, colls in records.items()}
+    """Audit entries keyed by chain and ``seq`` (their ``_id`` is not part of the chain; each school has its own)."""
+    return {db: {(d.get("chain"), d["seq"]): d for d in colls.get(AUDIT_COLLECTION, {}).values()}
+            for db, colls in records.items()}
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,8 @@
 the signing service's own event goes out through its outbox."""
 from __future__ import annotations
 
+import uuid
+
 import kombu
 import pytest
 
@@ -24,7 +26,8 @@ def test_recall_arrives_through_the_broker_and_signed_events_leave_through_it(am
     c = bootstrap({"mode": "test", "db_name": "hoso_signing_it", "spool_dir": str(tmp_path), "level": "B-T"},
                   environ={"AMQP_URL": amqp_url}, verifier=tokens.verifier(), approvals=approvals, documents=documents)
     [worker] = c.workers()
-    watcher = consumer_queue("signing.it-watch", ("signing.document.*",), quorum=False)
+    # a name of this run's own: the broker is shared, and another run deleting its watch queue broke this one
+    watcher = consumer_queue(f"signing.it-watch-{uuid.uuid4().hex[:8]}", ("signing.document.*",), quorum=False)
     declare_queues(amqp_url, [worker.queue, watcher])
     with kombu.Connection(amqp_url) as conn:
         for q in (worker.queue, watcher):

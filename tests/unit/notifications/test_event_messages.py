@@ -46,7 +46,8 @@ def at(spec, when: str, **data) -> Event:
 
 
 def inbox_of(person: str) -> list[NotificationDoc]:
-    return list(NotificationDoc.objects(recipient=person).order_by("created_at"))
+    # one fixed instant: ids keep the order of making
+    return list(NotificationDoc.objects(recipient=person).order_by("created_at", "id"))
 
 
 def onboard(c) -> None:
