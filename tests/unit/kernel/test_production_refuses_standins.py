@@ -34,12 +34,15 @@ REAL = {
     "HOSO_AUDIT_ANCHOR_STORE": "s3",
     "HOSO_AUDIT_TSA_URL": "https://tsa.example.vn/tsr",
     "HOSO_DOCUMENTS_STORAGE": "s3",
+    "HOSO_SIGNING_SPOOL_STORE": "s3",
 }
+#: Object stores of one service only (another service's setting would be refused as unknown).
+OWN_STORES = {"HOSO_DOCUMENTS_STORAGE": "documents", "HOSO_SIGNING_SPOOL_STORE": "signing"}
 
 
 def _environ(service: str, **extra: str) -> dict[str, str]:
     env = {"HOSO_MODE": "production", **OWN.get(service, {}), **extra}
-    return {k: v for k, v in env.items() if not k.startswith("HOSO_DOCUMENTS_STORAGE") or service == "documents"}
+    return {k: v for k, v in env.items() if OWN_STORES.get(k, service) == service}
 
 
 @pytest.mark.parametrize("target", targets())
@@ -55,6 +58,7 @@ def test_every_target_refuses_production_without_real_infrastructure(target: str
     for name in ("MONGO_URI", "AMQP_URL", "HOSO_AUDIT_ANCHOR_STORE=s3", "HOSO_AUDIT_TSA_URL"):
         assert name in message, f"{target}: {message}"
     assert ("HOSO_DOCUMENTS_STORAGE=s3" in message) == (service == "documents")
+    assert ("HOSO_SIGNING_SPOOL_STORE=s3" in message) == (service == "signing")  # replicas share the spool
     settings = load_settings(cls, _environ(service, **REAL))  # the real thing is accepted
     assert settings.production_standins() == []
 
