@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+
+from infra.allinone import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WIRE_VENV = ROOT / ".wire-venv"
@@ -32,11 +33,6 @@ def server_command() -> Path:
                         SECANTUS], check=True)
     return launcher
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class WireDatabase:

@@ -30,6 +30,7 @@ import boto3
 import kombu
 import pymongo
 
+from infra.allinone import free_port
 from infra.standins.wire_db import WireDatabase
 from infra.topology.declare import declare_topology
 from services.kernel.events import Event
@@ -52,11 +53,6 @@ SCHOOL = {"school_id": "th-hoa-phong", "slug": "th-hoa-phong", "name": "Trườn
 UPLOAD_CONSUMERS = ("documents.renditions", "documents.similarity")
 WITNESS = "faults.witness"
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from infra.allinone import free_port
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -56,11 +58,6 @@ GunicornApplication(build, {**GUNICORN_DEFAULTS, "bind": ["127.0.0.1:%s" % PORT]
                             "loglevel": "warning"}).run()
 """
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
