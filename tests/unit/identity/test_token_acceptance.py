@@ -67,7 +67,7 @@ def test_expired_unknown_key_wrong_audience_and_tampered_tokens_are_rejected(cli
 
     claims = jwt.decode(access, ECKey.import_key(client.get("/oauth/jwks").get_json()["keys"][0])).claims
     stranger = ECKey.generate_key("P-256", parameters={"kid": "stranger"}, private=True)
-    forged = jwt.encode({"alg": "ES256", "kid": "stranger"}, claims, stranger)
+    forged = jwt.encode({"alg": "ES256", "kid": "stranger", "typ": "at+jwt"}, claims, stranger)
     with pytest.raises(Unauthorized, match="khóa không xác định"):
         service_verifier.verify(forged)
 
@@ -86,7 +86,8 @@ def test_rotation_publishes_first_signs_later_and_keeps_the_old_key_until_its_to
     old = browser_login_tokens(client, "thhp.giaovien")["access_token"]
     old_kid = seeded.keys.current_kid()
     new_kid = seeded.keys.rotate()
-    assert {k["kid"] for k in client.get("/oauth/jwks").get_json()["keys"]} == {old_kid, new_kid}
+    both = {old_kid, new_kid, f"{old_kid}-rs", f"{new_kid}-rs"}  # each ES256 key with its RS256 companion
+    assert {k["kid"] for k in client.get("/oauth/jwks").get_json()["keys"]} == both
     assert seeded.keys.current_kid() == old_kid, "a new key is published before it signs"
     clock.advance(minutes=5)
     assert seeded.keys.current_kid() == new_kid
@@ -95,14 +96,14 @@ def test_rotation_publishes_first_signs_later_and_keeps_the_old_key_until_its_to
     assert service_verifier.verify(old).sub == "thhp.giaovien"
     clock.advance(seconds=600 + 5 * 60 + 1)
     kids = {k["kid"] for k in client.get("/oauth/jwks").get_json()["keys"]}
-    assert kids == {new_kid}, "the old key leaves the JWKS once every token it signed has expired"
+    assert kids == {new_kid, f"{new_kid}-rs"}, "the old keys leave the JWKS once every token they signed has expired"
 
 
 def test_scheduled_rotation_happens_by_itself(seeded, clock):
     first = seeded.keys.current_kid()
     clock.advance(days=30)
     assert seeded.keys.current_kid() == first  # the successor is created now, published, not yet signing
-    assert len(seeded.keys.jwks()["keys"]) == 2
+    assert len(seeded.keys.jwks()["keys"]) == 4  # two ES256 keys and their RS256 companions
     clock.advance(minutes=5)
     assert seeded.keys.current_kid() != first
 
