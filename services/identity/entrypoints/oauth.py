@@ -311,7 +311,6 @@ def oauth_blueprint(container: Container, server: AuthorizationServer) -> Bluepr
             "code_challenge_methods_supported": ["S256"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGORITHMS),
-            "userinfo_signing_alg_values_supported": ["none"],
             "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
             "revocation_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
             "scopes_supported": ["openid", "profile", "email", "offline_access"],
