@@ -107,13 +107,16 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
-def to_callback(op: Provider, browser: requests.Session, url: str, *, login: str | None = TEACHER) -> dict[str, str]:
+def walk(op: Provider, browser: requests.Session, url: str, *, login: str | None = TEACHER) -> tuple[dict[str, str], int]:
     """Follow the browser from an authorization URL to the client's callback, filling the sign-in
-    form with ``login`` whenever it is shown; returns the callback's query parameters."""
+    form with ``login`` whenever it is shown; returns the callback's query parameters and how many
+    times the form was shown."""
+    shown = 0
     for _ in range(10):
         resp = browser.get(url, allow_redirects=False)
         if resp.status_code == 200 and 'name="password"' in resp.text:
             assert login is not None, "the sign-in form was shown"
+            shown += 1
             nxt = parse_qs(urlsplit(url).query)["next"][0]
             resp = browser.post(urljoin(url, "sign-in"), data={"login": login, "password": PASSWORD,
                                                                "csrf": csrf_of(resp.text), "next": nxt},
@@ -122,25 +125,17 @@ def to_callback(op: Provider, browser: requests.Session, url: str, *, login: str
         assert resp.status_code in (302, 303), (resp.status_code, resp.text[:300])
         url = urljoin(url, resp.headers["Location"])
         if url.startswith(op.callback):
-            return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+            return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}, shown
     raise AssertionError("the browser never reached the callback")
+
+
+def to_callback(op: Provider, browser: requests.Session, url: str, *, login: str | None = TEACHER) -> dict[str, str]:
+    return walk(op, browser, url, login=login)[0]
 
 
 def forms_shown(op: Provider, browser: requests.Session, url: str) -> int:
     """How many times the sign-in form is shown on the way from ``url`` to the callback."""
-    shown = 0
-    for _ in range(10):
-        resp = browser.get(url, allow_redirects=False)
-        if resp.status_code == 200 and 'name="password"' in resp.text:
-            shown += 1
-            nxt = parse_qs(urlsplit(url).query)["next"][0]
-            resp = browser.post(urljoin(url, "sign-in"), data={"login": TEACHER, "password": PASSWORD,
-                                                               "csrf": csrf_of(resp.text), "next": nxt},
-                                allow_redirects=False)
-        url = urljoin(url, resp.headers["Location"])
-        if url.startswith(op.callback):
-            return shown
-    raise AssertionError("the browser never reached the callback")
+    return walk(op, browser, url)[1]
 
 
 def sign_in_with(rp: RPHandler, op: Provider, browser: requests.Session, *, login: str = TEACHER, **req_args) -> dict:
