@@ -50,6 +50,8 @@ TOKEN_AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"]
 SCOPE_CLAIMS = {"profile": ("name", "preferred_username"), "email": ("email",)}
 BAD_AUTHORIZE = ("Yêu cầu đăng nhập không hợp lệ: ứng dụng gửi yêu cầu không được đăng ký, hoặc địa chỉ quay về "
                  "(redirect_uri) không được phép. Vui lòng quay lại ứng dụng và thử lại.")
+SOMEONE_ELSES_LOGOUT = ("Yêu cầu đăng xuất không hợp lệ: mã định danh (id_token_hint) là của một người khác, không phải "
+                        "người đang đăng nhập trên trình duyệt này. Bạn vẫn đang đăng nhập.")
 BAD_LOGOUT = ("Yêu cầu đăng xuất không hợp lệ: mã định danh (id_token_hint) không do HoSo cấp hoặc không dành cho "
               "ứng dụng này. Bạn vẫn đang đăng nhập.")
 
@@ -424,8 +426,9 @@ def oauth_blueprint(container: Container, server: AuthorizationServer) -> Bluepr
             destination = "../auth/signed-out"
         cookie = request.cookies.get(SESSION_COOKIE)
         session = container.signin.session(cookie)
-        same_session = (session is not None and claims is not None and claims.get("sid") == session.public_id
-                        and claims.get("sub") == session.person_id)
+        if session is not None and claims is not None and claims.get("sub") != session.person_id:
+            return refusal_page(SOMEONE_ELSES_LOGOUT, "Không thể đăng xuất")
+        same_session = session is not None and claims is not None and claims.get("sid") == session.public_id
         confirmed = request.method == "POST" and csrf_ok(request)
         if session is not None and not (same_session or confirmed):
             person = container.directory.get(session.person_id)

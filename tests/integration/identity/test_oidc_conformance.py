@@ -442,3 +442,31 @@ def test_oidcc_rp_initiated_logout_no_params_asks_first(op):
     ended = browser.post(op.base + "/oauth/logout", data={"csrf": csrf_of(page.text)}, allow_redirects=False)
     assert ended.status_code == 302
     assert forms_shown(op, browser, rp.begin(issuer_id="hoso")) == 1, "the confirmation ended the session"
+
+
+def test_another_persons_id_token_hint_is_refused_in_the_query_and_in_the_body(op):
+    mine, theirs = requests.Session(), requests.Session()
+    rp = relying_party(op)
+    sign_in_with(rp, op, mine)
+    other_rp = relying_party(op)
+    other = sign_in_with(other_rp, op, theirs, login="thhp.giaovien")
+    hint = raw_id_token(other_rp, op, other["state"])
+    resp = mine.get(op.base + "/oauth/logout?" + urlencode({"id_token_hint": hint}), allow_redirects=False)
+    assert resp.status_code == 400 and "là của một người khác" in resp.text
+    page = mine.get(op.base + "/oauth/logout", allow_redirects=False)
+    posted = mine.post(op.base + "/oauth/logout", data={"csrf": csrf_of(page.text), "id_token_hint": hint},
+                       allow_redirects=False)
+    assert posted.status_code == 400 and "Location" not in posted.headers
+    assert forms_shown(op, mine, rp.begin(issuer_id="hoso")) == 0, "my session lives on"
+    assert forms_shown(op, theirs, other_rp.begin(issuer_id="hoso")) == 0, "and theirs too"
+
+
+def test_logging_out_one_browser_leaves_the_same_persons_other_browser_signed_in(op):
+    laptop, phone = requests.Session(), requests.Session()
+    rp_laptop, rp_phone = relying_party(op), relying_party(op)
+    on_laptop = sign_in_with(rp_laptop, op, laptop)
+    sign_in_with(rp_phone, op, phone)
+    request = rp_laptop.logout(on_laptop["state"], post_logout_redirect_uri=op.base + "/")
+    assert laptop.get(request["url"], allow_redirects=False).status_code == 302
+    assert forms_shown(op, laptop, rp_laptop.begin(issuer_id="hoso")) == 1
+    assert forms_shown(op, phone, rp_phone.begin(issuer_id="hoso")) == 0

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pytest
 from joserfc import jwt
-from joserfc.jwk import ECKey
+from joserfc.jwk import ECKey, KeySet
 
+from services.identity.adapters.documents import IdentitySigningKeyDoc
 from services.identity.adapters.keystore import SigningKeys
 from services.kernel.errors import Unauthorized
 from services.kernel.tokens import JwksKeySource, TokenVerifier
@@ -113,3 +114,18 @@ def test_a_second_process_signs_with_the_same_persisted_key(seeded, clock):
                                 keep_after_superseded=timedelta(minutes=15))
     assert other_process.current_kid() == seeded.keys.current_kid()
     assert other_process.jwks() == seeded.keys.jwks()
+
+
+def test_a_key_made_before_rs256_gets_its_rsa_companion_once_and_signs_id_tokens(seeded, clock):
+    kid = seeded.keys.current_kid()
+    IdentitySigningKeyDoc.objects(id=kid).update_one(unset__sealed_rsa_private_key=True, unset__rsa_public_jwk=True)
+    upgraded = SigningKeys(box=seeded.box, clock=clock, rotate_after=timedelta(days=30),
+                           keep_after_superseded=timedelta(minutes=15))
+    published = upgraded.jwks()
+    assert {k["kid"] for k in published["keys"]} == {kid, f"{kid}-rs"}
+    again = SigningKeys(box=seeded.box, clock=clock, rotate_after=timedelta(days=30),
+                        keep_after_superseded=timedelta(minutes=15))
+    assert again.jwks() == published, "the companion is made once and shared by every process"
+    token = again.sign_id_token({"iss": ISSUER, "sub": "thhp.giaovien"}, algorithm="RS256")
+    decoded = jwt.decode(token, KeySet.import_key_set(published), algorithms=["RS256"])
+    assert decoded.header == {"alg": "RS256", "kid": f"{kid}-rs", "typ": "JWT"}
