@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
-from idpyoidc.client.defaults import DEFAULT_OIDC_SERVICES
+from idpyoidc.client.defaults import DEFAULT_KEY_DEFS, DEFAULT_OIDC_SERVICES
 from idpyoidc.client.rp_handler import RPHandler
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -100,7 +100,9 @@ def relying_party(op: Provider, *, alg: str = "RS256") -> RPHandler:
                              "kwargs": {"code_challenge_length": 64, "code_challenge_method": "S256"}}},
     }}
     services = {**DEFAULT_OIDC_SERVICES, "end_session": {"class": "idpyoidc.client.oidc.end_session.EndSession"}}
-    return RPHandler(base_url=op.base, client_configs=config, services=services, verify_ssl=False)
+    # key_defs without paths: the RP's own keys stay in memory (the defaults write private/ and static/)
+    return RPHandler(base_url=op.base, client_configs=config, services=services, verify_ssl=False,
+                     key_conf={"key_defs": DEFAULT_KEY_DEFS})
 
 
 def csrf_of(html: str) -> str:
