@@ -40,7 +40,7 @@ from services.kernel.tokens import JwksKeySource, TokenVerifier
 from gateway.auth import CachedVerifier, Verifier, bearer_token, missing_token
 from gateway.headers import CONTENT_SECURITY_POLICY, is_stripped, request_id, security_headers
 from gateway.ratelimit import TokenBuckets, retry_after_header
-from gateway.routes import ApiRoute, resolve_api
+from gateway.routes import NOT_THE_WEB_APP, ApiRoute, resolve_api
 from gateway.settings import GatewaySettings
 from gateway.static import StaticFiles
 from gateway.upstream import (
@@ -103,6 +103,8 @@ class Gateway:
                 status, headers, body = self._api(environ, path, rid, context)
             elif path in ("/healthz", "/readyz"):
                 status, headers, body = self._health(path)
+            elif path.startswith(NOT_THE_WEB_APP):
+                raise NotFound(f"Không tìm thấy {_readable(path)}.")
             else:
                 status, headers, body = self._web(environ, path)
         except Problem as problem:

@@ -21,6 +21,10 @@ PUBLIC_BY_SERVICE: dict[str, tuple[str, ...]] = {
     "signing": ("verify", "api/v1/verify", "api/v1/crl", "api/v1/agent"),
 }
 
+NOT_THE_WEB_APP = ("/.well-known/",)
+"""Public path prefixes outside ``/api/`` that are never the web app: an unknown one is a 404
+problem, not the app's page (relying parties probe ``/.well-known/...``; issue 16)."""
+
 HIDDEN = ("metrics",)
 """Upstream paths never published through the gateway."""
 

@@ -28,6 +28,7 @@ class IdentitySettings(ServiceSettings):
     password_reset_minutes: int = 30
     web_client_id: str = "hoso-web"
     web_redirect_uris: str = ""  # comma-separated, added to <public url>/auth/callback
+    web_id_token_alg: str = "RS256"  # the web client's registered ID token algorithm: RS256 or ES256
     documents_client_secret: str | None = None
     approvals_client_secret: str | None = None
     signing_client_secret: str | None = None
@@ -49,6 +50,8 @@ class IdentitySettings(ServiceSettings):
                 raise ValueError("HOSO_IDENTITY_KEY_ENCRYPTION_KEY is required in production")
             if self.demo_mode:
                 raise ValueError("HOSO_IDENTITY_DEMO_MODE cannot be on in production")
+        if self.web_id_token_alg not in ("RS256", "ES256"):
+            raise ValueError("HOSO_IDENTITY_WEB_ID_TOKEN_ALG must be RS256 or ES256")
         kek = self.kek()
         if len(base64.urlsafe_b64decode(kek + "=" * (-len(kek) % 4))) != 32:
             raise ValueError("HOSO_IDENTITY_KEY_ENCRYPTION_KEY must be 32 bytes, URL-safe base64")

@@ -80,11 +80,19 @@ class ValidationFailed(Problem):
     status, code, title = 422, "validation-failed", "Dữ liệu gửi lên chưa hợp lệ."
 
 
+#: Codes that mean the bearer token itself was refused (RFC 6750 §3.1 ``error="invalid_token"``).
+TOKEN_REFUSED_CODES = ("invalid-token", "token-expired")
+
+
 class Unauthorized(Problem):
+    """401 with an RFC 6750 challenge: ``error="invalid_token"`` when a token was sent and refused,
+    the bare challenge when none was sent."""
+
     status, code, title = 401, "unauthorized", "Bạn cần đăng nhập để tiếp tục."
 
     def __init__(self, detail: str | None = None, **kw: Any) -> None:
-        kw.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="hoso"'})
+        refused = kw.get("code") in TOKEN_REFUSED_CODES
+        kw.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="hoso"' + (', error="invalid_token"' if refused else "")})
         super().__init__(detail, **kw)
 
 

@@ -20,6 +20,8 @@ from .errors import Unauthorized
 from .principal import Principal
 
 ALGORITHMS = ["ES256", "RS256", "EdDSA"]
+#: RFC 9068 §4: a resource server accepts only JWTs typed as access tokens (an ID token is ``JWT``)
+ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
 
 class KeySource(Protocol):
     def key_for(self, kid: str) -> Any:
@@ -85,6 +87,9 @@ class JwksKeySource:
 class _UnknownKey(Exception):
     """Raised inside key lookup when a token names a key nobody published."""
 
+class _NotAnAccessToken(Exception):
+    """Raised inside key lookup when the header's ``typ`` is not an access token's (e.g. an ID token)."""
+
 class TokenVerifier:
     """Checks signature, issuer, audience and expiry; returns the caller as a Principal."""
 
@@ -99,6 +104,8 @@ class TokenVerifier:
 
         def key_for(guest: Any) -> Any:
             header = guest.headers()
+            if str(header.get("typ") or "").lower() not in ACCESS_TOKEN_TYPES:
+                raise _NotAnAccessToken()
             key = self._keys.key_for(str(header.get("kid") or ""))
             if key is None:
                 raise _UnknownKey()
@@ -108,6 +115,8 @@ class TokenVerifier:
             decoded = jwt.decode(token, key_for, algorithms=ALGORITHMS)
         except _UnknownKey:
             raise Unauthorized("Mã truy cập được ký bằng khóa không xác định.", code="invalid-token") from None
+        except _NotAnAccessToken:
+            raise Unauthorized("Mã này không phải mã truy cập (typ phải là at+jwt).", code="invalid-token") from None
         except BadSignatureError:
             raise Unauthorized("Chữ ký của mã truy cập không hợp lệ.", code="invalid-token") from None
         except (JoseError, ValueError, UnicodeError, TypeError):

@@ -77,7 +77,11 @@ def test_an_ended_session_brings_the_teacher_back_to_her_form_with_the_file_kept
 
     # Her identity session ends (signed out elsewhere), then the access token's ten minutes pass:
     # the refresh is refused and the page says so in Vietnamese.
-    assert page.request.get("/api/identity/oauth/logout").ok
+    # (a bare GET of the logout endpoint only asks "Đăng xuất khỏi HoSo?"; its form's POST ends the session)
+    confirm = page.request.get("/api/identity/oauth/logout")
+    assert confirm.ok and "Đăng xuất khỏi HoSo?" in confirm.text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', confirm.text()).group(1)
+    assert page.request.post("/api/identity/oauth/logout", form={"csrf": csrf}).ok
     page.clock.fast_forward("10:00")
     notice = page.get_by_role("alert").filter(has_text=EXPIRED)
     expect(notice).to_be_visible()

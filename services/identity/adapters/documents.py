@@ -189,6 +189,9 @@ class IdentitySigningKeyDoc(Document):
     algorithm = StringField(required=True)
     sealed_private_key = BinaryField(required=True)
     public_jwk = DictField(required=True)
+    #: the RSA-2048 companion key (RS256 ID tokens), sealed the same way, kid ``<id>-rs``, rotated with it
+    sealed_rsa_private_key = BinaryField()
+    rsa_public_jwk = DictField()
     created_at = DateTimeField(required=True)
     activates_at = DateTimeField(required=True)  # published first, used for signing from then on
     superseded_at = DateTimeField()
@@ -211,6 +214,8 @@ class IdentitySessionDoc(Document):
     ip = StringField()
     created_at = DateTimeField(required=True)
     last_seen_at = DateTimeField()
+    #: when the person completed every sign-in step (the ID token's ``auth_time``)
+    authenticated_at = DateTimeField()
     expires_at = DateTimeField(required=True)
     revoked_at = DateTimeField()
     #: the pending WebAuthn challenge of this session (single use), what it is for and when it was made
@@ -264,6 +269,8 @@ class IdentityAuthorizationCodeDoc(Document):
     auth_time = IntField()
     expires_at = DateTimeField(required=True)
     used = BooleanField(default=False)
+    #: the refresh family its exchange started: a replayed code revokes it (RFC 6749 §4.1.2)
+    family_id = StringField()
 
 
 class IdentityRefreshTokenDoc(Document):

@@ -1,6 +1,11 @@
 """Token-signing keys: ES256 keys kept in the identity database, sealed with the key-encryption
 key, loaded once per process and kept as key objects (re-importing a PEM per token costs ~54 ms).
 
+Each key record also holds an RSA-2048 companion (kid ``<kid>-rs``), sealed the same way and
+rotated with it, for ID tokens of clients registered for RS256 (OIDC Discovery requires RS256 to
+be offered). Access tokens are ES256 only (``typ: at+jwt``); ID tokens carry ``typ: JWT`` so
+that no verifier mistakes one for the other (RFC 9068 §4, RFC 8725 §3.11).
+
 Rotation publishes before it signs: a new key appears in the JWKS at once but signs only from
 ``activates_at`` (``publish_lead`` later), so services holding a cached JWKS learn it before they
 meet a token signed with it. A superseded key stays published for the access-token lifetime plus
@@ -17,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc import jwt
-from joserfc.jwk import ECKey
+from joserfc.jwk import ECKey, RSAKey
 from mongoengine.errors import NotUniqueError
 
 from services.identity.adapters.documents import IdentitySigningKeyDoc
@@ -28,6 +33,22 @@ from services.kernel.clock import Clock
 from services.kernel.ids import new_id
 
 ALGORITHM = "ES256"
+RSA_ALGORITHM = "RS256"
+ID_TOKEN_ALGORITHMS = (RSA_ALGORITHM, ALGORITHM)
+ACCESS_TOKEN_TYPE = "at+jwt"
+ID_TOKEN_TYPE = "JWT"
+
+
+def _rsa_kid(kid: str) -> str:
+    return f"{kid}-rs"
+
+
+def _new_rsa(kid: str) -> tuple[bytes, dict]:
+    """A fresh RSA-2048 private key (PEM) and its public JWK."""
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    params = {"kid": _rsa_kid(kid), "alg": RSA_ALGORITHM, "use": "sig"}
+    return pem, RSAKey.import_key(pem, parameters=params).as_dict(private=False)
 
 
 @dataclass(frozen=True)
@@ -36,13 +57,15 @@ class LoadedKey:
     generation: int
     key: ECKey
     public_jwk: dict
+    rsa_key: RSAKey
+    rsa_public_jwk: dict
     created_at: datetime
     activates_at: datetime
     superseded_at: datetime | None
 
 
 class SigningKeys:
-    """Signs access tokens and publishes the JWKS."""
+    """Signs access tokens and ID tokens and publishes the JWKS."""
 
     def __init__(
         self, *, box: SecretBox, clock: Clock, rotate_after: timedelta, keep_after_superseded: timedelta,
@@ -66,13 +89,25 @@ class SigningKeys:
         keys = []
         for doc in IdentitySigningKeyDoc.objects.order_by("-generation").limit(20):
             loaded = known.get(doc.id)
+            if loaded is None and doc.sealed_rsa_private_key is None:
+                doc = self._add_rsa(doc)
             key = loaded.key if loaded else ECKey.import_key(
                 self._box.open(doc.sealed_private_key, context=doc.id),
                 parameters={"kid": doc.id, "alg": ALGORITHM, "use": "sig"})
-            keys.append(LoadedKey(doc.id, doc.generation, key, dict(doc.public_jwk), doc.created_at,
-                                  doc.activates_at, doc.superseded_at))
+            rsa_key = loaded.rsa_key if loaded else RSAKey.import_key(
+                self._box.open(doc.sealed_rsa_private_key, context=_rsa_kid(doc.id)),
+                parameters={"kid": _rsa_kid(doc.id), "alg": RSA_ALGORITHM, "use": "sig"})
+            keys.append(LoadedKey(doc.id, doc.generation, key, dict(doc.public_jwk), rsa_key, dict(doc.rsa_public_jwk),
+                                  doc.created_at, doc.activates_at, doc.superseded_at))
         self._keys = keys
         self._loaded_at = self._monotonic()
+
+    def _add_rsa(self, doc: IdentitySigningKeyDoc) -> IdentitySigningKeyDoc:
+        """Give a key record made before RS256 existed its RSA companion (once, whichever process is first)."""
+        pem, jwk = _new_rsa(doc.id)
+        IdentitySigningKeyDoc.objects(id=doc.id, sealed_rsa_private_key=None).update_one(
+            set__sealed_rsa_private_key=self._box.seal(pem, context=_rsa_kid(doc.id)), set__rsa_public_jwk=jwk)
+        return IdentitySigningKeyDoc.objects.get(id=doc.id)
 
     def _fresh(self) -> list[LoadedKey]:
         """The keys, reloaded when stale, with a new key created when rotation is due."""
@@ -98,11 +133,13 @@ class SigningKeys:
         pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
         jwk = ECKey.import_key(pem, parameters={"kid": kid, "alg": ALGORITHM, "use": "sig"}).as_dict(private=False)
+        rsa_pem, rsa_jwk = _new_rsa(kid)
         activates = now if immediate else now + self._lead
         try:
             IdentitySigningKeyDoc(id=kid, generation=(previous.generation + 1) if previous else 1, algorithm=ALGORITHM,
-                          sealed_private_key=self._box.seal(pem, context=kid), public_jwk=jwk, created_at=now,
-                          activates_at=activates).save(force_insert=True)
+                          sealed_private_key=self._box.seal(pem, context=kid), public_jwk=jwk,
+                          sealed_rsa_private_key=self._box.seal(rsa_pem, context=_rsa_kid(kid)), rsa_public_jwk=rsa_jwk,
+                          created_at=now, activates_at=activates).save(force_insert=True)
         except NotUniqueError:
             return  # another process rotated at the same moment; its key is loaded next
         if previous is not None:
@@ -123,18 +160,39 @@ class SigningKeys:
             return self._keys[0].kid
 
     def sign(self, claims: dict) -> str:
-        """A compact JWS of ``claims`` signed with the active key."""
+        """An access token: a compact JWS of ``claims`` signed with the active ES256 key, ``typ: at+jwt``."""
         key = self._signing_key(self._fresh())
-        return jwt.encode({"alg": ALGORITHM, "kid": key.kid, "typ": "at+jwt"}, claims, key.key)
+        return jwt.encode({"alg": ALGORITHM, "kid": key.kid, "typ": ACCESS_TOKEN_TYPE}, claims, key.key)
+
+    def sign_id_token(self, claims: dict, *, algorithm: str) -> str:
+        """An ID token (``typ: JWT``) signed with the active key of ``algorithm`` (RS256 or ES256)."""
+        key = self._signing_key(self._fresh())
+        if algorithm == RSA_ALGORITHM:
+            return jwt.encode({"alg": RSA_ALGORITHM, "kid": _rsa_kid(key.kid), "typ": ID_TOKEN_TYPE}, claims, key.rsa_key)
+        if algorithm == ALGORITHM:
+            return jwt.encode({"alg": ALGORITHM, "kid": key.kid, "typ": ID_TOKEN_TYPE}, claims, key.key)
+        raise ValueError(f"unsupported ID token algorithm {algorithm!r}")
 
     def jwks(self) -> dict:
-        """The public keys that may sign, or may have signed, a live token."""
+        """The public keys (ES256 and RS256) that may sign, or may have signed, a live token."""
         now = self._clock.now()
-        return {"keys": [k.public_jwk for k in self._fresh()
-                         if k.superseded_at is None or now - k.superseded_at < self._keep]}
+        return {"keys": [jwk for k in self._fresh() if k.superseded_at is None or now - k.superseded_at < self._keep
+                         for jwk in (k.public_jwk, k.rsa_public_jwk)]}
+
+    def id_token_key(self, kid: str) -> ECKey | RSAKey | None:
+        """The published key (either algorithm) with id ``kid``: checks an ``id_token_hint`` this service issued."""
+        now = self._clock.now()
+        for k in self._fresh():
+            if k.superseded_at is None or now - k.superseded_at < self._keep:
+                if k.kid == kid:
+                    return k.key
+                if _rsa_kid(k.kid) == kid:
+                    return k.rsa_key
+        return None
 
     def published_key(self, kid: str) -> ECKey | None:
-        """The loaded key with id ``kid`` when the JWKS publishes it (this process verifies its own tokens)."""
+        """The loaded ES256 key with id ``kid`` when the JWKS publishes it (this process verifies its own
+        access tokens; those are never RS256)."""
         now = self._clock.now()
         return next((k.key for k in self._fresh() if k.kid == kid
                      and (k.superseded_at is None or now - k.superseded_at < self._keep)), None)

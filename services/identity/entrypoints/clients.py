@@ -12,6 +12,7 @@ from services.identity.settings import IdentitySettings
 
 WEB_SCOPES = ("openid", "profile", "email", "offline_access")
 SERVICE_SCOPES = ("hoso.service",)
+SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,9 @@ class OAuthClient(ClientMixin):
     redirect_uris: tuple[str, ...]
     grant_types: tuple[str, ...]
     scopes: tuple[str, ...]
-    auth_method: str
+    auth_methods: tuple[str, ...]
+    #: the registered ``id_token_signed_response_alg`` (OIDC Registration; RS256 unless registered otherwise)
+    id_token_alg: str = "RS256"
 
     @property
     def is_public(self) -> bool:
@@ -45,7 +48,7 @@ class OAuthClient(ClientMixin):
         return self.secret is not None and hmac.compare_digest(self.secret.encode(), (client_secret or "").encode())
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return method == self.auth_method
+        return method in self.auth_methods
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code" and "authorization_code" in self.grant_types
@@ -57,15 +60,15 @@ class OAuthClient(ClientMixin):
 def platform_clients(settings: IdentitySettings) -> dict[str, OAuthClient]:
     """The web client (public, PKCE) and the service clients that have a secret configured.
 
-    Service clients authenticate with ``client_secret_post``: the kernel's web shell reads every
-    ``Authorization`` header as a bearer token, so HTTP Basic client authentication cannot reach
-    the token endpoint.
+    Service clients authenticate with ``client_secret_basic`` or ``client_secret_post`` (the
+    kernel's web shell leaves non-Bearer ``Authorization`` headers to the route).
     """
     clients = {settings.web_client_id: OAuthClient(
         client_id=settings.web_client_id, secret=None, redirect_uris=tuple(settings.redirect_uris()),
-        grant_types=("authorization_code", "refresh_token"), scopes=WEB_SCOPES, auth_method="none",
+        grant_types=("authorization_code", "refresh_token"), scopes=WEB_SCOPES, auth_methods=("none",),
+        id_token_alg=settings.web_id_token_alg,
     )}
     for name, secret in settings.service_client_secrets().items():
         clients[name] = OAuthClient(client_id=name, secret=secret, redirect_uris=(), grant_types=("client_credentials",),
-                                    scopes=SERVICE_SCOPES, auth_method="client_secret_post")
+                                    scopes=SERVICE_SCOPES, auth_methods=SECRET_METHODS)
     return clients

@@ -115,9 +115,12 @@ def pages_blueprint(container: Container) -> Blueprint:
         nxt = safe_next(request.values.get("next"))
         if request.method == "GET":
             view = signin.session(request.cookies.get(SESSION_COOKIE))
-            if view is not None and (view.step != steps.ACTIVE or nxt):
+            reauth = bool(nxt) and request.args.get("reauth") == "1" and view is not None and view.step == steps.ACTIVE
+            if view is not None and (view.step != steps.ACTIVE or nxt) and not reauth:
                 return go(view, nxt)  # signed in, or half-way: continue where the person stopped
-            return page("sign_in.html", "Đăng nhập", next=nxt, login="")
+            # an application asked for a fresh sign-in (prompt=login, max_age): the form again
+            return page("sign_in.html", "Đăng nhập", next=nxt, login="",
+                        notice="Ứng dụng yêu cầu bạn đăng nhập lại để tiếp tục." if reauth else None)
         login = request.form.get("login", "")
         if not csrf_ok(request):
             return page("sign_in.html", "Đăng nhập", status=400, next=nxt, login=login, error=EXPIRED)

@@ -75,6 +75,8 @@ class SessionView:
     step: str
     #: the known-device cookie value to set after a correct password (None: leave the cookie as is)
     known_cookie: str | None = None
+    #: when the person completed the sign-in (None until then): the ID token's ``auth_time``
+    authenticated_at: datetime | None = None
 
 
 class SignInService:
@@ -224,11 +226,14 @@ class SignInService:
         )
 
     def _signed_in(self, session: IdentitySessionDoc, person: IdentityPersonDoc) -> None:
+        session.authenticated_at = self._clock.now()
+        IdentitySessionDoc.objects(id=session.id).update_one(set__authenticated_at=session.authenticated_at)
         self._audit.append(action="signin.succeeded", actor=person.id, tenant=None, target=session.public_id,
                            data={"ip": session.ip})
 
     def _view(self, token: str, doc: IdentitySessionDoc) -> SessionView:
-        return SessionView(token, doc.public_id, doc.person_id, doc.stage)
+        return SessionView(token, doc.public_id, doc.person_id, doc.stage,
+                           authenticated_at=doc.authenticated_at or (doc.created_at if doc.stage == steps.ACTIVE else None))
 
     def _advance(self, token: str, doc: IdentitySessionDoc, person: IdentityPersonDoc, *steps_done: str) -> SessionView:
         doc.done = sorted(set(doc.done or ()) | set(steps_done))

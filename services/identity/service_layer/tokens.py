@@ -34,6 +34,8 @@ class GrantUser:
     person_id: str
     tenant: str | None
     session_id: str | None
+    #: when the person signed in on that session (epoch seconds; the ID token's ``auth_time``)
+    auth_time: int | None = None
 
     def get_user_id(self) -> str:
         return self.person_id
@@ -65,8 +67,9 @@ class TokenService:
         self.access_seconds = access_seconds
         self._refresh_lifetime = refresh_lifetime
 
-    def person_access_token(self, user: GrantUser, client_id: str) -> str:
-        """A signed access token for a person, speaking for ``user.tenant``."""
+    def person_access_token(self, user: GrantUser, client_id: str, scope: str = "") -> str:
+        """A signed access token for a person, speaking for ``user.tenant``; ``scope`` is the granted
+        scopes, space-separated (the ``scope`` claim, RFC 9068 §2.2.3)."""
         person = self._directory.get(user.person_id)
         if person is None or not person.active:
             raise AccountUnavailable(user.person_id)
@@ -77,25 +80,29 @@ class TokenService:
             delegations=self._directory.delegations_held(person.id, now), client_id=client_id,
             campaigns=self._directory.campaigns_held(person.id, now),
             issuer=self.issuer, audience=self._audience, now=now, lifetime_seconds=self.access_seconds, jti=new_id(),
+            scope=scope,
         )
         return self._keys.sign(claims)
 
-    def service_access_token(self, client_id: str) -> str:
+    def service_access_token(self, client_id: str, scope: str = "") -> str:
         """A client-credentials token for another HoSo service (no database read)."""
         return self._keys.sign(service_claims(
             client_id=client_id, issuer=self.issuer, audience=self._audience, now=self._clock.now(),
-            lifetime_seconds=self.access_seconds, jti=new_id(),
+            lifetime_seconds=self.access_seconds, jti=new_id(), scope=scope,
         ))
 
     # -- refresh tokens ------------------------------------------------------------------------
     def store_refresh_token(self, token: str, *, user: GrantUser, client_id: str, scope: str | None,
-                            family_id: str | None) -> None:
+                            family_id: str | None) -> str:
+        """Store a refresh token of ``family_id`` (a new family when None); returns the family id."""
         now = self._clock.now()
+        family = family_id or new_id()
         IdentityRefreshTokenDoc(
-            id=token_hash(token), family_id=family_id or new_id(), person_id=user.person_id, client_id=client_id,
+            id=token_hash(token), family_id=family, person_id=user.person_id, client_id=client_id,
             session_id=user.session_id, scope=scope, tenant=user.tenant, issued_at=now,
             expires_at=now + self._refresh_lifetime,
         ).save(force_insert=True)
+        return family
 
     def use_refresh_token(self, token: str, client_id: str) -> IdentityRefreshTokenDoc:
         """Mark ``token`` used and return it; a second use revokes its family (and raises)."""
@@ -119,6 +126,13 @@ class TokenService:
     def revoke_family(self, family_id: str) -> int:
         """Revoke every live token of a refresh family; returns how many were revoked."""
         return IdentityRefreshTokenDoc.objects(family_id=family_id, revoked_at=None).update(set__revoked_at=self._clock.now())
+
+    def code_replayed(self, *, family_id: str | None, person_id: str, tenant: str | None, client_id: str) -> None:
+        """An authorization code was presented again: revoke the refresh family its first exchange
+        started (RFC 6749 §4.1.2) and audit it."""
+        revoked = self.revoke_family(family_id) if family_id else 0
+        self._audit.append(action="authorization_code.reuse_detected", actor=person_id, tenant=tenant,
+                           target=family_id or "", data={"client_id": client_id, "revoked": revoked})
 
     def revoke_session_tokens(self, session_id: str) -> int:
         return IdentityRefreshTokenDoc.objects(session_id=session_id, revoked_at=None).update(set__revoked_at=self._clock.now())

@@ -78,3 +78,33 @@ def test_sign_in_pages_are_accessible_on_a_phone(base_url):
             _no_violations(page, axe)
         finally:
             browser.close()
+
+
+def test_the_logout_confirmation_reads_well_and_ends_the_session_on_a_phone(base_url):
+    """A bare visit to the logout endpoint asks first (issue 16); the button ends the session."""
+    axe = Axe()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN", bypass_csp=True).new_page()
+            page.goto(base_url + "/auth/sign-in")
+            page.get_by_label("Tên đăng nhập hoặc thư điện tử").fill("thhp.giaovien")
+            page.get_by_label("Mật khẩu").fill("HoSo@2026")
+            page.get_by_role("button", name="Đăng nhập").click()
+            page.wait_for_url("**/auth/signed-in")
+
+            page.goto(base_url + "/oauth/logout")
+            assert page.get_by_role("heading", level=1).inner_text() == "Đăng xuất khỏi HoSo?"
+            assert "Bạn đang đăng nhập với tên Nguyễn Thị Lệ Thủy." in page.get_by_role("main").inner_text()
+            _no_violations(page, axe)
+            page.goto(base_url + "/auth/signed-in")
+            assert page.url.endswith("/auth/signed-in"), "the visit ended nothing"
+
+            page.goto(base_url + "/oauth/logout")
+            page.get_by_role("button", name="Đăng xuất").click()
+            page.wait_for_url("**/auth/signed-out")
+            assert "Bạn đã đăng xuất khỏi HoSo." in page.get_by_role("main").inner_text()
+            page.goto(base_url + "/oauth/logout")
+            assert page.url.endswith("/auth/signed-out"), "nobody to sign out: no question asked"
+        finally:
+            browser.close()

@@ -32,6 +32,14 @@ def test_app_routes_get_index_and_missing_files_get_404(client) -> None:  # noqa
     assert b"root:" not in client.get("/../../etc/passwd").data
 
 
+def test_unknown_well_known_paths_are_404_problems_not_the_app(client) -> None:  # noqa: ANN001
+    """Relying parties probe ``/.well-known/...`` (issue 16): the web app's page there would read as a 200."""
+    for path in ("/.well-known/openid-configuration", "/.well-known/security.txt-missing"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and answer.headers["Content-Type"] == "application/problem+json"
+        assert b"<title>HoSo</title>" not in answer.data
+
+
 def test_head_on_a_file_has_no_body(client) -> None:  # noqa: ANN001
     answer = client.head("/js/main.js")
     assert answer.status_code == 200

@@ -2,11 +2,15 @@
 with PKCE through the sign-in pages, token, userinfo, refresh rotation, reuse detection."""
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+import base64
+import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from services.kernel.errors import Unauthorized
 from services.kernel.tokens import StaticKeySource, TokenVerifier
 
 from .conftest import (
@@ -72,11 +76,20 @@ def test_authorization_code_pkce_refresh_rotation_and_reuse_revokes_the_family(c
     assert principal.client_id == "hoso-web" and not principal.is_service
     id_claims = _verifier_claims(client, body["id_token"])
     assert id_claims["aud"] == "hoso-web" and id_claims["nonce"] == "n-2" and id_claims["name"] == "Nguyễn Thị Lệ Thủy"
+    assert id_claims["auth_time"] == int(clock.now().timestamp()), "auth_time is when she signed in"
+    with pytest.raises(Unauthorized, match="không phải mã truy cập"):
+        _verifier(client, clock).verify(body["id_token"])  # an ID token is not an access token
 
     info = client.get("/oauth/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert info.status_code == 200
     assert info.get_json()["sub"] == "thhp.giaovien" and info.get_json()["tenant"] == "th-hoa-phong"
 
+    # the replayed code (above) revoked what its first exchange issued (RFC 6749 §4.1.2)
+    assert _refresh(client, body).status_code == 400
+    start = "/oauth/authorize?" + authorize_query(challenge, state="xyz", nonce="n-3")
+    code = parse_qs(urlsplit(client.get(start).headers["Location"]).query)["code"][0]
+    body = client.post("/oauth/token", data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+                                             "client_id": "hoso-web", "code_verifier": verifier_}).get_json()
     first_refresh = body["refresh_token"]
     r1 = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": first_refresh,
                                            "client_id": "hoso-web"})
@@ -96,17 +109,23 @@ def test_authorization_code_pkce_refresh_rotation_and_reuse_revokes_the_family(c
 
 def _verifier_claims(client, token: str) -> dict:
     keys = KeySet.import_key_set(client.get("/oauth/jwks").get_json())
-    return jwt.decode(token, keys, algorithms=["ES256"]).claims
+    decoded = jwt.decode(token, keys, algorithms=["RS256"])  # the web client's registered ID token algorithm
+    assert decoded.header["typ"] == "JWT"
+    return decoded.claims
 
 
 def test_authorize_refuses_unregistered_redirect_and_missing_pkce(client):
     sign_in(client, "thhp.giaovien")
     _, challenge = pkce_pair()
     bad = authorize_query(challenge).replace("hoso.test%2Fauth", "evil.test%2Fauth")
-    assert client.get("/oauth/authorize?" + bad).status_code == 400
+    refused = client.get("/oauth/authorize?" + bad)
+    assert refused.status_code == 400 and "Location" not in refused.headers
+    assert "Yêu cầu đăng nhập không hợp lệ" in refused.get_data(as_text=True)
     no_pkce = authorize_query(challenge).split("&code_challenge=")[0]
     resp = client.get("/oauth/authorize?" + no_pkce)
-    assert "code=" not in resp.headers.get("Location", "")
+    assert resp.status_code == 302 and resp.headers["Location"].startswith(REDIRECT + "?")
+    params = parse_qs(urlsplit(resp.headers["Location"]).query)
+    assert params["error"] == ["invalid_request"] and params["state"] == ["st-1"] and "code" not in params
 
 
 def test_revocation_ends_the_refresh_family(client):
@@ -117,14 +136,36 @@ def test_revocation_ends_the_refresh_family(client):
     assert resp.status_code == 400
 
 
-def test_logout_ends_the_session_and_its_refresh_tokens(client):
+def _refresh(client, body: dict):
+    return client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"],
+                                             "client_id": "hoso-web"})
+
+
+def test_a_bare_logout_asks_first_and_its_confirmation_ends_the_session(client):
     body = browser_login_tokens(client, "thhp.giaovien")
-    resp = client.get("/oauth/logout?post_logout_redirect_uri=http://hoso.test/")
-    assert resp.status_code == 302 and resp.headers["Location"] == "http://hoso.test/"
-    refused = client.post("/oauth/token", data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"],
-                                                "client_id": "hoso-web"})
-    assert refused.status_code == 400
+    page = client.get("/oauth/logout?post_logout_redirect_uri=http://hoso.test/&state=s-9")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Đăng xuất khỏi HoSo?" in text and "Nguyễn Thị Lệ Thủy" in text
+    assert _refresh(client, body).status_code == 200, "a bare GET ends nothing"
+    csrf = re.search(r'name="csrf" value="([^"]+)"', text).group(1)
+    resp = client.post("/oauth/logout", data={"csrf": csrf, "post_logout_redirect_uri": "http://hoso.test/", "state": "s-9"})
+    assert resp.status_code == 302 and resp.headers["Location"] == "http://hoso.test/?state=s-9"
+    assert _refresh(client, body).status_code == 400
     assert client.get("/oauth/logout?post_logout_redirect_uri=https://evil.test/").headers["Location"] == "../auth/signed-out"
+
+
+def test_logout_with_the_sessions_own_id_token_needs_no_confirmation_and_a_forged_hint_is_refused(client):
+    body = browser_login_tokens(client, "thhp.giaovien")
+    forged = body["id_token"][:-4] + ("AAAA" if not body["id_token"].endswith("AAAA") else "BBBB")
+    refused = client.get("/oauth/logout?" + urlencode({"id_token_hint": forged, "post_logout_redirect_uri": "http://hoso.test/"}))
+    assert refused.status_code == 400 and "Location" not in refused.headers
+    assert "Yêu cầu đăng xuất không hợp lệ" in refused.get_data(as_text=True)
+    assert _refresh(client, body).status_code == 200, "the session lives on"
+    resp = client.get("/oauth/logout?" + urlencode({"id_token_hint": body["id_token"], "client_id": "hoso-web",
+                                                     "post_logout_redirect_uri": "http://hoso.test/", "state": "x"}))
+    assert resp.status_code == 302 and resp.headers["Location"] == "http://hoso.test/?state=x"
+    assert client.get("/oauth/authorize?" + authorize_query(pkce_pair()[1], nonce="n-3")).headers["Location"].startswith(
+        "../auth/sign-in"), "the session has ended"
 
 
 def test_client_credentials_for_a_service(client, clock):
@@ -133,8 +174,13 @@ def test_client_credentials_for_a_service(client, clock):
     assert resp.status_code == 200, resp.get_data(as_text=True)
     principal = _verifier(client, clock).verify(resp.get_json()["access_token"])
     assert principal.is_service and principal.client_id == "documents" and principal.tenant is None
-    wrong = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "documents",
-                                              "client_secret": "nope"})
-    assert wrong.status_code == 400 and wrong.get_json()["error"] == "invalid_client"
+    assert _verifier(client, clock).verify(resp.get_json()["access_token"]).claims["scope"] == ""
+    basic = client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                        headers={"Authorization": "Basic " + base64.b64encode(b"documents:documents-secret-123").decode()})
+    assert basic.status_code == 200, basic.get_data(as_text=True)  # client_secret_basic
+    wrong = client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                        headers={"Authorization": "Basic " + base64.b64encode(b"documents:nope").decode()})
+    assert wrong.status_code == 401 and wrong.get_json()["error"] == "invalid_client"
+    assert wrong.headers["WWW-Authenticate"].startswith("Basic ")
     public = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "hoso-web"})
-    assert public.status_code == 400 and "access_token" not in public.get_json()
+    assert public.status_code == 401 and "access_token" not in public.get_json()

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pytest
 from joserfc import jwt
-from joserfc.jwk import ECKey
+from joserfc.jwk import ECKey, KeySet
 
+from services.identity.adapters.documents import IdentitySigningKeyDoc
 from services.identity.adapters.keystore import SigningKeys
 from services.kernel.errors import Unauthorized
 from services.kernel.tokens import JwksKeySource, TokenVerifier
@@ -67,7 +68,7 @@ def test_expired_unknown_key_wrong_audience_and_tampered_tokens_are_rejected(cli
 
     claims = jwt.decode(access, ECKey.import_key(client.get("/oauth/jwks").get_json()["keys"][0])).claims
     stranger = ECKey.generate_key("P-256", parameters={"kid": "stranger"}, private=True)
-    forged = jwt.encode({"alg": "ES256", "kid": "stranger"}, claims, stranger)
+    forged = jwt.encode({"alg": "ES256", "kid": "stranger", "typ": "at+jwt"}, claims, stranger)
     with pytest.raises(Unauthorized, match="khóa không xác định"):
         service_verifier.verify(forged)
 
@@ -86,7 +87,8 @@ def test_rotation_publishes_first_signs_later_and_keeps_the_old_key_until_its_to
     old = browser_login_tokens(client, "thhp.giaovien")["access_token"]
     old_kid = seeded.keys.current_kid()
     new_kid = seeded.keys.rotate()
-    assert {k["kid"] for k in client.get("/oauth/jwks").get_json()["keys"]} == {old_kid, new_kid}
+    both = {old_kid, new_kid, f"{old_kid}-rs", f"{new_kid}-rs"}  # each ES256 key with its RS256 companion
+    assert {k["kid"] for k in client.get("/oauth/jwks").get_json()["keys"]} == both
     assert seeded.keys.current_kid() == old_kid, "a new key is published before it signs"
     clock.advance(minutes=5)
     assert seeded.keys.current_kid() == new_kid
@@ -95,14 +97,14 @@ def test_rotation_publishes_first_signs_later_and_keeps_the_old_key_until_its_to
     assert service_verifier.verify(old).sub == "thhp.giaovien"
     clock.advance(seconds=600 + 5 * 60 + 1)
     kids = {k["kid"] for k in client.get("/oauth/jwks").get_json()["keys"]}
-    assert kids == {new_kid}, "the old key leaves the JWKS once every token it signed has expired"
+    assert kids == {new_kid, f"{new_kid}-rs"}, "the old keys leave the JWKS once every token they signed has expired"
 
 
 def test_scheduled_rotation_happens_by_itself(seeded, clock):
     first = seeded.keys.current_kid()
     clock.advance(days=30)
     assert seeded.keys.current_kid() == first  # the successor is created now, published, not yet signing
-    assert len(seeded.keys.jwks()["keys"]) == 2
+    assert len(seeded.keys.jwks()["keys"]) == 4  # two ES256 keys and their RS256 companions
     clock.advance(minutes=5)
     assert seeded.keys.current_kid() != first
 
@@ -112,3 +114,18 @@ def test_a_second_process_signs_with_the_same_persisted_key(seeded, clock):
                                 keep_after_superseded=timedelta(minutes=15))
     assert other_process.current_kid() == seeded.keys.current_kid()
     assert other_process.jwks() == seeded.keys.jwks()
+
+
+def test_a_key_made_before_rs256_gets_its_rsa_companion_once_and_signs_id_tokens(seeded, clock):
+    kid = seeded.keys.current_kid()
+    IdentitySigningKeyDoc.objects(id=kid).update_one(unset__sealed_rsa_private_key=True, unset__rsa_public_jwk=True)
+    upgraded = SigningKeys(box=seeded.box, clock=clock, rotate_after=timedelta(days=30),
+                           keep_after_superseded=timedelta(minutes=15))
+    published = upgraded.jwks()
+    assert {k["kid"] for k in published["keys"]} == {kid, f"{kid}-rs"}
+    again = SigningKeys(box=seeded.box, clock=clock, rotate_after=timedelta(days=30),
+                        keep_after_superseded=timedelta(minutes=15))
+    assert again.jwks() == published, "the companion is made once and shared by every process"
+    token = again.sign_id_token({"iss": ISSUER, "sub": "thhp.giaovien"}, algorithm="RS256")
+    decoded = jwt.decode(token, KeySet.import_key_set(published), algorithms=["RS256"])
+    assert decoded.header == {"alg": "RS256", "kid": f"{kid}-rs", "typ": "JWT"}
