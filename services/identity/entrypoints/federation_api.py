@@ -64,9 +64,7 @@ class LinkList(BaseModel):
 
 
 def _out(view: FederationView) -> FederationOut:
-    return FederationOut(id=view.id, org_kind=view.org_kind, org_id=view.org_id, org_name=view.org_name,
-                         display_name=view.display_name, issuer=view.issuer, client_id=view.client_id,
-                         email_domains=list(view.email_domains), updated_at=view.updated_at, updated_by=view.updated_by)
+    return FederationOut.model_validate(view, from_attributes=True)
 
 
 def federation_api_blueprint(container: Container, api: Api) -> Blueprint:
