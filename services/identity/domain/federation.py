@@ -36,6 +36,8 @@ REFUSALS: dict[str, str] = {
     "no_person": ("Không có người nào của {org} được ghi địa chỉ thư điện tử {email} trong HoSo. "
                   "Hãy nhờ quản trị của trường ghi đúng địa chỉ thư điện tử của bạn, hoặc đăng nhập bằng mật khẩu. "
                   "Không có tài khoản nào được liên kết."),
+    "left": ("Tài khoản HoSo liên kết với địa chỉ {email} không còn vai trò nào ở {org}, nên không đăng nhập được "
+             "bằng tài khoản của {org}. Hãy đăng nhập bằng mật khẩu."),
     "inactive": "Tài khoản HoSo liên kết với tài khoản này đã bị khóa. Hãy liên hệ quản trị của trường.",
 }
 

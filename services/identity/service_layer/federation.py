@@ -323,8 +323,19 @@ class FederationService:
         """The audit chain of an organisation's entries (the school's, else the unit's)."""
         return {"tenant": doc.org_id if doc.org_kind == rules.SCHOOL else None, "district": doc.district_id}
 
+    def _in_org(self, person_id: str, doc: IdentityFederationDoc) -> bool:
+        """Whether the person holds an active role in the configuration's school or unit."""
+        memberships = self._directory.memberships_of(person_id)
+        return any((m.school_id if doc.org_kind == rules.SCHOOL else m.district_id) == doc.org_id for m in memberships)
+
     def _signed_in_by_link(self, link: IdentityFederatedIdentityDoc, doc: IdentityFederationDoc, next_path: str, *,
                            ip: str, user_agent: str, device: str | None) -> SignedIn:
+        if not self._in_org(link.person_id, doc):
+            # the person left the organisation whose provider this is: its accounts sign nobody in any more
+            self._audit.append(action="federation.link_refused", actor=None, **self._where(doc), target=doc.id,
+                               data={"issuer": link.issuer, "subject": link.subject, "email": link.email,
+                                     "reason": "left_organisation"})
+            raise FederationRefused(rules.refusal_message("left", email=link.email or "", org=doc.org_name))
         try:
             view = self._signin.sign_in_federated(link.person_id, ip=ip, user_agent=user_agent, device=device)
         except SignInRefused as exc:
@@ -339,9 +350,7 @@ class FederationService:
         person = None
         if reason is None:
             person = self._directory.find_by_login(account.email)
-            memberships = self._directory.memberships_of(person.id) if person is not None else []
-            in_org = any((m.school_id if doc.org_kind == rules.SCHOOL else m.district_id) == doc.org_id for m in memberships)
-            if person is None or not in_org or (person.email or "").lower() != account.email:
+            if person is None or (person.email or "").lower() != account.email or not self._in_org(person.id, doc):
                 reason = "no_person"
             elif not person.active:
                 reason = "inactive"

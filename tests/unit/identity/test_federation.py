@@ -291,3 +291,16 @@ def test_the_providers_claims_never_grant_roles(client, configured, outside, see
     token = seeded.tokens.person_access_token(GrantUser("thhp.giaovien", None, None), "hoso-web")
     me = client.get("/api/v1/me", headers={"Authorization": "Bearer " + token}).get_json()
     assert me["roles"] == ["giao_vien"] and me["full_name"] == "Nguyễn Thị Lệ Thủy"
+
+
+def test_a_link_signs_nobody_in_once_the_person_left_the_school(client, configured, outside, seeded, tokens_for):
+    federated(client, outside, TEACHER)
+    confirm_with_password(client)
+    principal = tokens_for("thhp.hieutruong")
+    person = client.get("/api/v1/schools/th-hoa-phong/people/thhp.giaovien", headers=principal).get_json()
+    for m in person["memberships"]:
+        assert client.delete(f"/api/v1/schools/th-hoa-phong/memberships/{m['id']}", headers=principal).status_code == 204
+    after = federated(client.application.test_client(), outside, TEACHER)
+    assert after.status_code == 403
+    assert "không còn vai trò nào ở Trường Tiểu học Hòa Phong" in after.get_data(as_text=True)
+    assert [e["data"]["reason"] for e in actions(seeded, "federation.link_refused")] == ["left_organisation"]
