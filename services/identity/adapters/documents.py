@@ -314,7 +314,7 @@ class IdentityFederationDoc(Document):
     key-encryption key (the id as associated data). Not tenant-owned: the sign-in page finds it
     before anyone is signed in, by e-mail domain or by the organisation's name."""
 
-    meta = {"collection": "federations", "db_alias": ALIAS, "indexes": ["email_domains", "org_name", "district_id"]}
+    meta = {"collection": "federations", "db_alias": ALIAS, "indexes": ["email_domains", "org_name"]}
     id = StringField(primary_key=True)
     org_kind = StringField(required=True)  # school | district
     org_id = StringField(required=True)
@@ -338,7 +338,7 @@ class IdentityFederatedIdentityDoc(Document):
     person's confirmation. Read and removed only through ``PersonFederatedIdentities``."""
 
     meta = {"collection": "federated_identities", "db_alias": ALIAS, "indexes": [
-        {"fields": ["issuer", "subject"], "unique": True}, ("person_id", "created_at")]}
+        {"fields": ["issuer", "subject"], "unique": True}, ("person_id", "created_at"), "federation_id"]}
     id = StringField(primary_key=True)
     person_id = StringField(required=True)
     issuer = StringField(required=True)
