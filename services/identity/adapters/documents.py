@@ -312,13 +312,14 @@ class IdentityFederationDoc(Document):
     """An outside OpenID Connect provider a school or an oversight unit lets its people sign in
     with (``id`` = ``school:<id>`` or ``district:<id>``); the client secret sealed with the
     key-encryption key (the id as associated data). Not tenant-owned: the sign-in page finds it
-    before anyone is signed in, by e-mail domain or by the organisation's name."""
+    before anyone is signed in, by e-mail domain or by words of the organisation's name (both indexed)."""
 
-    meta = {"collection": "federations", "db_alias": ALIAS, "indexes": ["email_domains", "org_name"]}
+    meta = {"collection": "federations", "db_alias": ALIAS, "indexes": ["email_domains", "org_prefixes"]}
     id = StringField(primary_key=True)
     org_kind = StringField(required=True)  # school | district
     org_id = StringField(required=True)
     org_name = StringField(required=True)
+    org_prefixes = ListField(StringField())  # the name's word prefixes, for the search (domain.federation.search_prefixes)
     district_id = StringField()
     display_name = StringField(required=True)
     issuer = StringField(required=True)

@@ -10,6 +10,7 @@ who holds a role in the configured school or unit.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ SCHOOL = "school"
 DISTRICT = "district"
 ORG_KINDS = (SCHOOL, DISTRICT)
 MAX_DOMAINS = 20
+MAX_PREFIX = 30
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -74,6 +76,22 @@ def normalise_domains(values: Iterable[str]) -> tuple[str, ...]:
     if len(out) > MAX_DOMAINS:
         raise InvalidValue(f"Tối đa {MAX_DOMAINS} tên miền thư điện tử.", field="email_domains")
     return tuple(out)
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a name as the provider search compares them: lowercase, without diacritics
+    ("đ" as "d"), so "hoa phong" finds "Trường Tiểu học Hòa Phong"."""
+    folded = unicodedata.normalize("NFD", (text or "").casefold().replace("đ", "d"))
+    return "".join(c for c in folded if not unicodedata.combining(c)).split()
+
+
+def search_prefixes(name: str) -> list[str]:
+    """Every prefix of every word of an organisation's name (stored and indexed): a typed word is
+    found by an exact, indexed match whatever part of a word it is the beginning of."""
+    out: list[str] = []
+    for word in search_words(name):
+        out.extend(p for p in (word[:n] for n in range(1, min(len(word), MAX_PREFIX) + 1)) if p not in out)
+    return out
 
 
 def email_domain(email: str) -> str:

@@ -46,6 +46,7 @@ from services.kernel.principal import Principal
 START_LIFETIME = timedelta(minutes=10)
 LINK_LIFETIME = timedelta(minutes=30)
 MAX_CHOICES = 20
+MAX_QUERY_WORDS = 6
 DISCOVERY_FAILED = "federation-discovery-failed"
 FLOW_EXPIRED = ("Phiên đăng nhập bằng tài khoản khác đã hết hạn hoặc không bắt đầu từ trình duyệt này. "
                 "Vui lòng thử lại.")
@@ -219,6 +220,7 @@ class FederationService:
         doc = existing or IdentityFederationDoc(id=fid, org_kind=kind, org_id=org_id)
         issuer_changed = existing is not None and existing.issuer != discovery.issuer
         doc.org_name, doc.district_id, doc.display_name = org_name, district, display
+        doc.org_prefixes = rules.search_prefixes(org_name)
         doc.issuer, doc.client_id, doc.email_domains = discovery.issuer, change.client_id.strip(), list(domains)
         doc.authorization_endpoint, doc.token_endpoint = discovery.authorization_endpoint, discovery.token_endpoint
         doc.jwks_uri, doc.token_auth = discovery.jwks_uri, discovery.token_auth
@@ -251,12 +253,14 @@ class FederationService:
 
     # -- choosing a provider (before sign-in) ------------------------------------------------
     def choices(self, query: str) -> list[ProviderChoice]:
-        """Providers for an e-mail address (by its domain) or a school/unit name (part of it)."""
+        """Providers for an e-mail address (by its domain) or a school/unit name (the beginnings of
+        its words, with or without diacritics: "hoa pho" finds "Trường Tiểu học Hòa Phong")."""
         text = unicodedata.normalize("NFC", (query or "").strip())
+        words = rules.search_words(text)[:MAX_QUERY_WORDS]
         if "@" in text:
             found = IdentityFederationDoc.objects(email_domains=rules.email_domain(text))
-        elif len(text) >= 2:
-            found = IdentityFederationDoc.objects(org_name__icontains=text)
+        elif len("".join(words)) >= 2:
+            found = IdentityFederationDoc.objects(org_prefixes__all=words)
         else:
             return []
         docs = found.only("id", "display_name", "org_name").order_by("org_name").limit(MAX_CHOICES)
