@@ -21,6 +21,7 @@ from .adapters.documents import ALL_DOCUMENTS, OUTBOX_DOCUMENTS
 from .adapters.keystore import SigningKeys
 from .adapters.local_keys import LocalKeySource
 from .adapters.mail import Mailer, MemoryMailer, OutboxDirMailer, SmtpMailer
+from .adapters.outside_oidc import OutsideHttp, OutsideOidcClient, RequestsHttp
 from .adapters.passwords import PasswordHasher
 from .adapters.repositories import PersonDirectory
 from .adapters.secrets_box import SecretBox
@@ -30,6 +31,7 @@ from .service_layer.access import Access
 from .service_layer.admin import AdminService
 from .service_layer.campaigns import CampaignService
 from .service_layer.delegations import DelegationService
+from .service_layer.federation import FederationService
 from .service_layer.oversight import OversightService
 from .service_layer.passkeys import PasskeyService, RelyingParty
 from .service_layer.signin import SignInService
@@ -57,6 +59,7 @@ class Container:
     oversight: OversightService
     campaigns: CampaignService
     staff_import: StaffImportService
+    federation: FederationService
 
     def outbox_collections(self) -> list[Collection]:
         """The collections whose documents carry pending events (the all-in-one runner relays them)."""
@@ -81,8 +84,9 @@ def _mailer(settings: IdentitySettings) -> Mailer:
 def bootstrap(
     config: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None, clock: Clock | None = None,
     publisher: Publisher | None = None, verifier: TokenVerifier | None = None, mailer: Mailer | None = None,
-    hasher: PasswordHasher | None = None, policy: LockoutPolicy | None = None,
+    hasher: PasswordHasher | None = None, policy: LockoutPolicy | None = None, outside_http: OutsideHttp | None = None,
 ) -> Container:
+    """Wire identity; ``outside_http`` is how federated sign-in reaches outside providers (tests: a fake)."""
     settings = load_settings(IdentitySettings, os.environ if environ is None else environ, config)
     runtime = build_runtime(settings, db_name=settings.db_name, clock=clock, publisher=publisher, verifier=verifier)
     ensure_indexes(*ALL_DOCUMENTS)
@@ -118,4 +122,8 @@ def bootstrap(
         oversight=OversightService(admin=admin, audit=runtime.audit, clock=runtime.clock),
         campaigns=CampaignService(audit=runtime.audit, clock=runtime.clock),
         staff_import=StaffImportService(admin=admin, access=access, clock=runtime.clock),
+        federation=FederationService(
+            client=OutsideOidcClient(http=outside_http or RequestsHttp(), clock=runtime.clock), box=box, audit=runtime.audit,
+            clock=runtime.clock, access=access, directory=directory, signin=signin, mailer=mailer,
+            redirect_uri=settings.issuer + "/auth/federated-callback", allow_loopback_http=settings.mode != "production"),
     )

@@ -22,6 +22,7 @@ import { correctionsPage, newCorrectionPage, correctionPage } from './pages/corr
 import { foldersPage } from './pages/folders.js';
 import { calendarPage } from './pages/calendar.js';
 import { floorsPage } from './pages/floors.js';
+import { federationPage } from './pages/federation.js';
 import notfound from './pages/notfound.js';
 
 export const R = {
@@ -79,6 +80,8 @@ export const ROUTES = [
   ['/truong/thu-muc', foldersPage],
   ['/lich-nam-hoc', calendarPage],
   ['/phong/muc-san', floorsPage],
+  ['/truong/dang-nhap-ngoai', federationPage],
+  ['/phong/dang-nhap-ngoai', federationPage],
   ['/khong-tim-thay', notfound],
 ];
 
@@ -100,6 +103,7 @@ export const NAV = [
     { path: '/truong/ai-da-xem', label: 'nav.reads', roles: R.readLog },
     { path: '/truong/ket-luan-kiem-tra', label: 'nav.findings', roles: [...R.teacher, 'quan_tri'] },
     { path: '/quan-tri/thu-loi', label: 'nav.deadLetters', roles: R.schoolAdmin },
+    { path: '/truong/dang-nhap-ngoai', label: 'federation.nav', roles: R.schoolAdmin },
     { path: '/truong/sua-du-lieu', label: 'schoolpages.nav.corrections', roles: [...R.teacher, 'quan_tri'] },
     { path: '/truong/thu-muc', label: 'schoolpages.nav.folders', roles: [...R.teacher, 'quan_tri'] },
     { path: '/lich-nam-hoc', label: 'schoolpages.nav.calendar', roles: [...R.teacher, 'quan_tri'] },
@@ -113,10 +117,12 @@ export const NAV = [
     { path: '/phong/ke-hoach-giong-nhau', label: 'nav.similar', roles: R.district },
     { path: '/lich-nam-hoc', label: 'schoolpages.nav.frame', roles: R.district },
     { path: '/phong/muc-san', label: 'schoolpages.nav.floors', roles: R.district },
+    { path: '/phong/dang-nhap-ngoai', label: 'federation.nav', roles: ['truong_phong'] },
   ] },
   { label: 'account.navGroup', items: [
     { path: '/phien-dang-nhap', label: 'account.nav' },
     { path: '/api/identity/auth/passkeys', label: 'account.passkeys', roles: R.passkeyFirst },
+    { path: '/api/identity/auth/federated-links', label: 'federation.myLinks' },
   ] },
   { label: 'nav.public', items: [
     { path: '/tra-cuu', label: 'nav.verify' },

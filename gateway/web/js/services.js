@@ -277,6 +277,10 @@ export function pairingCode(jobId) { return api('signing', `/external-jobs/${enc
 export async function mySessions() { return items(await api('identity', '/me/sessions')); }
 /** Sign one of my browsers out (its refresh tokens end; its access token lapses within ten minutes). */
 export function endMySession(id) { return api('identity', `/me/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' }); }
+/** An organisation's outside sign-in provider: kind 'schools' or 'districts' (identity's federation resource). */
+export function federation(kind, id) { return api('identity', `/${kind}/${encodeURIComponent(id)}/federation`); }
+export function saveFederation(kind, id, body) { return api('identity', `/${kind}/${encodeURIComponent(id)}/federation`, { method: 'PUT', body }); }
+export function removeFederation(kind, id) { return api('identity', `/${kind}/${encodeURIComponent(id)}/federation`, { method: 'DELETE' }); }
 const personPath = (schoolId, personId) => `/schools/${encodeURIComponent(schoolId)}/people/${encodeURIComponent(personId)}`;
 /** One person of the school: {id, active, full_name, email, phone, staff_id, position, totp_enabled, memberships: [{id, role, unit, granted_at}]} */
 export function person(schoolId, personId) { return api('identity', personPath(schoolId, personId)); }

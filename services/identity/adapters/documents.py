@@ -314,10 +314,77 @@ class IdentityPasswordResetDoc(Document):
     used_at = DateTimeField()
 
 
+
+class IdentityFederationDoc(Document):
+    """An outside OpenID Connect provider a school or an oversight unit lets its people sign in
+    with (``id`` = ``school:<id>`` or ``district:<id>``); the client secret sealed with the
+    key-encryption key (the id as associated data). Not tenant-owned: the sign-in page finds it
+    before anyone is signed in, by e-mail domain or by words of the organisation's name (both indexed)."""
+
+    meta = {"collection": "federations", "db_alias": ALIAS, "indexes": ["email_domains", "org_prefixes"]}
+    id = StringField(primary_key=True)
+    org_kind = StringField(required=True)  # school | district
+    org_id = StringField(required=True)
+    org_name = StringField(required=True)
+    org_prefixes = ListField(StringField())  # the name's word prefixes, for the search (domain.federation.search_prefixes)
+    district_id = StringField()
+    display_name = StringField(required=True)
+    issuer = StringField(required=True)
+    client_id = StringField(required=True)
+    sealed_client_secret = BinaryField(required=True)
+    email_domains = ListField(StringField())
+    authorization_endpoint = StringField(required=True)
+    token_endpoint = StringField(required=True)
+    jwks_uri = StringField(required=True)
+    token_auth = StringField(required=True)
+    updated_at = DateTimeField(required=True)
+    updated_by = StringField(required=True)
+
+
+class IdentityFederatedIdentityDoc(Document):
+    """A link from an outside account (issuer, subject) to one HoSo person, made once with the
+    person's confirmation. Read and removed only through ``PersonFederatedIdentities``."""
+
+    meta = {"collection": "federated_identities", "db_alias": ALIAS, "indexes": [
+        {"fields": ["issuer", "subject"], "unique": True}, ("person_id", "created_at"), "federation_id"]}
+    id = StringField(primary_key=True)
+    person_id = StringField(required=True)
+    issuer = StringField(required=True)
+    subject = StringField(required=True)
+    email = StringField()
+    federation_id = StringField(required=True)
+    provider_name = StringField(required=True)
+    created_at = DateTimeField(required=True)
+    last_used_at = DateTimeField()
+
+
+class IdentityFederationFlowDoc(Document):
+    """A federated sign-in in progress, keyed by the SHA-256 of a random token kept in the
+    browser's cookie: ``start`` (state, nonce and PKCE verifier of a request to the provider) or
+    ``link`` (a verified outside account waiting for the person's confirmation). Taken atomically
+    when used; gone after ``expires_at`` (TTL)."""
+
+    meta = {"collection": "federation_flows", "db_alias": ALIAS, "indexes": [
+        {"fields": ["mail_token"], "unique": True, "partialFilterExpression": {"mail_token": {"$type": "string"}}},
+        {"fields": ["expires_at"], "expireAfterSeconds": 0}]}
+    id = StringField(primary_key=True)
+    stage = StringField(required=True)  # start | link
+    federation_id = StringField(required=True)
+    next = StringField()
+    nonce = StringField()
+    verifier = StringField()
+    person_id = StringField()
+    issuer = StringField()
+    subject = StringField()
+    email = StringField()
+    mail_token = StringField()  # SHA-256 of the token in a mailed confirmation link
+    expires_at = DateTimeField(required=True)
+
 ALL_DOCUMENTS = (
     IdentityProvinceDoc, IdentityDistrictDoc, IdentitySchoolDoc, IdentityUnitDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc, IdentityCampaignDoc,
     IdentityInvitationDoc, IdentitySigningKeyDoc, IdentitySessionDoc, IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentityThrottleDoc, IdentityPasswordResetDoc,
-    IdentityPasskeyDoc, IdentityPasskeyChallengeDoc,
+    IdentityPasskeyDoc, IdentityPasskeyChallengeDoc, IdentityFederationDoc, IdentityFederatedIdentityDoc,
+    IdentityFederationFlowDoc,
 )
 OUTBOX_DOCUMENTS = (IdentityDistrictDoc, IdentitySchoolDoc, IdentityPersonDoc, IdentityMembershipDoc, IdentityStaffRoleDoc, IdentityDelegationDoc,
                     IdentityCampaignDoc)

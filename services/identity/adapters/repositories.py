@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.identity.adapters.documents import (
-    IdentityCampaignDoc, IdentityDelegationDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPasskeyDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityStaffRoleDoc, IdentityUnitDoc,
+    IdentityCampaignDoc, IdentityDelegationDoc, IdentityFederatedIdentityDoc, IdentityInvitationDoc, IdentityMembershipDoc, IdentityPasskeyDoc, IdentityPersonDoc, IdentitySchoolDoc, IdentityStaffRoleDoc, IdentityUnitDoc,
 )
 from services.identity.domain.campaigns import Campaign
 from services.identity.domain.delegation import Delegation
@@ -132,3 +132,27 @@ def passkey_by_credential(credential_id: str) -> IdentityPasskeyDoc | None:
 def credential_registered(credential_id: str) -> bool:
     """Whether any person already registered this credential id (registration refuses a second one)."""
     return IdentityPasskeyDoc.objects(credential_id=credential_id).only("id").first() is not None
+
+
+class PersonFederatedIdentities:
+    """One person's links to outside accounts: every query names the person, so another person's
+    link id is simply not found."""
+
+    def __init__(self, person_id: str) -> None:
+        self.person_id = person_id
+
+    def all(self) -> list[IdentityFederatedIdentityDoc]:
+        """The person's links, oldest first (one indexed query)."""
+        return list(IdentityFederatedIdentityDoc.objects(person_id=self.person_id).order_by("created_at"))
+
+    def remove(self, link_id: str) -> IdentityFederatedIdentityDoc | None:
+        """Remove one of the person's links; the removed link, or None when it is not theirs."""
+        doc = IdentityFederatedIdentityDoc.objects(person_id=self.person_id, id=link_id).first()
+        if doc is not None:
+            doc.delete()
+        return doc
+
+
+def federated_identity(issuer: str, subject: str) -> IdentityFederatedIdentityDoc | None:
+    """The link of an outside account, whoever holds it (the sign-in learns the person from it)."""
+    return IdentityFederatedIdentityDoc.objects(issuer=issuer, subject=subject).first()

@@ -13,6 +13,8 @@ from services.kernel.web import make_service_app
 from ..bootstrap import Container, bootstrap
 from ..problem_codes import PROBLEM_CODES
 from .api import api_blueprint
+from .federation_api import federation_api_blueprint
+from .federation_pages import federation_pages_blueprint
 from .invitation_pages import invitation_pages_blueprint
 from .oauth import build_server, oauth_blueprint
 from .pages import pages_blueprint
@@ -26,7 +28,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, container: Container 
               problem_codes=PROBLEM_CODES)
     app = make_service_app(
         name="identity", verifier=container.runtime.verifier, api=api,
-        blueprints=[api_blueprint(container, api), pages_blueprint(container), invitation_pages_blueprint(container)],
+        blueprints=[api_blueprint(container, api), federation_api_blueprint(container, api), pages_blueprint(container), invitation_pages_blueprint(container),
+                    federation_pages_blueprint(container)],
         readiness=container.runtime.readiness(),
         db_commands_header=container.settings.mode != "production",
     )

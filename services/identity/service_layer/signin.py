@@ -163,6 +163,17 @@ class SignInService:
         return self._open_session(person, ip=ip, user_agent=user_agent, device=device,
                                   done=(steps.PASSWORD, steps.SECOND_FACTOR))
 
+    def sign_in_federated(self, person_id: str, *, ip: str, user_agent: str, device: str | None) -> SessionView:
+        """A sign-in whose first factor an outside provider proved for a linked account: the password
+        step (and a forced password change) count as done; a second factor the roles need still follows."""
+        person = self._directory.get(person_id)
+        if person is None or not person.active:
+            raise SignInRefused("Tài khoản HoSo liên kết với tài khoản này đã bị khóa. Hãy liên hệ quản trị của trường.")
+        self._note_device(person, device, ip, user_agent)
+        person.save()
+        return self._open_session(person, ip=ip, user_agent=user_agent, device=device,
+                                  done=(steps.PASSWORD, steps.CHANGE_PASSWORD))
+
     def _device_tag(self, person_id: str, device: str) -> str:
         """The signed tag binding this browser's device cookie to one account."""
         return self._box.mac(f"{person_id}\0{device}", context="known-device")
