@@ -132,8 +132,9 @@ def refresh(browser: requests.Session, url: str, refresh_token: str, timings: Ti
     return _tokens({"id_token": "", **body})
 
 
-def whole_flow(browser: requests.Session, url: str, login: str, password: str, timings: Timings) -> None:
-    """Sign in, read userinfo, refresh once, then sign out as the web app does (revoke, logout)."""
+def whole_flow(browser: requests.Session, url: str, login: str, password: str, timings: Timings) -> Tokens:
+    """Sign in, read userinfo, refresh once, then sign out as the web app does (revoke, logout);
+    returns the last tokens the browser held (all of them dead by then)."""
     tokens = sign_in(browser, url, login, password, timings)
     base = url + "/api/identity"
     with timings.step("userinfo"):
@@ -147,6 +148,7 @@ def whole_flow(browser: requests.Session, url: str, login: str, password: str, t
         _expect(browser.post(base + "/oauth/logout", allow_redirects=False, timeout=TIMEOUT, data={
             "id_token_hint": renewed.id_token or tokens.id_token, "client_id": CLIENT_ID,
             "post_logout_redirect_uri": url + "/"}), 302, 303)
+    return renewed
 
 
 def client_credentials(url: str, client_id: str, secret: str, timings: Timings) -> None:
