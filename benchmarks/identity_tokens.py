@@ -139,11 +139,19 @@ def _operation(phase: str, url: str, login: str, secret: str) -> Callable[[Timin
             sign_in(browser, url, login, DEMO_PASSWORD, timings)
             browser.cookies.set(SESSION_COOKIE, None)  # as when the session ends without a logout
         return login_only
-    current = [sign_in(browser, url, login, DEMO_PASSWORD, Timings()).refresh_token]
+    return RefreshFamily(browser, url, sign_in(browser, url, login, DEMO_PASSWORD, Timings()).refresh_token)
 
-    def next_refresh(timings: Timings) -> None:
-        current[0] = refresh(browser, url, current[0], timings).refresh_token
-    return next_refresh
+
+@dataclass
+class RefreshFamily:
+    """An open page of the web app: each call refreshes with the latest token of its family."""
+
+    browser: requests.Session
+    url: str
+    token: str
+
+    def __call__(self, timings: Timings) -> None:
+        self.token = refresh(self.browser, self.url, self.token, timings).refresh_token
 
 
 def _browser(phase: str, url: str, login: str, secret: str, ready: Any, start: Event, seconds: float,
