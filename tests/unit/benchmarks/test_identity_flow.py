@@ -7,6 +7,7 @@ sign-in pages or the token endpoint that would break the benchmark shows up in t
 """
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -40,7 +41,7 @@ def url() -> Iterator[str]:
     container = bootstrap(
         {"mode": "test", "public_url": public, "documents_client_secret": SECRET, "demo_mode": False,
          "db_name": f"hoso_identity_flow_{uuid.uuid4().hex[:10]}"},
-        environ={}, clock=FixedClock(datetime.now(timezone.utc).replace(microsecond=0)),
+        environ={"MONGO_URI": os.environ["MONGO_URI"]} if os.environ.get("MONGO_URI") else {}, clock=FixedClock(datetime.now(timezone.utc).replace(microsecond=0)),
         publisher=InMemoryPublisher(), mailer=MemoryMailer(), hasher=PasswordHasher(time_cost=1, memory_cost_kib=8 * 1024))
     seed_demo(container)
     app = DispatcherMiddleware(Response("not here", status=404), {"/api/identity": create_app(container=container)})
