@@ -91,6 +91,18 @@ def tree_cpu(root: int) -> float:
     return total
 
 
+def opcounters(uri: str) -> dict[str, int]:
+    """The database server's operation counters (``serverStatus``: insert, query, update, delete,
+    getmore, command), read over a short-lived connection (none stays open across the loaders' fork)."""
+    import pymongo
+
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(uri, serverSelectionTimeoutMS=10_000)
+    try:
+        return {k: int(v) for k, v in client.admin.command("serverStatus")["opcounters"].items()}
+    finally:
+        client.close()
+
+
 def database_pid(port: int) -> int:
     """Our child process serving the wire database on ``port``."""
     for entry in os.listdir("/proc"):
@@ -207,6 +219,7 @@ class Phase:
     wall: float
     cpu: dict[str, float]
     load: tuple[float, float]
+    database_ops: dict[str, int]
 
 
 def run_phase(cluster: Cluster, phase: str, *, seconds: float, users: int, clients: int, secret: str,
@@ -225,6 +238,7 @@ def run_phase(cluster: Cluster, phase: str, *, seconds: float, users: int, clien
     load_before = os.getloadavg()[0]
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu0 = {name: tree_cpu(pid) for name, pid in pids.items()}
+    ops0 = opcounters(cluster.db.uri)
     began = time.perf_counter()
     start.set()
     merged = LoadResult()
@@ -234,9 +248,10 @@ def run_phase(cluster: Cluster, phase: str, *, seconds: float, users: int, clien
         loader.join(timeout=60)
     wall = time.perf_counter() - began
     cpu = {name: tree_cpu(pid) - cpu0[name] for name, pid in pids.items()}
+    ops = {kind: count - ops0.get(kind, 0) for kind, count in opcounters(cluster.db.uri).items()}
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu["loaders"] = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
-    return Phase(phase, merged, wall, cpu, (load_before, os.getloadavg()[0]))
+    return Phase(phase, merged, wall, cpu, (load_before, os.getloadavg()[0]), ops)
 
 
 # -- printing ------------------------------------------------------------------------------------------------
@@ -267,6 +282,8 @@ def report(phase: Phase, steps: Sequence[str]) -> None:
     print("   CPU seconds per operation: " + ", ".join(
         f"{name} {cpu[name] / result.done * 1e3:.1f} ms" for name in ("identity", "gateway", "relay-identity",
                                                                       "database", "loaders")))
+    print("   database operations per operation (every client of the database, the relay's included): " + ", ".join(
+        f"{kind} {count / result.done:.1f}" for kind, count in phase.database_ops.items()))
     print(f"   per core (identity + gateway CPU): {result.done / served:.1f}/s; identity alone "
           f"{result.done / cpu['identity']:.1f}/s; with the database and the relay "
           f"{result.done / (served + cpu['database'] + cpu['relay-identity']):.1f}/s")
