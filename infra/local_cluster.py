@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -366,12 +366,14 @@ def _new_vhost(base_url: str) -> tuple[str, str]:
 def start_cluster(*, data_dir: str | os.PathLike[str] | None = None, public_host: str = "localhost",
                   port: int | None = None, workers: int = 2, seed: bool = True, broker_url: str | None = None,
                   log_level: str = "WARNING", extra_env: Mapping[str, Mapping[str, str]] | None = None,
-                  timeout: float = 420.0) -> Cluster:
+                  only: Collection[str] | None = None, timeout: float = 420.0) -> Cluster:
     """Start the stand-ins, declare the topology, start every production process and seed the demo.
 
     ``public_host`` is what browsers open (``localhost``: passkeys refuse an IP address); the
     gateway listens on loopback at ``port`` (free by default). ``extra_env`` adds settings per
-    service (``{"documents": {...}}``). Raises ``ClusterError`` (naming the process and its log) and
+    service (``{"documents": {...}}``). ``only`` names the services to run (their web, relay and
+    consumer processes, their seed) beside the gateway and the stand-ins, e.g. ``("identity",)``
+    for a benchmark of sign-in alone; default every service. Raises ``ClusterError`` (naming the process and its log) and
     stops what it started when anything fails or ``timeout`` passes.
     """
     owns = data_dir is None
@@ -394,7 +396,7 @@ def start_cluster(*, data_dir: str | os.PathLike[str] | None = None, public_host
                       service_urls={}, owns_data_dir=owns)
     try:
         _start_everything(cluster, ports, gateway_port, workers=workers, seed=seed, log_level=log_level,
-                          extra_env=extra_env or {}, deadline=started + timeout)
+                          extra_env=extra_env or {}, only=only, deadline=started + timeout)
     except BaseException:
         cluster.stop()
         raise
@@ -402,7 +404,8 @@ def start_cluster(*, data_dir: str | os.PathLike[str] | None = None, public_host
 
 
 def _start_everything(cluster: Cluster, ports: dict[str, int], gateway_port: int, *, workers: int, seed: bool,
-                      log_level: str, extra_env: Mapping[str, Mapping[str, str]], deadline: float) -> None:
+                      log_level: str, extra_env: Mapping[str, Mapping[str, str]], only: Collection[str] | None,
+                      deadline: float) -> None:
     python = sys.executable
     base = _base_environ()
     root = cluster.data_dir
@@ -430,6 +433,8 @@ def _start_everything(cluster: Cluster, ports: dict[str, int], gateway_port: int
         assert target is not None
         argv = [python, "-m", "infra.production", "--target", target]
         kind, _, service = target.rpartition("-")
+        if only is not None and service not in {*only, "gateway"}:
+            continue
         full_env = {**base, **env}
         if not kind:
             bind_port = gateway_port if target == "gateway" else web_ports[target]
@@ -464,7 +469,7 @@ def _seed(cluster: Cluster, deadline: float) -> None:
     """Seed the demo district with one-shot ``python -m infra.seed_demo`` processes, wave by wave."""
     for wave in SEED_WAVES:
         running = {}
-        for svc in wave:
+        for svc in (s for s in wave if s in cluster.specs):
             with open(cluster.log_path(f"seed-{svc}"), "ab") as log:
                 running[svc] = subprocess.Popen([sys.executable, "-m", "infra.seed_demo", "--service", svc],
                                                 env=cluster.specs[svc].env, cwd=ROOT, stdout=log,
