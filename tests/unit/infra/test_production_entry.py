@@ -41,11 +41,24 @@ def test_an_unknown_setting_stops_the_process_naming_it() -> None:
     assert "HOSO_APPROVALS_SCHEDULER_INTERVAL" in err
 
 
+def handles_sigterm(pid: int) -> bool:
+    """Whether the process has installed its own SIGTERM handler (the caught-signals mask in /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
+
+
 @pytest.mark.parametrize("target", ["relay-approvals", "consumer-notifications"])
 def test_background_targets_run_until_sigterm(target: str, tmp_path: Path) -> None:
     process = start(target, HOSO_MODE="test", HOSO_LOG_LEVEL="WARNING",
                     HOSO_NOTIFICATIONS_MAIL_OUTBOX_DIR=str(tmp_path / "mail"))
-    time.sleep(4)
+    # started (its handler installed: a loaded machine may take long to import), then still running
+    for _ in range(600):
+        if process.poll() is not None or handles_sigterm(process.pid):
+            break
+        time.sleep(0.1)
+    time.sleep(2)
     assert process.poll() is None, process.communicate()[1]
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=30)
