@@ -54,7 +54,8 @@ def standing(memberships: list[Membership], tenant: str | None = None, *, home: 
 
 def access_claims(
     *, subject: str, name: str, standing: Standing, delegations: list[Delegation], client_id: str,
-    issuer: str, audience: str, now: datetime, lifetime_seconds: int, jti: str, campaigns: tuple[Campaign, ...] | list[Campaign] = (),
+    issuer: str, audience: str | list[str], now: datetime, lifetime_seconds: int, jti: str, campaigns: tuple[Campaign, ...] | list[Campaign] = (),
+    scope: str = "",
 ) -> dict:
     """The JWT claims of a person's access token; ``act`` lists the delegations active at ``now``
     in the token's school, ``grants`` the inspection campaigns running at ``now`` whose team the
@@ -77,11 +78,13 @@ def access_claims(
         "act": act,
         "grants": [c.grant_claim() for c in campaigns if c.is_active(now)] if standing.tenant is None else [],
         "client_id": client_id,
+        "scope": scope,
     }
 
 
 def service_claims(
-    *, client_id: str, issuer: str, audience: str, now: datetime, lifetime_seconds: int, jti: str,
+    *, client_id: str, issuer: str, audience: str | list[str], now: datetime, lifetime_seconds: int, jti: str,
+    scope: str = "",
 ) -> dict:
     """The claims of a client-credentials token: the subject is the service client itself and the
     only role is ``service``, which is how the kernel recognises another HoSo service."""
@@ -101,4 +104,5 @@ def service_claims(
         "unit_roles": [],
         "act": [],
         "client_id": client_id,
+        "scope": scope,
     }

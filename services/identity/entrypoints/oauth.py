@@ -25,7 +25,8 @@ from joserfc.util import urlsafe_b64encode
 from services.identity.adapters.documents import IdentityAuthorizationCodeDoc, IdentityRefreshTokenDoc, IdentitySessionDoc
 from services.identity.bootstrap import Container
 from services.identity.domain import signin_steps as steps
-from services.identity.entrypoints.clients import OAuthClient, platform_clients
+from services.identity.domain.audiences import InvalidTarget
+from services.identity.entrypoints.clients import SUPPORTED_SCOPES, OAuthClient, platform_clients
 from services.identity.entrypoints.cookies import SESSION_COOKIE
 from services.identity.service_layer.tokens import AccountUnavailable, GrantUser, RefreshRefused, new_refresh_token, token_hash
 from services.kernel.context import current_principal
@@ -78,6 +79,13 @@ class ConsumedRefreshToken:
         return self.doc.scope or ""
 
 
+class InvalidTargetError(OAuth2Error):
+    """RFC 8707 §2: a ``resource`` names no HoSo service or one outside the grant's scopes."""
+
+    error = "invalid_target"
+    description = "The resource indicator names no service this grant covers."
+
+
 class PkceS256(CodeChallenge):
     """PKCE with S256 only, and mandatory at the authorization request (not only at the token
     request): a public client's authorization without a code challenge is refused at once."""
@@ -96,10 +104,16 @@ def build_server(app: Flask, container: Container) -> AuthorizationServer:
     clients = platform_clients(settings)
 
     def access_token(client: OAuthClient, grant_type: str, user: GrantUser | None, scope: str) -> str:
+        """A service token limited to the client's declared calls, or a person's token for the
+        services its API scopes and RFC 8707 ``resource`` indicators name (docs/identity-audiences.md)."""
         if grant_type == "client_credentials":
-            return tokens.service_access_token(client.client_id)
+            return tokens.service_access_token(client.client_id, scope or "")
         assert user is not None
-        return tokens.person_access_token(user, client.client_id)
+        try:
+            grant = tokens.person_grant(scope or "", tuple(request.form.getlist("resource")))
+        except InvalidTarget:
+            raise InvalidTargetError() from None
+        return tokens.person_access_token(user, client.client_id, grant)
 
     def save_token(token: dict, req) -> None:
         if "refresh_token" not in token:
@@ -114,7 +128,7 @@ def build_server(app: Flask, container: Container) -> AuthorizationServer:
         OAUTH2_REFRESH_TOKEN_GENERATOR=lambda **_: new_refresh_token(),
         OAUTH2_TOKEN_EXPIRES_IN={g: settings.access_token_seconds for g in
                                  ("authorization_code", "refresh_token", "client_credentials")},
-        OAUTH2_SCOPES_SUPPORTED=["openid", "profile", "email", "offline_access", "hoso.service"],
+        OAUTH2_SCOPES_SUPPORTED=list(SUPPORTED_SCOPES),
     )
     server = AuthorizationServer(app, query_client=clients.get, save_token=save_token)
 

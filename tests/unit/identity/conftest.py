@@ -44,7 +44,7 @@ def fresh_db_name() -> str:
 def container(clock):
     c = bootstrap(
         {"mode": "test", "public_url": PUBLIC, "documents_client_secret": "documents-secret-123",
-         "demo_mode": False, "db_name": fresh_db_name()},
+         "approvals_client_secret": "approvals-secret-123", "demo_mode": False, "db_name": fresh_db_name()},
         environ={"MONGO_URI": os.environ["MONGO_URI"]} if os.environ.get("MONGO_URI") else {},
         clock=clock, publisher=InMemoryPublisher(), mailer=MemoryMailer(),
         hasher=PasswordHasher(time_cost=1, memory_cost_kib=8 * 1024),

@@ -16,7 +16,7 @@ from .conftest import (
 
 def _verifier(client, clock) -> TokenVerifier:
     return TokenVerifier(keys=StaticKeySource(jwks=client.get("/oauth/jwks").get_json()), issuer=ISSUER,
-                         audience="hoso", clock=clock)
+                         audience="hoso-documents", clock=clock)
 
 
 def test_discovery_points_at_the_issuer_endpoints(client):
@@ -128,11 +128,11 @@ def test_logout_ends_the_session_and_its_refresh_tokens(client):
 
 
 def test_client_credentials_for_a_service(client, clock):
-    resp = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "documents",
-                                             "client_secret": "documents-secret-123"})
+    resp = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "approvals",
+                                             "client_secret": "approvals-secret-123"})
     assert resp.status_code == 200, resp.get_data(as_text=True)
-    principal = _verifier(client, clock).verify(resp.get_json()["access_token"])
-    assert principal.is_service and principal.client_id == "documents" and principal.tenant is None
+    principal = _verifier(client, clock).verify(resp.get_json()["access_token"])  # approvals calls documents
+    assert principal.is_service and principal.client_id == "approvals" and principal.tenant is None
     wrong = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "documents",
                                               "client_secret": "nope"})
     assert wrong.status_code == 400 and wrong.get_json()["error"] == "invalid_client"
