@@ -263,9 +263,9 @@ def oauth_blueprint(container: Container, server: AuthorizationServer) -> Bluepr
             "id_token_signing_alg_values_supported": ["ES256"],
             "token_endpoint_auth_methods_supported": ["none", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": ["none", "client_secret_post"],
-            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "scopes_supported": list(SUPPORTED_SCOPES),
             "claims_supported": ["sub", "iss", "aud", "exp", "iat", "jti", "name", "email", "preferred_username",
-                                 "tenant", "district", "province", "roles", "unit_roles", "act", "client_id"],
+                                 "tenant", "district", "province", "roles", "unit_roles", "act", "client_id", "scope"],
             "ui_locales_supported": ["vi"],
         })
 
