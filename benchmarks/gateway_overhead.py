@@ -59,7 +59,7 @@ def service_app(jwks_file: str, issuer: str) -> Any:
         return Pong(ok=True, sub=principal.sub, tenant=principal.tenant)
 
     jwks = json.loads(Path(jwks_file).read_text())
-    verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=issuer, audience="hoso")
+    verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=issuer, audience="hoso-documents")
     return make_service_app(name="bench", verifier=verifier, api=api, blueprints=[blueprint])
 
 
@@ -68,7 +68,7 @@ def gateway_app(jwks_file: str, issuer: str, upstream: str) -> Any:
     from services.kernel.tokens import StaticKeySource, TokenVerifier
 
     jwks = json.loads(Path(jwks_file).read_text())
-    verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=issuer, audience="hoso")
+    verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=issuer, audience="hoso-documents")
     config = {f"{s}_url": upstream for s in ("identity", "documents", "approvals", "signing", "notifications")}
     # limits far above the load: the buckets still run on every request, they just never say no
     config.update(mode="production", jwt_issuer=issuer, user_rate=1e9, user_burst=10**9, ip_rate=1e9, ip_burst=10**9)

@@ -96,7 +96,7 @@ def upstream_app(jwks_file: str, issuer: str, blob_file: str) -> Any:
     def keys() -> Response:
         return jsonify(jwks)
 
-    verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=issuer, audience="hoso")
+    verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=issuer, audience="hoso-documents")
     return make_service_app(name="bench", verifier=verifier, api=api, blueprints=[blueprint],
                             streaming_paths=("/api/v1/blob",))
 

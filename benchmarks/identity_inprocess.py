@@ -111,7 +111,7 @@ def main() -> None:
     results.append(per_core("refresh grants/s", n_grants, refresh_grant, between=drop_used_refresh_tokens))
 
     access = c.tokens.person_access_token(GrantUser("thhp.totruong", None, None), "hoso-web")
-    verifier = TokenVerifier(keys=StaticKeySource(jwks=c.keys.jwks()), issuer=c.settings.issuer, audience="hoso",
+    verifier = TokenVerifier(keys=StaticKeySource(jwks=c.keys.jwks()), issuer=c.settings.issuer, audience="hoso-documents",
                              clock=clock)
     n_verify = 2000 if quick else 20000
     verifier.verify(access)

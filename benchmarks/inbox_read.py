@@ -44,7 +44,7 @@ def notifications_app(jwks_file: str, issuer: str, people: int, per_person: int)
     from services.notifications.entrypoints.app import create_app
 
     jwks = json.loads(Path(jwks_file).read_text())
-    verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=issuer, audience="hoso")
+    verifier = TokenVerifier(keys=StaticKeySource(jwks=jwks), issuer=issuer, audience="hoso-documents")
     container = bootstrap({"mode": "test", "log_json": False, "mail_outbox_dir": tempfile.mkdtemp()}, environ={},
                           verifier=verifier)
     start = datetime(2025, 9, 8, tzinfo=timezone.utc)

@@ -35,9 +35,10 @@ from services.kernel.errors import (
     Unauthorized,
 )
 from services.kernel.settings import load_settings
+from services.kernel.audiences import ALL_AUDIENCES
 from services.kernel.tokens import JwksKeySource, TokenVerifier
 
-from gateway.auth import CachedVerifier, Verifier, bearer_token, missing_token
+from gateway.auth import CachedVerifier, Verifier, bearer_token, check_audience, missing_token
 from gateway.headers import CONTENT_SECURITY_POLICY, is_stripped, request_id, security_headers
 from gateway.ratelimit import TokenBuckets, retry_after_header
 from gateway.routes import NOT_THE_WEB_APP, ApiRoute, resolve_api
@@ -168,6 +169,7 @@ class Gateway:
         if token is not None:
             try:
                 principal = self._verifier.verify(token)
+                check_audience(principal, route.service)
             except Unauthorized:
                 self._limit(self._addresses, "ip:" + address)
                 raise
@@ -321,6 +323,6 @@ def create_app(
         verifier = TokenVerifier(
             keys=JwksKeySource(url=settings.jwks_url),
             issuer=settings.issuer,
-            audience=settings.jwt_audience,
+            audience=ALL_AUDIENCES,
         )
     return Gateway(settings, verifier=CachedVerifier(verifier), monotonic=monotonic)

@@ -4,6 +4,11 @@ The gateway verifies every token on a non-public route before forwarding it (ser
 verify again; the Authorization header is passed on unchanged). A browser sends the same
 token for many requests, so a verified token is remembered until it expires or for
 ``ttl`` seconds, whichever comes first; a failed verification is never remembered.
+
+The edge verifier accepts a token for any service the gateway routes to, then
+:func:`check_audience` refuses a token whose ``aud`` does not name the route's service, so a
+token narrowed to documents stops at the gateway on its way to approvals (and the service
+would refuse it again).
 """
 from __future__ import annotations
 
@@ -12,8 +17,10 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from services.kernel.audiences import audience_of, token_audiences
 from services.kernel.errors import Unauthorized
 from services.kernel.principal import Principal
+from services.kernel.tokens import invalid_token
 
 
 class Verifier(Protocol):
@@ -66,6 +73,12 @@ def bearer_token(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
+
+
+def check_audience(principal: Principal, service: str) -> None:
+    """Refuse (401 ``invalid-token``) a verified token that is not for the route's ``service``."""
+    if audience_of(service) not in token_audiences(principal.claims):
+        raise invalid_token("Mã truy cập không dành cho dịch vụ này.")
 
 
 def missing_token() -> Unauthorized:

@@ -101,7 +101,7 @@ def bootstrap(
     mailer = mailer or _mailer(settings)
     directory = PersonDirectory()
     tokens = TokenService(keys=keys, directory=directory, clock=runtime.clock, audit=runtime.audit,
-                          issuer=settings.issuer, audience=settings.jwt_audience,
+                          issuer=settings.issuer, public_url=settings.public_url,
                           access_seconds=settings.access_token_seconds,
                           refresh_lifetime=timedelta(days=settings.refresh_token_days))
     signin = SignInService(

@@ -124,6 +124,8 @@ class Api:
         self.description = description
         self.problem_codes: dict[str, str] = {**KERNEL_CODES, **(problem_codes or {})}
         self._paths: dict[str, dict[str, Any]] = {}
+        #: (method, Flask rule) of the routes declared ``public`` (no token, so no scope either).
+        self.public_routes: set[tuple[str, str]] = set()
         self._schemas: dict[str, Any] = {}
 
     def _schema_ref(self, model: type[BaseModel]) -> dict[str, str]:
@@ -200,9 +202,21 @@ class Api:
             op["responses"]["default"] = {"description": "Lỗi (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
             if public:
                 op["security"] = []
+                self.public_routes.add((method, rule))
+            else:
+                op["x-rule"] = rule
             self._paths.setdefault(path, {})[method.lower()] = op
 
-    def document(self) -> dict[str, Any]:
+    def document(self, *, scope_for: Callable[[str, str], str] | None = None) -> dict[str, Any]:
+        """The OpenAPI document; ``scope_for(method, rule)`` names each protected operation's API scope."""
+        paths: dict[str, dict[str, Any]] = {}
+        for path, ops in self._paths.items():
+            paths[path] = {}
+            for method, op in ops.items():
+                op = {k: v for k, v in op.items() if k != "x-rule"}
+                if scope_for is not None and "x-rule" in ops[method]:
+                    op["security"] = [{"bearer": [scope_for(method.upper(), ops[method]["x-rule"])]}]
+                paths[path][method] = op
         schemas = dict(self._schemas)
         schemas["Problem"] = {
             "type": "object",
@@ -222,7 +236,7 @@ class Api:
         return {
             "openapi": "3.1.0",
             "info": {"title": self.title, "version": self.version, "description": self.description},
-            "paths": self._paths,
+            "paths": paths,
             "components": {
                 "schemas": schemas,
                 "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},

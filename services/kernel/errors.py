@@ -155,6 +155,8 @@ KERNEL_CODES: dict[str, str] = {
     "invalid-token": "The access token is malformed, forged, for another audience or signed by an unknown key.",
     "token-expired": "The access token has expired.",
     "forbidden": "The caller may not do this.",
+    "insufficient-scope": "The person's access token lacks the API scope this route needs (docs/identity-audiences.md).",
+    "undeclared-service-call": "A service token called a route not declared for its service (services/kernel/audiences.py).",
     "not-found": "No such object here (another school's object included).",
     "method-not-allowed": "The route does not take this method.",
     "conflict": "The object's state does not allow this.",

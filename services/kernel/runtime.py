@@ -95,6 +95,8 @@ def build_runtime(
         verifier = TokenVerifier(
             keys=JwksKeySource(url=settings.jwks_url), issuer=settings.issuer, audience=settings.jwt_audience, clock=clock
         )
+    elif verifier is not None:  # an injected verifier brings keys and issuer; the audience is always the service's own
+        verifier = verifier.for_audience(settings.jwt_audience)
     return Runtime(
         settings=settings,
         db=db,

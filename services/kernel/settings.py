@@ -17,6 +17,8 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from .audiences import audience_of
+
 SERVICES = ("identity", "documents", "approvals", "signing", "notifications", "gateway")
 _UNPREFIXED = {"mongo_uri": "MONGO_URI", "amqp_url": "AMQP_URL"}
 
@@ -47,7 +49,6 @@ class ServiceSettings(BaseModel):
     signing_url: str | None = None
     notifications_url: str | None = None
     jwt_issuer: str | None = None
-    jwt_audience: str = "hoso"
     log_level: str = "INFO"
     log_json: bool = True
     #: Where audit chain anchors (RFC 3161 tokens over the chain head) are kept, outside the database.
@@ -89,6 +90,11 @@ class ServiceSettings(BaseModel):
     def issuer(self) -> str:
         """The OIDC issuer the tokens must carry."""
         return self.jwt_issuer or self.public_url.rstrip("/") + "/api/identity"
+
+    @property
+    def jwt_audience(self) -> str:
+        """The one ``aud`` this service accepts (``hoso-<service>``, docs/identity-audiences.md)."""
+        return audience_of(self.service)
 
     @property
     def jwks_url(self) -> str | None:

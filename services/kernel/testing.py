@@ -14,18 +14,31 @@ from typing import Any, Literal, Union, get_args, get_origin
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
+from .audiences import ALL_API_SCOPES, ALL_AUDIENCES, call_scopes, callee_audiences
 from .clock import Clock, SystemClock
 from .events import Event, EventData, EventSpec
 from .principal import SERVICE_ROLE
 from .tokens import StaticKeySource, TokenVerifier
 
 
-class TokenFactory:
-    """Issues tokens for tests, and builds a verifier that trusts them."""
+#: What the web app's normal token says: every service, every API scope (docs/identity-audiences.md).
+WEB_AUDIENCES: list[str] = list(ALL_AUDIENCES)
+WEB_SCOPE = " ".join(("openid", "profile", "email", *ALL_API_SCOPES))
 
-    def __init__(self, *, issuer: str = "http://hoso.test/api/identity", audience: str = "hoso", clock: Clock | None = None, kid: str | None = None) -> None:
+
+class TokenFactory:
+    """Issues tokens for tests, and builds a verifier that trusts them.
+
+    A person's token is what the web app gets (every service's audience, every API scope) unless
+    ``audience``/``scope`` narrow it; a service token is what identity gives that service client:
+    its declared calls as scope, their callees as audience. ``verifier()`` accepts any platform
+    audience; a service's bootstrap narrows it to its own.
+    """
+
+    def __init__(self, *, issuer: str = "http://hoso.test/api/identity", audience: str | list[str] | None = None,
+                 clock: Clock | None = None, kid: str | None = None) -> None:
         self.issuer = issuer
-        self.audience = audience
+        self.audience = audience or WEB_AUDIENCES
         self.clock = clock or SystemClock()
         self.key = ECKey.generate_key("P-256", parameters={"kid": kid or uuid.uuid4().hex[:12], "use": "sig", "alg": "ES256"}, private=True)
 
@@ -37,7 +50,7 @@ class TokenFactory:
         return {"keys": [self.key.as_dict(private=False)]}
 
     def verifier(self) -> TokenVerifier:
-        return TokenVerifier(keys=StaticKeySource(jwks=self.jwks()), issuer=self.issuer, audience=self.audience, clock=self.clock)
+        return TokenVerifier(keys=StaticKeySource(jwks=self.jwks()), issuer=self.issuer, audience=ALL_AUDIENCES, clock=self.clock)
 
     def issue(
         self,
@@ -51,7 +64,8 @@ class TokenFactory:
         act: Iterable[Mapping[str, Any]] = (),
         name: str = "",
         ttl: int = 600,
-        audience: str | None = None,
+        audience: str | list[str] | None = None,
+        scope: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> str:
         now = int(self.clock.now().timestamp()) if self.clock else int(time.time())
@@ -70,11 +84,16 @@ class TokenFactory:
             "roles": sorted(set(roles) | {r for r, _ in unit_roles}),
             "unit_roles": unit_roles,
             "act": [dict(a) for a in act],
+            "scope": WEB_SCOPE if scope is None else scope,
         }
         claims.update(extra or {})
         return jwt.encode({"alg": "ES256", "kid": self.kid, "typ": "at+jwt"}, claims, self.key)
 
     def service_token(self, client_id: str, **kw: Any) -> str:
+        """The client-credentials token identity gives ``client_id``: its declared calls, their callees."""
+        scopes = call_scopes(client_id)
+        kw.setdefault("audience", list(callee_audiences(scopes)))
+        kw.setdefault("scope", " ".join(scopes))
         return self.issue(client_id, roles=[SERVICE_ROLE], extra={"client_id": client_id}, **kw)
 
 

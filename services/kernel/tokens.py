@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 import requests
@@ -15,6 +15,7 @@ from joserfc import jwt
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jwk import KeySet
 
+from .audiences import token_audiences
 from .clock import Clock, SystemClock
 from .errors import Unauthorized
 from .principal import Principal
@@ -90,15 +91,30 @@ class _UnknownKey(Exception):
 class _NotAnAccessToken(Exception):
     """Raised inside key lookup when the header's ``typ`` is not an access token's (e.g. an ID token)."""
 
-class TokenVerifier:
-    """Checks signature, issuer, audience and expiry; returns the caller as a Principal."""
 
-    def __init__(self, *, keys: KeySource, issuer: str, audience: str, clock: Clock | None = None, leeway: int = 30) -> None:
+def invalid_token(detail: str, *, code: str = "invalid-token") -> Unauthorized:
+    """A 401 for a refused bearer token; ``Unauthorized`` adds ``error="invalid_token"`` (RFC 6750 §3.1)."""
+    return Unauthorized(detail, code=code)
+
+
+class TokenVerifier:
+    """Checks signature, issuer, audience and expiry; returns the caller as a Principal.
+
+    ``audience`` is the one audience a service accepts (``hoso-<service>``), or several for a
+    verifier that serves more than one (the gateway checks the route's service itself).
+    """
+
+    def __init__(self, *, keys: KeySource, issuer: str, audience: str | Iterable[str], clock: Clock | None = None,
+                 leeway: int = 30) -> None:
         self._keys = keys
         self._issuer = issuer
-        self._audience = audience
+        self.audiences = frozenset({audience} if isinstance(audience, str) else audience)
         self._clock = clock or SystemClock()
         self._leeway = leeway
+
+    def for_audience(self, audience: str | Iterable[str]) -> "TokenVerifier":
+        """The same keys, issuer and clock, accepting only ``audience`` (a service's own)."""
+        return TokenVerifier(keys=self._keys, issuer=self._issuer, audience=audience, clock=self._clock, leeway=self._leeway)
 
     def verify(self, token: str) -> Principal:
 
@@ -114,26 +130,25 @@ class TokenVerifier:
         try:
             decoded = jwt.decode(token, key_for, algorithms=ALGORITHMS)
         except _UnknownKey:
-            raise Unauthorized("Mã truy cập được ký bằng khóa không xác định.", code="invalid-token") from None
+            raise invalid_token("Mã truy cập được ký bằng khóa không xác định.") from None
         except _NotAnAccessToken:
-            raise Unauthorized("Mã này không phải mã truy cập (typ phải là at+jwt).", code="invalid-token") from None
+            raise invalid_token("Mã này không phải mã truy cập (typ phải là at+jwt).") from None
         except BadSignatureError:
-            raise Unauthorized("Chữ ký của mã truy cập không hợp lệ.", code="invalid-token") from None
+            raise invalid_token("Chữ ký của mã truy cập không hợp lệ.") from None
         except (JoseError, ValueError, UnicodeError, TypeError):
-            raise Unauthorized("Mã truy cập không đúng định dạng hoặc dùng thuật toán không được chấp nhận.", code="invalid-token") from None
+            raise invalid_token("Mã truy cập không đúng định dạng hoặc dùng thuật toán không được chấp nhận.") from None
         claims = decoded.claims
         now = int(self._clock.now().timestamp())
         if claims.get("iss") != self._issuer:
-            raise Unauthorized("Mã truy cập không do hệ thống này cấp.", code="invalid-token")
-        aud = claims.get("aud")
-        if not (aud == self._audience or (isinstance(aud, list) and self._audience in aud)):
-            raise Unauthorized("Mã truy cập không dành cho dịch vụ này.", code="invalid-token")
+            raise invalid_token("Mã truy cập không do hệ thống này cấp.")
+        if not token_audiences(claims) & self.audiences:
+            raise invalid_token("Mã truy cập không dành cho dịch vụ này.")
         exp = claims.get("exp")
         if not isinstance(exp, (int, float)) or now > exp + self._leeway:
-            raise Unauthorized("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", code="token-expired")
+            raise invalid_token("Phiên đăng nhập đã hết hạn, vui lòng đăng nhập lại.", code="token-expired")
         nbf = claims.get("nbf")
         if isinstance(nbf, (int, float)) and now + self._leeway < nbf:
-            raise Unauthorized("Mã truy cập chưa có hiệu lực.", code="invalid-token")
+            raise invalid_token("Mã truy cập chưa có hiệu lực.")
         if "sub" not in claims:
-            raise Unauthorized("Mã truy cập thiếu thông tin người dùng.", code="invalid-token")
+            raise invalid_token("Mã truy cập thiếu thông tin người dùng.")
         return Principal.from_claims(claims)

@@ -17,10 +17,12 @@ from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from .api import Api
+from .audiences import required_scope, route_refusal
 from .db_commands import COMMANDS, HEADER as DB_COMMANDS_HEADER
 from .errors import (
     PROBLEM_CONTENT_TYPE,
     BadRequest,
+    Forbidden,
     InternalError,
     MethodNotAllowed,
     NotFound,
@@ -31,6 +33,7 @@ from .errors import (
     UnsupportedMediaType,
 )
 from .ids import new_id
+from .principal import Principal
 from .tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
@@ -115,6 +118,21 @@ def make_service_app(
             if verifier is None:
                 raise Unauthorized("Dịch vụ chưa được cấu hình để kiểm tra mã truy cập.")
             g.principal = verifier.verify(token.strip())
+            _check_route(g.principal)
+
+    def _check_route(principal: Principal) -> None:
+        """A token reaches only its declared calls (service) or the routes its API scopes cover (person)."""
+        rule = request.url_rule.rule if request.url_rule else None
+        if rule is None or not rule.startswith("/api/") or (request.method, rule) in api.public_routes:
+            return
+        refusal = route_refusal(name, is_service=principal.is_service, client_id=principal.client_id,
+                                claims=principal.claims, method=request.method, rule=rule)
+        if refusal is not None:
+            code, detail = refusal
+            title = ("Dịch vụ gọi không được khai báo quyền gọi địa chỉ này." if principal.is_service
+                     else "Mã truy cập không có phạm vi cho thao tác này.")
+            headers = {} if principal.is_service else {"WWW-Authenticate": 'Bearer realm="hoso", error="insufficient_scope"'}
+            raise Forbidden(detail, code=code, title=title, headers=headers)
 
     @app.after_request
     def _finish(resp: Response) -> Response:
@@ -179,7 +197,7 @@ def make_service_app(
 
     @app.get("/openapi.json")
     def openapi() -> Response:
-        return jsonify(api.document())
+        return jsonify(api.document(scope_for=lambda method, rule: required_scope(name, method, rule)))
 
     for bp in blueprints:
         app.register_blueprint(bp)

@@ -55,6 +55,10 @@ class People:
     """Signs demo people in through identity's real OIDC flow; tokens cached per username."""
 
     url: str
+    scope: str = "openid profile"
+    """The scope asked at authorization; API scopes in it narrow the tokens (docs/identity-audiences.md)."""
+    token_params: Mapping[str, str] = field(default_factory=dict)
+    """Extra token-request parameters, such as an RFC 8707 ``resource``."""
     passwords: dict[str, str] = field(default_factory=dict)
     totp_secrets: dict[str, str] = field(default_factory=dict)
     _tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
@@ -90,7 +94,7 @@ class People:
         verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         start = base + "/oauth/authorize?" + urlencode({
-            "response_type": "code", "client_id": "hoso-web", "redirect_uri": redirect_uri, "scope": "openid profile",
+            "response_type": "code", "client_id": "hoso-web", "redirect_uri": redirect_uri, "scope": self.scope,
             "state": "trust", "code_challenge": challenge, "code_challenge_method": "S256"})
         resp = browser.get(start, allow_redirects=False)
         sign_in_url = urljoin(start, resp.headers["Location"])
@@ -129,7 +133,7 @@ class People:
         code = parse_qs(urlsplit(resp.headers["Location"]).query)["code"][0]
         tokens = requests.post(base + "/oauth/token", data={
             "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "client_id": "hoso-web",
-            "code_verifier": verifier}, timeout=30)
+            "code_verifier": verifier, **self.token_params}, timeout=30)
         assert tokens.status_code == 200, tokens.text
         body = tokens.json()
         return body["access_token"], int(body.get("expires_in", 600))

@@ -54,7 +54,7 @@ def standing(memberships: list[Membership], tenant: str | None = None, *, home: 
 
 def access_claims(
     *, subject: str, name: str, standing: Standing, delegations: list[Delegation], client_id: str,
-    issuer: str, audience: str, now: datetime, lifetime_seconds: int, jti: str, campaigns: tuple[Campaign, ...] | list[Campaign] = (),
+    issuer: str, audience: str | list[str], now: datetime, lifetime_seconds: int, jti: str, campaigns: tuple[Campaign, ...] | list[Campaign] = (),
     scope: str = "",
 ) -> dict:
     """The JWT claims of a person's access token; ``act`` lists the delegations active at ``now``
@@ -83,7 +83,8 @@ def access_claims(
 
 
 def service_claims(
-    *, client_id: str, issuer: str, audience: str, now: datetime, lifetime_seconds: int, jti: str, scope: str = "",
+    *, client_id: str, issuer: str, audience: str | list[str], now: datetime, lifetime_seconds: int, jti: str,
+    scope: str = "",
 ) -> dict:
     """The claims of a client-credentials token: the subject is the service client itself and the
     only role is ``service``, which is how the kernel recognises another HoSo service."""

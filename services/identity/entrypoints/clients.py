@@ -1,5 +1,6 @@
 """The OAuth clients of the platform, from settings (no database read per request): the web
-app's public PKCE client and one confidential client-credentials client per HoSo service."""
+app's public PKCE client (OpenID Connect and API scopes) and one confidential client-credentials
+client per HoSo service, which may ask only for the scopes of its declared calls."""
 from __future__ import annotations
 
 import hmac
@@ -8,10 +9,13 @@ from dataclasses import dataclass
 from authlib.oauth2.rfc6749 import ClientMixin
 from authlib.oauth2.rfc6749.util import scope_to_list
 
+from services.identity.domain.audiences import OIDC_SCOPES
 from services.identity.settings import IdentitySettings
+from services.kernel.audiences import ALL_API_SCOPES, SERVICE_CALLS, call_scopes
 
-WEB_SCOPES = ("openid", "profile", "email", "offline_access")
-SERVICE_SCOPES = ("hoso.service",)
+WEB_SCOPES = (*OIDC_SCOPES, *ALL_API_SCOPES)
+#: Every scope a client may ask for: OpenID Connect's, the API scopes, the declared service calls.
+SUPPORTED_SCOPES = (*WEB_SCOPES, *dict.fromkeys(c.scope for c in SERVICE_CALLS))
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 
 
@@ -70,5 +74,5 @@ def platform_clients(settings: IdentitySettings) -> dict[str, OAuthClient]:
     )}
     for name, secret in settings.service_client_secrets().items():
         clients[name] = OAuthClient(client_id=name, secret=secret, redirect_uris=(), grant_types=("client_credentials",),
-                                    scopes=SERVICE_SCOPES, auth_methods=SECRET_METHODS)
+                                    scopes=call_scopes(name), auth_methods=SECRET_METHODS)
     return clients

@@ -37,7 +37,8 @@ from services.identity.adapters.documents import IdentityAuthorizationCodeDoc, I
 from services.identity.adapters.keystore import ID_TOKEN_ALGORITHMS
 from services.identity.bootstrap import Container
 from services.identity.domain import signin_steps as steps
-from services.identity.entrypoints.clients import OAuthClient, platform_clients
+from services.identity.domain.audiences import InvalidTarget
+from services.identity.entrypoints.clients import SUPPORTED_SCOPES, OAuthClient, platform_clients
 from services.identity.entrypoints.cookies import CSRF_COOKIE, SESSION_COOKIE, csrf_ok, csrf_token, set_cookie
 from services.identity.entrypoints.pages import private_page
 from services.identity.service_layer.tokens import AccountUnavailable, GrantUser, RefreshRefused, new_refresh_token, token_hash
@@ -102,6 +103,13 @@ class ConsumedRefreshToken:
         return self.doc.scope or ""
 
 
+class InvalidTargetError(OAuth2Error):
+    """RFC 8707 §2: a ``resource`` names no HoSo service or one outside the grant's scopes."""
+
+    error = "invalid_target"
+    description = "The resource indicator names no service this grant covers."
+
+
 class PkceS256(CodeChallenge):
     """PKCE with S256 only, and mandatory at the authorization request (not only at the token
     request): a public client's authorization without a code challenge is refused at once."""
@@ -120,10 +128,16 @@ def build_server(app: Flask, container: Container) -> AuthorizationServer:
     clients = platform_clients(settings)
 
     def access_token(client: OAuthClient, grant_type: str, user: GrantUser | None, scope: str) -> str:
+        """A service token limited to the client's declared calls, or a person's token for the
+        services its API scopes and RFC 8707 ``resource`` indicators name (docs/identity-audiences.md)."""
         if grant_type == "client_credentials":
             return tokens.service_access_token(client.client_id, scope or "")
         assert user is not None
-        return tokens.person_access_token(user, client.client_id, scope or "")
+        try:
+            grant = tokens.person_grant(scope or "", tuple(request.form.getlist("resource")))
+        except InvalidTarget:
+            raise InvalidTargetError() from None
+        return tokens.person_access_token(user, client.client_id, grant)
 
     def save_token(token: dict, req) -> None:
         if "refresh_token" not in token:
@@ -141,7 +155,7 @@ def build_server(app: Flask, container: Container) -> AuthorizationServer:
         OAUTH2_REFRESH_TOKEN_GENERATOR=lambda **_: new_refresh_token(),
         OAUTH2_TOKEN_EXPIRES_IN={g: settings.access_token_seconds for g in
                                  ("authorization_code", "refresh_token", "client_credentials")},
-        OAUTH2_SCOPES_SUPPORTED=["openid", "profile", "email", "offline_access", "hoso.service"],
+        OAUTH2_SCOPES_SUPPORTED=list(SUPPORTED_SCOPES),
     )
     server = AuthorizationServer(app, query_client=clients.get, save_token=save_token)
 
@@ -315,8 +329,8 @@ def oauth_blueprint(container: Container, server: AuthorizationServer) -> Bluepr
             "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGORITHMS),
             "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
             "revocation_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
-            "scopes_supported": ["openid", "profile", "email", "offline_access"],
-            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "name", "email",
+            "scopes_supported": list(SUPPORTED_SCOPES),
+            "claims_supported": ["sub", "iss", "aud", "exp", "iat", "jti", "auth_time", "nonce", "sid", "name", "email",
                                  "preferred_username", "tenant", "district", "province", "roles", "unit_roles", "act",
                                  "client_id", "scope"],
             "claims_parameter_supported": False,

@@ -16,6 +16,7 @@ from datetime import timedelta
 from services.identity.adapters.documents import IdentityRefreshTokenDoc
 from services.identity.adapters.keystore import SigningKeys
 from services.identity.adapters.repositories import PersonDirectory
+from services.identity.domain.audiences import AccessGrant, person_grant, service_grant
 from services.identity.domain.claims import access_claims, service_claims, standing
 from services.kernel.audit import AuditLog
 from services.kernel.clock import Clock
@@ -56,20 +57,25 @@ class AccountUnavailable(Exception):
 class TokenService:
     def __init__(
         self, *, keys: SigningKeys, directory: PersonDirectory, clock: Clock, audit: AuditLog, issuer: str,
-        audience: str, access_seconds: int, refresh_lifetime: timedelta,
+        public_url: str, access_seconds: int, refresh_lifetime: timedelta,
     ) -> None:
         self._keys = keys
         self._directory = directory
         self._clock = clock
         self._audit = audit
         self.issuer = issuer
-        self._audience = audience
+        self._public_url = public_url
         self.access_seconds = access_seconds
         self._refresh_lifetime = refresh_lifetime
 
-    def person_access_token(self, user: GrantUser, client_id: str, scope: str = "") -> str:
-        """A signed access token for a person, speaking for ``user.tenant``; ``scope`` is the granted
-        scopes, space-separated (the ``scope`` claim, RFC 9068 §2.2.3)."""
+    def person_grant(self, scope: str = "", resources: tuple[str, ...] = ()) -> AccessGrant:
+        """The audiences and scopes of a person's token (raises ``InvalidTarget`` for a bad resource)."""
+        return person_grant(scope, resources, public_url=self._public_url)
+
+    def person_access_token(self, user: GrantUser, client_id: str, grant: AccessGrant | None = None) -> str:
+        """A signed access token for a person, speaking for ``user.tenant``; by default (``grant``
+        None) for every service with every API scope, as the web app's normal token."""
+        grant = grant or self.person_grant("openid profile email")
         person = self._directory.get(user.person_id)
         if person is None or not person.active:
             raise AccountUnavailable(user.person_id)
@@ -79,16 +85,17 @@ class TokenService:
             standing=standing(self._directory.memberships_of(person.id), user.tenant, home=person.home_school),
             delegations=self._directory.delegations_held(person.id, now), client_id=client_id,
             campaigns=self._directory.campaigns_held(person.id, now),
-            issuer=self.issuer, audience=self._audience, now=now, lifetime_seconds=self.access_seconds, jti=new_id(),
-            scope=scope,
+            issuer=self.issuer, audience=list(grant.audiences), scope=grant.scope, now=now,
+            lifetime_seconds=self.access_seconds, jti=new_id(),
         )
         return self._keys.sign(claims)
 
     def service_access_token(self, client_id: str, scope: str = "") -> str:
-        """A client-credentials token for another HoSo service (no database read)."""
+        """A client-credentials token limited to ``client_id``'s declared calls (no database read)."""
+        grant = service_grant(client_id, scope)
         return self._keys.sign(service_claims(
-            client_id=client_id, issuer=self.issuer, audience=self._audience, now=self._clock.now(),
-            lifetime_seconds=self.access_seconds, jti=new_id(), scope=scope,
+            client_id=client_id, issuer=self.issuer, audience=list(grant.audiences), scope=grant.scope,
+            now=self._clock.now(), lifetime_seconds=self.access_seconds, jti=new_id(),
         ))
 
     # -- refresh tokens ------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def services(tmp_path):
     threading.Thread(target=id_server.serve_forever, daemon=True).start()
 
     verifier = TokenVerifier(keys=JwksKeySource(url=identity_url + "/oauth/jwks"),
-                             issuer=identity_url + "/api/identity", audience="hoso")
+                             issuer=identity_url + "/api/identity", audience="hoso-documents")
     documents = documents_bootstrap({"mode": "test", "local_root": str(tmp_path / "objects"),
                                      "work_dir": str(tmp_path / "work"), "log_json": False},
                                     environ={}, clock=FixedClock(datetime(2025, 10, 6, 2, 0, tzinfo=timezone.utc)),

@@ -106,13 +106,13 @@ def test_pkce_flow_over_http_and_a_service_verifying_through_the_jwks_url(server
                                                         "redirect_uri": base + "/auth/callback", "client_id": "hoso-web",
                                                         "code_verifier": verifier}).json()
     other_service = TokenVerifier(keys=JwksKeySource(url=base + "/oauth/jwks", min_refresh_interval=0.5),
-                                  issuer=base, audience="hoso")
+                                  issuer=base, audience="hoso-documents")
     principal = other_service.verify(tokens["access_token"])
     assert principal.sub == "thcsnh.giaovien" and principal.tenant == "thcs-nguyen-hue"
     assert principal.has_role("giao_vien", "thcs-nguyen-hue/lop-8a")
     c.keys.rotate(immediate=True)  # an emergency rotation signs at once
     time.sleep(0.6)
-    fresh = c.tokens.service_access_token("documents")
+    fresh = c.tokens.service_access_token("approvals")  # approvals' declared calls are to documents
     assert other_service.verify(fresh).is_service, "a rotated key reaches the service through the JWKS URL"
     assert other_service.verify(tokens["access_token"]).sub == "thcsnh.giaovien"
 

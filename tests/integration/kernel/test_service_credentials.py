@@ -48,7 +48,7 @@ def test_service_token_is_issued_cached_and_accepted_by_another_service(identity
                               client_secret="bí-mật-của-dịch-vụ-ký", session=session)
     token = creds.token()
     assert creds.token() == token and session.posts == 1  # cached until near expiry
-    verifier = TokenVerifier(keys=JwksKeySource(url=identity_url + "/oauth/jwks"), issuer=identity_url + "/api/identity", audience="hoso")
+    verifier = TokenVerifier(keys=JwksKeySource(url=identity_url + "/oauth/jwks"), issuer=identity_url + "/api/identity", audience="hoso-documents")
     principal = verifier.verify(token)
     assert principal.is_service and principal.client_id == "signing" and principal.tenant is None
 

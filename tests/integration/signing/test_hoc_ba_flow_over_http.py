@@ -57,13 +57,15 @@ FRAME = {
 
 
 class ServiceToken(requests.auth.AuthBase):
-    """A fresh client-credentials-shaped token per call (the test clock jumps months ahead)."""
+    """A fresh client-credentials-shaped token of ``client_id`` per call (the test clock jumps months
+    ahead); each service's token carries only its own declared calls."""
 
-    def __init__(self, tokens: TokenFactory) -> None:
+    def __init__(self, tokens: TokenFactory, client_id: str) -> None:
         self.tokens = tokens
+        self.client_id = client_id
 
     def __call__(self, r):
-        r.headers["Authorization"] = f"Bearer {self.tokens.service_token('signing')}"
+        r.headers["Authorization"] = f"Bearer {self.tokens.service_token(self.client_id)}"
         return r
 
 
@@ -84,10 +86,11 @@ class Platform:
              "jwt_issuer": self.tokens.issuer, "log_json": False},
             environ={}, clock=self.clock, publisher=self.documents_pub, verifier=verifier)
         self.documents_url, s2 = _serve(documents_app(container=self.documents))
-        service = ServiceToken(self.tokens)
+        service = ServiceToken(self.tokens, "signing")
         self.approvals = approvals_bootstrap({"mode": "test", "log_json": False}, environ={}, clock=self.clock,
                                              publisher=self.approvals_pub, verifier=verifier,
-                                             documents=ApprovalsDocuments(base_url=self.documents_url, auth=service))
+                                             documents=ApprovalsDocuments(base_url=self.documents_url,
+                                                                          auth=ServiceToken(self.tokens, "approvals")))
         self.approvals_url, s1 = _serve(approvals_app(container=self.approvals))
         self.signing = signing_bootstrap(
             {"mode": "test", "spool_dir": str(tmp_path / "spool"), "log_json": False, "level": "B-LT",
@@ -299,7 +302,7 @@ def test_hoc_ba_flow_to_its_end(platform, signing_pki, tmp_path):
     assert p.call(p.approvals_url, "GET", "/api/v1/issued", GVCN).status_code == 403
     assert p.http.get(f"{p.approvals_url}/api/v1/issued", headers=other_school, timeout=30).json()["items"] == []
     pdf = io.BytesIO()
-    HttpDocuments(base_url=p.documents_url, auth=ServiceToken(p.tokens)).fetch_pdf(
+    HttpDocuments(base_url=p.documents_url, auth=ServiceToken(p.tokens, "signing")).fetch_pdf(
         SCHOOL.slug, latest_version, pdf)
     roots, crls = p.signing.authority.trust()
     roots.append(to_asn1(signing_pki.ca))

@@ -85,8 +85,9 @@ class People:
         return self.tokens.issue(sub, district=district, province="so-da-nang", roles=("chuyen_vien",), name=name,
                                  ttl=90 * 86400, extra={"grants": list(grants)})
 
-    def service(self) -> str:
-        return self.tokens.service_token("signing")
+    def service(self, caller: str = "signing") -> str:
+        """The token identity gives ``caller``'s service client: only its declared calls to documents."""
+        return self.tokens.service_token(caller)
 
 
 def auth(token: str, **headers: str) -> dict[str, str]:

@@ -99,7 +99,7 @@ def test_internal_writes_are_checked_by_the_same_judge_but_never_rewritten(clien
     broken = client.post(f"/api/v1/internal/documents/{first['document']['id']}/corrections",
                          query_string={"tenant": "th-hoa-phong", "correction_id": "bb-01"},
                          data=broken_xref(one_page_pdf()),
-                         headers=auth(service, **{"X-File-Name": quote("Đính chính.pdf")}))
+                         headers=auth(people.service("approvals"), **{"X-File-Name": quote("Đính chính.pdf")}))
     assert broken.status_code == 422
     assert broken.get_json()["type"] == "https://hoso.edu.vn/problems/broken-pdf"
     pki = DevPki()

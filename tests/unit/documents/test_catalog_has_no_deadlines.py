@@ -19,10 +19,10 @@ def _put(client, token: str, body: dict):
 
 def test_no_answer_of_documents_says_when_a_book_is_due(client, people) -> None:
     answers = [
-        client.get("/api/v1/catalog/mam_non", headers=auth(people.service())).get_json()["books"],
+        client.get("/api/v1/catalog/mam_non", headers=auth(people.teacher_a())).get_json()["books"],
         client.get("/api/v1/catalog/tieu_hoc/effective", headers=auth(people.teacher_a())).get_json()["books"],
         client.get(f"/api/v1/internal/schools/{SCHOOL_A['school_id']}/catalog",
-                   headers=auth(people.service())).get_json()["books"],
+                   headers=auth(people.service("approvals"))).get_json()["books"],
         client.get("/api/v1/me/addresses", query_string={"school_year": "2025-2026"},
                    headers=auth(people.teacher_a())).get_json()["items"],
     ]

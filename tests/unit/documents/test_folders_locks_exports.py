@@ -16,11 +16,11 @@ from services.kernel.testing import example_event
 
 
 def test_the_catalog_is_served_with_slugs_chains_and_signers(client, people) -> None:
-    body = client.get("/api/v1/catalog/tieu_hoc", headers=auth(people.service())).get_json()
+    body = client.get("/api/v1/catalog/tieu_hoc", headers=auth(people.teacher_a())).get_json()
     books = {b["slug"]: b for b in body["books"]}
     assert books["ke_hoach_bai_day"]["approval_chain"] == "to_truong"
     assert books["hoc_ba"]["signers"][-1] == {"order": 3, "role": "van_thu", "kind": "organisation"}
-    assert client.get("/api/v1/catalog/dai_hoc", headers=auth(people.service())).status_code == 404
+    assert client.get("/api/v1/catalog/dai_hoc", headers=auth(people.teacher_a())).status_code == 404
     assert client.get("/api/v1/catalog/tieu_hoc").status_code == 401
 
 

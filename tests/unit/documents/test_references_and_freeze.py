@@ -122,7 +122,7 @@ def test_a_frozen_record_is_signed_only_on_its_approved_version(client, people) 
     v2 = client.post(f"/api/v1/documents/{doc}/versions", data=pdf_bytes(2),
                      headers=auth(teacher, **{"X-File-Name": "ban-2.pdf"})).get_json()["version"]["id"]
     assert client.post(f"/api/v1/internal/versions/{v1}/approved", query_string=TENANT,
-                       json={"document_id": doc}, headers=auth(service)).status_code == 200
+                       json={"document_id": doc}, headers=auth(people.service("approvals"))).status_code == 200
 
     def sign(base: str):
         return client.post(f"/api/v1/internal/versions/{base}/signed", query_string=TENANT, data=pdf_bytes(1, "ký"),

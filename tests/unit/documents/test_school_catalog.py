@@ -14,7 +14,7 @@ CATALOG = f"/api/v1/internal/schools/{SCHOOL_A['school_id']}/catalog"
 
 def test_the_catalog_is_for_services_only_and_says_what_each_book_owes(client, people) -> None:
     assert client.get(CATALOG, headers=auth(people.hieu_truong_a())).status_code == 403
-    resp = client.get(CATALOG, headers=auth(people.service()))
+    resp = client.get(CATALOG, headers=auth(people.service("approvals")))
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     assert body["school"] == SCHOOL_A["school_id"] and body["levels"] == ["tieu_hoc"] and len(body["version"]) == 20
@@ -33,9 +33,9 @@ def test_the_catalog_is_for_services_only_and_says_what_each_book_owes(client, p
 
 
 def test_the_version_holds_until_a_template_changes_it_and_the_change_is_published(client, people) -> None:
-    first = client.get(CATALOG, headers=auth(people.service()))
+    first = client.get(CATALOG, headers=auth(people.service("approvals")))
     etag = first.headers["ETag"]
-    again = client.get(CATALOG, headers=auth(people.service(), **{"If-None-Match": etag}))
+    again = client.get(CATALOG, headers=auth(people.service("approvals"), **{"If-None-Match": etag}))
     assert again.status_code == 304 and not again.data
     added = client.put("/api/v1/catalog/tieu_hoc/templates/truong", headers=auth(people.hieu_truong_a()), json={
         "additions": [{"slug": "so_ban_tru", "name": "Sổ theo dõi bán trú", "owner_kind": "school",
@@ -43,7 +43,7 @@ def test_the_version_holds_until_a_template_changes_it_and_the_change_is_publish
                        "approval_chain": "hieu_truong",
                        "items": [{"slug": "hang_thang", "label": "Tổng hợp tháng", "period_kind": "month"}]}]})
     assert added.status_code == 200, added.get_json()
-    changed = client.get(CATALOG, headers=auth(people.service(), **{"If-None-Match": etag}))
+    changed = client.get(CATALOG, headers=auth(people.service("approvals"), **{"If-None-Match": etag}))
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
     book = next(b for b in changed.get_json()["books"] if b["slug"] == "so_ban_tru")
     assert book["defined_by"] == "truong" and book["items"][0]["period_kind"] == "month"

@@ -182,7 +182,7 @@ def test_the_object_store_failing_mid_upload_leaves_nothing(tmp_path, clock, tok
 
 def test_approved_and_signed_versions_are_write_once_except_by_correction(client, container, people) -> None:
     first = upload(client, people.teacher_a(), pdf_bytes()).get_json()
-    service = people.service()
+    service = people.service("approvals")
     approved = client.post(f"/api/v1/internal/versions/{first['version']['id']}/approved",
                            query_string={"tenant": "th-hoa-phong"}, json={"decision_id": "qd-1"}, headers=auth(service))
     assert approved.status_code == 200 and approved.get_json()["write_once"] is True

@@ -68,3 +68,16 @@ def test_without_an_injected_verifier_the_keys_come_from_identitys_jwks(service_
     other_issuer = TokenFactory(issuer="http://elsewhere/api/identity", kid=tokens.kid)
     assert client.get("/api/documents/v1/books",
                       headers={"Authorization": "Bearer " + other_issuer.issue("u-lan")}).status_code == 401
+
+
+def test_a_token_goes_only_to_the_services_its_audience_names_even_once_cached(client, tokens) -> None:  # noqa: ANN001
+    """The edge caches a verified token, but checks the route's service on every request: a
+    token for documents, already let through once, is still refused on its way to approvals."""
+    narrowed = {"Authorization": "Bearer " + tokens.issue("u-lan", tenant="school-a", audience=["hoso-documents"])}
+    assert client.get("/api/documents/v1/books", headers=narrowed).status_code == 200
+    for path in ("/api/approvals/v1/submissions", "/api/signing/v1/credentials"):
+        answer = client.get(path, headers=narrowed)
+        assert answer.status_code == 401
+        assert 'error="invalid_token"' in answer.headers["WWW-Authenticate"]
+        assert answer.json["detail"] == "Mã truy cập không dành cho dịch vụ này."
+    assert client.get("/api/documents/v1/books", headers=narrowed).status_code == 200

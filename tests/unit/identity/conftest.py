@@ -44,7 +44,7 @@ def fresh_db_name() -> str:
 def container(clock):
     c = bootstrap(
         {"mode": "test", "public_url": PUBLIC, "documents_client_secret": "documents-secret-123",
-         "demo_mode": False, "db_name": fresh_db_name()},
+         "approvals_client_secret": "approvals-secret-123", "demo_mode": False, "db_name": fresh_db_name()},
         environ={"MONGO_URI": os.environ["MONGO_URI"]} if os.environ.get("MONGO_URI") else {},
         clock=clock, publisher=InMemoryPublisher(), mailer=MemoryMailer(),
         hasher=PasswordHasher(time_cost=1, memory_cost_kib=8 * 1024),
@@ -95,27 +95,39 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
-def authorize_query(challenge: str, *, state: str = "st-1", nonce: str = "n-1") -> str:
+def authorize_query(challenge: str, *, state: str = "st-1", nonce: str = "n-1",
+                    scope: str = "openid profile email offline_access") -> str:
     return urlencode({"response_type": "code", "client_id": "hoso-web", "redirect_uri": REDIRECT,
-                      "scope": "openid profile email offline_access", "state": state, "nonce": nonce,
+                      "scope": scope, "state": state, "nonce": nonce,
                       "code_challenge": challenge, "code_challenge_method": "S256"})
+
+
+def browser_login_code(client, login: str, password: str = DEMO_PASSWORD, *,
+                       scope: str = "openid profile email offline_access") -> tuple[str, str]:
+    """Authorization code + PKCE for ``login`` through the real pages, asking ``scope``: (code, verifier)."""
+    verifier, challenge = pkce_pair()
+    start = "/oauth/authorize?" + authorize_query(challenge, scope=scope, nonce=uuid.uuid4().hex)  # a nonce works once
+    resp = client.get(start)
+    assert resp.status_code == 302
+    if "code=" not in resp.headers["Location"]:  # not signed in yet in this client
+        sign_in_path = follow(resp, start)
+        next_path = parse_qs(urlsplit(sign_in_path).query)["next"][0]
+        resp = sign_in(client, login, password, next_path=next_path)
+        assert resp.status_code == 303, resp.get_data(as_text=True)
+        resp = client.get(follow(resp, "/auth/sign-in"))
+        assert resp.status_code == 302
+    return parse_qs(urlsplit(resp.headers["Location"]).query)["code"][0], verifier
+
+
+def exchange_code(client, code: str, verifier: str, **params: str):
+    """The token endpoint's answer to the code exchange (``params``: e.g. an RFC 8707 ``resource``)."""
+    return client.post("/oauth/token", data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+                                             "client_id": "hoso-web", "code_verifier": verifier, **params})
 
 
 def browser_login_tokens(client, login: str, password: str = DEMO_PASSWORD) -> dict:
     """Authorization code + PKCE for ``login`` through the real pages; returns the token response."""
-    verifier, challenge = pkce_pair()
-    start = "/oauth/authorize?" + authorize_query(challenge)
-    resp = client.get(start)
-    assert resp.status_code == 302
-    sign_in_path = follow(resp, start)
-    next_path = parse_qs(urlsplit(sign_in_path).query)["next"][0]
-    resp = sign_in(client, login, password, next_path=next_path)
-    assert resp.status_code == 303, resp.get_data(as_text=True)
-    resp = client.get(follow(resp, "/auth/sign-in"))
-    assert resp.status_code == 302
-    code = parse_qs(urlsplit(resp.headers["Location"]).query)["code"][0]
-    tok = client.post("/oauth/token", data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-                                            "client_id": "hoso-web", "code_verifier": verifier})
+    tok = exchange_code(client, *browser_login_code(client, login, password))
     assert tok.status_code == 200, tok.get_data(as_text=True)
     return tok.get_json()
 

@@ -20,7 +20,7 @@ from .conftest import (
 
 def _verifier(client, clock) -> TokenVerifier:
     return TokenVerifier(keys=StaticKeySource(jwks=client.get("/oauth/jwks").get_json()), issuer=ISSUER,
-                         audience="hoso", clock=clock)
+                         audience="hoso-documents", clock=clock)
 
 
 def test_discovery_points_at_the_issuer_endpoints(client):
@@ -169,14 +169,13 @@ def test_logout_with_the_sessions_own_id_token_needs_no_confirmation_and_a_forge
 
 
 def test_client_credentials_for_a_service(client, clock):
-    resp = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "documents",
-                                             "client_secret": "documents-secret-123"})
+    resp = client.post("/oauth/token", data={"grant_type": "client_credentials", "client_id": "approvals",
+                                             "client_secret": "approvals-secret-123"})
     assert resp.status_code == 200, resp.get_data(as_text=True)
-    principal = _verifier(client, clock).verify(resp.get_json()["access_token"])
-    assert principal.is_service and principal.client_id == "documents" and principal.tenant is None
-    assert _verifier(client, clock).verify(resp.get_json()["access_token"]).claims["scope"] == ""
+    principal = _verifier(client, clock).verify(resp.get_json()["access_token"])  # approvals calls documents
+    assert principal.is_service and principal.client_id == "approvals" and principal.tenant is None
     basic = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                        headers={"Authorization": "Basic " + base64.b64encode(b"documents:documents-secret-123").decode()})
+                        headers={"Authorization": "Basic " + base64.b64encode(b"approvals:approvals-secret-123").decode()})
     assert basic.status_code == 200, basic.get_data(as_text=True)  # client_secret_basic
     wrong = client.post("/oauth/token", data={"grant_type": "client_credentials"},
                         headers={"Authorization": "Basic " + base64.b64encode(b"documents:nope").decode()})

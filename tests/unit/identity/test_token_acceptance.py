@@ -43,7 +43,7 @@ class FlaskJwksSession:
 @pytest.fixture
 def service_verifier(client, clock):
     source = JwksKeySource(url=ISSUER + "/oauth/jwks", session=FlaskJwksSession(client), min_refresh_interval=0)
-    return TokenVerifier(keys=source, issuer=ISSUER, audience="hoso", clock=clock)
+    return TokenVerifier(keys=source, issuer=ISSUER, audience="hoso-documents", clock=clock)
 
 
 def _tamper(token: str) -> str:
@@ -92,7 +92,7 @@ def test_rotation_publishes_first_signs_later_and_keeps_the_old_key_until_its_to
     assert seeded.keys.current_kid() == old_kid, "a new key is published before it signs"
     clock.advance(minutes=5)
     assert seeded.keys.current_kid() == new_kid
-    new = seeded.tokens.service_access_token("documents")
+    new = seeded.tokens.service_access_token("approvals")  # approvals calls documents
     assert service_verifier.verify(new).is_service  # an unknown kid makes the service refetch the JWKS
     assert service_verifier.verify(old).sub == "thhp.giaovien"
     clock.advance(seconds=600 + 5 * 60 + 1)
