@@ -273,6 +273,8 @@ def oauth_blueprint(container: Container, server: AuthorizationServer) -> Bluepr
             grant = server.get_consent_grant(end_user=user)
         except OAuth2Error as exc:  # unknown client or redirect URI: never redirect there
             return jsonify(dict(exc.get_body())), exc.status_code
+        if user is not None and not container.tokens.may_speak_for(user):  # a school the person holds no role in
+            return server.create_authorization_response(grant_user=None, grant=grant)  # access_denied, with state
         return server.create_authorization_response(grant_user=user, grant=grant)
 
     @bp.post("/oauth/token")

@@ -396,6 +396,8 @@ export default {
     schoolNow: 'Working at:', chooseSchool: 'Choose your school',
     chooseSchoolText: 'You hold roles in several schools. Choose where to work; the open page reloads for that school.',
     switchTo: 'Switch to {name}',
+    everywhere: 'Sign out everywhere', everywhereConfirm: 'Sign out of every device, this one included?',
+    everywhereEffect: 'Every session ({n}) ends; you will have to sign in again everywhere, here too.',
   },
   people: {
     nav: 'Staff accounts',
@@ -431,6 +433,9 @@ export default {
     secretTitle: 'Sign-in details to hand to {name}', secretLogin: 'User name', secretPassword: 'Temporary password',
     secretHandOver: 'Hand it to {name} in person; do not post it in a group chat. It is shown once, on this page only.',
     gone: '{name} holds no role in the school any more, so is no longer among its accounts.',
+    endSessions: 'Sign out of every device', endSessionsConfirm: 'Sign {name} out of every device?',
+    endSessionsEffect: 'The account stays open: {name} can sign in again with their password.',
+    endSessionsDone: 'Signed {name} out of every device.',
   },
   // ---- schoolpages: corrections, folders, calendar, district floors ----
   schoolpages: {
