@@ -257,10 +257,13 @@ def test_a_person_working_in_two_schools_chooses_the_school_in_the_header(new_pa
     expect(teacher.locator("header .school-pick summary")).to_contain_text("Trường Mầm non Hòa Châu")
     assert call(teacher, "GET", "/me")["body"]["tenant"] == "mn-hoa-chau"
 
-    # One refusal: asking for a school the person holds no role in gives that school nothing: the
-    # token comes back for her own home school.
-    with teacher.expect_response(lambda r: r.url.endswith("/oauth/token")):
-        teacher.evaluate("() => { import('/js/core/auth.js').then((m) => m.signIn('/viec-cua-toi', { tenant: 'th-hoa-phong' })); }")
+    # One refusal: asking for a school the person holds no role in is refused (identity answers
+    # access_denied and audits it); the tab keeps the school it had and says so.
+    teacher.evaluate("() => { import('/js/core/auth.js').then((m) => m.signIn('/viec-cua-toi', { tenant: 'th-hoa-phong' })); }")
+    teacher.wait_for_url(re.compile(r".*/auth/callback\?.*error=access_denied.*"))
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Không chuyển được trường")
+    expect(teacher.get_by_role("alert")).to_contain_text("Bạn không có vai trò nào đang hiệu lực ở trường này.")
+    teacher.get_by_role("link", name="Quay lại trang đang làm").click()
     teacher.wait_for_url(re.compile(r".*/viec-cua-toi$"))
-    expect(teacher.locator("header .school-pick summary")).to_contain_text("Trường THCS Nguyễn Huệ")
-    assert call(teacher, "GET", "/me")["body"]["tenant"] == "thcs-nguyen-hue"
+    expect(teacher.locator("header .school-pick summary")).to_contain_text("Trường Mầm non Hòa Châu")
+    assert call(teacher, "GET", "/me")["body"]["tenant"] == "mn-hoa-chau"

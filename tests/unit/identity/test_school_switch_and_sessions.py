@@ -66,7 +66,7 @@ def test_the_two_school_teacher_switches_school_without_signing_in_again(client,
     resp, verifier = authorize_for(client, SECONDARY)
     there = exchange(client, resp, verifier)
     c = claims(there["access_token"])
-    assert c["tenant"] == SECONDARY and c["unit_roles"] == [["giao_vien", f"{SECONDARY}/to-ngu-van"]]
+    assert c["tenant"] == SECONDARY and c["unit_roles"] == [["giao_vien", f"{SECONDARY}/to-khtn"]]
     assert client.get("/api/v1/me", headers=bearer(there)).get_json()["organisation"] == "Trường THCS Nguyễn Huệ"
 
     # the choice holds across refreshes (the web app refreshes every ten minutes)

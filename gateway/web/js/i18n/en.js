@@ -54,7 +54,8 @@ export default {
     attachHint: 'Choose the record you submitted again; its latest version is attached.', noAttachment: '— No attachment —',
     opened: 'Finding written and sent to the school.', answered: 'Answer sent to the inspection team.', closed: 'Finding closed.',
   },
-  callback: { title: 'Signing in', failed: 'Sign-in failed.', state: 'The sign-in session expired or is invalid. Please sign in again.', retry: 'Sign in again' },
+  callback: { title: 'Signing in', failed: 'Sign-in failed.', state: 'The sign-in session expired or is invalid. Please sign in again.', retry: 'Sign in again',
+    schoolTitle: 'Could not switch school', schoolRefused: 'You hold no active role in this school. You keep working in your current school.', back: 'Back to the page' },
   notfound: { title: 'Page not found', text: 'This page does not exist or you may not see it. Check the address or go back to the start page.', home: 'Go to home', start: 'Go to start page' },
   error: {
     generic: 'Something went wrong. Please try again.', network: 'Cannot reach the server.', networkDetail: 'Check your connection and try again.',

@@ -62,6 +62,9 @@ export default {
   callback: {
     title: 'Đang đăng nhập', failed: 'Đăng nhập không thành công.',
     state: 'Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Vui lòng đăng nhập lại.', retry: 'Đăng nhập lại',
+    schoolTitle: 'Không chuyển được trường',
+    schoolRefused: 'Bạn không có vai trò nào đang hiệu lực ở trường này. Bạn vẫn làm việc ở trường hiện tại.',
+    back: 'Quay lại trang đang làm',
   },
   notfound: {
     title: 'Không tìm thấy trang',
