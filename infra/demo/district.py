@@ -67,7 +67,7 @@ def _school_people(prefix: str, domain: str, names: dict[str, str], team: str, l
     )
 
 
-#: The demo's two-school teacher (giáo viên bộ môn Tiếng Anh, common for specialist teachers): one
+#: The demo's two-school teacher (giáo viên Tin học, common for specialist teachers): one
 #: account, a teaching role in Trường Tiểu học Hòa Phong and one in Trường THCS Nguyễn Huệ.
 SPECIALIST = "gvbm.thuha"
 
@@ -140,7 +140,7 @@ DEMO_DISTRICT = DemoDistrict(
                 "giaovien": "Kiều Thị Minh Nguyệt", "giaovien2": "Văn Công Trứ",
                 "tongphutrach": "Lý Thị Hoa", "vanthu": "Trịnh Thị Thanh",
                 "ketoan": "Quách Văn Tài", "quantri": "Tôn Nữ Diễm My",
-            }, "to-khtn", "lop-8a") + (_specialist("to-ngu-van"),),
+            }, "to-khtn", "lop-8a") + (_specialist("to-khtn"),),
         ),
     ),
 )
