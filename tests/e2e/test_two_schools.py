@@ -109,10 +109,13 @@ def test_the_two_school_teacher_switches_school_in_the_header_and_sees_only_that
 
     # She picks Nguyễn Huệ in the header: no password asked, the header names the school.
     page.goto("/viec-cua-toi?xem=all")
-    answers = watch_answers(page)
+    page.wait_for_load_state("networkidle")
     switch(page, NAME_B)
     page.wait_for_url(re.compile(r".*/viec-cua-toi\?xem=all$"))
     assert "/auth/sign-in" not in page.url and tenant_of(page) == SCHOOL_B
+    page.wait_for_load_state("networkidle")
+    answers = watch_answers(page)  # from here on every page is loaded with the token of Nguyễn Huệ
+    page.reload()
     expect(page.get_by_role("heading", level=1)).to_have_text("Việc của tôi")
     expect(page.locator("header .who")).to_contain_text(NAME_B)
     owed = page.locator("section[aria-labelledby=owed-title] ul.list > li")

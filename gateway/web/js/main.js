@@ -34,18 +34,18 @@ function logo() {
  * person and school (someone of two schools switching gets the new school's name, not the one read
  * with the token it replaced).
  */
-const orgNames = new Map();
+const orgNames = new Map(); // "sub tenant" → Promise of the name, shared by every render of the header
 function whoAmI(user) {
   const key = `${user.sub} ${user.tenant || ''}`;
-  const org = h('small', { class: 'org' }, orgNames.get(key) || '');
+  const org = h('small', { class: 'org' });
   const el = h('span', { class: 'who', title: user.name }, user.name, org);
   if (!orgNames.has(key)) {
-    orgNames.set(key, '');
-    svc.me().then((me) => {
-      if (me.tenant !== (user.tenant || null)) { orgNames.delete(key); return; } // answered for a token since replaced
-      orgNames.set(key, me.organisation || ''); org.textContent = me.organisation || '';
-    }).catch(() => orgNames.delete(key));
+    orgNames.set(key, svc.me().then((me) => {
+      if (me.tenant !== (user.tenant || null)) throw new Error('answered for a token since replaced');
+      return me.organisation || '';
+    }).catch((err) => { orgNames.delete(key); throw err; }));
   }
+  orgNames.get(key).then((name) => { org.textContent = name; }).catch(() => null);
   return el;
 }
 
