@@ -1,4 +1,5 @@
-"""The demo district: one Phòng GD&ĐT, three schools of different levels, staff in every role.
+"""The demo district: one Phòng GD&ĐT, three schools of different levels, staff in every role,
+and one teacher who teaches in two of the schools.
 
 Plain data only; each service's ``seed_demo`` turns it into its own records. Every
 name is NFC Vietnamese with diacritics. The demo password is printed by the
@@ -66,6 +67,16 @@ def _school_people(prefix: str, domain: str, names: dict[str, str], team: str, l
     )
 
 
+#: The demo's two-school teacher (giáo viên Tin học, common for specialist teachers): one
+#: account, a teaching role in Trường Tiểu học Hòa Phong and one in Trường THCS Nguyễn Huệ.
+SPECIALIST = "gvbm.thuha"
+
+
+def _specialist(team: str) -> DemoPerson:
+    """The two-school teacher as one school lists her (her role there: a teacher of ``team``)."""
+    return DemoPerson(SPECIALIST, "Lê Thị Thu Hà", "thuha.gvbm@hoavang.edu.vn", (("giao_vien", team),))
+
+
 DEMO_DISTRICT = DemoDistrict(
     slug="pgd-hoa-vang",
     name="Phòng Giáo dục và Đào tạo huyện Hòa Vang",
@@ -94,7 +105,7 @@ DEMO_DISTRICT = DemoDistrict(
                 "giaovien": "Nguyễn Thị Lệ Thủy", "giaovien2": "Trương Quốc Bảo",
                 "tongphutrach": "Phan Thanh Tùng", "vanthu": "Lê Thị Mỹ Duyên",
                 "ketoan": "Bùi Thị Kiều Oanh", "quantri": "Ngô Đức Thắng",
-            }, "to-4", "lop-4a"),
+            }, "to-4", "lop-4a") + (_specialist("to-4"),),
         ),
         DemoSchool(
             slug="mn-hoa-chau",
@@ -129,7 +140,7 @@ DEMO_DISTRICT = DemoDistrict(
                 "giaovien": "Kiều Thị Minh Nguyệt", "giaovien2": "Văn Công Trứ",
                 "tongphutrach": "Lý Thị Hoa", "vanthu": "Trịnh Thị Thanh",
                 "ketoan": "Quách Văn Tài", "quantri": "Tôn Nữ Diễm My",
-            }, "to-khtn", "lop-8a"),
+            }, "to-khtn", "lop-8a") + (_specialist("to-khtn"),),
         ),
     ),
 )

@@ -37,6 +37,16 @@ def call(page: Page, method: str, path: str, body: dict | None = None, service: 
     return page.evaluate(API, [method, service, path, body])
 
 
+def refresh_status(page: Page) -> int:
+    """The status identity answers the page's refresh token with (400 once its session has ended)."""
+    return page.evaluate("""async () => {
+      const tokens = JSON.parse(sessionStorage.getItem('hoso.tokens'));
+      const r = await fetch('/api/identity/oauth/token', { method: 'POST', body: new URLSearchParams({
+        grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: 'hoso-web' }) });
+      return r.status;
+    }""")
+
+
 def add_person(admin: Page, school: str, full_name: str, roles: list[dict], email: str | None = None) -> dict:
     """A new account of ``school`` made by its admin → {username, password (temporary), email}."""
     username = f"pp{secrets.token_hex(3)}"
@@ -121,13 +131,29 @@ def test_ending_another_browser_signs_it_out_and_ending_all_others_keeps_this_on
     expect(sessions).to_have_count(1)
     expect(sessions.first).to_contain_text("Phiên này")
     # The ended browser keeps its access token for what is left of its ten minutes, and gets no new one.
-    refused = third.evaluate("""async () => {
-      const tokens = JSON.parse(sessionStorage.getItem('hoso.tokens'));
-      const r = await fetch('/api/identity/oauth/token', { method: 'POST', body: new URLSearchParams({
-        grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: 'hoso-web' }) });
-      return r.status;
-    }""")
-    assert refused == 400
+    assert refresh_status(third) == 400
+
+    # The administrator signs her out of every device from her account page; the account stays open.
+    admin.goto("/truong/tai-khoan/nguoi?id=" + person["username"])
+    admin.get_by_role("button", name="Đăng xuất khỏi mọi thiết bị").click()
+    dialog = admin.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Đăng xuất Đoàn Thị Phiên khỏi mọi thiết bị?")
+    expect(dialog).to_contain_text("Tài khoản vẫn mở: Đoàn Thị Phiên đăng nhập lại được bằng mật khẩu của mình.")
+    dialog.get_by_role("button", name="Đăng xuất khỏi mọi thiết bị").click()
+    expect(admin.get_by_role("status").filter(has_text="Đã đăng xuất Đoàn Thị Phiên khỏi mọi thiết bị.")).to_be_visible()
+    assert refresh_status(laptop) == 400
+
+    # Signed in again, she signs out of every device herself, this one included.
+    again = new_page()
+    sign_in(again, person["username"], NEW_PASSWORD)
+    again.goto("/phien-dang-nhap")
+    expect(again.locator("ul.sessions > li")).to_have_count(1)
+    again.get_by_role("button", name="Đăng xuất khỏi mọi thiết bị").click()
+    dialog = again.get_by_role("alertdialog")
+    expect(dialog).to_contain_text("Đăng xuất khỏi mọi thiết bị, kể cả thiết bị này?")
+    dialog.get_by_role("button", name="Đăng xuất khỏi mọi thiết bị").click()
+    expect(again.get_by_role("banner").get_by_role("button", name="Đăng nhập")).to_be_visible()
+    assert again.evaluate("sessionStorage.getItem('hoso.tokens')") is None
 
 def test_the_admin_revokes_a_role_resets_the_password_and_locks_an_account(new_page, sign_in, first_sign_in, type_login, capture):
     admin = new_page()
@@ -257,10 +283,13 @@ def test_a_person_working_in_two_schools_chooses_the_school_in_the_header(new_pa
     expect(teacher.locator("header .school-pick summary")).to_contain_text("Trường Mầm non Hòa Châu")
     assert call(teacher, "GET", "/me")["body"]["tenant"] == "mn-hoa-chau"
 
-    # One refusal: asking for a school the person holds no role in gives that school nothing: the
-    # token comes back for her own home school.
-    with teacher.expect_response(lambda r: r.url.endswith("/oauth/token")):
-        teacher.evaluate("() => { import('/js/core/auth.js').then((m) => m.signIn('/viec-cua-toi', { tenant: 'th-hoa-phong' })); }")
+    # One refusal: asking for a school the person holds no role in is refused (identity answers
+    # access_denied and audits it); the tab keeps the school it had and says so.
+    teacher.evaluate("() => { import('/js/core/auth.js').then((m) => m.signIn('/viec-cua-toi', { tenant: 'th-hoa-phong' })); }")
+    teacher.wait_for_url(re.compile(r".*/auth/callback\?.*error=access_denied.*"))
+    expect(teacher.get_by_role("heading", level=1)).to_have_text("Không chuyển được trường")
+    expect(teacher.get_by_role("alert")).to_contain_text("Bạn không có vai trò nào đang hiệu lực ở trường này.")
+    teacher.get_by_role("link", name="Quay lại trang đang làm").click()
     teacher.wait_for_url(re.compile(r".*/viec-cua-toi$"))
-    expect(teacher.locator("header .school-pick summary")).to_contain_text("Trường THCS Nguyễn Huệ")
-    assert call(teacher, "GET", "/me")["body"]["tenant"] == "thcs-nguyen-hue"
+    expect(teacher.locator("header .school-pick summary")).to_contain_text("Trường Mầm non Hòa Châu")
+    assert call(teacher, "GET", "/me")["body"]["tenant"] == "mn-hoa-chau"

@@ -3,7 +3,7 @@
 ``running_platform()`` starts every service that exists behind the gateway in this process
 (``infra.allinone.start_platform``, demo district seeded, the gateway's buckets raised: the
 suite is one very fast user; the buckets are tested in tests/unit/gateway). ``People(url)``
-signs people in the way the web app does — authorization code with PKCE through identity's
+signs people in the way the web app does (a person of two schools for either school: ``in_school``) — authorization code with PKCE through identity's
 own pages, through the gateway, with a forced password change for a temporary password, the
 passkey offer (where passkeys work) answered by choosing TOTP, and TOTP enrolment or a code for
 roles that need a second factor — and caches their tokens.
@@ -75,11 +75,18 @@ class People:
             self._tokens[username] = (access, time.time() + lifetime)
             return access
 
+    @staticmethod
+    def in_school(username: str, school: str) -> str:
+        """The name ``token``/``headers`` know a person by when signed in asking for ``school`` (``tenant=``
+        on authorize): a person holding roles in several schools, with a token of one of them."""
+        return f"{username}@{school}"
+
     def headers(self, username: str) -> dict[str, str]:
         """Authorization header of ``username``."""
         return {"Authorization": f"Bearer {self.token(username)}"}
 
     def _totp(self, username: str) -> str:
+        username = username.partition("@")[0]
         step = int(time.time()) // 30
         if self._last_step.get(username) == step:  # a code works once: wait for the next step
             time.sleep(30 - time.time() % 30 + 0.2)
@@ -87,7 +94,8 @@ class People:
         self._last_step[username] = step
         return pyotp.TOTP(self.totp_secrets[username]).at(step * 30)
 
-    def _sign_in(self, username: str) -> tuple[str, int]:
+    def _sign_in(self, name: str) -> tuple[str, int]:
+        username, _, school = name.partition("@")  # see in_school
         base = self.url + "/api/identity"
         redirect_uri = self.url + "/auth/callback"
         browser = requests.Session()
@@ -95,7 +103,8 @@ class People:
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         start = base + "/oauth/authorize?" + urlencode({
             "response_type": "code", "client_id": "hoso-web", "redirect_uri": redirect_uri, "scope": self.scope,
-            "state": "trust", "code_challenge": challenge, "code_challenge_method": "S256"})
+            "state": "trust", "code_challenge": challenge, "code_challenge_method": "S256",
+            **({"tenant": school} if school else {})})
         resp = browser.get(start, allow_redirects=False)
         sign_in_url = urljoin(start, resp.headers["Location"])
         page = browser.get(sign_in_url)

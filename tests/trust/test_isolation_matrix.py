@@ -30,7 +30,7 @@ from typing import Any
 
 import requests
 
-from infra.demo.district import DEMO_DISTRICT
+from infra.demo.district import DEMO_DISTRICT, SPECIALIST
 from infra.demo.documents import sample_pdf
 from tests.trust.conftest import OTHER_DISTRICT_HEAD, OTHER_SCHOOL, OTHER_SCHOOL_PRINCIPAL
 from tests.trust.platform import People
@@ -58,6 +58,9 @@ NO_RIGHT: dict[str, tuple[str, str]] = {
 }
 # Callers of the foreign-reference probes (school B's people).
 REFERENCE_CALLERS = ("school_b_teacher", "school_b_principal", "school_b_admin")
+# The demo's teacher of two schools (A and C): with a token of one, nothing of the other.
+SCHOOL_C = "thcs-nguyen-hue"
+C_PEOPLE = ("thcsnh.hieutruong", "thcsnh.phohieutruong", "thcsnh.totruong", "thcsnh.giaovien", "thcsnh.vanthu", "thcsnh.quantri")
 
 # The one place public routes are named: (service, method, OpenAPI path). Outside the OpenAPI
 # documents anyone may also call every service's /healthz and /openapi.json, and identity's OIDC
@@ -187,11 +190,14 @@ def operations(url: str) -> Iterator[Operation]:
 class World:
     """School A's real objects, harvested from list routes as A's people, and the probes' HTTP calls."""
 
-    def __init__(self, url: str, people: People, ops: list[Operation]) -> None:
+    def __init__(self, url: str, people: People, ops: list[Operation], *, school: str = SCHOOL_A,
+                 owners: tuple[str, ...] = A_PEOPLE) -> None:
         self.url = url
         self.people = people
         self.ops = ops
-        self.ids: dict[str, list[str]] = {"school_id": [SCHOOL_A]}
+        self.school = school  # the school whose objects are harvested (A of the main matrix)
+        self.owners = owners  # its people who harvest them
+        self.ids: dict[str, list[str]] = {"school_id": [school]}
         self.owner_of: dict[tuple[str, str], str] = {}  # (param, id) -> A's person who saw it
         self.markers: set[str] = set()  # A's ids and names: must never reach a foreign caller
         self.names: set[str] = set()  # A's people's names and e-mails: never even in a refusal
@@ -250,9 +256,10 @@ class World:
                     nested = key if key not in ("items", "data", "steps", "history") else item
                     self.harvest(value, ITEM_OF.get(nested, nested.rstrip("s")) if nested != item else item, owner)
 
-    def harvest_lists(self, usernames: Iterable[str] = A_PEOPLE, school: str = SCHOOL_A) -> None:
-        """Call every GET route whose path holds only known values, as each of ``usernames``."""
-        for username in usernames:
+    def harvest_lists(self, usernames: Iterable[str] | None = None, school: str | None = None) -> None:
+        """Call every GET route whose path holds only known values, as each of ``usernames`` (default: the owners)."""
+        school = school or self.school
+        for username in usernames or self.owners:
             for op in self.ops:
                 if op.method != "get" or (op.service, op.method, op.path) in PUBLIC:
                     continue
@@ -290,7 +297,7 @@ class World:
             self._post(principal, "signing", "/v1/batches", {
                 "credential_id": credentials[0], "submission_ids": submissions[:1]}, "batch_id")
         # every session of A's people (made when they signed in)
-        for username in A_PEOPLE:
+        for username in self.owners:
             resp = requests.get(f"{self.url}/api/identity/v1/me/sessions", headers=self.people.headers(username), timeout=TIMEOUT)
             if resp.status_code == 200:
                 self.harvest(resp.json(), "session", username)
@@ -316,8 +323,8 @@ class World:
             if "download" in op.path or op.path.endswith("/content") or op.path.endswith("/file"):
                 continue
             for value in self.ids.get(param, [])[:3]:
-                owner = self.owner_of.get((param, value), A_PEOPLE[0])
-                values = {p: SCHOOL_A if p == "school_id" else (value if p == param else self.first(p)) for p in op.path_params}
+                owner = self.owner_of.get((param, value), self.owners[0])
+                values = {p: self.school if p == "school_id" else (value if p == param else self.first(p)) for p in op.path_params}
                 resp = self.call(owner, op, values)
                 if resp.status_code == 200:
                     seen[f"{op.label()} {value}"] = _stable(resp)
@@ -325,11 +332,11 @@ class World:
 
     def read_object(self, param: str, value: str) -> str | None:
         """How the owner of A's object ``value`` reads it (the first GET route naming ``param``)."""
-        owner = self.owner_of.get((param, value), A_PEOPLE[0])
+        owner = self.owner_of.get((param, value), self.owners[0])
         for op in self.ops:
             if op.method == "get" and op.object_params[:1] == [param] and len(op.object_params) == 1 \
                     and (op.service, op.method, op.path) not in PUBLIC and not op.path.endswith(("/content", "/file")):
-                values = {p: SCHOOL_A if p == "school_id" else value for p in op.path_params}
+                values = {p: self.school if p == "school_id" else value for p in op.path_params}
                 resp = self.call(owner, op, values)
                 if resp.status_code == 200:
                     return _stable(resp)
@@ -492,11 +499,42 @@ def test_no_route_of_any_service_answers_school_a_objects_to_another_school(plat
             if "{service}" in path or service == "identity":
                 assert requests.get(platform.url + path.format(service=service), timeout=TIMEOUT).status_code == 200
 
-    world = World(platform.url, people, ops)
+    tally = probe_school(World(platform.url, people, ops), ops, foreign=FOREIGN, no_right=NO_RIGHT,
+                         reference_callers=REFERENCE_CALLERS, shared_school=SCHOOL_B, make=True)
+    assert not tally.leaks, "school A's objects reached other callers:\n" + "\n".join(l.line() for l in tally.leaks)
+
+
+def test_a_person_of_two_schools_with_a_token_of_one_reaches_nothing_of_the_other(platform, people: People) -> None:
+    """The matrix again for Lê Thị Thu Hà, who teaches in A and in C: with a token for C against A's objects,
+    then with a token for A against C's. She holds a role in both, yet a token speaks for one school only."""
+    ops = list(operations(platform.url))
+    leaks: list[Leak] = []
+    for target, owners, acting in ((SCHOOL_A, A_PEOPLE, SCHOOL_C), (SCHOOL_C, C_PEOPLE, SCHOOL_A)):
+        caller = people.in_school(SPECIALIST, acting)
+        me = requests.get(f"{platform.url}/api/identity/v1/me", headers=people.headers(caller), timeout=TIMEOUT).json()
+        assert me["tenant"] == acting and {c["id"] for c in me["school_choices"]} == {SCHOOL_A, SCHOOL_C}
+        kinds = {f"two_school_teacher_in_{acting}": (caller, acting)}
+        tally = probe_school(World(platform.url, people, ops, school=target, owners=owners), ops, foreign=kinds,
+                             no_right={}, reference_callers=tuple(kinds), shared_school=acting,
+                             section="two_schools")
+        assert tally.probes and tally.foreign_reference_probes
+        leaks += tally.leaks
+    assert not leaks, "a two-school teacher reached the other school's objects:\n" + "\n".join(l.line() for l in leaks)
+
+
+def probe_school(world: World, ops: list[Operation], *, foreign: dict[str, tuple[str, str]],
+                 no_right: dict[str, tuple[str, str]], reference_callers: tuple[str, ...], shared_school: str,
+                 make: bool = False, section: str = "isolation") -> Tally:
+    """Harvest ``world.school``'s objects as its own people (and make a few when ``make``), probe every
+    operation with them as each ``foreign`` caller (path ids; and as each of ``reference_callers``, their ids
+    in bodies and queries), record the figures and return the tally. What the callers see in their own
+    school ``shared_school`` (the district, the catalog, themselves) is no leak. The figures go to the trust
+    report's ``section``."""
     world.harvest_lists()
-    world.make_objects()
-    shared = World(platform.url, people, ops)  # what school B's own people see: the district, the catalog…
-    shared.harvest_lists([username for username, school in FOREIGN.values() if school == SCHOOL_B], SCHOOL_B)
+    if make:
+        world.make_objects()
+    shared = World(world.url, world.people, ops, school=shared_school)
+    shared.harvest_lists([username for username, school in foreign.values() if school == shared_school], shared_school)
     world.markers -= {v for values in shared.ids.values() for v in values} | shared.markers
     world.names -= shared.names
     before = world.snapshot()
@@ -506,28 +544,29 @@ def test_no_route_of_any_service_answers_school_a_objects_to_another_school(plat
         if (op.service, op.method, op.path) in PUBLIC:
             continue
         tally.routes.add((op.service, op.path))
-        _path_probes(world, op, tally)
-        _reference_probes(world, shared, op, tally)
+        _path_probes(world, op, tally, foreign, no_right)
+        _reference_probes(world, shared, op, tally, {k: foreign[k] for k in reference_callers})
 
     after = world.snapshot()
     changed = sorted(k for k in before if after.get(k) != before[k])
     for key in changed:
-        tally.leaks.append(Leak(ops[0], "any", "A's object changed", 0, f"{key} changed during the probes"))
+        tally.leaks.append(Leak(ops[0], "any", f"{world.school}'s object changed", 0, f"{key} changed during the probes"))
 
-    record("isolation", routes=len(tally.routes), probes=tally.probes,
+    record(section, routes=len(tally.routes), probes=tally.probes,
            foreign_reference_probes=tally.foreign_reference_probes, leaks=len(tally.leaks) + len(tally.known),
            known_leaks=len(tally.known))
     missing = sorted({p for o in ops for p in o.object_params if not world.ids.get(p)})
-    print(f"\nisolation: {len(tally.routes)} routes, {tally.probes} probes, {tally.foreign_reference_probes} "
-          f"foreign-reference probes ({tally.discriminating} refused where the caller's own ids were accepted), "
-          f"{len(tally.leaks)} leaks, {len(tally.known)} known; "
-          f"path ids without a real object of A: {missing}")
+    print(f"\nisolation of {world.school} against {sorted(foreign)}: {len(tally.routes)} routes, {tally.probes} probes, "
+          f"{tally.foreign_reference_probes} foreign-reference probes ({tally.discriminating} refused where the caller's "
+          f"own ids were accepted), {len(tally.leaks)} leaks, {len(tally.known)} known; "
+          f"path ids without a real object of {world.school}: {missing}")
     for leak, defect in tally.known:
         print(f"  known ({defect}): {leak.line()}")
-    assert not tally.leaks, "school A's objects reached other callers:\n" + "\n".join(l.line() for l in tally.leaks)
+    return tally
 
 
-def _path_probes(world: World, op: Operation, tally: Tally) -> None:
+def _path_probes(world: World, op: Operation, tally: Tally, foreign: dict[str, tuple[str, str]],
+                 no_right: dict[str, tuple[str, str]]) -> None:
     """Call the route on A's real objects as every foreign kind (and, when it changes, as no-right roles)."""
     if not op.object_params:
         return
@@ -537,20 +576,20 @@ def _path_probes(world: World, op: Operation, tally: Tally) -> None:
         body = example(schema or {}, op.doc)
     elif media is not None:
         body = _binary_body(media)
-    kinds = dict(FOREIGN)
+    kinds = dict(foreign)
     if op.method != "get":
-        kinds.update(NO_RIGHT)
+        kinds.update(no_right)
     for kind, (username, own_school) in kinds.items():
-        for school in {SCHOOL_A, own_school} if "school_id" in op.path_params else {SCHOOL_A}:
+        for school in {world.school, own_school} if "school_id" in op.path_params else {world.school}:
             values = {p: school if p == "school_id" else world.first(p) if p.endswith("_id") else VOCABULARY.get(p, "x")
                       for p in op.path_params}
             query = op_query(world, op)
             target = (op.object_params[0], values[op.object_params[0]])
-            before = world.read_object(*target) if kind in NO_RIGHT else None
+            before = world.read_object(*target) if kind in no_right else None
             resp = world.call(username, op, values, query=query, body=body, media=media)
             tally.probes += 1
-            where = "path" if school == SCHOOL_A else f"path with own school {school}"
-            if kind in NO_RIGHT and resp.ok:  # the inspector reads every school, a colleague some things: no change
+            where = "path" if school == world.school else f"path with own school {school}"
+            if kind in no_right and resp.ok:  # the inspector reads every school, a colleague some things: no change
                 if world.read_object(*target) != before:
                     tally.leak(Leak(op, kind, where, resp.status_code, f"changed A's {target[0]} {target[1]}"), "path")
             elif resp.status_code not in LEAK_OK_PATH:
@@ -559,7 +598,7 @@ def _path_probes(world: World, op: Operation, tally: Tally) -> None:
                 tally.leak(Leak(op, kind, where, resp.status_code, f"the refusal names {name!r}"), "path")
 
 
-def _reference_probes(world: World, own: World, op: Operation, tally: Tally) -> None:
+def _reference_probes(world: World, own: World, op: Operation, tally: Tally, callers: dict[str, tuple[str, str]]) -> None:
     """Call the route in the caller's own school with A's ids in its id-like body and query fields:
     all of them at once, then each alone (the others the caller's own), so one refusal hides no other."""
     if op.object_params:
@@ -584,8 +623,7 @@ def _reference_probes(world: World, own: World, op: Operation, tally: Tally) -> 
             if one:
                 variants.append((one, body, query))
     control_body = fill_references(own, base, schema or {}, op.doc, []) if base is not None else None
-    for kind in REFERENCE_CALLERS:
-        username, own_school = FOREIGN[kind]
+    for kind, (username, own_school) in callers.items():
         values = {p: own_school if p == "school_id" else VOCABULARY.get(p, "x") for p in op.path_params}
         control = None
         for fields, body, query in variants:

@@ -29,16 +29,23 @@ function logo() {
   return tpl.content.firstChild;
 }
 
-/** The person's name and, once identity says it, the school (or unit) they work for now; read once per sign-in. */
-const orgNames = new Map();
+/**
+ * The person's name and, once identity says it, the school (or unit) they work for now; read once per
+ * person and school (someone of two schools switching gets the new school's name, not the one read
+ * with the token it replaced).
+ */
+const orgNames = new Map(); // "sub tenant" → Promise of the name, shared by every render of the header
 function whoAmI(user) {
-  const org = h('small', { class: 'org' }, orgNames.get(user.sub) || '');
+  const key = `${user.sub} ${user.tenant || ''}`;
+  const org = h('small', { class: 'org' });
   const el = h('span', { class: 'who', title: user.name }, user.name, org);
-  if (!orgNames.has(user.sub)) {
-    orgNames.set(user.sub, '');
-    svc.me().then((me) => { orgNames.set(user.sub, me.organisation || ''); org.textContent = me.organisation || ''; })
-      .catch(() => orgNames.delete(user.sub));
+  if (!orgNames.has(key)) {
+    orgNames.set(key, svc.me().then((me) => {
+      if (me.tenant !== (user.tenant || null)) throw new Error('answered for a token since replaced');
+      return me.organisation || '';
+    }).catch((err) => { orgNames.delete(key); throw err; }));
   }
+  orgNames.get(key).then((name) => { org.textContent = name; }).catch(() => null);
   return el;
 }
 
@@ -230,6 +237,11 @@ async function callback(el, ctx) {
     const next = await completeSignIn(ctx.query);
     await router.navigate(next, { replace: true });
   } catch (err) {
+    if (err.code === 'school') {
+      mount(el, h('h1', {}, t('callback.schoolTitle')), alertBox('error', t('callback.schoolRefused')),
+        h('a', { class: 'btn', href: err.returnTo }, t('callback.back')));
+      return;
+    }
     mount(el, h('h1', {}, t('callback.title')),
       alertBox('error', t('callback.failed'), err.code === 'state' ? t('callback.state') : err.message),
       h('button', { type: 'button', class: 'btn', onclick: () => signIn('/') }, t('callback.retry')));

@@ -276,6 +276,8 @@ export function pairingCode(jobId) { return api('signing', `/external-jobs/${enc
 /** My signed-in browsers: [{id, device ("Chrome trên Android"), ip, created_at, last_seen_at, current}], newest first. */
 export async function mySessions() { return items(await api('identity', '/me/sessions')); }
 /** Sign one of my browsers out (its refresh tokens end; its access token lapses within ten minutes). */
+/** "Đăng xuất khỏi mọi thiết bị": every session of mine ends, this one too. */
+export function endAllMySessions() { return api('identity', '/me/sessions', { method: 'DELETE' }); }
 export function endMySession(id) { return api('identity', `/me/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' }); }
 /** An organisation's outside sign-in provider: kind 'schools' or 'districts' (identity's federation resource). */
 export function federation(kind, id) { return api('identity', `/${kind}/${encodeURIComponent(id)}/federation`); }
@@ -294,6 +296,8 @@ export function setPersonActive(schoolId, personId, active) { return api('identi
 /** A temporary password to hand to the person (changed at their next sign-in) → {temporary_password}. */
 export function resetPassword(schoolId, personId) { return api('identity', `${personPath(schoolId, personId)}/password-reset`, { method: 'POST' }); }
 /** Remove the person's authenticator app: they enrol again at their next sign-in. */
+/** Sign a person of the school out of every device (the account stays open). */
+export function endPersonSessions(schoolId, personId) { return api('identity', `${personPath(schoolId, personId)}/sessions`, { method: 'DELETE' }); }
 export function resetSecondFactor(schoolId, personId) { return api('identity', `${personPath(schoolId, personId)}/second-factor-reset`, { method: 'POST' }); }
 // ---------- school task pages: corrections, folders, calendar, district floors ----------
 // correction: {id, submission_id, title, requester, reason, new_version_id, new_sha256, state: requested|consented|refused|applied,

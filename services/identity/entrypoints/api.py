@@ -283,6 +283,10 @@ class SessionOut(BaseModel):
     current: bool = Field(description="the session of the browser asking (its sign-in cookie came with the request)")
 
 
+class EndedOut(BaseModel):
+    sessions: int = Field(description="how many sign-in sessions ended")
+
+
 class SchoolChoiceOut(BaseModel):
     id: str
     name: str
@@ -466,6 +470,18 @@ def api_blueprint(container: Container, api: Api) -> Blueprint:
         if not container.signin.revoke_session(me().sub, session_id):
             raise NotFound()
         return "", 204
+
+    @api.route(bp, "/me/sessions", methods=["DELETE"], response=EndedOut, tags=["me"])
+    def end_all_my_sessions() -> EndedOut:
+        """"Đăng xuất khỏi mọi thiết bị": every session of mine ends, this browser's too, with every
+        refresh token; the web app then signs this tab out."""
+        return EndedOut(sessions=container.signin.end_every_session(me().sub))
+
+    @api.route(bp, "/schools/<school_id>/people/<person_id>/sessions", methods=["DELETE"], response=EndedOut,
+               tags=["people"])
+    def end_person_sessions(school_id: str, person_id: str) -> EndedOut:
+        """Sign a person of my school out of every device (authority over every role they hold)."""
+        return EndedOut(sessions=admin.end_sessions(me(), school_id, person_id))
 
     @api.route(bp, "/schools", query=ReadQuery, response=SchoolList, tags=["schools"])
     def list_schools(query: ReadQuery) -> SchoolList:

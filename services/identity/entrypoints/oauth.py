@@ -383,6 +383,8 @@ def oauth_blueprint(container: Container, server: AuthorizationServer) -> Bluepr
             grant = server.get_consent_grant(end_user=user)
         except OAuth2Error as exc:  # client and redirect URI were checked above: answer at the client
             return authorization_error(redirect_uri, exc.error, exc.get_error_description() or exc.error, state)
+        if user is not None and not container.tokens.may_speak_for(user):  # a school the person holds no role in
+            return server.create_authorization_response(grant_user=None, grant=grant)  # access_denied, with state
         return server.create_authorization_response(grant_user=user, grant=grant)
 
     @bp.post("/oauth/token")

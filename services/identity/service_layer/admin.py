@@ -556,9 +556,22 @@ class AdminService:
         actor = self._access.account_authority(principal, person_id, self._directory.memberships_of(person_id))
         return person, actor
 
-    def _end_sessions(self, person_id: str) -> None:
-        IdentitySessionDoc.objects(person_id=person_id, revoked_at=None).update(set__revoked_at=self._clock.now())
-        self._tokens.revoke_person_tokens(person_id)
+    def _end_sessions(self, person_id: str) -> tuple[int, int]:
+        """End every browser session and refresh token of the person: (sessions, refresh tokens) ended."""
+        sessions = IdentitySessionDoc.objects(person_id=person_id, revoked_at=None).update(set__revoked_at=self._clock.now())
+        return sessions, self._tokens.revoke_person_tokens(person_id)
+
+    def end_sessions(self, principal: Principal, school_id: str, person_id: str) -> int:
+        """An administrator signs a person of their school out of every device (a lost phone, a
+        shared computer left signed in): every session and refresh token ends, the account stays
+        open. Same authority as a password reset (``Access.account_authority``); 404 for a person
+        of another school. Returns how many sessions ended."""
+        person, actor = self._account(principal, school_id, person_id, reason="Kết thúc phiên đăng nhập")
+        sessions, refresh_tokens = self._end_sessions(person.id)
+        self._audit.append(action="sessions.ended_by_admin", actor=actor.sub, on_behalf_of=actor.on_behalf_of,
+                           tenant=school_id, district=principal.district, target=person.id,
+                           data={"sessions": sessions, "refresh_tokens": refresh_tokens})
+        return sessions
 
     def set_active(self, principal: Principal, school_id: str, person_id: str, *, active: bool) -> IdentityPersonDoc:
         """Lock (or unlock) the account of someone who left: no sign-in, no new token, every

@@ -301,6 +301,17 @@ class SignInService:
         self._end_session(doc, actor=person_id)
         return True
 
+    def end_every_session(self, person_id: str) -> int:
+        """"Đăng xuất khỏi mọi thiết bị": every browser session of the person ends, the asking one
+        included, with every refresh-token family (also those issued without a session); audited
+        once with the count. Returns how many sessions ended."""
+        now = self._clock.now()
+        ended = IdentitySessionDoc.objects(person_id=person_id, revoked_at=None).update(set__revoked_at=now)
+        families = self._tokens.revoke_person_tokens(person_id)
+        self._audit.append(action="sessions.ended_everywhere", actor=person_id, tenant=None, target=person_id,
+                           data={"sessions": ended, "refresh_tokens": families})
+        return ended
+
     # -- second factor -------------------------------------------------------------------------
     def _check_code(self, person: IdentityPersonDoc, secret: str, code: str) -> bool:
         totp = pyotp.TOTP(secret)

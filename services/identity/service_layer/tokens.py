@@ -90,6 +90,20 @@ class TokenService:
         )
         return self._keys.sign(claims)
 
+    def may_speak_for(self, user: GrantUser) -> bool:
+        """Whether a token may be issued for the school ``user.tenant`` names: no choice (the home
+        school) or a school the person holds an active role in. Asking for any other school (one the
+        person left, another school's id typed into the address) is refused and audited, so a
+        switch of school never falls back silently to a school the person did not choose."""
+        if user.tenant is None:
+            return True
+        schools = {m.school_id for m in self._directory.memberships_of(user.person_id) if m.school_id}
+        if user.tenant in schools:
+            return True
+        self._audit.append(action="signin.school_refused", actor=user.person_id, tenant=None, target=user.person_id,
+                           data={"asked": user.tenant[:100], "session": user.session_id})
+        return False
+
     def service_access_token(self, client_id: str, scope: str = "") -> str:
         """A client-credentials token limited to ``client_id``'s declared calls (no database read)."""
         grant = service_grant(client_id, scope)

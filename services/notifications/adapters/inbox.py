@@ -1,4 +1,7 @@
-"""The inbox in MongoDB. An inbox belongs to one person: every query is scoped by recipient."""
+"""The inbox in MongoDB. An inbox belongs to one person: every query is scoped by recipient, and
+for a token of one school also by that school: someone working in two schools reads, counts and
+marks only the notices of the school they are working in, plus those tied to no school (a sign-in
+from a new device)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,6 +21,7 @@ class NotificationDoc(mongoengine.Document):
         "indexes": [
             {"fields": ["recipient", "-id"]},
             {"fields": ["recipient", "key"], "unique": True},
+            {"fields": ["recipient", "school", "-id"]},
         ],
     }
 
@@ -29,6 +33,8 @@ class NotificationDoc(mongoengine.Document):
     kind = StringField(required=True)
     #: the notice's idempotency key: one inbox entry per (recipient, key)
     key = StringField(required=True)
+    #: the school the notice is about (None: about no school, or a district or province matter)
+    school = StringField()
     created_at = DateTimeField(required=True)
     read_at = DateTimeField()
 
@@ -44,10 +50,18 @@ class NotificationDoc(mongoengine.Document):
 
 
 class InboxRepository:
-    """One person's inbox."""
+    """One person's inbox, as seen with a token of ``school`` (None: every notice of the person, as
+    district and province staff, whose tokens speak for no school, see them)."""
 
-    def __init__(self, *, recipient: str) -> None:
+    def __init__(self, *, recipient: str, school: str | None = None) -> None:
         self.recipient = recipient
+        self.school = school
+
+    def _mine(self, **more: Any):
+        scope: dict[str, Any] = {"recipient": self.recipient, **more}
+        if self.school is not None:
+            scope["school__in"] = [self.school, None]
+        return NotificationDoc.objects(**scope)
 
     def add(self, doc: NotificationDoc) -> bool:
         """Store ``doc`` unless this person already has the notice with its key."""
@@ -60,16 +74,16 @@ class InboxRepository:
         return True
 
     def page(self, *, cursor: str | None, limit: int, unread_only: bool) -> tuple[list[NotificationDoc], str | None]:
-        qs = NotificationDoc.objects(recipient=self.recipient)
+        qs = self._mine()
         if unread_only:
             qs = qs.filter(read_at=None)
         return paginate(qs, cursor=cursor, limit=limit, descending=True)
 
     def unread_count(self) -> int:
-        return NotificationDoc.objects(recipient=self.recipient, read_at=None).count()
+        return self._mine(read_at=None).count()
 
     def mark_read(self, notification_id: str, at: datetime) -> NotificationDoc:
-        doc = NotificationDoc.objects(recipient=self.recipient, id=notification_id).first()
+        doc = self._mine(id=notification_id).first()
         if doc is None:
             raise NotFound()
         if doc.read_at is None:
@@ -79,4 +93,4 @@ class InboxRepository:
 
     def mark_all_read(self, at: datetime) -> int:
         """Mark every unread notification read in one update; returns how many changed."""
-        return NotificationDoc.objects(recipient=self.recipient, read_at=None).update(set__read_at=at)
+        return self._mine(read_at=None).update(set__read_at=at)

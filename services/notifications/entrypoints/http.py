@@ -57,7 +57,7 @@ def inbox_blueprint(container: Container, api: Api) -> Blueprint:
     def list_inbox(query: InboxQuery) -> InboxPage:
         """My notifications, newest first, each with its delivery state per channel (one more query per page)."""
         me = require_principal(current_principal())
-        repo = InboxRepository(recipient=me.sub)
+        repo = InboxRepository(recipient=me.sub, school=me.tenant)
         items, nxt = repo.page(cursor=query.cursor, limit=query.limit, unread_only=query.unread)
         states = container.deliveries.states(me.sub, [d.key for d in items])
         return InboxPage(items=[NotificationOut(**d.as_dict(), deliveries=states.get(d.key, [])) for d in items],
@@ -67,20 +67,20 @@ def inbox_blueprint(container: Container, api: Api) -> Blueprint:
     def mark_read(notification_id: str) -> NotificationOut:
         """Mark one of my notifications as read."""
         me = require_principal(current_principal())
-        doc = InboxRepository(recipient=me.sub).mark_read(notification_id, container.runtime.clock.now())
+        doc = InboxRepository(recipient=me.sub, school=me.tenant).mark_read(notification_id, container.runtime.clock.now())
         return NotificationOut(**doc.as_dict())
 
     @api.route(bp, "/inbox/unread-count", response=UnreadOut, tags=["inbox"])
     def unread_count() -> UnreadOut:
         """How many of my notifications are unread: the number on the web app's bell (one count query)."""
         me = require_principal(current_principal())
-        return UnreadOut(unread=InboxRepository(recipient=me.sub).unread_count())
+        return UnreadOut(unread=InboxRepository(recipient=me.sub, school=me.tenant).unread_count())
 
     @api.route(bp, "/inbox/read-all", methods=["POST"], response=ReadAllOut, tags=["inbox"])
     def mark_all_read() -> ReadAllOut:
         """Mark all my notifications read (only mine: the update is scoped by recipient)."""
         me = require_principal(current_principal())
-        repo = InboxRepository(recipient=me.sub)
+        repo = InboxRepository(recipient=me.sub, school=me.tenant)
         marked = repo.mark_all_read(container.runtime.clock.now())
         return ReadAllOut(marked=marked, unread=repo.unread_count())
 

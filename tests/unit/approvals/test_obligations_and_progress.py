@@ -59,10 +59,11 @@ def test_progress_counts_owed_on_time_late_missing_awaiting(api):
     team, school = "th-hoa-phong/to-4", "th-hoa-phong"
     api.pump_progress()
     owed = api.ok("GET", "/progress?scope=to&id=th-hoa-phong/to-4&period=2025-09", "thhp.totruong")
-    # to-4, due in September: 4 teachers × 4 weekly plans (weeks 2–5, due 05/09 … 26/09; week 1 was due 29/08)
-    # + 4 × (so_shcm, ke_hoach_day_hoc_gv) + tổ books (ke_hoach_to ×2, so_hoat_dong_to ×3)
+    # to-4, due in September: 5 teachers (the tổ trưởng, the tổ phó, two teachers and the demo's
+    # two-school teacher) × 4 weekly plans (weeks 2–5, due 05/09 … 26/09; week 1 was due 29/08)
+    # + 5 × (so_shcm, ke_hoach_day_hoc_gv) + tổ books (ke_hoach_to ×2, so_hoat_dong_to ×3)
     # + each teacher's ho_so_khuyet_tat plan (14/09; the catalog's owner is the giáo viên, DOMAIN.md)
-    assert owed["owed"] == 4 * 4 + 4 * 2 + 5 + 4
+    assert owed["owed"] == 5 * 4 + 5 * 2 + 5 + 5
 
     ob1 = api.obligation("thhp.giaovien", "ke_hoach_bai_day", "hang_tuan", "2025-2026.t01")
     s1 = api.ok("POST", "/submissions", "thhp.giaovien", {"obligation_id": ob1["id"], "document_id": "a",

@@ -87,3 +87,30 @@ def test_bell_count_and_mark_all_read_touch_only_my_inbox(env, tokens):
     assert client.post("/api/v1/inbox/read-all", headers=_auth(tokens, "a")).get_json() == {"marked": 0, "unread": 0}
     assert client.get("/api/v1/inbox/unread-count", headers=_auth(tokens, "b")).get_json() == {"unread": 1}
     assert client.get("/api/v1/inbox/unread-count").status_code == 401
+
+
+def test_a_person_working_in_two_schools_reads_the_inbox_of_the_school_chosen(env, tokens):
+    """The two-school teacher's bell, list and "mark all read" are of the school her token speaks for;
+    a notice tied to no school (a sign-in from a new device) is in both."""
+    c, client, _ = env
+    who = "gvbm.thuha"
+    c.consumer.handle(example_event(RETURNED, tenant="th-hoa-phong", submitter=who, book_name="Kế hoạch bài dạy",
+                                    period_label="Tuần 3", comment="Bổ sung phiếu học tập.", submission_id="s-a"))
+    c.consumer.handle(example_event(APPROVED, tenant="thcs-nguyen-hue", submitter=who, book_name="Kế hoạch dạy học"))
+    c.consumer.handle(example_event(SIGNIN_NEW_DEVICE, tenant=None, person=who, email=None, device="Chrome trên Android"))
+    in_a = {"Authorization": "Bearer " + tokens.issue(who, tenant="th-hoa-phong", district="pgd-hoa-vang")}
+    in_b = {"Authorization": "Bearer " + tokens.issue(who, tenant="thcs-nguyen-hue", district="pgd-hoa-vang")}
+
+    a = client.get("/api/v1/inbox", headers=in_a).get_json()
+    b = client.get("/api/v1/inbox", headers=in_b).get_json()
+    assert [i["title"] for i in a["items"]] == ["Đăng nhập từ thiết bị mới", "Hồ sơ bị trả lại: Kế hoạch bài dạy"]
+    assert [i["title"] for i in b["items"]] == ["Đăng nhập từ thiết bị mới", "Hồ sơ đã được duyệt: Kế hoạch dạy học"]
+    assert b["items"][0]["title"] == "Đăng nhập từ thiết bị mới"
+    assert a["unread"] == b["unread"] == 2
+    assert client.get("/api/v1/inbox/unread-count", headers=in_b).get_json() == {"unread": 2}
+
+    # school A's notice is not found from school B, and marking all read in B leaves A's unread
+    returned = a["items"][1]["id"]
+    assert client.post(f"/api/v1/inbox/{returned}/read", headers=in_b).status_code == 404
+    assert client.post("/api/v1/inbox/read-all", headers=in_b).get_json() == {"marked": 2, "unread": 0}
+    assert client.get("/api/v1/inbox/unread-count", headers=in_a).get_json() == {"unread": 1}

@@ -153,7 +153,7 @@ export async function signIn(returnTo = location.pathname + location.search, { t
   const verifier = randomString(48);
   const state = randomString(16);
   const nonce = randomString(16);
-  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, nonce, returnTo }));
+  sessionStorage.setItem(PENDING, JSON.stringify({ verifier, state, nonce, returnTo, tenant: tenant || null }));
   const url = new URL(sameOrigin(cfg.authorization_endpoint));
   url.search = new URLSearchParams({
     response_type: 'code', client_id: CLIENT_ID, redirect_uri: redirectUri(),
@@ -179,7 +179,13 @@ export async function completeSignIn(query) {
   const used = !pending || query.get('state') !== pending.state;
   if (signedIn && used) return safeReturn(sessionStorage.getItem(LAST_RETURN));
   sessionStorage.removeItem(PENDING);
-  if (query.get('error')) { const err = new Error(query.get('error_description') || query.get('error')); err.code = 'denied'; throw err; }
+  if (query.get('error')) {
+    const err = new Error(query.get('error_description') || query.get('error'));
+    // a school asked for while signed in and refused (no role there): the tab keeps its current school
+    err.code = signedIn && pending && pending.tenant && query.get('state') === pending.state ? 'school' : 'denied';
+    err.returnTo = safeReturn(pending && pending.returnTo);
+    throw err;
+  }
   if (!pending || !query.get('code') || query.get('state') !== pending.state) {
     const err = new Error('state'); err.code = 'state'; throw err;
   }

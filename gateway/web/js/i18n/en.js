@@ -54,7 +54,8 @@ export default {
     attachHint: 'Choose the record you submitted again; its latest version is attached.', noAttachment: '— No attachment —',
     opened: 'Finding written and sent to the school.', answered: 'Answer sent to the inspection team.', closed: 'Finding closed.',
   },
-  callback: { title: 'Signing in', failed: 'Sign-in failed.', state: 'The sign-in session expired or is invalid. Please sign in again.', retry: 'Sign in again' },
+  callback: { title: 'Signing in', failed: 'Sign-in failed.', state: 'The sign-in session expired or is invalid. Please sign in again.', retry: 'Sign in again',
+    schoolTitle: 'Could not switch school', schoolRefused: 'You hold no active role in this school. You keep working in your current school.', back: 'Back to the page' },
   notfound: { title: 'Page not found', text: 'This page does not exist or you may not see it. Check the address or go back to the start page.', home: 'Go to home', start: 'Go to start page' },
   error: {
     generic: 'Something went wrong. Please try again.', network: 'Cannot reach the server.', networkDetail: 'Check your connection and try again.',
@@ -415,6 +416,8 @@ export default {
     schoolNow: 'Working at:', chooseSchool: 'Choose your school',
     chooseSchoolText: 'You hold roles in several schools. Choose where to work; the open page reloads for that school.',
     switchTo: 'Switch to {name}',
+    everywhere: 'Sign out everywhere', everywhereConfirm: 'Sign out of every device, this one included?',
+    everywhereEffect: 'Every session ({n}) ends; you will have to sign in again everywhere, here too.',
   },
   people: {
     nav: 'Staff accounts',
@@ -450,6 +453,9 @@ export default {
     secretTitle: 'Sign-in details to hand to {name}', secretLogin: 'User name', secretPassword: 'Temporary password',
     secretHandOver: 'Hand it to {name} in person; do not post it in a group chat. It is shown once, on this page only.',
     gone: '{name} holds no role in the school any more, so is no longer among its accounts.',
+    endSessions: 'Sign out of every device', endSessionsConfirm: 'Sign {name} out of every device?',
+    endSessionsEffect: 'The account stays open: {name} can sign in again with their password.',
+    endSessionsDone: 'Signed {name} out of every device.',
   },
   // ---- schoolpages: corrections, folders, calendar, district floors ----
   schoolpages: {

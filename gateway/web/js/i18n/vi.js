@@ -62,6 +62,9 @@ export default {
   callback: {
     title: 'Đang đăng nhập', failed: 'Đăng nhập không thành công.',
     state: 'Phiên đăng nhập đã hết hạn hoặc không hợp lệ. Vui lòng đăng nhập lại.', retry: 'Đăng nhập lại',
+    schoolTitle: 'Không chuyển được trường',
+    schoolRefused: 'Bạn không có vai trò nào đang hiệu lực ở trường này. Bạn vẫn làm việc ở trường hiện tại.',
+    back: 'Quay lại trang đang làm',
   },
   notfound: {
     title: 'Không tìm thấy trang',
@@ -468,6 +471,8 @@ export default {
     schoolNow: 'Trường đang làm việc:', chooseSchool: 'Chọn trường làm việc',
     chooseSchoolText: 'Bạn có vai trò ở nhiều trường. Chọn trường để làm việc; trang đang mở sẽ được tải lại cho trường đó.',
     switchTo: 'Chuyển sang {name}',
+    everywhere: 'Đăng xuất khỏi mọi thiết bị', everywhereConfirm: 'Đăng xuất khỏi mọi thiết bị, kể cả thiết bị này?',
+    everywhereEffect: 'Mọi phiên đăng nhập ({n}) đều kết thúc; bạn sẽ phải đăng nhập lại ở mọi nơi, kể cả ở đây.',
   },
   people: {
     nav: 'Tài khoản nhân sự',
@@ -503,6 +508,9 @@ export default {
     secretTitle: 'Thông tin đăng nhập trao cho {name}', secretLogin: 'Tên đăng nhập', secretPassword: 'Mật khẩu tạm thời',
     secretHandOver: 'Hãy trao tận tay hoặc đọc trực tiếp cho {name}; không gửi qua tin nhắn công khai. Mật khẩu này chỉ hiện một lần, trên trang này.',
     gone: '{name} không còn vai trò nào ở trường nên không còn trong danh sách tài khoản của trường.',
+    endSessions: 'Đăng xuất khỏi mọi thiết bị', endSessionsConfirm: 'Đăng xuất {name} khỏi mọi thiết bị?',
+    endSessionsEffect: 'Tài khoản vẫn mở: {name} đăng nhập lại được bằng mật khẩu của mình.',
+    endSessionsDone: 'Đã đăng xuất {name} khỏi mọi thiết bị.',
   },
   // ---- schoolpages: corrections, folders, calendar, district floors ----
   schoolpages: {

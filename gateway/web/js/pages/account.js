@@ -1,12 +1,12 @@
 /**
  * The person's own account: "Phiên đăng nhập của tôi" (every browser signed in as me, which one is
- * this one, end one or all the others) and, for someone working in two schools, the header's
+ * this one, end one, all the others, or every one with "Đăng xuất khỏi mọi thiết bị") and, for someone working in two schools, the header's
  * school picker (a new token for the chosen school: identity's session is still open, so the
  * sign-in round trip comes straight back).
  */
 import { h, mount, emptyState, fmtDateTime, errorAlert, busy, alertBox } from '../core/dom.js';
 import { t } from '../core/i18n.js';
-import { signIn } from '../core/auth.js';
+import { signIn, signOut } from '../core/auth.js';
 import { confirmSummary } from '../core/confirm.js';
 import * as svc from '../services.js';
 
@@ -49,13 +49,25 @@ export const sessionsPage = {
       });
       if (yes) await busy(button, () => end(others, true)); else button.focus();
     } }, t('account.endAll'));
+    const everywhere = h('button', { type: 'button', class: 'btn danger', onclick: async (ev) => {
+      const button = ev.currentTarget;
+      const yes = await confirmSummary(confirmBox, {
+        title: t('account.everywhereConfirm'), lines: [t('account.everywhereEffect', { n: list.length }), ...list.map(sessionName)],
+        confirmLabel: t('account.everywhere'),
+      });
+      if (!yes) { button.focus(); return; }
+      await busy(button, async () => {
+        try { await svc.endAllMySessions(); } catch (err) { mount(out, errorAlert(err)); return; }
+        await signOut(); // this tab's tokens are worthless now: leave through identity's sign-out like "Đăng xuất"
+      });
+    } }, t('account.everywhere'));
     mount(el,
       h('div', { class: 'page-head' }, h('div', {}, h('h1', {}, t('account.title')), h('p', {}, t('account.intro')))),
       out,
       h('section', { class: 'card', 'aria-labelledby': 'ss-list' },
         h('h2', { id: 'ss-list' }, t('account.list', { n: list.length })),
         list.length ? h('ul', { class: 'list sessions' }, list.map((s) => sessionItem(s, end))) : emptyState(t('account.empty'), t('account.emptyText')),
-        known && others.length ? h('div', { class: 'actions' }, endAll) : null,
+        h('div', { class: 'actions' }, known && others.length ? endAll : null, everywhere),
         confirmBox,
         h('p', { class: 'hint' }, t('account.note'))));
   },

@@ -117,10 +117,12 @@ function accountSection(ctx, p, confirmBox, secretBox) {
     t('people.resetDone', { name }));
   const factor = action(t('people.factorReset'), { title: t('people.factorConfirm', { name }), lines: [t('people.factorEffect', { name }), t('people.resetSessions', { name })] },
     () => svc.resetSecondFactor(ctx.school, p.id), t('people.factorDone', { name }));
+  const sessions = action(t('people.endSessions'), { title: t('people.endSessionsConfirm', { name }), lines: [t('people.resetSessions', { name }), t('people.endSessionsEffect', { name })] },
+    () => svc.endPersonSessions(ctx.school, p.id), t('people.endSessionsDone', { name }));
   return h('section', { class: 'card', 'aria-labelledby': 'pp-account' },
     h('h2', { id: 'pp-account' }, t('people.accountActions')),
     ctx.self ? h('p', {}, t('people.selfNote'))
-      : h('div', { class: 'actions pp-actions' }, lock, p.active ? reset : null, p.active && p.totp_enabled ? factor : null),
+      : h('div', { class: 'actions pp-actions' }, lock, p.active ? reset : null, p.active && p.totp_enabled ? factor : null, p.active ? sessions : null),
     secretBox);
 }
 

@@ -17,6 +17,6 @@ class InboxChannel:
         self._clock = clock
 
     def send(self, notice: Notice, address: str) -> None:
-        doc = NotificationDoc(id=new_id(), recipient=address, kind=notice.kind.value, key=notice.key,
+        doc = NotificationDoc(id=new_id(), recipient=address, kind=notice.kind.value, key=notice.key, school=notice.school,
                               title=notice.title, body=notice.body, link=notice.link, created_at=self._clock.now())
         InboxRepository(recipient=address).add(doc)
