@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import base64
 import json
+import secrets
 
 from infra.demo.district import SPECIALIST
 from services.identity.entrypoints.app import create_app
@@ -31,7 +32,7 @@ def claims(token: str) -> dict:
 def authorize_for(client, tenant: str, *, state: str = "switch-1"):
     """The web app's school picker: authorize again with ``tenant=`` on the browser's live session."""
     verifier, challenge = pkce_pair()
-    resp = client.get("/oauth/authorize?" + authorize_query(challenge, state=state) + "&" + urlencode({"tenant": tenant}))
+    resp = client.get("/oauth/authorize?" + authorize_query(challenge, state=state, nonce=secrets.token_urlsafe(8)) + "&" + urlencode({"tenant": tenant}))
     return resp, verifier
 
 
