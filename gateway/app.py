@@ -62,7 +62,17 @@ access_log = logging.getLogger("hoso.gateway.access")
 StartResponse = Callable[..., Any]
 _DROPPED_REQUEST = HOP_BY_HOP | {"host", "expect", "content-length"}
 _DROPPED_RESPONSE = frozenset({"date", "server", "x-request-id"})
-_HEADER_NAMES: dict[str, str] = {}
+_HEADER_NAMES: dict[str, str | None] = {}
+"""``HTTP_*`` environ key → the header name forwarded, or None when it is never forwarded."""
+
+
+def _forwarded_name(key: str) -> str | None:
+    """The header name of an ``HTTP_*`` key, or None for one the gateway drops or sets itself."""
+    name = key[5:].replace("_", "-").title()
+    lower = name.lower()
+    if lower in _DROPPED_REQUEST or lower == "x-request-id" or is_stripped(lower):
+        return None
+    return name
 
 
 @dataclass(frozen=True)
@@ -262,15 +272,13 @@ class Gateway:
         headers: list[tuple[str, str]] = []
         for key, value in environ.items():
             if key.startswith("HTTP_"):
-                name = _HEADER_NAMES.get(key)
-                if name is None:
-                    name = key[5:].replace("_", "-").title()
+                name = _HEADER_NAMES.get(key, "")
+                if name == "":
+                    name = _forwarded_name(key)
                     if len(_HEADER_NAMES) < 512:  # bounded: clients choose header names
                         _HEADER_NAMES[key] = name
-                lower = name.lower()
-                if lower in _DROPPED_REQUEST or lower == "x-request-id" or is_stripped(lower):
-                    continue
-                headers.append((name, value))
+                if name is not None:
+                    headers.append((name, value))
         content_type = environ.get("CONTENT_TYPE")
         if content_type:
             headers.append(("Content-Type", content_type))
