@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -191,6 +192,29 @@ def read_head_answer(reader) -> tuple[int, dict[str, str], bytes]:  # noqa: ANN0
         name, _, value = line.decode("latin-1").partition(":")
         headers[name.strip().lower()] = value.strip()
     return status, headers, b""
+
+
+def test_a_download_reaches_a_slow_reader_intact_and_the_connection_serves_again(front: Front) -> None:
+    size = 12 * 1024 * 1024 + 5  # the front moves it out of one reused 1 MiB buffer: order and bytes must hold
+    expected = hashlib.sha256(random.Random(size).randbytes(size)).hexdigest()
+    token = front.token()
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)  # the gateway's sends back up
+        sock.settimeout(60)
+        sock.connect(("127.0.0.1", front.port))
+        with sock.makefile("rb") as reader:
+            for _ in range(2):  # twice on one connection: the kept-alive service connection is reused
+                sock.sendall(get(f"/api/documents/pattern?{size}", token))
+                status, headers, _ = read_head_answer(reader)
+                assert (status, headers["content-length"]) == (200, str(size))
+                digest, left = hashlib.sha256(), size
+                while left:
+                    piece = reader.read(min(65536, left))
+                    digest.update(piece)
+                    left -= len(piece)
+                    if left % 7 == 0:
+                        time.sleep(0.001)
+                assert digest.hexdigest() == expected
 
 
 def test_another_client_library_sees_the_same_gateway(front: Front) -> None:
