@@ -72,6 +72,8 @@ DRAIN_LIMIT = 64 * 1024
 """An unread client body up to this size is read and dropped to keep the connection; larger ones close it."""
 IDLE_PER_UPSTREAM = 64
 """Kept-alive connections a worker holds per service at most."""
+CLIENT_BUFFER = 128 * 1024
+"""Receive buffer of a client connection (a request head fits; uploads pass through it)."""
 PROGRESS_WAKE = 16
 """A download moving without a pause wakes its task every this many receives (the stall timeout restarts)."""
 
@@ -82,6 +84,10 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 class BadHead(Exception):
     """The client's request head is not HTTP/1.x this front accepts (answered 400, then closed)."""
+
+
+class SinkStalled(ConnectionError):
+    """The receiving side of a pumped body took nothing for the whole timeout: the connection is given up."""
 
 
 class _Stale(Exception):
@@ -165,7 +171,7 @@ def _client_keeps_alive(environ: dict[str, Any]) -> bool:
 class ClientBody:
     """The client's request body, read from its stream as the service takes it."""
 
-    def __init__(self, reader: asyncio.StreamReader, *, length: int | None, limit: int, timeout: float) -> None:
+    def __init__(self, reader: Link, *, length: int | None, limit: int, timeout: float) -> None:
         self._reader = reader
         self._remaining = length
         self.chunked = length is None
@@ -224,6 +230,23 @@ class ClientBody:
             async with asyncio.timeout(timeout):
                 if await reader.readexactly(2) != b"\r\n":
                     raise ClientAborted("malformed chunk end")
+
+    async def pump_to(self, sink: Link) -> None:
+        """Send the rest of a body of known length to ``sink`` without a copy (:meth:`Link.pump`).
+
+        Raises :class:`ClientAborted` when the client stalls or stops, ConnectionResetError
+        when the service's connection is gone (it may have answered early).
+        """
+        left = self._remaining or 0
+        try:
+            await self._reader.pump(sink, left, self._timeout)
+        except (TimeoutError, asyncio.IncompleteReadError) as exc:
+            self.failed = True
+            raise ClientAborted(repr(exc)) from exc
+        finally:
+            self.consumed += self._reader.pumped
+            self._remaining = left - self._reader.pumped
+            self.done = not self._remaining
 
     def _count(self, size: int) -> None:
         self.consumed += size
@@ -319,7 +342,7 @@ class _StreamedAnswer:
             self._pool.release(self._upstream, self._reader, self._writer)
             self._writer = None
 
-    async def send_to(self, sink: asyncio.StreamWriter) -> None:
+    async def send_to(self, sink: Link) -> None:
         """A body of known length, moved by the connection itself without a copy (:meth:`Link.pump`)."""
         try:
             await self._reader.pump(sink, self.length or 0, self._pool.read_timeout)
@@ -354,19 +377,21 @@ class _StreamedAnswer:
 
 
 class Link(asyncio.BufferedProtocol):
-    """A connection to a service: the kernel receives into one buffer, bodies go out of it uncopied.
+    """One TCP connection, a client's or a service's: the kernel receives into one buffer.
 
-    It offers what the exchange needs of a stream reader and writer (``readuntil``,
+    It offers what the front needs of a stream reader and writer (``readuntil``,
     ``readexactly``, ``read``, ``write``, ``drain``, ``close``) and :meth:`pump`, which moves a
-    body of known length from the service to the client straight out of the receive buffer:
+    body of known length to the other connection straight out of the receive buffer:
     uvloop sends from the buffer itself (it keeps a view of what it could not send at once),
-    so reading pauses until the client's socket has taken every byte of the previous piece.
-    Measured: a 10 MiB download through asyncio's stream reader copied every byte three
-    times in Python (``docs/gateway-performance.md``).
+    so reading pauses until the other socket has taken every byte of the previous piece.
+    asyncio's stream reader copied every byte of a 10 MiB body twice more in Python
+    (``docs/gateway-performance.md``).
     """
 
-    def __init__(self) -> None:
-        self._buffer = bytearray(PIECE)
+    def __init__(self, *, size: int = PIECE, on_made: Callable[["Link"], None] | None = None) -> None:
+        self._size = size
+        self._on_made = on_made
+        self._buffer = bytearray(size)
         self._view = memoryview(self._buffer)
         self._start = 0
         self._end = 0
@@ -379,18 +404,22 @@ class Link(asyncio.BufferedProtocol):
         self._sink: asyncio.WriteTransport | None = None
         self._sink_left = 0
         self._progress = 0
+        self.pumped = 0
+        """Bytes the last :meth:`pump` moved (also when it failed)."""
 
     # -- protocol callbacks (the event loop calls these) --
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
+        if self._on_made is not None:
+            self._on_made(self)
 
     def get_buffer(self, sizehint: int) -> memoryview:
         if self._sink is not None:
-            return self._view[: min(PIECE, self._sink_left)]
+            return self._view[: min(self._size, self._sink_left)]
         if self._start == self._end:
             self._start = self._end = 0
-        elif self._end == PIECE:  # unread bytes at the end: move them to the front (heads, chunk lines)
+        elif self._end == self._size:  # unread bytes at the end: move them to the front (heads, chunk lines)
             size = self._end - self._start
             self._buffer[:size] = self._buffer[self._start:self._end]
             self._start, self._end = 0, size
@@ -400,6 +429,7 @@ class Link(asyncio.BufferedProtocol):
         if self._sink is not None:
             self._sink.write(self._view[:nbytes])
             self._sink_left -= nbytes
+            self.pumped += nbytes
             self._progress += 1
             if self._sink.get_write_buffer_size() or not self._sink_left:
                 self._pause()  # the next piece reuses the buffer: not before the client has all of this one
@@ -409,7 +439,7 @@ class Link(asyncio.BufferedProtocol):
             return
         else:
             self._end += nbytes
-            if self._end == PIECE and self._start == 0:
+            if self._end == self._size and self._start == 0:
                 self._pause()
         self._wake()
 
@@ -421,8 +451,7 @@ class Link(asyncio.BufferedProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._eof = self._lost = True
         self._wake()
-        if self._drained is not None and not self._drained.done():
-            self._drained.set_exception(ConnectionResetError("the service closed the connection"))
+        self.resume_writing()  # a writer waiting in drain() wakes and finds the connection lost
 
     def pause_writing(self) -> None:
         self._drained = asyncio.get_running_loop().create_future()
@@ -434,16 +463,25 @@ class Link(asyncio.BufferedProtocol):
 
     # -- what the exchange calls --
 
+    @property
+    def transport(self) -> asyncio.Transport:
+        assert self._transport is not None, "used before the connection was made"
+        return self._transport
+
+    def get_extra_info(self, name: str) -> Any:
+        return self.transport.get_extra_info(name)
+
     def write(self, data: bytes) -> None:
         if self._lost or self._transport is None:
-            raise ConnectionResetError("the service closed the connection")
+            raise ConnectionResetError("the peer closed the connection")
         self._transport.write(data)
 
     async def drain(self) -> None:
-        if self._lost:
-            raise ConnectionResetError("the service closed the connection")
+        """Wait while the transport holds more than its high-water mark; ConnectionResetError once lost."""
         if self._drained is not None:
             await self._drained
+        if self._lost:
+            raise ConnectionResetError("the peer closed the connection")
 
     def close(self) -> None:
         if self._transport is not None:
@@ -494,16 +532,18 @@ class Link(asyncio.BufferedProtocol):
             n -= len(piece)
         return b"".join(parts)
 
-    async def pump(self, sink: asyncio.StreamWriter, size: int, timeout: float) -> None:
+    async def pump(self, sink: "Link", size: int, timeout: float) -> None:
         """Move the next ``size`` bytes to ``sink``: what is buffered first, then straight from the kernel.
 
-        Raises TimeoutError or IncompleteReadError when the service stalls or stops, and
-        ConnectionError when the client goes away.
+        Raises TimeoutError or IncompleteReadError when this side stalls or stops, and
+        ConnectionResetError when the sink's connection is gone.
         """
+        self.pumped = 0
         if self._start < self._end:
             piece = await self.read(size)
             sink.write(piece)
             size -= len(piece)
+            self.pumped = len(piece)
             await sink.drain()
         transport = sink.transport
         self._sink, self._sink_left = transport, size  # type: ignore[assignment]
@@ -511,14 +551,18 @@ class Link(asyncio.BufferedProtocol):
         try:
             while self._sink_left:
                 if transport.is_closing():
-                    raise ConnectionResetError("the client went away")
+                    raise ConnectionResetError("the receiving side went away")
                 if self._eof:
                     raise asyncio.IncompleteReadError(b"", self._sink_left)
                 self._progress = 0
                 self._resume()
                 async with asyncio.timeout(timeout):  # renewed every PROGRESS_WAKE pieces
                     await self._wait()
-                await sink.drain()
+                try:
+                    async with asyncio.timeout(timeout):
+                        await sink.drain()
+                except TimeoutError as exc:
+                    raise SinkStalled(f"nothing taken for {timeout:g} s") from exc
         finally:
             self._sink = None
             if not transport.is_closing():
@@ -639,12 +683,14 @@ class UpstreamPool:
         else:
             writer.write(head)
             try:
-                async for piece in body.pieces():
-                    writer.write(b"%x\r\n%s\r\n" % (len(piece), piece) if body.chunked else piece)
-                    async with asyncio.timeout(self.read_timeout):
-                        await writer.drain()
                 if body.chunked:
+                    async for piece in body.pieces():
+                        writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        async with asyncio.timeout(self.read_timeout):
+                            await writer.drain()
                     writer.write(b"0\r\n\r\n")
+                else:
+                    await body.pump_to(writer)
             except (BrokenPipeError, ConnectionResetError):
                 if not body.consumed:
                     raise
@@ -695,7 +741,7 @@ class Front:
                                   idle_reuse=settings.upstream_idle_reuse, monotonic=monotonic)
         self._limit = settings.max_body_bytes
         self._timeout = settings.upstream_timeout
-        self._waiting: set[asyncio.StreamWriter] = set()  # connections between two requests
+        self._waiting: set[Link] = set()  # connections between two requests
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._date_second = -1
@@ -707,7 +753,7 @@ class Front:
         stop = asyncio.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        server = await asyncio.start_server(self.handle, sock=sock, limit=MAX_HEAD)
+        server = await loop.create_server(lambda: Link(size=CLIENT_BUFFER, on_made=self._accept), sock=sock)
         await stop.wait()
         server.close()
         self._closing = True
@@ -717,7 +763,10 @@ class Front:
             await asyncio.wait(set(self._tasks), timeout=graceful_timeout)
         self._pool.close()
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def _accept(self, link: Link) -> None:
+        asyncio.get_running_loop().create_task(self.handle(link, link))
+
+    async def handle(self, reader: Link, writer: Link) -> None:
         """One client connection: its requests one after the other while both sides keep it."""
         task = asyncio.current_task()
         if task is not None:
@@ -750,7 +799,7 @@ class Front:
                 self._tasks.discard(task)
             writer.close()
 
-    async def _request(self, head: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+    async def _request(self, head: bytes, reader: Link, writer: Link,
                        remote: str) -> bool:
         """Answer one request; whether the connection can carry the next one."""
         started = time.perf_counter()
@@ -802,7 +851,7 @@ class Front:
             keep = await body.drain()
         return keep
 
-    def _unread_body(self, environ: dict[str, Any], reader: asyncio.StreamReader) -> ClientBody | None:
+    def _unread_body(self, environ: dict[str, Any], reader: Link) -> ClientBody | None:
         """The body of a request answered without forwarding it, so it can be skipped."""
         length = environ.get("CONTENT_LENGTH")
         if length:
@@ -811,7 +860,7 @@ class Front:
             return ClientBody(reader, length=None, limit=self._limit, timeout=self._timeout)
         return None
 
-    async def _answer(self, writer: asyncio.StreamWriter, environ: dict[str, Any], status: str,
+    async def _answer(self, writer: Link, environ: dict[str, Any], status: str,
                       headers: list[tuple[str, str]], data: bytes | None, stream: _StreamedAnswer | None,
                       keep: bool) -> bool:
         """Write the answer; whether the connection is still usable afterwards."""
@@ -858,8 +907,8 @@ class Front:
             await writer.drain()
         return keep
 
-    async def _local(self, environ: dict[str, Any], reader: asyncio.StreamReader,
-                     writer: asyncio.StreamWriter) -> bool:
+    async def _local(self, environ: dict[str, Any], reader: Link,
+                     writer: Link) -> bool:
         """The web app's files and the health checks: the WSGI application itself, in a thread."""
         body = self._unread_body(environ, reader)
         environ.update({
@@ -896,7 +945,7 @@ class Front:
                 close()
         return answer["status"], answer["headers"], data
 
-    async def _refuse(self, writer: asyncio.StreamWriter, remote: str, message: str) -> None:
+    async def _refuse(self, writer: Link, remote: str, message: str) -> None:
         """A 400 problem for a request that cannot be parsed; the connection is closed after it."""
         rid = request_id(None)
         status, headers, parts = self._gateway.problem_answer(BadRequest(message), "/", rid)
