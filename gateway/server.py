@@ -427,6 +427,10 @@ class Link(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         if self._sink is not None:
+            if self._sink.is_closing():  # the other side is gone: the pump notices and gives up
+                self._pause()
+                self._wake()
+                return
             self._sink.write(self._view[:nbytes])
             self._sink_left -= nbytes
             self.pumped += nbytes
