@@ -4,8 +4,8 @@ Starts one upstream service under gunicorn as ``infra.production`` runs services
 ``make_service_app`` shell: request ids, token verification, metrics, problem+json; 2 workers),
 then in front of it:
 
-- the gateway, as production runs it: ``python -m infra.production --target gateway`` (gunicorn,
-  ``GUNICORN_DEFAULTS``, 2 workers as the Kubernetes manifest sets), in production mode, fetching
+- the gateway, as production runs it: ``python -m infra.production --target gateway`` (its
+  asyncio front, ``gateway/server.py``, 2 workers as the Kubernetes manifest sets), in production mode, fetching
   the token keys from the upstream's ``/oauth/jwks`` like it fetches identity's, with JSON access
   logs to a file;
 - nginx (Debian; installed with apt-get when missing unless ``--skip-install``) set up as a

@@ -16,6 +16,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,7 +54,6 @@ from gateway.upstream import (
     TimedOut,
     Unreachable,
     Upstream,
-    UpstreamResponse,
     forward,
 )
 
@@ -63,7 +63,31 @@ access_log = logging.getLogger("hoso.gateway.access")
 StartResponse = Callable[..., Any]
 _DROPPED_REQUEST = HOP_BY_HOP | {"host", "expect", "content-length"}
 _DROPPED_RESPONSE = frozenset({"date", "server", "x-request-id"})
-_HEADER_NAMES: dict[str, str] = {}
+_HEADER_NAMES: dict[str, str | None] = {}
+"""``HTTP_*`` environ key → the header name forwarded, or None when it is never forwarded."""
+
+
+def _forwarded_name(key: str) -> str | None:
+    """The header name of an ``HTTP_*`` key, or None for one the gateway drops or sets itself."""
+    name = key[5:].replace("_", "-").title()
+    lower = name.lower()
+    if lower in _DROPPED_REQUEST or lower == "x-request-id" or is_stripped(lower):
+        return None
+    return name
+
+
+@dataclass(frozen=True)
+class Forward:
+    """A request the gateway has admitted, as it goes to the service (the body still with the client)."""
+
+    service: str
+    upstream: Upstream
+    method: str
+    target: str
+    headers: list[tuple[str, str]]
+    length: int | None
+    """The body's length; None when there is none or the client sends it chunked."""
+    has_body: bool
 
 
 class Gateway:
@@ -109,61 +133,89 @@ class Gateway:
             else:
                 status, headers, body = self._web(environ, path)
         except Problem as problem:
-            status, headers, body = self._problem(problem, path, rid)
+            status, headers, body = self.problem_answer(problem, path, rid)
         except Exception:  # noqa: BLE001 - the last line of defence: log it, answer problem+json
             log.exception("gateway failed on %s %s (request %s)", environ.get("REQUEST_METHOD"), path, rid)
-            status, headers, body = self._problem(InternalError(), path, rid)
+            status, headers, body = self.problem_answer(InternalError(), path, rid)
+        self.finish(status, headers, environ, path, rid, started, context)
+        start_response(status, headers)
+        return body
+
+    def finish(self, status: str, headers: list[tuple[str, str]], environ: Mapping[str, Any], path: str,
+               rid: str, started: float, context: Mapping[str, Any]) -> None:
+        """Complete an answer's headers (request id, security headers) and write its access record.
+
+        Both HTTP fronts call it once per answer, before the body is sent.
+        """
         headers.append(("X-Request-Id", rid))
         self._secure(headers)
-        start_response(status, headers)
         if access_log.isEnabledFor(logging.INFO):
+            method = environ.get("REQUEST_METHOD")
+            code = int(status[:3])
             fields = {
                 "request_id": rid,
-                "method": environ.get("REQUEST_METHOD"),
+                "method": method,
                 "path": path,
-                "status": int(status[:3]),
+                "status": code,
                 "ms": round((time.perf_counter() - started) * 1000, 2),
                 **context,
             }
-            access_log.info("%s %s %s", fields["method"], path, fields["status"], extra={"fields": fields})
-        return body
+            access_log.info("%s %s %s", method, path, code, extra={"fields": fields})
 
     # -- API -----------------------------------------------------------------------------
 
-    def _api(self, environ: dict[str, Any], path: str, rid: str, context: dict[str, Any]):
+    def plan_api(self, environ: Mapping[str, Any], path: str, rid: str, context: dict[str, Any]) -> Forward:
+        """What to send to which service for an ``/api/...`` request; raises the Problem to answer instead.
+
+        Routing, rate limits, the token, the body's framing and the forwarded headers: every
+        decision of the gateway except moving the bytes, shared by the WSGI application and
+        the asyncio front (``gateway/server.py``).
+        """
         route = resolve_api(path, self._services)
         if route is None:
             raise NotFound(f"Không có dịch vụ nào phục vụ địa chỉ {_readable(path)}.")
         context["service"] = route.service
         address = self._client_address(environ)
         self._admit(environ, route, address, context)
-        method = environ["REQUEST_METHOD"]
         target = route.upstream_path
         query = environ.get("QUERY_STRING")
         if query:
             target += "?" + query
-        try:
-            answer = forward(
-                self._pool,
-                self._upstreams[route.service],
-                method=method,
-                target=target,
-                headers=self._forwarded_headers(environ, route, rid, address),
-                body=self._request_body(environ),
-            )
-        except Unreachable as exc:
-            log.warning("service %s unreachable: %s (request %s)", route.service, exc, rid)
-            raise BadGateway(f"Dịch vụ {route.service} hiện không kết nối được.") from None
-        except TimedOut:
-            log.warning("service %s timed out (request %s)", route.service, rid)
-            raise GatewayTimeout(f"Dịch vụ {route.service} không phản hồi kịp thời hạn.") from None
-        except BodyTooLarge:
-            raise self._too_large() from None
-        except ClientAborted:
-            raise BadRequest("Nội dung gửi lên bị ngắt giữa chừng.", code="incomplete-body") from None
-        return self._relay(answer)
+        length, has_body = self._body_framing(environ)
+        return Forward(
+            service=route.service,
+            upstream=self._upstreams[route.service],
+            method=environ["REQUEST_METHOD"],
+            target=target,
+            headers=self._forwarded_headers(environ, route, rid, address),
+            length=length,
+            has_body=has_body,
+        )
 
-    def _admit(self, environ: dict[str, Any], route: ApiRoute, address: str, context: dict[str, Any]) -> None:
+    def _api(self, environ: dict[str, Any], path: str, rid: str, context: dict[str, Any]):
+        plan = self.plan_api(environ, path, rid, context)
+        body = RequestBody(stream=environ["wsgi.input"], length=plan.length,
+                           limit=self.settings.max_body_bytes) if plan.has_body else None
+        try:
+            answer = forward(self._pool, plan.upstream, method=plan.method, target=plan.target,
+                             headers=plan.headers, body=body)
+        except (Unreachable, TimedOut, BodyTooLarge, ClientAborted) as exc:
+            raise self.upstream_problem(exc, plan.service, rid) from None
+        return f"{answer.status} {answer.reason}", self.relay_headers(answer.headers), answer.body
+
+    def upstream_problem(self, exc: Exception, service: str, rid: str) -> Problem:
+        """The problem answering a failed exchange with ``service`` (502, 504, 413 or 400)."""
+        if isinstance(exc, Unreachable):
+            log.warning("service %s unreachable: %s (request %s)", service, exc, rid)
+            return BadGateway(f"Dịch vụ {service} hiện không kết nối được.")
+        if isinstance(exc, TimedOut):
+            log.warning("service %s timed out (request %s)", service, rid)
+            return GatewayTimeout(f"Dịch vụ {service} không phản hồi kịp thời hạn.")
+        if isinstance(exc, BodyTooLarge):
+            return self._too_large()
+        return BadRequest("Nội dung gửi lên bị ngắt giữa chừng.", code="incomplete-body")
+
+    def _admit(self, environ: Mapping[str, Any], route: ApiRoute, address: str, context: dict[str, Any]) -> None:
         """Rate limits and, on non-public routes, the token; raises the matching problem."""
         token = None if route.public else bearer_token(environ.get("HTTP_AUTHORIZATION"))
         if token is not None:
@@ -190,10 +242,9 @@ class Gateway:
                 headers={"Retry-After": retry_after_header(wait)},
             )
 
-    def _request_body(self, environ: dict[str, Any]) -> RequestBody | None:
+    def _body_framing(self, environ: Mapping[str, Any]) -> tuple[int | None, bool]:
+        """``(length, has_body)`` of the client's body (length None: chunked); refuses bad or too long ones."""
         length_header = environ.get("CONTENT_LENGTH")
-        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        limit = self.settings.max_body_bytes
         if length_header:
             try:
                 length = int(length_header)
@@ -201,18 +252,18 @@ class Gateway:
                 raise BadRequest("Độ dài nội dung (Content-Length) không hợp lệ.", field="Content-Length") from None
             if length < 0:
                 raise BadRequest("Độ dài nội dung (Content-Length) không hợp lệ.", field="Content-Length")
-            if length > limit:
+            if length > self.settings.max_body_bytes:
                 raise self._too_large()
-            return RequestBody(stream=environ["wsgi.input"], length=length, limit=limit)
-        if chunked:
-            return RequestBody(stream=environ["wsgi.input"], length=None, limit=limit)
-        return None
+            return length, True
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return None, True
+        return None, False
 
     def _too_large(self) -> PayloadTooLarge:
         limit_mb = self.settings.max_body_bytes / 1_000_000
         return PayloadTooLarge(f"Dung lượng tối đa cho mỗi yêu cầu là {limit_mb:g} MB.")
 
-    def _client_address(self, environ: dict[str, Any]) -> str:
+    def _client_address(self, environ: Mapping[str, Any]) -> str:
         remote = environ.get("REMOTE_ADDR") or "-"
         hops = self.settings.trusted_proxies
         if hops:
@@ -221,19 +272,17 @@ class Gateway:
             return chain[max(0, len(chain) - 1 - hops)]
         return remote
 
-    def _forwarded_headers(self, environ: dict[str, Any], route: ApiRoute, rid: str, address: str) -> list[tuple[str, str]]:
+    def _forwarded_headers(self, environ: Mapping[str, Any], route: ApiRoute, rid: str, address: str) -> list[tuple[str, str]]:
         headers: list[tuple[str, str]] = []
         for key, value in environ.items():
             if key.startswith("HTTP_"):
-                name = _HEADER_NAMES.get(key)
-                if name is None:
-                    name = key[5:].replace("_", "-").title()
+                name = _HEADER_NAMES.get(key, "")
+                if name == "":
+                    name = _forwarded_name(key)
                     if len(_HEADER_NAMES) < 512:  # bounded: clients choose header names
                         _HEADER_NAMES[key] = name
-                lower = name.lower()
-                if lower in _DROPPED_REQUEST or lower == "x-request-id" or is_stripped(lower):
-                    continue
-                headers.append((name, value))
+                if name is not None:
+                    headers.append((name, value))
         content_type = environ.get("CONTENT_TYPE")
         if content_type:
             headers.append(("Content-Type", content_type))
@@ -245,9 +294,9 @@ class Gateway:
         return headers
 
     @staticmethod
-    def _relay(answer: UpstreamResponse):
-        headers = [(k, v) for k, v in answer.headers if k.lower() not in _DROPPED_RESPONSE]
-        return f"{answer.status} {answer.reason}", headers, answer.body
+    def relay_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """A service's end-to-end headers without those the gateway sets itself."""
+        return [(k, v) for k, v in headers if k.lower() not in _DROPPED_RESPONSE]
 
     # -- health and web app ----------------------------------------------------------------
 
@@ -283,7 +332,8 @@ class Gateway:
     # -- answers ------------------------------------------------------------------------------
 
     @staticmethod
-    def _problem(problem: Problem, path: str, rid: str):
+    def problem_answer(problem: Problem, path: str, rid: str) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+        """Status line, headers and body of a problem+json answer."""
         body = json.dumps(problem.to_dict(instance=_readable(path), request_id=rid), ensure_ascii=False).encode("utf-8")
         headers = [("Content-Type", PROBLEM_CONTENT_TYPE), ("Content-Length", str(len(body))),
                    ("Cache-Control", "no-store"), *problem.headers.items()]

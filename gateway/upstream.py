@@ -137,6 +137,60 @@ class RequestBody:
             yield chunk
 
 
+def parse_status_line(line: bytes) -> tuple[str, int, str]:
+    """``(version, status, reason)`` of a service's status line; raises :class:`Unreachable` if it is not HTTP."""
+    version, _, rest = line.decode("latin-1").rstrip("\r\n").partition(" ")
+    code, _, reason = rest.partition(" ")
+    if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit():
+        raise Unreachable(f"not an HTTP status line: {line[:80]!r}")
+    return version, int(code), reason
+
+
+def parse_header_line(line: bytes) -> tuple[str, str]:
+    """One ``Name: value`` line of a service's answer."""
+    name, sep, value = line.decode("latin-1").partition(":")
+    if not sep:
+        raise Unreachable("malformed header line from the service")
+    return name.strip(), value.strip()
+
+
+def keeps_alive(version: str, headers: list[tuple[str, str]]) -> bool:
+    """Whether the service keeps the connection open after this answer."""
+    keep = version == "HTTP/1.1"
+    for name, value in headers:
+        if name.lower() == "connection":
+            tokens = {t.strip().lower() for t in value.split(",")}
+            keep = "keep-alive" in tokens if version != "HTTP/1.1" else "close" not in tokens
+    return keep
+
+
+def response_framing(method: str, status: int, raw_headers: list[tuple[str, str]],
+                     keep: bool) -> tuple[list[tuple[str, str]], int | None, bool, bool]:
+    """End-to-end headers, body length (None: chunked or to the end), chunked, keep-alive.
+
+    The body rules of RFC 9112 section 6.3: no body after HEAD, 1xx, 204 and 304; chunked
+    wins over a length; without either the body runs to the end of the connection.
+    """
+    length: int | None = None
+    chunked = False
+    headers: list[tuple[str, str]] = []
+    for name, value in raw_headers:
+        lower = name.lower()
+        if lower == "content-length" and value.isdigit():
+            length = int(value)
+        elif lower == "transfer-encoding":
+            chunked = "chunked" in value.lower()
+        if lower not in HOP_BY_HOP:
+            headers.append((name, value))
+    if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+        length, chunked = 0, False
+    if chunked:
+        length = None
+    elif length is None:
+        keep = False  # delimited by the end of the connection
+    return headers, length, chunked, keep
+
+
 class Connection:
     """One HTTP/1.1 connection to a service."""
 
@@ -164,20 +218,11 @@ class Connection:
                 if reused:
                     raise _Stale()
                 raise Unreachable("the service closed the connection without answering")
-            version, _, rest = line.decode("latin-1").rstrip("\r\n").partition(" ")
-            code, _, reason = rest.partition(" ")
-            if not version.startswith("HTTP/1.") or len(code) != 3 or not code.isdigit():
-                raise Unreachable(f"not an HTTP status line: {line[:80]!r}")
+            version, status, reason = parse_status_line(line)
             headers = self._read_headers()
-            status = int(code)
             if status >= 200 or status == 101:
                 break
-        keep = version == "HTTP/1.1"
-        for name, value in headers:
-            if name.lower() == "connection":
-                tokens = {t.strip().lower() for t in value.split(",")}
-                keep = "keep-alive" in tokens if version != "HTTP/1.1" else "close" not in tokens
-        return status, reason, headers, keep
+        return status, reason, headers, keeps_alive(version, headers)
 
     def _read_headers(self) -> list[tuple[str, str]]:
         headers: list[tuple[str, str]] = []
@@ -187,10 +232,7 @@ class Connection:
                 return headers
             if not line or len(line) > MAX_LINE or len(headers) >= MAX_HEADERS:
                 raise Unreachable("malformed or oversized headers from the service")
-            name, sep, value = line.decode("latin-1").partition(":")
-            if not sep:
-                raise Unreachable("malformed header line from the service")
-            headers.append((name.strip(), value.strip()))
+            headers.append(parse_header_line(line))
 
     def body(self, *, length: int | None, chunked: bool) -> Iterator[bytes]:
         """The answer's body in pieces, as the service sends it."""
@@ -332,7 +374,8 @@ def forward(
     never repeated) and the body can be replayed: none, a small one (read whole first, up to
     64 KiB: a JSON call), or a stream of which no byte has been read yet.
     """
-    head = _request_head(method, upstream.base_path + target, upstream.host_header, headers, body)
+    head = request_head(method, upstream.base_path + target, upstream.host_header, headers,
+                        length=None if body is None else body.length, has_body=body is not None)
     stream = body
     if body is not None and body.length is not None and body.length <= CHUNK:
         head += b"".join(bytes(piece) for piece in body.pieces())
@@ -357,18 +400,19 @@ def forward(
             raise
 
 
-def _request_head(method: str, target: str, host: str, headers: list[tuple[str, str]],
-                  body: RequestBody | None) -> bytes:
+def request_head(method: str, target: str, host: str, headers: list[tuple[str, str]], *,
+                 length: int | None, has_body: bool) -> bytes:
+    """The request line and headers sent to a service (``length`` None with a body: chunked)."""
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host}"]
     for name, value in headers:
         if "\r" in value or "\n" in value:
             continue
         lines.append(f"{name}: {value}")
-    if body is None:
+    if not has_body:
         if method in ("POST", "PUT", "PATCH"):
             lines.append("Content-Length: 0")
-    elif body.length is not None:
-        lines.append(f"Content-Length: {body.length}")
+    elif length is not None:
+        lines.append(f"Content-Length: {length}")
     else:
         lines.append("Transfer-Encoding: chunked")
     lines.append("\r\n")
@@ -413,24 +457,7 @@ def _exchange(pool: ConnectionPool, upstream: Upstream, connection: Connection, 
         if cut_short:
             raise Unreachable("the service closed the connection while the body was being sent") from exc
         raise
-    keep = keep and not cut_short
-    length: int | None = None
-    chunked = False
-    headers: list[tuple[str, str]] = []
-    for name, value in raw_headers:
-        lower = name.lower()
-        if lower == "content-length" and value.isdigit():
-            length = int(value)
-        elif lower == "transfer-encoding":
-            chunked = "chunked" in value.lower()
-        if lower not in HOP_BY_HOP:
-            headers.append((name, value))
-    if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
-        length, chunked = 0, False
-    if chunked:
-        length = None
-    elif length is None:
-        keep = False  # delimited by the end of the connection
+    headers, length, chunked, keep = response_framing(method, status, raw_headers, keep and not cut_short)
     if length is not None and length <= SMALL_BODY:
         data = b"".join(connection.body(length=length, chunked=False))
         if keep:

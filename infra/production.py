@@ -1,9 +1,13 @@
 """Production mode: one process group per target, ``python -m infra.production --target NAME``.
 
 Targets:
-  ``identity``, ``documents``, ``approvals``, ``signing``, ``notifications``, ``gateway``
+  ``identity``, ``documents``, ``approvals``, ``signing``, ``notifications``
       the HTTP application under gunicorn (gthread workers); the application is built in
       each worker after the fork, so no socket is ever shared between workers.
+  ``gateway``
+      the gateway's asyncio front (``gateway/server.py``, uvloop): ``--workers`` or
+      ``WEB_CONCURRENCY`` processes sharing the listening socket, each building the gateway
+      after the fork; ``GUNICORN_CMD_ARGS`` does not apply to it.
   ``relay-<service>``
       the service's outbox relay (pending events → RabbitMQ with publisher confirms), plus
       its periodic jobs, among them anchoring the audit chain heads every
@@ -109,6 +113,15 @@ def wsgi_loader(target: str) -> Callable[[], Callable[..., Any]]:
 
 
 def run_http(target: str, *, bind: str, workers: int | None) -> None:
+    if target == "gateway":
+        # the gateway's own asyncio front (gateway/server.py): gunicorn's gthread worker alone cost
+        # more CPU per request than the gateway may spend (docs/gateway-performance.md)
+        from gateway.server import serve
+
+        count = workers if workers is not None else int(os.environ.get("WEB_CONCURRENCY", "1"))
+        serve(wsgi_loader("gateway"), bind=bind, workers=count,
+              graceful_timeout=GUNICORN_DEFAULTS["graceful_timeout"])
+        return
     options = {**GUNICORN_DEFAULTS, "bind": [bind], "proc_name": f"hoso-{target}"}
     if workers is not None:
         options["workers"] = workers

@@ -1,4 +1,5 @@
-"""The gateway as production runs it (gunicorn, ``python -m infra.production --target gateway``)
+"""The gateway as production runs it (``python -m infra.production --target gateway``: its asyncio
+front since issue 15; the file keeps its name from the gunicorn days)
 in front of real processes: the notifications service under gunicorn, and a stand-in service
 that also serves identity's JWKS. Checks what only real servers and sockets show: tokens
 verified by both hops through a real JWKS fetch, bodies streamed through gunicorn without
@@ -100,7 +101,7 @@ class Platform:
         return {"Authorization": "Bearer " + self.tokens.issue("u-lan", tenant="school-a", district="d-1", **kw)}
 
     def gateway_worker_peak_rss_kb(self) -> int:
-        """Peak resident memory of the gateway's gunicorn worker (its only child)."""
+        """Peak resident memory of the gateway's worker process (its only child)."""
         pid = self.processes["gateway"].pid
         worker = int(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()[0])
         for line in Path(f"/proc/{worker}/status").read_text().splitlines():

@@ -1,6 +1,7 @@
 """A stand-in service for the gateway tests, run as its own process: ``python stand_in.py PORT``.
 
-It echoes what it received; ``/slow`` waits, ``/big?N`` streams N bytes, ``/chunked`` answers
+It echoes what it received; ``/slow`` waits, ``/big?N`` streams N bytes, ``/pattern?N`` N
+pseudo-random bytes (``random.Random(N).randbytes(N)``), ``/chunked`` answers
 without a length, ``/html`` sets its own CSP, and ``/oauth/jwks`` serves the JWKS in the file
 named by ``STAND_IN_JWKS`` (so it can stand in for identity too). It runs in a separate process so that memory measured in the test process is the
 gateway's alone.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +39,11 @@ def stand_in_service(environ: dict[str, Any], start_response: Callable[..., Any]
 
         start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(size))])
         return pieces()
+    if path == "/pattern":  # N bytes that differ everywhere (a misplaced piece changes the digest)
+        size = int(environ.get("QUERY_STRING") or 0)
+        data = random.Random(size).randbytes(size)
+        start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(size))])
+        return (data[i:i + 65536] for i in range(0, size, 65536))
     if path == "/oauth/jwks":
         with open(os.environ["STAND_IN_JWKS"], "rb") as jwks:
             body = jwks.read()
