@@ -168,7 +168,7 @@ def test_a_two_school_teacher_switches_school_and_signs_out_everywhere_over_http
     """issue 16 (4, 5) with requests as the client: the silent switch, the refusal, sign-out everywhere, and an
     administrator ending a person's sessions, each token checked by a service through the JWKS URL."""
     base, c = server
-    verifier = TokenVerifier(keys=JwksKeySource(url=base + "/oauth/jwks", min_refresh_interval=0.5), issuer=base, audience="hoso")
+    verifier = TokenVerifier(keys=JwksKeySource(url=base + "/oauth/jwks", min_refresh_interval=0.5), issuer=base, audience="hoso-documents")
     browser, first = _sign_in(base, SPECIALIST)
     assert verifier.verify(first["access_token"]).tenant == "th-hoa-phong"
 

@@ -225,7 +225,7 @@ def test_an_id_token_is_refused_as_an_access_token(op):
     rp = relying_party(op)
     result = sign_in_with(rp, op, requests.Session())
     raw = raw_id_token(rp, op, result["state"])
-    verifier = TokenVerifier(keys=JwksKeySource(url=op.base + "/oauth/jwks"), issuer=op.base, audience="hoso")
+    verifier = TokenVerifier(keys=JwksKeySource(url=op.base + "/oauth/jwks"), issuer=op.base, audience="hoso-documents")
     assert verifier.verify(result["token"]).sub == TEACHER
     with pytest.raises(Unauthorized, match="không phải mã truy cập"):
         verifier.verify(raw)
@@ -255,7 +255,8 @@ def test_oidcc_scope_email(op):
     assert "name" not in with_email["userinfo"].to_dict(), "profile claims need the profile scope"
     claims = jwt.decode(with_email["token"], KeySet.import_key_set(requests.get(op.base + "/oauth/jwks").json()),
                         algorithms=["ES256"]).claims
-    assert claims["scope"] == "openid email"
+    assert claims["scope"].split()[:2] == ["openid", "email"]  # then the API scopes (docs/identity-audiences.md)
+    assert "profile" not in claims["scope"].split()
     without = sign_in_with(relying_party(op), op, requests.Session(), scope="openid")
     assert set(without["userinfo"].to_dict()) - {"tenant", "district", "province", "roles", "unit_roles", "act"} == {"sub"}
 
@@ -276,8 +277,8 @@ def test_oidcc_refresh_token(op):
                                                               "refresh_token": refresh_token})
     assert refreshed.status_code == 200 and refreshed.json()["access_token"] != result["token"]
     assert refreshed.json()["refresh_token"] != refresh_token, "rotated"
-    verifier = TokenVerifier(keys=JwksKeySource(url=op.base + "/oauth/jwks"), issuer=op.base, audience="hoso")
-    assert verifier.verify(refreshed.json()["access_token"]).claims["scope"] == "openid offline_access"
+    verifier = TokenVerifier(keys=JwksKeySource(url=op.base + "/oauth/jwks"), issuer=op.base, audience="hoso-documents")
+    assert verifier.verify(refreshed.json()["access_token"]).claims["scope"].split()[:2] == ["openid", "offline_access"]
 
 
 # -- authorization errors go back to the client (redirect with error and state) ------------------
