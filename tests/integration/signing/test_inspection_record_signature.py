@@ -52,7 +52,7 @@ class Platform:
              "jwt_issuer": self.tokens.issuer, "log_json": False},
             environ={}, clock=self.clock, publisher=InMemoryPublisher(), verifier=verifier)
         self.documents_url, s1 = _serve(documents_app(container=self.documents))
-        self.service = ServiceToken(self.tokens)
+        self.service = ServiceToken(self.tokens, "signing")
         self.signing = signing_bootstrap(
             {"mode": "test", "spool_dir": str(tmp_path / "spool"), "log_json": False, "level": "B-LT",
              "public_url": "http://hoso.test"},
