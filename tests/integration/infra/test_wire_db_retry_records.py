@@ -1,8 +1,9 @@
-"""The wire database's retryable-write records (``infra/standins/secantus_serve.py``): same answers, constant cost.
+"""The wire database's patched bookkeeping (``infra/standins/secantus_serve.py``): same answers, less cost.
 
 A driver that lost a write's reply sends the same write again (same session, same ``txnNumber``);
 the server must answer the first reply and not apply it twice. The patched bookkeeping must keep
-SecantusDB's rules: records live 30 minutes, at most 10,000, the oldest dropped first.
+SecantusDB's rules: records live 30 minutes, at most 10,000, the oldest dropped first. A geo index
+still refuses a bad point (its pre-flight is skipped only for collections without one).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import textwrap
 
 import pymongo
+import pytest
 from bson.int64 import Int64
 
 from infra.standins.wire_db import SERVE_SCRIPT, WIRE_VENV, server_command
@@ -61,3 +63,19 @@ def test_records_keep_secantusdb_s_lifetime_cap_and_oldest_first_eviction() -> N
     out = subprocess.run([str(WIRE_VENV / "bin" / "python"), "-I", "-c", RULES], capture_output=True, text=True,
                          check=True, timeout=120).stdout.split()
     assert out == ["10000", "True", "True", "True", "True", "True", "True"]
+
+
+def test_a_geo_index_still_refuses_a_bad_point_and_plain_collections_still_take_writes(wire_server: str) -> None:
+    client: pymongo.MongoClient = pymongo.MongoClient(wire_server)
+    try:
+        db = client["geo_preflight_test"]
+        db["places"].create_index([("loc", "2dsphere")])
+        db["plain"].create_index([("name", 1)])
+        with pytest.raises(pymongo.errors.WriteError):
+            db["places"].insert_one({"loc": {"type": "Point", "coordinates": [500.0, 100.0]}})
+        db["places"].insert_one({"loc": {"type": "Point", "coordinates": [105.85, 21.03]}})
+        db["plain"].insert_one({"name": "Trường Tiểu học Kim Liên"})
+        assert (db["places"].count_documents({}), db["plain"].count_documents({"name": "Trường Tiểu học Kim Liên"})) == (1, 1)
+    finally:
+        client.drop_database("geo_preflight_test")
+        client.close()
