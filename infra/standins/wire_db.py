@@ -26,20 +26,26 @@ SECANTUS = "secantusdb==0.7.0b3"
 SERVE_SCRIPT = Path(__file__).resolve().with_name("secantus_serve.py")
 
 
-def server_command() -> list[str]:
-    """The command that runs the server from ``.wire-venv`` (installed on first use); flags follow it."""
+def server_command(*, as_shipped: bool = False) -> list[str]:
+    """The command that runs the server from ``.wire-venv`` (installed on first use); flags follow it.
+
+    ``as_shipped`` runs SecantusDB's own launcher, without ``secantus_serve.py``'s fixes (the
+    benchmark's reference).
+    """
     python = WIRE_VENV / "bin" / "python"
-    if not (WIRE_VENV / "bin" / "secantusd-py").exists():
+    launcher = WIRE_VENV / "bin" / "secantusd-py"
+    if not launcher.exists():
         subprocess.run([sys.executable, "-m", "venv", str(WIRE_VENV)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", SECANTUS], check=True)
-    return [str(python), "-I", str(SERVE_SCRIPT)]
+    return [str(launcher)] if as_shipped else [str(python), "-I", str(SERVE_SCRIPT)]
 
 
 class WireDatabase:
-    """One SecantusDB server process on loopback; ``uri`` is what ``MONGO_URI`` should say."""
+    """One SecantusDB server process on loopback; ``uri`` is what ``MONGO_URI`` should say (``as_shipped``: see ``server_command``)."""
 
     def __init__(self, *, storage: str | os.PathLike[str] | None = None, port: int | None = None,
-                 log_path: str | os.PathLike[str] | None = None) -> None:
+                 log_path: str | os.PathLike[str] | None = None, as_shipped: bool = False) -> None:
+        self.as_shipped = as_shipped
         self.storage = Path(storage) if storage else Path(tempfile.mkdtemp(prefix="hoso-wiredb-"))
         self.port = port or free_port()
         self.log_path = Path(log_path) if log_path else self.storage.parent / f"{self.storage.name}.log"
@@ -53,7 +59,7 @@ class WireDatabase:
         """Start the server and return once it answers ``ping``."""
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
-                [*server_command(), "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.storage),
+                [*server_command(as_shipped=self.as_shipped), "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.storage),
                  "--log-level", "WARNING"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready(timeout)
         return self
