@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
@@ -372,8 +373,9 @@ def _sharded(count: int, pytest_cmd: list[str], base_env: dict[str, str], storag
     servers = [WireDatabase(storage=storage / f"db{i}") for i in range(count)]
     children: list[tuple[subprocess.Popen[bytes], Path]] = []
     try:
+        with ThreadPoolExecutor(max_workers=count) as pool:  # the servers start side by side too
+            list(pool.map(WireDatabase.start, servers))
         for i, server in enumerate(servers):
-            server.start()
             log = ARTIFACTS / f"shard{i}.log"
             print(f"[wire] shard {i + 1}/{count}: SecantusDB at {server.uri}; output in {log}", flush=True)
             with open(log, "wb") as out:
