@@ -354,7 +354,8 @@ def main(argv: list[str]) -> int:
     base_env = {"TRUST_FIGURES_FILE": str(WIRE_TRUST_FIGURES), **os.environ}
     with tempfile.TemporaryDirectory(prefix="hoso-wire-pass-") as storage:
         if count == 1:
-            with WireDatabase(storage=Path(storage) / "db") as db:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            with WireDatabase(storage=Path(storage) / "db", log_path=ARTIFACTS / "server.log") as db:
                 print(f"[wire] SecantusDB at {db.uri} (storage {db.storage}); pytest {' '.join(args)}", flush=True)
                 code = subprocess.call(pytest_cmd, env={**base_env, WIRE_ENV: db.uri})
         else:
@@ -370,7 +371,7 @@ def _sharded(count: int, pytest_cmd: list[str], base_env: dict[str, str], storag
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     if not base_env.get("TRUST_REPORT_APPEND"):
         Path(base_env["TRUST_FIGURES_FILE"]).unlink(missing_ok=True)  # the shards add to one fresh report
-    servers = [WireDatabase(storage=storage / f"db{i}") for i in range(count)]
+    servers = [WireDatabase(storage=storage / f"db{i}", log_path=ARTIFACTS / f"server{i}.log") for i in range(count)]
     children: list[tuple[subprocess.Popen[bytes], Path]] = []
     try:
         with ThreadPoolExecutor(max_workers=count) as pool:  # the servers start side by side too
