@@ -44,3 +44,15 @@ def test_shards_split_the_selection_by_whole_files_each_test_in_exactly_one(monk
     assert sorted(kept[0] + kept[1]) == sorted(selection) and not set(kept[0]) & set(kept[1])
     assert {n.split("::")[0] for n in kept[0]} == {"tests/unit/a.py", "tests/unit/d.py"}  # 6 tests against 5
     assert kept[0] == [n for n in selection if n in kept[0]]  # order kept
+
+
+def test_a_filter_beside_an_or_is_served_by_an_index_on_each_branch_or_on_the_filter():
+    from tests.wire import _served
+
+    read_log = {"action": "cross_tenant.read",
+                "$or": [{"tenant": "th-hoa-phong"}, {"tenant": None, "district": "pgd-hoa-vang"}]}
+    assert _served(read_log, {"tenant", "chain", "target"})  # each branch names tenant (the audit log's index)
+    assert _served(read_log, {"action"})
+    assert not _served(read_log, {"chain", "target"})
+    assert not _served({"action": "x", "$or": [{"tenant": "a"}, {"district": "d"}]}, {"tenant"})  # one branch scans
+    assert not _served({"requested_by": "thhn.hieutruong"}, {"tenant_id"})
