@@ -26,6 +26,17 @@ def start(target: str, **env: str) -> subprocess.Popen[str]:
                             cwd=ROOT, env=clean_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def wait_for_sigterm_handler(process: subprocess.Popen[str], *, timeout: float = 120.0) -> None:
+    """Wait (bounded) until ``process`` catches SIGTERM (Linux: its ``SigCgt`` mask) or has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with open(f"/proc/{process.pid}/status", encoding="ascii") as status:
+            caught = next(int(line.split()[1], 16) for line in status if line.startswith("SigCgt:"))
+        if caught & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.1)
+
+
 def test_a_missing_setting_stops_the_process_naming_it() -> None:
     process = start("gateway", HOSO_IDENTITY_URL="http://identity:8000")
     _, err = process.communicate(timeout=60)
@@ -45,6 +56,7 @@ def test_an_unknown_setting_stops_the_process_naming_it() -> None:
 def test_background_targets_run_until_sigterm(target: str, tmp_path: Path) -> None:
     process = start(target, HOSO_MODE="test", HOSO_LOG_LEVEL="WARNING",
                     HOSO_NOTIFICATIONS_MAIL_OUTBOX_DIR=str(tmp_path / "mail"))
+    wait_for_sigterm_handler(process)  # on a loaded machine its imports alone can take longer than the sleep
     time.sleep(4)
     assert process.poll() is None, process.communicate()[1]
     process.send_signal(signal.SIGTERM)
