@@ -40,6 +40,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reset()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A shard of a sharded wire pass keeps its own test files (``tests.wire.keep_shard``)."""
+    wire.keep_shard(config, items)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """The wire pass notes each failure as it happens (a long pass shows them before its end)."""
     wire.record_outcome(report)

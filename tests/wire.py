@@ -10,9 +10,13 @@ The seam is the one place connections are made, ``services.kernel.mongo.connect_
 the fixture wraps it (choosing the database, not mocking it) in that module and in every module
 that imported it by name.
 
-``python -m tests.wire [pytest args]`` starts a SecantusDB, runs pytest with the variable set
-(default selection: the whole non-browser suite), stops the server and prints the wall time. Its
-trust figures go to ``test-artifacts/trust/figures-wire.json``, apart from the first pass's.
+``python -m tests.wire [--shards N] [pytest args]`` starts a SecantusDB, runs pytest with the
+variable set (default selection: the whole non-browser suite), stops the server and prints the
+wall time. With ``--shards N`` it starts N servers and N pytest processes side by side, each
+keeping its share of the selected test files (``WIRE_SHARD=i/N``, files balanced by their number
+of tests): one pass is a ping-pong between pytest and the server, about one core, so two shards
+use both. Its trust figures go to ``test-artifacts/trust/figures-wire.json``, apart from the
+first pass's.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
@@ -38,6 +43,7 @@ import services.kernel.mongo as kernel_mongo
 from services.kernel.db_commands import COMMANDS
 
 WIRE_ENV = "WIRE_MONGO_URI"
+SHARD_ENV = "WIRE_SHARD"  # "i/N": this pytest process runs shard i (from 0) of N
 DEFAULT_SELECTION = ("tests", "--ignore=tests/e2e")
 WIRE_TIMEOUT = 900  # seconds per test (pyproject's 300 is the mongomock pass's)
 #: the wire pass keeps its own trust figures (the first pass's report stays the one ``./dev trust-report`` prints)
@@ -45,7 +51,19 @@ WIRE_TRUST_FIGURES = Path(__file__).resolve().parents[1] / "test-artifacts" / "t
 _ORIGINAL = kernel_mongo.connect_database
 
 
-REPORT = Path(__file__).resolve().parents[1] / "test-artifacts" / "wire" / "report.json"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "wire"
+
+
+def shard() -> tuple[int, int] | None:
+    """``(i, N)`` when this process runs shard i of N of a sharded wire pass, else None."""
+    value = os.environ.get(SHARD_ENV)
+    if not value:
+        return None
+    index, count = (int(part) for part in value.split("/"))
+    return index, count
+
+
+REPORT = ARTIFACTS / (f"report-shard{shard()[0]}.json" if shard() else "report.json")
 _TEST_PREFIX = re.compile(r"^t[0-9a-f]{12}_")
 _QUERY_COMMANDS = {"find": "filter", "count": "query", "distinct": "query", "findAndModify": "query",
                    "update": "updates", "delete": "deletes", "aggregate": "pipeline"}
@@ -118,7 +136,8 @@ def _constrained(filter_: dict) -> list[set[str]]:
             fields.add(key)
     if branches is None:
         return [fields]
-    return [fields | branch for branch in branches] if not fields else [fields]
+    # MongoDB serves {a, $or: [{b}, {c}]} from an index on a, or from one per branch ({a, b} and {a, c})
+    return [fields | branch for branch in branches]
 
 
 def _served(filter_: dict, leading_keys: set[str]) -> bool:
@@ -256,7 +275,29 @@ BUSIEST: list[tuple[int, str]] = []
 BY_NAME: Counter[str] = Counter()
 
 
-OUTCOMES = REPORT.parent / "outcomes.txt"
+OUTCOMES = ARTIFACTS / "outcomes.txt"
+
+
+def keep_shard(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep only this shard's test files (``WIRE_SHARD``); the others run in the sibling shards.
+
+    Every shard collects the same items, so each computes the same split: files by decreasing
+    number of tests, each to the shard with the fewest tests so far (a file stays whole, so its
+    module fixtures run once).
+    """
+    mine = shard()
+    if mine is None:
+        return
+    index, count = mine
+    by_file = Counter(item.nodeid.split("::", 1)[0] for item in items)
+    load = [0] * count
+    owner: dict[str, int] = {}
+    for path, n in sorted(by_file.items(), key=lambda kv: (-kv[1], kv[0])):
+        owner[path] = min(range(count), key=lambda i: (load[i], i))
+        load[owner[path]] += n
+    kept = [item for item in items if owner[item.nodeid.split("::", 1)[0]] == index]
+    config.hook.pytest_deselected(items=[item for item in items if owner[item.nodeid.split("::", 1)[0]] != index])
+    items[:] = kept
 
 
 def record_outcome(report: pytest.TestReport) -> None:
@@ -295,19 +336,65 @@ def summary() -> list[str]:
     return lines
 
 
+def _shards(argv: list[str]) -> tuple[int, list[str]]:
+    """``--shards N`` (only as the first arguments) and the pytest arguments that follow."""
+    if argv[:1] == ["--shards"] and len(argv) > 1:
+        return max(1, int(argv[1])), argv[2:]
+    return 1, argv
+
+
 def main(argv: list[str]) -> int:
-    """Start one SecantusDB, run pytest over it with ``WIRE_MONGO_URI`` set, stop it."""
+    """Start one SecantusDB per shard, run pytest over each with ``WIRE_MONGO_URI`` set, stop them."""
     from infra.standins.wire_db import WireDatabase
 
-    args = argv or list(DEFAULT_SELECTION)
+    count, args = _shards(argv)
+    args = args or list(DEFAULT_SELECTION)
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="hoso-wire-pass-") as storage, WireDatabase(storage=storage) as db:
-        print(f"[wire] SecantusDB at {db.uri} (storage {db.storage}); pytest {' '.join(args)}", flush=True)
-        env = {"TRUST_FIGURES_FILE": str(WIRE_TRUST_FIGURES), **os.environ, WIRE_ENV: db.uri}
-        # each command is a round trip to another process: a heavy test takes several times its mongomock time
-        code = subprocess.call([sys.executable, "-m", "pytest", "-o", f"timeout={WIRE_TIMEOUT}", *args], env=env)
+    # each command is a round trip to another process: a heavy test takes several times its mongomock time
+    pytest_cmd = [sys.executable, "-m", "pytest", "-o", f"timeout={WIRE_TIMEOUT}", *args]
+    base_env = {"TRUST_FIGURES_FILE": str(WIRE_TRUST_FIGURES), **os.environ}
+    with tempfile.TemporaryDirectory(prefix="hoso-wire-pass-") as storage:
+        if count == 1:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            with WireDatabase(storage=Path(storage) / "db", log_path=ARTIFACTS / "server.log") as db:
+                print(f"[wire] SecantusDB at {db.uri} (storage {db.storage}); pytest {' '.join(args)}", flush=True)
+                code = subprocess.call(pytest_cmd, env={**base_env, WIRE_ENV: db.uri})
+        else:
+            code = _sharded(count, pytest_cmd, base_env, Path(storage))
     print(f"[wire] wire pass finished in {time.monotonic() - started:.0f} s (exit {code})", flush=True)
     return code
+
+
+def _sharded(count: int, pytest_cmd: list[str], base_env: dict[str, str], storage: Path) -> int:
+    """Run ``count`` shards side by side, each on its own server; print each one's output when all end."""
+    from infra.standins.wire_db import WireDatabase
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    if not base_env.get("TRUST_REPORT_APPEND"):
+        Path(base_env["TRUST_FIGURES_FILE"]).unlink(missing_ok=True)  # the shards add to one fresh report
+    servers = [WireDatabase(storage=storage / f"db{i}", log_path=ARTIFACTS / f"server{i}.log") for i in range(count)]
+    children: list[tuple[subprocess.Popen[bytes], Path]] = []
+    try:
+        with ThreadPoolExecutor(max_workers=count) as pool:  # the servers start side by side too
+            list(pool.map(WireDatabase.start, servers))
+        for i, server in enumerate(servers):
+            log = ARTIFACTS / f"shard{i}.log"
+            print(f"[wire] shard {i + 1}/{count}: SecantusDB at {server.uri}; output in {log}", flush=True)
+            with open(log, "wb") as out:
+                env = {**base_env, WIRE_ENV: server.uri, SHARD_ENV: f"{i}/{count}", "TRUST_REPORT_APPEND": "1"}
+                children.append((subprocess.Popen(pytest_cmd, env=env, stdout=out, stderr=subprocess.STDOUT), log))
+        codes = [child.wait() for child, _log in children]
+    finally:
+        for child, _log in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        for server in servers:
+            server.stop()
+    for i, ((_child, log), code) in enumerate(zip(children, codes)):
+        print(f"================ wire shard {i + 1}/{count} (exit {code}) ================", flush=True)
+        sys.stdout.write(log.read_text(encoding="utf-8", errors="replace"))
+    return next((code for code in codes if code != 0), 0)
 
 
 if __name__ == "__main__":

@@ -22,24 +22,30 @@ from infra.allinone import free_port
 ROOT = Path(__file__).resolve().parents[2]
 WIRE_VENV = ROOT / ".wire-venv"
 SECANTUS = "secantusdb==0.7.0b3"
+#: SecantusDB's daemon with its retryable-write bookkeeping made constant-cost (see that file)
+SERVE_SCRIPT = Path(__file__).resolve().with_name("secantus_serve.py")
 
 
-def server_command() -> Path:
-    """The server's launcher in ``.wire-venv``, installed on first use."""
+def server_command(*, as_shipped: bool = False) -> list[str]:
+    """The command that runs the server from ``.wire-venv`` (installed on first use); flags follow it.
+
+    ``as_shipped`` runs SecantusDB's own launcher, without ``secantus_serve.py``'s fixes (the
+    benchmark's reference).
+    """
+    python = WIRE_VENV / "bin" / "python"
     launcher = WIRE_VENV / "bin" / "secantusd-py"
     if not launcher.exists():
         subprocess.run([sys.executable, "-m", "venv", str(WIRE_VENV)], check=True)
-        subprocess.run([str(WIRE_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        SECANTUS], check=True)
-    return launcher
-
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", SECANTUS], check=True)
+    return [str(launcher)] if as_shipped else [str(python), "-I", str(SERVE_SCRIPT)]
 
 
 class WireDatabase:
-    """One SecantusDB server process on loopback; ``uri`` is what ``MONGO_URI`` should say."""
+    """One SecantusDB server process on loopback; ``uri`` is what ``MONGO_URI`` should say (``as_shipped``: see ``server_command``)."""
 
     def __init__(self, *, storage: str | os.PathLike[str] | None = None, port: int | None = None,
-                 log_path: str | os.PathLike[str] | None = None) -> None:
+                 log_path: str | os.PathLike[str] | None = None, as_shipped: bool = False) -> None:
+        self.as_shipped = as_shipped
         self.storage = Path(storage) if storage else Path(tempfile.mkdtemp(prefix="hoso-wiredb-"))
         self.port = port or free_port()
         self.log_path = Path(log_path) if log_path else self.storage.parent / f"{self.storage.name}.log"
@@ -51,10 +57,9 @@ class WireDatabase:
 
     def start(self, *, timeout: float = 60.0) -> "WireDatabase":
         """Start the server and return once it answers ``ping``."""
-        launcher = server_command()
         with open(self.log_path, "ab") as log:
             self._process = subprocess.Popen(
-                [str(launcher), "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.storage),
+                [*server_command(as_shipped=self.as_shipped), "--host", "127.0.0.1", "--port", str(self.port), "--storage-path", str(self.storage),
                  "--log-level", "WARNING"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready(timeout)
         return self
@@ -115,8 +120,9 @@ def main() -> None:
     parser.add_argument("--storage", default="var/wire-db")
     args = parser.parse_args()
     Path(args.storage).mkdir(parents=True, exist_ok=True)
-    os.execv(str(server_command()), [str(server_command()), "--host", "127.0.0.1", "--port", str(args.port),
-                                     "--storage-path", str(Path(args.storage).resolve())])
+    command = server_command()
+    os.execv(command[0], [*command, "--host", "127.0.0.1", "--port", str(args.port),
+                          "--storage-path", str(Path(args.storage).resolve())])
 
 
 if __name__ == "__main__":

@@ -23,3 +23,36 @@ def test_connections_go_to_the_wire_server_on_the_test_s_own_names(wire_server):
         theirs.drop(admin)
     finally:
         admin.close()
+
+
+def test_shards_split_the_selection_by_whole_files_each_test_in_exactly_one(monkeypatch):
+    from types import SimpleNamespace
+
+    from tests.wire import SHARD_ENV, keep_shard
+
+    files = {"tests/unit/a.py": 5, "tests/unit/b.py": 3, "tests/unit/c.py": 2, "tests/unit/d.py": 1}
+    selection = [f"{path}::test_{n}" for path, count in files.items() for n in range(count)]
+    kept: list[list[str]] = []
+    for index in range(2):
+        deselected: list[str] = []
+        config = SimpleNamespace(hook=SimpleNamespace(pytest_deselected=lambda items: deselected.extend(i.nodeid for i in items)))
+        items = [SimpleNamespace(nodeid=nodeid) for nodeid in selection]
+        monkeypatch.setenv(SHARD_ENV, f"{index}/2")
+        keep_shard(config, items)
+        kept.append([item.nodeid for item in items])
+        assert sorted(kept[-1] + deselected) == sorted(selection)
+    assert sorted(kept[0] + kept[1]) == sorted(selection) and not set(kept[0]) & set(kept[1])
+    assert {n.split("::")[0] for n in kept[0]} == {"tests/unit/a.py", "tests/unit/d.py"}  # 6 tests against 5
+    assert kept[0] == [n for n in selection if n in kept[0]]  # order kept
+
+
+def test_a_filter_beside_an_or_is_served_by_an_index_on_each_branch_or_on_the_filter():
+    from tests.wire import _served
+
+    read_log = {"action": "cross_tenant.read",
+                "$or": [{"tenant": "th-hoa-phong"}, {"tenant": None, "district": "pgd-hoa-vang"}]}
+    assert _served(read_log, {"tenant", "chain", "target"})  # each branch names tenant (the audit log's index)
+    assert _served(read_log, {"action"})
+    assert not _served(read_log, {"chain", "target"})
+    assert not _served({"action": "x", "$or": [{"tenant": "a"}, {"district": "d"}]}, {"tenant"})  # one branch scans
+    assert not _served({"requested_by": "thhn.hieutruong"}, {"tenant_id"})

@@ -26,6 +26,17 @@ def start(target: str, **env: str) -> subprocess.Popen[str]:
                             cwd=ROOT, env=clean_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def wait_for_sigterm_handler(process: subprocess.Popen[str], *, timeout: float = 120.0) -> None:
+    """Wait (bounded) until ``process`` catches SIGTERM (Linux: its ``SigCgt`` mask) or has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        with open(f"/proc/{process.pid}/status", encoding="ascii") as status:
+            caught = next(int(line.split()[1], 16) for line in status if line.startswith("SigCgt:"))
+        if caught & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.1)
+
+
 def test_a_missing_setting_stops_the_process_naming_it() -> None:
     process = start("gateway", HOSO_IDENTITY_URL="http://identity:8000")
     _, err = process.communicate(timeout=60)
@@ -41,24 +52,12 @@ def test_an_unknown_setting_stops_the_process_naming_it() -> None:
     assert "HOSO_APPROVALS_SCHEDULER_INTERVAL" in err
 
 
-def handles_sigterm(pid: int) -> bool:
-    """Whether the process has installed its own SIGTERM handler (the caught-signals mask in /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("SigCgt:"):
-            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
-    return False
-
-
 @pytest.mark.parametrize("target", ["relay-approvals", "consumer-notifications"])
 def test_background_targets_run_until_sigterm(target: str, tmp_path: Path) -> None:
     process = start(target, HOSO_MODE="test", HOSO_LOG_LEVEL="WARNING",
                     HOSO_NOTIFICATIONS_MAIL_OUTBOX_DIR=str(tmp_path / "mail"))
-    # started (its handler installed: a loaded machine may take long to import), then still running
-    for _ in range(600):
-        if process.poll() is not None or handles_sigterm(process.pid):
-            break
-        time.sleep(0.1)
-    time.sleep(2)
+    wait_for_sigterm_handler(process)  # on a loaded machine its imports alone can take longer than the sleep
+    time.sleep(4)
     assert process.poll() is None, process.communicate()[1]
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=30)

@@ -337,7 +337,8 @@ def test_extra_trust_anchors_make_licensed_ca_signatures_trusted(tmp_path, pki, 
     roots = tmp_path / "roots"
     roots.mkdir()
     (roots / "national-root.pem").write_bytes(pki.ca.public_bytes(serialization.Encoding.PEM))
-    world2 = World(tmp_path / "second", trust_roots_dir=str(roots))
+    # another deployment (its own trust roots and, outside production, its own sealing key): its own database
+    world2 = World(tmp_path / "second", trust_roots_dir=str(roots), db_name="hoso_signing_second")
     trusted = world2.client.post("/api/v1/verify", data=signed, content_type="application/pdf").json
     assert trusted["signatures"][0]["valid"] is True
 
