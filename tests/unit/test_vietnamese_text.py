@@ -15,7 +15,7 @@ def _files():
         if path.is_file():
             yield path
         elif path.is_dir():
-            yield from (p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES and "__pycache__" not in p.parts)
+            yield from (p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES and not {"__pycache__", "node_modules"} & set(p.parts))
 
 
 def test_every_source_text_is_nfc():
