@@ -21,7 +21,8 @@ from infra.demo.district import SPECIALIST
 SCHOOL_A, SCHOOL_B = "th-hoa-phong", "thcs-nguyen-hue"
 NAME_A, NAME_B = "Trường Tiểu học Hòa Phong", "Trường THCS Nguyễn Huệ"
 TO_TRUONG_A = "thhp.totruong"
-COMMENT = "Bổ sung phần thực hành trên máy tính cho học sinh lớp 4."
+BOOK = "Sổ ghi chép sinh hoạt chuyên môn"
+COMMENT = "Bổ sung biên bản dự giờ tiết Tin học lớp 4."
 
 DECIDE = """async ([id, comment]) => {
   const tokens = JSON.parse(sessionStorage.getItem('hoso.tokens'));
@@ -87,11 +88,12 @@ def test_the_two_school_teacher_switches_school_in_the_header_and_sees_only_that
     expect(picker(page).locator("summary")).to_contain_text(NAME_A)
     assert tenant_of(page) == SCHOOL_A
 
-    # In Hòa Phong she submits a lesson plan; the tổ trưởng there returns it with a comment.
-    row = page.locator("section[aria-labelledby=owed-title] ul.list > li").filter(has_text="Kế hoạch bài dạy").filter(
+    # In Hòa Phong she submits her professional-activities book (lesson plans there are locked by the
+    # school-year scenario's principal, which runs earlier on the same platform); the tổ trưởng returns it.
+    row = page.locator("section[aria-labelledby=owed-title] ul.list > li").filter(has_text=BOOK).filter(
         has=page.get_by_role("button", name="Nộp hồ sơ")).first
     row.get_by_role("button", name="Nộp hồ sơ").click()
-    row.locator("input[type=file]").set_input_files(files=[{"name": "Tin học 4 — Hòa Phong.pdf", "mimeType": "application/pdf",
+    row.locator("input[type=file]").set_input_files(files=[{"name": "Sổ SHCM tháng 12 — Hòa Phong.pdf", "mimeType": "application/pdf",
                                                            "buffer": pdf_bytes()}])
     row.get_by_role("button", name="Tải lên và nộp").click()
     expect(row.get_by_role("status").filter(has_text="Đã nộp hồ sơ")).to_be_visible()
@@ -105,7 +107,7 @@ def test_the_two_school_teacher_switches_school_in_the_header_and_sees_only_that
     assert approver.evaluate(DECIDE, [submission_id, COMMENT]) == 200
     page.goto("/thong-bao")
     returned = page.get_by_test_id("inbox-item").filter(has=page.locator(f'a[href="{submission_a}"]'))
-    expect(returned.first).to_contain_text("Hồ sơ bị trả lại: Kế hoạch bài dạy")
+    expect(returned.first).to_contain_text(f"Hồ sơ bị trả lại: {BOOK}")
 
     # She picks Nguyễn Huệ in the header: no password asked, the header names the school.
     page.goto("/viec-cua-toi?xem=all")
@@ -127,7 +129,7 @@ def test_the_two_school_teacher_switches_school_in_the_header_and_sees_only_that
     page.goto("/thong-bao")
     expect(page.get_by_role("heading", level=1)).to_have_text("Thông báo")
     expect(page.locator(f'a[href="{submission_a}"]')).to_have_count(0)
-    expect(page.get_by_text("Hồ sơ bị trả lại: Kế hoạch bài dạy")).to_have_count(0)
+    expect(page.get_by_text(f"Hồ sơ bị trả lại: {BOOK}")).to_have_count(0)
 
     # the choice survives a reload of the tab
     page.reload()
