@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pyotp
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Error as PlaywrightError, Page, expect
 
 from infra.demo.district import DEMO_PASSWORD
 
@@ -35,6 +35,19 @@ API = """async ([method, service, path, body]) => {
 def call(page: Page, method: str, path: str, body: dict | None = None, service: str = "identity") -> dict:
     """An API call made by the person signed in on ``page``, with their own token."""
     return page.evaluate(API, [method, service, path, body])
+
+
+def stored_tokens_once_settled(page: Page) -> str | None:
+    """The tab's stored tokens, read once the sign-out's redirects (identity's logout, then the web app)
+    have landed: a read during one of them finds its page gone, so it waits for the next page."""
+    for _ in range(20):
+        try:
+            return page.evaluate("sessionStorage.getItem('hoso.tokens')")
+        except PlaywrightError as exc:
+            if "Execution context was destroyed" not in exc.message:
+                raise
+            page.wait_for_load_state()
+    raise AssertionError("the tab kept navigating after signing out")
 
 
 def refresh_status(page: Page) -> int:
@@ -153,7 +166,7 @@ def test_ending_another_browser_signs_it_out_and_ending_all_others_keeps_this_on
     expect(dialog).to_contain_text("Đăng xuất khỏi mọi thiết bị, kể cả thiết bị này?")
     dialog.get_by_role("button", name="Đăng xuất khỏi mọi thiết bị").click()
     expect(again.get_by_role("banner").get_by_role("button", name="Đăng nhập")).to_be_visible()
-    assert again.evaluate("sessionStorage.getItem('hoso.tokens')") is None
+    assert stored_tokens_once_settled(again) is None
 
 def test_the_admin_revokes_a_role_resets_the_password_and_locks_an_account(new_page, sign_in, first_sign_in, type_login, capture):
     admin = new_page()
