@@ -168,6 +168,30 @@ def _client_keeps_alive(environ: dict[str, Any]) -> bool:
     return "keep-alive" in tokens
 
 
+async def next_chunk_size(reader: "Link", timeout: float, refuse: Callable[[str], Exception]) -> int:
+    """The size of the next chunk of a chunked body, the client's or a service's; after the last
+    (size 0) its trailers are read and dropped. A malformed size line raises ``refuse(...)``."""
+    async with asyncio.timeout(timeout):
+        line = await reader.readuntil(b"\r\n")
+    try:
+        size = int(line.split(b";", 1)[0].strip(), 16)
+    except ValueError:
+        raise refuse("malformed chunk") from None
+    if size == 0:
+        async with asyncio.timeout(timeout):
+            trailer = b""
+            while trailer != b"\r\n":
+                trailer = await reader.readuntil(b"\r\n")
+    return size
+
+
+async def end_of_chunk(reader: "Link", timeout: float, refuse: Callable[[str], Exception]) -> None:
+    """Read the CRLF that closes a chunk's data."""
+    async with asyncio.timeout(timeout):
+        if await reader.readexactly(2) != b"\r\n":
+            raise refuse("malformed chunk end")
+
+
 class ClientBody:
     """The client's request body, read from its stream as the service takes it."""
 
@@ -207,16 +231,8 @@ class ClientBody:
     async def _chunks(self) -> AsyncIterator[bytes]:
         reader, timeout = self._reader, self._timeout
         while True:
-            async with asyncio.timeout(timeout):
-                line = await reader.readuntil(b"\r\n")
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise ClientAborted("malformed chunk") from None
+            size = await next_chunk_size(reader, timeout, ClientAborted)
             if size == 0:
-                async with asyncio.timeout(timeout):
-                    while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, dropped
-                        pass
                 self.done = True
                 return
             while size:
@@ -227,9 +243,7 @@ class ClientBody:
                 size -= len(piece)
                 self._count(len(piece))
                 yield piece
-            async with asyncio.timeout(timeout):
-                if await reader.readexactly(2) != b"\r\n":
-                    raise ClientAborted("malformed chunk end")
+            await end_of_chunk(reader, timeout, ClientAborted)
 
     async def pump_to(self, sink: Link) -> None:
         """Send the rest of a body of known length to ``sink`` without a copy (:meth:`Link.pump`).
@@ -265,7 +279,7 @@ class ClientBody:
             return False
         try:
             async for _ in self.pieces():
-                pass
+                continue  # read and dropped, so the connection can carry the next request
         except (BodyTooLarge, ClientAborted):
             return False
         return True
@@ -306,22 +320,12 @@ class _StreamedAnswer:
         try:
             if self.chunked:
                 while True:
-                    async with asyncio.timeout(timeout):
-                        line = await reader.readuntil(b"\r\n")
-                    try:
-                        size = int(line.split(b";", 1)[0].strip(), 16)
-                    except ValueError:
-                        raise Unreachable("malformed chunk from the service") from None
+                    size = await next_chunk_size(reader, timeout, Unreachable)
                     if size == 0:
-                        async with asyncio.timeout(timeout):
-                            while await reader.readuntil(b"\r\n") != b"\r\n":
-                                pass
                         break
                     async for piece in self._exact(size):
                         yield piece
-                    async with asyncio.timeout(timeout):
-                        if await reader.readexactly(2) != b"\r\n":
-                            raise Unreachable("malformed chunk end from the service")
+                    await end_of_chunk(reader, timeout, Unreachable)
             else:
                 while True:
                     async with asyncio.timeout(timeout):
